@@ -1,0 +1,109 @@
+"""A small sparse BM25 index (numpy + scipy) that can be saved to and loaded from ``.npz``.
+
+Document term weights are precomputed (Lucene-style idf), stored term-major (CSC over
+documents × terms), so scoring a query is a sum of a few posting lists.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class BM25Index:
+    """Okapi BM25 over pre-tokenised documents."""
+
+    def __init__(self, vocab: dict[str, int], matrix: sp.csc_matrix, idf: np.ndarray) -> None:
+        self.vocab = vocab
+        self.matrix = matrix  # documents × terms, BM25 term weights (idf included)
+        self.idf = idf
+
+    @property
+    def n_docs(self) -> int:
+        """Number of indexed documents."""
+        return self.matrix.shape[0]
+
+    @classmethod
+    def build(
+        cls,
+        docs: Iterable[Sequence[str]],
+        k1: float = 1.2,
+        b: float = 0.75,
+        vocab: dict[str, int] | None = None,
+    ) -> BM25Index:
+        """Index token lists; ``vocab`` may be shared between several indexes (it is extended)."""
+        vocab = {} if vocab is None else vocab
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[int] = []
+        lengths: list[int] = []
+        for i, doc in enumerate(docs):
+            counts = Counter(doc)
+            lengths.append(len(doc))
+            for term, tf in counts.items():
+                rows.append(i)
+                cols.append(vocab.setdefault(term, len(vocab)))
+                vals.append(tf)
+        n_docs, n_terms = len(lengths), len(vocab)
+        tf = sp.csr_matrix(
+            (np.asarray(vals, np.float32), (np.asarray(rows, np.int32), np.asarray(cols, np.int32))),
+            shape=(n_docs, n_terms),
+        )
+        dl = np.asarray(lengths, np.float32)
+        avgdl = float(dl.mean()) if n_docs else 1.0
+        df = np.bincount(tf.indices, minlength=n_terms).astype(np.float32)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        norm = k1 * (1 - b + b * dl / max(avgdl, 1e-6))
+        row_of = np.repeat(np.arange(n_docs), np.diff(tf.indptr))
+        data = tf.data * (k1 + 1) / (tf.data + norm[row_of]) * idf[tf.indices]
+        weights = sp.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape)
+        return cls(vocab, weights.tocsc(), idf)
+
+    def term_ids(self, tokens: Iterable[str]) -> list[int]:
+        """Vocabulary ids of the known tokens."""
+        return [self.vocab[t] for t in tokens if t in self.vocab and self.vocab[t] < self.matrix.shape[1]]
+
+    def score(self, weighted_terms: dict[str, float]) -> np.ndarray:
+        """BM25 scores of all documents for a bag of ``{token: query weight}``."""
+        scores = np.zeros(self.n_docs, np.float32)
+        m = self.matrix
+        for term, w in weighted_terms.items():
+            j = self.vocab.get(term)
+            if j is None or j >= m.shape[1] or w == 0:
+                continue
+            lo, hi = m.indptr[j], m.indptr[j + 1]
+            scores[m.indices[lo:hi]] += w * m.data[lo:hi]
+        return scores
+
+    def score_subset(self, weighted_terms: dict[str, float], docs: np.ndarray) -> np.ndarray:
+        """Scores of selected documents only (used for small re-ranking sets)."""
+        return self.score(weighted_terms)[docs]
+
+    def save(self, path: Path, prefix: str) -> dict[str, np.ndarray]:
+        """Arrays to store in a shared ``.npz`` (vocabulary is saved by the caller)."""
+        m = self.matrix
+        return {
+            f"{prefix}_data": m.data,
+            f"{prefix}_indices": m.indices,
+            f"{prefix}_indptr": m.indptr,
+            f"{prefix}_shape": np.asarray(m.shape),
+            f"{prefix}_idf": self.idf,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str, vocab: dict[str, int]) -> BM25Index:
+        """Inverse of :meth:`save`."""
+        shape = tuple(int(x) for x in arrays[f"{prefix}_shape"])
+        matrix = sp.csc_matrix(
+            (arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"], arrays[f"{prefix}_indptr"]), shape=shape
+        )
+        return cls(vocab, matrix, arrays[f"{prefix}_idf"])
+
+
+def plain_query(tokens: Iterable[str]) -> dict[str, float]:
+    """Bag-of-words query weights (term frequency), as plain BM25 uses them."""
+    return {t: float(c) for t, c in Counter(tokens).items()}

@@ -1,0 +1,114 @@
+"""What the engine learns from labelled training questions (never from test questions).
+
+* a kNN index over training questions (TF-IDF cosine) whose cited articles vote for candidates;
+* law and article citation priors (smoothed counts);
+* the question topic classifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .topics import TOPICS, TopicClassifier
+
+
+@dataclass
+class Neighbours:
+    """Training questions similar to a query: their similarities and cited article indices."""
+
+    sims: np.ndarray
+    cited: list[np.ndarray]
+
+    @property
+    def top_sim(self) -> float:
+        """Similarity of the nearest training question (0 when none)."""
+        return float(self.sims[0]) if len(self.sims) else 0.0
+
+
+@dataclass
+class Knowledge:
+    """Priors, kNN and topic model built from one set of training questions."""
+
+    n_articles: int
+    n_laws: int
+    vocab: dict[str, int] = field(default_factory=dict)
+    idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    matrix: sp.csr_matrix | None = None  # questions × terms, l2-normalised tf-idf
+    cited: list[np.ndarray] = field(default_factory=list)
+    law_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    article_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    topics: TopicClassifier = field(default_factory=TopicClassifier)
+
+    @classmethod
+    def build(
+        cls,
+        token_lists: Sequence[Sequence[str]],
+        cited: Sequence[np.ndarray],
+        article_law: np.ndarray,
+        article_topic: np.ndarray,
+        n_laws: int,
+    ) -> Knowledge:
+        """Fit on training questions given their query tokens and cited article indices."""
+        k = cls(n_articles=len(article_law), n_laws=n_laws)
+        k.cited = [np.asarray(c, np.int32) for c in cited]
+        k._fit_knn(token_lists)
+        k.law_counts = np.zeros(n_laws, np.float32)
+        k.article_counts = np.zeros(k.n_articles, np.float32)
+        for arts in k.cited:
+            if len(arts):
+                np.add.at(k.article_counts, arts, 1.0)
+                laws = np.unique(article_law[arts])
+                np.add.at(k.law_counts, laws, 1.0)
+        labels = []
+        for arts in k.cited:
+            dist = np.bincount(article_topic[arts], minlength=len(TOPICS)).astype(np.float32)
+            labels.append(dist / max(dist.sum(), 1.0))
+        keep = [i for i, arts in enumerate(k.cited) if len(arts)]
+        k.topics.fit([token_lists[i] for i in keep], [labels[i] for i in keep])
+        return k
+
+    def _fit_knn(self, token_lists: Sequence[Sequence[str]]) -> None:
+        rows, cols, vals = [], [], []
+        for i, tokens in enumerate(token_lists):
+            for t in set(tokens):
+                rows.append(i)
+                cols.append(self.vocab.setdefault(t, len(self.vocab)))
+                vals.append(1.0)
+        n = len(token_lists)
+        tf = sp.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=(n, len(self.vocab)))
+        df = np.bincount(tf.indices, minlength=len(self.vocab)).astype(np.float32)
+        self.idf = np.log((n + 1) / (df + 1)).astype(np.float32) + 1.0
+        self.matrix = self._normalise(tf.multiply(self.idf[None, :]).tocsr())
+
+    @staticmethod
+    def _normalise(m: sp.csr_matrix) -> sp.csr_matrix:
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sp.csr_matrix(sp.diags(1.0 / norms) @ m)
+
+    def query_vector(self, tokens: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF vector of a query in the training-question space."""
+        ids = sorted({self.vocab[t] for t in tokens if t in self.vocab})
+        vals = self.idf[ids] if ids else np.zeros(0, np.float32)
+        vec = sp.csr_matrix((vals, ([0] * len(ids), ids)), shape=(1, len(self.vocab)))
+        return self._normalise(vec)
+
+    def neighbours(self, tokens: Sequence[str], k: int = 20) -> Neighbours:
+        """The ``k`` most similar training questions."""
+        if self.matrix is None or self.matrix.shape[0] == 0:
+            return Neighbours(np.zeros(0, np.float32), [])
+        sims = np.asarray((self.matrix @ self.query_vector(tokens).T).todense()).ravel()
+        k = min(k, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top])]
+        top = top[sims[top] > 0]
+        return Neighbours(sims[top].astype(np.float32), [self.cited[i] for i in top])
+
+    def law_prior(self) -> np.ndarray:
+        """Log share of training questions citing each law (smoothed)."""
+        total = max(float(len(self.cited)), 1.0)
+        return np.log((self.law_counts + 0.05) / total).astype(np.float32)
