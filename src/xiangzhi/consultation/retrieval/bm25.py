@@ -61,7 +61,9 @@ class BM25Index:
         row_of = np.repeat(np.arange(n_docs), np.diff(tf.indptr))
         data = tf.data * (k1 + 1) / (tf.data + norm[row_of]) * idf[tf.indices]
         weights = sp.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape)
-        return cls(vocab, weights.tocsc(), idf)
+        csc = weights.tocsc()
+        csc.sort_indices()
+        return cls(vocab, csc, idf)
 
     def term_ids(self, tokens: Iterable[str]) -> list[int]:
         """Vocabulary ids of the known tokens."""
@@ -79,9 +81,23 @@ class BM25Index:
             scores[m.indices[lo:hi]] += w * m.data[lo:hi]
         return scores
 
-    def score_subset(self, weighted_terms: dict[str, float], docs: np.ndarray) -> np.ndarray:
-        """Scores of selected documents only (used for small re-ranking sets)."""
-        return self.score(weighted_terms)[docs]
+    def coverage(self, weighted_terms: dict[str, float], docs: np.ndarray) -> np.ndarray:
+        """Share of the query's idf mass whose terms occur in each of ``docs``."""
+        m = self.matrix
+        out = np.zeros(len(docs), np.float32)
+        total = 0.0
+        for term in weighted_terms:
+            j = self.vocab.get(term)
+            if j is None or j >= m.shape[1]:
+                continue
+            idf = float(self.idf[j])
+            total += idf
+            postings = m.indices[m.indptr[j] : m.indptr[j + 1]]
+            pos = np.searchsorted(postings, docs)
+            pos = np.minimum(pos, max(len(postings) - 1, 0))
+            if len(postings):
+                out += idf * (postings[pos] == docs)
+        return out / total if total > 0 else out
 
     def save(self, path: Path, prefix: str) -> dict[str, np.ndarray]:
         """Arrays to store in a shared ``.npz`` (vocabulary is saved by the caller)."""

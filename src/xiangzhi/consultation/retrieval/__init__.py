@@ -1,0 +1,56 @@
+"""Retrieval engine of the consultation robot (智能咨询): villagers' questions → statute articles.
+
+Pure Python (numpy, scipy, jieba, scikit-learn for training/inference of the re-ranker); no Django.
+
+Typical use::
+
+    from xiangzhi.consultation.retrieval import Engine, load_articles, load_questions
+
+    engine = Engine.build(load_articles(".../articles.jsonl.gz"), cache_dir="var/consult-cache",
+                          questions=load_questions(".../stard/train.jsonl"))
+    engine = Engine.load("var/consult-cache")          # fast start-up from the cache
+    ans = engine.answer("邻居家的树根把我家院墙顶裂了怎么办", top_k=5)
+    ans.ranked          # [(article_id, score)], best first
+    ans.citations       # [Citation(id, law, label, text, score)]
+    ans.topic           # one of TOPICS, e.g. "邻里"
+    ans.confidence      # calibrated P(top-1 article is relevant), in [0, 1]
+    ans.ambiguous       # top topics too close → ask a clarifying question
+    ans.clarify_topics  # 2–3 likely topics for "did you mean …"
+    ans.handoff         # low confidence and no FAQ → hand over to a person
+    ans.faq             # FaqMatch(entry, score, exact) or None
+
+    engine.search(question, top_k=10)   # [(article_id, score)] only
+    engine.set_rewrites([("欠钱不还", "借款 合同 债务 履行"), ...])   # no rebuild
+    engine.set_faqs([{"id": "f1", "question": ..., "variants": [...], "answer": ...,
+                      "citations": ["民法典-667"], "topic": "借贷"}])  # no rebuild
+
+``Engine.build`` hashes the corpus; a cache directory holds ``index-<hash>.pkl`` (BM25 fields,
+article metadata) and ``model-<hash>-<training hash>.pkl`` (kNN over training questions, priors,
+topic classifier, gradient-boosted re-ranker, isotonic confidence calibration), plus
+``current.json`` naming the latest pair for ``Engine.load``.
+
+Pipeline: query reduction (stop words/filler dropped, search-mode jieba with a legal user
+dictionary) → colloquial→legal rewriting (``data/rewrites.tsv``) → BM25 over article text and
+over law title + headings → candidates from text BM25, a field/law-prior blend, articles cited by
+similar training questions and the best articles of the laws those questions cite → re-ranker
+features (field scores, priors, kNN votes at article/chapter/law level, topic agreement, term
+coverage) → gradient-boosted re-ranker → topic posterior, confidence, ambiguity, hand-off.
+"""
+
+from .corpus import load_articles, load_questions, read_split
+from .engine import Answer, Citation, Config, Engine
+from .faq import FaqEntry, FaqMatch
+from .topics import TOPICS
+
+__all__ = [
+    "TOPICS",
+    "Answer",
+    "Citation",
+    "Config",
+    "Engine",
+    "FaqEntry",
+    "FaqMatch",
+    "load_articles",
+    "load_questions",
+    "read_split",
+]

@@ -1,0 +1,644 @@
+"""The consultation retrieval engine: index, candidates, learned re-ranking, topic, confidence."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import pickle
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .bm25 import BM25Index
+from .corpus import corpus_hash, slim_article
+from .faq import FaqEntry, FaqMatch, FaqMatcher
+from .knowledge import Knowledge, Neighbours
+from .text import Rewriter, Tokenizer, clean_heading, heading_terms, normalize
+from .topics import TOPIC_INDEX, TOPICS, TopicClassifier, article_topic
+
+log = logging.getLogger(__name__)
+
+ENGINE_VERSION = "xz-retrieval-1"
+FEATURE_NAMES: tuple[str, ...] = (
+    "s_text", "s_text_rel", "rank_text", "s_head", "s_head_rel", "rank_first", "law_prior", "article_prior",
+    "knn_sum", "knn_max", "knn_law", "knn_chapter", "knn_adjacent", "topic_prob", "topic_is_top", "q_len",
+    "doc_len", "coverage", "is_code", "category", "article_no", "top_sim", "s_rewrite_rel", "n_rewrites",
+)
+CATEGORY_FEATURE = FEATURE_NAMES.index("category")
+
+
+@dataclass
+class Config:
+    """Tunable knobs (defaults chosen on training folds only)."""
+
+    rewrite_weight: float = 0.7
+    head_weight: float = 0.3
+    prior_weight: float = 1.0
+    n_text: int = 100
+    n_first: int = 100
+    n_law_focus: int = 30
+    n_neighbours: int = 20
+    long_query_tokens: int = 18
+    handoff_threshold: float = 0.3
+    ambiguity_margin: float = 0.15
+    faq_threshold: float = 0.75
+
+
+@dataclass
+class Citation:
+    """An article to show with an answer."""
+
+    id: str
+    law: str
+    label: str
+    text: str
+    score: float
+
+
+@dataclass
+class Answer:
+    """Structured result of :meth:`Engine.answer`."""
+
+    question: str
+    ranked: list[tuple[str, float]]
+    citations: list[Citation]
+    topic: str
+    topic_scores: dict[str, float]
+    confidence: float
+    ambiguous: bool
+    handoff: bool
+    clarify_topics: list[str]
+    faq: FaqMatch | None = None
+    query_terms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Query:
+    """A prepared question: tokens, rewrite expansions and BM25 term weights."""
+
+    text: str
+    tokens: list[str]
+    rewrites: list[str]
+    weights: dict[str, float]
+    rewrite_weights: dict[str, float]
+
+    @property
+    def knn_tokens(self) -> list[str]:
+        """Tokens used to find similar training questions."""
+        return self.tokens + self.rewrites
+
+
+@dataclass
+class Candidates:
+    """Candidate article indices with their feature matrix."""
+
+    index: np.ndarray
+    features: np.ndarray
+    topic_dist: np.ndarray
+
+
+class Engine:
+    """Statute retrieval for lay questions.  See the package docstring for the public API."""
+
+    def __init__(self, articles: list[dict[str, Any]], config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.ids = [a["id"] for a in articles]
+        self.id_index = {aid: i for i, aid in enumerate(self.ids)}
+        self.laws: list[str] = []
+        law_of: dict[str, int] = {}
+        chapter_of: dict[tuple, int] = {}
+        categories: dict[str, int] = {}
+        self.article_law = np.zeros(len(articles), np.int32)
+        self.article_chapter = np.zeros(len(articles), np.int32)
+        self.article_topic = np.zeros(len(articles), np.int32)
+        self.article_category = np.zeros(len(articles), np.int32)
+        self.article_number = np.zeros(len(articles), np.float32)
+        self.labels: list[str] = []
+        self.texts: list[str] = []
+        for i, a in enumerate(articles):
+            law = a.get("short") or a.get("law") or ""
+            if law not in law_of:
+                law_of[law] = len(self.laws)
+                self.laws.append(law)
+            self.article_law[i] = law_of[law]
+            key = (law, a.get("part"), a.get("chapter"), a.get("section"))
+            self.article_chapter[i] = chapter_of.setdefault(key, len(chapter_of))
+            self.article_topic[i] = TOPIC_INDEX[article_topic(a)]
+            self.article_category[i] = categories.setdefault(a.get("category") or "", len(categories))
+            self.article_number[i] = float(a.get("number") or 0)
+            self.labels.append(a.get("label") or "")
+            self.texts.append(a.get("text") or "")
+        self.is_code = np.asarray([law == "民法典" for law in self.laws], bool)[self.article_law]
+        self.heading_terms: list[str] = sorted(heading_terms(articles))
+        self.tokenizer = Tokenizer(self.heading_terms)
+        self.text_index: BM25Index | None = None
+        self.head_index: BM25Index | None = None
+        self.doc_len = np.zeros(len(articles), np.float32)
+        self.corpus_key = ""
+        self.knowledge: Knowledge | None = None
+        self.reranker: Any = None
+        self.calibration: tuple[np.ndarray, np.ndarray] | None = None
+        self.rewriter = Rewriter.from_tsv()
+        self.faq = FaqMatcher(self.tokenizer.query_tokens, self.config.faq_threshold)
+
+    # ------------------------------------------------------------------ building and persistence
+    @classmethod
+    def build(
+        cls,
+        articles: Iterable[dict[str, Any]],
+        *,
+        cache_dir: str | Path | None = None,
+        questions: Sequence[dict[str, Any]] | None = None,
+        faqs: Iterable[dict[str, Any] | FaqEntry] | None = None,
+        rewrites: Sequence[tuple[str, str]] | None = None,
+        config: Config | None = None,
+        workers: int | None = None,
+    ) -> Engine:
+        """Build (or load from ``cache_dir`` when the corpus hash matches) and optionally train.
+
+        ``questions`` are labelled training questions (``question``, ``relevant`` article ids,
+        optional ``qid``); without them the engine ranks by BM25 fields only.
+        """
+        arts = [slim_article(a) for a in articles]
+        key = corpus_hash(arts, ENGINE_VERSION)
+        engine = cls._load_index(Path(cache_dir), key) if cache_dir else None
+        if engine is None:
+            engine = cls(arts, config)
+            engine.corpus_key = key
+            engine._index(arts, workers)
+            if cache_dir:
+                engine._save_index(Path(cache_dir))
+        elif config is not None:
+            engine.config = config
+        if questions:
+            if not (cache_dir and engine._load_model(Path(cache_dir), questions)):
+                engine.fit(questions)
+                if cache_dir:
+                    engine._save_model(Path(cache_dir), questions)
+        if rewrites is not None:
+            engine.set_rewrites(rewrites)
+        if faqs is not None:
+            engine.set_faqs(faqs)
+        return engine
+
+    def _index(self, arts: list[dict[str, Any]], workers: int | None) -> None:
+        start = time.perf_counter()
+        texts = [a["text"] or "" for a in arts]
+        heads = [
+            " ".join(
+                [a.get("short") or a.get("law") or ""]
+                + [clean_heading(a.get(k)) for k in ("part", "chapter", "section")]
+            )
+            for a in arts
+        ]
+        text_tokens = _tokenize_all(self.tokenizer, texts, workers)
+        head_cache: dict[str, list[str]] = {}
+        head_tokens = [head_cache.setdefault(h, self.tokenizer.tokens(h)) for h in heads]
+        vocab: dict[str, int] = {}
+        self.text_index = BM25Index.build(text_tokens, vocab=vocab)
+        self.head_index = BM25Index.build(head_tokens, vocab=vocab)
+        self.doc_len = np.asarray([len(t) for t in text_tokens], np.float32)
+        log.info("indexed %d articles in %.1fs", len(arts), time.perf_counter() - start)
+
+    def _state(self) -> dict[str, Any]:
+        skip = {"tokenizer", "faq", "rewriter", "knowledge", "reranker", "calibration"}
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
+
+    def _save_index(self, cache_dir: Path) -> Path:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        path = cache_dir / f"index-{self.corpus_key}.pkl"
+        _atomic_pickle(path, self._state())
+        (cache_dir / "current.json").write_text(json.dumps({"corpus": self.corpus_key}), encoding="utf-8")
+        return path
+
+    @classmethod
+    def _load_index(cls, cache_dir: Path, key: str) -> Engine | None:
+        path = cache_dir / f"index-{key}.pkl"
+        if not path.exists():
+            return None
+        with path.open("rb") as fh:
+            state = pickle.load(fh)
+        engine = cls.__new__(cls)
+        engine.__dict__.update(state)
+        engine.tokenizer = Tokenizer(engine.heading_terms)
+        engine.knowledge, engine.reranker, engine.calibration = None, None, None
+        engine.rewriter = Rewriter.from_tsv()
+        engine.faq = FaqMatcher(engine.tokenizer.query_tokens, engine.config.faq_threshold)
+        return engine
+
+    @staticmethod
+    def _training_key(questions: Sequence[dict[str, Any]]) -> str:
+        import hashlib
+
+        h = hashlib.sha256(ENGINE_VERSION.encode())
+        for q in questions:
+            h.update(json.dumps([q.get("qid"), q["question"], q.get("relevant")], ensure_ascii=False).encode())
+        return h.hexdigest()[:16]
+
+    def _save_model(self, cache_dir: Path, questions: Sequence[dict[str, Any]]) -> None:
+        key = self._training_key(questions)
+        state = {"knowledge": self.knowledge, "reranker": self.reranker, "calibration": self.calibration}
+        _atomic_pickle(cache_dir / f"model-{self.corpus_key}-{key}.pkl", state)
+        pointer = {"corpus": self.corpus_key, "model": key}
+        (cache_dir / "current.json").write_text(json.dumps(pointer), encoding="utf-8")
+
+    def _load_model(self, cache_dir: Path, questions: Sequence[dict[str, Any]] | None, key: str = "") -> bool:
+        key = key or self._training_key(questions or [])
+        path = cache_dir / f"model-{self.corpus_key}-{key}.pkl"
+        if not path.exists():
+            return False
+        with path.open("rb") as fh:
+            state = pickle.load(fh)
+        self.knowledge, self.reranker, self.calibration = state["knowledge"], state["reranker"], state["calibration"]
+        return True
+
+    def save(self, cache_dir: str | Path, questions: Sequence[dict[str, Any]] | None = None) -> None:
+        """Persist the index (and the trained model when ``questions`` identify it)."""
+        self._save_index(Path(cache_dir))
+        if questions is not None and self.knowledge is not None:
+            self._save_model(Path(cache_dir), questions)
+
+    @classmethod
+    def load(cls, cache_dir: str | Path) -> Engine:
+        """Load the most recently saved index (and model) from ``cache_dir``."""
+        cache_dir = Path(cache_dir)
+        pointer = json.loads((cache_dir / "current.json").read_text(encoding="utf-8"))
+        engine = cls._load_index(cache_dir, pointer["corpus"])
+        if engine is None:
+            raise FileNotFoundError(f"no index for corpus {pointer['corpus']} in {cache_dir}")
+        if pointer.get("model"):
+            engine._load_model(cache_dir, None, pointer["model"])
+        return engine
+
+    # ------------------------------------------------------------------ runtime-replaceable tables
+    def set_rewrites(self, rules: Sequence[tuple[str, str]]) -> None:
+        """Replace the colloquial → legal rewriting table (no index rebuild)."""
+        self.rewriter = Rewriter([(c, t) for c, t in rules])
+
+    def set_faqs(self, entries: Iterable[dict[str, Any] | FaqEntry]) -> None:
+        """Replace the curated FAQ set (no index rebuild)."""
+        self.faq.threshold = self.config.faq_threshold
+        self.faq.set_entries(entries)
+
+    # ------------------------------------------------------------------ queries
+    def prepare(self, question: str) -> Query:
+        """Tokenise, reduce and rewrite a question."""
+        tokens = self.tokenizer.query_tokens(question)
+        rewrites: list[str] = []
+        for term in self.rewriter.expand(question):
+            rewrites.extend(self.tokenizer.tokens(term))
+        weights: dict[str, float] = {}
+        # Long narratives: keep each term once so repeated story words do not dominate.
+        long = len(tokens) > self.config.long_query_tokens
+        for t in tokens:
+            weights[t] = 1.0 if long else weights.get(t, 0.0) + 1.0
+        rw: dict[str, float] = {}
+        for t in rewrites:
+            rw[t] = self.config.rewrite_weight
+        for t, w in rw.items():
+            weights[t] = max(weights.get(t, 0.0), w)
+        return Query(question, tokens, rewrites, weights, rw)
+
+    def bm25(self, question: str, top_k: int = 10) -> list[tuple[str, float]]:
+        """Plain BM25 over article text with every jieba token (the baseline)."""
+        terms: dict[str, float] = {}
+        for t in self.tokenizer.tokens(question):
+            terms[t] = terms.get(t, 0.0) + 1.0
+        scores = self.text_index.score(terms)
+        top = _top(scores, top_k)
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def _neighbours(self, query: Query, knowledge: Knowledge | None) -> Neighbours | None:
+        if knowledge is None:
+            return None
+        return knowledge.neighbours(query.knn_tokens, self.config.n_neighbours)
+
+    def candidates(self, query: Query, knowledge: Knowledge | None) -> Candidates:
+        """Candidate articles and their re-ranking features."""
+        cfg = self.config
+        s_text = self.text_index.score(query.weights)
+        s_head = self.head_index.score(query.weights)
+        prior = knowledge.law_prior()[self.article_law] if knowledge is not None else None
+        first = s_text + cfg.head_weight * s_head
+        if prior is not None:
+            first = first + cfg.prior_weight * (prior - prior.max())
+        nb = self._neighbours(query, knowledge)
+        knn_sum, knn_max, law_aff, chap_aff = self._knn_votes(nb)
+        pools = [_top(s_text, cfg.n_text), _top(first, cfg.n_first)]
+        if nb is not None and len(nb.sims):
+            pools.append(np.concatenate(nb.cited) if nb.cited else np.zeros(0, np.int64))
+            focus_laws = np.argsort(-law_aff)[:5]
+            mask = np.isin(self.article_law, focus_laws[law_aff[focus_laws] > 0])
+            if mask.any():
+                pools.append(_top(np.where(mask, first, -np.inf), cfg.n_law_focus))
+        cand = np.unique(np.concatenate(pools).astype(np.int64))
+        cand = cand[(s_text[cand] > 0) | (s_head[cand] > 0) | (knn_sum[cand] > 0)] if len(cand) else cand
+        topic_dist = self._topic_prior(query, knowledge)
+        feats = self._features(query, knowledge, nb, cand, s_text, s_head, first, prior,
+                               (knn_sum, knn_max, law_aff, chap_aff), topic_dist)
+        return Candidates(cand, feats, topic_dist)
+
+    def _knn_votes(self, nb: Neighbours | None) -> tuple[np.ndarray, ...]:
+        n_art = len(self.ids)
+        knn_sum = np.zeros(n_art, np.float32)
+        knn_max = np.zeros(n_art, np.float32)
+        law_aff = np.zeros(len(self.laws), np.float32)
+        chap_aff = np.zeros(int(self.article_chapter.max()) + 1 if n_art else 0, np.float32)
+        if nb is None:
+            return knn_sum, knn_max, law_aff, chap_aff
+        for sim, cited in zip(nb.sims, nb.cited, strict=True):
+            if not len(cited):
+                continue
+            knn_sum[cited] += sim
+            knn_max[cited] = np.maximum(knn_max[cited], sim)
+            share = sim / len(cited)
+            np.add.at(law_aff, self.article_law[cited], share)
+            np.add.at(chap_aff, self.article_chapter[cited], share)
+        return knn_sum, knn_max, law_aff, chap_aff
+
+    def _topic_prior(self, query: Query, knowledge: Knowledge | None) -> np.ndarray:
+        classifier = knowledge.topics if knowledge is not None else TopicClassifier()
+        return classifier.predict(query.knn_tokens, normalize(query.text))
+
+    def _features(
+        self,
+        query: Query,
+        knowledge: Knowledge | None,
+        nb: Neighbours | None,
+        cand: np.ndarray,
+        s_text: np.ndarray,
+        s_head: np.ndarray,
+        first: np.ndarray,
+        prior: np.ndarray | None,
+        votes: tuple[np.ndarray, ...],
+        topic_dist: np.ndarray,
+    ) -> np.ndarray:
+        knn_sum, knn_max, law_aff, chap_aff = votes
+        n = len(cand)
+        f = np.zeros((n, len(FEATURE_NAMES)), np.float32)
+        if n == 0:
+            return f
+        st, sh, sf = s_text[cand], s_head[cand], first[cand]
+        f[:, 0] = st
+        f[:, 1] = st / max(float(st.max()), 1e-6)
+        f[:, 2] = np.log1p(_ranks(-st))
+        f[:, 3] = sh
+        f[:, 4] = sh / max(float(sh.max()), 1e-6)
+        f[:, 5] = np.log1p(_ranks(-sf))
+        f[:, 6] = prior[cand] if prior is not None else -5.0
+        f[:, 7] = np.log1p(knowledge.article_counts[cand]) if knowledge is not None else 0.0
+        f[:, 8] = knn_sum[cand]
+        f[:, 9] = knn_max[cand]
+        f[:, 10] = law_aff[self.article_law[cand]]
+        f[:, 11] = chap_aff[self.article_chapter[cand]]
+        f[:, 12] = self._adjacent(knn_sum, cand)
+        topics = self.article_topic[cand]
+        f[:, 13] = topic_dist[topics]
+        f[:, 14] = topics == int(np.argmax(topic_dist))
+        f[:, 15] = len(query.tokens)
+        f[:, 16] = np.log1p(self.doc_len[cand])
+        f[:, 17] = self.text_index.coverage(query.weights, cand)
+        f[:, 18] = self.is_code[cand]
+        f[:, 19] = self.article_category[cand]
+        f[:, 20] = np.log1p(self.article_number[cand])
+        f[:, 21] = nb.top_sim if nb is not None else 0.0
+        if query.rewrite_weights:
+            rw = self.text_index.score(query.rewrite_weights)[cand]
+            f[:, 22] = rw / max(float(rw.max()), 1e-6)
+        f[:, 23] = len(query.rewrite_weights)
+        return f
+
+    def _adjacent(self, knn_sum: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(cand), np.float32)
+        last = len(self.ids) - 1
+        for d in (-2, -1, 1, 2):
+            other = np.clip(cand + d, 0, last)
+            same = self.article_law[other] == self.article_law[cand]
+            out = np.maximum(out, np.where(same, knn_sum[other], 0.0))
+        return out
+
+    def _rank(self, cands: Candidates) -> np.ndarray:
+        """Re-ranker scores (probability of relevance) or a heuristic without a trained model."""
+        if len(cands.index) == 0:
+            return np.zeros(0, np.float32)
+        if self.reranker is not None:
+            return self.reranker.predict_proba(cands.features)[:, 1].astype(np.float32)
+        f = cands.features
+        return (f[:, 1] + 0.3 * f[:, 4] + 0.5 * f[:, 13]).astype(np.float32) / 1.8
+
+    def search(self, question: str, top_k: int = 10) -> list[tuple[str, float]]:
+        """Ranked ``(article_id, score)`` pairs, best first."""
+        query = self.prepare(question)
+        cands = self.candidates(query, self.knowledge)
+        scores = self._rank(cands)
+        order = np.argsort(-scores, kind="stable")[:top_k]
+        return [(self.ids[cands.index[i]], float(scores[i])) for i in order]
+
+    def answer(self, question: str, top_k: int = 5) -> Answer:
+        """Ranked articles, FAQ match, topic, calibrated confidence, ambiguity and hand-off flags."""
+        cfg = self.config
+        query = self.prepare(question)
+        cands = self.candidates(query, self.knowledge)
+        scores = self._rank(cands)
+        order = np.argsort(-scores, kind="stable")[: max(top_k, 10)]
+        top_idx, top_scores = cands.index[order], scores[order]
+        topic_dist = self._topic_posterior(cands.topic_dist, top_idx, top_scores)
+        ranked_topics = np.argsort(-topic_dist)
+        confidence = self.calibrate(float(top_scores[0])) if len(top_scores) else 0.0
+        gap = float(topic_dist[ranked_topics[0]] - topic_dist[ranked_topics[1]])
+        spread = len({int(self.article_topic[i]) for i in top_idx[:3]}) > 1
+        ambiguous = (
+            not query.tokens
+            or gap < cfg.ambiguity_margin
+            or (confidence < cfg.handoff_threshold and spread and topic_dist[ranked_topics[0]] < 0.5)
+        )
+        faq = self.faq.match(question)
+        if faq is not None:
+            confidence = max(confidence, faq.score)
+            ambiguous = False
+        clarify = [TOPICS[i] for i in ranked_topics[:3] if topic_dist[i] >= 0.05][:3]
+        if len(clarify) < 2:
+            clarify = [TOPICS[i] for i in ranked_topics[:2]]
+        ranked = [(self.ids[i], float(s)) for i, s in zip(top_idx[:top_k], top_scores[:top_k], strict=True)]
+        citations = [
+            Citation(self.ids[i], self.laws[self.article_law[i]], self.labels[i], self.texts[i], float(s))
+            for i, s in zip(top_idx[:top_k], top_scores[:top_k], strict=True)
+        ]
+        topic = faq.entry.topic if faq is not None and faq.entry.topic in TOPIC_INDEX else TOPICS[ranked_topics[0]]
+        return Answer(
+            question=question,
+            ranked=ranked,
+            citations=citations,
+            topic=topic,
+            topic_scores={TOPICS[i]: round(float(topic_dist[i]), 4) for i in ranked_topics[:5]},
+            confidence=float(min(max(confidence, 0.0), 1.0)),
+            ambiguous=bool(ambiguous),
+            handoff=bool(faq is None and (confidence < cfg.handoff_threshold or not query.tokens)),
+            clarify_topics=clarify,
+            faq=faq,
+            query_terms=sorted(query.weights, key=lambda t: -query.weights[t]),
+        )
+
+    def _topic_posterior(self, prior: np.ndarray, top_idx: np.ndarray, top_scores: np.ndarray) -> np.ndarray:
+        mass = np.zeros(len(TOPICS), np.float32)
+        if len(top_idx):
+            w = np.maximum(top_scores[:10], 1e-6)
+            np.add.at(mass, self.article_topic[top_idx[:10]], w)
+            mass /= mass.sum()
+        else:
+            mass = prior
+        dist = 0.5 * prior + 0.5 * mass
+        return dist / dist.sum()
+
+    def calibrate(self, top_score: float) -> float:
+        """Map the top re-ranker score to P(top-1 article is relevant)."""
+        if self.calibration is None:
+            return float(min(max(top_score, 0.0), 1.0))
+        xs, ys = self.calibration
+        return float(np.interp(top_score, xs, ys))
+
+    # ------------------------------------------------------------------ training
+    def fit(
+        self,
+        questions: Sequence[dict[str, Any]],
+        folds: int = 5,
+        fold_mode: str = "random",
+        seed: int = 0,
+    ) -> dict[str, float]:
+        """Learn priors, kNN, topic model, re-ranker and confidence calibration from questions.
+
+        Features for each training question are computed with knowledge built from the *other*
+        folds (cross-fitting), so the re-ranker sees kNN/prior features as they look for unseen
+        questions.  ``fold_mode`` ``"block"`` puts runs of 50 consecutive qids in the same fold.
+        """
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        data = self._training_data(questions)
+        if len(data) < 20:
+            self.knowledge = self._knowledge([d[1] for d in data], [d[2] for d in data]) if data else None
+            return {}
+        fold_of = self._assign_folds(questions, data, folds, fold_mode, seed)
+        rows, groups = [], []
+        for f in range(folds):
+            train = [d for d, k in zip(data, fold_of, strict=True) if k != f]
+            knowledge = self._knowledge([d[1] for d in train], [d[2] for d in train])
+            for d, k in zip(data, fold_of, strict=True):
+                if k == f:
+                    cands = self.candidates(d[1], knowledge)
+                    labels = np.isin(cands.index, d[2]).astype(np.int8)
+                    rows.append((cands.features, labels, len(d[2])))
+                    groups.append(f)
+        x = np.concatenate([r[0] for r in rows])
+        y = np.concatenate([r[1] for r in rows])
+        group_of_row = np.concatenate([[g] * len(r[1]) for g, r in zip(groups, rows, strict=True)])
+
+        def model() -> HistGradientBoostingClassifier:
+            cat = np.zeros(x.shape[1], bool)
+            cat[CATEGORY_FEATURE] = True
+            return HistGradientBoostingClassifier(
+                max_iter=250, learning_rate=0.06, max_leaf_nodes=31, min_samples_leaf=40,
+                l2_regularization=1.0, categorical_features=cat, random_state=seed,
+            )
+
+        # Out-of-fold predictions calibrate confidence (the "dev" part of the training split).
+        tops, hits = [], []
+        for f in range(folds):
+            m = model().fit(x[group_of_row != f], y[group_of_row != f])
+            for (feats, labels, _), g in zip(rows, groups, strict=True):
+                if g == f and len(labels):
+                    p = m.predict_proba(feats)[:, 1]
+                    best = int(np.argmax(p))
+                    tops.append(float(p[best]))
+                    hits.append(float(labels[best]))
+        self.calibration = _isotonic(np.asarray(tops), np.asarray(hits))
+        self.reranker = model().fit(x, y)
+        self.knowledge = self._knowledge([d[1] for d in data], [d[2] for d in data])
+        return {"rows": float(len(y)), "positives": float(y.sum()), "oof_top1": float(np.mean(hits))}
+
+    def _training_data(self, questions: Sequence[dict[str, Any]]) -> list[tuple[Any, Query, np.ndarray]]:
+        data = []
+        for q in questions:
+            rel = np.asarray([self.id_index[r] for r in q.get("relevant", []) if r in self.id_index], np.int64)
+            if len(rel):
+                data.append((q.get("qid"), self.prepare(q["question"]), rel))
+        return data
+
+    def _knowledge(self, queries: Sequence[Query], cited: Sequence[np.ndarray]) -> Knowledge:
+        return Knowledge.build([q.knn_tokens for q in queries], cited, self.article_law, self.article_topic,
+                               len(self.laws))
+
+    @staticmethod
+    def _assign_folds(questions, data, folds: int, mode: str, seed: int) -> list[int]:
+        rng = np.random.default_rng(seed)
+        if mode == "block":
+            qids = sorted(q.get("qid", i) for i, q in enumerate(questions))
+            block_of = {qid: i // 50 for i, qid in enumerate(qids)}
+            n_blocks = max(block_of.values()) + 1
+            perm = rng.permutation(n_blocks)
+            return [int(perm[block_of[d[0]]] % folds) for d in data]
+        perm = rng.permutation(len(data))
+        return [int(perm[i] % folds) for i in range(len(data))]
+
+
+# ---------------------------------------------------------------------- helpers
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest finite scores, best first."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    idx = np.argpartition(-scores, k - 1)[:k]
+    idx = idx[np.isfinite(scores[idx])]
+    return idx[np.argsort(-scores[idx], kind="stable")]
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """0-based rank of each value (ascending)."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values), np.float32)
+    ranks[order] = np.arange(len(values), dtype=np.float32)
+    return ranks
+
+
+def _isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Isotonic fit of ``y`` on ``x``, returned as interpolation knots."""
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(x, y)
+    return np.asarray(iso.X_thresholds_, np.float64), np.asarray(iso.y_thresholds_, np.float64)
+
+
+def _atomic_pickle(path: Path, obj: Any) -> None:
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    with tmp.open("wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+_WORKER_TOKENIZER: Tokenizer | None = None
+
+
+def _worker_tokens(text: str) -> list[str]:
+    assert _WORKER_TOKENIZER is not None
+    return _WORKER_TOKENIZER.tokens(text)
+
+
+def _tokenize_all(tokenizer: Tokenizer, texts: list[str], workers: int | None) -> list[list[str]]:
+    """Tokenise many texts, in forked worker processes when that pays off."""
+    global _WORKER_TOKENIZER
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if workers <= 1 or len(texts) < 5000 or not hasattr(os, "fork"):
+        return [tokenizer.tokens(t) for t in texts]
+    import multiprocessing as mp
+
+    _WORKER_TOKENIZER = tokenizer
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            return pool.map(_worker_tokens, texts, chunksize=max(64, math.ceil(len(texts) / (workers * 16))))
+    finally:
+        _WORKER_TOKENIZER = None
