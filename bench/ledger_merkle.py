@@ -142,7 +142,9 @@ def main() -> None:
                 flush=True,
             )
         del ours
-    print(f"total {time.perf_counter() - started:.1f} s; all proofs within ⌈log2 n⌉ and all roots equal to pymerkle's")
+    print(
+        f"total {time.perf_counter() - started:.1f} s; all proofs within ⌈log2 n⌉ and all roots equal to pymerkle's"
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,12 @@ def log() -> dict[str, Any]:
     leaves = [
         canonical_leaf(
             "case.event",
-            {"case": f"TX-2026-{i:04d}", "event": "调解成功", "files": [file_digest(b"scan %d" % i)], "seq": i},
+            {
+                "case": f"TX-2026-{i:04d}",
+                "event": "调解成功",
+                "files": [file_digest(b"scan %d" % i)],
+                "seq": i,
+            },
         )
         for i in range(SIZE)
     ]
@@ -155,9 +160,15 @@ def test_proof_too_short_or_long(bundle: dict[str, Any]) -> None:
 
 
 def test_tampered_index(bundle: dict[str, Any]) -> None:
-    for index, fragment in [(8, "root mismatch"), (6, "root mismatch"), (SIZE, "beyond the checkpoint"),
-                            (-1, "non-negative integer"), ("7", "non-negative integer"), (True, "non-negative"),
-                            (7.0, "non-negative integer")]:
+    for index, fragment in [
+        (8, "root mismatch"),
+        (6, "root mismatch"),
+        (SIZE, "beyond the checkpoint"),
+        (-1, "non-negative integer"),
+        ("7", "non-negative integer"),
+        (True, "non-negative"),
+        (7.0, "non-negative integer"),
+    ]:
         b = copy.deepcopy(bundle)
         b["leaves"][1]["index"] = index
         _assert_rejected(b, fragment)
@@ -173,8 +184,12 @@ def test_swapped_proofs(bundle: dict[str, Any]) -> None:
 def test_tampered_checkpoint_size_or_root(bundle: dict[str, Any], log: dict[str, Any]) -> None:
     body, sig = bundle["checkpoint"].split("\n\n")
     origin, size, root = body.split("\n")
-    for altered in [f"{origin}\n{SIZE + 1}\n{root}", f"{origin}\n{SIZE - 1}\n{root}",
-                    f"{origin}\n{size}\n{_b64_flip(root)}", f"other.example\n{size}\n{root}"]:
+    for altered in [
+        f"{origin}\n{SIZE + 1}\n{root}",
+        f"{origin}\n{SIZE - 1}\n{root}",
+        f"{origin}\n{size}\n{_b64_flip(root)}",
+        f"other.example\n{size}\n{root}",
+    ]:
         b = copy.deepcopy(bundle)
         b["checkpoint"] = altered + "\n\n" + sig
         _assert_rejected(b, "checkpoint rejected: invalid signature")
@@ -232,8 +247,10 @@ def test_tampered_signature_and_vkey(bundle: dict[str, Any]) -> None:
         (lambda b: b["leaves"][0].update(data="!!!"), "leaf data: invalid base64"),
         (lambda b: b["leaves"][0].update(data=5), "leaf data: expected a base64 string"),
         (lambda b: b["leaves"][0]["proof"].__setitem__(0, "zz"), "proof element 0: invalid base64"),
-        (lambda b: b["leaves"][0]["proof"].__setitem__(0, b["leaves"][0]["proof"][0].rstrip("=")),
-         "proof element 0: invalid base64"),
+        (
+            lambda b: b["leaves"][0]["proof"].__setitem__(0, b["leaves"][0]["proof"][0].rstrip("=")),
+            "proof element 0: invalid base64",
+        ),
     ],
 )
 def test_malformed_bundles(bundle: dict[str, Any], mutate: Any, fragment: str) -> None:

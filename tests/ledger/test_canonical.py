@@ -15,8 +15,13 @@ from xiangzhi.ledger.canonical import canonical_leaf, file_digest, parse_canonic
 
 
 def test_exact_bytes() -> None:
-    leaf = canonical_leaf("case.closed", {"case": "TX-2026-0001", "调解员": "王芳", "n": 2, "ok": True, "x": None})
-    assert leaf == '{"case":"TX-2026-0001","kind":"case.closed","n":2,"ok":true,"v":1,"x":null,"调解员":"王芳"}'.encode()
+    leaf = canonical_leaf(
+        "case.closed", {"case": "TX-2026-0001", "调解员": "王芳", "n": 2, "ok": True, "x": None}
+    )
+    assert (
+        leaf
+        == '{"case":"TX-2026-0001","kind":"case.closed","n":2,"ok":true,"v":1,"x":null,"调解员":"王芳"}'.encode()
+    )
 
 
 def test_key_order_and_nesting_do_not_matter() -> None:
@@ -101,7 +106,9 @@ def test_file_digest() -> None:
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
     max_leaves=20,
 )
 

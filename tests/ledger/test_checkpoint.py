@@ -26,7 +26,9 @@ from xiangzhi.ledger.merkle import EMPTY_ROOT, root_of_leaves
 # golang.org/x/mod/sumdb/note reference key and signature (note_test.go / package doc).
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
-GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
+GO_TEXT = (
+    "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
+)
 GO_SIG = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
 GO_NOTE = GO_TEXT + "\n" + GO_SIG
 
@@ -139,7 +141,9 @@ def test_checkpoint_with_extensions_and_empty_tree(keys: tuple[Signer, Verifier]
     cp = Checkpoint(ORIGIN, 0, EMPTY_ROOT, ("Timestamp: 1700000000", "ext 2"))
     n = sign_checkpoint(cp, keys[0])
     assert open_checkpoint(n, keys[1]) == cp
-    assert cp.text() == f"{ORIGIN}\n0\n{base64.b64encode(EMPTY_ROOT).decode()}\nTimestamp: 1700000000\next 2\n"
+    assert (
+        cp.text() == f"{ORIGIN}\n0\n{base64.b64encode(EMPTY_ROOT).decode()}\nTimestamp: 1700000000\next 2\n"
+    )
 
 
 def test_wrong_key(note: str) -> None:

@@ -176,8 +176,12 @@ def test_inclusion_proof_matches_rfc_and_verifies(args: tuple[int, int, int]) ->
 
 
 @SETTINGS
-@given(tree_and_index(), st.integers(0, 10**6), st.integers(1, 255), st.sampled_from(["leaf", "proof", "root"]))
-def test_inclusion_detects_flipped_bytes(args: tuple[int, int, int], pos: int, mask: int, target: str) -> None:
+@given(
+    tree_and_index(), st.integers(0, 10**6), st.integers(1, 255), st.sampled_from(["leaf", "proof", "root"])
+)
+def test_inclusion_detects_flipped_bytes(
+    args: tuple[int, int, int], pos: int, mask: int, target: str
+) -> None:
     n, index, size = args
     lh, proof, root = _all_hashes()[index], inclusion_proof(_store(n), index, size), _root(size)
     if target == "leaf":
@@ -263,7 +267,9 @@ def test_consistency_proof_matches_rfc_and_verifies(args: tuple[int, int, int]) 
     st.integers(1, 255),
     st.sampled_from(["root1", "root2", "proof"]),
 )
-def test_consistency_detects_flipped_bytes(args: tuple[int, int, int], pos: int, mask: int, target: str) -> None:
+def test_consistency_detects_flipped_bytes(
+    args: tuple[int, int, int], pos: int, mask: int, target: str
+) -> None:
     n, size1, size2 = args
     proof, root1, root2 = consistency_proof(_store(n), size1, size2), _root(size1), _root(size2)
     if target == "root1":

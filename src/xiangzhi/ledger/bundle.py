@@ -214,7 +214,11 @@ def check_bundle(bundle: Any, trusted_vkey: str | None = None) -> BundleReport:
         lr.error = _check_leaf(entry, checkpoint, lr)
         lr.ok = lr.error is None
         if lr.error:
-            errors.append(f"leaf #{position}" + (f" (index {lr.index})" if lr.index is not None else "") + f": {lr.error}")
+            errors.append(
+                f"leaf #{position}"
+                + (f" (index {lr.index})" if lr.index is not None else "")
+                + f": {lr.error}"
+            )
 
     report.ok = not errors
     return report

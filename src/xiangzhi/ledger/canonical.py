@@ -65,7 +65,9 @@ def _check_value(value: Any, path: str) -> None:
 
 
 def _dumps(obj: Mapping[str, Any]) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 def canonical_leaf(kind: str, payload: Mapping[str, Any], schema: int = CURRENT_SCHEMA) -> bytes:

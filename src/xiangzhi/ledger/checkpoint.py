@@ -360,7 +360,11 @@ class Checkpoint:
         if not isinstance(self.origin, str) or not self.origin or "\n" in self.origin:
             raise NoteError("checkpoint origin must be a non-empty single line")
         _check_text_chars(self.origin, "checkpoint origin")
-        if isinstance(self.size, bool) or not isinstance(self.size, int) or not 0 <= self.size <= _MAX_TREE_SIZE:
+        if (
+            isinstance(self.size, bool)
+            or not isinstance(self.size, int)
+            or not 0 <= self.size <= _MAX_TREE_SIZE
+        ):
             raise NoteError(f"checkpoint size must be an integer in 0..2^64-1, got {self.size!r}")
         if not isinstance(self.root_hash, bytes) or len(self.root_hash) != HASH_SIZE:
             raise NoteError(f"checkpoint root hash must be {HASH_SIZE} bytes")

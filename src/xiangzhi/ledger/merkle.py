@@ -156,7 +156,9 @@ class CompactRange:
         if size < 0:
             raise ValueError("size must be >= 0")
         if len(hashes) != size.bit_count():
-            raise ValueError(f"a compact range of size {size} has {size.bit_count()} hashes, got {len(hashes)}")
+            raise ValueError(
+                f"a compact range of size {size} has {size.bit_count()} hashes, got {len(hashes)}"
+            )
         self._size = size
         self._hashes: list[bytes] = [bytes(h) for h in hashes]
 
@@ -266,7 +268,9 @@ class InMemoryHashStore:
         """Hash of the complete aligned subtree ``[start, end)``."""
         width = end - start
         if width <= 0 or width & (width - 1) or start % width or end > self._range.size:
-            raise ValueError(f"[{start}, {end}) is not a complete aligned subtree of a tree of size {self.leaf_count()}")
+            raise ValueError(
+                f"[{start}, {end}) is not a complete aligned subtree of a tree of size {self.leaf_count()}"
+            )
         level = width.bit_length() - 1
         return self._levels[level][start >> level]
 
@@ -426,10 +430,14 @@ def _check_proof(proof: Sequence[bytes] | None) -> list[bytes]:
 
 def _match(calculated: bytes, expected: bytes, what: str) -> None:
     if bytes(calculated) != bytes(expected):
-        raise VerificationError(f"{what} mismatch: calculated {bytes(calculated).hex()}, expected {bytes(expected).hex()}")
+        raise VerificationError(
+            f"{what} mismatch: calculated {bytes(calculated).hex()}, expected {bytes(expected).hex()}"
+        )
 
 
-def root_from_inclusion_proof(leaf_hash_: bytes, index: int, size: int, proof: Sequence[bytes] | None) -> bytes:
+def root_from_inclusion_proof(
+    leaf_hash_: bytes, index: int, size: int, proof: Sequence[bytes] | None
+) -> bytes:
     """Recompute the root implied by an inclusion proof (RFC 9162 §2.1.3.2); raise if malformed."""
     _check_int("index", index)
     _check_int("size", size)
@@ -440,12 +448,16 @@ def root_from_inclusion_proof(leaf_hash_: bytes, index: int, size: int, proof: S
     items = _check_proof(proof)
     inner, border = _decomp_incl_proof(index, size)
     if len(items) != inner + border:
-        raise VerificationError(f"wrong inclusion proof length {len(items)} for index {index} in size {size}, want {inner + border}")
+        raise VerificationError(
+            f"wrong inclusion proof length {len(items)} for index {index} in size {size}, want {inner + border}"
+        )
     h = _chain_inner(bytes(leaf_hash_), items[:inner], index)
     return _chain_border_right(h, items[inner:])
 
 
-def verify_inclusion(leaf_hash_: bytes, index: int, size: int, proof: Sequence[bytes] | None, root: bytes) -> None:
+def verify_inclusion(
+    leaf_hash_: bytes, index: int, size: int, proof: Sequence[bytes] | None, root: bytes
+) -> None:
     """Check that ``leaf_hash_`` sits at ``index`` in the tree of ``size`` leaves with head ``root``.
 
     Returns ``None`` on success and raises :class:`VerificationError` otherwise.
@@ -454,7 +466,9 @@ def verify_inclusion(leaf_hash_: bytes, index: int, size: int, proof: Sequence[b
     _match(calculated, root, "root")
 
 
-def verify_consistency(size1: int, size2: int, proof: Sequence[bytes] | None, root1: bytes, root2: bytes) -> None:
+def verify_consistency(
+    size1: int, size2: int, proof: Sequence[bytes] | None, root1: bytes, root2: bytes
+) -> None:
     """Check that the tree ``(size2, root2)`` extends ``(size1, root1)`` (RFC 9162 §2.1.4.2).
 
     Returns ``None`` on success and raises :class:`VerificationError` otherwise. As in
@@ -468,7 +482,9 @@ def verify_consistency(size1: int, size2: int, proof: Sequence[bytes] | None, ro
     if size2 < size1:
         raise VerificationError(f"size2 ({size2}) < size1 ({size1})")
     if size1 == 0:
-        raise VerificationError("consistency from an empty tree (size1 = 0) cannot be proven; nothing to verify")
+        raise VerificationError(
+            "consistency from an empty tree (size1 = 0) cannot be proven; nothing to verify"
+        )
     if size1 == size2:
         if items:
             raise VerificationError(f"size1 = size2 = {size1}, but the proof has {len(items)} elements")
