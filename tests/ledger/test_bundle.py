@@ -12,14 +12,18 @@ import pytest
 
 from xiangzhi.ledger.bundle import (
     BUNDLE_FORMAT,
+    TlogProof,
     bundle_from_json,
     bundle_to_json,
     check_bundle,
+    check_tlog_proof,
     make_bundle,
+    parse_tlog_proof,
+    tlog_proofs_from_bundle,
 )
 from xiangzhi.ledger.canonical import canonical_leaf, file_digest, parse_canonical_leaf
-from xiangzhi.ledger.checkpoint import Checkpoint, Signer, generate_key, sign_checkpoint
-from xiangzhi.ledger.merkle import InMemoryHashStore, leaf_hash
+from xiangzhi.ledger.checkpoint import Checkpoint, NoteError, Signer, generate_key, sign_checkpoint
+from xiangzhi.ledger.merkle import InMemoryHashStore, VerificationError, leaf_hash
 
 ORIGIN = "xiangzhi.example/tongxiang"
 SIZE = 21
@@ -267,3 +271,46 @@ def test_not_an_object(value: Any) -> None:
 def test_bundle_format_constant(bundle: dict[str, Any]) -> None:
     assert bundle["format"] == BUNDLE_FORMAT and bundle["version"] == 1
     assert set(bundle) == {"format", "version", "vkey", "checkpoint", "leaves"}
+
+
+# ----- C2SP tlog-proof export ---------------------------------------------------------------------
+
+
+def test_tlog_proof_round_trip(bundle: dict[str, Any], log: dict[str, Any]) -> None:
+    texts = tlog_proofs_from_bundle(bundle)
+    assert len(texts) == 3
+    first = texts[1]
+    assert first.startswith("c2sp.org/tlog-proof@v1\nindex 7\n")
+    assert first.endswith("\n\n" + bundle["checkpoint"])
+    cp = check_tlog_proof(first, log["leaves"][7], log["vkey"], origin=ORIGIN)
+    assert cp.size == SIZE
+    parsed = parse_tlog_proof(first)
+    assert parsed.index == 7 and parsed.extra is None and parsed.checkpoint == bundle["checkpoint"]
+    with_extra = TlogProof(7, parsed.proof, parsed.checkpoint, extra=b"ctx").text()
+    assert with_extra.split("\n")[1] == "extra " + base64.b64encode(b"ctx").decode()
+    assert parse_tlog_proof(with_extra).extra == b"ctx"
+    check_tlog_proof(with_extra, log["leaves"][7], log["vkey"])
+
+
+def test_tlog_proof_tampering(bundle: dict[str, Any], log: dict[str, Any]) -> None:
+    text = tlog_proofs_from_bundle(bundle)[1]
+    with pytest.raises(VerificationError):
+        check_tlog_proof(text, log["leaves"][8], log["vkey"])
+    with pytest.raises(VerificationError):
+        check_tlog_proof(text.replace("index 7", "index 6"), log["leaves"][7], log["vkey"])
+    with pytest.raises(VerificationError):
+        check_tlog_proof(text.replace("index 7", f"index {SIZE}"), log["leaves"][7], log["vkey"])
+    with pytest.raises(NoteError):
+        check_tlog_proof(text, log["leaves"][7], generate_key(ORIGIN)[1])
+    with pytest.raises(NoteError):
+        check_tlog_proof(text, log["leaves"][7], log["vkey"], origin="other.example")
+    for bad in [
+        text.replace("c2sp.org/tlog-proof@v1", "c2sp.org/tlog-proof@v2"),
+        text.replace("index 7", "index 07"),
+        text.replace("index 7", "idx 7"),
+        text.replace("\nindex 7", "\nextra !!\nindex 7"),
+        text.split("\n\n")[0],
+        text.replace("=\n", "\n", 1),
+    ]:
+        with pytest.raises(NoteError):
+            check_tlog_proof(bad, log["leaves"][7], log["vkey"])

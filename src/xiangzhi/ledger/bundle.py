@@ -26,12 +26,18 @@ bundled ``vkey``, then each inclusion proof against the checkpoint's root and si
 bundle that carries its own key only proves that *some* key holder signed it: pass
 ``trusted_vkey`` (the key the county publishes, e.g. on its website or on paper) to pin the
 log's identity.
+
+The same proofs can also be exported one leaf at a time in the C2SP ``tlog-proof`` text format
+(https://c2sp.org/tlog-proof, file extension ``.tlog-proof``) with :func:`tlog_proofs_from_bundle`,
+and checked with :func:`check_tlog_proof`; the leaf data then travels separately (the record
+itself, or the ``extra`` line).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,12 +49,17 @@ from .merkle import HashStore, VerificationError, inclusion_proof, leaf_hash, ve
 __all__ = [
     "BUNDLE_FORMAT",
     "BUNDLE_VERSION",
+    "TLOG_PROOF_HEADER",
     "BundleReport",
     "LeafReport",
+    "TlogProof",
     "bundle_from_json",
     "bundle_to_json",
     "check_bundle",
+    "check_tlog_proof",
     "make_bundle",
+    "parse_tlog_proof",
+    "tlog_proofs_from_bundle",
 ]
 
 BUNDLE_FORMAT = "xiangzhi-ledger-proof-bundle"
@@ -256,3 +267,85 @@ def _check_leaf(entry: Any, checkpoint: Checkpoint, lr: LeafReport) -> str | Non
     except VerificationError as exc:
         return f"inclusion proof does not verify against the checkpoint: {exc}"
     return None
+
+
+# --------------------------------------------------------------------------------------------------
+# C2SP tlog-proof (one leaf per proof, text format)
+# --------------------------------------------------------------------------------------------------
+
+TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+
+
+@dataclass(frozen=True)
+class TlogProof:
+    """A parsed C2SP tlog-proof: index, inclusion proof, the verbatim checkpoint note, extra data."""
+
+    index: int
+    proof: tuple[bytes, ...]
+    checkpoint: str
+    extra: bytes | None = None
+
+    def text(self) -> str:
+        """Format as ``c2sp.org/tlog-proof@v1`` text."""
+        lines = [TLOG_PROOF_HEADER]
+        if self.extra is not None:
+            lines.append(f"extra {_b64(self.extra)}")
+        lines.append(f"index {self.index}")
+        lines.extend(_b64(h) for h in self.proof)
+        return "\n".join(lines) + "\n\n" + self.checkpoint
+
+
+def parse_tlog_proof(text: str) -> TlogProof:
+    """Parse a C2SP tlog-proof; ``ValueError`` (:class:`NoteError`) if malformed.
+
+    The checkpoint part is returned verbatim and is *not* verified here.
+    """
+    if not isinstance(text, str):
+        raise NoteError("tlog-proof must be text")
+    head, sep, checkpoint = text.partition("\n\n")
+    if not sep or not checkpoint:
+        raise NoteError("tlog-proof has no blank line followed by a checkpoint")
+    lines = head.split("\n")
+    if lines[0] != TLOG_PROOF_HEADER:
+        raise NoteError(f"tlog-proof must start with {TLOG_PROOF_HEADER!r}")
+    pos, extra = 1, None
+    if len(lines) > pos and lines[pos].startswith("extra "):
+        extra = b64decode_strict(lines[pos][len("extra ") :], "tlog-proof extra data")
+        pos += 1
+    if len(lines) <= pos or not lines[pos].startswith("index "):
+        raise NoteError("tlog-proof has no index line")
+    index_s = lines[pos][len("index ") :]
+    if not _DECIMAL.fullmatch(index_s) or int(index_s) >= 1 << 64:
+        raise NoteError(f"tlog-proof index {index_s!r} is not a decimal without leading zeros")
+    proof = tuple(b64decode_strict(h, f"tlog-proof hash line {i}") for i, h in enumerate(lines[pos + 1 :]))
+    if any(len(h) != 32 for h in proof):
+        raise NoteError("tlog-proof hash lines must be 32-byte SHA-256 hashes")
+    return TlogProof(int(index_s), proof, checkpoint, extra)
+
+
+def tlog_proofs_from_bundle(bundle: Mapping[str, Any]) -> list[str]:
+    """Export each leaf of a (checked) bundle as C2SP tlog-proof text, in bundle order."""
+    out = []
+    for entry in bundle["leaves"]:
+        proof = tuple(b64decode_strict(h, "proof element") for h in entry["proof"])
+        out.append(TlogProof(entry["index"], proof, bundle["checkpoint"]).text())
+    return out
+
+
+def check_tlog_proof(text: str, leaf_data: bytes, vkey: str, origin: str | None = None) -> Checkpoint:
+    """Verify a C2SP tlog-proof for ``leaf_data`` against the log key ``vkey`` (and ``origin``).
+
+    Returns the verified checkpoint; raises ``ValueError`` (:class:`NoteError` or
+    :class:`VerificationError`) with the reason otherwise.
+    """
+    parsed = parse_tlog_proof(text)
+    checkpoint = open_checkpoint(parsed.checkpoint, Verifier.from_vkey(vkey), origin=origin)
+    if parsed.index >= checkpoint.size:
+        raise VerificationError(
+            f"index {parsed.index} is beyond the checkpoint's tree size {checkpoint.size}"
+        )
+    verify_inclusion(
+        leaf_hash(bytes(leaf_data)), parsed.index, checkpoint.size, parsed.proof, checkpoint.root_hash
+    )
+    return checkpoint
