@@ -1,0 +1,3 @@
+from xiangzhi.cli import main
+
+main()

@@ -1,0 +1,96 @@
+"""Request-wide rules: idle time-out, deny-by-default access rules, security headers, the client address."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .services import current_ip
+
+logger = logging.getLogger(__name__)
+
+# URL namespaces whose views enforce access themselves: Django admin (admin_view) and the API (ninja auth, checked
+# for every operation by tests/core/test_access_rules.py).
+SELF_GUARDED_NAMESPACES = {"admin", "api-1.0.0"}
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+class IdleTimeoutMiddleware:
+    """Sign a user out after XIANGZHI_IDLE_TIMEOUT_SECONDS without a request (等保: idle session timeout)."""
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = current_ip.set(client_ip(request))
+        try:
+            if request.user.is_authenticated:
+                now = int(time.time())
+                last = request.session.get("xz_last_seen")
+                if last is not None and now - int(last) > settings.XIANGZHI_IDLE_TIMEOUT_SECONDS:
+                    logout(request)
+                    if not request.path.startswith("/api/"):
+                        messages.info(request, "您已长时间未操作，请重新登录。")
+                        return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+                elif last is None or now - int(last) > 30:
+                    request.session["xz_last_seen"] = now
+            return self.get_response(request)
+        finally:
+            current_ip.reset(token)
+
+
+class AccessRuleMiddleware:
+    """Deny by default: a view without an ``access_rule`` answers 404 and logs an error."""
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):  # noqa: ANN001, ARG002
+        match = request.resolver_match
+        if match and set(match.namespaces) & SELF_GUARDED_NAMESPACES:
+            return None
+        if getattr(view_func, "access_rule", None):
+            return None
+        view_class = getattr(view_func, "view_class", None)
+        if view_class is not None and getattr(view_class, "access_rule", None):
+            return None
+        logger.error("view %s has no access rule; refusing", getattr(view_func, "__qualname__", view_func))
+        raise Http404
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy (no inline scripts, nothing from outside) and a Permissions-Policy."""
+
+    CSP = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+        "media-src 'self' blob:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+        "base-uri 'self'; form-action 'self'; object-src 'none'"
+    )
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.CSP)
+        response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=(self)")
+        if request.user.is_authenticated if hasattr(request, "user") else False:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

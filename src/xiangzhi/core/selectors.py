@@ -1,0 +1,129 @@
+"""Every read of scoped data. ``visible_to(user)`` querysets and ``access_*(user, id)`` that answer 404.
+
+Jurisdiction is a code-prefix test: a membership over region 330483100 (乌镇镇) covers every village and grid whose
+code starts with it. Deny by default: a user with no active membership sees nothing.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .enums import RegionLevel
+from .models import AuditLog, Membership, Notification, Organisation, Person, PersonalDataAccess, Region, User
+
+
+def jurisdiction_codes(user) -> list[str]:  # noqa: ANN001
+    """The region codes a staff user holds, minimal (a code covered by another is dropped)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_xz_codes", None)
+    if cached is not None:
+        return cached
+    codes = sorted(set(
+        Membership.objects.filter(user=user, is_active=True).values_list("region__code", flat=True)
+    ))
+    minimal: list[str] = []
+    for code in codes:
+        if not any(code.startswith(kept) for kept in minimal):
+            minimal.append(code)
+    user._xz_codes = minimal
+    return minimal
+
+
+def region_q(user, field: str = "region__code") -> Q:  # noqa: ANN001
+    """A Q object: the object's region code lies inside one of the user's jurisdictions (empty Q → nothing)."""
+    codes = jurisdiction_codes(user)
+    if not codes:
+        return Q(pk__in=[])
+    q = Q()
+    for code in codes:
+        q |= Q(**{f"{field}__startswith": code})
+    return q
+
+
+def in_jurisdiction(user, code: str) -> bool:  # noqa: ANN001
+    return any(code.startswith(c) for c in jurisdiction_codes(user))
+
+
+def memberships_of(user) -> QuerySet[Membership]:  # noqa: ANN001
+    return Membership.objects.filter(user=user, is_active=True).select_related("organisation", "region")
+
+
+# Regions ------------------------------------------------------------------------------------------------------
+def regions_visible_to(user) -> QuerySet[Region]:  # noqa: ANN001
+    return Region.objects.filter(region_q(user, "code"))
+
+
+def access_region(user, code: str) -> Region:  # noqa: ANN001
+    region = regions_visible_to(user).filter(code=code).first()
+    if region is None:
+        raise Http404
+    return region
+
+
+def public_towns() -> QuerySet[Region]:
+    """Towns and their villages are public information (the application form lists them)."""
+    return Region.objects.filter(level=RegionLevel.TOWN, is_active=True).order_by("code")
+
+
+def public_villages(town_code: str | None = None) -> QuerySet[Region]:
+    qs = Region.objects.filter(level=RegionLevel.VILLAGE, is_active=True)
+    if town_code:
+        qs = qs.filter(code__startswith=town_code)
+    return qs.order_by("code")
+
+
+# Organisations ------------------------------------------------------------------------------------------------
+def organisations_visible_to(user) -> QuerySet[Organisation]:  # noqa: ANN001
+    return Organisation.objects.filter(region_q(user)).select_related("region")
+
+
+def access_organisation(user, pk: int) -> Organisation:  # noqa: ANN001
+    org = organisations_visible_to(user).filter(pk=pk).first()
+    if org is None:
+        raise Http404
+    return org
+
+
+# People -------------------------------------------------------------------------------------------------------
+def people_visible_to(user) -> QuerySet[Person]:  # noqa: ANN001
+    """People whose residence lies in the user's jurisdiction, or whom the user recorded.
+
+    Apps that relate people to cases widen this through their own selectors (a party of a case I may see).
+    """
+    return Person.objects.filter(region_q(user))
+
+
+def access_person(user, pk: int) -> Person:  # noqa: ANN001
+    person = people_visible_to(user).filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def personal_data_accesses_visible_to(user) -> QuerySet[PersonalDataAccess]:  # noqa: ANN001
+    return PersonalDataAccess.objects.filter(region_q(user, "person__region__code")).select_related("viewer", "person")
+
+
+# Staff users --------------------------------------------------------------------------------------------------
+def staff_visible_to(user) -> QuerySet[User]:  # noqa: ANN001
+    return User.objects.filter(
+        pk__in=Membership.objects.filter(region_q(user), is_active=True).values("user_id")
+    ).order_by("username")
+
+
+# Audit --------------------------------------------------------------------------------------------------------
+def audit_visible_to(user) -> QuerySet[AuditLog]:  # noqa: ANN001
+    """Audit rows inside the user's jurisdiction; rows without a region only for county-level holders."""
+    from django.conf import settings
+
+    q = region_q(user, "region_code")
+    if settings.XIANGZHI_COUNTY_CODE in jurisdiction_codes(user):
+        q |= Q(region_code="")
+    return AuditLog.objects.filter(q)
+
+
+# Notifications ------------------------------------------------------------------------------------------------
+def notifications_for(user) -> QuerySet[Notification]:  # noqa: ANN001
+    return Notification.objects.filter(recipient_user=user).order_by("-created_at")

@@ -1,0 +1,385 @@
+"""乡治 settings: one module, every value from an environment variable.
+
+Each helper fails loudly on a malformed value and accepts ``NAME_FILE`` (a path whose contents are the value) for
+secrets, the way container secrets and systemd credentials are delivered. Development needs nothing set: SQLite in
+WAL mode under the data dir, and secrets generated on first run and kept there. Production
+(``XIANGZHI_ENV=production``) refuses to start without a real secret key and real encryption/signing keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+
+class SettingError(ImproperlyConfigured):
+    pass
+
+
+def _raw(name: str) -> str | None:
+    """The value of NAME, or the contents of the file NAME_FILE points at."""
+    value = os.environ.get(name)
+    file_path = os.environ.get(f"{name}_FILE")
+    if value is not None and file_path:
+        raise SettingError(f"Set {name} or {name}_FILE, not both.")
+    if file_path:
+        try:
+            return Path(file_path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SettingError(f"{name}_FILE={file_path!r} cannot be read: {exc}") from exc
+    return value
+
+
+def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    value = _raw(name)
+    if value is None or value == "":
+        if required:
+            raise SettingError(f"The environment variable {name} is required.")
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingError(f"{name}={value!r} is not a boolean (use true/false).")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise SettingError(f"{name}={value!r} is not an integer.") from exc
+    if minimum is not None and number < minimum:
+        raise SettingError(f"{name}={number} is below the minimum {minimum}.")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = _raw(name)
+    if value is None or value.strip() == "":
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: set[str]) -> str:
+    value = env_str(name, default)
+    assert value is not None
+    if value not in choices:
+        raise SettingError(f"{name}={value!r} must be one of {sorted(choices)}.")
+    return value
+
+
+def _project_root() -> Path:
+    here = Path(__file__).resolve()
+    candidate = here.parents[2]
+    if (candidate / "pyproject.toml").exists():
+        return candidate
+    return Path.cwd()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Environment and paths
+# --------------------------------------------------------------------------------------------------------------
+XIANGZHI_ENV = env_choice(
+    "XIANGZHI_ENV", "test" if "pytest" in sys.modules else "development", {"development", "production", "test"}
+)
+PRODUCTION = XIANGZHI_ENV == "production"
+BASE_DIR = _project_root()
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("XIANGZHI_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+KEY_DIR = DATA_DIR / "keys"
+
+
+def _dev_secret(filename: str, make: callable) -> str:  # type: ignore[valid-type]
+    """A secret generated on first run and kept under the data dir (development and test only)."""
+    KEY_DIR.mkdir(parents=True, exist_ok=True)
+    path = KEY_DIR / filename
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(make(), encoding="utf-8")
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _secret(name: str, filename: str, make: callable) -> str:  # type: ignore[valid-type]
+    value = env_str(name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise SettingError(
+            f"{name} (or {name}_FILE) must be set when XIANGZHI_ENV=production; "
+            f"generate one with `xiangzhi genkeys`."
+        )
+    return _dev_secret(filename, make)
+
+
+def _new_aes_keyring() -> str:
+    return "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _new_b64(n: int = 32) -> str:
+    return base64.b64encode(secrets.token_bytes(n)).decode()
+
+
+SECRET_KEY = _secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50))
+if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
+    raise SettingError("SECRET_KEY is too short or insecure for production (50+ random characters).")
+
+# Personal-data encryption: "kid:base64(32 bytes)[,kid:base64...]" — the first key encrypts, all keys decrypt.
+XIANGZHI_ENCRYPTION_KEYS = _secret("XIANGZHI_ENCRYPTION_KEYS", "encryption_keys", _new_aes_keyring)
+# Blind index (HMAC-SHA256) key for exact lookup of encrypted values.
+XIANGZHI_BLIND_INDEX_KEY = _secret("XIANGZHI_BLIND_INDEX_KEY", "blind_index_key", _new_b64)
+# Ed25519 private key seed (base64 of 32 bytes) that signs ledger checkpoints and certificates.
+XIANGZHI_SIGNING_KEY = _secret("XIANGZHI_SIGNING_KEY", "signing_key", _new_b64)
+XIANGZHI_SIGNING_KEY_NAME = env_str("XIANGZHI_SIGNING_KEY_NAME", "tongxiang.xiangzhi")
+
+DEBUG = env_bool("DEBUG", XIANGZHI_ENV == "development")
+if PRODUCTION and DEBUG:
+    raise SettingError("DEBUG must be off when XIANGZHI_ENV=production.")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "[::1]"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise SettingError("ALLOWED_HOSTS must be set when XIANGZHI_ENV=production.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+XIANGZHI_PUBLIC_URL = (env_str("XIANGZHI_PUBLIC_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+XIANGZHI_COUNTY_CODE = env_str("XIANGZHI_COUNTY_CODE", "330483")
+
+# --------------------------------------------------------------------------------------------------------------
+# Applications
+# --------------------------------------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
+    "xiangzhi.core",
+    "xiangzhi.web",
+    "xiangzhi.ledger",
+    "xiangzhi.disputes",
+    "xiangzhi.insights",
+    "xiangzhi.consultation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "xiangzhi.core.middleware.IdleTimeoutMiddleware",
+    "xiangzhi.core.middleware.AccessRuleMiddleware",
+    "xiangzhi.core.middleware.SecurityHeadersMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "xiangzhi.urls"
+WSGI_APPLICATION = "xiangzhi.wsgi.application"
+AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = ["xiangzhi.core.security.LockoutBackend"]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:workbench"
+LOGOUT_REDIRECT_URL = "web:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "xiangzhi.web.context.site",
+            ],
+        },
+    },
+]
+
+# --------------------------------------------------------------------------------------------------------------
+# Database: SQLite (WAL) under the data dir by default; PostgreSQL through DATABASE_URL.
+# --------------------------------------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    import dj_database_url
+
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    except (ValueError, dj_database_url.UnknownSchemeError) as exc:  # type: ignore[attr-defined]
+        raise SettingError(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME")
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "xiangzhi.sqlite3"),
+            "OPTIONS": {
+                # WAL lets readers work while one writer writes; IMMEDIATE makes a writing transaction take the
+                # write lock at BEGIN so that concurrent writers queue instead of failing half-way.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                    "PRAGMA busy_timeout=20000;"
+                ),
+            },
+            "TEST": {"NAME": env_str("TEST_SQLITE_NAME")},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --------------------------------------------------------------------------------------------------------------
+# Background work (Django tasks API through django-tasks with the database backend)
+# --------------------------------------------------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": env_str("XIANGZHI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "notifications", "ledger", "reports"],
+    }
+}
+
+# --------------------------------------------------------------------------------------------------------------
+# Security
+# --------------------------------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "xiangzhi.core.security.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+]
+XIANGZHI_LOCKOUT_ATTEMPTS = env_int("XIANGZHI_LOCKOUT_ATTEMPTS", 5, minimum=1)
+XIANGZHI_LOCKOUT_MINUTES = env_int("XIANGZHI_LOCKOUT_MINUTES", 30, minimum=1)
+XIANGZHI_IDLE_TIMEOUT_SECONDS = env_int("XIANGZHI_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60)
+XIANGZHI_REQUIRE_ADMIN_TOTP = env_bool("XIANGZHI_REQUIRE_ADMIN_TOTP", PRODUCTION)
+XIANGZHI_OTP_TTL_SECONDS = env_int("XIANGZHI_OTP_TTL_SECONDS", 300, minimum=60)
+XIANGZHI_RATE_LIMIT_OTP_PER_HOUR = env_int("XIANGZHI_RATE_LIMIT_OTP_PER_HOUR", 5, minimum=1)
+XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE", 30, minimum=1)
+XIANGZHI_MAX_UPLOAD_BYTES = env_int("XIANGZHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
+
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("XIANGZHI_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [])
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# --------------------------------------------------------------------------------------------------------------
+# Integrations: pluggable backends with console/file implementations
+# --------------------------------------------------------------------------------------------------------------
+XIANGZHI_SMS_BACKEND = env_str(
+    "XIANGZHI_SMS_BACKEND",
+    "xiangzhi.core.sms.LocmemBackend" if XIANGZHI_ENV == "test" else "xiangzhi.core.sms.ConsoleBackend",
+)
+XIANGZHI_SMS_FILE_DIR = env_str("XIANGZHI_SMS_FILE_DIR", str(DATA_DIR / "sms"))
+XIANGZHI_NOTIFY_MAX_ATTEMPTS = env_int("XIANGZHI_NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+
+if XIANGZHI_ENV == "test":
+    # Fast hashing keeps the suite quick; production and development use Django's PBKDF2 default.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --------------------------------------------------------------------------------------------------------------
+# Language, time
+# --------------------------------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --------------------------------------------------------------------------------------------------------------
+# Static and media files (front-end assets come from npm, copied under the data-independent vendor dir)
+# --------------------------------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
+NODE_MODULES = Path(env_str("XIANGZHI_NODE_MODULES", str(BASE_DIR / "node_modules")))
+STATICFILES_DIRS = [
+    (f"vendor/{name}", NODE_MODULES / path)
+    for name, path in {
+        "htmx": "htmx.org/dist",
+        "echarts": "echarts/dist",
+        "swagger-ui": "swagger-ui-dist",
+    }.items()
+    if (NODE_MODULES / path).is_dir()
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "/media/"
+
+# --------------------------------------------------------------------------------------------------------------
+# API
+# --------------------------------------------------------------------------------------------------------------
+NINJA_PAGINATION_PER_PAGE = 50
+
+# --------------------------------------------------------------------------------------------------------------
+# Logging: the application logs to stderr; personal data never goes to a log unmasked.
+# --------------------------------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "jieba": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,15 @@
+"""URL map. Each app contributes its pages; the API lives at /api/v1/ (see xiangzhi.api)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from xiangzhi.api import api
+
+admin.site.site_header = "乡治 系统管理"
+admin.site.site_title = "乡治"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("xiangzhi.web.urls")),
+]

@@ -1,0 +1,53 @@
+"""Template context shared by every page: site name, navigation by role, the selected region."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+
+from xiangzhi.core import rules, selectors
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+# (url name, label, predicate) — an entry shows only if its page exists and the user may open it.
+STAFF_NAV = [
+    ("web:workbench", "工作台", rules.is_staff_member),
+    ("disputes:workbench", "纠纷案件", rules.is_staff_member),
+    ("insights:dashboard", "研判分析", rules.is_staff_member),
+    ("ledger:status", "区块链存证", rules.is_staff_member),
+    ("consultation:workbench", "咨询工作台", rules.is_staff_member),
+    ("web:regions", "区划与组织", rules.is_staff_member),
+    ("web:audit", "审计日志", rules.can_read_audit_log),
+    ("web:notifications", "通知", rules.is_staff_member),
+]
+
+
+def site(request) -> dict:  # noqa: ANN001
+    user = getattr(request, "user", None)
+    nav = []
+    region_choices = []
+    current_region = None
+    if user is not None and rules.is_staff_member(user):
+        for name, label, predicate in STAFF_NAV:
+            url = _url(name)
+            if url and predicate(user):
+                nav.append({"url": url, "label": label, "active": request.path.startswith(url) and url != "/"})
+        region_choices = list(
+            selectors.regions_visible_to(user).filter(code__in=selectors.jurisdiction_codes(user))
+        )
+        code = request.session.get("xz_region")
+        current_region = next((r for r in region_choices if r.code == code), region_choices[0] if region_choices else None)
+    return {
+        "site_name": "乡治",
+        "county_name": "桐乡市",
+        "staff_nav": nav,
+        "region_choices": region_choices,
+        "current_region": current_region,
+        "is_staff_member": bool(nav),
+        "is_citizen": rules.is_citizen(user) if user is not None else False,
+    }
