@@ -12,13 +12,17 @@ from hypothesis import strategies as st
 from xiangzhi.ledger.merkle import (
     CompactRange,
     InMemoryHashStore,
+    MappingHashStore,
     VerificationError,
     _decomp_incl_proof,
     consistency_proof,
+    consistency_proof_nodes,
     inclusion_proof,
+    inclusion_proof_nodes,
     leaf_hash,
     root_from_leaf_hashes,
     root_hash,
+    root_hash_nodes,
     subtree_hash,
     verify_consistency,
     verify_inclusion,
@@ -357,3 +361,33 @@ def test_verifiers_reject_bad_types() -> None:
         verify_inclusion(lh[:31], 0, 1, [], lh[:31])
     with pytest.raises(VerificationError):
         verify_consistency(1, 2, [b"\x00" * 31], lh, lh)
+
+
+# ----- batch fetching for a database layer --------------------------------------------------------
+
+
+def _mapping_store(store: InMemoryHashStore, size: int, ids: list[tuple[int, int]]) -> MappingHashStore:
+    return MappingHashStore(size, {(lv, ix): store.get_node(lv, ix) for lv, ix in ids})
+
+
+@SETTINGS
+@given(tree_and_index(), tree_and_sizes())
+def test_prefetched_nodes_suffice(incl: tuple[int, int, int], cons: tuple[int, int, int]) -> None:
+    n, index, size = incl
+    ids = inclusion_proof_nodes(index, size)
+    assert len(ids) <= 2 * math.ceil(math.log2(size)) + 1  # O(log n) lookups
+    store = _mapping_store(_store(n), size, ids)
+    assert inclusion_proof(store, index, size) == inclusion_proof(_store(n), index, size)
+    n, size1, size2 = cons
+    ids = consistency_proof_nodes(size1, size2)
+    assert len(ids) <= 2 * math.ceil(math.log2(size2)) + 2
+    store = _mapping_store(_store(n), size2, ids)
+    assert consistency_proof(store, size1, size2) == consistency_proof(_store(n), size1, size2)
+    ids = root_hash_nodes(size2)
+    assert len(ids) == size2.bit_count()
+    assert root_hash(_mapping_store(_store(n), size2, ids)) == _root(size2)
+
+
+def test_mapping_store_missing_node() -> None:
+    with pytest.raises(KeyError):
+        inclusion_proof(MappingHashStore(4, {}), 0, 4)

@@ -32,7 +32,7 @@ none is expected, and proof elements that are not 32 bytes are all rejected with
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple, Protocol, runtime_checkable
 
 __all__ = [
@@ -40,11 +40,16 @@ __all__ = [
     "HASH_SIZE",
     "CompactRange",
     "HashStore",
+    "MappingHashStore",
     "InMemoryHashStore",
     "Node",
     "VerificationError",
     "consistency_proof",
+    "consistency_proof_nodes",
     "inclusion_proof",
+    "inclusion_proof_nodes",
+    "node_id",
+    "root_hash_nodes",
     "leaf_hash",
     "node_hash",
     "root_from_inclusion_proof",
@@ -378,6 +383,87 @@ def consistency_proof(store: HashStore, size1: int, size2: int | None = None) ->
     proof = [] if b else [subtree_hash(store, lo, hi)]
     proof.extend(reversed(outer))
     return proof
+
+
+# --------------------------------------------------------------------------------------------------
+# Batch fetching: which perfect-subtree nodes a proof needs
+# --------------------------------------------------------------------------------------------------
+
+
+def node_id(start: int, end: int) -> tuple[int, int]:
+    """``(level, index)`` of the complete aligned subtree ``[start, end)``."""
+    width = end - start
+    if width <= 0 or width & (width - 1) or start % width:
+        raise ValueError(f"[{start}, {end}) is not a complete aligned subtree")
+    level = width.bit_length() - 1
+    return level, start >> level
+
+
+class _RecordingStore:
+    """A fake store of a given size that records which nodes are asked for."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.requested: list[tuple[int, int]] = []
+
+    def leaf_count(self) -> int:
+        return self.size
+
+    def get_subtree_hash(self, start: int, end: int) -> bytes:
+        self.requested.append(node_id(start, end))
+        return EMPTY_ROOT
+
+
+def _unique(ids: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return list(dict.fromkeys(ids))
+
+
+def inclusion_proof_nodes(index: int, size: int) -> list[tuple[int, int]]:
+    """The ``(level, index)`` nodes :func:`inclusion_proof` reads for this index and size.
+
+    A database layer fetches them in one query and wraps the rows in a
+    :class:`MappingHashStore` to build the proof.
+    """
+    rec = _RecordingStore(size)
+    inclusion_proof(rec, index, size)
+    return _unique(rec.requested)
+
+
+def consistency_proof_nodes(size1: int, size2: int) -> list[tuple[int, int]]:
+    """The ``(level, index)`` nodes :func:`consistency_proof` reads for these sizes."""
+    rec = _RecordingStore(size2)
+    consistency_proof(rec, size1, size2)
+    return _unique(rec.requested)
+
+
+def root_hash_nodes(size: int) -> list[tuple[int, int]]:
+    """The ``(level, index)`` nodes :func:`root_hash` reads (one per set bit of ``size``)."""
+    return [node_id(s, e) for s, e in _perfect_decomposition(0, size)]
+
+
+class MappingHashStore:
+    """A read-only :class:`HashStore` over a ``{(level, index): hash}`` mapping and a tree size.
+
+    Typical use: ``MappingHashStore(size, {(r.level, r.index): r.hash for r in rows})`` with
+    the rows selected by :func:`inclusion_proof_nodes` / :func:`consistency_proof_nodes`.
+    A missing node raises ``KeyError``.
+    """
+
+    def __init__(self, size: int, nodes: Mapping[tuple[int, int], bytes]) -> None:
+        if size < 0:
+            raise ValueError("size must be >= 0")
+        self._size = size
+        self._nodes = nodes
+
+    def leaf_count(self) -> int:
+        """The tree size this store answers for."""
+        return self._size
+
+    def get_subtree_hash(self, start: int, end: int) -> bytes:
+        """Look the node up in the mapping."""
+        if end > self._size:
+            raise ValueError(f"[{start}, {end}) is beyond the tree size {self._size}")
+        return bytes(self._nodes[node_id(start, end)])
 
 
 # --------------------------------------------------------------------------------------------------
