@@ -280,6 +280,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "xiangzhi.core.security.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
+# Database triggers that refuse UPDATE/DELETE on audit tables (off only for the test suite, which flushes tables).
+XIANGZHI_DB_APPEND_ONLY_TRIGGERS = env_bool("XIANGZHI_DB_APPEND_ONLY_TRIGGERS", XIANGZHI_ENV != "test")
 XIANGZHI_LOCKOUT_ATTEMPTS = env_int("XIANGZHI_LOCKOUT_ATTEMPTS", 5, minimum=1)
 XIANGZHI_LOCKOUT_MINUTES = env_int("XIANGZHI_LOCKOUT_MINUTES", 30, minimum=1)
 XIANGZHI_IDLE_TIMEOUT_SECONDS = env_int("XIANGZHI_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60)
@@ -341,6 +343,7 @@ USE_TZ = True
 # --------------------------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 NODE_MODULES = Path(env_str("XIANGZHI_NODE_MODULES", str(BASE_DIR / "node_modules")))
 STATICFILES_DIRS = [
     (f"vendor/{name}", NODE_MODULES / path)

@@ -29,6 +29,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "s_text", "s_text_rel", "rank_text", "s_head", "s_head_rel", "rank_first", "law_prior", "article_prior",
     "knn_sum", "knn_max", "knn_law", "knn_chapter", "knn_adjacent", "topic_prob", "topic_is_top", "q_len",
     "doc_len", "coverage", "is_code", "category", "article_no", "top_sim", "s_rewrite_rel", "n_rewrites",
+    "s_qdoc", "s_qdoc_rel", "knn_sum_rel", "knn_law_rel", "knn_chapter_rel",
 )
 CATEGORY_FEATURE = FEATURE_NAMES.index("category")
 
@@ -330,7 +331,11 @@ class Engine:
             first = first + cfg.prior_weight * (prior - prior.max())
         nb = self._neighbours(query, knowledge)
         knn_sum, knn_max, law_aff, chap_aff = self._knn_votes(nb)
+        s_qdoc = knowledge.question_doc_scores(query.weights) if knowledge is not None else None
         pools = [_top(s_text, cfg.n_text), _top(first, cfg.n_first)]
+        if s_qdoc is not None:
+            top_q = _top(s_qdoc, cfg.n_law_focus)
+            pools.append(top_q[s_qdoc[top_q] > 0])
         if nb is not None and len(nb.sims):
             pools.append(np.concatenate(nb.cited) if nb.cited else np.zeros(0, np.int64))
             focus_laws = np.argsort(-law_aff)[:5]
@@ -341,7 +346,7 @@ class Engine:
         cand = cand[(s_text[cand] > 0) | (s_head[cand] > 0) | (knn_sum[cand] > 0)] if len(cand) else cand
         topic_dist = self._topic_prior(query, knowledge)
         feats = self._features(query, knowledge, nb, cand, s_text, s_head, first, prior,
-                               (knn_sum, knn_max, law_aff, chap_aff), topic_dist)
+                               (knn_sum, knn_max, law_aff, chap_aff, s_qdoc), topic_dist)
         return Candidates(cand, feats, topic_dist)
 
     def _knn_votes(self, nb: Neighbours | None) -> tuple[np.ndarray, ...]:
@@ -379,7 +384,7 @@ class Engine:
         votes: tuple[np.ndarray, ...],
         topic_dist: np.ndarray,
     ) -> np.ndarray:
-        knn_sum, knn_max, law_aff, chap_aff = votes
+        knn_sum, knn_max, law_aff, chap_aff, s_qdoc = votes
         n = len(cand)
         f = np.zeros((n, len(FEATURE_NAMES)), np.float32)
         if n == 0:
@@ -412,6 +417,13 @@ class Engine:
             rw = self.text_index.score(query.rewrite_weights)[cand]
             f[:, 22] = rw / max(float(rw.max()), 1e-6)
         f[:, 23] = len(query.rewrite_weights)
+        if s_qdoc is not None:
+            sq = s_qdoc[cand]
+            f[:, 24] = sq
+            f[:, 25] = sq / max(float(sq.max()), 1e-6)
+        f[:, 26] = f[:, 8] / max(float(f[:, 8].max()), 1e-6)
+        f[:, 27] = f[:, 10] / max(float(f[:, 10].max()), 1e-6)
+        f[:, 28] = f[:, 11] / max(float(f[:, 11].max()), 1e-6)
         return f
 
     def _adjacent(self, knn_sum: np.ndarray, cand: np.ndarray) -> np.ndarray:

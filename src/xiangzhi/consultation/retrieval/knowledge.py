@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from .bm25 import BM25Index
 from .topics import TOPICS, TopicClassifier
 
 
@@ -42,6 +43,8 @@ class Knowledge:
     law_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     article_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     topics: TopicClassifier = field(default_factory=TopicClassifier)
+    question_docs: BM25Index | None = None  # per cited article: all training questions citing it
+    question_doc_article: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @classmethod
     def build(
@@ -63,6 +66,7 @@ class Knowledge:
                 np.add.at(k.article_counts, arts, 1.0)
                 laws = np.unique(article_law[arts])
                 np.add.at(k.law_counts, laws, 1.0)
+        k._fit_question_docs(token_lists)
         labels = []
         for arts in k.cited:
             dist = np.bincount(article_topic[arts], minlength=len(TOPICS)).astype(np.float32)
@@ -70,6 +74,22 @@ class Knowledge:
         keep = [i for i, arts in enumerate(k.cited) if len(arts)]
         k.topics.fit([token_lists[i] for i in keep], [labels[i] for i in keep])
         return k
+
+    def _fit_question_docs(self, token_lists: Sequence[Sequence[str]]) -> None:
+        docs: dict[int, list[str]] = {}
+        for tokens, arts in zip(token_lists, self.cited, strict=True):
+            for a in arts:
+                docs.setdefault(int(a), []).extend(tokens)
+        order = sorted(docs)
+        self.question_doc_article = np.asarray(order, np.int64)
+        self.question_docs = BM25Index.build([docs[a] for a in order], k1=1.2, b=0.5) if order else None
+
+    def question_doc_scores(self, weights: dict[str, float]) -> np.ndarray:
+        """BM25 of the query against, for each article, the training questions that cite it."""
+        out = np.zeros(self.n_articles, np.float32)
+        if self.question_docs is not None:
+            out[self.question_doc_article] = self.question_docs.score(weights)
+        return out
 
     def _fit_knn(self, token_lists: Sequence[Sequence[str]]) -> None:
         rows, cols, vals = [], [], []

@@ -8,7 +8,13 @@ from django.db import migrations
 APPEND_ONLY_TABLES = ["core_auditlog", "core_personaldataaccess", "core_regionchange"]
 
 
-def create_triggers(apps, schema_editor):
+def create_triggers(apps, schema_editor, *, force=False):
+    from django.conf import settings
+
+    # The test settings turn the triggers off because test isolation flushes tables between transactional tests;
+    # tests/core/test_audit.py installs them inside a test to prove they hold.
+    if not force and not settings.XIANGZHI_DB_APPEND_ONLY_TRIGGERS:
+        return
     vendor = schema_editor.connection.vendor
     for table in APPEND_ONLY_TABLES:
         if vendor == "sqlite":
@@ -18,6 +24,8 @@ def create_triggers(apps, schema_editor):
                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"
                 )
         elif vendor == "postgresql":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
             schema_editor.execute(
                 "CREATE OR REPLACE FUNCTION xiangzhi_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
                 "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$;"

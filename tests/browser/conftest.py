@@ -1,0 +1,90 @@
+"""Browser tests: Playwright driving Debian's chromium (/usr/bin/chromium) against a live server.
+
+Skipped, with a message saying how to enable them, where chromium is missing. CI (.ci/run) installs chromium and a
+CJK font so that they always run there. Screenshots go to ``test-artifacts/screenshots/`` for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("XIANGZHI_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+# Playwright's sync API runs an event loop in this thread; Django must allow ORM calls from tests around it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001
+    if Path(CHROMIUM).exists() or shutil.which("chromium"):
+        return
+    skip = pytest.mark.skip(
+        reason="chromium not found: install Debian's chromium and fonts-wqy-microhei "
+        "(apt-get install chromium fonts-wqy-microhei) or set XIANGZHI_CHROMIUM to run browser tests"
+    )
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    browser = _playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A 360 × 740 phone viewport (a cheap Android phone)."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1, locale="zh-CN",
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_fits_width(page) -> None:
+    """Nothing on the page is wider than the viewport (no horizontal scrolling at 360 px)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"page is {overflow}px wider than the viewport"
+
+
+def login_staff(page, live_server_url: str, username: str, password: str) -> None:
+    page.goto(f"{live_server_url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/workbench/**")

@@ -1,0 +1,46 @@
+"""The public mobile site and the staff workbench shell, as a villager and a mediator see them."""
+
+import pytest
+
+from tests.browser.conftest import assert_fits_width, login_staff, screenshot
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_villager_sees_the_four_service_entries_on_a_360px_phone(live_server, phone_page, tongxiang):
+    page = phone_page
+    page.goto(live_server.url + "/")
+    for label in ("申请调解", "查询案件", "法律咨询", "找法律顾问"):
+        assert page.get_by_text(label, exact=True).first.is_visible()
+    assert page.get_by_text("桐乡市法治乡村服务").is_visible()
+    assert page.locator(".chips li").count() == 11
+    assert_fits_width(page)
+    # Chinese glyphs must render with a real CJK font, not tofu boxes: a CJK string is wider than its ASCII length
+    width = page.evaluate("""() => { const s = document.createElement('span'); s.textContent = '桐乡市法治乡村';
+        document.body.appendChild(s); const w = s.getBoundingClientRect().width; s.remove(); return w; }""")
+    assert width > 7 * 10
+    screenshot(page, "home-360")
+
+
+def test_a_villager_finds_the_mediation_committee_of_their_village(live_server, phone_page, tongxiang):
+    page = phone_page
+    page.goto(live_server.url + "/advisers/")
+    page.select_option("#town", "330483100")
+    page.wait_for_selector("#village")
+    first_village = page.locator("#village option").nth(1)
+    page.select_option("#village", first_village.get_attribute("value"))
+    page.wait_for_selector("article.card")
+    assert page.get_by_text("乌镇镇司法所").is_visible()
+    assert_fits_width(page)
+    screenshot(page, "advisers-360")
+
+
+def test_a_mediator_signs_in_and_sees_roles_and_menu(live_server, phone_page, mediator):
+    page = phone_page
+    login_staff(page, live_server.url, mediator.user.username, PASSWORD)
+    assert page.get_by_role("heading", name="我的角色与管辖范围").is_visible()
+    assert page.get_by_text("人民调解员").first.is_visible()
+    assert page.locator(".staffnav a").count() >= 3
+    assert_fits_width(page)
+    screenshot(page, "workbench-360")
