@@ -15,7 +15,10 @@ subtree is identified by ``(level, index)`` with ``level = log2(end - start)`` a
 ``index = start >> level``; level 0 holds the leaf hashes. A database layer keeps one row per
 ``(level, index)`` (the "perfect-subtree table"); :class:`CompactRange` tells it which rows to
 insert on each append (amortised O(1), worst case O(log n) rows), and every proof below needs
-O(log n) store lookups, never a scan of the leaves.
+O(log n) store lookups, never a scan of the leaves. To make that a single query,
+:func:`inclusion_proof_nodes` / :func:`consistency_proof_nodes` / :func:`root_hash_nodes` list
+the ``(level, index)`` keys a proof will read, and :class:`MappingHashStore` serves the fetched
+rows back to the proof generators.
 
 Every node of an RFC 6962 tree of size ``n`` is either such a perfect subtree or lies on the
 right border (``[start, n)``, not a power of two in size); a border node's hash is the
