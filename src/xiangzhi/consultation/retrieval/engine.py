@@ -554,8 +554,8 @@ class Engine:
             cat = np.zeros(x.shape[1], bool)
             cat[CATEGORY_FEATURE] = True
             return HistGradientBoostingClassifier(
-                max_iter=250, learning_rate=0.06, max_leaf_nodes=31, min_samples_leaf=40,
-                l2_regularization=1.0, categorical_features=cat, random_state=seed,
+                max_iter=300, learning_rate=0.05, max_leaf_nodes=31, min_samples_leaf=30,
+                l2_regularization=1.0, categorical_features=cat, random_state=seed, early_stopping=False,
             )
 
         # Out-of-fold predictions calibrate confidence (the "dev" part of the training split).
