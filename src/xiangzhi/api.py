@@ -52,9 +52,15 @@ def on_not_found(request: HttpRequest, exc: Http404):  # noqa: ANN201, ARG001
     return _error(request, 404, "NOT_FOUND", "未找到该对象或无权查看。")
 
 
+_HTTP_ERRORS = {
+    "Cannot parse request body": ("MALFORMED_JSON", "请求体不是有效的 JSON，请检查格式。"),
+}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):  # noqa: ANN201
-    return _error(request, exc.status_code, "HTTP_ERROR", str(exc))
+    code, message = _HTTP_ERRORS.get(str(exc), ("HTTP_ERROR", f"请求无法处理：{exc}"))
+    return _error(request, exc.status_code, code, message)
 
 
 api.add_router("/", core_router)

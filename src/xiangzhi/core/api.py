@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from . import rules, selectors, services
@@ -96,7 +96,7 @@ def add_grid(request: HttpRequest, code: str, payload: GridIn):
     if not rules.can_manage_regions(user):
         raise Forbidden("FORBIDDEN", "只有县级管理员或司法所工作人员可以新增网格。")
     grid = services.add_grid(village, name=payload.name, actor=user)
-    return 201, _region_out(grid)
+    return Status(201, _region_out(grid))
 
 
 @router.get("/organisations", response={200: list[OrganisationOut], **ERRORS}, summary="管辖范围内的组织")
@@ -131,7 +131,7 @@ def create_person(request: HttpRequest, payload: PersonIn):
         region = selectors.access_region(user, payload.region_code)
     person = services.create_person(name=payload.name, id_number=payload.id_number, phone=payload.phone,
                                     address=payload.address, region=region, actor=user)
-    return 201, _person_out(person)
+    return Status(201, _person_out(person))
 
 
 @router.get("/persons/{person_id}", response={200: PersonOut, **ERRORS}, summary="当事人（脱敏）")
