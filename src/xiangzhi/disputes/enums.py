@@ -1,0 +1,179 @@
+"""States, channels and other choices of 桐解码, and the one table of allowed stage transitions."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseStage(models.TextChoices):
+    REPORTED = "reported", _("已申报")
+    ACCEPTED = "accepted", _("已受理")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+    ASSIGNED = "assigned", _("已指派调解员")
+    NOTICE_SERVED = "notice_served", _("已告知权利义务")
+    IN_MEDIATION = "in_mediation", _("调解中")
+    AGREEMENT_WRITTEN = "agreement_written", _("达成协议（书面）")
+    AGREEMENT_ORAL = "agreement_oral", _("达成协议（口头）")
+    TERMINATED = "terminated", _("调解终止")
+    ESCALATED = "escalated", _("已上报上级")
+    FOLLOW_UP = "follow_up", _("回访中")
+    CLOSED = "closed", _("已结案")
+    ARCHIVED = "archived", _("已归档")
+    REOPENED = "reopened", _("重新启动")
+
+
+S = CaseStage
+
+# The only place that says which stage may follow which. Guards (who, and under what conditions) live inside
+# ``services.transition``; permissions (role AND stage) in ``rules.py``.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.REPORTED: frozenset({S.ACCEPTED, S.NOT_ACCEPTED, S.ESCALATED, S.TERMINATED, S.AGREEMENT_ORAL}),
+    S.ACCEPTED: frozenset({S.ASSIGNED, S.ESCALATED, S.TERMINATED}),
+    S.REOPENED: frozenset({S.ASSIGNED, S.ESCALATED, S.TERMINATED}),
+    S.NOT_ACCEPTED: frozenset({S.REOPENED}),
+    S.ASSIGNED: frozenset({S.NOTICE_SERVED, S.ACCEPTED, S.ESCALATED, S.TERMINATED}),
+    S.NOTICE_SERVED: frozenset({S.IN_MEDIATION, S.ESCALATED, S.TERMINATED}),
+    S.IN_MEDIATION: frozenset({S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL, S.TERMINATED, S.ESCALATED}),
+    S.AGREEMENT_WRITTEN: frozenset({S.FOLLOW_UP, S.TERMINATED}),
+    S.AGREEMENT_ORAL: frozenset({S.FOLLOW_UP, S.CLOSED}),
+    S.TERMINATED: frozenset({S.CLOSED}),
+    S.ESCALATED: frozenset({S.ACCEPTED, S.NOT_ACCEPTED}),
+    S.FOLLOW_UP: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset({S.ARCHIVED, S.REOPENED}),
+    S.ARCHIVED: frozenset(),
+}
+
+OPEN_STAGES = frozenset({S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION,
+                         S.AGREEMENT_WRITTEN, S.ESCALATED})
+FINISHED_STAGES = frozenset({S.NOT_ACCEPTED, S.TERMINATED, S.CLOSED, S.ARCHIVED})
+# A party may withdraw while mediation has not produced an agreement.
+WITHDRAWABLE_STAGES = frozenset({S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION})
+# Stages in which a party may still add materials.
+MATERIAL_STAGES = OPEN_STAGES | {S.AGREEMENT_ORAL, S.FOLLOW_UP}
+
+# What a party is told comes next (status page), with the working-day allowance where one applies.
+NEXT_STEP = {
+    S.REPORTED: ("调解组织审查是否受理", 3),
+    S.ACCEPTED: ("指派调解员", 3),
+    S.REOPENED: ("指派调解员", 3),
+    S.ASSIGNED: ("调解员确认接案并告知权利义务", 3),
+    S.NOTICE_SERVED: ("开始调解，调解员将联系各方当事人", 5),
+    S.IN_MEDIATION: ("调解一般在一个月内结束", 22),
+    S.AGREEMENT_WRITTEN: ("各方当事人、调解员签名并加盖调解委员会印章后协议生效", 5),
+    S.AGREEMENT_ORAL: ("调解员将回访协议履行情况", 10),
+    S.ESCALATED: ("上级调解组织审查受理", 3),
+    S.FOLLOW_UP: ("回访协议履行情况后结案", 10),
+    S.TERMINATED: ("可依法申请仲裁、行政处理或向人民法院起诉", None),
+    S.NOT_ACCEPTED: ("请按告知的途径办理", None),
+    S.CLOSED: ("案件已办结", None),
+    S.ARCHIVED: ("案件已归档", None),
+}
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("群众扫码/网上申请")
+    GRID = "grid", _("网格员扫码代办")
+    WINDOW = "window", _("窗口无差别受理")
+    API = "api", _("部门接口移送")
+
+
+class CaseSource(models.TextChoices):
+    """人民调解统计口径: 申请调解 / 主动调解 / 接受委托移送调解."""
+
+    APPLICATION = "application", _("当事人申请")
+    INITIATIVE = "initiative", _("调委会主动调解")
+    REFERRAL_POLICE = "referral_police", _("公安机关移送")
+    REFERRAL_COURT = "referral_court", _("人民法院委托移送")
+    REFERRAL_GOVERNMENT = "referral_government", _("政府部门移送")
+
+
+REFERRAL_SOURCES = frozenset({CaseSource.REFERRAL_POLICE, CaseSource.REFERRAL_COURT, CaseSource.REFERRAL_GOVERNMENT})
+
+
+class RiskLevel(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    ELEVATED = "elevated", _("较大")
+    MAJOR = "major", _("重大")
+
+
+class Level(models.TextChoices):
+    GRID = "grid", _("网格")
+    VILLAGE = "village", _("村（社区）")
+    TOWN = "town", _("乡镇（街道）")
+    COUNTY = "county", _("县级")
+
+
+LEVEL_ORDER = [Level.GRID, Level.VILLAGE, Level.TOWN, Level.COUNTY]
+
+
+class PartyRole(models.TextChoices):
+    APPLICANT = "applicant", _("申请人")
+    RESPONDENT = "respondent", _("被申请人")
+    THIRD = "third", _("第三人")
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ORGANISATION = "organisation", _("单位")
+
+
+class Consent(models.TextChoices):
+    PENDING = "pending", _("未答复")
+    AGREED = "agreed", _("同意调解")
+    REFUSED = "refused", _("明确拒绝调解")
+
+
+class NotAcceptedGround(models.TextChoices):
+    """人民调解工作若干规定 第二十二条 and 人民调解法 第十七条, with where to go instead."""
+
+    SPECIALISED_AUTHORITY = "specialised_authority", _("法律、法规规定只能由专门机关管辖处理，或禁止采用民间调解方式解决（若干规定第22条第1项）")
+    ALREADY_HANDLED = "already_handled", _("人民法院、公安机关或其他行政机关已经受理或解决（若干规定第22条第2项）")
+    PARTY_REFUSES = "party_refuses", _("一方当事人明确拒绝调解（人民调解法第17条）")
+    NOT_CIVIL = "not_civil", _("不属于民间纠纷（涉嫌违法犯罪等）（若干规定第20条）")
+    OTHER = "other", _("其他")
+
+
+GROUND_REDIRECT = {
+    NotAcceptedGround.SPECIALISED_AUTHORITY: "请向有管辖权的专门机关申请处理。",
+    NotAcceptedGround.ALREADY_HANDLED: "请向已受理的人民法院、公安机关或行政机关了解办理进度。",
+    NotAcceptedGround.PARTY_REFUSES: "可依法申请仲裁、行政处理或向人民法院起诉。",
+    NotAcceptedGround.NOT_CIVIL: "涉嫌违法犯罪的，请向公安机关报案。",
+    NotAcceptedGround.OTHER: "",
+}
+
+
+class TerminationReason(models.TextChoices):
+    """Grounds for ending mediation (人民调解法 第26条; 人民法院在线调解规则)."""
+
+    PARTY_REFUSES = "party_refuses", _("当事人拒绝继续调解")
+    WITHDRAWN = "withdrawn", _("申请人撤回申请")
+    NO_AGREEMENT = "no_agreement", _("分歧较大，调解不成")
+    UNREACHABLE = "unreachable", _("当事人无法联系")
+    TIMEOUT = "timeout", _("超过调解期限")
+    REFUSES_TO_SIGN = "refuses_to_sign", _("当事人拒绝签署协议")
+    OTHER = "other", _("其他")
+
+
+ROUTES_NOTICE = "调解不成的，当事人可以依法通过仲裁、行政、司法等途径维护自己的权利。"
+
+
+class SignatureMethod(models.TextChoices):
+    HANDWRITTEN = "handwritten", _("签名")
+    FINGERPRINT = "fingerprint", _("按指印")
+    SEAL = "seal", _("盖章")
+    ELECTRONIC = "electronic", _("电子签名")
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("案件登记")
+    TRANSITION = "transition", _("阶段变更")
+    ATTACHMENT = "attachment", _("提交材料")
+    SIGNATURE = "signature", _("签名")
+    SEAL = "seal", _("加盖印章")
+    SESSION = "session", _("调解记录")
+    CONSENT = "consent", _("当事人答复")
+    ASSIGNMENT_CONFIRMED = "assignment_confirmed", _("调解员确认接案")
+    RETRIAGE = "retriage", _("更正类型/改派")
+    REPEAT = "repeat", _("关联重复纠纷")
+    AGREEMENT_EFFECTIVE = "agreement_effective", _("协议生效")

@@ -1,0 +1,290 @@
+"""桐解码 tables: cases, parties, materials, the timeline, mediation records, signatures and seals; dispute types and
+the routing table (both edited by administrators). No workflow logic here: every write is in ``services.py``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xiangzhi.core.enums import OrgKind, Specialty
+from xiangzhi.core.models import AppendOnlyModel, Organisation, Person, Region
+
+from .enums import (
+    CaseSource,
+    CaseStage,
+    Channel,
+    Consent,
+    EventKind,
+    Level,
+    PartyKind,
+    PartyRole,
+    RiskLevel,
+    SignatureMethod,
+)
+
+
+class DisputeType(models.Model):
+    """A dispute category (人民调解统计口径); seeded by a data migration, editable by administrators."""
+
+    code = models.SlugField(_("代码"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("纠纷类型")
+        verbose_name_plural = _("纠纷类型")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """Type × region prefix × risk level → which organisation handles the case. The most specific rule wins."""
+
+    dispute_type = models.ForeignKey(DisputeType, models.CASCADE, null=True, blank=True, verbose_name=_("纠纷类型"),
+                                     help_text=_("留空表示任意类型"))
+    region_prefix = models.CharField(_("区划代码前缀"), max_length=15, blank=True, help_text=_("留空表示全市"))
+    risk_level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices, blank=True)
+    target_level = models.CharField(_("承办层级"), max_length=10, choices=Level.choices)
+    org_kind = models.CharField(_("组织类型"), max_length=30, choices=OrgKind.choices)
+    specialty = models.CharField(_("专业领域"), max_length=30, choices=Specialty.choices, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    note = models.CharField(_("说明"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("分流规则")
+        verbose_name_plural = _("分流规则")
+        ordering = ["dispute_type__order", "region_prefix", "risk_level"]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_type or '任意类型'} · {self.region_prefix or '全市'} · {self.risk_level or '任意风险'}"
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        return (1 if self.risk_level else 0, 1 if self.dispute_type_id else 0, len(self.region_prefix))
+
+
+class CaseCounter(models.Model):
+    """One row per year; locked with SELECT … FOR UPDATE to hand out case sequence numbers without gaps or races."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Case(models.Model):
+    """One dispute, from the first report to the archive: one number and one code for its whole life (一案一码)."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    seq = models.PositiveIntegerField(_("序号"))
+    number = models.CharField(_("案件编号"), max_length=40, unique=True)
+    archive_number = models.CharField(_("卷宗号"), max_length=40, unique=True)
+    token = models.CharField(max_length=48, unique=True, editable=False)
+
+    stage = models.CharField(_("阶段"), max_length=20, choices=CaseStage.choices, default=CaseStage.REPORTED)
+    stage_changed_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(_("受理渠道"), max_length=10, choices=Channel.choices)
+    source = models.CharField(_("案件来源"), max_length=24, choices=CaseSource.choices)
+    referral_org = models.ForeignKey(Organisation, models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name=_("移送单位"))
+    referral_ref = models.CharField(_("移送单位文号"), max_length=60, blank=True)
+
+    dispute_type = models.ForeignKey(DisputeType, models.PROTECT, related_name="cases", verbose_name=_("纠纷类型"))
+    suggested_type = models.ForeignKey(DisputeType, models.PROTECT, null=True, blank=True, related_name="+")
+    risk_level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.NORMAL)
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("纠纷发生地"))
+    region_code = models.CharField(max_length=15, editable=False)
+    place = models.CharField(_("具体地点"), max_length=120, blank=True)
+    level = models.CharField(_("承办层级"), max_length=10, choices=Level.choices, default=Level.VILLAGE)
+    organisation = models.ForeignKey(Organisation, models.PROTECT, null=True, blank=True, related_name="cases",
+                                     verbose_name=_("承办调解组织"))
+    mediator = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("调解员"))
+    mediator_chosen_by_party = models.BooleanField(default=False)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    confirm_due = models.DateTimeField(null=True, blank=True)
+    mediator_confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    description = models.TextField(_("纠纷事实"))
+    request = models.TextField(_("申请事项"), blank=True)
+    consent_at = models.DateTimeField(_("申请人同意调解时间"), null=True, blank=True)
+    repeat_of = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="repeats",
+                                  verbose_name=_("重复纠纷"))
+    resolved_on_spot = models.BooleanField(_("一米调解当场化解"), default=False)
+
+    agreement_text = models.TextField(_("协议内容"), blank=True)
+    agreement_amount = models.DecimalField(_("协议金额"), max_digits=12, decimal_places=2, null=True, blank=True)
+    agreement_effective_at = models.DateTimeField(_("协议生效时间"), null=True, blank=True)
+    outcome_reason = models.CharField(_("不予受理/终止事由"), max_length=40, blank=True)
+    outcome_note = models.TextField(_("说明与告知"), blank=True)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("纠纷案件")
+        verbose_name_plural = _("纠纷案件")
+        constraints = [models.UniqueConstraint(fields=["year", "seq"], name="case_year_seq")]
+        # Every workbench filter is an index that ends in id, so "newest first, after id X" is an index range scan.
+        indexes = [
+            models.Index(fields=["stage", "id"], name="case_stage_id"),
+            models.Index(fields=["region_code", "id"], name="case_region_id"),
+            models.Index(fields=["region_code"], name="case_region_like", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["organisation", "id"], name="case_org_id"),
+            models.Index(fields=["mediator", "id"], name="case_mediator_id"),
+            models.Index(fields=["dispute_type", "id"], name="case_type_id"),
+            models.Index(fields=["created_at"], name="case_created"),
+            models.Index(fields=["risk_level", "id"], name="case_risk_id"),
+            models.Index(fields=["stage", "confirm_due"], name="case_confirm_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def public_path(self) -> str:
+        return f"/cases/s/{self.token}/"
+
+    @property
+    def public_url(self) -> str:
+        return settings.XIANGZHI_PUBLIC_URL + self.public_path
+
+    @property
+    def colour(self) -> str:
+        from .colours import colour_for
+
+        return colour_for(self)
+
+    @property
+    def agreement_effective(self) -> bool:
+        return self.agreement_effective_at is not None
+
+
+class Party(models.Model):
+    case = models.ForeignKey(Case, models.CASCADE, related_name="parties")
+    role = models.CharField(_("身份"), max_length=12, choices=PartyRole.choices)
+    kind = models.CharField(_("类型"), max_length=12, choices=PartyKind.choices, default=PartyKind.PERSON)
+    person = models.ForeignKey(Person, models.PROTECT, null=True, blank=True, related_name="case_parties")
+    org_name = models.CharField(_("单位名称"), max_length=120, blank=True)
+    consent = models.CharField(_("是否同意调解"), max_length=10, choices=Consent.choices, default=Consent.PENDING)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["case", "order", "id"]
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+
+    def __str__(self) -> str:
+        return self.masked_name
+
+    @property
+    def masked_name(self) -> str:
+        if self.kind == PartyKind.ORGANISATION:
+            return self.org_name
+        return self.person.masked_name if self.person_id else ""
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="cases/%Y/%m/", max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    party = models.ForeignKey(Party, models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("案件材料")
+        verbose_name_plural = _("案件材料")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class TimelineEvent(AppendOnlyModel):
+    """What happened to a case, in order. Append-only; the parties see the rows marked public."""
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="timeline")
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=100, blank=True)
+    stage_from = models.CharField(max_length=20, blank=True)
+    stage_to = models.CharField(max_length=20, blank=True)
+    text = models.CharField(max_length=300, blank=True)
+    public = models.BooleanField(default=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class MediationSession(models.Model):
+    """调解工作记录: one meeting — when, where, who attended, what was said."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="sessions")
+    held_at = models.DateTimeField(_("时间"))
+    place = models.CharField(_("地点"), max_length=120)
+    attendees = models.CharField(_("参加人员"), max_length=300)
+    summary = models.TextField(_("调解情况"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_at", "id"]
+        verbose_name = _("调解记录")
+        verbose_name_plural = _("调解记录")
+
+    def __str__(self) -> str:
+        return f"{self.held_at:%Y-%m-%d %H:%M} {self.place}"
+
+
+class Signature(models.Model):
+    """A signature on the written agreement: one per party and one by the mediator (人民调解法 第29条)."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="signatures")
+    party = models.ForeignKey(Party, models.PROTECT, null=True, blank=True, related_name="signatures")
+    mediator = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    method = models.CharField(max_length=12, choices=SignatureMethod.choices, default=SignatureMethod.HANDWRITTEN)
+    signed_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "party"], name="signature_one_per_party"),
+            models.UniqueConstraint(fields=["case", "mediator"], name="signature_one_per_mediator"),
+            models.CheckConstraint(condition=models.Q(party__isnull=False) | models.Q(mediator__isnull=False),
+                                   name="signature_has_signer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"signature {self.pk} of case {self.case_id}"
+
+
+class Seal(models.Model):
+    """The mediation committee's seal on the written agreement."""
+
+    case = models.OneToOneField(Case, models.CASCADE, related_name="seal")
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(default=timezone.now)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"seal of case {self.case_id}"

@@ -1,0 +1,16 @@
+"""Periodic jobs of 桐解码 (run by ``xiangzhi runperiodic``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from xiangzhi.core.periodic import Job
+
+
+def _expire() -> object:
+    from .services import expire_unconfirmed_assignments
+
+    return expire_unconfirmed_assignments()
+
+
+JOBS = [Job("disputes.expire_unconfirmed_assignments", dt.timedelta(minutes=15), _expire)]

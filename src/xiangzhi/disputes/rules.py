@@ -1,0 +1,162 @@
+"""Permission predicates for cases: role AND stage. Small and pure; tested as truth tables over every stage.
+
+Who is who for a case:
+- *handler*: a mediator whose organisation is the case's organisation (the organisation's queue);
+- *the mediator*: the user assigned to the case;
+- *supervisor*: town justice-office staff, county centre staff or a county administrator whose jurisdiction holds
+  the case's place;
+- *field staff*: a grid worker or mediator whose jurisdiction holds the place (may record on-the-spot settlements).
+"""
+
+from __future__ import annotations
+
+from xiangzhi.core import rules as core_rules
+from xiangzhi.core.enums import Role
+
+from .enums import ALLOWED_TRANSITIONS, MATERIAL_STAGES, CaseStage, Consent
+
+S = CaseStage
+# Roles that take part in dispute work at all (others, e.g. banks and lawyers, never see cases).
+DISPUTE_ROLES = frozenset({Role.MEDIATOR, Role.TOWN_STAFF, Role.CENTRE_STAFF, Role.COUNTY_ADMIN, Role.GRID_WORKER,
+                           Role.AUDITOR})
+SUPERVISOR_ROLES = frozenset({Role.TOWN_STAFF, Role.CENTRE_STAFF, Role.COUNTY_ADMIN})
+INTAKE_ROLES = frozenset({Role.MEDIATOR, Role.TOWN_STAFF, Role.CENTRE_STAFF, Role.COUNTY_ADMIN, Role.GRID_WORKER})
+RETRIAGE_STAGES = frozenset({S.REPORTED, S.ACCEPTED, S.REOPENED, S.ESCALATED})
+
+
+def _memberships(user) -> list[tuple[str, str, int | None]]:  # noqa: ANN001
+    """(role, region code, organisation id) of the user's active memberships, cached on the user object."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_xz_case_memberships", None)
+    if cached is None:
+        cached = list(user.memberships.filter(is_active=True).values_list("role", "region__code", "organisation_id"))
+        user._xz_case_memberships = cached
+    return cached
+
+
+def codes_for(user, roles: frozenset[str]) -> list[str]:  # noqa: ANN001
+    return sorted({code for role, code, _ in _memberships(user) if role in roles})
+
+
+def org_ids_for(user, roles: frozenset[str] = DISPUTE_ROLES) -> set[int]:  # noqa: ANN001
+    return {org for role, _, org in _memberships(user) if role in roles and org}
+
+
+def _covers(user, roles: frozenset[str], code: str) -> bool:  # noqa: ANN001
+    return any(code.startswith(c) for c in codes_for(user, roles))
+
+
+def is_dispute_staff(user) -> bool:  # noqa: ANN001
+    return core_rules.is_staff_member(user) and bool(codes_for(user, DISPUTE_ROLES))
+
+
+def can_take_intake(user) -> bool:  # noqa: ANN001
+    return core_rules.is_staff_member(user) and bool(codes_for(user, INTAKE_ROLES))
+
+
+def is_handler(user, case) -> bool:  # noqa: ANN001
+    return bool(case.organisation_id) and case.organisation_id in org_ids_for(user, frozenset({Role.MEDIATOR}))
+
+
+def is_mediator_of(user, case) -> bool:  # noqa: ANN001
+    return bool(getattr(user, "is_authenticated", False)) and case.mediator_id == user.pk
+
+
+def is_supervisor_of(user, case) -> bool:  # noqa: ANN001
+    return _covers(user, SUPERVISOR_ROLES, case.region_code)
+
+
+def is_field_staff_of(user, case) -> bool:  # noqa: ANN001
+    return _covers(user, frozenset({Role.GRID_WORKER, Role.MEDIATOR}), case.region_code)
+
+
+def can_transition(user, case, to: str) -> bool:  # noqa: ANN001
+    """May ``user`` move ``case`` to stage ``to`` now? (Stage table AND role; data guards live in services.)"""
+    if to not in ALLOWED_TRANSITIONS.get(case.stage, ()):
+        return False
+    if not core_rules.is_staff_member(user):
+        return False
+    sup = is_supervisor_of(user, case)
+    handler = is_handler(user, case)
+    mine = is_mediator_of(user, case)
+    if to in (S.ACCEPTED, S.NOT_ACCEPTED):
+        if case.stage == S.ASSIGNED:  # back to the queue: the mediator declines, or a supervisor takes it back
+            return mine or sup
+        return handler or sup
+    if to == S.ASSIGNED:
+        return handler or sup
+    if to == S.AGREEMENT_ORAL and case.stage == S.REPORTED:
+        return bool(case.resolved_on_spot) and (is_field_staff_of(user, case) or sup)
+    if to in (S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL, S.FOLLOW_UP, S.CLOSED):
+        if case.stage == S.REPORTED and to == S.CLOSED:
+            return False
+        if to == S.CLOSED and case.resolved_on_spot and case.stage == S.AGREEMENT_ORAL:
+            return mine or sup or is_field_staff_of(user, case)
+        return mine or sup
+    if to in (S.TERMINATED, S.ESCALATED):
+        return mine or handler or sup
+    if to in (S.ARCHIVED, S.REOPENED):
+        return sup
+    return False
+
+
+def can_confirm_assignment(user, case) -> bool:  # noqa: ANN001
+    return case.stage == S.ASSIGNED and is_mediator_of(user, case) and case.mediator_confirmed_at is None
+
+
+def can_record_session(user, case) -> bool:  # noqa: ANN001
+    return case.stage == S.IN_MEDIATION and (is_mediator_of(user, case) or is_supervisor_of(user, case))
+
+
+def can_sign_or_seal(user, case) -> bool:  # noqa: ANN001
+    return (case.stage == S.AGREEMENT_WRITTEN and case.agreement_effective_at is None
+            and (is_mediator_of(user, case) or is_supervisor_of(user, case)))
+
+
+def can_retriage(user, case) -> bool:  # noqa: ANN001
+    return case.stage in RETRIAGE_STAGES and (is_handler(user, case) or is_supervisor_of(user, case))
+
+
+def can_add_material(user, case) -> bool:  # noqa: ANN001
+    return case.stage in MATERIAL_STAGES and (
+        is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case)
+        or is_field_staff_of(user, case)
+    )
+
+
+# Parties (citizens) -------------------------------------------------------------------------------------------
+def party_can_withdraw(party, case) -> bool:  # noqa: ANN001
+    from .enums import WITHDRAWABLE_STAGES, PartyRole
+
+    return party is not None and party.role == PartyRole.APPLICANT and case.stage in WITHDRAWABLE_STAGES
+
+
+def party_can_answer_consent(party, case) -> bool:  # noqa: ANN001
+    from .enums import PartyRole
+
+    return (party is not None and party.role != PartyRole.APPLICANT and party.consent == Consent.PENDING
+            and case.stage in (S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED))
+
+
+def party_can_add_material(party, case) -> bool:  # noqa: ANN001
+    return party is not None and case.stage in MATERIAL_STAGES
+
+
+ACTION_LABELS = {
+    S.ACCEPTED: "受理", S.NOT_ACCEPTED: "不予受理", S.ASSIGNED: "指派调解员", S.NOTICE_SERVED: "告知权利义务",
+    S.IN_MEDIATION: "开始调解", S.AGREEMENT_WRITTEN: "制作书面协议", S.AGREEMENT_ORAL: "记录口头协议",
+    S.TERMINATED: "终止调解", S.ESCALATED: "上报上级", S.FOLLOW_UP: "转入回访", S.CLOSED: "结案",
+    S.ARCHIVED: "归档", S.REOPENED: "重新启动",
+}
+
+
+def available_transitions(user, case) -> list[tuple[str, str]]:  # noqa: ANN001
+    """The stage changes this user may make now, in table order, with the button label."""
+    out = []
+    for to in ALLOWED_TRANSITIONS.get(case.stage, ()):
+        if can_transition(user, case, to):
+            label = "退回待派（不接案）" if case.stage == S.ASSIGNED and to == S.ACCEPTED else ACTION_LABELS[to]
+            out.append((to, label))
+    order = list(ACTION_LABELS)
+    return sorted(out, key=lambda item: order.index(item[0]))

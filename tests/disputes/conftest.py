@@ -1,0 +1,53 @@
+"""Helpers for dispute tests: an intake through the services, and a case walked to any stage."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import first_village, valid_id_number
+
+WUZHEN = "330483100"
+CHONGFU = "330483107"
+
+
+def intake(region_code: str | None = None, *, description: str = "隔壁邻居把围墙砌到我家院子里来了，占了一米多",
+           applicant_phone: str = "13800000001", applicant_id: str = "", respondent_name: str = "李四",
+           respondent_id: str = "", files=None, type_code: str = "", on_spot: str = "", consent: bool = True,
+           risk_level: str = "normal"):
+    from xiangzhi.disputes.services import IntakeIn, PartyIn
+
+    return IntakeIn(
+        applicant=PartyIn(name="张三", phone=applicant_phone, id_number=applicant_id),
+        respondents=[PartyIn(name=respondent_name, id_number=respondent_id)],
+        region_code=region_code or first_village(WUZHEN).code,
+        description=description, request="请求拆除占地部分围墙", type_code=type_code, consent=consent,
+        files=files or [], on_spot_agreement=on_spot, risk_level=risk_level,
+    )
+
+
+def new_case(actor=None, channel="online", **kw):
+    from xiangzhi.disputes import services
+
+    return services.create_case(intake(**kw), actor=actor, channel=channel)
+
+
+def walk(case, to, mediator_user):
+    """Move a fresh case along the main path until it reaches ``to`` (the mediator acts throughout)."""
+    from xiangzhi.disputes import services
+    from xiangzhi.disputes.enums import CaseStage as S
+
+    path = [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_WRITTEN]
+    data = {S.AGREEMENT_WRITTEN: {"agreement_text": "李四拆除占地围墙，张三不再追究"}}
+    for stage in path:
+        if case.stage == to:
+            return case
+        case = services.transition(case, stage, actor=mediator_user, reason="测试", **data.get(stage, {}))
+    return case
+
+
+@pytest.fixture
+def case(mediator):
+    return new_case()
+
+
+__all__ = ["CHONGFU", "WUZHEN", "intake", "new_case", "valid_id_number", "walk"]
