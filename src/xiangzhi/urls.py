@@ -11,5 +11,7 @@ admin.site.site_title = "乡治"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("ledger/", include("xiangzhi.ledger.urls")),
+    path("cases/", include("xiangzhi.disputes.urls")),
     path("", include("xiangzhi.web.urls")),
 ]

@@ -1,0 +1,79 @@
+"""Page forms of 桐解码: they only parse; the rules are in services.check_intake."""
+
+from __future__ import annotations
+
+from django import forms
+
+from xiangzhi.core.enums import RegionLevel
+from xiangzhi.core.models import Region
+
+from .enums import CaseSource, NotAcceptedGround, PartyKind, RiskLevel, TerminationReason
+from .models import DisputeType
+from .services import IntakeIn, PartyIn, Upload
+
+
+def village_choices() -> list:
+    towns = {r.code: r.display_name for r in Region.objects.filter(level=RegionLevel.TOWN, is_active=True)}
+    groups: dict[str, list] = {}
+    for v in Region.objects.filter(level=RegionLevel.VILLAGE, is_active=True).order_by("code"):
+        groups.setdefault(towns.get(v.code[:9], ""), []).append((v.code, v.display_name))
+    return [("", "请选择村（社区）")] + list(groups.items())
+
+
+def type_choices(blank: str = "不清楚，由工作人员判断") -> list:
+    return [("", blank)] + [(t.code, t.name) for t in DisputeType.objects.filter(is_active=True)]
+
+
+class IntakeForm(forms.Form):
+    applicant_name = forms.CharField(label="您的姓名", max_length=60, required=False)
+    applicant_phone = forms.CharField(label="手机号", max_length=20, required=False)
+    applicant_id_number = forms.CharField(label="身份证号（选填）", max_length=20, required=False)
+    respondent_kind = forms.ChoiceField(label="对方是", choices=PartyKind.choices, initial=PartyKind.PERSON)
+    respondent_name = forms.CharField(label="对方姓名或单位名称", max_length=120, required=False)
+    respondent_id_number = forms.CharField(label="对方身份证号（选填）", max_length=20, required=False)
+    respondent_phone = forms.CharField(label="对方手机号（选填）", max_length=20, required=False)
+    region_code = forms.ChoiceField(label="纠纷发生在哪个村（社区）", choices=(), required=False)
+    place = forms.CharField(label="具体地点（选填）", max_length=120, required=False)
+    type_code = forms.ChoiceField(label="纠纷类型", choices=(), required=False)
+    description = forms.CharField(label="发生了什么", widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    request = forms.CharField(label="您希望怎么解决", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    consent = forms.BooleanField(label="我自愿申请人民调解，知道调解不收费、不影响依法通过仲裁、行政、司法途径解决",
+                                 required=False)
+
+    def __init__(self, *args, grid_codes: list[tuple[str, str]] | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.fields["region_code"].choices = grid_codes or village_choices()
+        self.fields["type_code"].choices = type_choices()
+
+    def to_intake(self, files, **extra) -> IntakeIn:  # noqa: ANN001, ANN003
+        d = self.cleaned_data
+        kind = d.get("respondent_kind") or PartyKind.PERSON
+        return IntakeIn(
+            applicant=PartyIn(name=d.get("applicant_name", ""), phone=d.get("applicant_phone", ""),
+                              id_number=d.get("applicant_id_number", "")),
+            respondents=[PartyIn(kind=kind, name=d.get("respondent_name", ""),
+                                 org_name=d.get("respondent_name", "") if kind == PartyKind.ORGANISATION else "",
+                                 id_number=d.get("respondent_id_number", ""), phone=d.get("respondent_phone", ""))],
+            region_code=d.get("region_code", ""), place=d.get("place", ""), type_code=d.get("type_code", ""),
+            description=d.get("description", ""), request=d.get("request", ""), consent=bool(d.get("consent")),
+            files=[Upload.from_django(f) for f in files], **extra,
+        )
+
+
+class GridIntakeForm(IntakeForm):
+    on_spot = forms.BooleanField(label="已当场化解（一米调解）", required=False)
+    on_spot_agreement = forms.CharField(label="当场达成的内容", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class WindowIntakeForm(IntakeForm):
+    source = forms.ChoiceField(label="案件来源", choices=CaseSource.choices, initial=CaseSource.APPLICATION)
+    referral_org = forms.IntegerField(label="移送单位", required=False, widget=forms.Select)
+    risk_level = forms.ChoiceField(label="风险等级", choices=RiskLevel.choices, initial=RiskLevel.NORMAL)
+
+
+class NotAcceptedForm(forms.Form):
+    ground = forms.ChoiceField(choices=NotAcceptedGround.choices)
+
+
+class TerminateForm(forms.Form):
+    termination_reason = forms.ChoiceField(choices=TerminationReason.choices)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from .views import public, staff
+
+app_name = "disputes"
+
+urlpatterns = [
+    path("apply/", public.apply, name="apply"),
+    path("lookup/", public.lookup, name="lookup"),
+    path("s/<str:token>/", public.status, name="status"),
+    path("s/<str:token>/act/", public.party_action, name="party_action"),
+    path("s/<str:token>/qr.png", public.qr_png, name="qr_png"),
+    path("s/<str:token>/qr.svg", public.qr_svg, name="qr_svg"),
+    path("s/<str:token>/slip/", public.slip, name="slip"),
+    path("grid/new/", staff.grid_intake, name="grid_new"),
+    path("workbench/", staff.workbench, name="workbench"),
+    path("workbench/new/", staff.window_intake, name="new"),
+    path("workbench/<int:pk>/", staff.case_detail, name="case"),
+    path("workbench/<int:pk>/act/", staff.case_action, name="case_action"),
+    path("workbench/<int:pk>/slip/", staff.staff_slip, name="staff_slip"),
+]

@@ -1,0 +1,135 @@
+"""Villagers' pages (mobile first): apply, look a case up, and the status page behind the QR code."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from xiangzhi.core import rules as core_rules
+from xiangzhi.core.access import public
+from xiangzhi.core.errors import XiangzhiError
+from xiangzhi.core.middleware import client_ip
+from xiangzhi.core.services import check_rate
+
+from .. import qr, rules, selectors, services
+from ..enums import Channel, PartyRole
+from ..forms import IntakeForm
+from ..services import Upload
+from .common import stage_info
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    """The application form. The applicant signs in with phone + SMS code first (core's citizen login)."""
+    village = request.GET.get("v", "")
+    if not core_rules.is_citizen(request.user):
+        login_url = reverse("web:citizen_login") + "?next=" + request.get_full_path()
+        return render(request, "disputes/apply_login.html", {"login_url": login_url})
+    initial = {"region_code": village, "applicant_phone": request.user.phone}
+    form = IntakeForm(request.POST or None, initial=initial)
+    errors: dict = {}
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        check_rate(f"apply:{client_ip(request)}", limit=20, window_seconds=3600)
+        data = form.to_intake(request.FILES.getlist("files"))
+        data.applicant.phone = request.user.phone
+        try:
+            case = services.create_case(data, actor=request.user, channel=Channel.ONLINE)
+        except XiangzhiError as exc:
+            error, errors = exc.message, exc.detail if isinstance(exc.detail, dict) else {}
+        else:
+            messages.success(request, f"申请已提交，案件编号 {case.number}。")
+            return redirect("disputes:status", token=case.token)
+    return render(request, "disputes/apply.html", {"form": form, "error": error, "errors": errors},
+                  status=422 if error else 200)
+
+
+@public
+def lookup(request: HttpRequest) -> HttpResponse:
+    """Look a case up by its number: a party goes on to the status page; anyone else sees only the stage."""
+    number = (request.GET.get("number") or "").strip()
+    found = None
+    if number:
+        check_rate(f"lookup:{client_ip(request)}", limit=30, window_seconds=60)
+        case = selectors.case_by_number(number)
+        if case is not None and selectors.party_of(request.user, case) is not None:
+            return redirect("disputes:status", token=case.token)
+        found = {"case": case, **stage_info(case)} if case is not None else False
+    mine = list(selectors.cases_of_citizen(request.user)[:20])
+    return render(request, "disputes/lookup.html", {"number": number, "found": found, "mine": mine})
+
+
+@public
+def status(request: HttpRequest, token: str) -> HttpResponse:
+    """The page behind the case's QR code. Staff who may handle the case go to the workbench (扫码办理); parties see
+    the stage, next step, timeline and their actions; anyone else sees only the stage."""
+    case = selectors.case_for_token(token)
+    if core_rules.is_staff_member(request.user) and selectors.cases_visible_to(request.user).filter(pk=case.pk).exists():
+        return redirect("disputes:case", pk=case.pk)
+    party = selectors.party_of(request.user, case)
+    ctx = {"case": case, "party": party, **stage_info(case)}
+    if party is None:
+        ctx["login_url"] = reverse("web:citizen_login") + "?next=" + request.path
+        return render(request, "disputes/status_stage_only.html", ctx)
+    ctx.update({
+        "timeline": selectors.public_timeline(case),
+        "parties": list(case.parties.select_related("person")),
+        "can_withdraw": rules.party_can_withdraw(party, case),
+        "can_consent": rules.party_can_answer_consent(party, case),
+        "can_add": rules.party_can_add_material(party, case),
+        "qr_svg": qr.svg_inline(case.public_url),
+        "is_applicant": party.role == PartyRole.APPLICANT,
+    })
+    return render(request, "disputes/status.html", ctx)
+
+
+@public
+@require_POST
+def party_action(request: HttpRequest, token: str) -> HttpResponse:
+    case = selectors.case_for_token(token)
+    party = selectors.party_of(request.user, case)
+    if party is None:
+        return redirect("disputes:status", token=token)
+    action = request.POST.get("action", "")
+    try:
+        if action == "withdraw":
+            services.withdraw(case, party, actor=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, "已撤回申请。")
+        elif action in ("agree", "refuse"):
+            services.answer_consent(case, party, actor=request.user, agree=action == "agree")
+            messages.success(request, "已记录您的答复。")
+        elif action == "material":
+            upload = request.FILES.get("file")
+            if upload is None:
+                messages.error(request, "请选择要上传的文件。")
+            else:
+                services.add_attachment(case, Upload.from_django(upload), actor=request.user, party=party)
+                messages.success(request, "材料已提交。")
+        else:
+            messages.error(request, "未知操作。")
+    except XiangzhiError as exc:
+        messages.error(request, exc.message)
+    return redirect("disputes:status", token=token)
+
+
+@public
+def qr_png(request: HttpRequest, token: str) -> HttpResponse:  # noqa: ARG001
+    case = selectors.case_for_token(token)
+    return HttpResponse(qr.png_bytes(case.public_url), content_type="image/png")
+
+
+@public
+def qr_svg(request: HttpRequest, token: str) -> HttpResponse:  # noqa: ARG001
+    case = selectors.case_for_token(token)
+    return HttpResponse(qr.svg_text(case.public_url), content_type="image/svg+xml")
+
+
+@public
+def slip(request: HttpRequest, token: str) -> HttpResponse:
+    """Printable case slip: the number (read aloud), the archive number and the QR code. No personal data."""
+    case = selectors.case_for_token(token)
+    return render(request, "disputes/slip.html", {"case": case, "qr_svg": qr.svg_inline(case.public_url, scale=6)})
