@@ -390,7 +390,11 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
     """
     if channel not in Channel.values:
         raise ValidationFailed("INVALID_CHANNEL", "受理渠道无效。")
-    if channel != Channel.ONLINE and not (actor is not None and (rules.can_take_intake(actor) or channel == Channel.API)):
+    if channel == Channel.API:
+        allowed = actor is not None and bool(rules.codes_for(actor, frozenset({Role.LIAISON})))
+    else:
+        allowed = channel == Channel.ONLINE or (actor is not None and rules.can_take_intake(actor))
+    if not allowed:
         raise XiangzhiError("FORBIDDEN", "您无权登记纠纷案件。", status=403)
     clean = check_intake(data, channel=channel)
     now = now or timezone.now()

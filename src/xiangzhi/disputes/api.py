@@ -1,0 +1,225 @@
+"""/api/v1/cases: the same service and selector functions as the pages. No business rules here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404, HttpRequest
+from ninja import File, Query, Router
+from ninja.files import UploadedFile
+
+from xiangzhi.core import rules as core_rules
+from xiangzhi.core.api_auth import PUBLIC
+from xiangzhi.core.enums import Role, Specialty
+from xiangzhi.core.errors import ValidationFailed, XiangzhiError
+from xiangzhi.core.models import Organisation, User
+from xiangzhi.core.schemas import ErrorOut
+
+from . import rules, selectors, services
+from .colours import colour_for
+from .enums import CaseSource, CaseStage, Channel
+from .models import Case
+from .schemas import (
+    AttachmentOut,
+    CaseDetailOut,
+    CaseListOut,
+    CasePage,
+    EventOut,
+    IntakeSchemaIn,
+    PartyOut,
+    PartySchemaIn,
+    PublicCaseOut,
+    ReferralIn,
+    RetriageIn,
+    SessionIn,
+    SessionOut,
+    SignatureIn,
+    SignatureOut,
+    TransitionIn,
+)
+from .services import IntakeIn, PartyIn, Upload
+from .views.common import stage_info
+
+router = Router(tags=["disputes 桐解码"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+def _staff(request: HttpRequest) -> User:
+    if not rules.is_dispute_staff(request.auth):
+        raise Http404
+    return request.auth
+
+
+def _party(p: PartySchemaIn) -> PartyIn:
+    return PartyIn(kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, org_name=p.org_name)
+
+
+def _list_out(c: Case) -> CaseListOut:
+    return CaseListOut(id=c.pk, number=c.number, archive_number=c.archive_number, stage=c.stage,
+                       stage_label=CaseStage(c.stage).label, colour=colour_for(c), dispute_type=c.dispute_type.code,
+                       region_code=c.region_code, region_name=c.region.display_name,
+                       organisation=c.organisation.name if c.organisation_id else None, created_at=c.created_at)
+
+
+def _detail_out(c: Case, user: User) -> CaseDetailOut:
+    base = _list_out(c).dict()
+    base["stage_label"] = stage_info(c)["stage_label"]
+    return CaseDetailOut(
+        **base, public_url=c.public_url, source=c.source, channel=c.channel, risk_level=c.risk_level, level=c.level,
+        mediator=(c.mediator.display_name or c.mediator.username) if c.mediator_id else None,
+        mediator_confirmed=c.mediator_confirmed_at is not None, confirm_due=c.confirm_due,
+        description=c.description, request=c.request, repeat_of=c.repeat_of.number if c.repeat_of_id else None,
+        agreement_text=c.agreement_text, agreement_effective_at=c.agreement_effective_at,
+        outcome_note=c.outcome_note,
+        parties=[PartyOut(id=p.pk, role=p.role, kind=p.kind, name=p.masked_name, consent=p.consent)
+                 for p in c.parties.select_related("person")],
+        timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor_label, stage_from=e.stage_from, stage_to=e.stage_to,
+                           text=e.text) for e in c.timeline.order_by("at", "id")],
+        allowed_transitions=[to for to, _ in rules.available_transitions(user, c)],
+    )
+
+
+@router.post("/", response={201: CaseDetailOut, **ERRORS}, summary="登记纠纷（工作人员窗口/网格员代办；群众网上申请）")
+def create_case(request: HttpRequest, payload: IntakeSchemaIn):
+    user = request.auth
+    if core_rules.is_citizen(user):
+        channel, payload.source, payload.on_spot_agreement = Channel.ONLINE, CaseSource.APPLICATION, ""
+        payload.applicant.phone = user.phone
+    elif payload.channel in (Channel.WINDOW, Channel.GRID):
+        channel = payload.channel
+    else:
+        raise ValidationFailed("INVALID_CHANNEL", "受理渠道只能是 window 或 grid。")
+    data = IntakeIn(applicant=_party(payload.applicant), respondents=[_party(r) for r in payload.respondents],
+                    region_code=payload.region_code, description=payload.description, request=payload.request,
+                    type_code=payload.type_code, place=payload.place, consent=payload.consent,
+                    source=payload.source, risk_level=payload.risk_level, on_spot_agreement=payload.on_spot_agreement)
+    case = services.create_case(data, actor=user, channel=channel)
+    if core_rules.is_citizen(user):
+        return 201, _detail_out(case, user)
+    return 201, _detail_out(selectors.access_case(user, case.pk), user)
+
+
+_REFERRAL_SOURCE = {Specialty.POLICE: CaseSource.REFERRAL_POLICE, Specialty.COURT: CaseSource.REFERRAL_COURT}
+
+
+@router.post("/referrals", response={201: CaseDetailOut, **ERRORS},
+             summary="部门移送（公安、法院、政府部门的接口令牌）")
+def referral(request: HttpRequest, payload: ReferralIn):
+    user = request.auth
+    org_ids = rules.org_ids_for(user, frozenset({Role.LIAISON}))
+    org = Organisation.objects.filter(pk__in=org_ids).order_by("id").first()
+    if org is None:
+        raise XiangzhiError("FORBIDDEN", "只有联动部门的接口账号可以移送案件。", status=403)
+    data = IntakeIn(applicant=_party(payload.applicant), respondents=[_party(r) for r in payload.respondents],
+                    region_code=payload.region_code, description=payload.description, request=payload.request,
+                    type_code=payload.type_code, risk_level=payload.risk_level, referral_org=org,
+                    referral_ref=payload.referral_ref,
+                    source=_REFERRAL_SOURCE.get(org.specialty, CaseSource.REFERRAL_GOVERNMENT))
+    case = services.create_case(data, actor=user, channel=Channel.API)
+    return 201, _detail_out(selectors.access_case(user, case.pk), user)
+
+
+@router.get("/", response={200: CasePage, **ERRORS}, summary="案件列表（管辖范围内；按编号倒序，游标分页）")
+def list_cases(request: HttpRequest, scope: str = "", stage: str = "", type: str = "", colour: str = "",  # noqa: A002
+               region: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None,
+               after: int | None = None, limit: int = Query(50, ge=1, le=100)):
+    user = _staff(request)
+    filters = selectors.CaseFilters(mine=scope == "mine", queue=scope == "queue", stage=stage, type_code=type,
+                                    colour=colour, region=region, date_from=date_from, date_to=date_to)
+    if stage and stage not in CaseStage.values:
+        raise ValidationFailed("INVALID_FILTER", "阶段无效。", {"stage": stage})
+    cases, next_after = selectors.workbench_cases(user, filters, after=after, limit=limit)
+    return CasePage(items=[_list_out(c) for c in cases], next_after=next_after)
+
+
+@router.get("/public/{token}", auth=None, response={200: PublicCaseOut, 404: ErrorOut}, openapi_extra=PUBLIC,
+            summary="公开：凭二维码令牌查看案件阶段")
+def public_stage(request: HttpRequest, token: str):  # noqa: ARG001
+    case = selectors.case_for_token(token)
+    return PublicCaseOut(stage=case.stage, stage_label=stage_info(case)["stage_label"])
+
+
+@router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="案件详情（含办理经过、可执行的阶段变更）")
+def get_case(request: HttpRequest, case_id: int):
+    user = _staff(request)
+    return _detail_out(selectors.access_case(user, case_id), user)
+
+
+@router.post("/{case_id}/transitions", response={200: CaseDetailOut, **ERRORS}, summary="阶段变更（唯一的状态机）")
+def post_transition(request: HttpRequest, case_id: int, payload: TransitionIn):
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    data = {k: v for k, v in {"ground": payload.ground, "redirect_to": payload.redirect_to,
+                              "agreement_text": payload.agreement_text, "agreement_amount": payload.agreement_amount,
+                              "termination_reason": payload.termination_reason,
+                              "chosen_by_party": payload.chosen_by_party}.items() if v not in ("", None)}
+    if payload.mediator_id:
+        data["mediator"] = User.objects.filter(pk=payload.mediator_id).first()
+    services.transition(case, payload.to, actor=user, reason=payload.reason, **data)
+    return _detail_out(selectors.access_case(user, case_id), user)
+
+
+@router.post("/{case_id}/confirm", response={200: CaseDetailOut, **ERRORS}, summary="调解员确认接案（3个工作日内）")
+def confirm(request: HttpRequest, case_id: int):
+    user = _staff(request)
+    services.confirm_assignment(selectors.access_case(user, case_id), actor=user)
+    return _detail_out(selectors.access_case(user, case_id), user)
+
+
+@router.post("/{case_id}/triage", response={200: CaseDetailOut, **ERRORS}, summary="更正纠纷类型、风险并改派（编号不变）")
+def post_triage(request: HttpRequest, case_id: int, payload: RetriageIn):
+    user = _staff(request)
+    services.retriage(selectors.access_case(user, case_id), actor=user, type_code=payload.type_code,
+                      risk_level=payload.risk_level, reroute=payload.reroute, reason=payload.reason)
+    return _detail_out(selectors.access_case(user, case_id), user)
+
+
+@router.get("/{case_id}/attachments", response={200: list[AttachmentOut], **ERRORS}, summary="案件材料（含 SHA-256）")
+def list_attachments(request: HttpRequest, case_id: int):
+    case = selectors.access_case(_staff(request), case_id)
+    return [AttachmentOut(id=a.pk, original_name=a.original_name, content_type=a.content_type, size=a.size,
+                          sha256=a.sha256, created_at=a.created_at) for a in case.attachments.all()]
+
+
+@router.post("/{case_id}/attachments", response={201: AttachmentOut, **ERRORS},
+             summary="上传材料（JPG/PNG/PDF，大小受限）")
+def post_attachment(request: HttpRequest, case_id: int, file: UploadedFile = File(...)):  # noqa: B008
+    user = _staff(request)
+    att = services.add_attachment(selectors.access_case(user, case_id), Upload.from_django(file), actor=user)
+    return 201, AttachmentOut(id=att.pk, original_name=att.original_name, content_type=att.content_type,
+                              size=att.size, sha256=att.sha256, created_at=att.created_at)
+
+
+@router.get("/{case_id}/sessions", response={200: list[SessionOut], **ERRORS}, summary="调解记录")
+def list_sessions(request: HttpRequest, case_id: int):
+    case = selectors.access_case(_staff(request), case_id)
+    return [SessionOut(id=s.pk, held_at=s.held_at, place=s.place, attendees=s.attendees, summary=s.summary)
+            for s in case.sessions.all()]
+
+
+@router.post("/{case_id}/sessions", response={201: SessionOut, **ERRORS}, summary="记录一次调解")
+def post_session(request: HttpRequest, case_id: int, payload: SessionIn):
+    user = _staff(request)
+    s = services.record_session(selectors.access_case(user, case_id), actor=user, held_at=payload.held_at,
+                                place=payload.place, attendees=payload.attendees, summary=payload.summary)
+    return 201, SessionOut(id=s.pk, held_at=s.held_at, place=s.place, attendees=s.attendees, summary=s.summary)
+
+
+@router.post("/{case_id}/signatures", response={201: SignatureOut, **ERRORS}, summary="记录协议签名（当事人或调解员）")
+def post_signature(request: HttpRequest, case_id: int, payload: SignatureIn):
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    party = case.parties.filter(pk=payload.party_id).first() if payload.party_id else None
+    sig = services.sign_agreement(case, actor=user, party=party, as_mediator=payload.as_mediator,
+                                  method=payload.method)
+    case.refresh_from_db(fields=["agreement_effective_at"])
+    return 201, SignatureOut(id=sig.pk, party_id=sig.party_id, mediator=sig.mediator_id is not None,
+                             method=sig.method, signed_at=sig.signed_at,
+                             agreement_effective=case.agreement_effective_at is not None)
+
+
+@router.post("/{case_id}/seal", response={200: CaseDetailOut, **ERRORS}, summary="加盖调解委员会印章")
+def post_seal(request: HttpRequest, case_id: int):
+    user = _staff(request)
+    services.apply_seal(selectors.access_case(user, case_id), actor=user)
+    return _detail_out(selectors.access_case(user, case_id), user)
