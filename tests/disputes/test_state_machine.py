@@ -1,0 +1,279 @@
+"""The one transition function: every allowed and every forbidden move of ALLOWED_TRANSITIONS, the guards inside
+it, the refusal rule (人民调解法 第17条), the 3-working-day confirmation deadline and the accept race."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from tests.conftest import first_village, make_staff
+from tests.disputes.conftest import WUZHEN, new_case, walk
+from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
+from xiangzhi.disputes import services
+from xiangzhi.disputes.enums import ALLOWED_TRANSITIONS, CaseStage, Consent
+from xiangzhi.disputes.models import Case, TimelineEvent
+
+S = CaseStage
+TZ = ZoneInfo("Asia/Shanghai")
+ALL_PAIRS = list(itertools.product(CaseStage.values, CaseStage.values))
+ALLOWED_PAIRS = [(a, b) for a, b in ALL_PAIRS if b in ALLOWED_TRANSITIONS[a]]
+FORBIDDEN_PAIRS = [(a, b) for a, b in ALL_PAIRS if b not in ALLOWED_TRANSITIONS[a]]
+DATA = {
+    S.NOT_ACCEPTED: {"ground": "not_civil"},
+    S.TERMINATED: {"termination_reason": "no_agreement"},
+    S.AGREEMENT_WRITTEN: {"agreement_text": "双方同意由李四赔偿张三500元"},
+    S.AGREEMENT_ORAL: {"agreement_text": "双方同意互相道歉"},
+}
+
+
+def put_in_stage(case: Case, stage: str, mediator_user, *, effective: bool = True) -> Case:
+    """Test set-up only: place a case directly in a stage with the state that stage implies."""
+    now = dt.datetime.now(tz=TZ)
+    fields = {"stage": stage, "resolved_on_spot": stage == S.REPORTED}
+    if stage in (S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL, S.FOLLOW_UP):
+        fields.update(mediator=mediator_user, mediator_confirmed_at=now, assigned_at=now)
+    if stage in (S.AGREEMENT_WRITTEN,):
+        fields.update(agreement_text="协议", agreement_effective_at=now if effective else None)
+    Case.objects.filter(pk=case.pk).update(**fields)
+    return Case.objects.get(pk=case.pk)
+
+
+@pytest.mark.parametrize(("start", "to"), ALLOWED_PAIRS, ids=[f"{a}->{b}" for a, b in ALLOWED_PAIRS])
+def test_every_allowed_transition_works_for_the_town_supervisor(start, to, town_staff, mediator):
+    case = put_in_stage(new_case(), start, mediator.user, effective=to != S.TERMINATED)
+    data = dict(DATA.get(to, {}))
+    if to == S.ASSIGNED:
+        data["mediator"] = mediator.user
+    events = TimelineEvent.objects.filter(case=case).count()
+    moved = services.transition(case, to, actor=town_staff.user, reason="测试理由", **data)
+    assert moved.stage == to
+    assert Case.objects.get(pk=case.pk).stage == to
+    assert TimelineEvent.objects.filter(case=case).count() == events + 1
+    last = TimelineEvent.objects.filter(case=case).order_by("-id").first()
+    assert (last.stage_from, last.stage_to) == (start, to)
+    from xiangzhi.core.models import AuditLog
+
+    assert AuditLog.objects.filter(action="case.transition", object_id=str(case.pk), after__stage=to).exists()
+
+
+@pytest.mark.parametrize(("start", "to"), FORBIDDEN_PAIRS, ids=[f"{a}->{b}" for a, b in FORBIDDEN_PAIRS])
+def test_every_forbidden_transition_is_refused_and_changes_nothing(start, to, town_staff, mediator):
+    case = put_in_stage(new_case(), start, mediator.user)
+    with pytest.raises(Conflict) as exc:
+        services.transition(case, to, actor=town_staff.user, reason="测试理由", **DATA.get(to, {}))
+    expected = "ALREADY_ACCEPTED" if to == S.ACCEPTED and start not in (S.REPORTED, S.ESCALATED) else \
+        "INVALID_TRANSITION"
+    assert exc.value.code == expected
+    assert Case.objects.get(pk=case.pk).stage == start
+
+
+def test_a_party_who_refuses_blocks_entry_into_mediation(mediator):
+    case = walk(new_case(), S.NOTICE_SERVED, mediator.user)
+    respondent = case.parties.get(role="respondent")
+    respondent_user = _citizen_for(respondent)
+    services.answer_consent(case, respondent, actor=respondent_user, agree=False)
+    with pytest.raises(Conflict) as exc:
+        services.transition(case, S.IN_MEDIATION, actor=mediator.user)
+    assert exc.value.code == "PARTY_REFUSED"
+    assert "第十七条" in exc.value.message
+    assert Case.objects.get(pk=case.pk).stage == S.NOTICE_SERVED
+    ended = services.transition(case, S.TERMINATED, actor=mediator.user, reason="被申请人拒绝调解",
+                                termination_reason="party_refuses")
+    assert "仲裁" in ended.outcome_note and "司法" in ended.outcome_note
+
+
+def _citizen_for(party):
+    from xiangzhi.core.models import User
+
+    user = User.objects.create(username=f"c_party_{party.pk}", kind="citizen")
+    party.person.user = user
+    party.person.save(update_fields=["user"])
+    return user
+
+
+def test_guards_need_their_data(mediator, town_staff):
+    case = new_case()
+    with pytest.raises(ValidationFailed) as exc:
+        services.transition(case, S.NOT_ACCEPTED, actor=town_staff.user, reason="理由")
+    assert exc.value.code == "GROUND_REQUIRED"
+    case = walk(case, S.IN_MEDIATION, mediator.user)
+    with pytest.raises(ValidationFailed) as exc:
+        services.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user)
+    assert exc.value.code == "AGREEMENT_REQUIRED"
+    with pytest.raises(ValidationFailed) as exc:
+        services.transition(case, S.TERMINATED, actor=mediator.user, reason="x", termination_reason="no_agreement")
+    assert exc.value.code == "REASON_REQUIRED"
+
+
+def test_a_written_agreement_needs_every_signature_and_the_seal_before_follow_up(mediator):
+    case = walk(new_case(), S.AGREEMENT_WRITTEN, mediator.user)
+    with pytest.raises(Conflict) as exc:
+        services.transition(case, S.FOLLOW_UP, actor=mediator.user)
+    assert exc.value.code == "AGREEMENT_NOT_EFFECTIVE"
+    parties = list(case.parties.all())
+    services.sign_agreement(case, actor=mediator.user, party=parties[0])
+    services.apply_seal(case, actor=mediator.user)
+    services.sign_agreement(case, actor=mediator.user, as_mediator=True)
+    assert Case.objects.get(pk=case.pk).agreement_effective_at is None
+    with pytest.raises(Conflict):
+        services.sign_agreement(case, actor=mediator.user, party=parties[0])
+    services.sign_agreement(case, actor=mediator.user, party=parties[1])
+    case.refresh_from_db()
+    assert case.agreement_effective_at is not None
+    assert case.colour == "green"
+    assert services.transition(case, S.FOLLOW_UP, actor=mediator.user).stage == S.FOLLOW_UP
+
+
+def test_the_system_may_only_send_unconfirmed_assignments_back(mediator):
+    case = new_case()
+    with pytest.raises(XiangzhiError) as exc:
+        services.transition(case, S.ACCEPTED, actor=None)
+    assert exc.value.code == "FORBIDDEN"
+
+
+def test_escalation_climbs_village_town_county_and_keeps_the_number(mediator, town_staff, centre_staff):
+    case = services.transition(new_case(), S.ACCEPTED, actor=mediator.user)
+    number = case.number
+    case = services.transition(case, S.ESCALATED, actor=mediator.user, reason="跨村纠纷，情况复杂")
+    assert case.level == "town" and case.organisation.kind == "town_committee"
+    assert case.colour == "orange"
+    case = services.transition(case, S.ACCEPTED, actor=town_staff.user)
+    case = services.transition(case, S.ESCALATED, actor=town_staff.user, reason="重大风险")
+    assert case.level == "county" and case.organisation.kind == "county_centre"
+    assert case.number == number
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The 3-working-day confirmation deadline
+# --------------------------------------------------------------------------------------------------------------
+def test_an_unconfirmed_assignment_goes_back_to_the_queue_after_3_working_days(mediator, town_staff, sms_outbox):
+    from xiangzhi.core.models import CalendarDay
+
+    CalendarDay.objects.create(date=dt.date(2026, 12, 1), is_workday=False, note="测试假日")
+    friday = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)
+    case = services.transition(new_case(), S.ACCEPTED, actor=town_staff.user, now=friday)
+    case = services.transition(case, S.ASSIGNED, actor=town_staff.user, mediator=mediator.user, now=friday)
+    # Fri + 3 working days = Mon 30, (Tue 1 is a holiday), Wed 2, Thu 3 → end of Thursday
+    assert timezone_local(case.confirm_due) == dt.datetime(2026, 12, 3, 23, 59, 59, tzinfo=TZ)
+    assert services.expire_unconfirmed_assignments(now=dt.datetime(2026, 12, 3, 23, 0, tzinfo=TZ)) == 0
+    assert Case.objects.get(pk=case.pk).stage == S.ASSIGNED
+    assert services.expire_unconfirmed_assignments(now=dt.datetime(2026, 12, 4, 0, 1, tzinfo=TZ)) == 1
+    back = Case.objects.get(pk=case.pk)
+    assert back.stage == S.ACCEPTED and back.mediator is None
+    assert TimelineEvent.objects.filter(case=case, stage_to=S.ACCEPTED, actor__isnull=True).exists()
+
+
+def timezone_local(value):
+    return value.astimezone(TZ)
+
+
+def test_a_confirmed_assignment_is_not_sent_back(mediator, town_staff):
+    now = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)
+    case = services.transition(new_case(), S.ACCEPTED, actor=town_staff.user, now=now)
+    case = services.transition(case, S.ASSIGNED, actor=town_staff.user, mediator=mediator.user, now=now)
+    with pytest.raises(Conflict):
+        services.transition(case, S.NOTICE_SERVED, actor=mediator.user)
+    services.confirm_assignment(case, actor=mediator.user, now=now + dt.timedelta(hours=2))
+    assert services.expire_unconfirmed_assignments(now=now + dt.timedelta(days=30)) == 0
+    assert services.transition(case, S.NOTICE_SERVED, actor=mediator.user).stage == S.NOTICE_SERVED
+
+
+def test_the_periodic_job_is_declared():
+    from xiangzhi.core.periodic import discover_jobs
+
+    assert "disputes.expire_unconfirmed_assignments" in {j.name for j in discover_jobs()}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Two mediators accept at once: exactly one wins
+# --------------------------------------------------------------------------------------------------------------
+@pytest.fixture
+def second_mediator(tongxiang):
+    village = first_village(WUZHEN)
+    return make_staff("mediator_wz2", "mediator", village.code, {"region": village, "kind": "village_committee"})
+
+
+def test_the_second_accept_gets_already_accepted(mediator, second_mediator):
+    """The same guard as the race below, sequentially (SQLite serialises writers with BEGIN IMMEDIATE)."""
+    case = new_case()
+    services.transition(case, S.ACCEPTED, actor=mediator.user)
+    with pytest.raises(Conflict) as exc:
+        services.transition(case, S.ACCEPTED, actor=second_mediator.user)
+    assert (exc.value.code, exc.value.message) == ("ALREADY_ACCEPTED", "该案件已被受理")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_mediators_accepting_at_once_exactly_one_wins(mediator, second_mediator):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks (SELECT … FOR UPDATE) and real concurrent connections")
+    case = new_case()
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def accept(user):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            services.transition(Case.objects.get(pk=case.pk), S.ACCEPTED, actor=user)
+            results.append("ok")
+        except Conflict as exc:
+            results.append(exc.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=accept, args=(u,)) for u in (mediator.user, second_mediator.user)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["ALREADY_ACCEPTED", "ok"]
+    assert TimelineEvent.objects.filter(case=case, stage_to=S.ACCEPTED).count() == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_intakes_get_distinct_consecutive_numbers(tongxiang):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL and real concurrent connections")
+    numbers: list[str] = []
+    errors: list[Exception] = []
+    barrier = threading.Barrier(6)
+
+    def one(i):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            numbers.append(new_case(applicant_phone=f"137000000{i:02d}").number)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(set(numbers)) == 6
+    seqs = sorted(int(n.split("〕")[1][:5]) for n in numbers)
+    assert seqs == list(range(seqs[0], seqs[0] + 6))
+
+
+def test_consent_answers_are_recorded(mediator):
+    case = new_case()
+    respondent = case.parties.get(role="respondent")
+    user = _citizen_for(respondent)
+    services.answer_consent(case, respondent, actor=user, agree=True)
+    respondent.refresh_from_db()
+    assert respondent.consent == Consent.AGREED
+    with pytest.raises(Conflict):
+        services.answer_consent(case, respondent, actor=user, agree=False)
