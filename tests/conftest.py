@@ -52,9 +52,19 @@ def _load_tongxiang() -> None:
     build_organisations(ctx)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load Tongxiang once per test database; each test's transaction rolls back to this state."""
+    with django_db_blocker.unblock():
+        _load_tongxiang()
+
+
 @pytest.fixture
 def tongxiang(db):
-    """Tongxiang's 229 regions and 392 organisations (355 mediation organisations)."""
+    """Tongxiang's 229 regions and 392 organisations (355 mediation organisations).
+
+    Loaded once per session; reloaded only after a transactional test has flushed the tables.
+    """
     _load_tongxiang()
 
 

@@ -149,6 +149,7 @@ XIANGZHI_BLIND_INDEX_KEY = _secret("XIANGZHI_BLIND_INDEX_KEY", "blind_index_key"
 # Ed25519 private key seed (base64 of 32 bytes) that signs ledger checkpoints and certificates.
 XIANGZHI_SIGNING_KEY = _secret("XIANGZHI_SIGNING_KEY", "signing_key", _new_b64)
 XIANGZHI_SIGNING_KEY_NAME = env_str("XIANGZHI_SIGNING_KEY_NAME", "tongxiang.xiangzhi")
+XIANGZHI_LEDGER_CHECKPOINT_SECONDS = env_int("XIANGZHI_LEDGER_CHECKPOINT_SECONDS", 60, minimum=1)
 
 DEBUG = env_bool("DEBUG", XIANGZHI_ENV == "development")
 if PRODUCTION and DEBUG:
@@ -300,7 +301,7 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -308,7 +309,9 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("XIANGZHI_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
-SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [])
+# HSTS preload is a decision for whoever owns the parent domain (often a government intranet name that cannot be
+# preloaded), so its warning is silenced unless preload is switched on.
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [] if SECURE_HSTS_PRELOAD else ["security.W021"])
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -38,9 +38,9 @@ def test_database_triggers_refuse_raw_updates_and_deletes():
         def __init__(self):
             self.connection = connection
 
-        def execute(self, sql):
+        def execute(self, sql, params=()):
             with connection.cursor() as cursor:
-                cursor.execute(sql)
+                cursor.execute(sql, params)
 
     row = services.audit("test.action", actor=None, note="x")
     migration.create_triggers(None, Editor(), force=True)

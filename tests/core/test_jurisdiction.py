@@ -21,7 +21,7 @@ for module in pkgutil.iter_modules([str(Path(tests.__file__).parent)]):
 
 
 def _page_routes():
-    for namespaces, route, pattern in iter_patterns():
+    for namespaces, _route, pattern in iter_patterns():
         if set(namespaces) & (IGNORED_NAMESPACES | {"api-1.0.0"}) or not pattern.pattern.converters:
             continue
         yield ":".join(namespaces + (pattern.name,)), pattern
@@ -66,7 +66,7 @@ def test_api_of_chongfu_answers_404_to_a_wuzhen_mediator(mediator, other_mediato
             continue
         kwargs = dict(FACTORIES[key]())
         body = kwargs.pop("_body", {})
-        url = re.sub(r"\{([^}]+)\}", lambda m: str(kwargs[m.group(1)]), path)
+        url = re.sub(r"\{([^}]+)\}", lambda m, kw=kwargs: str(kw[m.group(1)]), path)
         if method == "get":
             response = client.get(url)
         else:

@@ -165,8 +165,9 @@ def build_accounts(ctx: DemoContext) -> None:
         region, org = _resolve_demo_place(place, org_name)
         user = User.objects.filter(username=username).first()
         if user is None:
+            phone = f"139{ctx.rng.randrange(10**7, 10**8):08d}"
             user = services.create_staff_user(username=username, password=password, display_name=display, actor=None,
-                                              is_superuser=(role == Role.COUNTY_ADMIN))
+                                              phone=phone, is_superuser=(role == Role.COUNTY_ADMIN))
         elif not user.check_password(password):
             services.change_password(user, new_password=password, actor=None)
         services.add_membership(user, role=role, region=region, organisation=org, actor=None)

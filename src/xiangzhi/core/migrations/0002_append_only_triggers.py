@@ -28,7 +28,7 @@ def create_triggers(apps, schema_editor, *, force=False):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
             schema_editor.execute(
                 "CREATE OR REPLACE FUNCTION xiangzhi_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$;"
+                "BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END; $$;"
             )
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "

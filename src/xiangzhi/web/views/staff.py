@@ -60,8 +60,8 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "web/region_detail.html", {
         "region": region, "children": children, "orgs": orgs, "can_add_grid": can_add_grid,
         "history": region.changes.all()[:20],
-        "ancestors": [a for a in selectors.regions_visible_to(request.user).filter(
-            code__in=[code[:n] for n in (6, 9, 12) if n < len(code)])],
+        "ancestors": list(selectors.regions_visible_to(request.user).filter(
+            code__in=[code[:n] for n in (6, 9, 12) if n < len(code)])),
     })
 
 
