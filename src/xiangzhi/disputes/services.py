@@ -399,6 +399,12 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
     clean = check_intake(data, channel=channel)
     now = now or timezone.now()
     region: Region = clean["region"]
+    if channel == Channel.GRID and region.level == RegionLevel.VILLAGE:
+        # a grid worker registers in their own grid: the case sits at grid level, inside their jurisdiction
+        grid = next((c for c in rules.codes_for(actor, frozenset({Role.GRID_WORKER}))
+                     if c.startswith(region.code) and len(c) == 15), None)
+        if grid:
+            region = Region.objects.get(code=grid)
     suggested_code, confidence = triage.suggest(clean["description"] + " " + clean["request"])
     suggested = DisputeType.objects.filter(code=suggested_code).first() if suggested_code else None
     dispute_type = clean["type"] or suggested or DisputeType.objects.get(code="other")
