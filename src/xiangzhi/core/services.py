@@ -82,6 +82,9 @@ def audit(
         note=note[:300],
     )
     row.save()
+    from xiangzhi.ledger.services import append_audit_row  # 区块链存证: every audit row is a ledger leaf
+
+    append_audit_row(row)
     return row
 
 
