@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from . import crypto, personal
 from .enums import CODE_LENGTH, RegionKind, RegionLevel, Role, UserKind
-from .errors import Conflict, NotFound, RateLimited, ValidationFailed, XiangzhiError, validation_error_detail
+from .errors import Conflict, NotFound, RateLimited, ValidationFailed, XiangzhiError
 from .models import (
     ApiToken,
     AuditLog,
@@ -586,10 +586,10 @@ def rotate_encryption_keys(*, batch_size: int = 500) -> int:
 
             with connection.cursor() as cursor:
                 placeholders = ", ".join(["%s"] * len(pks))
-                cursor.execute(  # noqa: S608 - table and column names come from the model, values are bound
-                    f'SELECT "{model._meta.pk.column}", {cols} FROM "{table}" WHERE "{model._meta.pk.column}" IN ({placeholders})',
-                    pks,
-                )
+                # Table and column names come from the model, values are bound.
+                pk_col = model._meta.pk.column
+                sql = f'SELECT "{pk_col}", {cols} FROM "{table}" WHERE "{pk_col}" IN ({placeholders})'  # noqa: S608
+                cursor.execute(sql, pks)
                 rows = cursor.fetchall()
             for pk, *values in rows:
                 stale = [f.name for f, value in zip(enc_fields, values, strict=True)
