@@ -28,6 +28,7 @@ def intake(region_code: str | None = None, *, description: str = "隔壁邻居�
 def new_case(actor=None, channel="online", **kw):
     from xiangzhi.disputes import services
 
+    services.ensure_reference_data()  # transactional tests flush what the data migration seeded
     return services.create_case(intake(**kw), actor=actor, channel=channel)
 
 

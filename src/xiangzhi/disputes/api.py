@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404, HttpRequest
-from ninja import File, Query, Router
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from xiangzhi.core import rules as core_rules
@@ -56,7 +56,7 @@ def _party(p: PartySchemaIn) -> PartyIn:
 
 def _list_out(c: Case) -> CaseListOut:
     return CaseListOut(id=c.pk, number=c.number, archive_number=c.archive_number, stage=c.stage,
-                       stage_label=CaseStage(c.stage).label, colour=colour_for(c), dispute_type=c.dispute_type.code,
+                       stage_label=str(CaseStage(c.stage).label), colour=colour_for(c), dispute_type=c.dispute_type.code,
                        region_code=c.region_code, region_name=c.region.display_name,
                        organisation=c.organisation.name if c.organisation_id else None, created_at=c.created_at)
 
@@ -95,8 +95,8 @@ def create_case(request: HttpRequest, payload: IntakeSchemaIn):
                     source=payload.source, risk_level=payload.risk_level, on_spot_agreement=payload.on_spot_agreement)
     case = services.create_case(data, actor=user, channel=channel)
     if core_rules.is_citizen(user):
-        return 201, _detail_out(case, user)
-    return 201, _detail_out(selectors.access_case(user, case.pk), user)
+        return Status(201, _detail_out(case, user))
+    return Status(201, _detail_out(selectors.access_case(user, case.pk), user))
 
 
 _REFERRAL_SOURCE = {Specialty.POLICE: CaseSource.REFERRAL_POLICE, Specialty.COURT: CaseSource.REFERRAL_COURT}
@@ -116,7 +116,7 @@ def referral(request: HttpRequest, payload: ReferralIn):
                     referral_ref=payload.referral_ref,
                     source=_REFERRAL_SOURCE.get(org.specialty, CaseSource.REFERRAL_GOVERNMENT))
     case = services.create_case(data, actor=user, channel=Channel.API)
-    return 201, _detail_out(selectors.access_case(user, case.pk), user)
+    return Status(201, _detail_out(selectors.access_case(user, case.pk), user))
 
 
 @router.get("/", response={200: CasePage, **ERRORS}, summary="案件列表（管辖范围内；按编号倒序，游标分页）")
@@ -186,8 +186,8 @@ def list_attachments(request: HttpRequest, case_id: int):
 def post_attachment(request: HttpRequest, case_id: int, file: UploadedFile = File(...)):  # noqa: B008
     user = _staff(request)
     att = services.add_attachment(selectors.access_case(user, case_id), Upload.from_django(file), actor=user)
-    return 201, AttachmentOut(id=att.pk, original_name=att.original_name, content_type=att.content_type,
-                              size=att.size, sha256=att.sha256, created_at=att.created_at)
+    return Status(201, AttachmentOut(id=att.pk, original_name=att.original_name, content_type=att.content_type,
+                                     size=att.size, sha256=att.sha256, created_at=att.created_at))
 
 
 @router.get("/{case_id}/sessions", response={200: list[SessionOut], **ERRORS}, summary="调解记录")
@@ -202,7 +202,8 @@ def post_session(request: HttpRequest, case_id: int, payload: SessionIn):
     user = _staff(request)
     s = services.record_session(selectors.access_case(user, case_id), actor=user, held_at=payload.held_at,
                                 place=payload.place, attendees=payload.attendees, summary=payload.summary)
-    return 201, SessionOut(id=s.pk, held_at=s.held_at, place=s.place, attendees=s.attendees, summary=s.summary)
+    return Status(201, SessionOut(id=s.pk, held_at=s.held_at, place=s.place, attendees=s.attendees,
+                                  summary=s.summary))
 
 
 @router.post("/{case_id}/signatures", response={201: SignatureOut, **ERRORS}, summary="记录协议签名（当事人或调解员）")
@@ -213,9 +214,9 @@ def post_signature(request: HttpRequest, case_id: int, payload: SignatureIn):
     sig = services.sign_agreement(case, actor=user, party=party, as_mediator=payload.as_mediator,
                                   method=payload.method)
     case.refresh_from_db(fields=["agreement_effective_at"])
-    return 201, SignatureOut(id=sig.pk, party_id=sig.party_id, mediator=sig.mediator_id is not None,
-                             method=sig.method, signed_at=sig.signed_at,
-                             agreement_effective=case.agreement_effective_at is not None)
+    return Status(201, SignatureOut(id=sig.pk, party_id=sig.party_id, mediator=sig.mediator_id is not None,
+                                    method=sig.method, signed_at=sig.signed_at,
+                                    agreement_effective=case.agreement_effective_at is not None))
 
 
 @router.post("/{case_id}/seal", response={200: CaseDetailOut, **ERRORS}, summary="加盖调解委员会印章")

@@ -28,7 +28,8 @@ class IntakeForm(forms.Form):
     applicant_name = forms.CharField(label="您的姓名", max_length=60, required=False)
     applicant_phone = forms.CharField(label="手机号", max_length=20, required=False)
     applicant_id_number = forms.CharField(label="身份证号（选填）", max_length=20, required=False)
-    respondent_kind = forms.ChoiceField(label="对方是", choices=PartyKind.choices, initial=PartyKind.PERSON)
+    respondent_kind = forms.ChoiceField(label="对方是", choices=PartyKind.choices, initial=PartyKind.PERSON,
+                                        required=False)
     respondent_name = forms.CharField(label="对方姓名或单位名称", max_length=120, required=False)
     respondent_id_number = forms.CharField(label="对方身份证号（选填）", max_length=20, required=False)
     respondent_phone = forms.CharField(label="对方手机号（选填）", max_length=20, required=False)

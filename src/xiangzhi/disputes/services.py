@@ -101,6 +101,19 @@ def _actor_label(actor: User | None) -> str:
     return actor.display_name or actor.username
 
 
+def ensure_reference_data() -> None:
+    """Seed the dispute types and default routing rules if missing (the data migration does the same; this is for
+    databases flushed by transactional tests and for the demo). Idempotent."""
+    import importlib
+
+    seed = importlib.import_module("xiangzhi.disputes.migrations.0002_seed_types_and_routing")
+    if DisputeType.objects.exists():
+        return
+    from django.apps import apps
+
+    seed.seed(apps, None)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Numbers and tokens (一案一码)
 # ----------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,282 @@
+"""Intake from every channel: numbers and tokens, validation (pages and API), uploads, repeat disputes, triage,
+routing and re-routing, 一米调解."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.conftest import first_village, valid_id_number
+from tests.disputes.conftest import CHONGFU, WUZHEN, intake, new_case
+from xiangzhi.core.errors import ValidationFailed
+from xiangzhi.disputes import services
+from xiangzhi.disputes.enums import CaseStage
+from xiangzhi.disputes.models import Attachment, Case, TimelineEvent
+from xiangzhi.disputes.services import Upload
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n" + b"0" * 64
+
+
+def test_numbers_are_readable_sequential_and_unique(tongxiang):
+    a, b = new_case(), new_case(applicant_phone="13800000009")
+    assert re.fullmatch(r"桐解〔20\d\d〕\d{5}号", a.number)
+    assert b.seq == a.seq + 1
+    assert a.archive_number == f"({a.year})桐人调字第{a.seq}号"
+    assert len(a.token) >= 32 and a.token != b.token
+    assert a.public_url == settings.XIANGZHI_PUBLIC_URL + f"/cases/s/{a.token}/"
+
+
+def test_the_applicant_gets_an_sms_with_the_number_and_link(tongxiang):
+    from xiangzhi.core.models import Notification
+
+    case = new_case()
+    note = Notification.objects.filter(body__contains=case.number).first()
+    assert note is not None and note.link == case.public_url and note.recipient_phone == "13800000001"
+
+
+def test_intake_validation_collects_chinese_messages(tongxiang):
+    data = intake(description="太短", consent=False)
+    data.respondents = []
+    data.region_code = "330483100"  # a town, not a village
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_case(data, actor=None, channel="online")
+    assert exc.value.code == "INVALID_INTAKE"
+    detail = exc.value.detail
+    assert set(detail) >= {"respondents", "region_code", "description", "consent"}
+    assert "村（社区）" in detail["region_code"][0]
+    assert Case.objects.count() == 0
+
+
+def test_a_bad_id_number_of_the_applicant_is_refused(tongxiang):
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_case(intake(applicant_id="330483199001011230"), actor=None, channel="online")
+    assert "applicant.id_number" in exc.value.detail
+
+
+@pytest.mark.parametrize(("name", "content", "code"), [
+    ("virus.exe", b"MZ" + b"0" * 100, "FILE_TYPE_NOT_ALLOWED"),
+    ("fake.png", b"GIF89a" + b"0" * 100, "FILE_TYPE_NOT_ALLOWED"),
+    ("empty.pdf", b"", "FILE_EMPTY"),
+])
+def test_a_refused_upload_leaves_no_case_and_no_file(tongxiang, name, content, code):
+    files_before = _media_files()
+    with pytest.raises(ValidationFailed) as exc:
+        new_case(files=[Upload(name="ok.png", content=PNG), Upload(name=name, content=content)])
+    assert exc.value.code == code
+    assert Case.objects.count() == 0 and Attachment.objects.count() == 0
+    assert _media_files() == files_before
+
+
+def test_an_oversize_upload_is_refused(tongxiang, settings):
+    settings.XIANGZHI_MAX_UPLOAD_BYTES = 2048
+    with pytest.raises(ValidationFailed) as exc:
+        new_case(files=[Upload(name="big.pdf", content=PDF + b"0" * 4096)])
+    assert exc.value.code == "FILE_TOO_LARGE" and "MB" in exc.value.message
+    assert Case.objects.count() == 0
+
+
+def test_files_written_are_removed_when_the_transaction_fails(tongxiang, monkeypatch):
+    files_before = _media_files()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("notification outbox down")
+
+    monkeypatch.setattr(services, "_notify_parties", boom)
+    with pytest.raises(RuntimeError):
+        new_case(files=[Upload(name="photo.png", content=PNG)])
+    assert Case.objects.count() == 0 and _media_files() == files_before
+
+
+def _media_files() -> set[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return {str(p) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def test_accepted_files_are_stored_with_their_sha256(tongxiang):
+    import hashlib
+
+    case = new_case(files=[Upload(name="现场照片.png", content=PNG), Upload(name="收条.pdf", content=PDF)])
+    atts = list(case.attachments.order_by("id"))
+    assert [a.content_type for a in atts] == ["image/png", "application/pdf"]
+    assert atts[0].sha256 == hashlib.sha256(PNG).hexdigest()
+    assert Path(atts[0].file.path).read_bytes() == PNG
+    assert TimelineEvent.objects.filter(case=case, kind="attachment", payload__sha256=atts[1].sha256).exists()
+
+
+def test_a_repeat_dispute_is_linked_not_silently_duplicated(tongxiang):
+    rid = valid_id_number("33048319800101123")
+    first = new_case(respondent_id=rid)
+    again = new_case(respondent_id=rid, description="李四又把围墙往我家这边砌了半米，上次说好的不算数")
+    assert again.pk != first.pk and again.repeat_of_id == first.pk
+    assert TimelineEvent.objects.filter(case=again, kind="repeat").exists()
+    other_applicant = new_case(applicant_phone="13811112222", respondent_id=rid)
+    assert other_applicant.repeat_of_id is None
+
+
+def test_same_applicant_same_village_within_90_days_is_a_repeat(tongxiang):
+    first = new_case(respondent_name="王五")
+    second = new_case(respondent_name="赵六", description="赵六家的狗经常跑到我家咬鸡，已经咬死三只了")
+    assert second.repeat_of_id == first.pk
+    elsewhere = new_case(region_code=first_village(CHONGFU).code, respondent_name="钱七",
+                         description="钱七借了我两万元到期不还，多次催讨无果")
+    assert elsewhere.repeat_of_id is None
+
+
+def test_triage_suggests_a_type_and_routes_traffic_to_the_professional_committee(tongxiang):
+    case = new_case(description="电瓶车和小汽车在路口相撞，对方司机不肯垫付医药费，交警已出认定书")
+    assert case.suggested_type.code == "traffic" and case.dispute_type.code == "traffic"
+    assert case.organisation.kind == "professional_committee" and case.organisation.specialty == "traffic"
+    assert case.level == "town"
+
+
+def test_ordinary_disputes_go_to_the_village_committee_and_major_risk_to_the_county_centre(tongxiang):
+    village = first_village(WUZHEN)
+    ordinary = new_case(type_code="neighbour")
+    assert ordinary.organisation.kind == "village_committee" and ordinary.organisation.region == village
+    major = new_case(type_code="neighbour", risk_level="major", applicant_phone="13822223333")
+    assert major.organisation.kind == "county_centre" and major.colour == "red"
+    medical = new_case(type_code="medical", applicant_phone="13833334444")
+    assert medical.organisation.specialty == "medical" and medical.organisation.region.code == "330483"
+
+
+def test_an_administrator_edits_the_routing_table(tongxiang):
+    from xiangzhi.disputes.models import DisputeType, RoutingRule
+
+    RoutingRule.objects.create(dispute_type=DisputeType.objects.get(code="neighbour"), region_prefix=WUZHEN,
+                               target_level="town", org_kind="town_committee")
+    assert new_case(type_code="neighbour").organisation.kind == "town_committee"
+    assert new_case(type_code="neighbour", region_code=first_village(CHONGFU).code,
+                    applicant_phone="13844445555").organisation.kind == "village_committee"
+
+
+def test_retriage_reroutes_and_keeps_number_token_and_history(mediator):
+    case = new_case(type_code="neighbour")
+    number, token, events = case.number, case.token, case.timeline.count()
+    fixed = services.retriage(case, actor=mediator.user, type_code="labour", reason="实为拖欠工资")
+    assert (fixed.number, fixed.token) == (number, token)
+    assert fixed.dispute_type.code == "labour" and fixed.organisation.specialty == "labour"
+    assert fixed.timeline.count() == events + 1
+    assert Case.objects.count() == 1
+
+
+def test_grid_worker_resolves_on_the_spot(grid_worker):
+    data = intake(on_spot="李四当场同意拆除多砌的围墙，张三不再追究")
+    case = services.create_case(data, actor=grid_worker.user, channel="grid")
+    assert case.stage == CaseStage.CLOSED and case.level == "grid" and case.resolved_on_spot
+    assert case.region_code == grid_worker.region.code
+    assert case.agreement_effective_at is not None and case.colour == "green"
+    stages = list(case.timeline.filter(kind="transition").values_list("stage_to", flat=True))
+    assert stages == ["agreement_oral", "closed"]
+
+
+def test_only_grid_intake_may_record_on_the_spot(mediator):
+    with pytest.raises(ValidationFailed):
+        services.create_case(intake(on_spot="当场和解"), actor=mediator.user, channel="window")
+
+
+def test_citizens_cannot_use_staff_channels(villager_a):
+    from xiangzhi.core.errors import XiangzhiError
+
+    with pytest.raises(XiangzhiError) as exc:
+        services.create_case(intake(), actor=villager_a[0], channel="window")
+    assert exc.value.code == "FORBIDDEN"
+
+
+# Pages ----------------------------------------------------------------------------------------------------------
+def test_the_apply_page_asks_an_anonymous_visitor_to_verify_the_phone(client, tongxiang):
+    village = first_village(WUZHEN)
+    r = client.get(f"/cases/apply/?v={village.code}")
+    assert r.status_code == 200 and "验证" in r.content.decode()
+    assert "/citizen/login/?next=/cases/apply/" in r.content.decode()
+
+
+def test_the_apply_page_preselects_the_scanned_village_and_shows_chinese_errors(villager_a, tongxiang):
+    user, c = villager_a
+    village = first_village(WUZHEN)
+    r = c.get(f"/cases/apply/?v={village.code}")
+    assert f'value="{village.code}" selected' in r.content.decode()
+    r = c.post("/cases/apply/", {"applicant_name": "张三", "region_code": village.code, "description": "短"})
+    body = r.content.decode()
+    assert r.status_code == 422
+    assert "请至少填写一名被申请人" in body or "请填写" in body
+    assert "请用至少10个字说明发生了什么" in body
+    assert Case.objects.count() == 0
+
+
+def test_a_villager_applies_with_a_photo_and_lands_on_the_status_page(villager_a, tongxiang):
+    user, c = villager_a
+    village = first_village(WUZHEN)
+    r = c.post("/cases/apply/", {
+        "applicant_name": "张三", "respondent_kind": "person", "respondent_name": "李四", "region_code": village.code,
+        "description": "隔壁邻居把围墙砌到我家院子里来了", "request": "拆除围墙", "consent": "on",
+        "files": [SimpleUploadedFile("photo.png", PNG, content_type="image/png")],
+    })
+    case = Case.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/cases/s/{case.token}/"
+    assert case.attachments.count() == 1 and case.channel == "online"
+    page = c.get(r["Location"]).content.decode()
+    assert case.number in page and "已申报" in page
+
+
+def test_an_upload_of_the_wrong_type_on_the_page_leaves_no_case(villager_a, tongxiang):
+    user, c = villager_a
+    r = c.post("/cases/apply/", {
+        "applicant_name": "张三", "respondent_kind": "person", "respondent_name": "李四",
+        "region_code": first_village(WUZHEN).code, "description": "隔壁邻居把围墙砌到我家院子里来了",
+        "request": "拆除围墙", "consent": "on", "files": [SimpleUploadedFile("a.exe", b"MZ" * 40)],
+    })
+    assert r.status_code == 422 and "只能上传" in r.content.decode()
+    assert Case.objects.count() == 0
+
+
+def test_window_intake_records_a_police_referral(centre_staff):
+    from xiangzhi.core.models import Organisation
+
+    police = Organisation.objects.filter(specialty="police", region__code=WUZHEN).first()
+    r = centre_staff.client().post("/cases/workbench/new/", {
+        "source": "referral_police", "referral_org": police.pk, "risk_level": "normal", "applicant_name": "张三",
+        "applicant_phone": "13800000001", "respondent_kind": "person", "respondent_name": "李四",
+        "region_code": first_village(WUZHEN).code, "description": "两家因宅基地界线发生口角，派出所出警后移送调解",
+    })
+    case = Case.objects.get()
+    assert r.status_code == 302 and case.source == "referral_police" and case.referral_org == police
+    assert case.channel == "window"
+
+
+# API --------------------------------------------------------------------------------------------------------
+def test_api_intake_errors_are_422_with_code_message_detail(mediator):
+    r = mediator.client().post("/api/v1/cases/", json.dumps({
+        "applicant": {"name": "张三", "phone": "123"}, "respondents": [], "region_code": "999",
+        "description": "短", "channel": "window"}), content_type="application/json")
+    body = r.json()
+    assert r.status_code == 422 and body["code"] == "INVALID_INTAKE"
+    assert set(body) == {"code", "message", "detail"} and "applicant.phone" in body["detail"]
+    r = mediator.client().post("/api/v1/cases/", json.dumps({"applicant": {}, "typo": 1}),
+                               content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "INVALID_INPUT"
+
+
+def test_a_department_refers_a_case_with_its_api_token(tongxiang, client):
+    from xiangzhi.core import services as core
+    from xiangzhi.core.models import Organisation, Region, User
+
+    police = Organisation.objects.filter(specialty="police", region__code=WUZHEN).first()
+    svc = User.objects.create(username="police_api", kind="service")
+    core.add_membership(svc, role="liaison", region=Region.objects.get(code=WUZHEN), organisation=police, actor=None)
+    token = core.issue_api_token(svc, name="乌镇派出所", actor=None)
+    payload = {"applicant": {"name": "张三", "phone": "13800000001"}, "respondents": [{"name": "李四"}],
+               "region_code": first_village(WUZHEN).code, "description": "两家因为排水沟发生争吵，出警后移送调解",
+               "referral_ref": "桐公乌（2026）88号"}
+    r = client.post("/api/v1/cases/referrals", json.dumps(payload), content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code == 201, r.content
+    case = Case.objects.get()
+    assert (case.source, case.channel, case.referral_org) == ("referral_police", "api", police)
+    assert r.json()["number"] == case.number
+    assert client.post("/api/v1/cases/referrals", json.dumps(payload), content_type="application/json").status_code == 401
