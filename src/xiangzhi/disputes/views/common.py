@@ -10,10 +10,10 @@ from ..colours import colour_for, colour_label
 from ..enums import NEXT_STEP, CaseStage
 
 
-def stage_info(case) -> dict:  # noqa: ANN001
+def stage_info(case, *, with_due: bool = True) -> dict:  # noqa: ANN001
     colour = colour_for(case, timezone.now())
     step, days = NEXT_STEP.get(case.stage, ("", None))
-    due = deadline_after(case.stage_changed_at, days) if days else None
+    due = deadline_after(case.stage_changed_at, days) if days and with_due else None
     label = str(CaseStage(case.stage).label)
     if case.stage == CaseStage.AGREEMENT_WRITTEN and case.agreement_effective_at:
         label, step, due = "达成协议（协议已生效）", "调解员将回访协议履行情况", None

@@ -39,7 +39,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.pop("after", None)
     return render(request, "disputes/workbench.html", {
-        "rows": [{"case": c, **stage_info(c)} for c in cases], "filters": filters, "next_after": next_after,
+        "rows": [{"case": c, **stage_info(c, with_due=False)} for c in cases], "filters": filters, "next_after": next_after,
         "params": params.urlencode(), "stages": CaseStage.choices, "types": type_choices("全部类型"),
         "colours": list(COLOUR_LABELS.items()), "scope": request.GET.get("scope", ""),
         "can_intake": rules.can_take_intake(request.user),
