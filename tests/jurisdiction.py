@@ -3,7 +3,7 @@
 
 An app registers a factory per URL name (pages: "namespace:name"; API: "METHOD /api/v1/path/{param}") that returns
 the URL kwargs of an object that lies in 崇福镇, plus an optional ``_body``: a request body valid for that endpoint
-(so the refusal tested is the jurisdiction's, not the schema's). A parameterised URL without a factory fails that test, so a new view
+(so the refusal tested is the jurisdiction's, not the schema's), or ``_multipart`` for file uploads. A parameterised URL without a factory fails that test, so a new view
 cannot forget its access rule. Public routes addressed by an unguessable token are listed in TOKEN_ROUTES.
 """
 

@@ -50,10 +50,12 @@ def test_pages_of_chongfu_answer_404_to_a_wuzhen_mediator(mediator, other_mediat
     for name, _pattern in _page_routes():
         if name in TOKEN_ROUTES:
             continue
-        kwargs = {k: v for k, v in FACTORIES[name]().items() if k != "_body"}
+        kwargs = {k: v for k, v in FACTORIES[name]().items() if not k.startswith("_")}
         for method in ("get", "post"):
             response = getattr(client, method)(reverse(name, kwargs=kwargs))
-            assert response.status_code == 404, f"{method.upper()} {name} {kwargs} → {response.status_code}"
+            # 405 (method not allowed) is answered alike for every id, so it reveals nothing either
+            allowed = {404, 405} if method == "get" else {404}
+            assert response.status_code in allowed, f"{method.upper()} {name} {kwargs} → {response.status_code}"
         checked += 1
     assert checked >= 3
 
@@ -66,9 +68,12 @@ def test_api_of_chongfu_answers_404_to_a_wuzhen_mediator(mediator, other_mediato
             continue
         kwargs = dict(FACTORIES[key]())
         body = kwargs.pop("_body", {})
+        multipart = kwargs.pop("_multipart", None)
         url = re.sub(r"\{([^}]+)\}", lambda m, kw=kwargs: str(kw[m.group(1)]), path)
         if method == "get":
             response = client.get(url)
+        elif multipart is not None:
+            response = client.post(url, data=multipart)
         else:
             response = getattr(client, method)(url, data=body, content_type="application/json")
         assert response.status_code == 404, f"{key} → {response.status_code} {response.content[:200]}"
