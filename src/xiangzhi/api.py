@@ -66,3 +66,4 @@ def on_http_error(request: HttpRequest, exc: HttpError):  # noqa: ANN201
 api.add_router("/", core_router)
 api.add_router("/cases", "xiangzhi.disputes.api.router")
 api.add_router("/ledger", "xiangzhi.ledger.api.router")
+api.add_router("/consult", "xiangzhi.consultation.api.router")

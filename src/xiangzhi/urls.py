@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("ledger/", include("xiangzhi.ledger.urls")),
     path("cases/", include("xiangzhi.disputes.urls")),
+    path("consult/", include("xiangzhi.consultation.urls")),
     path("", include("xiangzhi.web.urls")),
 ]

@@ -1,0 +1,117 @@
+"""Every read of scoped consultation data: hand-offs by jurisdiction, FAQ candidates, the demand dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from xiangzhi.core.models import Region
+from xiangzhi.core.selectors import region_q
+
+from . import rules
+from .models import Article, Event, FaqEntry, Handoff, HandoffStatus, Question
+
+
+def article_by_key(key: str) -> Article:
+    """The current version of an article (else its latest version), or 404."""
+    art = (Article.objects.filter(key=key).select_related("law").order_by("-is_current", "-version_date").first())
+    if art is None:
+        raise Http404
+    return art
+
+
+def article_history(art: Article) -> QuerySet[Article]:
+    return Article.objects.filter(key=art.key).exclude(pk=art.pk).select_related("law").order_by("-version_date")
+
+
+def handoffs_visible_to(user) -> QuerySet[Handoff]:  # noqa: ANN001
+    if not rules.is_legal_worker(user):
+        return Handoff.objects.none()
+    return Handoff.objects.filter(region_q(user, "region__code")).select_related("question", "region", "claimed_by")
+
+
+def access_handoff(user, pk: int) -> Handoff:  # noqa: ANN001
+    return get_object_or_404(handoffs_visible_to(user), pk=pk)
+
+
+def faqs_for(user) -> QuerySet[FaqEntry]:  # noqa: ANN001
+    if not rules.is_legal_worker(user):
+        return FaqEntry.objects.none()
+    return FaqEntry.objects.select_related("author", "reviewer").order_by("-updated_at")
+
+
+def access_faq(user, pk: int) -> FaqEntry:  # noqa: ANN001
+    return get_object_or_404(faqs_for(user), pk=pk)
+
+
+_TOKEN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = "".join(_TOKEN.findall(text))
+    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+
+
+def faq_candidates(*, min_count: int = 5, days: int = 90, overlap: float = 0.2) -> list[dict]:
+    """Repeated unanswered questions (hand-off, clarification or rated 没用, no FAQ): grouped by topic and top
+    article, then by character-bigram overlap; groups of ≥ ``min_count`` are suggested as new FAQ entries."""
+    since = timezone.now() - dt.timedelta(days=days)
+    rows = (Question.objects.filter(created_at__gte=since, faq__isnull=True)
+            .filter(Q(kind__in=[Question.Kind.HANDOFF, Question.Kind.CLARIFY]) | Q(rating="useless"))
+            .exclude(kind=Question.Kind.REJECTED).only("text", "topic", "ranked").order_by("pk"))
+    groups: dict[tuple, list[list]] = defaultdict(list)
+    for q in rows.iterator():
+        top = q.ranked[0]["id"] if q.ranked else ""
+        grams = _bigrams(q.text)
+        clusters = groups[(q.topic, top)]
+        for cluster in clusters:
+            seed = cluster[0][1]
+            if seed and len(grams & seed) / max(1, len(grams | seed)) >= overlap:
+                cluster.append((q.text, grams))
+                break
+        else:
+            clusters.append([(q.text, grams)])
+    out = []
+    for (topic, top), clusters in groups.items():
+        for cluster in clusters:
+            if len(cluster) >= min_count:
+                out.append({"topic": topic, "article": top, "count": len(cluster),
+                            "examples": [t for t, _g in cluster[:5]]})
+    return sorted(out, key=lambda c: -c["count"])
+
+
+def demand_dashboard(user, *, weeks: int = 8) -> dict:  # noqa: ANN001
+    """Topics by town and week, unanswered and hand-off rates, ratings, top questions — for the user's regions."""
+    since = timezone.now() - dt.timedelta(weeks=weeks)
+    events = Event.objects.filter(at__gte=since).filter(region_q(user, "town_code") | Q(town_code="")
+                                                        if rules.has_county(user) else region_q(user, "town_code"))
+    questions = events.filter(kind=Event.Kind.QUESTION)
+    total = questions.count()
+    towns = dict(Region.objects.filter(level="town").values_list("code", "name"))
+    by_town = Counter()
+    for row in questions.values("town_code", "topic").annotate(n=Count("pk")):
+        by_town[(towns.get(row["town_code"], "未知"), row["topic"])] += row["n"]
+    by_week = (questions.annotate(week=TruncWeek("at")).values("week", "topic").annotate(n=Count("pk"))
+               .order_by("week", "-n"))
+    handoffs = events.filter(kind=Event.Kind.HANDOFF).count()
+    answers = events.filter(kind=Event.Kind.ANSWER)
+    unanswered = answers.exclude(value=Question.Kind.ANSWER).count()
+    ratings = dict(events.filter(kind=Event.Kind.RATING).values_list("value").annotate(n=Count("pk")))
+    top_q = Counter(
+        Question.objects.filter(events__in=questions).values_list("text", flat=True)
+    ).most_common(10)
+    return {
+        "total": total, "handoffs": handoffs, "handoff_rate": handoffs / total if total else 0.0,
+        "unanswered": unanswered, "unanswered_rate": unanswered / total if total else 0.0,
+        "useful": ratings.get("useful", 0), "useless": ratings.get("useless", 0),
+        "by_town": sorted(((t, tp, n) for (t, tp), n in by_town.items()), key=lambda r: (r[0], -r[2])),
+        "by_week": list(by_week), "top_questions": top_q,
+        "open_handoffs": Handoff.objects.filter(region_q(user, "region__code"), status=HandoffStatus.OPEN).count(),
+    }

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from .views import public, staff
+
+app_name = "consultation"
+
+urlpatterns = [
+    path("", public.chat, name="chat"),
+    path("c/<str:token>/", public.conversation, name="conversation"),
+    path("law/<str:key>/", public.article, name="article"),
+    path("workbench/", staff.workbench, name="workbench"),
+    path("workbench/handoff/<int:pk>/", staff.handoff_detail, name="handoff"),
+    path("workbench/faq/", staff.faq_list, name="faq_list"),
+    path("workbench/faq/<int:pk>/", staff.faq_edit, name="faq_edit"),
+    path("workbench/rewrites/", staff.rewrites, name="rewrites"),
+    path("workbench/dashboard/", staff.dashboard, name="dashboard"),
+]

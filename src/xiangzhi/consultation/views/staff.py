@@ -1,0 +1,119 @@
+"""Legal workers' consultation workbench: the hand-off queue, FAQ editing and review, the rewriting table, demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from xiangzhi.core.access import staff_required
+from xiangzhi.core.errors import XiangzhiError
+
+from .. import rules, selectors, services
+from ..models import HandoffStatus, Rewrite
+from ..retrieval import TOPICS
+
+
+@staff_required(*rules.LEGAL_ROLES)
+def workbench(request: HttpRequest) -> HttpResponse:
+    visible = selectors.handoffs_visible_to(request.user)
+    ctx = {
+        "open": visible.filter(status=HandoffStatus.OPEN)[:100],
+        "mine": visible.filter(claimed_by=request.user).exclude(status=HandoffStatus.ANSWERED)[:100],
+        "answered": visible.filter(status=HandoffStatus.ANSWERED).order_by("-replied_at")[:20],
+        "candidates": selectors.faq_candidates(),
+    }
+    return render(request, "consultation/workbench.html", ctx)
+
+
+@staff_required(*rules.LEGAL_ROLES)
+@require_http_methods(["GET", "POST"])
+def handoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    handoff = selectors.access_handoff(request.user, pk)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "claim":
+                services.claim_handoff(handoff, actor=request.user)
+                messages.success(request, "已认领。")
+            elif action == "reply":
+                services.reply_handoff(handoff, text=request.POST.get("text", ""), actor=request.user)
+                messages.success(request, "已答复，群众会收到通知。")
+            elif action == "faq":
+                faq = services.faq_from_reply(handoff, actor=request.user)
+                messages.success(request, "已生成待审核的常见问答。")
+                return redirect("consultation:faq_edit", pk=faq.pk)
+            return redirect("consultation:handoff", pk=handoff.pk)
+        except XiangzhiError as exc:
+            error = exc.message
+    thread = handoff.conversation.questions.order_by("pk")
+    return render(request, "consultation/handoff.html", {"h": handoff, "thread": thread, "error": error},
+                  status=409 if error else 200)
+
+
+def _faq_form(request: HttpRequest, faq=None) -> HttpResponse:  # noqa: ANN001
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "review" and faq is not None:
+                services.review_faq(faq, actor=request.user)
+                messages.success(request, "已审核通过，即刻生效。")
+            else:
+                valid = request.POST.get("valid_until") or None
+                faq = services.save_faq(
+                    faq, question=request.POST.get("question", ""), answer=request.POST.get("answer", ""),
+                    citations=request.POST.get("citations", "").replace("，", ",").split(","),
+                    variants=request.POST.get("variants", "").splitlines(), topic=request.POST.get("topic", ""),
+                    audience=request.POST.get("audience", "村民"),
+                    valid_until=dt.date.fromisoformat(valid) if valid else None, actor=request.user,
+                )
+                messages.success(request, "已保存，待其他法律工作者审核后生效。")
+            return redirect("consultation:faq_edit", pk=faq.pk)
+        except (XiangzhiError, ValueError) as exc:
+            error = getattr(exc, "message", str(exc))
+    return render(request, "consultation/faq_edit.html", {"faq": faq, "topics": TOPICS, "error": error},
+                  status=422 if error else 200)
+
+
+@staff_required(*rules.LEGAL_ROLES)
+@require_http_methods(["GET", "POST"])
+def faq_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _faq_form(request)
+    return render(request, "consultation/faq_list.html", {"faqs": selectors.faqs_for(request.user)[:200],
+                                                          "topics": TOPICS})
+
+
+@staff_required(*rules.LEGAL_ROLES)
+@require_http_methods(["GET", "POST"])
+def faq_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _faq_form(request, selectors.access_faq(request.user, pk))
+
+
+@staff_required(*rules.LEGAL_ROLES)
+@require_http_methods(["GET", "POST"])
+def rewrites(request: HttpRequest) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        try:
+            services.save_rewrite(phrase=request.POST.get("phrase", ""), terms=request.POST.get("terms", ""),
+                                  is_active=request.POST.get("is_active", "1") == "1", actor=request.user)
+            messages.success(request, "已保存，下一个问题即生效。")
+            return redirect("consultation:rewrites")
+        except XiangzhiError as exc:
+            error = exc.message
+    q = request.GET.get("q", "").strip()
+    rows = Rewrite.objects.order_by("phrase")
+    if q:
+        rows = rows.filter(phrase__contains=q)
+    return render(request, "consultation/rewrites.html", {"rows": rows[:300], "q": q, "error": error},
+                  status=422 if error else 200)
+
+
+@staff_required(*rules.DASHBOARD_ROLES)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "consultation/dashboard.html", {"d": selectors.demand_dashboard(request.user)})

@@ -1,0 +1,42 @@
+"""Consultation fixtures: a small real corpus (民法典 + 劳动合同法), its engine built once per session."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+REAL_ARTICLES = Path(__file__).resolve().parents[3] / "shared/data/laws/articles.jsonl.gz"
+SUBSET_LAWS = {"民法典", "劳动合同法"}
+
+
+@pytest.fixture(scope="session")
+def subset_gz(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("laws") / "subset.jsonl.gz"
+    with gzip.open(REAL_ARTICLES, "rt", encoding="utf-8") as src, gzip.open(path, "wt", encoding="utf-8") as out:
+        for line in src:
+            if json.loads(line)["short"] in SUBSET_LAWS:
+                out.write(line)
+    return path
+
+
+@pytest.fixture(scope="session")
+def subset_engine(subset_gz, tmp_path_factory):
+    from xiangzhi.consultation.retrieval import Engine, load_articles
+
+    return Engine.build(load_articles(subset_gz), cache_dir=tmp_path_factory.mktemp("consult-cache"))
+
+
+@pytest.fixture
+def kb(db, subset_gz, subset_engine, settings, tmp_path):
+    """The subset loaded into the database and the session engine installed in this process."""
+    from xiangzhi.consultation import services
+
+    services.load_laws(subset_gz, actor=None)
+    settings.CONSULT_CACHE_DIR = str(tmp_path / "cache")
+    services.set_engine(subset_engine)
+    yield subset_engine
+    services.set_engine(None)
+    subset_engine.set_faqs([])

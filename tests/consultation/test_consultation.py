@@ -1,0 +1,209 @@
+"""The consultation robot end to end: knowledge base, answers with citations, hand-off, events, bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from django.urls import reverse
+
+from xiangzhi.consultation import selectors, services
+from xiangzhi.consultation.models import Article, Event, Handoff, Law, Question
+from xiangzhi.core.errors import XiangzhiError
+from xiangzhi.core.services import deliver_notifications
+
+
+def _visitor(vid="v1", region=None):
+    return services.Visitor(visitor_id=vid, region=region)
+
+
+def _gz(path, records):
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return path
+
+
+def _rec(n, date, text):
+    return {"id": f"测试法-{n}", "law": "中华人民共和国测试法", "short": "测试法", "category": "社会法", "province": None,
+            "date": date, "number": n, "suffix": None, "label": f"第{n}条", "part": None, "chapter": "第一章 总则",
+            "section": None, "text": text}
+
+
+def test_load_laws_is_idempotent_and_versions_supersede(db, tmp_path):
+    old = _gz(tmp_path / "a.jsonl.gz", [_rec(1, "2010-01-01", "旧条文一"), _rec(2, "2010-01-01", "旧条文二")])
+    stats = services.load_laws(old, actor=None)
+    assert (stats.laws_created, stats.articles_created) == (1, 2)
+    again = services.load_laws(old, actor=None)
+    assert (again.laws_created, again.laws_skipped, again.articles_created) == (0, 1, 0)
+    assert Article.objects.count() == 2
+    new = _gz(tmp_path / "b.jsonl.gz", [_rec(1, "2020-06-01", "新条文一")])
+    assert services.load_laws(new, actor=None).laws_superseded == 1
+    old_law, new_law = Law.objects.order_by("version_date")
+    assert old_law.status == "amended" and old_law.superseded_by == new_law and not old_law.is_current
+    assert list(Article.objects.filter(is_current=True).values_list("text", flat=True)) == ["新条文一"]
+    assert Article.objects.filter(key="测试法-1").count() == 2  # the old version stays as history
+    assert selectors.article_by_key("测试法-1").text == "新条文一"
+    services.mark_law(new_law, status="repealed", actor=None)
+    assert not Article.objects.filter(is_current=True).exists()
+
+
+def test_every_answer_cites_existing_articles_and_says_it_is_not_legal_advice(kb):
+    for q in ("邻居家的树根把我家院墙顶裂了怎么办", "老板拖欠工资三个月了怎么办", "我想离婚孩子归谁"):
+        reply = services.ask(q, visitor=_visitor())
+        assert reply.citations, q
+        for c in reply.citations:
+            assert Article.objects.filter(key=c["id"], is_current=True).exists()
+            assert c["url"] == reverse("consultation:article", args=[c["id"]])
+        assert services.DISCLAIMER in reply.answer
+
+
+def test_a_vague_question_clarifies_then_offers_a_human(kb):
+    first = services.ask("请问怎么办", visitor=_visitor("vague"))
+    assert first.kind == Question.Kind.CLARIFY
+    assert 2 <= len(first.clarify_topics) <= 3
+    assert all(t in first.answer for t in first.clarify_topics)
+    second = services.ask("请问这个怎么办呢", visitor=_visitor("vague"))
+    assert second.kind in (Question.Kind.HANDOFF, Question.Kind.ANSWER)
+    if second.kind == Question.Kind.HANDOFF:
+        assert second.handoff
+
+
+def test_events_record_topic_and_town(kb, tongxiang):
+    from tests.conftest import CHONGFU, first_village
+
+    village = first_village(CHONGFU)
+    reply = services.ask("老板拖欠工资不给怎么办", visitor=_visitor("ev", village))
+    kinds = set(Event.objects.filter(visitor_id="ev").values_list("kind", flat=True))
+    assert {"question", "answer"} <= kinds
+    ev = Event.objects.get(visitor_id="ev", kind="question")
+    assert ev.town_code == CHONGFU and ev.village_code == village.code and ev.topic == reply.topic != ""
+    services.rate_answer(reply.question, useful=True)
+    assert Event.objects.filter(visitor_id="ev", kind="rating", value="useful").exists()
+
+
+def test_personal_data_is_masked_before_it_is_stored(kb):
+    reply = services.ask("我电话13812345678，身份证330483199001011234，借钱不还怎么办", visitor=_visitor())
+    stored = Question.objects.get(pk=reply.question.pk).text
+    assert "13812345678" not in stored and "199001011234" not in stored
+    assert "138****5678" in stored
+
+
+def test_a_rewrite_change_takes_effect_without_a_restart(kb, lawyer):
+    question = "那个叫嘎嘎嘎的事怎么弄"
+    before = services.get_engine().prepare(question)
+    assert "劳动报酬" not in before.weights
+    services.save_rewrite(phrase="嘎嘎嘎", terms="劳动报酬 工资", actor=lawyer.user)
+    services.ask(question, visitor=_visitor())
+    assert "劳动报酬" in services.get_engine().prepare(question).weights
+
+
+def test_a_reviewed_faq_is_served_and_an_unreviewed_one_is_not(kb, lawyer, town_staff):
+    faq = services.save_faq(None, question="村里欠钱不还怎么办", answer="先协商，再起诉。", citations=["民法典-675"],
+                            topic="借贷", actor=lawyer.user)
+    assert services.ask("村里欠钱不还怎么办", visitor=_visitor()).question.faq_id is None
+    services.review_faq(faq, actor=town_staff.user)
+    reply = services.ask("村里欠钱不还怎么办", visitor=_visitor())
+    assert reply.question.faq_id == faq.pk and "先协商" in reply.answer
+    assert reply.citations[0]["id"] == "民法典-675"
+    with pytest.raises(XiangzhiError) as exc:
+        services.save_faq(None, question="x问", answer="y", citations=["民法典-99999"], actor=lawyer.user)
+    assert exc.value.code == "UNKNOWN_ARTICLE"
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("", "empty"), ("问" * 2001, "too_long"), ("how do I get divorced", "non_chinese"), ("你们这帮王八蛋", "abusive"),
+])
+def test_bad_input_gets_a_polite_logged_reply(kb, text, reason):
+    reply = services.ask(text, visitor=_visitor("bad"))
+    assert reply.kind == Question.Kind.REJECTED and reply.question.reason == reason
+    assert reply.answer == services.REJECT_REPLIES[reason]
+    assert Event.objects.filter(visitor_id="bad", kind="rejected", value=reason).exists()
+
+
+def test_the_api_answers_and_rate_limits_a_flooding_visitor(kb, client):
+    url = "/api/v1/consult/ask"
+    r = client.post(url, {"question": "邻居家的树根把我家院墙顶裂了怎么办", "visitor_id": "flood"},
+                    content_type="application/json")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["citations"] and {"law", "label", "number", "id", "url"} <= set(body["citations"][0])
+    assert {"answer", "ranked", "topic", "confidence", "handoff", "clarify_topics"} <= set(body)
+    codes = [client.post(url, {"question": "借钱不还", "visitor_id": "flood"}, content_type="application/json")
+             for _ in range(services.RATE_LIMIT[0])]
+    last = codes[-1]
+    assert last.status_code == 429
+    assert set(last.json()) == {"code", "message", "detail"}
+
+
+def _handoff_in_chongfu(kb_engine, phone="13912345678"):
+    from tests.conftest import CHONGFU, first_village
+
+    reply = services.ask("我家宅基地被邻居占了怎么办", visitor=_visitor("ho", first_village(CHONGFU)))
+    return services.request_handoff(reply.question, phone=phone)
+
+
+def test_a_workers_reply_reaches_the_citizen(kb, tongxiang, other_town_staff, sms_outbox):
+    handoff = _handoff_in_chongfu(kb)
+    assert Event.objects.filter(kind="handoff", visitor_id="ho").exists()
+    services.claim_handoff(handoff, actor=other_town_staff.user)
+    services.reply_handoff(handoff, text="可以先找村委会调解。", actor=other_town_staff.user)
+    deliver_notifications()
+    assert len(sms_outbox) == 1
+    assert handoff.conversation.token in str(sms_outbox[0])
+    page = __import__("django.test", fromlist=["Client"]).Client().get(
+        reverse("consultation:conversation", args=[handoff.conversation.token]))
+    assert "可以先找村委会调解" in page.content.decode()
+    faq = services.faq_from_reply(handoff, actor=other_town_staff.user)
+    assert faq.reviewed_at is None and faq.source_handoff == handoff
+
+
+def test_a_second_claim_is_refused(kb, tongxiang, other_town_staff, county_admin):
+    handoff = _handoff_in_chongfu(kb)
+    services.claim_handoff(handoff, actor=other_town_staff.user)
+    with pytest.raises(XiangzhiError) as exc:
+        services.claim_handoff(Handoff.objects.get(pk=handoff.pk), actor=county_admin.user)
+    assert exc.value.code == "ALREADY_CLAIMED"
+
+
+def test_a_lawyer_of_another_town_cannot_see_a_chongfu_handoff(kb, tongxiang, town_staff, other_town_staff):
+    from tests.conftest import WUZHEN, make_staff
+
+    handoff = _handoff_in_chongfu(kb)
+    wz_lawyer = make_staff("lawyer_wz", "lawyer", WUZHEN, {"kind": "law_firm"})
+    url = reverse("consultation:handoff", args=[handoff.pk])
+    assert wz_lawyer.client().get(url).status_code == 404
+    assert town_staff.client().get(url).status_code == 404
+    assert other_town_staff.client().get(url).status_code == 200
+    r = other_town_staff.client().post(url, {"action": "claim"})
+    assert r.status_code == 302
+
+
+def test_repeated_unanswered_questions_become_faq_candidates(kb):
+    for i in range(5):
+        services.ask("请问怎么办" + "呢" * i, visitor=_visitor(f"cand{i}"))
+    assert any(c["count"] >= 5 for c in selectors.faq_candidates())
+
+
+def test_chat_page_asks_rates_and_hands_off(kb, client):
+    r = client.post(reverse("consultation:chat"), {"action": "ask", "question": "老板拖欠工资怎么办"})
+    assert r.status_code == 302
+    page = client.get(reverse("consultation:chat"))
+    assert "老板拖欠工资怎么办" in page.content.decode() and "转人工" in page.content.decode()
+    q = Question.objects.latest("pk")
+    assert client.post(reverse("consultation:chat"), {"action": "useless", "question_id": q.pk}).status_code == 302
+    assert client.post(reverse("consultation:chat"), {"action": "handoff", "question_id": q.pk}).status_code == 302
+    assert Question.objects.get(pk=q.pk).rating == "useless" and Handoff.objects.filter(question=q).exists()
+    art = client.get(reverse("consultation:article", args=[q.citations[0]["id"]]))
+    assert art.status_code == 200 and "版本日期" in art.content.decode()
+    assert client.get(reverse("consultation:chat") + "?kiosk=1").content.decode().count("kiosk") >= 1
+
+
+def test_workbench_pages_for_legal_workers(kb, lawyer, mediator):
+    c = lawyer.client()
+    for name in ("workbench", "faq_list", "rewrites"):
+        assert c.get(reverse(f"consultation:{name}")).status_code == 200
+    assert mediator.client().get(reverse("consultation:workbench")).status_code == 404
+    r = c.post(reverse("consultation:rewrites"), {"phrase": "吵架", "terms": "纠纷 调解", "is_active": "1"})
+    assert r.status_code == 302
