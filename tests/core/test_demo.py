@@ -25,7 +25,7 @@ def _env(tmp_path, database_url=None):
 
 
 def _demo(env):
-    result = subprocess.run([sys.executable, "-m", "xiangzhi", "demo", "--no-serve", "--seed", "7"], env=env,
+    result = subprocess.run([sys.executable, "-m", "xiangzhi", "demo", "--no-serve", "--seed", "7", "--cases", "40"], env=env,
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     return result.stdout
