@@ -25,4 +25,5 @@ def svg_text(url: str, *, scale: int = 6) -> str:
 
 
 def svg_inline(url: str, *, scale: int = 5) -> str:
-    return _code(url).svg_inline(scale=scale, border=4, dark="#000000", light="#ffffff")
+    # omitsize: a viewBox only, so that CSS can scale the code without cropping it
+    return _code(url).svg_inline(scale=scale, border=4, dark="#000000", light="#ffffff", omitsize=True)
