@@ -371,11 +371,22 @@ def make_checkpoint(*, force: bool = False, now: dt.datetime | None = None) -> C
 
 
 def periodic_checkpoint() -> str:
-    """The periodic job: a checkpoint if due, then the witness check (which alerts loudly on a fork)."""
-    cp = make_checkpoint()
-    problems = check_witnesses()
-    head = f"checkpoint {cp.size}" if cp else "no checkpoint due"
-    return head + (f"; {len(problems)} witness problem(s)" if problems else "")
+    """The periodic job: a checkpoint if due, then the witness check.
+
+    Any inconsistency (the tree no longer extends the last checkpoint, or disagrees with a witnessed checkpoint)
+    is logged as an error, notified to the county administrators and makes the job fail (status ``error …``).
+    """
+    problems: list[str] = []
+    cp = None
+    try:
+        cp = make_checkpoint()
+    except LedgerError as exc:
+        problems.append(f"{exc.message} {exc.detail}")
+        _alert("存证树与上一检查点不一致", problems[-1], f"ledger.inconsistent.{tree_size()}")
+    problems.extend(check_witnesses())
+    if problems:
+        raise LedgerError("LEDGER_INCONSISTENT", "存证日志不一致：" + "; ".join(problems)[:500], problems)
+    return f"checkpoint {cp.size}" if cp else "no checkpoint due"
 
 
 # ----------------------------------------------------------------------------------------------------------------
