@@ -19,17 +19,18 @@ from .bm25 import BM25Index
 from .corpus import corpus_hash, slim_article
 from .faq import FaqEntry, FaqMatch, FaqMatcher
 from .knowledge import Knowledge, Neighbours
-from .text import Rewriter, Tokenizer, clean_heading, heading_terms, normalize
+from .text import Rewriter, Tokenizer, char_bigrams, clean_heading, heading_terms, normalize, reduce_text
 from .topics import TOPIC_INDEX, TOPICS, TopicClassifier, article_topic
 
 log = logging.getLogger(__name__)
 
-ENGINE_VERSION = "xz-retrieval-1"
+ENGINE_VERSION = "xz-retrieval-2"
 FEATURE_NAMES: tuple[str, ...] = (
     "s_text", "s_text_rel", "rank_text", "s_head", "s_head_rel", "rank_first", "law_prior", "article_prior",
     "knn_sum", "knn_max", "knn_law", "knn_chapter", "knn_adjacent", "topic_prob", "topic_is_top", "q_len",
     "doc_len", "coverage", "is_code", "category", "article_no", "top_sim", "s_rewrite_rel", "n_rewrites",
-    "s_qdoc", "s_qdoc_rel", "knn_sum_rel", "knn_law_rel", "knn_chapter_rel",
+    "s_qdoc", "s_qdoc_rel", "knn_sum_rel", "knn_law_rel", "knn_chapter_rel", "s_bigram", "s_bigram_rel",
+    "rank_bigram",
 )
 CATEGORY_FEATURE = FEATURE_NAMES.index("category")
 
@@ -88,6 +89,7 @@ class Query:
     rewrites: list[str]
     weights: dict[str, float]
     rewrite_weights: dict[str, float]
+    bigram_weights: dict[str, float] = field(default_factory=dict)
 
     @property
     def knn_tokens(self) -> list[str]:
@@ -140,6 +142,7 @@ class Engine:
         self.tokenizer = Tokenizer(self.heading_terms)
         self.text_index: BM25Index | None = None
         self.head_index: BM25Index | None = None
+        self.bigram_index: BM25Index | None = None
         self.doc_len = np.zeros(len(articles), np.float32)
         self.corpus_key = ""
         self.knowledge: Knowledge | None = None
@@ -177,11 +180,10 @@ class Engine:
                 engine._save_index(Path(cache_dir))
         elif config is not None:
             engine.config = config
-        if questions:
-            if not (cache_dir and engine._load_model(Path(cache_dir), questions)):
-                engine.fit(questions)
-                if cache_dir:
-                    engine._save_model(Path(cache_dir), questions)
+        if questions and not (cache_dir and engine._load_model(Path(cache_dir), questions)):
+            engine.fit(questions)
+            if cache_dir:
+                engine._save_model(Path(cache_dir), questions)
         if rewrites is not None:
             engine.set_rewrites(rewrites)
         if faqs is not None:
@@ -204,6 +206,7 @@ class Engine:
         vocab: dict[str, int] = {}
         self.text_index = BM25Index.build(text_tokens, vocab=vocab)
         self.head_index = BM25Index.build(head_tokens, vocab=vocab)
+        self.bigram_index = BM25Index.build((char_bigrams(t) for t in texts), vocab={})
         self.doc_len = np.asarray([len(t) for t in text_tokens], np.float32)
         log.info("indexed %d articles in %.1fs", len(arts), time.perf_counter() - start)
 
@@ -224,7 +227,7 @@ class Engine:
         if not path.exists():
             return None
         with path.open("rb") as fh:
-            state = pickle.load(fh)
+            state = pickle.load(fh)  # noqa: S301 - our own cache files
         engine = cls.__new__(cls)
         engine.__dict__.update(state)
         engine.tokenizer = Tokenizer(engine.heading_terms)
@@ -255,7 +258,7 @@ class Engine:
         if not path.exists():
             return False
         with path.open("rb") as fh:
-            state = pickle.load(fh)
+            state = pickle.load(fh)  # noqa: S301 - our own cache files
         self.knowledge, self.reranker, self.calibration = state["knowledge"], state["reranker"], state["calibration"]
         return True
 
@@ -304,7 +307,13 @@ class Engine:
             rw[t] = self.config.rewrite_weight
         for t, w in rw.items():
             weights[t] = max(weights.get(t, 0.0), w)
-        return Query(question, tokens, rewrites, weights, rw)
+        bigrams: dict[str, float] = {}
+        for bg in char_bigrams(reduce_text(question, tokens)):
+            bigrams[bg] = 1.0
+        for term in rw:
+            for bg in char_bigrams(term):
+                bigrams[bg] = max(bigrams.get(bg, 0.0), self.config.rewrite_weight)
+        return Query(question, tokens, rewrites, weights, rw, bigrams)
 
     def bm25(self, question: str, top_k: int = 10) -> list[tuple[str, float]]:
         """Plain BM25 over article text with every jieba token (the baseline)."""
@@ -325,6 +334,7 @@ class Engine:
         cfg = self.config
         s_text = self.text_index.score(query.weights)
         s_head = self.head_index.score(query.weights)
+        s_bi = self.bigram_index.score(query.bigram_weights)
         prior = knowledge.law_prior()[self.article_law] if knowledge is not None else None
         first = s_text + cfg.head_weight * s_head
         if prior is not None:
@@ -332,7 +342,7 @@ class Engine:
         nb = self._neighbours(query, knowledge)
         knn_sum, knn_max, law_aff, chap_aff = self._knn_votes(nb)
         s_qdoc = knowledge.question_doc_scores(query.weights) if knowledge is not None else None
-        pools = [_top(s_text, cfg.n_text), _top(first, cfg.n_first)]
+        pools = [_top(s_text, cfg.n_text), _top(first, cfg.n_first), _top(s_bi, cfg.n_law_focus)]
         if s_qdoc is not None:
             top_q = _top(s_qdoc, cfg.n_law_focus)
             pools.append(top_q[s_qdoc[top_q] > 0])
@@ -346,7 +356,7 @@ class Engine:
         cand = cand[(s_text[cand] > 0) | (s_head[cand] > 0) | (knn_sum[cand] > 0)] if len(cand) else cand
         topic_dist = self._topic_prior(query, knowledge)
         feats = self._features(query, knowledge, nb, cand, s_text, s_head, first, prior,
-                               (knn_sum, knn_max, law_aff, chap_aff, s_qdoc), topic_dist)
+                               (knn_sum, knn_max, law_aff, chap_aff, s_qdoc, s_bi), topic_dist)
         return Candidates(cand, feats, topic_dist)
 
     def _knn_votes(self, nb: Neighbours | None) -> tuple[np.ndarray, ...]:
@@ -384,7 +394,7 @@ class Engine:
         votes: tuple[np.ndarray, ...],
         topic_dist: np.ndarray,
     ) -> np.ndarray:
-        knn_sum, knn_max, law_aff, chap_aff, s_qdoc = votes
+        knn_sum, knn_max, law_aff, chap_aff, s_qdoc, s_bi = votes
         n = len(cand)
         f = np.zeros((n, len(FEATURE_NAMES)), np.float32)
         if n == 0:
@@ -424,6 +434,10 @@ class Engine:
         f[:, 26] = f[:, 8] / max(float(f[:, 8].max()), 1e-6)
         f[:, 27] = f[:, 10] / max(float(f[:, 10].max()), 1e-6)
         f[:, 28] = f[:, 11] / max(float(f[:, 11].max()), 1e-6)
+        sb = s_bi[cand]
+        f[:, 29] = sb
+        f[:, 30] = sb / max(float(sb.max()), 1e-6)
+        f[:, 31] = np.log1p(_ranks(-sb))
         return f
 
     def _adjacent(self, knn_sum: np.ndarray, cand: np.ndarray) -> np.ndarray:
@@ -442,7 +456,12 @@ class Engine:
         if self.reranker is not None:
             return self.reranker.predict_proba(cands.features)[:, 1].astype(np.float32)
         f = cands.features
-        return (f[:, 1] + 0.3 * f[:, 4] + 0.5 * f[:, 13]).astype(np.float32) / 1.8
+        col = {name: i for i, name in enumerate(FEATURE_NAMES)}
+        score = (
+            f[:, col["s_text_rel"]] + 0.5 * f[:, col["s_bigram_rel"]] + 0.3 * f[:, col["s_head_rel"]]
+            + 0.3 * f[:, col["topic_prob"]] + 0.5 * f[:, col["knn_sum_rel"]] + 0.3 * f[:, col["s_qdoc_rel"]]
+        )
+        return (score / 2.9).astype(np.float32)
 
     def search(self, question: str, top_k: int = 10) -> list[tuple[str, float]]:
         """Ranked ``(article_id, score)`` pairs, best first."""
@@ -554,15 +573,18 @@ class Engine:
             cat = np.zeros(x.shape[1], bool)
             cat[CATEGORY_FEATURE] = True
             return HistGradientBoostingClassifier(
-                max_iter=300, learning_rate=0.05, max_leaf_nodes=31, min_samples_leaf=30,
-                l2_regularization=1.0, categorical_features=cat, random_state=seed, early_stopping=False,
+                max_iter=400, learning_rate=0.08, max_leaf_nodes=31, min_samples_leaf=30, max_bins=127,
+                l2_regularization=1.0, categorical_features=cat, random_state=seed, early_stopping=True,
+                validation_fraction=0.1, n_iter_no_change=20,
             )
 
         # Out-of-fold predictions calibrate confidence (the "dev" part of the training split).
         tops, hits = [], []
-        for f in range(folds):
-            m = model().fit(x[group_of_row != f], y[group_of_row != f])
-            for (feats, labels, _), g in zip(rows, groups, strict=True):
+        calib_groups = np.asarray(groups) % 3
+        row_calib = group_of_row % 3
+        for f in range(3):
+            m = model().fit(x[row_calib != f], y[row_calib != f])
+            for (feats, labels, _), g in zip(rows, calib_groups, strict=True):
                 if g == f and len(labels):
                     p = m.predict_proba(feats)[:, 1]
                     best = int(np.argmax(p))

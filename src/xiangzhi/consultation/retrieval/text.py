@@ -27,21 +27,18 @@ _KEEP_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _NUMBER_RE = re.compile(r"^[0-9.]+$|^[零一二三四五六七八九十百千万亿两]+$")
 _HEADING_NUMBER_RE = re.compile(r"^第[零一二三四五六七八九十百千0-9]+[编章节分]\s*")
 
-# Function words and question scaffolding that carry no legal signal.  Only applied on the query
-# side of the pipeline (the plain BM25 baseline keeps every token).
-STOPWORDS: frozenset[str] = frozenset(
-    """
-    的 了 是 在 和 与 或 及 等 也 都 就 又 还 而 但 被 把 对 给 让 向 从 到 为 以 之 其 该 此 这 那 这个 那个
-    这些 那些 这样 那样 一 个 一个 有 没 没有 不 很 太 吗 呢 吧 啊 呀 哦 嘛 么 啦 哈 着 过 去 来 上 下 里 中
-    我 我们 你 你们 他 她 它 他们 她们 咱 咱们 俺 自己 人家 别人 本人 请问 请教 咨询 问 问题 想 想问 想知道
-    知道 怎么 怎么办 怎样 怎么样 如何 什么 哪些 哪个 哪里 为什么 多少 几 是否 是不是 能不能 可不可以 能否 可否
-    可以 能 会 要 应该 应当 需要 需 得 该怎么 该怎么办 办 呢 现在 已经 当时 后来 然后 结果 因为 所以 如果
-    但是 可是 而且 并且 或者 还是 就是 只是 只 才 再 又 却 便 即 并 所 则 如 若 请 谢谢 您好 你好 老师 律师
-    一下 一些 有些 有点 这种 那种 这么 那么 非常 特别 比较 真的 一直 总是 经常 突然 竟然 居然 直接 今天 昨天
-    前天 去年 今年 明年 最近 之前 以后 之后 时候 一次 两次 情况 事情 事 说 讲 告诉 觉得 认为 感觉 看 看到 找
-    我该 我想 我们家 我家 弄 搞 做 干 行 好 不行 不好 啥 咋 咋办 家里 村里 俺们 怎么处理 处理 解决 办法 法律 规定 法律规定
-    """.split()
-)
+STOPWORDS_PATH = DATA_DIR / "stopwords.txt"
+
+
+def _load_stopwords(path: Path = STOPWORDS_PATH) -> frozenset[str]:
+    """Query-side stop words (function words and question scaffolding without legal signal)."""
+    if not path.exists():
+        return frozenset()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
+
+
+STOPWORDS: frozenset[str] = _load_stopwords()
 
 
 def normalize(text: str) -> str:
@@ -148,3 +145,21 @@ def heading_terms(articles: Sequence[dict]) -> set[str]:
             if 2 <= len(head) <= 8 and re.fullmatch(r"[\u4e00-\u9fff]+", head):
                 terms.add(head)
     return terms
+
+
+_CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping character bigrams of the CJK runs of ``text`` (single-char runs kept as is)."""
+    out: list[str] = []
+    for run in _CJK_RUN_RE.findall(text):
+        if len(run) == 1:
+            out.append(run)
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def reduce_text(question: str, kept_tokens: Sequence[str]) -> str:
+    """The question reduced to its kept (non-filler) tokens, space separated (for bigrams)."""
+    return " ".join(t for t in kept_tokens if len(t) >= 2) or question
