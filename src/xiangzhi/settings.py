@@ -196,6 +196,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "xiangzhi.core.middleware.IdleTimeoutMiddleware",
+    "xiangzhi.core.middleware.PublicRateLimitMiddleware",
     "xiangzhi.core.middleware.AccessRuleMiddleware",
     "xiangzhi.core.middleware.SecurityHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -289,7 +290,7 @@ XIANGZHI_IDLE_TIMEOUT_SECONDS = env_int("XIANGZHI_IDLE_TIMEOUT_SECONDS", 30 * 60
 XIANGZHI_REQUIRE_ADMIN_TOTP = env_bool("XIANGZHI_REQUIRE_ADMIN_TOTP", PRODUCTION)
 XIANGZHI_OTP_TTL_SECONDS = env_int("XIANGZHI_OTP_TTL_SECONDS", 300, minimum=60)
 XIANGZHI_RATE_LIMIT_OTP_PER_HOUR = env_int("XIANGZHI_RATE_LIMIT_OTP_PER_HOUR", 5, minimum=1)
-XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE", 30, minimum=1)
+XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE", 60, minimum=1)
 XIANGZHI_MAX_UPLOAD_BYTES = env_int("XIANGZHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)

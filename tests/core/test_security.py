@@ -124,3 +124,37 @@ def test_api_tokens_authenticate_machines_and_can_be_wrong(bank_officer):
     assert ok.status_code == 200 and ok.json()["username"] == bank_officer.user.username
     bad = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token[:-2]}xx")
     assert bad.status_code == 401 and bad.json()["code"] == "UNAUTHENTICATED"
+
+
+def test_the_admin_shows_phones_masked_and_audit_rows_read_only(county_admin, mediator):
+    from django.core import management
+
+    user = county_admin.user
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    services.create_person(name="赵六", phone="13812345678", actor=None)
+    from xiangzhi.core.models import AuditLog
+
+    client = county_admin.client()
+    page = client.get(f"/admin/core/user/{mediator.user.pk}/change/")
+    assert page.status_code == 200
+    row = AuditLog.objects.first()
+    assert client.post(f"/admin/core/auditlog/{row.pk}/delete/").status_code == 403
+    assert mediator.client().get("/admin/").status_code == 302  # not an admin: sent to the admin login
+    import io
+
+    out = io.StringIO()
+    management.call_command("issue_token", mediator.user.username, "--name", "测试接口", stdout=out)
+    assert out.getvalue().startswith("xz_")
+
+
+def test_anonymous_writes_are_rate_limited_per_address(db, settings):
+    settings.XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE = 3
+    client = Client()
+    codes = [client.post("/api/v1/auth/code", {"phone": "1"}, content_type="application/json").status_code
+             for _ in range(4)]
+    assert codes[:3] == [422, 422, 422] and codes[3] == 429
+    last = client.post("/api/v1/auth/code", {"phone": "1"}, content_type="application/json")
+    assert last.json()["code"] == "RATE_LIMITED" and "Retry-After" in last
+    page = client.post(reverse("web:login"), {"username": "x", "password": "y"})
+    assert page.status_code == 429 and "操作过于频繁" in page.content.decode()

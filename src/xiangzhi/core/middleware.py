@@ -94,3 +94,31 @@ class SecurityHeadersMiddleware:
         if request.user.is_authenticated if hasattr(request, "user") else False:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class PublicRateLimitMiddleware:
+    """Anonymous writes (applications, questions, sign-in codes) are limited per client address, across processes."""
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in {"POST", "PUT", "PATCH", "DELETE"} and not request.user.is_authenticated:
+            from .errors import RateLimited
+            from .services import check_rate
+
+            try:
+                check_rate(f"anon-write:{client_ip(request)}", limit=settings.XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE,
+                           window_seconds=60)
+            except RateLimited as exc:
+                if request.path.startswith("/api/"):
+                    from django.http import JsonResponse
+
+                    response = JsonResponse(exc.as_dict(), status=429)
+                else:
+                    from django.shortcuts import render
+
+                    response = render(request, "429.html", {"message": exc.message}, status=429)
+                response["Retry-After"] = str((exc.detail or {}).get("retry_after", 60))
+                return response
+        return self.get_response(request)
