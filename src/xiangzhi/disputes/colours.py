@@ -17,8 +17,16 @@ _BY_STAGE = {
 FINISHED = {S.AGREEMENT_ORAL, S.FOLLOW_UP, S.CLOSED, S.ARCHIVED, S.NOT_ACCEPTED, S.TERMINATED}
 
 
-def colour_for(case, now: dt.datetime | None = None) -> str:  # noqa: ANN001, ARG001 - ``now`` is for deadline rules
-    """blue = new/awaiting, yellow = in progress, orange = escalated, red = major risk, green = resolved/closed."""
+def colour_for(case, now: dt.datetime | None = None) -> str:  # noqa: ANN001
+    """Risk level × deadline status × stage (deadlines.COLOUR_RULES): red = major risk or overdue, orange = escalated
+    or due within 3 days, yellow = in progress on time, blue = new/awaiting, green = resolved/closed/follow-up."""
+    from .deadlines import colour_of
+
+    return colour_of(case, now)
+
+
+def colour_by_stage(case) -> str:  # noqa: ANN001
+    """The colour without deadlines (stage and risk only)."""
     if case.stage in FINISHED:
         return "green"
     if case.stage == S.AGREEMENT_WRITTEN and case.agreement_effective_at is not None:

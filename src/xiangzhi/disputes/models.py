@@ -288,3 +288,6 @@ class Seal(models.Model):
 
     def __str__(self) -> str:
         return f"seal of case {self.case_id}"
+
+
+from .models_part2 import CaseClock, Feedback, FollowUpVisit, Handover, ImportJob, JointReply, JointTask, JudicialConfirmation, MediationExtension  # noqa: E402, E501, F401, I001

@@ -14,3 +14,7 @@ def _expire() -> object:
 
 
 JOBS = [Job("disputes.expire_unconfirmed_assignments", dt.timedelta(minutes=15), _expire)]
+
+from .periodic_part2 import JOBS_PART2  # noqa: E402
+
+JOBS += JOBS_PART2

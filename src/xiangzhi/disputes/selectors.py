@@ -14,7 +14,7 @@ from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import Role
 
-from . import rules
+from . import joint, rules
 from .colours import colour_for
 from .enums import CaseStage, RiskLevel
 from .models import Case, DisputeType, Party, TimelineEvent
@@ -43,6 +43,7 @@ def cases_visible_to(user) -> QuerySet[Case]:  # noqa: ANN001
     if liaison_orgs:
         q |= Q(referral_org_id__in=sorted(liaison_orgs))
     q |= Q(mediator_id=user.pk)
+    q |= joint.shared_case_q(user)  # 联动联办: cases shared with the user's department
     return Case.objects.filter(q)
 
 

@@ -525,7 +525,8 @@ def transition(case: Case, to: str, *, actor: User | None, reason: str = "", now
                            {"from": before, "to": to})
         withdrawal = data.pop("withdrawn_by_party", None)
         if actor is None:
-            if not (before == S.ASSIGNED and to == S.ACCEPTED and data.get("timeout")):
+            if not (before == S.ASSIGNED and to == S.ACCEPTED and data.get("timeout")) and not (
+                    data.get("not_performed") and (before, to) in ((S.CLOSED, S.REOPENED), (S.REOPENED, S.ASSIGNED))):
                 raise XiangzhiError("FORBIDDEN", "系统不能执行此操作。", status=403)
         elif withdrawal is not None:
             if not rules.party_can_withdraw(withdrawal, locked) or to != S.TERMINATED:

@@ -1,0 +1,553 @@
+"""Deadlines and 五色管理 of 桐解码: each stage's time limit (configurable), the working-day calendar loader, the colour
+rule table (risk level × deadline status × stage group), raising the risk level, extending mediation, and the
+periodic colour/deadline pass with its reminders.
+
+Time limits (defaults; override any key with ``settings.XIANGZHI_CASE_DEADLINES``):
+- acceptance / assignment after a report, reopening or escalation: 3 working days;
+- the mediator confirms an assignment: 3 working days (``Case.confirm_due``, set by ``services.transition``);
+- notice of rights and duties served → mediation starts: 5 working days;
+- mediation: 1 month (人民调解工作若干规定 第33条), extendable once by 1 month with both parties' consent;
+- signatures and seal on a written agreement: 5 working days;
+- judicial-confirmation application: within 30 days of the agreement taking effect (民事诉讼法 第205条);
+- a grid-level case is offered escalation to the village after 3 days, a village-level one to the town after 7.
+
+The colour is the first matching rule of ``COLOUR_RULES`` (override with ``settings.XIANGZHI_COLOUR_RULES``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from xiangzhi.core import services as core
+from xiangzhi.core.enums import Role
+from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
+from xiangzhi.core.models import CalendarDay, User
+from xiangzhi.core.workdays import is_workday
+
+from . import rules
+from .enums import CaseStage, Level, PartyRole, RiskLevel
+from .models import Case
+from .models_part2 import CaseClock, Colour, MediationExtension
+
+S = CaseStage
+DEFAULTS: dict[str, Any] = {
+    "accept_workdays": 3,
+    "notice_workdays": 5,
+    "mediation_months": 1,
+    "extension_months": 1,
+    "signing_workdays": 5,
+    "judicial_days": 30,
+    "judicial_warn_days": 5,
+    "escalate_days": {Level.GRID: 3, Level.VILLAGE: 7},
+    "due_soon_days": 3,
+    "remind_before_hours": 24,
+}
+COLOUR_RULES: list[dict[str, Any]] = [
+    {"colour": Colour.GREEN, "groups": ["done"]},
+    {"colour": Colour.RED, "risk": [RiskLevel.MAJOR]},
+    {"colour": Colour.RED, "status": ["overdue"]},
+    {"colour": Colour.ORANGE, "groups": ["escalated"]},
+    {"colour": Colour.ORANGE, "status": ["due_soon"]},
+    {"colour": Colour.BLUE, "groups": ["new"]},
+    {"colour": Colour.YELLOW},
+]
+COLOUR_WORDS = dict(Colour.choices)
+STATUS_WORDS = {"overdue": "已超期", "due_soon": "即将到期", "on_time": "按期办理", "none": "无期限"}
+DONE_STAGES = frozenset({S.AGREEMENT_ORAL, S.FOLLOW_UP, S.CLOSED, S.ARCHIVED, S.NOT_ACCEPTED, S.TERMINATED})
+NEW_STAGES = frozenset({S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED})
+OPEN_STAGES = frozenset(S.values) - DONE_STAGES
+HANDLER_ROLES = frozenset({Role.MEDIATOR, Role.GRID_WORKER, Role.TOWN_STAFF, Role.CENTRE_STAFF, Role.COUNTY_ADMIN})
+SUPERVISOR_NOTICE_ROLES = frozenset({Role.TOWN_STAFF, Role.CENTRE_STAFF})
+
+
+def config() -> dict[str, Any]:
+    return {**DEFAULTS, **getattr(settings, "XIANGZHI_CASE_DEADLINES", {})}
+
+
+def colour_rules() -> list[dict[str, Any]]:
+    return getattr(settings, "XIANGZHI_COLOUR_RULES", None) or COLOUR_RULES
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The working-day calendar (cached per process for a minute; reloaded at once after ``load_holidays``)
+# ----------------------------------------------------------------------------------------------------------------
+_CAL: dict[str, Any] = {"at": 0.0, "days": None}
+CALENDAR_TTL_SECONDS = 60
+
+
+def _calendar() -> dict[dt.date, bool]:
+    if _CAL["days"] is None or time.monotonic() - _CAL["at"] > CALENDAR_TTL_SECONDS:
+        _CAL["days"] = dict(CalendarDay.objects.values_list("date", "is_workday"))
+        _CAL["at"] = time.monotonic()
+    return _CAL["days"]
+
+
+def forget_calendar() -> None:
+    _CAL["days"] = None
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def add_workdays_fast(day: dt.date, n: int, exceptions: dict[dt.date, bool]) -> dt.date:
+    """As core.workdays.add_workdays, over an exceptions dict already in memory (same ``is_workday`` rule)."""
+    current, left = day, n
+    while left:
+        current += dt.timedelta(days=1)
+        if is_workday(current, exceptions):
+            left -= 1
+    return current
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=_tz())
+
+
+@dataclass
+class CaseTimes:
+    """What the deadline of a case depends on (so the periodic pass can work on value rows, not model objects)."""
+
+    pk: int
+    stage: str
+    stage_changed_at: dt.datetime
+    risk_level: str
+    confirm_due: dt.datetime | None = None
+    agreement_effective_at: dt.datetime | None = None
+    extension_months: int = 0
+
+
+def due_for(c: Case | CaseTimes, *, exceptions: dict[dt.date, bool] | None = None,
+            memo: dict | None = None) -> dt.datetime | None:
+    """The deadline of the case's current stage, or None (finished stages, effective agreements)."""
+    cfg = config()
+    stage = c.stage
+    if stage in DONE_STAGES or (stage == S.AGREEMENT_WRITTEN and c.agreement_effective_at is not None):
+        return None
+    if stage == S.ASSIGNED and c.confirm_due is not None:
+        return c.confirm_due
+    if stage == S.IN_MEDIATION:
+        months = cfg["mediation_months"] + _extension_months(c)
+        return add_months(timezone.localtime(c.stage_changed_at, _tz()), months)
+    workdays = {S.NOTICE_SERVED: cfg["notice_workdays"], S.AGREEMENT_WRITTEN: cfg["signing_workdays"]}.get(
+        stage, cfg["accept_workdays"])
+    start = timezone.localtime(c.stage_changed_at, _tz()).date()
+    key = (start, workdays)
+    if memo is not None and key in memo:
+        return memo[key]
+    day = add_workdays_fast(start, workdays, exceptions if exceptions is not None else _calendar())
+    due = _end_of_day(day)
+    if memo is not None:
+        memo[key] = due
+    return due
+
+
+def _extension_months(c: Case | CaseTimes) -> int:
+    if isinstance(c, CaseTimes):
+        return c.extension_months
+    ext = MediationExtension.objects.filter(case_id=c.pk).values_list("months", flat=True).first()
+    return ext or 0
+
+
+def deadline_status(due: dt.datetime | None, now: dt.datetime) -> str:
+    if due is None:
+        return "none"
+    if now > due:
+        return "overdue"
+    if due - now <= dt.timedelta(days=config()["due_soon_days"]):
+        return "due_soon"
+    return "on_time"
+
+
+def stage_group(stage: str, agreement_effective: bool) -> str:
+    if stage in DONE_STAGES or (stage == S.AGREEMENT_WRITTEN and agreement_effective):
+        return "done"
+    if stage == S.ESCALATED:
+        return "escalated"
+    if stage in NEW_STAGES:
+        return "new"
+    return "in_progress"
+
+
+def colour_from(*, risk: str, status: str, group: str) -> str:
+    """The first rule of the colour table that matches (risk level × deadline status × stage group)."""
+    for rule in colour_rules():
+        if "risk" in rule and risk not in rule["risk"]:
+            continue
+        if "status" in rule and status not in rule["status"]:
+            continue
+        if "groups" in rule and group not in rule["groups"]:
+            continue
+        return str(rule["colour"])
+    return Colour.YELLOW
+
+
+def colour_of(case: Case | CaseTimes, now: dt.datetime | None = None, *, due: dt.datetime | None = None,
+              computed: bool = False) -> str:
+    now = now or timezone.now()
+    if not computed:
+        due = due_for(case)
+    return colour_from(risk=case.risk_level, status=deadline_status(due, now),
+                       group=stage_group(case.stage, case.agreement_effective_at is not None))
+
+
+def countdown_text(due: dt.datetime | None, now: dt.datetime) -> str:
+    """“剩 3 天 4 小时” / “已超期 2 天” / “” — always words, never colour alone."""
+    if due is None:
+        return ""
+    delta = due - now
+    overdue = delta.total_seconds() < 0
+    seconds = abs(int(delta.total_seconds()))
+    days, hours = seconds // 86400, (seconds % 86400) // 3600
+    span = f"{days} 天 {hours} 小时" if days else f"{hours} 小时" if hours else "不到 1 小时"
+    return f"已超期 {span}" if overdue else f"剩 {span}"
+
+
+@dataclass
+class ColourInfo:
+    colour: str
+    word: str
+    due: dt.datetime | None
+    status: str
+    countdown: str
+
+
+def colour_info(case: Case, now: dt.datetime | None = None) -> ColourInfo:
+    now = now or timezone.now()
+    due = due_for(case)
+    colour = colour_of(case, now, due=due, computed=True)
+    return ColourInfo(colour=colour, word=str(COLOUR_WORDS[colour]), due=due,
+                      status=deadline_status(due, now), countdown=countdown_text(due, now))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Holidays: the official schedule, loaded by administrators
+# ----------------------------------------------------------------------------------------------------------------
+REQUIRED_FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
+BUNDLED = Path(__file__).resolve().parent / "data" / "holidays"
+
+
+def _date(value: Any, where: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed("CALENDAR_INVALID", f"{where}：日期“{value}”格式应为 YYYY-MM-DD。") from None
+
+
+def check_calendar(data: dict[str, Any]) -> dict[dt.date, tuple[bool, str]]:
+    """Validate a holiday file: {"years": [{"year", "provisional", "festivals": [{"name", "off": [first, last],
+    "workdays": [...]}]}]}. Refused (ValidationFailed ``CALENDAR_INVALID``) when a year lacks a festival or the years
+    are not consecutive (gaps), when festivals overlap, a date is listed twice, a make-up day is not a weekend day,
+    or a date lies outside its year (contradictions). Returns {date: (is_workday, note)}."""
+    years = data.get("years") if isinstance(data, dict) else None
+    if not years:
+        raise ValidationFailed("CALENDAR_INVALID", "节假日文件中没有年度安排。")
+    days: dict[dt.date, tuple[bool, str]] = {}
+    numbers = sorted(int(y.get("year", 0)) for y in years)
+    if len(set(numbers)) != len(numbers):
+        raise ValidationFailed("CALENDAR_INVALID", "同一年度出现了两次。")
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        raise ValidationFailed("CALENDAR_INVALID", f"年度不连续（{numbers}），日历有缺口。")
+    for y in years:
+        year = int(y["year"])
+        names = [f.get("name", "") for f in y.get("festivals", [])]
+        missing = [n for n in REQUIRED_FESTIVALS if n not in names]
+        if missing:
+            raise ValidationFailed("CALENDAR_INVALID", f"{year}年缺少{'、'.join(missing)}的安排，日历有缺口。",
+                                   {"year": year, "missing": missing})
+        for fest in y["festivals"]:
+            where = f"{year}年{fest['name']}"
+            first, last = (_date(v, where) for v in fest.get("off", [None, None]))
+            if last < first or (last - first).days > 15:
+                raise ValidationFailed("CALENDAR_INVALID", f"{where}：放假起止日期有误。")
+            entries = [(first + dt.timedelta(days=i), False) for i in range((last - first).days + 1)]
+            entries += [(_date(v, where), True) for v in fest.get("workdays", [])]
+            for day, work in entries:
+                if day.year != year and not (fest["name"] in ("元旦", "春节") and abs(day.year - year) <= 1):
+                    raise ValidationFailed("CALENDAR_INVALID", f"{where}：{day} 不在 {year} 年。")
+                if work and day.weekday() < 5:
+                    raise ValidationFailed("CALENDAR_INVALID", f"{where}：调休上班日 {day} 本来就是工作日，安排矛盾。")
+                if day in days:
+                    raise ValidationFailed("CALENDAR_INVALID", f"{where}：{day} 与“{days[day][1]}”的安排重叠或矛盾。",
+                                           {"date": day.isoformat()})
+                days[day] = (work, fest["name"] + ("调休上班" if work else "放假"))
+    return days
+
+
+def load_holidays(data: dict[str, Any], *, actor: User | None) -> int:
+    """Replace the calendar of the years in ``data`` (validated first, all or nothing). Returns the rows written.
+    Side effects: CalendarDay rows, an audit row; the in-process calendar cache is dropped."""
+    days = check_calendar(data)
+    years = sorted({int(y["year"]) for y in data["years"]})
+    with transaction.atomic():
+        CalendarDay.objects.filter(date__gte=dt.date(years[0], 1, 1), date__lte=dt.date(years[-1], 12, 31)).delete()
+        CalendarDay.objects.bulk_create([CalendarDay(date=d, is_workday=w, note=n) for d, (w, n) in sorted(days.items())])
+        core.audit("calendar.loaded", actor=actor, object_type="calendar", object_id=",".join(map(str, years)),
+                   after={"years": years, "days": len(days),
+                          "provisional": [y["year"] for y in data["years"] if y.get("provisional")]})
+    forget_calendar()
+    return len(days)
+
+
+def bundled_holidays() -> dict[str, Any]:
+    years = []
+    for path in sorted(BUNDLED.glob("*.json")):
+        years.extend(json.loads(path.read_text(encoding="utf-8"))["years"])
+    return {"years": years}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Risk and extension
+# ----------------------------------------------------------------------------------------------------------------
+RISK_ORDER = [RiskLevel.NORMAL, RiskLevel.ELEVATED, RiskLevel.MAJOR]
+
+
+def can_raise_risk(user: User, case: Case) -> bool:
+    """Anyone handling the case: its mediator, its organisation's mediators, field staff and supervisors of the
+    place, and departments invited into it (联动联办)."""
+    from .joint import shares_case
+
+    if case.stage in DONE_STAGES:
+        return False
+    return (rules.is_mediator_of(user, case) or rules.is_handler(user, case) or rules.is_supervisor_of(user, case)
+            or rules.is_field_staff_of(user, case) or shares_case(user, case))
+
+
+def supervisors_of(case: Case) -> list[User]:
+    """Town justice-office and county-centre staff whose jurisdiction holds the case's place."""
+    prefixes = {case.region_code[:n] for n in (6, 9, 12, 15)}
+    return list(User.objects.filter(memberships__is_active=True, memberships__role__in=sorted(SUPERVISOR_NOTICE_ROLES),
+                                    memberships__region__code__in=sorted(prefixes)).distinct().order_by("id")[:50])
+
+
+def raise_risk(case: Case, level: str, *, actor: User, reason: str, now: dt.datetime | None = None) -> Case:
+    """Raise the risk level (never lower it here). The supervisors are notified at once (人民调解法 第25条: 防止矛盾
+    激化). Side effects: Case.risk_level, audit, a non-public timeline row, notifications to supervisors."""
+    from .services import _record_event
+
+    now = now or timezone.now()
+    if level not in RiskLevel.values:
+        raise ValidationFailed("INVALID_RISK", "风险等级无效。")
+    if len((reason or "").strip()) < 2:
+        raise ValidationFailed("REASON_REQUIRED", "提高风险等级须说明理由。")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not can_raise_risk(actor, locked):
+            raise XiangzhiError("FORBIDDEN", "您无权调整该案件的风险等级。", status=403)
+        if RISK_ORDER.index(level) <= RISK_ORDER.index(locked.risk_level):
+            raise Conflict("RISK_NOT_HIGHER", "只能提高风险等级；降低须由上级在分流更正中办理。")
+        before = locked.risk_level
+        locked.risk_level = level
+        locked.save(update_fields=["risk_level"])
+        core.audit("case.risk_raised", actor=actor, obj=locked, region_code=locked.region_code,
+                   before={"risk": before}, after={"risk": level}, note=reason)
+        _record_event(locked, "risk_raised", {"from": before, "to": level, "reason": reason}, actor=actor,
+                      text=f"风险等级提高为“{RiskLevel(level).label}”：{reason}"[:300], public=False, at=now)
+        for user in supervisors_of(locked):
+            core.notify_user(user, subject=f"案件 {locked.number} 风险等级提高为{RiskLevel(level).label}",
+                             body=f"{reason}（人民调解法第二十五条：防止矛盾激化）", link=f"/cases/workbench/{locked.pk}/",
+                             dedupe_key=f"case:{locked.pk}:risk:{level}:{user.pk}")
+    return locked
+
+
+def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.datetime,
+                     respondent_consent_at: dt.datetime, reason: str) -> MediationExtension:
+    """Extend mediation once, by ``extension_months``, with both parties' consent recorded."""
+    from .services import _record_event
+
+    if len((reason or "").strip()) < 2:
+        raise ValidationFailed("REASON_REQUIRED", "延长调解期限须说明理由。")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.stage != S.IN_MEDIATION or not (rules.is_mediator_of(actor, locked)
+                                                  or rules.is_supervisor_of(actor, locked)):
+            raise Conflict("CANNOT_EXTEND", "只有本案调解员或上级在调解阶段可以延长调解期限。")
+        if MediationExtension.objects.filter(case=locked).exists():
+            raise Conflict("ALREADY_EXTENDED", "调解期限只能延长一次。")
+        if not locked.parties.filter(role=PartyRole.RESPONDENT).exists():
+            raise Conflict("NO_RESPONDENT", "没有被申请人，无法取得双方同意。")
+        ext = MediationExtension.objects.create(
+            case=locked, months=config()["extension_months"], applicant_consent_at=applicant_consent_at,
+            respondent_consent_at=respondent_consent_at, reason=reason.strip()[:200], granted_by=actor)
+        core.audit("case.mediation_extended", actor=actor, obj=locked, region_code=locked.region_code,
+                   after={"months": ext.months}, note=reason)
+        _record_event(locked, "extension", {"months": ext.months, "reason": reason}, actor=actor,
+                      text=f"经双方当事人同意，调解期限延长{ext.months}个月")
+    return ext
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The periodic pass: streamed over open cases in id order, chunk by chunk
+# ----------------------------------------------------------------------------------------------------------------
+CHUNK = 5000
+_FIELDS = ("id", "stage", "stage_changed_at", "risk_level", "confirm_due", "agreement_effective_at", "level",
+           "created_at", "mediator_id", "organisation_id", "region_code", "number")
+
+
+@dataclass
+class PassStats:
+    scanned: int = 0
+    changed: int = 0
+    reminders: int = 0
+    red: int = 0
+    offers: int = 0
+    judicial_warnings: int = 0
+
+    def __str__(self) -> str:
+        return (f"scanned={self.scanned} changed={self.changed} reminders={self.reminders} red={self.red} "
+                f"offers={self.offers} judicial={self.judicial_warnings}")
+
+
+def colour_pass(*, now: dt.datetime | None = None, chunk: int = CHUNK, notify: bool = True) -> PassStats:
+    """Recompute the deadline and colour of every open case (and cases just finished), keyset-paginated by id so
+    memory stays flat at any table size; write only rows that changed (bulk); then send reminders:
+    - to the mediator (or the organisation) before a deadline (``remind_before_hours``);
+    - to the supervisors when a case turns red;
+    - an escalation offer when a grid- or village-level case is overdue or past its level's time box.
+    Each reminder has a dedupe key, so it is sent once however many runs overlap."""
+    now = now or timezone.now()
+    stats = PassStats()
+    exceptions = _calendar()
+    memo: dict = {}
+    cfg = config()
+    last = 0
+    open_stages = sorted(OPEN_STAGES)
+    while True:
+        rows = list(Case.objects.filter(id__gt=last, stage__in=open_stages).order_by("id").values_list(*_FIELDS)[:chunk])
+        if not rows:
+            break
+        last = rows[-1][0]
+        ids = [r[0] for r in rows]
+        clocks = {c.case_id: c for c in CaseClock.objects.filter(case_id__in=ids)}
+        exts = dict(MediationExtension.objects.filter(case_id__in=ids).values_list("case_id", "months"))
+        new, changed = [], []
+        fire: list[tuple[tuple, dt.datetime | None, str, str | None]] = []
+        for row in rows:
+            pk, stage, changed_at, risk, confirm_due, effective = row[:6]
+            times = CaseTimes(pk, stage, changed_at, risk, confirm_due, effective, exts.get(pk, 0))
+            due = due_for(times, exceptions=exceptions, memo=memo)
+            colour = colour_of(times, now, due=due, computed=True)
+            clock = clocks.get(pk)
+            before = clock.colour if clock else None
+            if clock is None:
+                new.append(CaseClock(case_id=pk, stage=stage, stage_changed_at=changed_at, due_at=due, colour=colour,
+                                     colour_since=now, computed_at=now))
+            elif (clock.colour, clock.due_at, clock.stage, clock.stage_changed_at) != (colour, due, stage, changed_at):
+                if clock.colour != colour:
+                    clock.colour_since = now
+                clock.colour, clock.due_at, clock.stage, clock.stage_changed_at = colour, due, stage, changed_at
+                clock.computed_at = now
+                changed.append(clock)
+            fire.append((row, due, colour, before))
+        with transaction.atomic():
+            if new:
+                CaseClock.objects.bulk_create(new, ignore_conflicts=True)
+            if changed:
+                CaseClock.objects.bulk_update(changed, ["colour", "due_at", "stage", "stage_changed_at",
+                                                        "colour_since", "computed_at"])
+        stats.scanned += len(rows)
+        stats.changed += len(new) + len(changed)
+        if notify:
+            for row, due, colour, before in fire:
+                _reminders(row, due, colour, before, now=now, cfg=cfg, stats=stats)
+    # finished cases: their clock turns green (set-based)
+    CaseClock.objects.exclude(colour=Colour.GREEN).exclude(case__stage__in=open_stages).update(
+        colour=Colour.GREEN, due_at=None, colour_since=now, computed_at=now)
+    if notify:
+        judicial_warnings(now=now, stats=stats)
+    return stats
+
+
+def _recipients_for_case(mediator_id: int | None, organisation_id: int | None) -> list[User]:
+    if mediator_id:
+        return list(User.objects.filter(pk=mediator_id))
+    if organisation_id:
+        return list(User.objects.filter(memberships__organisation_id=organisation_id, memberships__is_active=True,
+                                        memberships__role=Role.MEDIATOR).distinct().order_by("id")[:20])
+    return []
+
+
+def _reminders(row: tuple, due: dt.datetime | None, colour: str, before: str | None, *, now: dt.datetime,
+               cfg: dict, stats: PassStats) -> None:
+    pk, stage, changed_at, risk, _confirm, _eff, level, created_at, mediator_id, org_id, region_code, number = row
+    episode = f"{stage}:{changed_at.timestamp():.0f}"
+    link = f"/cases/workbench/{pk}/"
+    if due is not None and now <= due <= now + dt.timedelta(hours=cfg["remind_before_hours"]):
+        for user in _recipients_for_case(mediator_id, org_id):
+            if core.notify_user(user, subject=f"案件 {number} 即将到期",
+                                body=f"“{CaseStage(stage).label}”阶段期限为 {timezone.localtime(due):%m月%d日 %H:%M}，请及时办理。",
+                                link=link, dedupe_key=f"case:{pk}:due-soon:{episode}:{user.pk}"):
+                stats.reminders += 1
+    if colour == Colour.RED and before != Colour.RED:
+        case = Case(pk=pk, region_code=region_code)
+        for user in supervisors_of(case):
+            why = "已超期" if due is not None and now > due else "重大风险"
+            if core.notify_user(user, subject=f"案件 {number} 转为红色（{why}）",
+                                body="请督办。", link=link, dedupe_key=f"case:{pk}:red:{episode}:{risk}:{user.pk}"):
+                stats.red += 1
+    box = cfg["escalate_days"].get(level)
+    if box is not None and stage not in (S.ESCALATED,):
+        overdue = (due is not None and now > due) or now > created_at + dt.timedelta(days=box)
+        if overdue:
+            target = "乡镇（街道）" if level == Level.VILLAGE else "村（社区）"
+            users = _recipients_for_case(mediator_id, org_id) + supervisors_of(Case(pk=pk, region_code=region_code))
+            for user in {u.pk: u for u in users}.values():
+                if core.notify_user(user, subject=f"案件 {number} 已超期，可上报{target}调解组织",
+                                    body=f"{Level(level).label}层级办理已超期，建议上报上级（人民调解工作若干规定第21条）。",
+                                    link=link + "#escalate", dedupe_key=f"case:{pk}:escalate-offer:{level}:{user.pk}"):
+                    stats.offers += 1
+
+
+def judicial_warnings(*, now: dt.datetime, stats: PassStats | None = None) -> int:
+    """Warn the mediator and the parties before the 30-day judicial-confirmation window closes (once per case)."""
+    from .judicial import window_closes
+
+    cfg = config()
+    earliest = now - dt.timedelta(days=cfg["judicial_days"])
+    latest = now - dt.timedelta(days=cfg["judicial_days"] - cfg["judicial_warn_days"])
+    qs = (Case.objects.filter(agreement_effective_at__gt=earliest, agreement_effective_at__lte=latest,
+                              judicial__isnull=True)
+          .exclude(stage__in=[S.TERMINATED, S.NOT_ACCEPTED]).select_related("mediator").order_by("id"))
+    sent = 0
+    for case in qs.iterator(chunk_size=1000):
+        closes = window_closes(case)
+        text = f"司法确认申请期限将于 {timezone.localtime(closes):%Y年%m月%d日} 届满（协议生效之日起30日内）"
+        if case.mediator_id and core.notify_user(case.mediator, subject=f"案件 {case.number} {text}",
+                                                 body="如需司法确认，请协助双方当事人共同申请。",
+                                                 link=f"/cases/workbench/{case.pk}/",
+                                                 dedupe_key=f"case:{case.pk}:jc-window:mediator"):
+            sent += 1
+        for party in case.parties.select_related("person"):
+            if party.person_id and party.person.phone and core.enqueue_sms(
+                    party.person.phone, f"【乡治·桐解码】您的案件{case.number}的{text}。", link=case.public_url,
+                    dedupe_key=f"case:{case.pk}:jc-window:{party.pk}"):
+                sent += 1
+    if stats is not None:
+        stats.judicial_warnings += sent
+    return sent
+
+
+def event_labels() -> dict[str, str]:
+    """Timeline kinds written by the part-2 modules (free strings beside EventKind)."""
+    return {"risk_raised": "风险等级提高", "extension": "延长调解期限", "joint": "联动联办", "handover": "移交/移入",
+            "feedback": "当事人评价", "visit": "回访", "judicial": "司法确认", "not_performed": "当事人反映未履行"}
+
+
+__all__ = ["colour_info", "colour_of", "colour_pass", "due_for", "load_holidays", "raise_risk"]

@@ -1,0 +1,109 @@
+"""司法确认 (judicial confirmation): after an effective agreement, the parties may jointly apply to the court within
+30 days (民事诉讼法 第205条); the platform offers and generates the joint application and tracks application →
+accepted → confirmed / rejected (or not accepted) with the court's dates. The 30-day warning is sent by the periodic
+pass (deadlines.judicial_warnings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from xiangzhi.core import services as core
+from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
+from xiangzhi.core.models import User
+
+from . import rules
+from .enums import CaseStage
+from .models import Case
+from .models_part2 import JudicialConfirmation, JudicialStatus
+
+S = CaseStage
+NEXT = {
+    JudicialStatus.APPLIED: {JudicialStatus.ACCEPTED, JudicialStatus.NOT_ACCEPTED},
+    JudicialStatus.ACCEPTED: {JudicialStatus.CONFIRMED, JudicialStatus.REJECTED},
+}
+
+
+def window_closes(case: Case) -> dt.datetime | None:
+    from .deadlines import config
+
+    if case.agreement_effective_at is None:
+        return None
+    return case.agreement_effective_at + dt.timedelta(days=config()["judicial_days"])
+
+
+def can_offer(case: Case, now: dt.datetime | None = None) -> bool:
+    """Offer the joint application: an effective agreement, inside the 30-day window, no application yet."""
+    now = now or timezone.now()
+    closes = window_closes(case)
+    return (closes is not None and now <= closes and case.stage not in (S.TERMINATED, S.NOT_ACCEPTED)
+            and not JudicialConfirmation.objects.filter(case=case).exists())
+
+
+def _may_record(user: User, case: Case) -> bool:
+    return rules.is_mediator_of(user, case) or rules.is_supervisor_of(user, case) or rules.is_handler(user, case)
+
+
+def apply(case: Case, *, actor: User, court: str, applied_at: dt.datetime | None = None) -> JudicialConfirmation:
+    """Record the joint application (filed with ``court``). Refused after the 30-day window."""
+    from .services import _record_event
+
+    applied_at = applied_at or timezone.now()
+    court = (court or "").strip()
+    if not court:
+        raise ValidationFailed("COURT_REQUIRED", "请填写受理的人民法院。")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not _may_record(actor, locked):
+            raise XiangzhiError("FORBIDDEN", "您无权办理该案件的司法确认。", status=403)
+        closes = window_closes(locked)
+        if closes is None:
+            raise Conflict("NO_EFFECTIVE_AGREEMENT", "协议生效后才能申请司法确认。")
+        if applied_at > closes:
+            raise Conflict("WINDOW_CLOSED", "已超过协议生效之日起30日的司法确认申请期限（民事诉讼法第二百零五条）。")
+        if JudicialConfirmation.objects.filter(case=locked).exists():
+            raise Conflict("ALREADY_APPLIED", "已经申请过司法确认。")
+        jc = JudicialConfirmation.objects.create(case=locked, court=court[:80], applied_at=applied_at,
+                                                 recorded_by=actor)
+        core.audit("case.judicial_applied", actor=actor, obj=locked, region_code=locked.region_code,
+                   after={"court": court})
+        _record_event(locked, "judicial", {"status": jc.status, "court": court}, actor=actor,
+                      text=f"双方当事人向{court}共同申请司法确认", at=applied_at)
+    return jc
+
+
+def record_court(case: Case, *, actor: User, status: str, at: dt.datetime, court_case_number: str = "",
+                 note: str = "") -> JudicialConfirmation:
+    """The court's step with its date: accepted (with 调确字 number) / not accepted, then confirmed / rejected."""
+    from .services import _record_event
+
+    if status not in JudicialStatus.values:
+        raise ValidationFailed("INVALID_STATUS", "司法确认状态无效。")
+    with transaction.atomic():
+        jc = JudicialConfirmation.objects.select_for_update().select_related("case").filter(case_id=case.pk).first()
+        if jc is None:
+            raise Conflict("NOT_APPLIED", "尚未申请司法确认。")
+        if not _may_record(actor, jc.case):
+            raise XiangzhiError("FORBIDDEN", "您无权办理该案件的司法确认。", status=403)
+        if status not in NEXT.get(jc.status, set()):
+            raise Conflict("INVALID_JUDICIAL_STEP",
+                           f"司法确认当前为“{JudicialStatus(jc.status).label}”，不能记为“{JudicialStatus(status).label}”。")
+        if status in (JudicialStatus.ACCEPTED, JudicialStatus.NOT_ACCEPTED):
+            if at < jc.applied_at:
+                raise ValidationFailed("INVALID_DATE", "受理日期不能早于申请日期。")
+            jc.accepted_at = at
+            jc.court_case_number = (court_case_number or "")[:60]
+        else:
+            if jc.accepted_at and at < jc.accepted_at:
+                raise ValidationFailed("INVALID_DATE", "裁定日期不能早于受理日期。")
+            jc.decided_at = at
+        jc.status = status
+        jc.decision_note = (note or "")[:300]
+        jc.save()
+        core.audit("case.judicial_" + status, actor=actor, obj=jc.case, region_code=jc.case.region_code,
+                   after={"status": status, "court_case_number": jc.court_case_number})
+        _record_event(jc.case, "judicial", {"status": status, "court_case_number": jc.court_case_number},
+                      actor=actor, text=f"司法确认：{JudicialStatus(status).label}", at=at)
+    return jc
