@@ -120,7 +120,7 @@ def main() -> None:
             verify_inclusion(p.leaf_hash, i, n, p.proof, root)
         pm_proof_ms = None
         if pm:
-            assert pm.get_state(n) == root, "pymerkle root differs from ours"
+            assert pm.get_root(n) == root, "pymerkle root differs from ours"
             t0 = time.perf_counter()
             pm_proofs = [pm.prove_inclusion(i + 1, n) for i in indices]
             pm_proof_ms = (time.perf_counter() - t0) / len(indices) * 1000
@@ -132,8 +132,8 @@ def main() -> None:
         return "—" if x is None else format(x, fmt)
 
     print()
-    print(f"| leaves n | single append/s ours | pymerkle | batch append/s ours | pymerkle | "
-          f"proof ms ours | pymerkle | max proof len | ⌈log₂ n⌉ |")
+    print("| leaves n | single append/s ours | pymerkle | batch append/s ours | pymerkle | "
+          "proof ms ours | pymerkle | max proof len | ⌈log₂ n⌉ |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n, os_, ps, ob, pb, op, pp, longest, bound in rows:
         print(f"| {n:,} | {f(os_, ',.0f')} | {f(ps, ',.0f')} | {f(ob, ',.0f')} | {f(pb, ',.0f')} | "

@@ -81,7 +81,7 @@ def _offline_env(tmp_path: Path, database_url: str | None) -> dict:
 def case_bundle(tmp_path):
     rows = [core_services.audit(f"case.step{i}", actor=None, object_type="disputes.case", object_id=77) for i in range(3)]
     core_services.audit("case.other", actor=None, object_type="disputes.case", object_id=78)
-    bundle = services.bundle_for_ref("disputes.case", [77])
+    bundle = services.bundle_for_ref("disputes.case", [77], include_audit=True)
     assert len(bundle["leaves"]) == 3
     path = tmp_path / "proof.json"
     path.write_text(bundle_to_json(bundle), encoding="utf-8")
@@ -125,7 +125,7 @@ def test_bundles_sign_a_fresh_checkpoint_when_needed_and_verify(case_bundle):
     assert {lr.payload["id"] for lr in report.leaves} == {r.pk for r in rows}
     _fill(2)  # the latest checkpoint still covers those leaves: no new checkpoint needed
     cp = services.latest_checkpoint()
-    services.bundle_for_ref("disputes.case", [77])
+    services.bundle_for_ref("disputes.case", [77], include_audit=True)
     assert services.latest_checkpoint().pk == cp.pk
 
 

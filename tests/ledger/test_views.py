@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 def log():
     for i in range(4):
         core_services.audit(f"case.step{i}", actor=None, object_type="disputes.case", object_id=5)
+        services.append_leaf("test.event", {"step": i}, group="disputes.case:5")
     return services.make_checkpoint(force=True)
 
 

@@ -120,10 +120,16 @@ def _fetch_nodes(ids: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]
         by_level.setdefault(level, set()).add(index)
     if not by_level:
         return {}
-    q = Q()
-    for level, indices in by_level.items():
-        q |= Q(level=level, index__in=sorted(indices))
-    return {(lv, ix): bytes(h) for lv, ix, h in Node.objects.filter(q).values_list("level", "index", "hash")}
+    # Raw SQL: this is the hot path of every append and proof, and the ORM's Q building costs more than the query.
+    clauses, params = [], []
+    for level, indices in sorted(by_level.items()):
+        clauses.append(f'(level = %s AND "index" IN ({", ".join(["%s"] * len(indices))}))')
+        params.append(level)
+        params.extend(sorted(indices))
+    table = connection.ops.quote_name(Node._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT level, "index", hash FROM {table} WHERE {" OR ".join(clauses)}', params)  # noqa: S608 - only placeholders are interpolated
+        return {(lv, ix): bytes(h) for lv, ix, h in cursor.fetchall()}
 
 
 def _store(size: int, ids: Iterable[tuple[int, int]]) -> MappingHashStore:
@@ -244,6 +250,81 @@ def _recompute_audit(ref_id: str) -> dict[str, Any] | None:
 
 
 register_kind(AUDIT_KIND, recompute=_recompute_audit)
+
+
+# Case events (桐解码): every TimelineEvent written by xiangzhi.disputes.services._record_event — creation, each
+# transition, each attachment (with the SHA-256 of the file), each signature, the seal… — becomes a leaf of kind
+# "case.<event kind>", grouped under its case so that bundle_for_ref("disputes.case", [case.pk]) finds them.
+# The disputes app is imported lazily here: disputes depends on the ledger, never the other way round at import time.
+CASE_EVENT_REF = "disputes.timelineevent"
+CASE_REF = "disputes.case"
+
+
+def case_event_payload(event: Any, *, file_digest_override: str | None | type[Ellipsis] = ...) -> dict[str, Any]:
+    """The leaf payload of a case timeline event: all of its fields."""
+    payload = _plain_json(event.payload) or {}
+    if file_digest_override is not ...:
+        payload = {**payload, "sha256": file_digest_override}
+    return {
+        "id": event.pk,
+        "case_id": event.case_id,
+        "event": event.kind,
+        "at": _ts(event.at),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "stage_from": event.stage_from,
+        "stage_to": event.stage_to,
+        "text": event.text,
+        "public": event.public,
+        "payload": payload,
+    }
+
+
+def case_group(case_id: int | str, *, public: bool = True) -> str:
+    """The ``group`` of a case's leaves; internal (non-public) events get their own group, left out of bundles
+    handed to the parties."""
+    return f"{CASE_REF}:{case_id}" if public else f"{CASE_REF}:{case_id}/internal"
+
+
+def append_case_event(event: Any) -> Leaf:
+    """Attest one case timeline event (called by ``disputes.services._record_event`` in its transaction)."""
+    return append_leaf(f"case.{event.kind}", case_event_payload(event), ref_type=CASE_EVENT_REF, ref_id=event.pk,
+                       group=case_group(event.case_id, public=event.public))
+
+
+def _recompute_case_event(ref_id: str) -> dict[str, Any] | None:
+    from xiangzhi.disputes.models import Attachment, TimelineEvent
+
+    event = TimelineEvent.objects.filter(pk=ref_id).first()
+    if event is None:
+        return None
+    attachment_id = (event.payload or {}).get("attachment")
+    if event.kind != "attachment" or attachment_id is None:
+        return case_event_payload(event)
+    # The file on disk must still hash to the digest recorded when it was uploaded (and the Attachment row too).
+    att = Attachment.objects.filter(pk=attachment_id).first()
+    digest = None
+    if att is not None:
+        try:
+            with att.file.open("rb") as fh:
+                digest = _sha256_file(fh)
+        except (OSError, ValueError):
+            digest = None
+        if digest is not None and att.sha256 != digest:
+            digest = f"row:{att.sha256} file:{digest}"
+    return case_event_payload(event, file_digest_override=digest)
+
+
+def _sha256_file(fh: Any) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for chunk in iter(lambda: fh.read(1 << 20), b""):
+        h.update(chunk)
+    return h.hexdigest()
+
+
+register_kind("case.*", recompute=_recompute_case_event)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -426,21 +507,31 @@ def bundle_for_indices(indices: Iterable[int]) -> dict[str, Any]:
         raise LedgerError("LEDGER_INCONSISTENT", "存证树与检查点不一致，无法生成证明，请联系管理员。", str(exc)) from None
 
 
-def leaves_for_ref(ref_type: str, ref_ids: Iterable[str | int]) -> list[int]:
-    """Indices of the leaves that attest ``ref_type`` records ``ref_ids`` or belong to them (``group``)."""
+def leaves_for_ref(ref_type: str, ref_ids: Iterable[str | int], *, include_audit: bool = False,
+                   include_internal: bool = False) -> list[int]:
+    """Indices of the leaves that attest ``ref_type`` records ``ref_ids`` or belong to them (``group``).
+
+    Audit-log leaves (staff names, IP addresses) and a case's internal events are left out unless asked for.
+    """
     ids = [str(i) for i in ref_ids]
     groups = [f"{ref_type}:{i}" for i in ids]
+    if include_internal:
+        groups += [f"{g}/internal" for g in groups]
     qs = Leaf.objects.filter(Q(ref_type=ref_type, ref_id__in=ids) | Q(group__in=groups))
+    if not include_audit:
+        qs = qs.exclude(kind=AUDIT_KIND)
     return list(qs.order_by("index").values_list("index", flat=True))
 
 
-def bundle_for_ref(ref_type: str, ref_ids: Iterable[str | int]) -> dict[str, Any]:
+def bundle_for_ref(ref_type: str, ref_ids: Iterable[str | int], *, include_audit: bool = False,
+                   include_internal: bool = False) -> dict[str, Any]:
     """The offline proof bundle of every leaf of these records (e.g. ``bundle_for_ref("disputes.case", [42])``).
 
-    A leaf belongs to a record if it was appended with ``ref_type=…, ref_id=…`` or with ``group="<ref_type>:<id>"``.
-    May sign a new checkpoint (see :func:`bundle_for_indices`). NotFound if there is no such leaf.
+    A leaf belongs to a record if it was appended with ``ref_type=…, ref_id=…`` or with ``group="<ref_type>:<id>"``
+    (every public timeline event of a case). The default suits the parties: no audit-log leaves, no internal
+    events. May sign a new checkpoint (see :func:`bundle_for_indices`). NotFound if there is no such leaf.
     """
-    indices = leaves_for_ref(ref_type, ref_ids)
+    indices = leaves_for_ref(ref_type, ref_ids, include_audit=include_audit, include_internal=include_internal)
     if not indices:
         raise NotFound("该记录尚无存证。")
     return bundle_for_indices(indices)
