@@ -58,14 +58,13 @@ TRAIN_QUESTIONS = [
             ("老板拖欠工资怎么办", ["劳动合同法-30"]),
             ("没签劳动合同有什么赔偿", ["劳动合同法-82"]),
         ]
-        * 2
     )
 ]
 
 
 @pytest.fixture(scope="module")
 def small_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """Engine over the in-test corpus, trained on a few toy questions."""
+    """Engine over the in-test corpus with kNN/priors from a few toy questions (too few for a re-ranker)."""
     cache = tmp_path_factory.mktemp("small-cache")
     return Engine.build(SMALL_CORPUS, cache_dir=cache, questions=TRAIN_QUESTIONS)
 
@@ -134,15 +133,30 @@ def test_cache_round_trip(small_engine: Engine, tmp_path: Path) -> None:
     assert rebuilt.corpus_key == small_engine.corpus_key
 
 
-@pytest.fixture(scope="module")
-def real_engine(tmp_path_factory: pytest.TempPathFactory, small_engine: Engine) -> Engine:
-    """Engine over the full corpus (index cached in a per-session temp dir).
+def test_reranker_training_and_calibration() -> None:
+    engine = Engine.build(SMALL_CORPUS)
+    questions = [dict(q, qid=q["qid"] + 100 * k) for k in range(3) for q in TRAIN_QUESTIONS]
+    info = engine.fit(questions, folds=2)
+    assert engine.reranker is not None and engine.calibration is not None
+    assert info["positives"] > 0
+    ans = engine.answer("老板拖欠我三个月的工资不发", top_k=3)
+    assert ans.ranked[0][0] == "劳动合同法-30"
+    assert 0.0 <= ans.confidence <= 1.0
 
-    Falls back to the small in-test corpus where the shared corpus is not checked out.
+
+@pytest.fixture(scope="module")
+def real_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, small_engine: Engine):
+    """Engine over the full corpus.
+
+    The index is cached under pytest's cache directory when the cache plugin is active (so later
+    sessions only load it), else in a per-session temp dir.  Falls back to the small in-test corpus
+    where the shared corpus is not checked out.
     """
     if not REAL_ARTICLES.exists():
         return small_engine
-    return Engine.build(load_articles(REAL_ARTICLES), cache_dir=tmp_path_factory.mktemp("real-cache"))
+    cache = getattr(request.config, "cache", None)
+    cache_dir = cache.mkdir("consultation-index") if cache is not None else tmp_path_factory.mktemp("real-cache")
+    return Engine.build(load_articles(REAL_ARTICLES), cache_dir=cache_dir)
 
 
 def test_real_corpus_neighbour_tree_roots(real_engine: Engine) -> None:

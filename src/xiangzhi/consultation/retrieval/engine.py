@@ -24,7 +24,7 @@ from .topics import TOPIC_INDEX, TOPICS, TopicClassifier, article_topic
 
 log = logging.getLogger(__name__)
 
-ENGINE_VERSION = "xz-retrieval-2"
+ENGINE_VERSION = "xz-retrieval-3"
 FEATURE_NAMES: tuple[str, ...] = (
     "s_text", "s_text_rel", "rank_text", "s_head", "s_head_rel", "rank_first", "law_prior", "article_prior",
     "knn_sum", "knn_max", "knn_law", "knn_chapter", "knn_adjacent", "topic_prob", "topic_is_top", "q_len",
@@ -140,6 +140,7 @@ class Engine:
         self.is_code = np.asarray([law == "民法典" for law in self.laws], bool)[self.article_law]
         self.heading_terms: list[str] = sorted(heading_terms(articles))
         self.tokenizer = Tokenizer(self.heading_terms)
+        self.term_freqs = dict(self.tokenizer.term_freqs)
         self.text_index: BM25Index | None = None
         self.head_index: BM25Index | None = None
         self.bigram_index: BM25Index | None = None
@@ -230,7 +231,11 @@ class Engine:
             state = pickle.load(fh)  # noqa: S301 - our own cache files
         engine = cls.__new__(cls)
         engine.__dict__.update(state)
-        engine.tokenizer = Tokenizer(engine.heading_terms)
+        if "term_freqs" in state:
+            engine.tokenizer = Tokenizer(term_freqs=state["term_freqs"])
+        else:  # caches written before term frequencies were stored
+            engine.tokenizer = Tokenizer(engine.heading_terms)
+            engine.term_freqs = dict(engine.tokenizer.term_freqs)
         engine.knowledge, engine.reranker, engine.calibration = None, None, None
         engine.rewriter = Rewriter.from_tsv()
         engine.faq = FaqMatcher(engine.tokenizer.query_tokens, engine.config.faq_threshold)
@@ -454,7 +459,7 @@ class Engine:
         if len(cands.index) == 0:
             return np.zeros(0, np.float32)
         if self.reranker is not None:
-            return self.reranker.predict_proba(cands.features)[:, 1].astype(np.float32)
+            return _predict(self.reranker, cands.features)
         f = cands.features
         col = {name: i for i, name in enumerate(FEATURE_NAMES)}
         score = (
@@ -541,6 +546,7 @@ class Engine:
         folds: int = 5,
         fold_mode: str = "random",
         seed: int = 0,
+        negative_rate: float = 0.4,
     ) -> dict[str, float]:
         """Learn priors, kNN, topic model, re-ranker and confidence calibration from questions.
 
@@ -568,28 +574,36 @@ class Engine:
         x = np.concatenate([r[0] for r in rows])
         y = np.concatenate([r[1] for r in rows])
         group_of_row = np.concatenate([[g] * len(r[1]) for g, r in zip(groups, rows, strict=True)])
+        # Uniformly subsample negatives (ranking is unaffected in expectation; training is faster).
+        keep = (y == 1) | (np.random.default_rng(seed).random(len(y)) < negative_rate)
+        x, y, group_of_row = x[keep], y[keep], group_of_row[keep]
 
         def model() -> HistGradientBoostingClassifier:
             cat = np.zeros(x.shape[1], bool)
             cat[CATEGORY_FEATURE] = True
             return HistGradientBoostingClassifier(
-                max_iter=400, learning_rate=0.08, max_leaf_nodes=31, min_samples_leaf=30, max_bins=127,
+                learning_rate=0.08, max_leaf_nodes=31, min_samples_leaf=30, max_bins=127,
                 l2_regularization=1.0, categorical_features=cat, random_state=seed, early_stopping=True,
                 validation_fraction=0.1, n_iter_no_change=20,
+                max_iter=400 if len(y) > 20000 else 60,
             )
 
         # Out-of-fold predictions calibrate confidence (the "dev" part of the training split).
         tops, hits = [], []
-        calib_groups = np.asarray(groups) % 3
-        row_calib = group_of_row % 3
-        for f in range(3):
+        n_calib = min(3, folds)
+        calib_groups = np.asarray(groups) % n_calib
+        row_calib = group_of_row % n_calib
+        for f in range(n_calib):
             m = model().fit(x[row_calib != f], y[row_calib != f])
-            for (feats, labels, _), g in zip(rows, calib_groups, strict=True):
-                if g == f and len(labels):
-                    p = m.predict_proba(feats)[:, 1]
-                    best = int(np.argmax(p))
-                    tops.append(float(p[best]))
-                    hits.append(float(labels[best]))
+            held = [r for r, g in zip(rows, calib_groups, strict=True) if g == f and len(r[1])]
+            if not held:
+                continue
+            probs = m.predict_proba(np.concatenate([r[0] for r in held]))[:, 1]
+            offsets = np.cumsum([0] + [len(r[1]) for r in held])
+            for (_, labels, _), lo, hi in zip(held, offsets[:-1], offsets[1:], strict=True):
+                best = int(np.argmax(probs[lo:hi]))
+                tops.append(float(probs[lo + best]))
+                hits.append(float(labels[best]))
         self.calibration = _isotonic(np.asarray(tops), np.asarray(hits))
         self.reranker = model().fit(x, y)
         self.knowledge = self._knowledge([d[1] for d in data], [d[2] for d in data])
@@ -637,6 +651,21 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(values), np.float32)
     ranks[order] = np.arange(len(values), dtype=np.float32)
     return ranks
+
+
+_THREADS: Any = None
+
+
+def _predict(model: Any, features: np.ndarray) -> np.ndarray:
+    """Re-ranker probabilities, single-threaded: for a few hundred rows OpenMP start-up and
+    synchronisation cost more than the trees themselves (and hurt tail latency under load)."""
+    global _THREADS
+    if _THREADS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _THREADS = ThreadpoolController()
+    with _THREADS.limit(limits=1, user_api="openmp"):
+        return model.predict_proba(features)[:, 1].astype(np.float32)
 
 
 def _isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

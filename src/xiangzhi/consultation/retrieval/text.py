@@ -74,19 +74,33 @@ class Tokenizer:
     plain baseline; ``query_tokens`` additionally removes stop words, filler and bare numbers.
     """
 
-    def __init__(self, extra_terms: Iterable[str] = ()) -> None:
+    def __init__(self, extra_terms: Iterable[str] = (), term_freqs: dict[str, int] | None = None) -> None:
+        """``term_freqs`` (saved with an index) restores exactly the dictionary the index was built
+        with, without recomputing frequencies; otherwise the legal terms file and ``extra_terms``
+        are added with jieba's suggested frequencies."""
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
-        self.terms: set[str] = set()
+        self.term_freqs: dict[str, int] = {}
+        if term_freqs is not None:
+            for term, freq in term_freqs.items():
+                self._jieba.add_word(term, freq=freq)
+            self.term_freqs = dict(term_freqs)
+            return
         for term in [*load_terms(), *extra_terms]:
             self.add_term(term)
+
+    @property
+    def terms(self) -> set[str]:
+        """Words added to jieba's dictionary."""
+        return set(self.term_freqs)
 
     def add_term(self, term: str) -> None:
         """Add a word to the segmentation dictionary (idempotent)."""
         term = normalize(term).replace(" ", "")
-        if 2 <= len(term) <= 12 and term not in self.terms:
-            self.terms.add(term)
-            self._jieba.add_word(term, freq=max(self._jieba.suggest_freq(term, False), 2000))
+        if 2 <= len(term) <= 12 and term not in self.term_freqs:
+            freq = max(self._jieba.suggest_freq(term, False), 2000)
+            self.term_freqs[term] = freq
+            self._jieba.add_word(term, freq=freq)
 
     def tokens(self, text: str) -> list[str]:
         """All content tokens of ``text`` in order."""
