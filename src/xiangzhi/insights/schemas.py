@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Schema
+
+
+class ReportRowOut(Schema):
+    label: str
+    values: dict[str, Any]
+
+
+class ReportSectionOut(Schema):
+    title: str
+    dimension: str
+    rows: list[ReportRowOut]
+
+
+class ReportOut(Schema):
+    title: str
+    period: str
+    region_code: str
+    columns: dict[str, str]
+    sections: list[ReportSectionOut]
+    totals: dict[str, Any]
+    screenings: int
+    screening_disputes: int
+
+
+class ChartOut(Schema):
+    key: str
+    title: str
+    kind: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+class DashboardOut(Schema):
+    region_code: str
+    region_name: str
+    period: str
+    cards: dict[str, Any]
+    charts: list[ChartOut]
+
+
+class WarningOut(Schema):
+    id: int
+    kind: str
+    state: str
+    region_code: str
+    title: str
+    reasons: list[str]
+    link: str
+    score: float
+    first_seen_at: dt.datetime
+    opened_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    ack_note: str
+
+
+class AckIn(Schema):
+    note: str

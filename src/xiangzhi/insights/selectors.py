@@ -1,0 +1,565 @@
+"""Every read of 研判: the people's-mediation report and the dashboards, computed with GROUP BY queries whose number
+does not depend on the number of cases, always over ``cases_visible_to(user)`` (STYLE.md practice 5).
+
+Definitions (人民调解统计口径, domain.md 2.6), for cases registered (``created_at``) in the period:
+- 受理 (accepted): every case except those still awaiting acceptance (已申报) and those not accepted (不予受理);
+- 调解成功: accepted cases whose agreement took effect (oral agreement, or written agreement signed and sealed);
+- 成功率 = 调解成功 / 受理; 协议金额 = sum of the agreement amounts of the successful cases;
+- 协议履行, 排查发现, 防止民转刑 / 防止群体性上访 (cases and people): ``insights.CaseFlags`` (or the case's own field
+  once the disputes app has one); 排查次数: ``insights.Screening`` rounds held in the period.
+- 超期 (overdue): an open case registered more than ``OVERDUE_DAYS`` days ago (mediation normally ends within a month),
+  unless the disputes app provides a deadline field (``due_at``), which then wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Case as Case_
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.http import Http404
+from django.utils import timezone
+
+from xiangzhi.core import selectors as core_selectors
+from xiangzhi.core.enums import OrgKind, RegionLevel
+from xiangzhi.core.models import Region
+from xiangzhi.disputes import selectors as dsel
+from xiangzhi.disputes.colours import COLOUR_LABELS
+from xiangzhi.disputes.enums import OPEN_STAGES, CaseSource, CaseStage, Level, RiskLevel
+from xiangzhi.disputes.models import Case, DisputeType
+
+from .models import Screening
+
+TZ = ZoneInfo("Asia/Shanghai")
+OVERDUE_DAYS = getattr(settings, "XIANGZHI_INSIGHTS_OVERDUE_DAYS", 30)
+S = CaseStage
+NOT_ACCEPTED_YET = (S.REPORTED, S.NOT_ACCEPTED)
+LOCAL_LEVELS = (Level.GRID, Level.VILLAGE, Level.TOWN)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Periods and scope
+# ----------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    key: str
+    label: str
+    start: dt.datetime
+    end: dt.datetime  # exclusive
+
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+
+def parse_period(raw: str | None, *, today: dt.date | None = None) -> Period:
+    """``2026-10`` (month), ``2026Q4`` (quarter) or ``2026`` (year); empty → the current year. ValueError if bad."""
+    raw = (raw or "").strip().upper()
+    if not raw:
+        raw = str((today or timezone.localdate()).year)
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", raw):
+        year, month = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            raise ValueError("月份应为 1–12。")
+        start = dt.datetime(year, month, 1, tzinfo=TZ)
+        end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=TZ)
+        return Period(f"{year}-{month:02d}", f"{year}年{month}月", start, end)
+    if m := re.fullmatch(r"(\d{4})Q([1-4])", raw):
+        year, q = int(m[1]), int(m[2])
+        start = dt.datetime(year, 3 * q - 2, 1, tzinfo=TZ)
+        end = dt.datetime(year + (q == 4), (3 * q) % 12 + 1, 1, tzinfo=TZ)
+        return Period(f"{year}Q{q}", f"{year}年第{q}季度", start, end)
+    if re.fullmatch(r"\d{4}", raw):
+        year = int(raw)
+        return Period(raw, f"{year}年", dt.datetime(year, 1, 1, tzinfo=TZ), dt.datetime(year + 1, 1, 1, tzinfo=TZ))
+    raise ValueError("统计期应为 2026-10（月）、2026Q4（季度）或 2026（年）。")
+
+
+def region_for(code: str | None) -> Region:
+    region = Region.objects.filter(code=code or settings.XIANGZHI_COUNTY_CODE).first()
+    if region is None:
+        raise Http404
+    return region
+
+
+def scopes_for(user) -> list[Region]:  # noqa: ANN001
+    """The regions whose dashboard ``user`` may open: each jurisdiction held, county/town/village."""
+    return list(core_selectors.regions_visible_to(user).filter(
+        code__in=core_selectors.jurisdiction_codes(user)).order_by("code"))
+
+
+def access_scope(user, code: str | None) -> Region:  # noqa: ANN001
+    """The region of a dashboard or report: inside the user's jurisdiction (404 otherwise). Default: the first one."""
+    if not code:
+        scopes = scopes_for(user)
+        if not scopes:
+            raise Http404
+        return scopes[0]
+    if not core_selectors.in_jurisdiction(user, code):
+        raise Http404
+    return core_selectors.access_region(user, code)
+
+
+def scoped_cases(user, region_code: str, period: Period | None = None) -> QuerySet[Case]:  # noqa: ANN001
+    """The cases of a report or dashboard: visible to ``user`` (None = the command line: all), in the region."""
+    qs = Case.objects.all() if user is None else dsel.cases_visible_to(user)
+    if region_code and region_code != "":
+        qs = qs.filter(region_code__startswith=region_code)
+    if period is not None:
+        qs = qs.filter(created_at__gte=period.start, created_at__lt=period.end)
+    return qs
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Optional data from the disputes app (part 2 may add these; nothing is invented when it does not exist)
+# ----------------------------------------------------------------------------------------------------------------
+def _relations() -> dict[str, Any]:
+    """Reverse relations and fields of Case by name (part 2 of the disputes app adds clock, judicial, visits…)."""
+    return {f.name: f for f in Case._meta.get_fields()}
+
+
+def _related_model(name: str):  # noqa: ANN202
+    f = _relations().get(name)
+    return getattr(f, "related_model", None) if f is not None else None
+
+
+def judicial_q() -> Q | None:
+    """Cases whose agreement a court confirmed (司法确认), if the disputes app records confirmations."""
+    model = _related_model("judicial")
+    if model is None or "status" not in {f.name for f in model._meta.get_fields()}:
+        return None
+    return Q(judicial__status="confirmed")
+
+
+def performed_q() -> Q:
+    """协议履行: a follow-up visit or a party's feedback says the agreement was performed, or the report flag."""
+    q = Q(insight_flags__agreement_performed=True)
+    for name in ("visits", "feedback"):
+        model = _related_model(name)
+        if model is not None and "performed" in {f.name for f in model._meta.get_fields()}:
+            q |= Q(Exists(model.objects.filter(case_id=OuterRef("pk"), performed=True)))
+    return q
+
+
+def has_clock() -> bool:
+    return _related_model("clock") is not None
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Open and past its deadline: the case clock's deadline where the disputes app keeps one, else registered more
+    than OVERDUE_DAYS ago."""
+    fallback = Q(created_at__lt=now - dt.timedelta(days=OVERDUE_DAYS))
+    if has_clock():
+        return Q(stage__in=OPEN_STAGES) & (Q(clock__due_at__lt=now) | (Q(clock__isnull=True) & fallback))
+    return Q(stage__in=OPEN_STAGES) & fallback
+
+
+ACCEPTED_Q = ~Q(stage__in=NOT_ACCEPTED_YET)
+SUCCESS_Q = ACCEPTED_Q & Q(agreement_effective_at__isnull=False)
+_DONE = [S.AGREEMENT_ORAL, S.FOLLOW_UP, S.CLOSED, S.ARCHIVED, S.NOT_ACCEPTED, S.TERMINATED]
+_NEW = [S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED]
+
+
+def colour_expr() -> Case_ | Coalesce:
+    """The colour of a case (五色管理) as an SQL expression: the colour the disputes app keeps on the case clock
+    where there is one (deadline-based), else by stage and risk (the same rule as ``colours.colour_by_stage``)."""
+    by_stage = Case_(
+        When(Q(stage__in=_DONE) | Q(stage=S.AGREEMENT_WRITTEN, agreement_effective_at__isnull=False),
+             then=Value("green")),
+        When(risk_level=RiskLevel.MAJOR, then=Value("red")),
+        When(stage=S.ESCALATED, then=Value("orange")),
+        When(stage__in=_NEW, then=Value("blue")),
+        default=Value("yellow"), output_field=CharField())
+    if has_clock():
+        return Coalesce(F("clock__colour"), by_stage, output_field=CharField())
+    return by_stage
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The official report (人民调解工作统计表)
+# ----------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    kind: str = "int"  # int | rate | money
+
+
+def report_columns() -> list[Column]:
+    cols = [Column("accepted", "受理纠纷（件）"), Column("success", "调解成功（件）"),
+            Column("rate", "调解成功率", "rate"), Column("amount", "协议涉及金额（元）", "money")]
+    if judicial_q() is not None:
+        cols.append(Column("judicial", "司法确认（件）"))
+    cols += [Column("performed", "协议履行（件）"), Column("screened", "排查发现纠纷（件）"),
+             Column("criminal", "防止民转刑（件）"), Column("criminal_people", "防止民转刑（人）"),
+             Column("petition", "防止群体性上访（件）"), Column("petition_people", "防止群体性上访（人）")]
+    return cols
+
+
+def _report_aggregates() -> dict[str, Any]:
+    aggs: dict[str, Any] = {
+        "accepted": Count("id", filter=ACCEPTED_Q),
+        "success": Count("id", filter=SUCCESS_Q),
+        "amount": Sum("agreement_amount", filter=SUCCESS_Q),
+        "performed": Count("id", filter=ACCEPTED_Q & performed_q()),
+        "screened": Count("id", filter=ACCEPTED_Q & Q(insight_flags__found_by_screening=True)),
+        "criminal": Count("id", filter=ACCEPTED_Q & Q(insight_flags__prevented_criminal=True)),
+        "criminal_people": Sum("insight_flags__prevented_criminal_people",
+                               filter=ACCEPTED_Q & Q(insight_flags__prevented_criminal=True)),
+        "petition": Count("id", filter=ACCEPTED_Q & Q(insight_flags__prevented_petition=True)),
+        "petition_people": Sum("insight_flags__prevented_petition_people",
+                               filter=ACCEPTED_Q & Q(insight_flags__prevented_petition=True)),
+    }
+    jq = judicial_q()
+    if jq is not None:
+        aggs["judicial"] = Count("id", filter=ACCEPTED_Q & jq, distinct=True)
+    return aggs
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: (v or 0) for k, v in row.items()}
+    out["amount"] = Decimal(out.get("amount") or 0).quantize(Decimal("0.01"))
+    out["rate"] = round(out["success"] / out["accepted"], 4) if out.get("accepted") else 0.0
+    return out
+
+
+@dataclass
+class ReportSection:
+    title: str
+    dimension: str  # 纠纷类型 / 调解组织层级 / 调解组织类型
+    rows: list[tuple[str, dict[str, Any]]]
+
+
+@dataclass
+class Report:
+    period: Period
+    region: Region
+    columns: list[Column]
+    sections: list[ReportSection]
+    totals: dict[str, Any]
+    screenings: int
+    screening_disputes: int
+    generated_at: dt.datetime = field(default_factory=timezone.now)
+
+    @property
+    def title(self) -> str:
+        return f"{self.region.display_name}人民调解工作统计表（{self.period.label}）"
+
+
+def mediation_report(user, *, period: Period, region_code: str) -> Report:  # noqa: ANN001
+    """The people's-mediation report for a period and region, by dispute type, by organisation level and by
+    organisation kind. Six queries whatever the number of cases."""
+    region = region_for(region_code)
+    qs = scoped_cases(user, region.code, period)
+    aggs = _report_aggregates()
+    types = list(DisputeType.objects.order_by("order", "code").values_list("id", "name"))
+    by_type = {r["dispute_type_id"]: _clean(r) for r in qs.values("dispute_type_id").annotate(**aggs).order_by()}
+    by_level = {r["level"]: _clean(r) for r in qs.values("level").annotate(**aggs).order_by()}
+    by_kind = {r["organisation__kind"]: _clean(r) for r in qs.values("organisation__kind").annotate(**aggs).order_by()}
+    zero = _clean(dict.fromkeys(aggs, 0))
+    columns = report_columns()
+    type_rows = [(name, by_type.get(pk, zero)) for pk, name in types]
+    level_rows = [(str(label), by_level.get(value, zero)) for value, label in Level.choices]
+    kinds = [k for k in OrgKind.values if k in by_kind] or []
+    mediation_kinds = [OrgKind.VILLAGE_COMMITTEE, OrgKind.TOWN_COMMITTEE, OrgKind.PROFESSIONAL_COMMITTEE,
+                       OrgKind.COUNTY_CENTRE]
+    kind_rows = [(str(OrgKind(k).label), by_kind.get(k, zero)) for k in mediation_kinds]
+    kind_rows += [(str(OrgKind(k).label), by_kind[k]) for k in kinds if k not in mediation_kinds]
+    if None in by_kind:
+        kind_rows.append(("未确定承办组织", by_kind[None]))
+    totals = _clean({k: sum((row[k] for row in by_type.values()), 0) for k in aggs})
+    # screening rounds in the period and region (a separate source: not per case)
+    screen = Screening.objects.filter(region_code__startswith=region.code, held_at__gte=period.start,
+                                      held_at__lt=period.end)
+    if user is not None:
+        screen = screen.filter(core_selectors.region_q(user, "region_code"))
+    sc = screen.aggregate(n=Count("id"), found=Sum("disputes_found"))
+    return Report(period=period, region=region, columns=columns, sections=[
+        ReportSection("按纠纷类型", "纠纷类型", type_rows),
+        ReportSection("按调解组织层级", "调解组织层级", level_rows),
+        ReportSection("按调解组织类型", "调解组织类型", kind_rows),
+    ], totals=totals, screenings=sc["n"] or 0, screening_disputes=sc["found"] or 0)
+
+
+def format_cell(col: Column, value: Any) -> str:
+    if col.kind == "rate":
+        return f"{value * 100:.2f}%"
+    if col.kind == "money":
+        return f"{value:,.2f}"
+    return str(value)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Dashboards
+# ----------------------------------------------------------------------------------------------------------------
+class DaysBetween(Func):
+    """Whole days from the first datetime expression to the second (portable: SQLite and PostgreSQL)."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):  # noqa: ANN001, ANN003, ARG002
+        (s, sp), (e, ep) = (compiler.compile(x) for x in self.source_expressions)
+        if connection.vendor == "sqlite":
+            return f"CAST(julianday({e}) - julianday({s}) AS INTEGER)", (*ep, *sp)
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({e} - {s})) / 86400) AS INTEGER)", (*ep, *sp)
+
+
+@dataclass
+class ChartRow:
+    label: str
+    values: list[Any]
+    href: str = ""
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    kind: str  # bar | line | pie | hbar
+    columns: list[str]  # table headers after the label column
+    rows: list[ChartRow]
+    note: str = ""
+
+    def echarts(self) -> dict[str, Any]:
+        return {"key": self.key, "title": self.title, "kind": self.kind, "series": self.columns[0],
+                "labels": [r.label for r in self.rows],
+                "values": [float(r.values[0]) if r.values else 0 for r in self.rows],
+                "links": [r.href for r in self.rows]}
+
+
+@dataclass
+class Dashboard:
+    region: Region
+    period: Period
+    cards: dict[str, Any]
+    charts: list[Chart]
+
+    def chart(self, key: str) -> Chart:
+        return next(c for c in self.charts if c.key == key)
+
+
+def _pct(a: int, b: int) -> float:
+    return round(100 * a / b, 2) if b else 0.0
+
+
+def percentile(hist: dict[int, int], q: float) -> float:
+    """The q-th percentile (nearest rank) of a histogram {value: count}."""
+    total = sum(hist.values())
+    if not total:
+        return 0.0
+    rank = max(1, -(-int(q * total * 1000) // 1000))  # ceil(q × total)
+    seen = 0
+    for value in sorted(hist):
+        seen += hist[value]
+        if seen >= rank:
+            return float(value)
+    return float(max(hist))
+
+
+def dashboard(user, *, region: Region, period: Period, link_base: str = "") -> Dashboard:  # noqa: ANN001, C901
+    """Everything the county, town and village dashboards show, in a fixed number of GROUP BY queries."""
+    now = timezone.now()
+    base = scoped_cases(user, region.code)
+    qs = base.filter(created_at__gte=period.start, created_at__lt=period.end)
+    common = {"region": region.code, "period": period.key}
+
+    def href(**params: Any) -> str:
+        return f"{link_base}?{urlencode({**common, **params})}"
+
+    counts = {"n": Count("id"), "accepted": Count("id", filter=ACCEPTED_Q), "success": Count("id", filter=SUCCESS_Q),
+              "amount": Sum("agreement_amount", filter=SUCCESS_Q)}
+    # 1 by month
+    months = {r["m"].astimezone(TZ).month if r["m"].tzinfo else r["m"].month: r for r in
+              qs.annotate(m=TruncMonth("created_at", tzinfo=TZ)).values("m").annotate(
+                  **counts, repeats=Count("id", filter=Q(repeat_of__isnull=False))).order_by()}
+    # 2 by type
+    type_rows = list(DisputeType.objects.values_list("id", "name", "code"))
+    type_names = {pk: name for pk, name, _ in type_rows}
+    type_codes = {pk: code for pk, _, code in type_rows}
+    by_type = list(qs.values("dispute_type_id").annotate(**counts).order_by("-n"))
+    # 3 by source
+    by_source = {r["source"]: r["n"] for r in qs.values("source").annotate(n=Count("id")).order_by()}
+    # 4 by village (towns are sums of their villages)
+    by_village = {r["v"]: r for r in qs.annotate(v=Substr("region_code", 1, 12)).values("v").annotate(
+        **counts, repeats=Count("id", filter=Q(repeat_of__isnull=False))).order_by()}
+    # 5 by stage (and colour ingredients)
+    stage_n = {r["stage"]: r["n"] for r in qs.values("stage").annotate(n=Count("id")).order_by()}
+    # 6 by level
+    by_level = {r["level"]: r for r in qs.values("level").annotate(**counts).order_by()}
+    # 7 days to close (histogram)
+    hist = {r["d"]: r["n"] for r in qs.filter(closed_at__isnull=False).annotate(
+        d=DaysBetween(F("created_at"), F("closed_at"))).values("d").annotate(n=Count("id")).order_by()}
+    # 8 now: open, overdue, red (whatever the period)
+    current = base.aggregate(open=Count("id", filter=Q(stage__in=OPEN_STAGES)), overdue=Count("id", filter=overdue_q(now)),
+                             major_open=Count("id", filter=Q(stage__in=OPEN_STAGES, risk_level=RiskLevel.MAJOR)))
+    # 9 colours now (of the cases registered in the period)
+    colour_n = {r["c"]: r["n"] for r in qs.annotate(c=colour_expr()).values("c").annotate(n=Count("id")).order_by()}
+    red_now = base.annotate(c=colour_expr()).filter(c="red").count()
+    # 9 region names
+    regions = {r.code: r for r in Region.objects.filter(
+        code__startswith=region.code, level__in=[RegionLevel.TOWN, RegionLevel.VILLAGE]).only(
+        "code", "name", "short_name", "level", "population")}
+
+    total = sum(r["n"] for r in by_type)
+    accepted = sum(r["accepted"] for r in by_type)
+    success = sum(r["success"] for r in by_type)
+    amount = sum((r["amount"] or Decimal(0) for r in by_type), Decimal(0))
+    local = sum(by_level.get(lv, {}).get("accepted", 0) for lv in LOCAL_LEVELS)
+    closed_n = sum(hist.values())
+    avg_days = round(sum(d * n for d, n in hist.items()) / closed_n, 1) if closed_n else 0.0
+    repeats = sum(r["repeats"] for r in by_village.values())
+    cards = {
+        "total": total, "accepted": accepted, "success": success, "success_rate": _pct(success, accepted),
+        "local_share": _pct(local, accepted), "local": local, "amount": amount, "avg_days": avg_days,
+        "p90_days": percentile(hist, 0.9), "closed": closed_n, "repeats": repeats,
+        "open": current["open"], "overdue": current["overdue"], "red": red_now, "major_open": current["major_open"],
+    }
+    charts: list[Chart] = []
+    year_months = [(period.start.year, m) for m in range(1, 13)] if period.key.isdigit() else None
+    if year_months is None:
+        cur, year_months = period.start, []
+        while cur < period.end:
+            year_months.append((cur.year, cur.month))
+            cur = dt.datetime(cur.year + (cur.month == 12), cur.month % 12 + 1, 1, tzinfo=TZ)
+    charts.append(Chart("month", "各月纠纷数", "line", ["登记（件）", "调解成功（件）", "成功率", "重复纠纷（件）"], [
+        ChartRow(f"{m}月", [months.get(m, {}).get("n", 0), months.get(m, {}).get("success", 0),
+                           f"{_pct(months.get(m, {}).get('success', 0), months.get(m, {}).get('accepted', 0))}%",
+                           months.get(m, {}).get("repeats", 0)], href(period=f"{y}-{m:02d}"))
+        for y, m in year_months]))
+    charts.append(Chart("type", "纠纷类型", "hbar", ["登记（件）", "调解成功（件）", "协议金额（元）"], [
+        ChartRow(type_names.get(r["dispute_type_id"], "?"), [r["n"], r["success"], f"{r['amount'] or 0:,.2f}"],
+                 href(type=type_codes.get(r["dispute_type_id"], ""))) for r in by_type]))
+    charts.append(Chart("source", "案件来源", "pie", ["登记（件）"], [
+        ChartRow(str(label), [by_source[v]], href(source=v)) for v, label in CaseSource.choices if by_source.get(v)]))
+    # towns (county scope) and villages
+    towns: dict[str, dict[str, Any]] = {}
+    for v, r in by_village.items():
+        t = towns.setdefault(v[:9], {"n": 0, "success": 0, "accepted": 0})
+        for k in t:
+            t[k] += r[k]
+    if len(region.code) <= 6:
+        charts.append(Chart("town", "各镇（街道）纠纷数", "bar", ["登记（件）", "调解成功（件）", "成功率"], [
+            ChartRow(regions[c].display_name if c in regions else c,
+                     [t["n"], t["success"], f"{_pct(t['success'], t['accepted'])}%"], href(region=c))
+            for c, t in sorted(towns.items(), key=lambda kv: -kv[1]["n"])]))
+    village_rows = sorted(by_village.items(), key=lambda kv: -kv[1]["n"])
+    charts.append(Chart("village", "各村（社区）纠纷数（前20）", "hbar", ["登记（件）", "调解成功（件）", "重复纠纷（件）"], [
+        ChartRow(regions[v].display_name if v in regions else v, [r["n"], r["success"], r["repeats"]], href(region=v))
+        for v, r in village_rows[:20]]))
+    # stage and colour
+    charts.append(Chart("stage", "办理阶段分布", "bar", ["案件（件）"], [
+        ChartRow(str(label), [stage_n[v]], href(stage=v)) for v, label in CaseStage.choices if stage_n.get(v)]))
+    charts.append(Chart("colour", "五色管理分布", "pie", ["案件（件）"], [
+        ChartRow(COLOUR_LABELS[c], [colour_n.get(c, 0)], href(colour=c)) for c in COLOUR_LABELS]))
+    charts.append(Chart("level", "各层级化解占比", "pie", ["受理（件）", "调解成功（件）", "占受理比例"], [
+        ChartRow(str(label), [by_level.get(v, {}).get("accepted", 0), by_level.get(v, {}).get("success", 0),
+                              f"{_pct(by_level.get(v, {}).get('accepted', 0), accepted)}%"], href(level=v, accepted=1))
+        for v, label in Level.choices]))
+    buckets = [(0, 0, "当天"), (1, 3, "1–3天"), (4, 7, "4–7天"), (8, 15, "8–15天"), (16, 30, "16–30天"),
+               (31, 60, "31–60天"), (61, 10**6, "60天以上")]
+    charts.append(Chart("days", "结案用时分布", "bar", ["结案（件）"], [
+        ChartRow(label, [sum(n for d, n in hist.items() if lo <= d <= hi)], href(closed_days=f"{lo}-{hi}"))
+        for lo, hi, label in buckets]))
+    charts.append(Chart("watch", "超期与红色案件（当前）", "bar", ["案件（件）"], [
+        ChartRow("在办", [current["open"]], href(flag="open", period="")),
+        ChartRow("超期", [current["overdue"]], href(flag="overdue", period="")),
+        ChartRow("红色", [cards["red"]], href(colour="red", period="")),
+    ]))
+    # ten villages with most disputes per 1,000 inhabitants (when population is known), else per village
+    with_pop = [(v, r) for v, r in by_village.items() if v in regions and regions[v].population]
+    if with_pop:
+        ranked = sorted(with_pop, key=lambda kv: -kv[1]["n"] * 1000 / regions[kv[0]].population)[:10]
+        rows = [ChartRow(regions[v].display_name, [round(r["n"] * 1000 / regions[v].population, 2), r["n"],
+                                                    regions[v].population], href(region=v)) for v, r in ranked]
+        charts.append(Chart("top_villages", "千人纠纷数最高的十个村（社区）", "hbar",
+                            ["每千人纠纷（件）", "纠纷（件）", "人口"], rows))
+    else:
+        rows = [ChartRow(regions[v].display_name if v in regions else v, [r["n"], r["success"]], href(region=v))
+                for v, r in village_rows[:10]]
+        charts.append(Chart("top_villages", "纠纷最多的十个村（社区）", "hbar", ["纠纷（件）", "调解成功（件）"], rows,
+                            note="各村人口未登记，按纠纷件数排名。"))
+    return Dashboard(region=region, period=period, cards=cards, charts=charts)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Drill-down: the cases behind one chart entry
+# ----------------------------------------------------------------------------------------------------------------
+DRILL_KEYS = ("type", "source", "stage", "level", "colour", "flag", "closed_days", "accepted")
+
+
+def drill_cases(user, params, *, now: dt.datetime | None = None) -> tuple[QuerySet[Case], dict[str, str]]:  # noqa: ANN001, C901
+    """The cases behind a dashboard entry. ``params``: region, period (may be empty: any time) and one filter."""
+    now = now or timezone.now()
+    region = access_scope(user, params.get("region") or None)
+    period = parse_period(params.get("period")) if params.get("period") else None
+    qs = scoped_cases(user, region.code, period)
+    shown = {"region": region.display_name, "period": period.label if period else "全部"}
+    if code := params.get("type"):
+        qs = qs.filter(dispute_type__code=code)
+        shown["type"] = code
+    if (v := params.get("source")) in CaseSource.values:
+        qs = qs.filter(source=v)
+    if (v := params.get("stage")) in CaseStage.values:
+        qs = qs.filter(stage=v)
+    if (v := params.get("level")) in Level.values:
+        qs = qs.filter(level=v)
+    if params.get("accepted"):
+        qs = qs.filter(ACCEPTED_Q)
+    if (v := params.get("colour")) in COLOUR_LABELS:
+        qs = qs.annotate(_colour=colour_expr()).filter(_colour=v)
+    flag = params.get("flag")
+    if flag == "open":
+        qs = qs.filter(stage__in=OPEN_STAGES)
+    elif flag == "overdue":
+        qs = qs.filter(overdue_q(now))
+    elif flag == "repeat":
+        qs = qs.filter(repeat_of__isnull=False)
+    elif flag == "success":
+        qs = qs.filter(SUCCESS_Q)
+    if m := re.fullmatch(r"(\d+)-(\d+)", params.get("closed_days") or ""):
+        lo, hi = int(m[1]), int(m[2])
+        qs = qs.filter(closed_at__isnull=False).annotate(_d=DaysBetween(F("created_at"), F("closed_at"))).filter(
+            _d__gte=lo, _d__lte=hi)
+    return qs, shown
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Warnings
+# ----------------------------------------------------------------------------------------------------------------
+def warnings_visible_to(user, *, show_all: bool = False) -> QuerySet:  # noqa: ANN001
+    """Warnings whose region lies in the user's jurisdiction; open and acknowledged ones unless ``show_all``.
+    Pending warnings (still in their observation period) are listed only with ``show_all``."""
+    from .models import RiskWarning, WarningState
+
+    qs = RiskWarning.objects.filter(core_selectors.region_q(user, "region_code"))
+    if not show_all:
+        qs = qs.filter(state__in=[WarningState.OPEN, WarningState.ACKNOWLEDGED])
+    return qs.select_related("acknowledged_by").order_by("state", "-opened_at", "-id")
+
+
+def access_warning(user, pk: int):  # noqa: ANN001, ANN201
+    warning = warnings_visible_to(user, show_all=True).filter(pk=pk).first()
+    if warning is None:
+        raise Http404
+    return warning
