@@ -126,6 +126,7 @@ def detect_repeats(now: dt.datetime) -> Detection:
     days, minimum = _setting("REPEAT_DAYS", 90), _setting("REPEAT_MIN", 3)
     since = now - dt.timedelta(days=days)
     out = Detection()
+    seen_groups: set[tuple[int, int]] = set()
     parties = Party.objects.filter(role=PartyRole.APPLICANT, case__created_at__gte=since, person__isnull=False)
     for index_field in ("person__id_number_index", "person__phone_index"):
         rows = (parties.exclude(**{f"{index_field}__isnull": True}).exclude(**{index_field: ""})
@@ -134,8 +135,9 @@ def detect_repeats(now: dt.datetime) -> Detection:
                 .filter(n__gte=minimum).order_by())
         for r in rows:
             key = f"repeat_party:{r[index_field][:24]}"
-            if any(f.key == key for f in out.findings):
+            if (r["last"], r["n"]) in seen_groups:  # the same person found by 身份证号 and by phone
                 continue
+            seen_groups.add((r["last"], r["n"]))
             out.findings.append(Finding(
                 WarningKind.REPEAT_PARTY, key, _common_prefix(r["lo"], r["hi"]),
                 f"同一当事人{days}天内重复纠纷 {r['n']} 件",
