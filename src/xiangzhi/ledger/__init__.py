@@ -6,4 +6,29 @@ Pure-Python core, independent of Django:
 * :mod:`.checkpoint` — C2SP tlog-checkpoint signed tree heads in C2SP signed notes (Ed25519);
 * :mod:`.canonical` — canonical, versioned leaf serialisation;
 * :mod:`.bundle` — offline proof bundles and their checker.
+
+Django layer:
+
+* :mod:`.models` — Leaf, Node (every perfect subtree), Checkpoint, WitnessedCheckpoint, VerificationRun;
+* :mod:`.services` — ``append_leaf`` (serialised by an advisory lock on PostgreSQL), ``append_audit_row`` (hooked
+  into ``core.services.audit``), ``append_case_event`` (hooked into ``disputes.services._record_event``), proofs,
+  ``make_checkpoint``, ``verify_log``, witnessing, and bundles;
+* :mod:`.registry` — ``register_kind(kind, recompute=…)`` so that ``xiangzhi ledger verify`` can rebuild a leaf
+  from the live record;
+* ``xiangzhi ledger …`` (management command), ``/api/v1/ledger/…``, the staff page ``ledger:status``, the public
+  key at ``/ledger/key`` and public bundle downloads ``ledger:bundle``.
+
+For a party's "下载存证证明" link on a case status page (already guarded by the case token)::
+
+    from xiangzhi.ledger.services import CASE_REF, bundle_url
+    link = bundle_url(CASE_REF, [case.pk])      # → /ledger/bundle/<signed opaque token>/
+
+or, to serve it from the disputes app's own token-guarded view::
+
+    from xiangzhi.ledger.bundle import bundle_to_json
+    from xiangzhi.ledger.services import CASE_REF, bundle_for_ref
+    body = bundle_to_json(bundle_for_ref(CASE_REF, [case.pk]))   # application/json attachment
+
+Either gives every public timeline event of the case (not audit-log rows, not internal events) with inclusion
+proofs against a signed checkpoint; ``xiangzhi ledger check-bundle FILE`` (or any C2SP-aware tool) checks it offline.
 """
