@@ -65,6 +65,7 @@ def on_http_error(request: HttpRequest, exc: HttpError):  # noqa: ANN201
 
 api.add_router("/", core_router)
 api.add_router("/cases", "xiangzhi.disputes.api.router")
+api.add_router("/cases", "xiangzhi.disputes.api_part2.router")
 api.add_router("/ledger", "xiangzhi.ledger.api.router")
 api.add_router("/consult", "xiangzhi.consultation.api.router")
 api.add_router("/insights", "xiangzhi.insights.api.router")

@@ -57,3 +57,6 @@ def chongfu_case_attachment():
 
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     return {"case_id": _chongfu_case().pk, "_multipart": {"file": SimpleUploadedFile("a.png", png, "image/png")}}
+
+
+import tests.disputes.jurisdiction_part2  # noqa: E402, F401  (part 2 routes)

@@ -139,6 +139,9 @@ def due_for(c: Case | CaseTimes, *, exceptions: dict[dt.date, bool] | None = Non
     """The deadline of the case's current stage, or None (finished stages, effective agreements)."""
     cfg = config()
     stage = c.stage
+    clock = c._state.fields_cache.get("clock") if isinstance(c, Case) else None
+    if clock is not None and (clock.stage, clock.stage_changed_at) == (stage, c.stage_changed_at):
+        return clock.due_at  # maintained by the periodic pass; lists that select_related("clock") avoid N queries
     if stage in DONE_STAGES or (stage == S.AGREEMENT_WRITTEN and c.agreement_effective_at is not None):
         return None
     if stage == S.ASSIGNED and c.confirm_due is not None:

@@ -1,0 +1,146 @@
+"""/api/v1/cases (part 2): deadline and colour, risk, joint handling, judicial confirmation, documents and the case
+file — the same service and selector functions as the pages. Mounted beside the part-1 router on the same prefix."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Router, Schema, Status
+
+from xiangzhi.core.models import User
+from xiangzhi.core.schemas import ErrorOut
+
+from . import casefile, deadlines, documents, joint, judicial, rules, selectors
+from .models_part2 import JointTask
+
+router = Router(tags=["disputes 桐解码 (期限、五色、联动、司法确认、文书)"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+class ClockOut(Schema):
+    colour: str
+    colour_label: str
+    due_at: dt.datetime | None
+    deadline_status: str
+    countdown: str
+
+
+class RiskIn(Schema):
+    level: str
+    reason: str
+
+
+class JointIn(Schema):
+    organisation_id: int
+    task: str
+    due_at: dt.datetime
+    contact_name: str
+    contact_phone: str = ""
+
+
+class JointOut(Schema):
+    id: int
+    organisation_id: int
+    organisation: str
+    task: str
+    due_at: dt.datetime
+    status: str
+    late: bool
+    replies: int
+
+
+class ReplyIn(Schema):
+    text: str
+
+
+class JudicialIn(Schema):
+    court: str
+
+
+class JudicialOut(Schema):
+    status: str
+    court: str
+    applied_at: dt.datetime
+    accepted_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    window_closes: dt.datetime | None
+
+
+def _staff(request: HttpRequest) -> User:
+    if not rules.is_dispute_staff(request.auth):
+        raise Http404
+    return request.auth
+
+
+def _clock(case) -> ClockOut:  # noqa: ANN001
+    info = deadlines.colour_info(case)
+    return ClockOut(colour=info.colour, colour_label=info.word, due_at=info.due, deadline_status=info.status,
+                    countdown=info.countdown)
+
+
+def _joint_out(row: joint.TaskRow) -> JointOut:
+    t = row.task
+    return JointOut(id=t.pk, organisation_id=t.organisation_id, organisation=t.organisation.name, task=t.task,
+                    due_at=t.due_at, status=t.status, late=row.late, replies=row.replies)
+
+
+@router.get("/{case_id}/clock", response={200: ClockOut, **ERRORS}, summary="本阶段期限、颜色（五色管理）和倒计时")
+def get_clock(request: HttpRequest, case_id: int):  # noqa: ANN201
+    return _clock(selectors.access_case(_staff(request), case_id))
+
+
+@router.post("/{case_id}/risk", response={200: ClockOut, **ERRORS}, summary="提高风险等级（立即报告上级）")
+def post_risk(request: HttpRequest, case_id: int, body: RiskIn):  # noqa: ANN201
+    user = _staff(request)
+    case = deadlines.raise_risk(selectors.access_case(user, case_id), body.level, actor=user, reason=body.reason)
+    return _clock(case)
+
+
+@router.get("/{case_id}/joint-tasks", response={200: list[JointOut], **ERRORS}, summary="联动协办任务（谁已答复、谁已超期）")
+def list_joint(request: HttpRequest, case_id: int):  # noqa: ANN201
+    case = selectors.access_case(_staff(request), case_id)
+    return [_joint_out(r) for r in joint.overview(case)]
+
+
+@router.post("/{case_id}/joint-tasks", response={201: JointOut, **ERRORS}, summary="邀请部门联动协办")
+def post_joint(request: HttpRequest, case_id: int, body: JointIn):  # noqa: ANN201
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    task = joint.invite(case, actor=user, organisation_id=body.organisation_id, task=body.task, due_at=body.due_at,
+                        contact_name=body.contact_name, contact_phone=body.contact_phone)
+    return Status(201, _joint_out(joint.TaskRow(task=task, late=False, replies=0)))
+
+
+@router.post("/joint-tasks/{task_id}/replies", response={201: JointOut, **ERRORS}, summary="协办单位答复（联络员）")
+def post_joint_reply(request: HttpRequest, task_id: int, body: ReplyIn):  # noqa: ANN201
+    task = joint.access_task(request.auth, task_id)
+    joint.reply(task, actor=request.auth, text=body.text)
+    task = JointTask.objects.select_related("organisation").get(pk=task.pk)
+    return Status(201, _joint_out(joint.TaskRow(task=task, late=False, replies=task.replies.count())))
+
+
+@router.post("/{case_id}/judicial", response={201: JudicialOut, **ERRORS}, summary="记录双方共同申请司法确认（30日内）")
+def post_judicial(request: HttpRequest, case_id: int, body: JudicialIn):  # noqa: ANN201
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    jc = judicial.apply(case, actor=user, court=body.court)
+    return Status(201, JudicialOut(status=jc.status, court=jc.court, applied_at=jc.applied_at,
+                                   accepted_at=jc.accepted_at, decided_at=jc.decided_at,
+                                   window_closes=judicial.window_closes(case)))
+
+
+@router.get("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, summary="生成文书（.docx，含案件编号和二维码）")
+def get_document(request: HttpRequest, case_id: int, kind: str):  # noqa: ANN201
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    if kind not in documents.KINDS:
+        raise Http404
+    return HttpResponse(documents.generate(case, kind, actor=user),
+                        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+@router.get("/{case_id}/casefile", response={200: None, **ERRORS}, summary="一案一卷 ZIP（目录、全部材料、SHA-256）")
+def get_casefile(request: HttpRequest, case_id: int):  # noqa: ANN201
+    user = _staff(request)
+    return HttpResponse(casefile.build(selectors.access_case(user, case_id), actor=user), content_type="application/zip")

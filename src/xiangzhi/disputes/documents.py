@@ -1,0 +1,224 @@
+"""Case documents as .docx (python-docx), each headed by the case number, the archive number and the case's QR code:
+受理登记表, 不予受理告知书, 权利义务告知书, 调解记录, 人民调解协议书 (人民调解法 第29条: parties, facts and
+responsibilities, terms, manner/place/deadline of performance), 口头协议登记表, 终止调解告知书, 司法确认申请书,
+回访记录, 结案报告表. Personal data appear masked, except in the agreement and the judicial application, which the
+parties sign and the court needs in full (generated only for staff who may see them; every generation is audited).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from django.utils import timezone
+from docx import Document
+from docx.shared import Cm, Pt
+
+from xiangzhi.core import services as core
+from xiangzhi.core.models import User
+
+from . import qr
+from .enums import ROUTES_NOTICE, CaseSource, CaseStage, NotAcceptedGround, PartyRole, TerminationReason
+from .models import Case
+
+S = CaseStage
+KINDS: dict[str, str] = {
+    "register": "受理登记表",
+    "not_accepted": "不予受理告知书",
+    "rights": "权利义务告知书",
+    "record": "调解记录",
+    "agreement": "人民调解协议书",
+    "oral": "口头协议登记表",
+    "termination": "终止调解告知书",
+    "judicial": "司法确认申请书",
+    "visit": "回访记录",
+    "closing": "结案报告表",
+}
+RIGHTS_TEXT = [
+    "一、人民调解遵循自愿、平等、合法、不收费的原则，当事人可以选择或者接受调解员，可以接受调解、拒绝调解或者要求终止调解。",
+    "二、当事人可以要求调解公开进行或者不公开进行，可以自主表达意愿、自愿达成调解协议。",
+    "三、当事人应当如实陈述纠纷事实，遵守调解现场秩序，尊重调解员，尊重对方当事人行使权利。",
+    "四、经人民调解委员会调解达成的调解协议，具有法律约束力，当事人应当按照约定履行（人民调解法第三十一条）。",
+    "五、达成调解协议后，双方当事人认为有必要的，可以自调解协议生效之日起三十日内共同向人民法院申请司法确认。",
+]
+
+
+def _fmt(moment) -> str:  # noqa: ANN001
+    return timezone.localtime(moment).strftime("%Y年%m月%d日 %H:%M") if moment else "—"
+
+
+def _party_lines(case: Case, *, full: bool) -> list[str]:
+    lines = []
+    for p in case.parties.select_related("person").order_by("order", "id"):
+        if p.kind == "organisation":
+            lines.append(f"{PartyRole(p.role).label}：{p.org_name}")
+            continue
+        person = p.person
+        if full and person is not None:
+            ident = f"，身份证号：{person.id_number or '未提供'}，电话：{person.phone or '未提供'}"
+            lines.append(f"{PartyRole(p.role).label}：{person.name}{ident}")
+        else:
+            lines.append(f"{PartyRole(p.role).label}：{p.masked_name}（电话 {person.masked_phone if person else '—'}）")
+    return lines
+
+
+def _header(doc, case: Case, title: str) -> None:  # noqa: ANN001
+    style = doc.styles["Normal"]
+    style.font.size = Pt(11)
+    doc.add_heading(title, level=1)
+    table = doc.add_table(rows=1, cols=2)
+    left, right = table.rows[0].cells
+    left.text = f"案件编号：{case.number}\n卷宗号：{case.archive_number}\n承办组织：{case.organisation.name if case.organisation_id else '—'}"
+    right.paragraphs[0].add_run().add_picture(io.BytesIO(qr.png_bytes(case.public_url, scale=4)), width=Cm(2.8))
+
+
+def _kv(doc, rows: list[tuple[str, str]]) -> None:  # noqa: ANN001
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for k, v in rows:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = k, v or "—"
+
+
+def _signatures(doc, names: list[str]) -> None:  # noqa: ANN001
+    doc.add_paragraph("")
+    for name in names:
+        doc.add_paragraph(f"{name}（签名/按指印）：____________    日期：______年____月____日")
+
+
+def _register(doc, case: Case) -> None:  # noqa: ANN001
+    _kv(doc, [("纠纷类型", case.dispute_type.name), ("案件来源", CaseSource(case.source).label),
+              ("受理时间", _fmt(case.created_at)), ("纠纷发生地", f"{case.region.display_name} {case.place}"),
+              ("当事人", "\n".join(_party_lines(case, full=False))), ("纠纷简要情况", case.description),
+              ("申请事项", case.request)])
+    _signatures(doc, ["申请人", "登记人"])
+    doc.add_paragraph("人民调解委员会（印章）")
+
+
+def _not_accepted(doc, case: Case) -> None:  # noqa: ANN001
+    ground = NotAcceptedGround(case.outcome_reason).label if case.outcome_reason in NotAcceptedGround.values else ""
+    doc.add_paragraph("\n".join(_party_lines(case, full=False)))
+    doc.add_paragraph(f"你（单位）申请调解的纠纷，经审查不予受理。理由：{ground or case.outcome_note}")
+    doc.add_paragraph(f"告知：{case.outcome_note}")
+    doc.add_paragraph(f"人民调解委员会（印章）    {_fmt(timezone.now())}")
+
+
+def _rights(doc, case: Case) -> None:  # noqa: ANN001
+    doc.add_paragraph("根据《中华人民共和国人民调解法》第二十三条、第二十四条，在调解前告知当事人调解的性质、原则和效力，以及当事人的权利和义务：")
+    for line in RIGHTS_TEXT:
+        doc.add_paragraph(line)
+    _signatures(doc, ["当事人", "调解员"])
+
+
+def _record(doc, case: Case) -> None:  # noqa: ANN001
+    sessions = list(case.sessions.all())
+    if not sessions:
+        doc.add_paragraph("（尚无调解记录）")
+    for s in sessions:
+        _kv(doc, [("时间", _fmt(s.held_at)), ("地点", s.place), ("参加人员", s.attendees), ("调解情况", s.summary)])
+        doc.add_paragraph("")
+    _signatures(doc, ["记录人", "调解员"])
+
+
+def _agreement(doc, case: Case) -> None:  # noqa: ANN001
+    doc.add_paragraph("当事人基本情况：")
+    for line in _party_lines(case, full=True):
+        doc.add_paragraph(line)
+    doc.add_paragraph("纠纷主要事实、争议事项及各方当事人的责任：")
+    doc.add_paragraph(case.description)
+    doc.add_paragraph("经人民调解委员会调解，各方当事人自愿达成如下协议（当事人的权利义务）：")
+    doc.add_paragraph(case.agreement_text or "（协议内容待填写）")
+    if case.agreement_amount is not None:
+        doc.add_paragraph(f"协议金额：人民币{case.agreement_amount}元")
+    doc.add_paragraph("履行方式、地点、期限：按上述协议条款约定履行；履行地点："
+                      f"{case.place or case.region.display_name}；履行期限：按协议约定的日期。")
+    doc.add_paragraph("本协议自各方当事人签名（盖章或按指印）、人民调解员签名并加盖人民调解委员会印章之日起生效。"
+                      "本协议一式" + str(case.parties.count() + 1) + "份，当事人各执一份，人民调解委员会留存一份。")
+    _signatures(doc, [f"当事人 {p.masked_name}" for p in case.parties.select_related("person")] + ["人民调解员"])
+    doc.add_paragraph("人民调解委员会（印章）")
+    doc.add_paragraph(f"协议生效时间：{_fmt(case.agreement_effective_at)}")
+
+
+def _oral(doc, case: Case) -> None:  # noqa: ANN001
+    _kv(doc, [("当事人", "\n".join(_party_lines(case, full=False))), ("纠纷主要事实", case.description),
+              ("达成协议内容", case.agreement_text), ("履行方式、时限", "按协议内容即时或约定期限履行"),
+              ("登记时间", _fmt(case.agreement_effective_at))])
+    _signatures(doc, ["人民调解员"])
+
+
+def _termination(doc, case: Case) -> None:  # noqa: ANN001
+    reason = TerminationReason(case.outcome_reason).label if case.outcome_reason in TerminationReason.values else ""
+    doc.add_paragraph("\n".join(_party_lines(case, full=False)))
+    doc.add_paragraph(f"你们之间的纠纷，因{reason or '调解不成'}，本委员会决定终止调解。")
+    doc.add_paragraph(case.outcome_note)
+    doc.add_paragraph(ROUTES_NOTICE)
+    doc.add_paragraph(f"人民调解委员会（印章）    {_fmt(timezone.now())}")
+
+
+def _judicial(doc, case: Case) -> None:  # noqa: ANN001
+    jc = getattr(case, "judicial", None) if hasattr(case, "judicial") else None
+    doc.add_paragraph("申请人（双方当事人）：")
+    for line in _party_lines(case, full=True):
+        doc.add_paragraph(line)
+    doc.add_paragraph(f"请求事项：请求人民法院依法确认申请人于{_fmt(case.agreement_effective_at)}经"
+                      f"{case.organisation.name if case.organisation_id else '人民调解委员会'}主持调解达成的调解协议有效。")
+    doc.add_paragraph("事实和理由：申请人之间的纠纷，经人民调解委员会调解，双方自愿达成调解协议，协议内容如下：")
+    doc.add_paragraph(case.agreement_text)
+    doc.add_paragraph("申请人承诺：出于解决纠纷的目的自愿达成协议，没有恶意串通、规避法律的行为；如因虚假陈述等原因导致"
+                      "调解协议被确认无效，愿承担相应的法律责任。")
+    doc.add_paragraph(f"此致\n{jc.court if jc else '__________人民法院'}")
+    doc.add_paragraph("附：调解协议书、当事人身份证明、调解组织主持调解的证明及相关证据材料。")
+    _signatures(doc, [f"申请人 {p.masked_name}" for p in case.parties.select_related("person")])
+
+
+def _visit(doc, case: Case) -> None:  # noqa: ANN001
+    visits = list(case.visits.select_related("visitor"))
+    rows = [("当事人", "\n".join(_party_lines(case, full=False))), ("协议编号", case.archive_number)]
+    for v in visits:
+        rows += [("回访时间", _fmt(v.visited_at)), ("回访人", v.visitor.display_name or v.visitor.username),
+                 ("履行情况", "已履行" if v.performed else "未履行"),
+                 ("满意度", f"{v.satisfaction} 星" if v.satisfaction else "—"), ("回访情况", v.note)]
+    if not visits:
+        rows.append(("回访情况", "（尚未回访）"))
+    _kv(doc, rows)
+
+
+def _closing(doc, case: Case) -> None:  # noqa: ANN001
+    _kv(doc, [("卷宗号", case.archive_number), ("承办调解委员会", case.organisation.name if case.organisation_id else ""),
+              ("调解员", (case.mediator.display_name or case.mediator.username) if case.mediator_id else ""),
+              ("受案时间", _fmt(case.created_at)), ("结案时间", _fmt(case.closed_at)),
+              ("当事人", "\n".join(_party_lines(case, full=False))), ("案件来源", CaseSource(case.source).label),
+              ("纠纷类型", case.dispute_type.name), ("纠纷事实", case.description),
+              ("调解结果", CaseStage(case.stage).label + ("；" + case.agreement_text if case.agreement_text else "")),
+              ("协议金额", str(case.agreement_amount) if case.agreement_amount is not None else "")])
+
+
+BUILDERS: dict[str, Callable] = {
+    "register": _register, "not_accepted": _not_accepted, "rights": _rights, "record": _record,
+    "agreement": _agreement, "oral": _oral, "termination": _termination, "judicial": _judicial, "visit": _visit,
+    "closing": _closing,
+}
+
+
+def render(case: Case, kind: str) -> bytes:
+    """The document ``kind`` of ``case`` as .docx bytes."""
+    if kind not in BUILDERS:
+        raise KeyError(kind)
+    doc = Document()
+    _header(doc, case, KINDS[kind])
+    BUILDERS[kind](doc, case)
+    doc.add_paragraph(f"生成时间：{_fmt(timezone.now())}  案件编号：{case.number}")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def generate(case: Case, kind: str, *, actor: User) -> bytes:
+    """``render`` for a request, audited (the agreement and judicial application hold personal data in full)."""
+    data = render(case, kind)
+    core.audit("case.document_generated", actor=actor, obj=case, region_code=case.region_code, after={"kind": kind})
+    return data
+
+
+def filename(case: Case, kind: str) -> str:
+    return f"{case.year}-{case.seq:05d}-{KINDS[kind]}.docx"

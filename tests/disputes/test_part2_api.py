@@ -1,0 +1,42 @@
+"""The part-2 API beside the part-1 router on /api/v1/cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.disputes.conftest import new_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_both_routers_answer_on_the_same_prefix(mediator):
+    case = new_case()
+    c = mediator.client()
+    assert c.get(f"/api/v1/cases/{case.pk}").status_code == 200
+    clock = c.get(f"/api/v1/cases/{case.pk}/clock").json()
+    assert clock["colour"] in ("blue", "orange") and clock["colour_label"].endswith("色") and clock["countdown"]
+
+
+def test_risk_joint_tasks_documents_and_case_file_through_the_api(mediator, liaison, town_staff):
+    from django.utils import timezone
+
+    case = new_case()
+    c = mediator.client()
+    r = c.post(f"/api/v1/cases/{case.pk}/risk", {"level": "major", "reason": "扬言报复"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["colour"] == "red"
+    due = (timezone.now() + dt.timedelta(days=2)).isoformat()
+    r = c.post(f"/api/v1/cases/{case.pk}/joint-tasks", {"organisation_id": liaison.organisation.pk, "task": "核实出警记录",
+                                                        "due_at": due, "contact_name": "王警官"},
+               content_type="application/json")
+    assert r.status_code == 201, r.content
+    task_id = r.json()["id"]
+    r = liaison.client().post(f"/api/v1/cases/joint-tasks/{task_id}/replies", {"text": "已核实"},
+                              content_type="application/json")
+    assert r.status_code == 201 and r.json()["status"] == "answered" and r.json()["replies"] == 1
+    rows = c.get(f"/api/v1/cases/{case.pk}/joint-tasks").json()
+    assert rows[0]["status"] == "answered"
+    assert c.get(f"/api/v1/cases/{case.pk}/documents/register").content[:2] == b"PK"
+    assert c.get(f"/api/v1/cases/{case.pk}/documents/nonsense").status_code == 404
+    assert c.get(f"/api/v1/cases/{case.pk}/casefile").content[:2] == b"PK"
