@@ -165,8 +165,11 @@ def due_for(c: Case | CaseTimes, *, exceptions: dict[dt.date, bool] | None = Non
 def _extension_months(c: Case | CaseTimes) -> int:
     if isinstance(c, CaseTimes):
         return c.extension_months
-    ext = MediationExtension.objects.filter(case_id=c.pk).values_list("months", flat=True).first()
-    return ext or 0
+    cached = c.__dict__.get("_xz_extension_months")
+    if cached is None:
+        cached = MediationExtension.objects.filter(case_id=c.pk).values_list("months", flat=True).first() or 0
+        c.__dict__["_xz_extension_months"] = cached
+    return cached
 
 
 def deadline_status(due: dt.datetime | None, now: dt.datetime) -> str:

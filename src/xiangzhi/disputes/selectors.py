@@ -167,7 +167,7 @@ def workbench_cases(user, filters: CaseFilters, *, after: int | None = None, lim
         qs = qs.filter(created_at__date__lte=filters.date_to)
     if after:
         qs = qs.filter(id__lt=after)
-    rows = list(qs.select_related("dispute_type", "region", "organisation").order_by("-id")[: limit + 1])
+    rows = list(qs.select_related("dispute_type", "region", "organisation", "clock").order_by("-id")[: limit + 1])
     next_after = rows[limit - 1].pk if len(rows) > limit else None
     return rows[:limit], next_after
 
