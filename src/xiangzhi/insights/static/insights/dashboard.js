@@ -2,12 +2,17 @@
    point opens the list of its cases. The wall display (大屏) also reloads itself on a timer. No inline script (CSP). */
 (function () {
   "use strict";
+  var FIVE = { "红色": "#d9363e", "橙色": "#f08c2e", "黄色": "#e8c21a", "蓝色": "#2f6fb3", "绿色": "#3a9a50" };
   function option(c, dark) {
     var text = dark ? "#e8eef5" : "#333";
     var base = { textStyle: { color: text }, tooltip: { trigger: c.kind === "pie" ? "item" : "axis" }, grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true } };
     if (c.kind === "pie") {
       base.series = [{ type: "pie", radius: ["35%", "70%"], label: { color: text, formatter: "{b}\n{c}" },
-        data: c.labels.map(function (l, i) { return { name: l, value: c.values[i] }; }) }];
+        data: c.labels.map(function (l, i) {
+          var item = { name: l, value: c.values[i] };
+          if (FIVE[l]) { item.itemStyle = { color: FIVE[l] }; }
+          return item;
+        }) }];
       return base;
     }
     var horizontal = c.kind === "hbar";

@@ -1,0 +1,527 @@
+"""A realistic demo year of 桐解码 (about 5,334 disputes over Tongxiang's villages), built through the services so
+that routing, the stage rules, the audit log, the ledger and the notifications all apply (STYLE.md practice 10).
+
+Called from ``xiangzhi.insights.demo`` (the 研判 dashboards need a year of data). Reproducible from the seed; the
+whole year is planned first (``plan_year``), then each case is registered and taken through its stages with the
+service functions at historical times (``now=``). Idempotent: an audit row ``demo.year`` marks a built year.
+
+What the plan holds, by the county's own figures and published category shares (domain.md A and 2.6):
+- types: family, neighbour, house/homestead, contracts/debts, labour and traffic most common;
+- places: every village, some much busier than others; seasonality (more around the Spring Festival and summer);
+- outcomes: most cases mediated to an agreement (oral, then closed), some terminated, a few not accepted; cases of
+  the last weeks still open (some past their deadline);
+- levels: about 70.83% of accepted cases resolved by town and village (and grid) organisations, the rest escalated
+  to or routed at county level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from xiangzhi.core import services as core
+from xiangzhi.core.enums import OrgKind, RegionLevel, Role, Specialty
+from xiangzhi.core.errors import XiangzhiError
+from xiangzhi.core.models import AuditLog, Organisation, Region, User
+
+from . import services
+from .enums import CaseSource, CaseStage, Level, RiskLevel
+from .models import Case
+
+S = CaseStage
+TZ = ZoneInfo("Asia/Shanghai")
+DEFAULT_CASES = 5334
+# The first cases of the year go through the services one by one (≈1 s each on SQLite: audit, ledger, SMS outbox);
+# the rest through ``bulk_year``, which writes the same case, party and timeline rows (tests/insights/test_demo_year.py
+# proves it on a sample) without the per-row audit/ledger/notification side effects.
+SERVICE_CASES = 20
+LOCAL_SHARE = 0.7083
+# Dispute types and their shares (县级人民调解统计: family, neighbour, housing, contracts lead).
+TYPE_SHARES = [
+    ("neighbour", 18), ("family", 16), ("contract", 13), ("housing", 10), ("labour", 9), ("traffic", 9),
+    ("damages", 6), ("land", 5), ("business", 4), ("property", 4), ("consumer", 2), ("expropriation", 1.5),
+    ("medical", 1), ("pollution", 0.5), ("other", 1),
+]
+MONTH_WEIGHTS = [1.25, 1.35, 0.9, 0.9, 0.95, 1.0, 1.1, 1.1, 0.95, 0.9, 0.95, 1.05]
+DESCRIPTIONS = {
+    "neighbour": "邻居在两家之间砌墙，挡住通道和采光，多次协商不成", "family": "夫妻因子女抚养和家庭财产分配发生争执",
+    "contract": "对方借款到期后拒不归还，催讨多次未果", "housing": "宅基地界址不清，两家为建房边界发生争执",
+    "labour": "在厂里做工三个月，老板拖欠工资不发", "traffic": "电动车与小轿车相撞受伤，赔偿金额谈不拢",
+    "damages": "邻居家的狗咬伤孩子，医药费赔偿有争议", "land": "承包地流转费用和期限有争议",
+    "business": "合伙开店散伙，账目和分红有争议", "property": "小区物业费和停车管理引发争执",
+    "consumer": "网购家具质量问题，商家拒绝退换", "expropriation": "征地补偿款分配有争议",
+    "medical": "在诊所打针后出现不良反应，要求赔偿", "pollution": "附近作坊排放废水影响鱼塘",
+    "other": "因琐事发生口角，双方互不相让",
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡沈钱陆顾姚费屠沈蒋"
+GIVEN = ["建国", "秀英", "国强", "美华", "志明", "小芳", "金荣", "月娥", "根宝", "丽萍", "伟东", "桂英", "海峰", "雪芬"]
+
+
+@dataclass
+class Plan:
+    """Everything about one demo case, decided before anything is written."""
+
+    index: int
+    created_at: dt.datetime
+    type_code: str
+    village_code: str
+    source: str
+    risk: str
+    outcome: str  # spot | success | terminated | not_accepted | open_<stage>
+    to_county: bool
+    days: int  # from registration to the last step
+    amount: Decimal | None
+    applicant: str
+    respondent: str
+    phone: str
+    flags: dict = field(default_factory=dict)
+
+
+def _weighted(rng: random.Random, items: list[tuple[str, float]]) -> str:
+    return rng.choices([k for k, _ in items], weights=[w for _, w in items])[0]
+
+
+def plan_year(n: int, *, seed: int, year: int, villages: list[str], until: dt.datetime) -> list[Plan]:
+    """The reproducible plan of ``n`` cases registered in ``year`` before ``until``."""
+    rng = random.Random(f"demo-year:{seed}:{year}")
+    start = dt.datetime(year, 1, 1, tzinfo=TZ)
+    end = min(dt.datetime(year + 1, 1, 1, tzinfo=TZ), until)
+    span_days = max(1, (end - start).days)
+    busy = {v: rng.lognormvariate(0, 0.6) for v in villages}
+    village_items = sorted(busy.items())
+    days_by_weight = []
+    for d in range(span_days):
+        day = start + dt.timedelta(days=d)
+        days_by_weight.append((d, MONTH_WEIGHTS[day.month - 1] * (0.6 if day.weekday() >= 5 else 1.0)))
+    stamps = sorted(start + dt.timedelta(days=rng.choices([d for d, _ in days_by_weight],
+                                                           weights=[w for _, w in days_by_weight])[0],
+                                         minutes=rng.randint(8 * 60, 18 * 60)) for _ in range(n))
+    plans: list[Plan] = []
+    for i, created in enumerate(stamps):
+        type_code = _weighted(rng, TYPE_SHARES)
+        village = _weighted(rng, village_items)
+        risk = _weighted(rng, [(RiskLevel.NORMAL, 90), (RiskLevel.ELEVATED, 8), (RiskLevel.MAJOR, 2)])
+        age = (end - created).days
+        if age < 45 and rng.random() < min(0.9, 12 / (age + 3)):
+            outcome = "open_" + _weighted(rng, [(S.REPORTED, 1), (S.ACCEPTED, 2), (S.ASSIGNED, 2),
+                                                 (S.IN_MEDIATION, 6)])
+        else:
+            outcome = _weighted(rng, [("spot", 12), ("success", 80), ("terminated", 5), ("not_accepted", 1.5),
+                                      ("open_" + S.IN_MEDIATION, 1.5)])
+        days = 0 if outcome == "spot" else min(max(1, int(rng.expovariate(1 / 12))), 60, max(1, age - 1))
+        amount = None
+        if outcome in ("success", "spot") and type_code in ("contract", "labour", "traffic", "damages", "medical",
+                                                            "business", "land", "expropriation", "property"):
+            amount = Decimal(rng.choice([500, 1000, 2000, 3000, 5000, 8000, 12000, 20000, 50000])) + Decimal(
+                rng.randint(0, 99) * 10)
+        source = _weighted(rng, [(CaseSource.APPLICATION, 70), (CaseSource.INITIATIVE, 20),
+                                 (CaseSource.REFERRAL_POLICE, 10)])
+        if outcome == "spot":
+            source = CaseSource.INITIATIVE
+        flags = {}
+        if rng.random() < 0.08:
+            flags["found_by_screening"] = True
+        if type_code in ("neighbour", "family", "housing", "land") and rng.random() < 0.03:
+            flags.update(prevented_criminal=True, prevented_criminal_people=rng.randint(2, 4))
+        if type_code in ("labour", "expropriation") and rng.random() < 0.06:
+            flags.update(prevented_petition=True, prevented_petition_people=rng.randint(5, 30))
+        if outcome in ("success", "spot") and rng.random() < 0.9:
+            flags["agreement_performed"] = True
+        plans.append(Plan(i, created, type_code, village, source, risk, outcome, False, days, amount,
+                          rng.choice(SURNAMES) + rng.choice(GIVEN), rng.choice(SURNAMES) + rng.choice(GIVEN),
+                          f"158{rng.randint(10**7, 10**8 - 1):08d}", flags))
+    # some applicants come back within two months in the same village (repeat disputes, 重复纠纷)
+    last_in_village: dict[str, Plan] = {}
+    for p in plans:
+        prev = last_in_village.get(p.village_code)
+        if prev is not None and rng.random() < 0.06 and (p.created_at - prev.created_at).days <= 60:
+            p.phone, p.applicant = prev.phone, prev.applicant
+        last_in_village[p.village_code] = p
+    # exactly enough county cases for the county's 70.83% (accepted cases resolved by town and village)
+    accepted = [p for p in plans if p.outcome not in ("not_accepted", "open_" + S.REPORTED)]
+    county_target = round(len(accepted) * (1 - LOCAL_SHARE))
+    routed_county = [p for p in accepted if p.risk == RiskLevel.MAJOR or p.type_code == "medical"]
+    candidates = [p for p in accepted if p not in routed_county and p.outcome != "spot"]
+    rng.shuffle(candidates)
+    for p in candidates[: max(0, county_target - len(routed_county))]:
+        p.to_county = True
+    return plans
+
+
+def _demo_users(seed: int) -> tuple[User, dict[str, User], dict[str, User]]:
+    """The county centre supervisor, one mediator per town (and the county), one grid worker per town."""
+    from xiangzhi.core.demo import demo_password
+
+    county = Region.objects.get(level=RegionLevel.COUNTY)
+
+    def staff(username: str, display: str, role: str, region: Region, org: Organisation | None) -> User:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = core.create_staff_user(username=username, password=demo_password(username, seed),
+                                          display_name=display, actor=None)
+        core.add_membership(user, role=role, region=region, organisation=org, actor=None)
+        return user
+
+    centre_org = Organisation.objects.filter(kind=OrgKind.COUNTY_CENTRE).order_by("id").first()
+    supervisor = staff("year_centre", "矛调中心 值班", Role.CENTRE_STAFF, county, centre_org)
+    mediators = {county.code: staff("year_mediator_county", "县调解员 许平", Role.MEDIATOR, county, centre_org)}
+    grid_workers = {}
+    for i, town in enumerate(Region.objects.filter(level=RegionLevel.TOWN).order_by("code"), start=1):
+        org = Organisation.objects.filter(region=town, kind=OrgKind.TOWN_COMMITTEE).order_by("id").first()
+        mediators[town.code] = staff(f"year_mediator_{i:02d}", f"{town.display_name}调解员", Role.MEDIATOR, town, org)
+        for village_org in Organisation.objects.filter(region__parent=town, kind=OrgKind.VILLAGE_COMMITTEE):
+            core.add_membership(mediators[town.code], role=Role.MEDIATOR, region=village_org.region,
+                                organisation=village_org, actor=None)
+        grid_workers[town.code] = staff(f"year_grid_{i:02d}", f"{town.display_name}网格员", Role.GRID_WORKER, town,
+                                        org)
+    return supervisor, mediators, grid_workers
+
+
+def balance_levels(plans: list[Plan], *, seed: int) -> None:
+    """Choose exactly enough county-bound cases for LOCAL_SHARE, knowing where routing sends each case."""
+    from .models import DisputeType
+
+    types = {t.code: t for t in DisputeType.objects.all()}
+    regions = {r.code: r for r in Region.objects.filter(level=RegionLevel.VILLAGE)}
+    routed: dict[tuple, str] = {}
+    accepted = [p for p in plans if p.outcome not in ("not_accepted", "open_" + S.REPORTED)]
+    at_county = []
+    for p in accepted:
+        key = (p.type_code, p.village_code, p.risk)
+        if key not in routed:
+            routed[key] = services.route(types[p.type_code], regions[p.village_code], p.risk)[1]
+        p.to_county = False
+        if routed[key] == Level.COUNTY and p.outcome != "spot":
+            at_county.append(p)
+    target = round(len(accepted) * (1 - LOCAL_SHARE))
+    candidates = [p for p in accepted if p.outcome != "spot" and p not in at_county]
+    random.Random(f"demo-year-levels:{seed}").shuffle(candidates)
+    for p in candidates[: max(0, target - len(at_county))]:
+        p.to_county = True
+
+
+def police_by_town() -> dict[str, Organisation]:
+    return {o.region.code: o for o in Organisation.objects.filter(kind=OrgKind.DEPARTMENT,
+                                                                  specialty=Specialty.POLICE).select_related("region")}
+
+
+def build_year(*, seed: int, year: int | None = None, cases: int | None = None, until: dt.datetime | None = None,
+               say=print, service_cases: int = SERVICE_CASES) -> int:  # noqa: ANN001
+    """Build the demo year through the services. Returns the number of cases made (0 when the year exists)."""
+    now = until or timezone.now()
+    year = year or timezone.localtime(now, TZ).year
+    if AuditLog.objects.filter(action="demo.year", object_id=str(year)).exists():
+        say(f"演示年度 {year}：已存在，未新增")
+        return 0
+    services.ensure_reference_data()
+    villages = list(Region.objects.filter(level=RegionLevel.VILLAGE, is_active=True).order_by("code")
+                    .values_list("code", flat=True))
+    existing = Case.objects.filter(created_at__gte=dt.datetime(year, 1, 1, tzinfo=TZ),
+                                   created_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=TZ)).count()
+    n = max(0, (cases or DEFAULT_CASES) - existing)
+    plans = plan_year(n, seed=seed, year=year, villages=villages, until=now)
+    balance_levels(plans, seed=seed)
+    supervisor, mediators, grid_workers = _demo_users(seed)
+    police = police_by_town()
+    made = 0
+    for p in plans[:service_cases]:
+        try:
+            run_plan(p, supervisor=supervisor, mediators=mediators, grid_workers=grid_workers, police=police)
+        except XiangzhiError as exc:  # a rule refused a step: the case stays where it is, as in real life
+            say(f"  演示案件 {p.index} 停止：{exc.message}")
+        made += 1
+    if plans[service_cases:]:
+        made += bulk_year(plans[service_cases:], supervisor=supervisor, mediators=mediators,
+                          grid_workers=grid_workers, police=police)
+    core.audit("demo.year", actor=None, object_type="demo.year", object_id=str(year), after={"cases": made})
+    say(f"演示年度 {year}：新增 {made} 件纠纷案件")
+    return made
+
+
+def run_plan(p: Plan, *, supervisor: User, mediators: dict[str, User], grid_workers: dict[str, User],
+             police: dict[str, Organisation]) -> Case:
+    """Register one planned case and take it through its stages with the service functions."""
+    town = p.village_code[:9]
+    at = p.created_at
+    spot = p.outcome == "spot"
+    referral = police.get(town) if p.source == CaseSource.REFERRAL_POLICE else None
+    source = p.source if (referral or p.source != CaseSource.REFERRAL_POLICE) else CaseSource.APPLICATION
+    data = services.IntakeIn(
+        applicant=services.PartyIn(name=p.applicant, phone=p.phone),
+        respondents=[services.PartyIn(name=p.respondent)], region_code=p.village_code,
+        description=DESCRIPTIONS[p.type_code], request="请求调解处理", type_code=p.type_code, consent=True,
+        source=CaseSource.INITIATIVE if spot else source, risk_level=p.risk,
+        referral_org=referral if not spot else None, referral_ref=f"{p.created_at:%Y}-{p.index}" if referral else "",
+        on_spot_agreement="双方当场和解，互相谅解。" if spot else "",
+    )
+    actor = grid_workers[town] if spot else supervisor
+    case = services.create_case(data, actor=actor, channel="grid" if spot else "window", now=at)
+    if spot:
+        _flags(case, p)
+        return case
+    end = at + dt.timedelta(days=p.days)
+    steps: list[str] = []
+    if p.outcome == "not_accepted":
+        steps = [S.NOT_ACCEPTED]
+    elif p.outcome == f"open_{S.REPORTED}":
+        steps = []
+    else:
+        if p.to_county:
+            hops = {Level.VILLAGE: 2, Level.TOWN: 1}.get(case.level, 0)
+            steps += [S.ACCEPTED, S.ESCALATED] + [S.ACCEPTED, S.ESCALATED] * (hops - 1)
+        steps += {
+            f"open_{S.ACCEPTED}": [S.ACCEPTED], f"open_{S.ASSIGNED}": [S.ACCEPTED, S.ASSIGNED],
+            f"open_{S.IN_MEDIATION}": [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION],
+            "terminated": [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.TERMINATED, S.CLOSED],
+            "success": [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_ORAL, S.CLOSED],
+        }[p.outcome]
+    total = max(1, len(steps))
+    for k, step in enumerate(steps, start=1):
+        when = at + (end - at) * k / total
+        case = _step(case, step, when=when, supervisor=supervisor, mediators=mediators, plan=p)
+    _flags(case, p)
+    return case
+
+
+def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediators: dict[str, User],
+          plan: Plan) -> Case:
+    if step == S.ASSIGNED:
+        mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
+        mediator = mediator or mediators[case.region_code[:6]]
+        case = services.transition(case, S.ASSIGNED, actor=supervisor, mediator=mediator, now=when)
+        return services.confirm_assignment(case, actor=mediator, now=when)
+    data = {
+        S.NOT_ACCEPTED: {"ground": "already_handled"},
+        S.AGREEMENT_ORAL: {"agreement_text": "双方自愿达成协议，按约定期限履行。",
+                           "agreement_amount": plan.amount},
+        S.TERMINATED: {"termination_reason": "no_agreement"},
+    }.get(step, {})
+    reason = {S.NOT_ACCEPTED: "已由人民法院立案受理", S.TERMINATED: "双方分歧较大，调解不成",
+              S.ESCALATED: "疑难复杂，提请上级调解组织调处"}.get(step, "")
+    return services.transition(case, step, actor=supervisor, reason=reason, now=when, **data)
+
+
+def _flags(case: Case, plan: Plan) -> None:
+    if not plan.flags:
+        return
+    from django.apps import apps
+
+    if apps.is_installed("xiangzhi.insights"):
+        from xiangzhi.insights.services import set_case_flags
+
+        flags = dict(plan.flags)
+        if case.agreement_effective_at is None:
+            flags.pop("agreement_performed", None)
+        if flags:
+            set_case_flags(case, actor=None, **flags)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The bulk path: the same rows as ``run_plan`` would write, in batches
+# ----------------------------------------------------------------------------------------------------------------
+def _intake(p: Plan, police: dict[str, Organisation]) -> services.IntakeIn:
+    town = p.village_code[:9]
+    spot = p.outcome == "spot"
+    referral = police.get(town) if p.source == CaseSource.REFERRAL_POLICE else None
+    source = p.source if (referral or p.source != CaseSource.REFERRAL_POLICE) else CaseSource.APPLICATION
+    return services.IntakeIn(
+        applicant=services.PartyIn(name=p.applicant, phone=p.phone),
+        respondents=[services.PartyIn(name=p.respondent)], region_code=p.village_code,
+        description=DESCRIPTIONS[p.type_code], request="请求调解处理", type_code=p.type_code, consent=True,
+        source=CaseSource.INITIATIVE if spot else source, risk_level=p.risk,
+        referral_org=referral if not spot else None, referral_ref=f"{p.created_at:%Y}-{p.index}" if referral else "",
+        on_spot_agreement="双方当场和解，互相谅解。" if spot else "",
+    )
+
+
+def _steps(p: Plan, level: str) -> list[str]:
+    if p.outcome == "not_accepted":
+        return [S.NOT_ACCEPTED]
+    if p.outcome == f"open_{S.REPORTED}":
+        return []
+    steps: list[str] = []
+    if p.to_county:
+        hops = {Level.VILLAGE: 2, Level.TOWN: 1}.get(level, 0)
+        steps += [S.ACCEPTED, S.ESCALATED] + [S.ACCEPTED, S.ESCALATED] * (hops - 1)
+    return steps + {
+        f"open_{S.ACCEPTED}": [S.ACCEPTED], f"open_{S.ASSIGNED}": [S.ACCEPTED, S.ASSIGNED],
+        f"open_{S.IN_MEDIATION}": [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION],
+        "terminated": [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.TERMINATED, S.CLOSED],
+        "success": [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_ORAL, S.CLOSED],
+    }[p.outcome]
+
+
+def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User], grid_workers: dict[str, User],
+              police: dict[str, Organisation], batch: int = 500) -> int:
+    """Write ``plans`` in batches: persons, cases, parties, timeline rows and report flags — the rows ``run_plan``
+    writes through the services (same routing, escalation, assignment, texts and times), without their audit,
+    ledger and notification side effects. For load (``--cases N``) and the bulk of the default demo year."""
+    from django.db import transaction
+
+    from xiangzhi.core import crypto
+    from xiangzhi.core.models import Membership, Person
+    from xiangzhi.core.workdays import deadline_after
+
+    from . import triage
+    from .enums import Consent, EventKind, NotAcceptedGround, PartyKind, PartyRole, TerminationReason
+    from .models import CaseCounter, DisputeType, Party, TimelineEvent
+
+    types = {t.code: t for t in DisputeType.objects.all()}
+    regions = {r.code: r for r in Region.objects.filter(level=RegionLevel.VILLAGE)}
+    routes: dict[tuple, tuple] = {}
+    next_level: dict[tuple, tuple] = {}
+    mediator_orgs: dict[int, tuple[set[int], int | None]] = {}
+    for m in set(mediators.values()):
+        orgs = set(Membership.objects.filter(user=m, is_active=True).values_list("organisation_id", flat=True))
+        first = Membership.objects.filter(user=m, role=Role.MEDIATOR, is_active=True, organisation__isnull=False
+                                          ).values_list("organisation_id", flat=True).first()
+        mediator_orgs[m.pk] = (orgs, first)
+    last_case_of: dict[str, tuple] = {}  # phone index → newest case (Case or pk, village, created, number)
+    for pk, phone_index, code, created, number in Party.objects.filter(
+            role=PartyRole.APPLICANT, person__isnull=False).values_list(
+            "case_id", "person__phone_index", "case__region_code", "case__created_at", "case__number").order_by("case_id"):
+        last_case_of[phone_index] = (pk, code, created, number)
+    made = 0
+    for start in range(0, len(plans), batch):
+        chunk = plans[start:start + batch]
+        with transaction.atomic():
+            counter, _ = CaseCounter.objects.select_for_update().get_or_create(year=chunk[0].created_at.year)
+            first_seq = counter.last + 1
+            counter.last += len(chunk)
+            counter.save(update_fields=["last"])
+            cases, events, parties, flags, repeats = [], [], [], [], []
+            for k, p in enumerate(chunk):
+                data = _intake(p, police)
+                region = regions[p.village_code]
+                seq = first_seq + k
+                year = p.created_at.year
+                suggested_code, confidence = triage.suggest(data.description + " " + data.request)
+                dtype = types[p.type_code]
+                key = (p.type_code, p.village_code, p.risk)
+                if key not in routes:
+                    routes[key] = services.route(dtype, region, p.risk)
+                org, level = routes[key]
+                spot = p.outcome == "spot"
+                if spot:
+                    level = Level.GRID
+                at = p.created_at
+                phone_index = crypto.blind_index(p.phone, purpose="person.phone")
+                prev = last_case_of.get(phone_index)
+                repeat = prev is not None and prev[1][:12] == p.village_code and at - prev[2] <= dt.timedelta(
+                    days=services.REPEAT_WINDOW_DAYS)
+                case = Case(year=year, seq=seq, number=services.format_number(year, seq),
+                            archive_number=services.format_archive_number(year, seq), token=services.new_token(),
+                            stage=S.REPORTED, stage_changed_at=at, channel="grid" if spot else "window",
+                            source=data.source, referral_org=data.referral_org, referral_ref=data.referral_ref[:60],
+                            dispute_type=dtype, suggested_type=types.get(suggested_code), risk_level=p.risk,
+                            region=region, region_code=region.code, place="", level=level, organisation=org,
+                            description=data.description, request=data.request, consent_at=at,
+                            resolved_on_spot=spot, created_by=grid_workers[p.village_code[:9]] if spot else supervisor,
+                            created_at=at)
+                case._plan, case._repeat_of = p, (prev[0] if repeat else None)  # noqa: SLF001
+                actor = grid_workers[p.village_code[:9]] if spot else supervisor
+                ev = [(EventKind.CREATED, {"channel": case.channel, "source": data.source, "type": p.type_code,
+                                           "region": region.code, "suggested_type": suggested_code,
+                                           "confidence": round(confidence, 3), "organisation": org.pk if org else None},
+                       f"案件登记（{'网格员扫码代办' if spot else '窗口无差别受理'}），编号 {case.number}", "", "", True, at,
+                       actor)]
+                if repeat:
+                    ev.append((EventKind.REPEAT, {"repeat_of": prev[3]}, f"与此前案件 {prev[3]} 为同一当事人的纠纷，已关联",
+                               "", "", False, at, None))
+                steps = [S.AGREEMENT_ORAL, S.CLOSED] if spot else _steps(p, level)
+                end = at + dt.timedelta(days=p.days)
+                for n_step, step in enumerate(steps, start=1):
+                    when = at if spot else at + (end - at) * n_step / max(1, len(steps))
+                    before = case.stage
+                    reason, fields = "", {}
+                    if step == S.ESCALATED:
+                        reason = "疑难复杂，提请上级调解组织调处"
+                        nk = (case.region_code, case.level, case.organisation_id)
+                        if nk not in next_level:
+                            next_level[nk] = services._next_level(case)  # noqa: SLF001
+                        case.level, case.organisation = next_level[nk]
+                        case.mediator, case.assigned_at, case.confirm_due, case.mediator_confirmed_at = None, None, None, None
+                    elif step == S.ASSIGNED:
+                        mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
+                        mediator = mediator or mediators[case.region_code[:6]]
+                        case.mediator, case.assigned_at = mediator, when
+                        case.confirm_due = deadline_after(when, services.CONFIRM_WORKDAYS)
+                        case.mediator_confirmed_at = None
+                        orgs, first_org = mediator_orgs[mediator.pk]
+                        if (case.organisation_id is None or case.organisation_id not in orgs) and first_org:
+                            case.organisation_id = first_org
+                    elif step == S.AGREEMENT_ORAL:
+                        reason = "一米调解：网格内当场化解" if spot else ""
+                        case.agreement_text = data.on_spot_agreement if spot else "双方自愿达成协议，按约定期限履行。"
+                        if not spot and p.amount is not None:
+                            case.agreement_amount = Decimal(str(p.amount)).quantize(Decimal("0.01"))
+                        case.agreement_effective_at = when
+                    elif step == S.TERMINATED:
+                        reason = "双方分歧较大，调解不成"
+                        case.outcome_reason = TerminationReason.NO_AGREEMENT
+                        case.outcome_note = (f"{TerminationReason.NO_AGREEMENT.label}。{reason}。"
+                                             f"已告知当事人：{services.ROUTES_NOTICE}")
+                    elif step == S.NOT_ACCEPTED:
+                        reason = "已由人民法院立案受理"
+                        g = NotAcceptedGround.ALREADY_HANDLED
+                        case.outcome_reason = g
+                        case.outcome_note = f"{g.label}。{reason}。{services.GROUND_REDIRECT[g]}"
+                        case.closed_at = when
+                    elif step == S.CLOSED:
+                        reason = "当场化解，网格结案" if spot else ""
+                        case.closed_at = when
+                    case.stage, case.stage_changed_at = step, when
+                    del fields
+                    text = services._public_text(case, before, step, reason)  # noqa: SLF001
+                    ev.append((EventKind.TRANSITION, {"from": before, "to": step, "reason": reason}, text, before, step,
+                               True, when, actor))
+                    if step == S.ASSIGNED:
+                        case.mediator_confirmed_at = when
+                        ev.append((EventKind.ASSIGNMENT_CONFIRMED, {"mediator": case.mediator.pk}, "调解员已确认接案",
+                                   "", "", True, when, case.mediator))
+                case._events = ev  # noqa: SLF001
+                cases.append(case)
+                last_case_of[phone_index] = (case, p.village_code, at, case.number)
+            Person.objects.bulk_create(persons := [
+                Person(name=c._plan.applicant, phone=c._plan.phone,  # noqa: SLF001
+                       phone_index=crypto.blind_index(c._plan.phone, purpose="person.phone"),  # noqa: SLF001
+                       region=c.region) for c in cases] + [Person(name=c._plan.respondent) for c in cases])  # noqa: SLF001
+            Case.objects.bulk_create(cases)
+            for i, c in enumerate(cases):
+                applicant, respondent = persons[i], persons[len(cases) + i]
+                parties.append(Party(case=c, role=PartyRole.APPLICANT, kind=PartyKind.PERSON, person=applicant, order=0,
+                                     consent=Consent.AGREED, consent_at=c.created_at))
+                parties.append(Party(case=c, role=PartyRole.RESPONDENT, kind=PartyKind.PERSON, person=respondent,
+                                     order=1))
+                for kind, payload, text, s_from, s_to, public, at, who in c._events:  # noqa: SLF001
+                    events.append(TimelineEvent(case=c, kind=kind, at=at, actor=who,
+                                                actor_label=services._actor_label(who), stage_from=s_from,  # noqa: SLF001
+                                                stage_to=s_to, text=text[:300], public=public,
+                                                payload={"case": c.number, **payload}))
+                if c._repeat_of is not None:  # noqa: SLF001
+                    target = c._repeat_of  # noqa: SLF001
+                    repeats.append((c.pk, target.pk if isinstance(target, Case) else target))
+                f = dict(c._plan.flags)  # noqa: SLF001
+                if c.agreement_effective_at is None:
+                    f.pop("agreement_performed", None)
+                if f:
+                    flags.append(f)
+                    flags[-1]["case"] = c
+            Party.objects.bulk_create(parties)
+            TimelineEvent.objects.bulk_create(events)
+            for pk, target in repeats:
+                Case.objects.filter(pk=pk).update(repeat_of_id=target)
+            if flags:
+                from django.apps import apps
+
+                if apps.is_installed("xiangzhi.insights"):
+                    from xiangzhi.insights.models import CaseFlags
+
+                    CaseFlags.objects.bulk_create([CaseFlags(**f) for f in flags])
+        made += len(chunk)
+    return made

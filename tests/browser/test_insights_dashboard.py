@@ -1,0 +1,54 @@
+"""研判 in a browser: the county dashboard on a demo-like year (ECharts drawn from local static files, Chinese
+labels), a table entry clicked through to its cases, and the mediation report exported to Excel."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from tests.browser.conftest import login_staff, screenshot
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_county_dashboard_drill_down_and_report_export(live_server, browser, centre_staff, tmp_path):
+    from xiangzhi.disputes import demo_year
+
+    year = timezone.localdate().year
+    demo_year.build_year(seed=11, cases=400, say=lambda s: None, service_cases=2)
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login_staff(page, live_server.url, centre_staff.user.username, PASSWORD)
+    page.goto(f"{live_server.url}/insights/?period={year}")
+    page.wait_for_selector('[data-chart="type"] canvas')
+    assert "镇村两级化解占比" in page.inner_text("body")
+    share = page.inner_text('[data-card="local_share"]')
+    assert share.endswith("%") and 69 <= float(share[:-1]) <= 73
+    screenshot(page, "insights-county-dashboard")
+    assert not errors, errors
+    # a table entry → the list of its cases
+    first = page.locator('[data-table="type"] tbody tr').first
+    label = first.locator("th a").inner_text()
+    expected = int(first.locator("td").first.inner_text())
+    first.locator("th a").click()
+    page.wait_for_url("**/insights/cases/**")
+    assert int(page.inner_text("[data-total]")) == expected
+    assert page.locator("table.cases tbody tr").count() == min(expected, 50)
+    assert label in page.inner_text("table.cases")
+    screenshot(page, "insights-drilldown")
+    # the report, exported
+    page.goto(f"{live_server.url}/insights/report/?period={year}")
+    assert "人民调解工作统计表" in page.inner_text("h1")
+    with page.expect_download() as dl:
+        page.click("#report-export")
+    path = tmp_path / "report.xlsx"
+    dl.value.save_as(path)
+    wb = load_workbook(path)
+    ws = wb["按纠纷类型"]
+    assert ws.cell(row=3, column=2).value == "受理纠纷（件）"
+    assert ws.cell(row=ws.max_row, column=1).value == "合计"
+    context.close()

@@ -1,0 +1,105 @@
+"""The demo year: the bulk path writes the same rows as the service path (so it may stand in for it at scale);
+the year is reproducible, idempotent and has the county's shape (70.83% resolved by town and village)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from xiangzhi.core.enums import RegionLevel
+from xiangzhi.core.models import Region
+from xiangzhi.disputes import demo_year
+from xiangzhi.disputes.models import Case, Party, TimelineEvent
+from xiangzhi.insights import selectors
+from xiangzhi.insights.models import CaseFlags
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Shanghai")
+UNTIL = dt.datetime(2026, 11, 20, 12, tzinfo=TZ)
+CASE_FIELDS = ["stage", "stage_changed_at", "channel", "source", "referral_org_id", "referral_ref", "dispute_type_id",
+               "suggested_type_id", "risk_level", "region_code", "place", "level", "organisation_id", "mediator_id",
+               "assigned_at", "confirm_due", "mediator_confirmed_at", "description", "request", "consent_at",
+               "resolved_on_spot", "agreement_text", "agreement_amount", "agreement_effective_at", "outcome_reason",
+               "outcome_note", "created_by_id", "created_at", "closed_at"]
+
+
+def _sample_plans():
+    villages = list(Region.objects.filter(level=RegionLevel.VILLAGE, code__startswith="330483100").order_by("code")
+                    .values_list("code", flat=True))[:3]
+    plans = demo_year.plan_year(60, seed=3, year=2026, villages=villages, until=UNTIL)
+    picked, seen = [], set()
+    for p in plans:  # one of each outcome, county-bound or not, plus repeats
+        key = (p.outcome, p.to_county)
+        if key not in seen or sum(1 for q in picked if q.phone == p.phone) or len(picked) < 14:
+            seen.add(key)
+            picked.append(p)
+    # make sure one applicant comes back twice
+    picked[5].phone, picked[5].applicant = picked[2].phone, picked[2].applicant
+    picked[9].phone, picked[9].applicant = picked[2].phone, picked[2].applicant
+    return picked[:18]
+
+
+def _state(cases):
+    index = {c.pk: i for i, c in enumerate(cases)}
+    rows = []
+    for c in cases:
+        row = {f: getattr(c, f) for f in CASE_FIELDS}
+        row["repeat_of"] = index.get(c.repeat_of_id, c.repeat_of_id and "outside")
+        row["parties"] = [(p.role, p.kind, p.person.name, p.person.phone[3:], p.consent, p.consent_at, p.order)
+                          for p in Party.objects.filter(case=c).select_related("person").order_by("order")]
+        row["timeline"] = [(e.kind, e.stage_from, e.stage_to, re.sub(r"〔\d+〕\d+号", "N", e.text), e.at, e.public,
+                            e.actor_id, e.actor_label)
+                           for e in TimelineEvent.objects.filter(case=c).order_by("at", "id")]
+        flags = CaseFlags.objects.filter(case=c).values("found_by_screening", "prevented_criminal",
+                                                        "prevented_criminal_people", "prevented_petition",
+                                                        "prevented_petition_people", "agreement_performed").first()
+        row["flags"] = flags
+        rows.append(row)
+    return rows
+
+
+def test_the_bulk_path_writes_the_same_state_as_the_services(tongxiang):
+    from xiangzhi.disputes.services import ensure_reference_data
+
+    ensure_reference_data()
+    sup, mediators, grids = demo_year._demo_users(1)
+    police = demo_year.police_by_town()
+    plans = _sample_plans()
+    service_cases = [demo_year.run_plan(p, supervisor=sup, mediators=mediators, grid_workers=grids, police=police)
+                     for p in plans]
+    twins = copy.deepcopy(plans)
+    for p in twins:  # other people (so the two sets do not see each other as repeats), same everything else
+        p.phone = "159" + p.phone[3:]
+    before = Case.objects.count()
+    demo_year.bulk_year(twins, supervisor=sup, mediators=mediators, grid_workers=grids, police=police, batch=7)
+    bulk_cases = list(Case.objects.order_by("id")[before:])
+    a = _state([Case.objects.get(pk=c.pk) for c in service_cases])
+    b = _state(bulk_cases)
+    assert len(a) == len(b) == len(plans)
+    outcomes = {p.outcome for p in plans}
+    assert {"success", "spot"} <= outcomes and any(p.to_county for p in plans)
+    assert any(r["repeat_of"] is not None for r in a)
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        for key in x:
+            assert x[key] == y[key], (i, plans[i].outcome, key, x[key], y[key])
+
+
+def test_the_demo_year_has_the_countys_shape_and_is_idempotent(tongxiang):
+    made = demo_year.build_year(seed=5, cases=600, until=UNTIL, say=lambda s: None, service_cases=3)
+    assert made == 600
+    year = selectors.parse_period("2026")
+    board = selectors.dashboard(None, region=selectors.region_for("330483"), period=year)
+    assert board.cards["total"] == 600
+    assert abs(board.cards["local_share"] - 70.83) < 0.6
+    types = {r.label: r.values[0] for r in board.chart("type").rows}
+    top6 = sorted(types, key=types.get, reverse=True)[:6]
+    assert {"邻里", "婚姻家庭", "合同"} <= set(top6)
+    assert board.cards["repeats"] > 0 and board.cards["overdue"] > 0
+    assert Case.objects.filter(stage="escalated").count() == 0  # escalated cases were accepted above
+    assert Case.objects.filter(level="county").count() > 0
+    assert demo_year.build_year(seed=5, cases=600, until=UNTIL, say=lambda s: None) == 0
+    assert Case.objects.count() == 600
