@@ -17,6 +17,10 @@ def setup(label: str) -> dict:
     # tmpfs when there is one: the figures are about queries and CPU, not this machine's disk
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
     data_dir = tempfile.mkdtemp(prefix=f"xz-bench-{label}-", dir=shm)
+    import atexit
+    import shutil
+
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     os.environ["XIANGZHI_DATA_DIR"] = data_dir
     os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("XIANGZHI_ENV", "test")
