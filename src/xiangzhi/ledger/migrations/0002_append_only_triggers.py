@@ -22,7 +22,7 @@ def create_triggers(apps, schema_editor):
         elif vendor == "postgresql":
             schema_editor.execute(
                 "CREATE OR REPLACE FUNCTION xiangzhi_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$;"
+                "BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END; $$;"  # no '%': params
             )
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
