@@ -242,6 +242,7 @@ def test_two_mediators_accepting_at_once_exactly_one_wins(mediator, second_media
 def test_concurrent_intakes_get_distinct_consecutive_numbers(tongxiang):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL and real concurrent connections")
+    services.ensure_reference_data()  # seed once here, not from six threads at once after a flush
     numbers: list[str] = []
     errors: list[Exception] = []
     barrier = threading.Barrier(6)
