@@ -45,6 +45,16 @@ def notes(fragment: str):
     return list(Notification.objects.filter(dedupe_key__contains=fragment))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """The working-day calendar is cached per process; a rolled-back test must not leave its holidays behind."""
+    from xiangzhi.disputes import deadlines
+
+    deadlines.forget_calendar()
+    yield
+    deadlines.forget_calendar()
+
+
 @pytest.fixture
 def calendar_loaded(db):
     from xiangzhi.disputes import deadlines

@@ -80,10 +80,10 @@ def colour_rules() -> list[dict[str, Any]]:
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# The working-day calendar (cached per process for a minute; reloaded at once after ``load_holidays``)
+# The working-day calendar (cached per process for ten minutes; reloaded at once after ``load_holidays``)
 # ----------------------------------------------------------------------------------------------------------------
 _CAL: dict[str, Any] = {"at": 0.0, "days": None}
-CALENDAR_TTL_SECONDS = 60
+CALENDAR_TTL_SECONDS = 600  # another process sees a newly loaded calendar within 10 minutes
 
 
 def _calendar() -> dict[dt.date, bool]:
