@@ -39,7 +39,7 @@ DEFAULT_CASES = 5334
 # The first cases of the year go through the services one by one (≈1 s each on SQLite: audit, ledger, SMS outbox);
 # the rest through ``bulk_year``, which writes the same case, party and timeline rows (tests/insights/test_demo_year.py
 # proves it on a sample) without the per-row audit/ledger/notification side effects.
-SERVICE_CASES = 20
+SERVICE_CASES = 5
 LOCAL_SHARE = 0.7083
 # Dispute types and their shares (县级人民调解统计: family, neighbour, housing, contracts lead).
 TYPE_SHARES = [
@@ -182,21 +182,43 @@ def _demo_users(seed: int) -> tuple[User, dict[str, User], dict[str, User]]:
     return supervisor, mediators, grid_workers
 
 
-def balance_levels(plans: list[Plan], *, seed: int) -> None:
-    """Choose exactly enough county-bound cases for LOCAL_SHARE, knowing where routing sends each case."""
-    from .models import DisputeType
+class Router:
+    """``services.route`` for many cases: asked once per type × risk × town; a case routed to a village committee
+    goes to its own village's committee (what ``route`` answers for each village of Tongxiang, where every village
+    has one; otherwise ``route`` itself is asked)."""
 
-    types = {t.code: t for t in DisputeType.objects.all()}
-    regions = {r.code: r for r in Region.objects.filter(level=RegionLevel.VILLAGE)}
-    routed: dict[tuple, str] = {}
+    def __init__(self) -> None:
+        from .models import DisputeType
+
+        self.types = {t.code: t for t in DisputeType.objects.all()}
+        self.regions = {r.code: r for r in Region.objects.filter(level=RegionLevel.VILLAGE)}
+        self.village_orgs = {}
+        for org in Organisation.objects.filter(kind=OrgKind.VILLAGE_COMMITTEE, is_active=True).select_related(
+                "region").order_by("-id"):
+            self.village_orgs[org.region.code] = org  # the lowest id wins, as in _find_org
+        self.memo: dict[tuple, tuple] = {}
+
+    def __call__(self, type_code: str, village_code: str, risk: str) -> tuple[Organisation | None, str]:
+        key = (type_code, village_code[:9], risk)
+        if key not in self.memo:
+            self.memo[key] = services.route(self.types[type_code], self.regions[village_code], risk)
+        org, level = self.memo[key]
+        if org is not None and org.kind == OrgKind.VILLAGE_COMMITTEE and level == Level.VILLAGE:
+            own = self.village_orgs.get(village_code)
+            if own is None:
+                return services.route(self.types[type_code], self.regions[village_code], risk)
+            return own, level
+        return org, level
+
+
+def balance_levels(plans: list[Plan], *, seed: int, router: Router | None = None) -> None:
+    """Choose exactly enough county-bound cases for LOCAL_SHARE, knowing where routing sends each case."""
+    router = router or Router()
     accepted = [p for p in plans if p.outcome not in ("not_accepted", "open_" + S.REPORTED)]
     at_county = []
     for p in accepted:
-        key = (p.type_code, p.village_code, p.risk)
-        if key not in routed:
-            routed[key] = services.route(types[p.type_code], regions[p.village_code], p.risk)[1]
         p.to_county = False
-        if routed[key] == Level.COUNTY and p.outcome != "spot":
+        if router(p.type_code, p.village_code, p.risk)[1] == Level.COUNTY and p.outcome != "spot":
             at_county.append(p)
     target = round(len(accepted) * (1 - LOCAL_SHARE))
     candidates = [p for p in accepted if p.outcome != "spot" and p not in at_county]
@@ -225,7 +247,8 @@ def build_year(*, seed: int, year: int | None = None, cases: int | None = None, 
                                    created_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=TZ)).count()
     n = max(0, (cases or DEFAULT_CASES) - existing)
     plans = plan_year(n, seed=seed, year=year, villages=villages, until=now)
-    balance_levels(plans, seed=seed)
+    router = Router()
+    balance_levels(plans, seed=seed, router=router)
     supervisor, mediators, grid_workers = _demo_users(seed)
     police = police_by_town()
     made = 0
@@ -237,7 +260,7 @@ def build_year(*, seed: int, year: int | None = None, cases: int | None = None, 
         made += 1
     if plans[service_cases:]:
         made += bulk_year(plans[service_cases:], supervisor=supervisor, mediators=mediators,
-                          grid_workers=grid_workers, police=police)
+                          grid_workers=grid_workers, police=police, router=router)
     core.audit("demo.year", actor=None, object_type="demo.year", object_id=str(year), after={"cases": made})
     say(f"演示年度 {year}：新增 {made} 件纠纷案件")
     return made
@@ -357,7 +380,7 @@ def _steps(p: Plan, level: str) -> list[str]:
 
 
 def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User], grid_workers: dict[str, User],
-              police: dict[str, Organisation], batch: int = 500) -> int:
+              police: dict[str, Organisation], batch: int = 500, router: Router | None = None) -> int:
     """Write ``plans`` in batches: persons, cases, parties, timeline rows and report flags — the rows ``run_plan``
     writes through the services (same routing, escalation, assignment, texts and times), without their audit,
     ledger and notification side effects. For load (``--cases N``) and the bulk of the default demo year."""
@@ -369,12 +392,12 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
 
     from . import triage
     from .enums import Consent, EventKind, NotAcceptedGround, PartyKind, PartyRole, TerminationReason
-    from .models import CaseCounter, DisputeType, Party, TimelineEvent
+    from .models import CaseCounter, Party, TimelineEvent
 
-    types = {t.code: t for t in DisputeType.objects.all()}
-    regions = {r.code: r for r in Region.objects.filter(level=RegionLevel.VILLAGE)}
-    routes: dict[tuple, tuple] = {}
-    next_level: dict[tuple, tuple] = {}
+    router = router or Router()
+    types, regions = router.types, router.regions
+    next_level: dict[tuple, tuple] = {}  # _next_level depends on the town code, the level and the organisation
+    due_memo: dict[dt.date, dt.datetime] = {}  # deadline_after depends on the local date only
     mediator_orgs: dict[int, tuple[set[int], int | None]] = {}
     for m in set(mediators.values()):
         orgs = set(Membership.objects.filter(user=m, is_active=True).values_list("organisation_id", flat=True))
@@ -402,10 +425,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                 year = p.created_at.year
                 suggested_code, confidence = triage.suggest(data.description + " " + data.request)
                 dtype = types[p.type_code]
-                key = (p.type_code, p.village_code, p.risk)
-                if key not in routes:
-                    routes[key] = services.route(dtype, region, p.risk)
-                org, level = routes[key]
+                org, level = router(p.type_code, p.village_code, p.risk)
                 spot = p.outcome == "spot"
                 if spot:
                     level = Level.GRID
@@ -441,7 +461,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                     reason, fields = "", {}
                     if step == S.ESCALATED:
                         reason = "疑难复杂，提请上级调解组织调处"
-                        nk = (case.region_code, case.level, case.organisation_id)
+                        nk = (case.region_code[:9], case.level, case.organisation_id)
                         if nk not in next_level:
                             next_level[nk] = services._next_level(case)  # noqa: SLF001
                         case.level, case.organisation = next_level[nk]
@@ -450,7 +470,10 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                         mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
                         mediator = mediator or mediators[case.region_code[:6]]
                         case.mediator, case.assigned_at = mediator, when
-                        case.confirm_due = deadline_after(when, services.CONFIRM_WORKDAYS)
+                        day = timezone.localtime(when, TZ).date()
+                        if day not in due_memo:
+                            due_memo[day] = deadline_after(when, services.CONFIRM_WORKDAYS)
+                        case.confirm_due = due_memo[day]
                         case.mediator_confirmed_at = None
                         orgs, first_org = mediator_orgs[mediator.pk]
                         if (case.organisation_id is None or case.organisation_id not in orgs) and first_org:
