@@ -233,3 +233,17 @@ def test_risk_can_be_raised_only_by_someone_handling_the_case(mediator, other_me
     deadlines.raise_risk(case, "elevated", actor=mediator.user, reason="情绪激动")
     with pytest.raises(XiangzhiError, match="只能提高"):
         deadlines.raise_risk(case, "normal", actor=mediator.user, reason="降低")
+
+
+def test_two_overlapping_runs_take_the_colour_job_once_and_reminders_stay_single(mediator):
+    from xiangzhi.core.periodic import discover_jobs, release, try_lease
+    from xiangzhi.disputes import deadlines
+
+    job = next(j for j in discover_jobs() if j.name == "disputes.colour_pass")
+    assert try_lease(job, force=True) and not try_lease(job, force=True)  # the second runner skips
+    release(job, "ok")
+    case = walk_at(new_case(), "in_mediation", mediator.user, MON)
+    when = at(2026, 4, 1, 22)
+    deadlines.colour_pass(now=when)
+    deadlines.colour_pass(now=when)  # had the lease been lost, the dedupe keys still send each reminder once
+    assert len(notes(f"case:{case.pk}:due-soon:")) == 1
