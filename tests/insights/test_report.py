@@ -99,10 +99,10 @@ def test_a_town_supervisor_gets_only_their_town_in_the_report(cases_2026, town_s
 
 def test_report_query_count_does_not_depend_on_the_number_of_cases(cases_2026, django_assert_num_queries):
     period = selectors.parse_period("2026")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         selectors.mediation_report(None, period=period, region_code=COUNTY)
     bulk_cases(300, seed=9)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         selectors.mediation_report(None, period=period, region_code=COUNTY)
 
 

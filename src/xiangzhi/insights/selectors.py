@@ -269,14 +269,23 @@ class Report:
 
 def mediation_report(user, *, period: Period, region_code: str) -> Report:  # noqa: ANN001
     """The people's-mediation report for a period and region, by dispute type, by organisation level and by
-    organisation kind. Six queries whatever the number of cases."""
+    organisation kind. Four queries whatever the number of cases, one of them over the cases."""
     region = region_for(region_code)
     qs = scoped_cases(user, region.code, period)
     aggs = _report_aggregates()
     types = list(DisputeType.objects.order_by("order", "code").values_list("id", "name"))
-    by_type = {r["dispute_type_id"]: _clean(r) for r in qs.values("dispute_type_id").annotate(**aggs).order_by()}
-    by_level = {r["level"]: _clean(r) for r in qs.values("level").annotate(**aggs).order_by()}
-    by_kind = {r["organisation__kind"]: _clean(r) for r in qs.values("organisation__kind").annotate(**aggs).order_by()}
+    # one pass: GROUP BY type × level × organisation kind (a few hundred rows), folded three ways in Python
+    cube = list(qs.values("dispute_type_id", "level", "organisation__kind").annotate(**aggs).order_by())
+
+    def fold(dim: str) -> dict[Any, dict[str, Any]]:
+        out: dict[Any, dict[str, Any]] = {}
+        for r in cube:
+            acc = out.setdefault(r[dim], dict.fromkeys(aggs, 0))
+            for k in aggs:
+                acc[k] += r[k] or 0
+        return {k: _clean(v) for k, v in out.items()}
+
+    by_type, by_level, by_kind = fold("dispute_type_id"), fold("level"), fold("organisation__kind")
     zero = _clean(dict.fromkeys(aggs, 0))
     columns = report_columns()
     type_rows = [(name, by_type.get(pk, zero)) for pk, name in types]
@@ -389,34 +398,46 @@ def dashboard(user, *, region: Region, period: Period, link_base: str = "") -> D
 
     counts = {"n": Count("id"), "accepted": Count("id", filter=ACCEPTED_Q), "success": Count("id", filter=SUCCESS_Q),
               "amount": Sum("agreement_amount", filter=SUCCESS_Q)}
-    # 1 by month
-    months = {r["m"].astimezone(TZ).month if r["m"].tzinfo else r["m"].month: r for r in
-              qs.annotate(m=TruncMonth("created_at", tzinfo=TZ)).values("m").annotate(
-                  **counts, repeats=Count("id", filter=Q(repeat_of__isnull=False))).order_by()}
-    # 2 by type
+    counts["repeats"] = Count("id", filter=Q(repeat_of__isnull=False))
+
+    def fold(rows: list[dict], key) -> dict:  # noqa: ANN001
+        """Sum GROUP BY rows into coarser groups (in Python: a few hundred rows at most)."""
+        out: dict = {}
+        for r in rows:
+            k = key(r)
+            acc = out.setdefault(k, {"n": 0, "accepted": 0, "success": 0, "amount": Decimal(0), "repeats": 0})
+            for name in acc:
+                acc[name] += r.get(name) or 0
+        return out
+
+    # 1 by month × type (≤ 12 × 15 rows): the month chart and the type chart
+    month_type = list(qs.annotate(m=TruncMonth("created_at", tzinfo=TZ)).values("m", "dispute_type_id").annotate(
+        **counts).order_by())
+    months = fold(month_type, lambda r: r["m"].astimezone(TZ).month)
+    by_type = sorted(({"dispute_type_id": k, **v} for k, v in fold(month_type, lambda r: r["dispute_type_id"]).items()),
+                     key=lambda r: -r["n"])
     type_rows = list(DisputeType.objects.values_list("id", "name", "code"))
     type_names = {pk: name for pk, name, _ in type_rows}
     type_codes = {pk: code for pk, _, code in type_rows}
-    by_type = list(qs.values("dispute_type_id").annotate(**counts).order_by("-n"))
-    # 3 by source
-    by_source = {r["source"]: r["n"] for r in qs.values("source").annotate(n=Count("id")).order_by()}
-    # 4 by village (towns are sums of their villages)
+    # 2 by level × stage × source × colour (a few hundred rows): levels, stages, sources, colours
+    status = list(qs.annotate(c=colour_expr()).values("level", "stage", "source", "c").annotate(**counts).order_by())
+    by_source = {k: v["n"] for k, v in fold(status, lambda r: r["source"]).items()}
+    stage_n = {k: v["n"] for k, v in fold(status, lambda r: r["stage"]).items()}
+    by_level = fold(status, lambda r: r["level"])
+    colour_n = {k: v["n"] for k, v in fold(status, lambda r: r["c"]).items()}
+    # 3 by village (towns are sums of their villages)
     by_village = {r["v"]: r for r in qs.annotate(v=Substr("region_code", 1, 12)).values("v").annotate(
-        **counts, repeats=Count("id", filter=Q(repeat_of__isnull=False))).order_by()}
-    # 5 by stage (and colour ingredients)
-    stage_n = {r["stage"]: r["n"] for r in qs.values("stage").annotate(n=Count("id")).order_by()}
-    # 6 by level
-    by_level = {r["level"]: r for r in qs.values("level").annotate(**counts).order_by()}
-    # 7 days to close (histogram)
+        **counts).order_by()}
+    # 4 days to close (histogram)
     hist = {r["d"]: r["n"] for r in qs.filter(closed_at__isnull=False).annotate(
         d=DaysBetween(F("created_at"), F("closed_at"))).values("d").annotate(n=Count("id")).order_by()}
-    # 8 now: open, overdue, red (whatever the period)
-    current = base.aggregate(open=Count("id", filter=Q(stage__in=OPEN_STAGES)), overdue=Count("id", filter=overdue_q(now)),
-                             major_open=Count("id", filter=Q(stage__in=OPEN_STAGES, risk_level=RiskLevel.MAJOR)))
-    # 9 colours now (of the cases registered in the period)
-    colour_n = {r["c"]: r["n"] for r in qs.annotate(c=colour_expr()).values("c").annotate(n=Count("id")).order_by()}
-    red_now = base.annotate(c=colour_expr()).filter(c="red").count()
-    # 9 region names
+    # 5 now, whatever the period: open, overdue, red
+    current = base.annotate(c=colour_expr()).aggregate(
+        open=Count("id", filter=Q(stage__in=OPEN_STAGES)), overdue=Count("id", filter=overdue_q(now)),
+        major_open=Count("id", filter=Q(stage__in=OPEN_STAGES, risk_level=RiskLevel.MAJOR)),
+        red=Count("id", filter=Q(c="red")))
+    red_now = current["red"]
+    # 6 region names
     regions = {r.code: r for r in Region.objects.filter(
         code__startswith=region.code, level__in=[RegionLevel.TOWN, RegionLevel.VILLAGE]).only(
         "code", "name", "short_name", "level", "population")}
