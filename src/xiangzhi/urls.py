@@ -14,7 +14,6 @@ urlpatterns = [
     path("ledger/", include("xiangzhi.ledger.urls")),
     path("cases/", include("xiangzhi.disputes.urls")),
     path("cases/", include("xiangzhi.disputes.urls_part2")),
-    path("cases/", include("xiangzhi.disputes.urls_part2")),
     path("consult/", include("xiangzhi.consultation.urls")),
     path("insights/", include("xiangzhi.insights.urls")),
     path("", include("xiangzhi.web.urls")),
