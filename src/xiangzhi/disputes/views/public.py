@@ -13,6 +13,7 @@ from xiangzhi.core.access import public
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.middleware import client_ip
 from xiangzhi.core.services import check_rate
+from xiangzhi.ledger import services as ledger_services
 
 from .. import qr, rules, selectors, services
 from ..enums import Channel, PartyRole
@@ -83,6 +84,8 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         "can_add": rules.party_can_add_material(party, case),
         "qr_svg": qr.svg_inline(case.public_url),
         "is_applicant": party.role == PartyRole.APPLICANT,
+        # 区块链存证: the offline proof bundle of this case's records, for the party (and, through them, a court)
+        "bundle_url": ledger_services.bundle_url(ledger_services.CASE_REF, [case.pk]),
     })
     return render(request, "disputes/status.html", ctx)
 
