@@ -49,3 +49,16 @@ def test_an_outsider_sees_no_bundle_link(mediator, villager_b):
     case = new_case(applicant_phone="13800000001")
     page = client.get(f"/cases/s/{case.token}/").content.decode()
     assert "proof-bundle" not in page
+
+
+def test_a_generated_agreement_is_attested_with_its_sha256(mediator):
+    import hashlib
+
+    from xiangzhi.disputes import documents
+    from xiangzhi.ledger.models import Leaf
+
+    case = walk(new_case(applicant_phone="13800000001"), "agreement_written", mediator.user)
+    data = documents.generate(case, "agreement", actor=mediator.user)
+    digest = hashlib.sha256(data).hexdigest()
+    leaves = [bytes(leaf.data).decode() for leaf in Leaf.objects.filter(kind__startswith="case.").order_by("-index")[:5]]
+    assert any(digest in text and case.number in text for text in leaves)

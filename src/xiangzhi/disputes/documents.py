@@ -214,9 +214,23 @@ def render(case: Case, kind: str) -> bytes:
 
 
 def generate(case: Case, kind: str, *, actor: User) -> bytes:
-    """``render`` for a request, audited (the agreement and judicial application hold personal data in full)."""
+    """``render`` for a request. Side effects: an audit row (the agreement and judicial application hold personal
+    data in full) and a case event carrying the document's SHA-256, which the ledger attests (区块链存证), so the
+    copy handed to a party or a court can later be proven to be the one the platform issued."""
+    import hashlib
+
+    from django.db import transaction
+
+    from .enums import EventKind
+    from .services import _record_event
+
     data = render(case, kind)
-    core.audit("case.document_generated", actor=actor, obj=case, region_code=case.region_code, after={"kind": kind})
+    with transaction.atomic():
+        core.audit("case.document_generated", actor=actor, obj=case, region_code=case.region_code,
+                   after={"kind": kind})
+        _record_event(case, EventKind.DOCUMENT, {"document": kind, "title": KINDS[kind],
+                                                 "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)},
+                      actor=actor, text=f"生成{KINDS[kind]}")
     return data
 
 

@@ -177,3 +177,4 @@ class EventKind(models.TextChoices):
     RETRIAGE = "retriage", _("更正类型/改派")
     REPEAT = "repeat", _("关联重复纠纷")
     AGREEMENT_EFFECTIVE = "agreement_effective", _("协议生效")
+    DOCUMENT = "document", _("生成文书")
