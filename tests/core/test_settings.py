@@ -33,7 +33,9 @@ def test_typed_helpers_parse_and_fail_loudly(monkeypatch, tmp_path):
 
 
 def _run(env_extra, *args, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XIANGZHI_", "DATABASE_URL", "SECRET_KEY"))}
+    # a clean deployment environment: nothing of ours, and not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("XIANGZHI_", "DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
     env.update({"XIANGZHI_DATA_DIR": str(tmp_path / "data"), **env_extra})
     return subprocess.run([sys.executable, "-m", "xiangzhi", *args], env=env, capture_output=True, text=True,
                           timeout=120)
