@@ -1,7 +1,4 @@
-"""Database triggers that make the append-only tables refuse UPDATE and DELETE, whoever connects.
-
-The application layer refuses too (AppendOnlyModel); the triggers stop raw SQL and admin shells as well.
-"""
+"""Database triggers that make the core append-only tables refuse UPDATE and DELETE (see core/append_only.py)."""
 
 from django.db import migrations
 
@@ -9,46 +6,15 @@ APPEND_ONLY_TABLES = ["core_auditlog", "core_personaldataaccess", "core_regionch
 
 
 def create_triggers(apps, schema_editor, *, force=False):
-    from django.conf import settings
+    from xiangzhi.core import append_only
 
-    # The test settings turn the triggers off because test isolation flushes tables between transactional tests;
-    # tests/core/test_audit.py installs them inside a test to prove they hold.
-    if not force and not settings.XIANGZHI_DB_APPEND_ONLY_TRIGGERS:
-        return
-    vendor = schema_editor.connection.vendor
-    for table in APPEND_ONLY_TABLES:
-        if vendor == "sqlite":
-            for op in ("UPDATE", "DELETE"):
-                schema_editor.execute(
-                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"
-                )
-        elif vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
-            schema_editor.execute(
-                "CREATE OR REPLACE FUNCTION xiangzhi_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                "BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END; $$;"
-            )
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION xiangzhi_append_only();"
-            )
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION xiangzhi_append_only();"
-            )
+    append_only.install(schema_editor, APPEND_ONLY_TABLES, force=force)
 
 
 def drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for table in APPEND_ONLY_TABLES:
-        if vendor == "sqlite":
-            for op in ("update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
-        elif vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+    from xiangzhi.core import append_only
+
+    append_only.uninstall(schema_editor, APPEND_ONLY_TABLES)
 
 
 class Migration(migrations.Migration):
