@@ -169,7 +169,19 @@ def workbench_cases(user, filters: CaseFilters, *, after: int | None = None, lim
         qs = qs.filter(id__lt=after)
     rows = list(qs.select_related("dispute_type", "region", "organisation", "clock").order_by("-id")[: limit + 1])
     next_after = rows[limit - 1].pk if len(rows) > limit else None
-    return rows[:limit], next_after
+    rows = rows[:limit]
+    _prefetch_extensions(rows)
+    return rows, next_after
+
+
+def _prefetch_extensions(rows: list[Case]) -> None:
+    """One query for the mediation extensions of a page of cases, so the colour and countdown of each row cost none
+    (deadlines._extension_months reads the value cached here)."""
+    from .models_part2 import MediationExtension
+
+    months = dict(MediationExtension.objects.filter(case_id__in=[c.pk for c in rows]).values_list("case_id", "months"))
+    for c in rows:
+        c.__dict__["_xz_extension_months"] = months.get(c.pk, 0)
 
 
 __all__ = ["access_case", "case_for_token", "cases_visible_to", "colour_for", "party_of", "workbench_cases"]
