@@ -613,33 +613,33 @@ def enqueue_sms(
 
     Side effects: one Notification row; after commit, a delivery task is enqueued.
     """
-    if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
+    note = _create_once(channel="sms", recipient_user=user, recipient_phone=phone, body=body, link=link,
+                        dedupe_key=dedupe_key)
+    if note is not None:
+        _schedule_delivery(priority)
+    return note
+
+
+def _create_once(**fields) -> Notification | None:  # noqa: ANN003
+    """Insert an outbox row; with a ``dedupe_key`` already used (even by a concurrent writer), insert nothing."""
+    key = fields.get("dedupe_key")
+    if key and Notification.objects.filter(dedupe_key=key).exists():
         return None
     try:
         with transaction.atomic():
-            note = Notification.objects.create(
-                channel="sms", recipient_user=user, recipient_phone=phone, body=body, link=link, dedupe_key=dedupe_key
-            )
+            return Notification.objects.create(**fields)
     except IntegrityError:
         return None
-    _schedule_delivery(priority)
-    return note
 
 
 def notify_user(user: User, *, subject: str, body: str, link: str = "", dedupe_key: str | None = None) -> Notification | None:
     """Queue an in-app message (and an SMS if the user has a phone) for a staff user or citizen."""
-    if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
-        return None
-    try:
-        with transaction.atomic():
-            note = Notification.objects.create(
-                channel="sms" if user.phone else "inbox", recipient_user=user, recipient_phone=user.phone or "",
-                subject=subject, body=body, link=link, dedupe_key=dedupe_key,
-                status="queued" if user.phone else "sent", sent_at=None if user.phone else timezone.now(),
-            )
-    except IntegrityError:
-        return None
-    if user.phone:
+    note = _create_once(
+        channel="sms" if user.phone else "inbox", recipient_user=user, recipient_phone=user.phone or "",
+        subject=subject, body=body, link=link, dedupe_key=dedupe_key,
+        status="queued" if user.phone else "sent", sent_at=None if user.phone else timezone.now(),
+    )
+    if note is not None and user.phone:
         _schedule_delivery(False)
     return note
 
