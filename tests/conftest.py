@@ -16,7 +16,6 @@ import pytest
 from django.test import Client
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(autouse=True)

@@ -104,6 +104,8 @@ BASE_DIR = _project_root()
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("XIANGZHI_DATA_DIR", str(BASE_DIR / "data"))).resolve()
 KEY_DIR = DATA_DIR / "keys"
+# The shared reference data (law corpus, STARD questions, Merkle vectors); optional, beside the checkout by default.
+SHARED_DIR = Path(env_str("XIANGZHI_SHARED_DIR", str(BASE_DIR.parent / "shared"))).resolve()
 
 
 def _dev_secret(filename: str, make: callable) -> str:  # type: ignore[valid-type]

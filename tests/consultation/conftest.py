@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 
-REAL_ARTICLES = Path(__file__).resolve().parents[3] / "shared/data/laws/articles.jsonl.gz"
+from tests.shared_data import require_shared, shared_path
+
+REAL_ARTICLES = shared_path("data/laws/articles.jsonl.gz")
 SUBSET_LAWS = {"民法典", "劳动合同法"}
 
 
 @pytest.fixture(scope="session")
 def subset_gz(tmp_path_factory) -> Path:
+    require_shared("data/laws/articles.jsonl.gz")
     path = tmp_path_factory.mktemp("laws") / "subset.jsonl.gz"
     with gzip.open(REAL_ARTICLES, "rt", encoding="utf-8") as src, gzip.open(path, "wt", encoding="utf-8") as out:
         for line in src:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import shared_path
 from xiangzhi.consultation.retrieval import TOPICS, Engine, load_articles
 from xiangzhi.consultation.retrieval.text import Rewriter
 
-REAL_ARTICLES = Path(__file__).resolve().parents[3] / "shared/data/laws/articles.jsonl.gz"
+REAL_ARTICLES = shared_path("data/laws/articles.jsonl.gz")
 
 
 def _art(aid: str, chapter: str, text: str, part: str = "第三编 合同", law: str = "民法典") -> dict:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.shared_data import require_shared
 from xiangzhi.ledger.merkle import (
     EMPTY_ROOT,
     InMemoryHashStore,
@@ -22,7 +23,7 @@ from xiangzhi.ledger.merkle import (
     verify_inclusion,
 )
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared/data/merkle"
+VECTORS = require_shared("data/merkle", module=True)
 CONSTANTS = json.loads((VECTORS / "constants.json").read_text())
 LEAVES = [bytes.fromhex(h) for h in CONSTANTS["leaf_inputs_hex"]]
 ROOTS = {int(k): bytes.fromhex(v) for k, v in CONSTANTS["root_hashes_hex_by_size"].items()}

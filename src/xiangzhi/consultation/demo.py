@@ -23,7 +23,7 @@ DEMO_LAWS = {
 
 
 def corpus_path() -> Path | None:
-    for candidate in (settings.BASE_DIR.parent / "shared/data/laws/articles.jsonl.gz",
+    for candidate in (settings.SHARED_DIR / "data/laws/articles.jsonl.gz",
                       Path.cwd().parent / "shared/data/laws/articles.jsonl.gz"):
         if candidate.exists():
             return candidate

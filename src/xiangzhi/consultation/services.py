@@ -181,8 +181,8 @@ def cache_dir() -> Path:
 
 
 def training_questions() -> list[dict] | None:
-    """STARD training questions (``XIANGZHI_STARD_TRAIN`` or ``../shared/data/stard/train.jsonl``), if present."""
-    path = Path(os.environ.get("XIANGZHI_STARD_TRAIN") or settings.BASE_DIR.parent / "shared/data/stard/train.jsonl")
+    """STARD training questions (``XIANGZHI_STARD_TRAIN`` or ``SHARED_DIR/data/stard/train.jsonl``), if present."""
+    path = Path(os.environ.get("XIANGZHI_STARD_TRAIN") or settings.SHARED_DIR / "data/stard/train.jsonl")
     if not path.exists():
         return None
     from .retrieval import load_questions
