@@ -1,32 +1,27 @@
 """`xiangzhi demo --no-serve` end to end in a fresh data dir: Tongxiang loaded, idempotent, no plaintext
 身份证号 or phone number anywhere in the SQLite file or a PostgreSQL dump."""
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 import uuid
 
 import pytest
 from django.db import connection
 
+from tests.cli import clean_env, run_python, run_xiangzhi
+
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 def _env(tmp_path, database_url=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XIANGZHI_", "DATABASE_URL"))}
-    env["XIANGZHI_DATA_DIR"] = str(tmp_path / "data")
-    env["XIANGZHI_ENV"] = "development"
-    env["XIANGZHI_SMS_BACKEND"] = "xiangzhi.core.sms.FileBackend"
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
+    extra = {"DATABASE_URL": database_url} if database_url else {}
+    return clean_env(tmp_path / "data", XIANGZHI_ENV="development",
+                     XIANGZHI_SMS_BACKEND="xiangzhi.core.sms.FileBackend", **extra)
 
 
 def _demo(env):
-    result = subprocess.run([sys.executable, "-m", "xiangzhi", "demo", "--no-serve", "--seed", "7", "--cases", "40"], env=env,
-                            capture_output=True, text=True, timeout=900)
+    result = run_xiangzhi("demo", "--no-serve", "--seed", "7", "--cases", "40", env=env, timeout=900)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     return result.stdout
 
@@ -40,8 +35,7 @@ def _secrets(env):
         "vals += [u.phone for u in User.objects.all() if u.phone]\n"
         "print(json.dumps(vals))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "xiangzhi.settings"},
-                            capture_output=True, text=True, timeout=120)
+    result = run_python(code, env=env)
     assert result.returncode == 0, result.stderr
     import json
 
@@ -57,8 +51,7 @@ def _counts(env):
         "if m._meta.app_label in ('core','disputes','ledger') and m._meta.model_name not in "
         "('auditlog','ratecounter','periodicjob','notification','onetimecode','leaf','node','checkpoint')})\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "xiangzhi.settings"},
-                            capture_output=True, text=True, timeout=120)
+    result = run_python(code, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

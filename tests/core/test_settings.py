@@ -1,11 +1,9 @@
 """Settings come from the environment; helpers fail loudly; production refuses to start without real secrets."""
 
-import os
-import subprocess
-import sys
 
 import pytest
 
+from tests.cli import clean_env, run_xiangzhi
 from xiangzhi import settings as s
 
 
@@ -33,12 +31,7 @@ def test_typed_helpers_parse_and_fail_loudly(monkeypatch, tmp_path):
 
 
 def _run(env_extra, *args, tmp_path):
-    # a clean deployment environment: nothing of ours, and not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("XIANGZHI_", "DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
-    env.update({"XIANGZHI_DATA_DIR": str(tmp_path / "data"), **env_extra})
-    return subprocess.run([sys.executable, "-m", "xiangzhi", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+    return run_xiangzhi(*args, env=clean_env(tmp_path / "data", **env_extra))
 
 
 def test_production_refuses_to_start_without_real_secrets(tmp_path):

@@ -5,13 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import clean_env, run_xiangzhi
 from tests.ledger.helpers import run_ledger
 from xiangzhi.core import services as core_services
 from xiangzhi.core.models import Notification
@@ -22,7 +20,6 @@ from xiangzhi.ledger.merkle import verify_consistency, verify_inclusion
 from xiangzhi.ledger.models import WitnessedCheckpoint
 
 pytestmark = pytest.mark.django_db
-XIANGZHI = Path(sys.executable).with_name("xiangzhi")
 
 
 def _fill(n: int) -> None:
@@ -70,11 +67,7 @@ def test_checkpoint_and_key_commands():
 
 
 def _offline_env(tmp_path: Path, database_url: str | None) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "XIANGZHI_", "DJANGO_"))}
-    env["XIANGZHI_DATA_DIR"] = str(tmp_path / "fresh-data-dir")
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
+    return clean_env(tmp_path / "fresh-data-dir", **({"DATABASE_URL": database_url} if database_url else {}))
 
 
 @pytest.fixture
@@ -92,8 +85,7 @@ def case_bundle(tmp_path):
 def test_a_bundle_checks_in_a_subprocess_without_any_database(case_bundle, tmp_path, database_url):
     path, bundle, _ = case_bundle
     env = _offline_env(tmp_path, database_url)
-    done = subprocess.run([str(XIANGZHI), "ledger", "check-bundle", str(path)], env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = run_xiangzhi("ledger", "check-bundle", str(path), env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("VALID: 3/3 leaves verified")
     assert not (tmp_path / "fresh-data-dir" / "xiangzhi.sqlite3").exists()  # no database was opened
@@ -105,8 +97,7 @@ def test_a_bundle_checks_in_a_subprocess_without_any_database(case_bundle, tmp_p
         json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).decode()
     bad = tmp_path / "tampered.json"
     bad.write_text(json.dumps(tampered), encoding="utf-8")
-    done = subprocess.run([str(XIANGZHI), "ledger", "check-bundle", str(bad), "--vkey", bundle["vkey"]], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = run_xiangzhi("ledger", "check-bundle", str(bad), "--vkey", bundle["vkey"], env=env)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "INVALID: 2/3 leaves verified" in done.stdout
 

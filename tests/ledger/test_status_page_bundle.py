@@ -2,11 +2,10 @@
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
+from tests.cli import clean_env, run_xiangzhi
 from tests.disputes.conftest import new_case, walk
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +32,12 @@ def test_a_party_downloads_a_bundle_that_checks_offline(mediator, villager_a, tm
 
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
-    env = {"PATH": "/usr/bin:/bin", "XIANGZHI_DATA_DIR": str(tmp_path / "elsewhere"), "XIANGZHI_ENV": "development"}
-    ok = subprocess.run([sys.executable, "-m", "xiangzhi", "ledger", "check-bundle", str(path)], env=env,
-                        capture_output=True, text=True, timeout=120)
+    env = clean_env(tmp_path / "elsewhere", XIANGZHI_ENV="development")
+    ok = run_xiangzhi("ledger", "check-bundle", str(path), env=env)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     bundle["leaves"][0]["data"] = bundle["leaves"][0]["data"][:-4] + "AAAA"
     path.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
-    bad = subprocess.run([sys.executable, "-m", "xiangzhi", "ledger", "check-bundle", str(path)], env=env,
-                         capture_output=True, text=True, timeout=120)
+    bad = run_xiangzhi("ledger", "check-bundle", str(path), env=env)
     assert bad.returncode != 0
 
 
