@@ -74,10 +74,36 @@ def timed(fn, repeat: int) -> float:  # noqa: ANN001
     return statistics.median(runs)
 
 
+def profile(label: str, fn) -> None:  # noqa: ANN001
+    """Each SQL query of one call with its own time (a query's time includes fetching its rows) and the Python time
+    between queries."""
+    from django.db import connection
+
+    fn()  # warm
+    times: list[tuple[float, str]] = []
+
+    def wrapper(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            times.append((time.perf_counter() - t, sql))
+
+    t0 = time.perf_counter()
+    with connection.execute_wrapper(wrapper):
+        fn()
+    total = time.perf_counter() - t0
+    print(f"-- {label}: {total * 1000:.1f} ms, {len(times)} queries, "
+          f"{(total - sum(t for t, _ in times)) * 1000:.1f} ms outside SQL execution")
+    for t, sql in sorted(times, reverse=True):
+        print(f"   {t * 1000:8.1f} ms  {sql[:150]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="time each SQL query of the dashboard and report")
     args = parser.parse_args()
     env = setup("insights")
     seconds = insert(args.n)
@@ -119,6 +145,9 @@ def main() -> None:
     with CaptureQueriesContext(connection) as ctx:
         page()
     page_queries = len(ctx.captured_queries)
+    if args.profile:
+        profile("county dashboard (selector)", board)
+        profile("annual mediation report", report)
     f = timed(floor, args.repeat)
     b = timed(board, args.repeat)
     r = timed(report, args.repeat)
