@@ -49,6 +49,11 @@ def chongfu_import_job():
     return {"pk": ImportJob.objects.create(file_name="x.xlsx", created_by=staff.user).pk}
 
 
+@register("GET /api/v1/cases/imports/jobs/{job_id}")
+def chongfu_import_job_api():
+    return {"job_id": chongfu_import_job()["pk"]}
+
+
 @register("GET /api/v1/cases/{case_id}/clock", "GET /api/v1/cases/{case_id}/joint-tasks",
           "GET /api/v1/cases/{case_id}/casefile")
 def chongfu_case_id():

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from xiangzhi.core.models import User
 from xiangzhi.core.schemas import ErrorOut
 
-from . import casefile, deadlines, documents, joint, judicial, rules, selectors
-from .models_part2 import JointTask
+from . import casefile, deadlines, documents, importer, joint, judicial, rules, selectors
+from .models_part2 import ImportJob, JointTask
 
 router = Router(tags=["disputes 桐解码 (期限、五色、联动、司法确认、文书)"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
@@ -144,3 +145,59 @@ def get_document(request: HttpRequest, case_id: int, kind: str):  # noqa: ANN201
 def get_casefile(request: HttpRequest, case_id: int):  # noqa: ANN201
     user = _staff(request)
     return HttpResponse(casefile.build(selectors.access_case(user, case_id), actor=user), content_type="application/zip")
+
+
+# --- import of historical cases (background job) ---------------------------------------------------------------
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    problem: str
+
+
+class ImportJobOut(Schema):
+    id: int
+    file_name: str
+    mode: str
+    status: str
+    status_label: str
+    percent: int
+    expected_rows: int
+    total_rows: int
+    processed_rows: int
+    valid_rows: int
+    imported_rows: int
+    error_count: int
+    errors: list[ImportErrorOut]
+    message: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    updated_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+def _importer(request: HttpRequest) -> User:
+    if not importer.can_import(request.auth):
+        raise Http404
+    return request.auth
+
+
+def _job_out(job: ImportJob) -> ImportJobOut:
+    return ImportJobOut(
+        id=job.pk, file_name=job.file_name, mode=job.mode, status=job.status, status_label=job.get_status_display(),
+        percent=job.percent, expected_rows=job.expected_rows, total_rows=job.total_rows,
+        processed_rows=job.processed_rows, valid_rows=job.valid_rows, imported_rows=job.imported_rows,
+        error_count=job.error_count, errors=[] if job.running else job.errors, message=job.message,
+        created_at=job.created_at, started_at=job.started_at, updated_at=job.updated_at, finished_at=job.finished_at)
+
+
+@router.post("/imports/jobs", response={202: ImportJobOut, **ERRORS},
+             summary="上传历史案件文件（.xlsx/.csv；后台逐行校验后导入，返回任务）")
+def post_import(request: HttpRequest, file: UploadedFile = File(...), mode: str = Form("all")):  # noqa: ANN201, B008
+    job = importer.start_import(file, actor=_importer(request), mode=mode)
+    return Status(202, _job_out(job))
+
+
+@router.get("/imports/jobs/{job_id}", response={200: ImportJobOut, **ERRORS},
+            summary="导入任务进度（已校验/已写入行数）和逐行错误清单")
+def get_import(request: HttpRequest, job_id: int):  # noqa: ANN201
+    return _job_out(importer.access_job(_importer(request), job_id))

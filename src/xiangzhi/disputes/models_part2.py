@@ -192,25 +192,59 @@ class JudicialConfirmation(models.Model):
         return f"judicial confirmation of case {self.case_id}: {self.status}"
 
 
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队等待")
+    VALIDATING = "validating", _("正在校验")
+    IMPORTING = "importing", _("正在写入")
+    DONE = "done", _("已完成")
+    REFUSED = "refused", _("未导入（有错误）")
+    FAILED = "failed", _("失败")
+
+
 class ImportJob(models.Model):
-    """One upload of historical cases: progress and the per-row error report."""
+    """One upload of historical cases, run by a background worker: the stored file, who claimed it, progress (rows
+    validated / written of the total) and the per-row error report. Progress is written by the importer only."""
 
     file_name = models.CharField(max_length=200)
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=200, blank=True)
     mode = models.CharField(max_length=12, default="all")  # all = all-or-nothing; valid = only the valid rows
-    status = models.CharField(max_length=12, default="validating")
+    status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    expected_rows = models.PositiveIntegerField(default=0)  # estimate before validation (sheet dimension, csv lines)
     total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    imported_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)  # rows validated
+    valid_rows = models.PositiveIntegerField(default=0)
+    imported_rows = models.PositiveIntegerField(default=0)  # rows written
+    error_count = models.PositiveIntegerField(default=0)  # all problems found; ``errors`` keeps the first 1,000
     errors = models.JSONField(default=list, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    worker = models.CharField(max_length=100, blank=True)  # who claimed the job (host:pid), empty while queued
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)  # last progress write (a stalled worker shows here)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"import {self.pk} {self.status}"
 
+    @property
+    def running(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+
+    @property
+    def percent(self) -> int:
+        """Share of the work done: validation is the first half, writing the second."""
+        total = self.total_rows or self.expected_rows
+        if self.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED):
+            return 100
+        if not total:
+            return 0
+        if self.status == ImportStatus.IMPORTING:
+            return min(99, 50 + 50 * self.imported_rows // max(self.valid_rows or total, 1))
+        return min(50, 50 * self.processed_rows // total)
+
 
 __all__ = [
-    "CaseClock", "Colour", "Feedback", "FollowUpVisit", "Handover", "HandoverDirection", "ImportJob", "JointReply",
+    "CaseClock", "Colour", "Feedback", "FollowUpVisit", "Handover", "HandoverDirection", "ImportJob", "ImportStatus", "JointReply",
     "JointStatus", "JointTask", "JudicialConfirmation", "JudicialStatus", "MediationExtension",
 ]

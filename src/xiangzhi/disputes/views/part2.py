@@ -6,8 +6,6 @@ call; every case comes through ``selectors.access_case`` (404 for what the user 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xiangzhi.core.access import predicate_required, public
 from xiangzhi.core.enums import OrgKind, Role
-from xiangzhi.core.errors import XiangzhiError
+from xiangzhi.core.errors import NotFound, XiangzhiError
 from xiangzhi.core.models import Organisation
 
 from .. import casefile, deadlines, documents, exports, feedback, importer, joint, judicial, rules, selectors
@@ -29,9 +27,7 @@ from .common import stage_info
 dispute_staff = predicate_required(rules.is_dispute_staff, "disputes.staff")
 liaison_required = predicate_required(lambda u: bool(rules.org_ids_for(u, frozenset({Role.LIAISON}))),
                                       "disputes.liaison")
-importer_required = predicate_required(
-    lambda u: bool(rules.codes_for(u, frozenset({Role.COUNTY_ADMIN, Role.CENTRE_STAFF, Role.TOWN_STAFF}))),
-    "disputes.import")
+importer_required = predicate_required(importer.can_import, "disputes.import")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -197,29 +193,35 @@ def import_template(request: HttpRequest) -> HttpResponse:  # noqa: ARG001
 @importer_required
 @require_http_methods(["GET", "POST"])
 def import_cases(request: HttpRequest) -> HttpResponse:
-    job = report = None
-    if request.method == "POST" and request.FILES.get("file"):
-        upload = request.FILES["file"]
-        suffix = ".csv" if upload.name.lower().endswith(".csv") else ".xlsx"
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / ("upload" + suffix)
-            with path.open("wb") as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
+    """Upload: the file is checked and stored, the job queued for the background worker; then its progress page."""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要导入的文件。")
+        else:
             try:
-                job, report = importer.import_file(path, actor=request.user,
-                                                   mode="valid" if request.POST.get("mode") == "valid" else "all")
-            except Exception:  # noqa: BLE001 - a corrupt file is the user's problem to fix, not a 500
-                messages.error(request, "无法读取该文件，请使用模板（.xlsx 或 UTF-8 编码的 .csv）。")
-    return render(request, "disputes/part2/import.html", {"job": job, "report": report})
+                job = importer.start_import(upload, actor=request.user, mode=request.POST.get("mode") or "all")
+            except XiangzhiError as exc:
+                messages.error(request, exc.message)
+            else:
+                return redirect("disputes_part2:import_status", pk=job.pk)
+    return render(request, "disputes/part2/import.html", {"job": None, "jobs": _my_jobs(request)})
+
+
+def _my_jobs(request: HttpRequest) -> list[ImportJob]:
+    return list(importer.jobs_of(request.user)[:10])
 
 
 @importer_required
 def import_status(request: HttpRequest, pk: int) -> HttpResponse:
-    job = ImportJob.objects.filter(pk=pk, created_by=request.user).first()
-    if job is None:
-        raise Http404
-    return render(request, "disputes/part2/import.html", {"job": job, "report": None})
+    """The job's progress and, when finished, its per-row error report; htmx polls the progress card."""
+    try:
+        job = importer.access_job(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    if request.headers.get("HX-Request"):
+        return render(request, "disputes/part2/import_progress.html", {"job": job})
+    return render(request, "disputes/part2/import.html", {"job": job, "jobs": _my_jobs(request)})
 
 
 @dispute_staff
