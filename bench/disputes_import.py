@@ -1,97 +1,203 @@
-"""Import of historical cases from .xlsx: 100,000 rows (default) — rows/s, the ratio to a bulk_create floor of the
-same rows (the rows already parsed and validated, written by the same chunk writer), and the Python heap peak
-(tracemalloc, in separate traced runs) against a file a tenth the size (at least two write chunks): flat memory means
-the peak does not grow with the file.
+"""Import of historical cases from .xlsx through the real import path (importer.import_file: the job, the streamed
+validation pass, the write transaction, the ledger attestation and the audit row — what the background task runs).
 
-    .venv/bin/python bench/disputes_import.py [--rows 100000]
+Prints, for 100,000 rows (default): rows per second; the ratio to a floor measured in the same run, in a process of
+its own on a fresh database like the import's: ``bulk_create`` of the same rows (parsed and validated beforehand,
+untimed, written by the importer's chunk writer: cases, persons with encrypted phones, parties, timeline rows); and
+the peak memory of the import at two
+file sizes (20,000 and 100,000 rows by default), each in its own process: the growth of the resident set during
+the import (Linux VmHWM, reset just before the import through /proc/self/clear_refs). Flat memory means the peak
+does not grow with the file.
+
+The files are written the way Excel and WPS write them: every text in the shared-string table, dates as serial
+numbers with a date format, a <dimension> element — so the shared-string table (which an .xlsx keeps whole) counts.
+
+    .venv/bin/python bench/disputes_import.py [--rows 100000] [--small 20000]
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/xiangzhi_bench .venv/bin/python bench/disputes_import.py
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
-import tracemalloc
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
-from disputes_part2_setup import setup
+HERE = Path(__file__).resolve().parent
+TYPES = ["邻里", "婚姻家庭", "房屋宅基地", "合同", "损害赔偿"]
+
+
+def _col(i: int) -> str:
+    return chr(65 + i)
 
 
 def write_xlsx(path: Path, n: int, villages: list[str]) -> None:
-    from openpyxl import Workbook
-
+    """An .xlsx as Excel writes it (shared strings, date serials with numFmt 14, dimension), streamed to the zip."""
     from xiangzhi.disputes.importer import COLUMNS
 
     rng = random.Random(7)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("历史案件")
-    ws.append(COLUMNS)
-    types = ["邻里", "婚姻家庭", "房屋宅基地", "合同", "损害赔偿"]
-    for i in range(n):
-        ws.append([f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}", types[i % 5], villages[i % len(villages)], f"张{i % 997}",
-                   f"13{rng.randrange(10**9):09d}", f"李{i % 991}", f"第{i}号：邻居翻建房屋围墙占地约一米，双方多次争吵",
-                   "调解成功", "拆除占地部分围墙，赔偿损失", str(rng.randrange(0, 5000)), f"2024-12-{1 + i % 28:02d}"])
-    wb.save(path)
+    strings: dict[str, int] = {}
+
+    def s(text: str) -> str:
+        return str(strings.setdefault(text, len(strings)))
+
+    epoch = dt.date(1899, 12, 30)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("xl/worksheets/sheet1.xml", "w") as fh:
+            fh.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.'
+                     b'openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:K%d"/><sheetData>' % (n + 1))
+            fh.write(('<row r="1">' + "".join(f'<c r="{_col(i)}1" t="s"><v>{s(h)}</v></c>'
+                                             for i, h in enumerate(COLUMNS)) + "</row>").encode())
+            for i in range(n):
+                r = i + 2
+                created = (dt.date(2024, 1 + i % 12, 1 + i % 28) - epoch).days
+                closed = (dt.date(2024, 12, 1 + i % 28) - epoch).days
+                texts = [TYPES[i % 5], villages[i % len(villages)], f"张{i % 997}", f"13{rng.randrange(10**9):09d}",
+                         f"李{i % 991}", f"第{i}号：邻居翻建房屋围墙占地约一米，双方多次争吵", "调解成功", "拆除占地部分围墙，赔偿损失"]
+                cells = [f'<c r="A{r}" s="1"><v>{created}</v></c>']
+                cells += [f'<c r="{_col(j + 1)}{r}" t="s"><v>{s(t)}</v></c>' for j, t in enumerate(texts)]
+                cells += [f'<c r="J{r}"><v>{rng.randrange(0, 5000)}</v></c>', f'<c r="K{r}" s="1"><v>{closed}</v></c>']
+                fh.write(f'<row r="{r}">{"".join(cells)}</row>'.encode())
+            fh.write(b"</sheetData></worksheet>")
+        with zf.open("xl/sharedStrings.xml", "w") as fh:
+            fh.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.'
+                     b'openxmlformats.org/spreadsheetml/2006/main" uniqueCount="%d">' % len(strings))
+            for text in strings:
+                fh.write(f"<si><t>{escape(text)}</t></si>".encode())
+            fh.write(b"</sst>")
+        main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+        rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+        zf.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="历史案件" '
+                                       f'sheetId="1" r:id="rId1"/></sheets></workbook>')
+        zf.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/'
+                    f'worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" '
+                    f'Target="sharedStrings.xml"/><Relationship Id="rId3" Type="{rel}/styles" Target="styles.xml"/>'
+                    f"</Relationships>")
+        zf.writestr("xl/styles.xml", f'<styleSheet xmlns="{main}"><cellXfs count="2"><xf numFmtId="0"/>'
+                                     f'<xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>')
+        zf.writestr("_rels/.rels", f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/officeDocument" '
+                                   f'Target="xl/workbook.xml"/></Relationships>')
+        zf.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                    '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+                    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                    '</Types>')
 
 
-def timed_import(path: Path, *, traced: bool) -> tuple[float, int, int]:
+def _kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(field)
+
+
+def child(path: Path, rows: int, what: str) -> dict:
+    """One process on a fresh database: ``import`` (timed, peak RSS growth) or ``floor`` (the same rows parsed and
+    validated untimed, then bulk-created by the chunk writer, timed; and one bare parse of the file, timed)."""
+    sys.path.insert(0, str(HERE))
+    from disputes_part2_setup import setup
+
+    setup("import")
+    import gc
+
+    from django.db import connection, transaction
+
     from xiangzhi.disputes import importer
 
-    if traced:
-        tracemalloc.start()
+    out: dict = {"vendor": connection.vendor, "rows": rows}
+    if what == "import":
+        gc.collect()
+        Path("/proc/self/clear_refs").write_text("5")  # reset the peak resident set (VmHWM) to the current one
+        base = _kib("VmRSS")
+        t0 = time.perf_counter()
+        job, report = importer.import_file(path, actor=None)
+        out["seconds"] = time.perf_counter() - t0
+        out["peak_kib"] = _kib("VmHWM") - base
+        out["phases"] = report.seconds
+        assert job.status == "done" and report.imported == rows, (job.status, job.errors[:3])
+        return out
     t0 = time.perf_counter()
-    job, report = importer.import_file(path, actor=None)
-    seconds = time.perf_counter() - t0
-    peak = tracemalloc.get_traced_memory()[1] if traced else 0
-    if traced:
-        tracemalloc.stop()
-    assert job.status == "done", job.errors[:3]
-    return seconds, peak, report.imported
-
-
-def floor(path: Path) -> float:
-    """The same rows, parsed and validated beforehand (not timed), written by the chunk writer: the database floor."""
-    from django.db import transaction
-
-    from xiangzhi.disputes import importer
-
+    assert sum(1 for _ in importer.read_rows(path)) == rows
+    out["parse"] = time.perf_counter() - t0
     v = importer.Validator()
-    rows = [v.check(n, cells)[0] for n, cells in importer.read_rows(path)]
+    parsed = [v.check(n, cells)[0] for n, cells in importer.read_rows(path)]
     t0 = time.perf_counter()
     with transaction.atomic():
-        for i in range(0, len(rows), importer.CHUNK):
-            importer._write_chunk(rows[i:i + importer.CHUNK], None)
-    return time.perf_counter() - t0
+        for i in range(0, len(parsed), importer.CHUNK):
+            importer._write_chunk(parsed[i:i + importer.CHUNK], None)
+    out["floor"] = time.perf_counter() - t0
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=20_000)
+    parser.add_argument("--child", nargs=3, metavar=("PATH", "ROWS", "WHAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    setup("import")
-    from django.db import connection
+    if args.child:
+        path, rows, what = args.child
+        print(json.dumps(child(Path(path), int(rows), what)))
+        return
+    sys.path.insert(0, str(HERE.parent / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xiangzhi.settings")
+    import django
 
-    from xiangzhi.core.models import Region
+    django.setup()
+    tmp = Path(tempfile.mkdtemp(prefix="xz-bench-import-"))
+    from xiangzhi.core.demo import DIVISIONS
 
-    villages = list(Region.objects.filter(level="village").values_list("code", flat=True))
-    tmp = Path(tempfile.mkdtemp())
-    from xiangzhi.disputes.importer import CHUNK
+    villages: list[str] = []
 
-    small_n = max(args.rows // 10, 2 * CHUNK)  # above the write chunk, so the comparison is about the file size
-    small, big = tmp / "small.xlsx", tmp / "big.xlsx"
-    write_xlsx(small, small_n, villages)
-    write_xlsx(big, args.rows, villages)
-    print(f"database: {connection.vendor}; files: {small_n:,} rows ({small.stat().st_size / 2**20:.1f} MiB), "
-          f"{args.rows:,} rows ({big.stat().st_size / 2**20:.1f} MiB)")
-    _, peak_small, _ = timed_import(small, traced=True)
-    _, peak_big, _ = timed_import(big, traced=True)
-    s_big, _, n = timed_import(big, traced=False)
-    f = floor(big)
-    print(f"import {args.rows:,} rows: {s_big:.1f} s = {n / s_big:,.0f} rows/s (validate pass + write pass)")
-    print(f"bulk_create floor of the same rows: {f:.1f} s = {n / f:,.0f} rows/s; import/floor = {s_big / f:.2f}")
-    print(f"python heap peak: {peak_big / 2**20:.1f} MiB for {args.rows:,} rows vs {peak_small / 2**20:.1f} MiB for "
-          f"{small_n:,} rows (ratio {peak_big / peak_small:.2f}; linear would be {args.rows / small_n:.0f})")
+    def walk(node: dict) -> None:  # the county's villages and communities (12-digit codes)
+        if node.get("level") == "village":
+            villages.append(str(node["code"]))
+        for c in node.get("children", []):
+            walk(c)
+
+    walk(json.loads(DIVISIONS.read_text(encoding="utf-8")))
+    assert villages, "no villages in the bundled division tree"
+    results = []
+    try:
+        for n, runs in ((args.small, ["import"]), (args.rows, ["import", "floor"])):
+            path = tmp / f"history-{n}.xlsx"
+            t0 = time.perf_counter()
+            write_xlsx(path, n, villages)
+            print(f"wrote {n:,} rows ({path.stat().st_size / 2**20:.1f} MiB .xlsx) in {time.perf_counter() - t0:.0f} s",
+                  flush=True)
+            for what in runs:
+                proc = subprocess.run([sys.executable, __file__, "--child", str(path), str(n), what],
+                                      capture_output=True, text=True, check=False)
+                if proc.returncode:
+                    sys.exit(proc.stderr[-3000:])
+                results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            path.unlink()
+    finally:
+        for p in tmp.glob("*"):
+            p.unlink()
+        tmp.rmdir()
+    small, big, floor = results
+    big.update(parse=floor["parse"], floor=floor["floor"])
+    ph = big["phases"]
+    print(f"database: {big['vendor']}")
+    print(f"import {big['rows']:,} rows: {big['seconds']:.1f} s = {big['rows'] / big['seconds']:,.0f} rows/s "
+          f"(validate pass {ph['validate']:.1f} s, write pass {ph['write']:.1f} s, ledger attestation "
+          f"{ph['attest']:.1f} s); one parse of the file alone: {big['parse']:.1f} s")
+    print(f"floor, bulk_create of the same rows: {big['floor']:.1f} s = {big['rows'] / big['floor']:,.0f} rows/s; "
+          f"import/floor = {big['seconds'] / big['floor']:.2f}")
+    print(f"peak memory growth during the import: {big['peak_kib'] / 1024:.1f} MiB for {big['rows']:,} rows vs "
+          f"{small['peak_kib'] / 1024:.1f} MiB for {small['rows']:,} rows (ratio "
+          f"{big['peak_kib'] / max(small['peak_kib'], 1):.2f}; flat ≈ 1, linear would be "
+          f"{big['rows'] / small['rows']:.0f})")
 
 
 if __name__ == "__main__":
