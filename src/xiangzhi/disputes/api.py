@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
@@ -16,9 +17,10 @@ from xiangzhi.core.models import Organisation, User
 from xiangzhi.core.schemas import ErrorOut
 
 from . import rules, selectors, services
-from .colours import colour_for
+from .deadlines import colour_info
 from .enums import CaseSource, CaseStage, Channel
 from .models import Case
+from .models_part2 import Colour
 from .schemas import (
     AttachmentOut,
     CaseDetailOut,
@@ -54,9 +56,11 @@ def _party(p: PartySchemaIn) -> PartyIn:
     return PartyIn(kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, org_name=p.org_name)
 
 
-def _list_out(c: Case) -> CaseListOut:
+def _list_out(c: Case, now: dt.datetime | None = None) -> CaseListOut:
+    info = colour_info(c, now)
     return CaseListOut(id=c.pk, number=c.number, archive_number=c.archive_number, stage=c.stage,
-                       stage_label=str(CaseStage(c.stage).label), colour=colour_for(c), dispute_type=c.dispute_type.code,
+                       stage_label=str(CaseStage(c.stage).label), colour=info.colour, colour_label=info.word,
+                       due_at=info.due, countdown=info.countdown, dispute_type=c.dispute_type.code,
                        region_code=c.region_code, region_name=c.region.display_name,
                        organisation=c.organisation.name if c.organisation_id else None, created_at=c.created_at)
 
@@ -128,8 +132,11 @@ def list_cases(request: HttpRequest, scope: str = "", stage: str = "", type: str
                                     colour=colour, region=region, date_from=date_from, date_to=date_to)
     if stage and stage not in CaseStage.values:
         raise ValidationFailed("INVALID_FILTER", "阶段无效。", {"stage": stage})
-    cases, next_after = selectors.workbench_cases(user, filters, after=after, limit=limit)
-    return CasePage(items=[_list_out(c) for c in cases], next_after=next_after)
+    if colour and colour not in Colour.values:
+        raise ValidationFailed("INVALID_FILTER", "颜色无效。", {"colour": colour})
+    now = timezone.now()  # one instant for the colour filter and each item's colour and countdown
+    cases, next_after = selectors.workbench_cases(user, filters, after=after, limit=limit, now=now)
+    return CasePage(items=[_list_out(c, now) for c in cases], next_after=next_after)
 
 
 @router.get("/public/{token}", auth=None, response={200: PublicCaseOut, 404: ErrorOut}, openapi_extra=PUBLIC,

@@ -83,7 +83,10 @@ class CaseListOut(Schema):
     archive_number: str
     stage: str
     stage_label: str
-    colour: str
+    colour: str = Field(..., description="五色管理：red / orange / yellow / blue / green")
+    colour_label: str = Field(..., description="颜色文字（红色、橙色……），与倒计时一起显示，不单靠颜色")
+    due_at: dt.datetime | None = Field(None, description="本阶段期限")
+    countdown: str = Field("", description="倒计时，如“剩 2 天 14 小时”“已超期 2 天 3 小时”；无期限时为空")
     dispute_type: str
     region_code: str
     region_name: str

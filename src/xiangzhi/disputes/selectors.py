@@ -4,20 +4,30 @@ one case only through ``access_case`` (404 for what the user may not see) or, fo
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import functools
+import operator
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Case as Case_
+from django.db.models import CharField, F, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import Role
 
-from . import joint, rules
+from . import deadlines, joint, rules
 from .colours import colour_for
-from .enums import CaseStage, RiskLevel
+from .enums import CaseStage
 from .models import Case, DisputeType, Party, TimelineEvent
+from .models_part2 import Colour, MediationExtension
+
+S = CaseStage
 
 
 def _minimal(codes: list[str]) -> list[str]:
@@ -113,6 +123,9 @@ class CaseFilters:
         if f.stage and f.stage not in CaseStage.values:
             f.errors.append("阶段无效。")
             f.stage = ""
+        if f.colour and f.colour not in Colour.values:
+            f.errors.append("颜色无效。")
+            f.colour = ""
         if f.region and not f.region.isdigit():
             f.errors.append("区划代码无效。")
             f.region = ""
@@ -126,22 +139,128 @@ class CaseFilters:
         return f
 
 
-# colour → a filter expressible in SQL (mirrors colours.colour_for)
-_GREEN_STAGES = [CaseStage.AGREEMENT_ORAL, CaseStage.FOLLOW_UP, CaseStage.CLOSED, CaseStage.ARCHIVED,
-                 CaseStage.NOT_ACCEPTED, CaseStage.TERMINATED]
-_COLOUR_Q = {
-    "green": Q(stage__in=_GREEN_STAGES) | Q(stage=CaseStage.AGREEMENT_WRITTEN, agreement_effective_at__isnull=False),
-    "red": ~Q(stage__in=_GREEN_STAGES) & Q(risk_level=RiskLevel.MAJOR)
-    & ~Q(stage=CaseStage.AGREEMENT_WRITTEN, agreement_effective_at__isnull=False),
-    "orange": Q(stage=CaseStage.ESCALATED) & ~Q(risk_level=RiskLevel.MAJOR),
-    "yellow": (Q(stage=CaseStage.IN_MEDIATION) | Q(stage=CaseStage.AGREEMENT_WRITTEN, agreement_effective_at=None))
-    & ~Q(risk_level=RiskLevel.MAJOR),
-    "blue": Q(stage__in=[CaseStage.REPORTED, CaseStage.ACCEPTED, CaseStage.REOPENED, CaseStage.ASSIGNED,
-                         CaseStage.NOTICE_SERVED]) & ~Q(risk_level=RiskLevel.MAJOR),
-}
+# ----------------------------------------------------------------------------------------------------------------
+# 五色管理 in SQL: the colour each row shows (``deadlines.colour_info``), usable as a filter
+# ----------------------------------------------------------------------------------------------------------------
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def workbench_cases(user, filters: CaseFilters, *, after: int | None = None, limit: int = 50) -> tuple[list[Case], int | None]:  # noqa: ANN001
+def _workday_cut(limit: dt.datetime, workdays: int, *, strict: bool) -> dt.datetime:
+    """The instant X such that a stage begun at t has its working-day deadline (``deadlines.due_for``) before
+    ``limit`` (``strict``) or at/before it (not ``strict``) exactly when t < X. The deadline is the end of the
+    ``workdays``-th working day after the local date the stage began, so it never moves back when that date moves
+    on: the dates that meet the test are all those before one date, found here with the same calendar."""
+    cal = deadlines._calendar()
+
+    def meets(day: dt.date) -> bool:
+        due = deadlines._end_of_day(deadlines.add_workdays_fast(day, workdays, cal))
+        return due < limit if strict else due <= limit
+
+    day = timezone.localtime(limit, ZoneInfo(settings.TIME_ZONE)).date()
+    while meets(day):
+        day += dt.timedelta(days=1)
+    while not meets(day - dt.timedelta(days=1)):
+        day -= dt.timedelta(days=1)
+    return _local_midnight(day)
+
+
+def _months_cut(limit: dt.datetime, months: int, *, strict: bool) -> Q:
+    """``stage_changed_at`` values t for which ``deadlines.add_months(local t, months)`` (the mediation deadline) is
+    before ``limit`` (``strict``) or at/before it. The month arithmetic clamps the day (31 January + 1 month = 28
+    February), so near a month's end this is a prefix plus a few ranges, not one cut-off."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    lim = timezone.localtime(limit, tz)
+    index = lim.year * 12 + lim.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    last_here = calendar.monthrange(year, month)[1]
+    last_there = calendar.monthrange(lim.year, lim.month)[1]
+    first = dt.date(year, month, 1)
+    # days before lim.day land on an earlier day of lim's month: the whole day meets the test
+    q = Q(stage_changed_at__lt=_local_midnight(first + dt.timedelta(days=min(lim.day, last_here + 1) - 1)))
+    # days that land on lim.day itself meet it up to lim's time of day
+    same = [lim.day] if lim.day < last_there else list(range(last_there, last_here + 1))
+    op = "lt" if strict else "lte"
+    for day in (d for d in same if d <= last_here):
+        start = dt.datetime.combine(dt.date(year, month, day), dt.time(), tzinfo=tz)
+        q |= Q(stage_changed_at__gte=start,
+               **{f"stage_changed_at__{op}": dt.datetime.combine(start.date(), lim.timetz())})
+    return q
+
+
+def _deadline_status_expr(now: dt.datetime) -> Case_:
+    """``deadlines.deadline_status(deadlines.due_for(case), now)`` as an SQL expression: "none", "overdue",
+    "due_soon" or "on_time".
+
+    ``due_for`` takes the deadline from the case clock when the clock was computed for the current stage; otherwise
+    (no clock row yet, or a stage change since the last colour pass) from the stage: the confirmation deadline,
+    one month of mediation (plus an extension), or a number of working days. Each branch here is exact."""
+    cfg = deadlines.config()
+    soon = now + dt.timedelta(days=cfg["due_soon_days"])
+    whens = []
+
+    def add(where: Q, overdue: Q, due_soon: Q) -> None:
+        whens.extend([When(where & overdue, then=Value("overdue")), When(where & due_soon, then=Value("due_soon")),
+                      When(where, then=Value("on_time"))])
+
+    fresh = Q(clock__stage=F("stage"), clock__stage_changed_at=F("stage_changed_at"))  # NULL without a clock row
+    whens.append(When(fresh & Q(clock__due_at__isnull=True), then=Value("none")))
+    add(fresh, Q(clock__due_at__lt=now), Q(clock__due_at__lte=soon))
+    whens.append(When(Q(stage__in=sorted(deadlines.DONE_STAGES))
+                      | Q(stage=S.AGREEMENT_WRITTEN, agreement_effective_at__isnull=False), then=Value("none")))
+    add(Q(stage=S.ASSIGNED, confirm_due__isnull=False), Q(confirm_due__lt=now), Q(confirm_due__lte=soon))
+    extensions = sorted(set(MediationExtension.objects.values_list("months", flat=True).distinct()))
+    for extra, has in [(0, Q(extension__isnull=True)), *[(k, Q(extension__months=k)) for k in extensions]]:
+        months = cfg["mediation_months"] + extra
+        add(Q(stage=S.IN_MEDIATION) & has, _months_cut(now, months, strict=True),
+            _months_cut(soon, months, strict=False))
+    for stage, n in [(S.NOTICE_SERVED, cfg["notice_workdays"]), (S.AGREEMENT_WRITTEN, cfg["signing_workdays"]),
+                     (None, cfg["accept_workdays"])]:
+        add(Q(stage=stage) if stage else Q(pk__isnull=False),
+            Q(stage_changed_at__lt=_workday_cut(now, n, strict=True)),
+            Q(stage_changed_at__lt=_workday_cut(soon, n, strict=False)))
+    return Case_(*whens, default=Value("on_time"), output_field=CharField())
+
+
+def _group_q(group: str) -> Q:
+    """``deadlines.stage_group`` as a condition."""
+    done = Q(stage__in=sorted(deadlines.DONE_STAGES)) | Q(stage=S.AGREEMENT_WRITTEN, agreement_effective_at__isnull=False)
+    if group == "done":
+        return done
+    if group == "escalated":
+        return Q(stage=S.ESCALATED)
+    if group == "new":
+        return Q(stage__in=sorted(deadlines.NEW_STAGES))
+    return ~done & ~Q(stage=S.ESCALATED) & ~Q(stage__in=sorted(deadlines.NEW_STAGES))
+
+
+def colour_expr(now: dt.datetime | None = None) -> Case_:
+    """The colour a case shows (``deadlines.colour_info``: the first rule of the colour table that matches risk level
+    × deadline status × stage group) as an SQL expression. Annotate ``xz_status`` with ``_deadline_status_expr``
+    first. Filtering on it lists exactly the cases whose rows show that colour."""
+    whens = []
+    for rule in deadlines.colour_rules():
+        q = Q(pk__isnull=False)
+        if "risk" in rule:
+            q &= Q(risk_level__in=list(rule["risk"]))
+        if "status" in rule:
+            q &= Q(xz_status__in=list(rule["status"]))
+        if "groups" in rule:
+            groups = [_group_q(g) for g in rule["groups"]]
+            q &= functools.reduce(operator.or_, groups)
+        whens.append(When(q, then=Value(str(rule["colour"]))))
+    return Case_(*whens, default=Value(str(Colour.YELLOW)), output_field=CharField())
+
+
+def with_colour(qs: QuerySet[Case], now: dt.datetime | None = None) -> QuerySet[Case]:
+    """``qs`` with ``xz_colour``: the colour each case shows at ``now``."""
+    now = now or timezone.now()
+    return qs.alias(xz_status=_deadline_status_expr(now)).alias(xz_colour=colour_expr(now))
+
+
+def workbench_cases(user, filters: CaseFilters, *, after: int | None = None, limit: int = 50,  # noqa: ANN001
+                    now: dt.datetime | None = None) -> tuple[list[Case], int | None]:
     """One page of the workbench list, newest first, with keyset pagination (``after`` = last id seen).
 
     No COUNT(*): one query for the page (limit + 1 rows tell whether there is a next page). Every filter column has an
@@ -157,8 +276,8 @@ def workbench_cases(user, filters: CaseFilters, *, after: int | None = None, lim
     if filters.type_code:
         type_id = DisputeType.objects.filter(code=filters.type_code).values_list("id", flat=True).first()
         qs = qs.filter(dispute_type_id=type_id or 0)
-    if filters.colour in _COLOUR_Q:
-        qs = qs.filter(_COLOUR_Q[filters.colour])
+    if filters.colour in Colour.values:
+        qs = with_colour(qs, now).filter(xz_colour=filters.colour)
     if filters.region:
         qs = qs.filter(region_code__startswith=filters.region)
     if filters.date_from:

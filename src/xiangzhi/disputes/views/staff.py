@@ -35,11 +35,13 @@ def workbench(request: HttpRequest) -> HttpResponse:
         after = int(request.GET.get("after") or 0) or None
     except ValueError:
         after = None
-    cases, next_after = selectors.workbench_cases(request.user, filters, after=after)
+    now = timezone.now()  # one instant for the colour filter and the colour and countdown each row shows
+    cases, next_after = selectors.workbench_cases(request.user, filters, after=after, now=now)
     params = request.GET.copy()
     params.pop("after", None)
     return render(request, "disputes/workbench.html", {
-        "rows": [{"case": c, **stage_info(c, with_due=False)} for c in cases], "filters": filters, "next_after": next_after,
+        "rows": [{"case": c, **stage_info(c, with_due=False)} for c in cases], "now": now, "filters": filters,
+        "next_after": next_after,
         "params": params.urlencode(), "stages": CaseStage.choices, "types": type_choices("全部类型"),
         "colours": list(COLOUR_LABELS.items()), "scope": request.GET.get("scope", ""),
         "can_intake": rules.can_take_intake(request.user),
