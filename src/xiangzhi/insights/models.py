@@ -109,3 +109,98 @@ class RiskWarning(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The 研判 summary: a derived cache of the case tables, kept exact by ``summary.py`` (see its docstring)
+# ----------------------------------------------------------------------------------------------------------------
+class DirtyCase(models.Model):
+    """A case whose figures changed since the summary last folded it. Written by database triggers on the case
+    tables (``triggers.py``), deleted by ``summary.sync``. ``seq`` grows with every change, so a writer holds the row
+    lock of its mark until it commits (PostgreSQL) and the fold skips marks still being written."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    seq = models.BigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"dirty case {self.case_id}"
+
+
+class CaseFact(models.Model):
+    """What one case contributes to the summary, as last folded (so a change can subtract the old contribution).
+    Not a foreign key: the fact of a deleted case must outlive it until the fold subtracts it."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    month = models.PositiveIntegerField()  # YYYYMM of created_at in Asia/Shanghai
+    region_code = models.CharField(max_length=15)
+    type_id = models.BigIntegerField()
+    source = models.CharField(max_length=24)
+    level = models.CharField(max_length=10)
+    stage = models.CharField(max_length=20)
+    risk = models.CharField(max_length=10)
+    colour = models.CharField(max_length=8)
+    org_kind = models.CharField(max_length=30, blank=True)
+    closed_days = models.IntegerField(null=True)
+    overdue_from = models.DateTimeField(null=True)  # open cases: overdue once now passes this instant
+    n = models.PositiveSmallIntegerField(default=1)
+    accepted = models.PositiveSmallIntegerField(default=0)
+    success = models.PositiveSmallIntegerField(default=0)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    repeats = models.PositiveSmallIntegerField(default=0)
+    performed = models.PositiveSmallIntegerField(default=0)
+    screened = models.PositiveSmallIntegerField(default=0)
+    criminal = models.PositiveSmallIntegerField(default=0)
+    criminal_people = models.PositiveIntegerField(default=0)
+    petition = models.PositiveSmallIntegerField(default=0)
+    petition_people = models.PositiveIntegerField(default=0)
+    judicial = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["overdue_from"], name="insights_fact_overdue")]
+
+    def __str__(self) -> str:
+        return f"fact of case {self.case_id}"
+
+
+class SummaryCell(models.Model):
+    """One cell of one grouping (``summary.GROUPS``) for one region scope (county, town, village or grid code) and
+    one month (0: not by month): the sums of the facts of the cases in it."""
+
+    cell = models.CharField(max_length=120, primary_key=True)  # grp|scope|month|k1|k2|k3
+    grp = models.PositiveSmallIntegerField()
+    scope = models.CharField(max_length=15)
+    month = models.PositiveIntegerField()
+    k1 = models.CharField(max_length=30, blank=True)
+    k2 = models.CharField(max_length=30, blank=True)
+    k3 = models.CharField(max_length=30, blank=True)
+    n = models.BigIntegerField(default=0)
+    accepted = models.BigIntegerField(default=0)
+    success = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    repeats = models.BigIntegerField(default=0)
+    performed = models.BigIntegerField(default=0)
+    screened = models.BigIntegerField(default=0)
+    criminal = models.BigIntegerField(default=0)
+    criminal_people = models.BigIntegerField(default=0)
+    petition = models.BigIntegerField(default=0)
+    petition_people = models.BigIntegerField(default=0)
+    judicial = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "month", "grp"], name="insights_cell_scope")]
+
+    def __str__(self) -> str:
+        return self.cell
+
+
+class SummaryState(models.Model):
+    """One row: locked by every fold (serialises them); ``stale`` asks the next fold for a full rebuild (set when the
+    triggers had to be reinstalled, e.g. after a SQLite table rebuild dropped them)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    stale = models.BooleanField(default=True)
+    rebuilt_at = models.DateTimeField(null=True)
+    folded_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"summary state (stale={self.stale})"

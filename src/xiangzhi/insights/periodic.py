@@ -1,4 +1,5 @@
-"""研判 periodic work: early warnings (风险研判), hourly."""
+"""研判 periodic work: early warnings (风险研判), hourly; folding changed cases into the summary, every minute (a
+dashboard folds what is left before it reads, so this only keeps that work small)."""
 
 from __future__ import annotations
 
@@ -13,4 +14,11 @@ def _warnings() -> object:
     return run_warnings()
 
 
-JOBS = [Job("insights.warnings", dt.timedelta(hours=1), _warnings)]
+def _summary() -> object:
+    from .summary import sync
+
+    return {"folded": sync()}
+
+
+JOBS = [Job("insights.warnings", dt.timedelta(hours=1), _warnings),
+        Job("insights.summary", dt.timedelta(minutes=1), _summary)]

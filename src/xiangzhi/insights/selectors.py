@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -49,6 +50,7 @@ from xiangzhi.disputes.colours import COLOUR_LABELS
 from xiangzhi.disputes.enums import OPEN_STAGES, CaseSource, CaseStage, Level, RiskLevel
 from xiangzhi.disputes.models import Case, DisputeType
 
+from . import summary
 from .models import Screening
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -129,6 +131,19 @@ def scoped_cases(user, region_code: str, period: Period | None = None) -> QueryS
     if period is not None:
         qs = qs.filter(created_at__gte=period.start, created_at__lt=period.end)
     return qs
+
+
+def use_summary(user, region_code: str) -> bool:  # noqa: ANN001
+    """Whether the figures of ``region_code`` for ``user`` can be read from the summary cells (``summary.py``): the
+    user sees every case of the region (a dispute jurisdiction covering it; None = the command line) and the code is
+    a county, town, village or grid code. Otherwise they are computed from the visible cases directly."""
+    if not summary.covers(region_code):
+        return False
+    if user is None:
+        return True
+    from xiangzhi.disputes import rules as dispute_rules
+
+    return any(region_code.startswith(c) for c in dispute_rules.codes_for(user, dispute_rules.DISPUTE_ROLES))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -267,15 +282,34 @@ class Report:
         return f"{self.region.display_name}人民调解工作统计表（{self.period.label}）"
 
 
-def mediation_report(user, *, period: Period, region_code: str) -> Report:  # noqa: ANN001
-    """The people's-mediation report for a period and region, by dispute type, by organisation level and by
-    organisation kind. Four queries whatever the number of cases, one of them over the cases."""
-    region = region_for(region_code)
+def _report_cube(user, region: Region, period: Period, aggs: dict[str, Any],  # noqa: ANN001
+                 source: str = "auto") -> list[dict[str, Any]]:
+    """Rows of (dispute_type_id, level, organisation__kind) with the report sums: from the summary cells when they
+    answer for this user and region, else one GROUP BY over the visible cases (``source`` forces one: tests)."""
+    if source == "summary" or (source == "auto" and use_summary(user, region.code)):
+        summary.sync()
+        rows = []
+        for _grp, _month, k1, k2, k3, *metrics in summary.read(region.code, summary.months_of(period.start, period.end),
+                                                                groups=[summary.CUBE]):
+            if _month == 0:
+                continue
+            row = dict(zip(summary.METRICS, metrics, strict=True))
+            rows.append({"dispute_type_id": int(k1), "level": k2, "organisation__kind": k3 or None,
+                         **{k: row[k] for k in aggs}})
+        return rows
     qs = scoped_cases(user, region.code, period)
+    return list(qs.values("dispute_type_id", "level", "organisation__kind").annotate(**aggs).order_by())
+
+
+def mediation_report(user, *, period: Period, region_code: str, source: str = "auto") -> Report:  # noqa: ANN001
+    """The people's-mediation report for a period and region, by dispute type, by organisation level and by
+    organisation kind. A fixed number of queries whatever the number of cases: the summary cells of the region (or
+    one GROUP BY over the cases), the types, the region, the screenings."""
+    region = region_for(region_code)
     aggs = _report_aggregates()
     types = list(DisputeType.objects.order_by("order", "code").values_list("id", "name"))
-    # one pass: GROUP BY type × level × organisation kind (a few hundred rows), folded three ways in Python
-    cube = list(qs.values("dispute_type_id", "level", "organisation__kind").annotate(**aggs).order_by())
+    # type × level × organisation kind (a few hundred rows), folded three ways in Python
+    cube = _report_cube(user, region, period, aggs, source)
 
     def fold(dim: str) -> dict[Any, dict[str, Any]]:
         out: dict[Any, dict[str, Any]] = {}
@@ -386,47 +420,51 @@ def percentile(hist: dict[int, int], q: float) -> float:
     return float(max(hist))
 
 
-def dashboard(user, *, region: Region, period: Period, link_base: str = "") -> Dashboard:  # noqa: ANN001, C901
-    """Everything the county, town and village dashboards show, in a fixed number of GROUP BY queries."""
-    now = timezone.now()
+_ZERO = {"n": 0, "accepted": 0, "success": 0, "amount": Decimal(0), "repeats": 0}
+
+
+def _fold(rows: Iterable[dict], key) -> dict:  # noqa: ANN001
+    """Sum GROUP BY rows (or summary cells) into coarser groups (in Python: a few thousand rows at most)."""
+    out: dict = {}
+    for r in rows:
+        k = key(r)
+        acc = out.get(k)
+        if acc is None:
+            acc = out[k] = dict(_ZERO)
+        for name in acc:
+            acc[name] += r.get(name) or 0
+    return out
+
+
+@dataclass
+class Figures:
+    """What the dashboard is drawn from, whichever source computed it."""
+
+    months: dict[int, dict[str, Any]]  # month number → n, accepted, success, amount, repeats
+    by_type: dict[int, dict[str, Any]]  # dispute type id → the same
+    by_level: dict[str, dict[str, Any]]
+    by_village: dict[str, dict[str, Any]]  # village code (first 12 digits) → the same
+    by_source: dict[str, int]
+    stage_n: dict[str, int]
+    colour_n: dict[str, int]
+    hist: dict[int, int]  # whole days to close → closed cases
+    current: dict[str, int]  # open, overdue, major_open, red — now, whatever the period
+
+
+def _figures_from_cases(user, region: Region, period: Period, now: dt.datetime) -> Figures:  # noqa: ANN001
+    """Five GROUP BY passes over the cases the user sees (users who see only part of a region)."""
     base = scoped_cases(user, region.code)
     qs = base.filter(created_at__gte=period.start, created_at__lt=period.end)
-    common = {"region": region.code, "period": period.key}
-
-    def href(**params: Any) -> str:
-        return f"{link_base}?{urlencode({**common, **params})}"
-
     counts = {"n": Count("id"), "accepted": Count("id", filter=ACCEPTED_Q), "success": Count("id", filter=SUCCESS_Q),
-              "amount": Sum("agreement_amount", filter=SUCCESS_Q)}
-    counts["repeats"] = Count("id", filter=Q(repeat_of__isnull=False))
-
-    def fold(rows: list[dict], key) -> dict:  # noqa: ANN001
-        """Sum GROUP BY rows into coarser groups (in Python: a few hundred rows at most)."""
-        out: dict = {}
-        for r in rows:
-            k = key(r)
-            acc = out.setdefault(k, {"n": 0, "accepted": 0, "success": 0, "amount": Decimal(0), "repeats": 0})
-            for name in acc:
-                acc[name] += r.get(name) or 0
-        return out
-
+              "amount": Sum("agreement_amount", filter=SUCCESS_Q),
+              "repeats": Count("id", filter=Q(repeat_of__isnull=False))}
     # 1 by month × type (≤ 12 × 15 rows): the month chart and the type chart
     month_type = list(qs.annotate(m=TruncMonth("created_at", tzinfo=TZ)).values("m", "dispute_type_id").annotate(
         **counts).order_by())
-    months = fold(month_type, lambda r: r["m"].astimezone(TZ).month)
-    by_type = sorted(({"dispute_type_id": k, **v} for k, v in fold(month_type, lambda r: r["dispute_type_id"]).items()),
-                     key=lambda r: -r["n"])
-    type_rows = list(DisputeType.objects.values_list("id", "name", "code"))
-    type_names = {pk: name for pk, name, _ in type_rows}
-    type_codes = {pk: code for pk, _, code in type_rows}
     # 2 by level × stage × source × colour (a few hundred rows): levels, stages, sources, colours
     status = list(qs.annotate(c=colour_expr()).values("level", "stage", "source", "c").annotate(**counts).order_by())
-    by_source = {k: v["n"] for k, v in fold(status, lambda r: r["source"]).items()}
-    stage_n = {k: v["n"] for k, v in fold(status, lambda r: r["stage"]).items()}
-    by_level = fold(status, lambda r: r["level"])
-    colour_n = {k: v["n"] for k, v in fold(status, lambda r: r["c"]).items()}
     # 3 by village (towns are sums of their villages)
-    by_village = {r["v"]: r for r in qs.annotate(v=Substr("region_code", 1, 12)).values("v").annotate(
+    by_village = {r.pop("v"): r for r in qs.annotate(v=Substr("region_code", 1, 12)).values("v").annotate(
         **counts).order_by()}
     # 4 days to close (histogram)
     hist = {r["d"]: r["n"] for r in qs.filter(closed_at__isnull=False).annotate(
@@ -436,8 +474,73 @@ def dashboard(user, *, region: Region, period: Period, link_base: str = "") -> D
         open=Count("id", filter=Q(stage__in=OPEN_STAGES)), overdue=Count("id", filter=overdue_q(now)),
         major_open=Count("id", filter=Q(stage__in=OPEN_STAGES, risk_level=RiskLevel.MAJOR)),
         red=Count("id", filter=Q(c="red")))
+    return Figures(
+        months=_fold(month_type, lambda r: r["m"].astimezone(TZ).month),
+        by_type=_fold(month_type, lambda r: r["dispute_type_id"]),
+        by_level=_fold(status, lambda r: r["level"]),
+        by_village={v: {k: r.get(k) or 0 for k in _ZERO} for v, r in by_village.items()},
+        by_source={k: v["n"] for k, v in _fold(status, lambda r: r["source"]).items()},
+        stage_n={k: v["n"] for k, v in _fold(status, lambda r: r["stage"]).items()},
+        colour_n={k: v["n"] for k, v in _fold(status, lambda r: r["c"]).items()},
+        hist=hist, current={k: v or 0 for k, v in current.items()})
+
+
+def _figures_from_summary(region: Region, period: Period, now: dt.datetime) -> Figures:
+    """The same figures from the summary cells of the region: one query for the cells, one for today's deadlines."""
+    summary.sync()
+    cells: dict[int, list[dict[str, Any]]] = {g: [] for g in summary.GROUPS}
+    for grp, month, k1, k2, k3, *metrics in summary.read(region.code, summary.months_of(period.start, period.end)):
+        cells[grp].append({"month": month, "k1": k1, "k2": k2, "k3": k3,
+                           **dict(zip(summary.METRICS, metrics, strict=True))})
+    cube, status = cells[summary.CUBE], cells[summary.STATUS]
+    now_cells, today = cells[summary.NOW], summary.day_key(now)
+    overdue = sum(c["n"] for c in cells[summary.DUE] if int(c["k1"]) < today) + summary.overdue_today(region.code, now)
+    open_stages = set(OPEN_STAGES)
+    return Figures(
+        months=_fold(cube, lambda r: r["month"] % 100),
+        by_type=_fold(cube, lambda r: int(r["k1"])),
+        by_level=_fold(cube, lambda r: r["k2"]),
+        by_village=_fold(cells[summary.VILLAGE], lambda r: r["k1"]),
+        by_source={k: v["n"] for k, v in _fold(status, lambda r: r["k2"]).items()},
+        stage_n={k: v["n"] for k, v in _fold(status, lambda r: r["k1"]).items()},
+        colour_n={k: v["n"] for k, v in _fold(status, lambda r: r["k3"]).items()},
+        hist={d: v["n"] for d, v in _fold(cells[summary.DAYS], lambda r: int(r["k1"])).items()},
+        current={"open": sum(c["n"] for c in now_cells if c["k1"] in open_stages),
+                 "overdue": overdue,
+                 "major_open": sum(c["n"] for c in now_cells if c["k1"] in open_stages and c["k2"] == RiskLevel.MAJOR),
+                 "red": sum(c["n"] for c in now_cells if c["k3"] == "red")})
+
+
+def dashboard_figures(user, *, region: Region, period: Period, now: dt.datetime | None = None,  # noqa: ANN001
+                      source: str = "auto") -> Figures:
+    """The dashboard's figures: from the summary when it answers for this user and region (``source="auto"``), or
+    forced from ``"summary"`` / ``"cases"`` (tests compare the two)."""
+    now = now or timezone.now()
+    if source == "summary" or (source == "auto" and use_summary(user, region.code)):
+        return _figures_from_summary(region, period, now)
+    return _figures_from_cases(user, region, period, now)
+
+
+def dashboard(user, *, region: Region, period: Period, link_base: str = "",  # noqa: ANN001, C901
+              now: dt.datetime | None = None, source: str = "auto") -> Dashboard:
+    """Everything the county, town and village dashboards show, in a fixed number of queries: the summary cells of
+    the region, or (for users who see only part of it) five GROUP BY passes over the cases they see."""
+    now = now or timezone.now()
+    fig = dashboard_figures(user, region=region, period=period, now=now, source=source)
+    common = {"region": region.code, "period": period.key}
+
+    def href(**params: Any) -> str:
+        return f"{link_base}?{urlencode({**common, **params})}"
+
+    months, by_level, by_village, hist, current = fig.months, fig.by_level, fig.by_village, fig.hist, fig.current
+    by_source, stage_n, colour_n = fig.by_source, fig.stage_n, fig.colour_n
+    by_type = sorted(({"dispute_type_id": k, **v} for k, v in fig.by_type.items()),
+                     key=lambda r: (-r["n"], r["dispute_type_id"]))
+    type_rows = list(DisputeType.objects.values_list("id", "name", "code"))
+    type_names = {pk: name for pk, name, _ in type_rows}
+    type_codes = {pk: code for pk, _, code in type_rows}
     red_now = current["red"]
-    # 6 region names
+    # region names
     regions = {r.code: r for r in Region.objects.filter(
         code__startswith=region.code, level__in=[RegionLevel.TOWN, RegionLevel.VILLAGE]).only(
         "code", "name", "short_name", "level", "population")}
@@ -483,8 +586,8 @@ def dashboard(user, *, region: Region, period: Period, link_base: str = "") -> D
         charts.append(Chart("town", "各镇（街道）纠纷数", "bar", ["登记（件）", "调解成功（件）", "成功率"], [
             ChartRow(regions[c].display_name if c in regions else c,
                      [t["n"], t["success"], f"{_pct(t['success'], t['accepted'])}%"], href(region=c))
-            for c, t in sorted(towns.items(), key=lambda kv: -kv[1]["n"])]))
-    village_rows = sorted(by_village.items(), key=lambda kv: -kv[1]["n"])
+            for c, t in sorted(towns.items(), key=lambda kv: (-kv[1]["n"], kv[0]))]))
+    village_rows = sorted(by_village.items(), key=lambda kv: (-kv[1]["n"], kv[0]))
     charts.append(Chart("village", "各村（社区）纠纷数（前20）", "hbar", ["登记（件）", "调解成功（件）", "重复纠纷（件）"], [
         ChartRow(regions[v].display_name if v in regions else v, [r["n"], r["success"], r["repeats"]], href(region=v))
         for v, r in village_rows[:20]]))
@@ -510,7 +613,7 @@ def dashboard(user, *, region: Region, period: Period, link_base: str = "") -> D
     # ten villages with most disputes per 1,000 inhabitants (when population is known), else per village
     with_pop = [(v, r) for v, r in by_village.items() if v in regions and regions[v].population]
     if with_pop:
-        ranked = sorted(with_pop, key=lambda kv: -kv[1]["n"] * 1000 / regions[kv[0]].population)[:10]
+        ranked = sorted(with_pop, key=lambda kv: (-kv[1]["n"] * 1000 / regions[kv[0]].population, kv[0]))[:10]
         rows = [ChartRow(regions[v].display_name, [round(r["n"] * 1000 / regions[v].population, 2), r["n"],
                                                     regions[v].population], href(region=v)) for v, r in ranked]
         charts.append(Chart("top_villages", "千人纠纷数最高的十个村（社区）", "hbar",

@@ -1,0 +1,377 @@
+"""The 研判 summary: the dashboards and the report read a few thousand pre-aggregated cells instead of grouping the
+case table, and the cells stay exact.
+
+How it stays exact:
+1. Database triggers (``triggers.py``) mark a case dirty in ``insights_dirtycase`` in the same transaction as any
+   change the figures depend on — intake, every transition, re-routing, type and risk changes, the deadline clock
+   and its colour, report flags, judicial confirmation, feedback, follow-up visits, imports, deletions, an
+   organisation's kind — whoever writes (services, bulk paths, set-based UPDATEs, the admin).
+2. :func:`sync` folds the dirty cases: for each, the old contribution (its ``CaseFact`` row) is subtracted from the
+   cells and the new one, recomputed from the raw tables with the same expressions the raw queries use, is added;
+   then the marks are deleted. It runs before every dashboard and report read (one cheap query when nothing is
+   dirty) and every minute from ``runperiodic``, so a reader always sees every committed change.
+3. Time-dependent figures are not cached as such: "overdue now" is the cells of the days before today plus a live
+   count of today's deadlines that have passed (an index range of one day).
+4. :func:`rebuild` recomputes everything from the raw tables (after bulk loads, when the triggers had to be
+   reinstalled, or by ``xiangzhi insights_summary --rebuild``). tests/insights/test_summary.py checks after every
+   kind of change that the figures read from the cells equal the figures computed from the raw tables.
+
+A cell is (grouping, scope, month, k1, k2, k3) → sums of the case metrics. The scope is a region code (county, town,
+village or grid): a case counts in the scope of each prefix of its code, so "cases in region R" is one exact match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.utils import timezone
+
+from .models import CaseFact, DirtyCase, SummaryCell, SummaryState
+
+logger = logging.getLogger(__name__)
+TZ = ZoneInfo("Asia/Shanghai")
+
+CUBE, STATUS, VILLAGE, DAYS, NOW, DUE = 1, 2, 3, 4, 5, 6
+GROUPS = {
+    CUBE: "month × dispute type × level × organisation kind (the report, months, types, levels)",
+    STATUS: "month × stage × source × colour",
+    VILLAGE: "month × village",
+    DAYS: "month × whole days from registration to closing (closed cases)",
+    NOW: "stage × risk × colour, whatever the month (open, major risk, red)",
+    DUE: "local day on which an open case becomes overdue, whatever the month",
+}
+METRICS = ("n", "accepted", "success", "amount", "repeats", "performed", "screened", "criminal", "criminal_people",
+           "petition", "petition_people", "judicial")
+FACT_FIELDS = ("month", "region_code", "type_id", "source", "level", "stage", "risk", "colour", "org_kind",
+               "closed_days", "overdue_from", *METRICS)
+SCOPE_LENGTHS = (6, 9, 12, 15)
+CHUNK = 2000
+REBUILD_AT = 50_000  # more dirty cases than this: rebuilding is faster than folding them one by one
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Facts: what one case contributes
+# ----------------------------------------------------------------------------------------------------------------
+def month_key(at: dt.datetime) -> int:
+    local = at.astimezone(TZ)
+    return local.year * 100 + local.month
+
+
+def day_key(at: dt.datetime) -> int:
+    local = at.astimezone(TZ)
+    return local.year * 10000 + local.month * 100 + local.day
+
+
+def months_of(start: dt.datetime, end: dt.datetime) -> list[int]:
+    """The YYYYMM keys of the local months in [start, end) (periods are whole months)."""
+    out, cur = [], start.astimezone(TZ)
+    while cur < end:
+        out.append(cur.year * 100 + cur.month)
+        cur = cur.replace(year=cur.year + (cur.month == 12), month=cur.month % 12 + 1, day=1)
+    return out
+
+
+def scopes_of(code: str) -> list[str]:
+    return [code[:n] for n in SCOPE_LENGTHS if len(code) >= n]
+
+
+def covers(code: str) -> bool:
+    """Whether the cells answer "the cases in region ``code``" (county, town, village or grid codes)."""
+    return len(code) in SCOPE_LENGTHS
+
+
+def facts(qs: QuerySet) -> Iterator[CaseFact]:
+    """The facts of the cases of ``qs``, computed with the expressions of the raw dashboard and report queries
+    (``selectors.colour_expr``, ``DaysBetween``, ``performed_q``'s relations, ``overdue_q``'s clock rule)."""
+    from . import selectors as sel
+
+    annotations: dict[str, Any] = {"_colour": sel.colour_expr(), "_days": sel.DaysBetween(F("created_at"),
+                                                                                          F("closed_at"))}
+    names = ["pk", "created_at", "region_code", "dispute_type_id", "source", "level", "stage", "risk_level",
+             "organisation__kind", "repeat_of_id", "agreement_amount", "agreement_effective_at", "closed_at",
+             "_colour", "_days", "insight_flags__found_by_screening", "insight_flags__prevented_criminal",
+             "insight_flags__prevented_criminal_people", "insight_flags__prevented_petition",
+             "insight_flags__prevented_petition_people", "insight_flags__agreement_performed"]
+    performed_by = []
+    for rel in ("visits", "feedback"):
+        model = sel._related_model(rel)  # noqa: SLF001
+        if model is not None and "performed" in {f.name for f in model._meta.get_fields()}:
+            annotations[f"_performed_{rel}"] = Exists(model.objects.filter(case_id=OuterRef("pk"), performed=True))
+            performed_by.append(len(names))
+            names.append(f"_performed_{rel}")
+    judicial = sel.judicial_q() is not None
+    if judicial:
+        names.append("judicial__status")
+    clock = sel.has_clock()
+    if clock:
+        names += ["clock__colour", "clock__due_at"]
+    overdue_after = dt.timedelta(days=sel.OVERDUE_DAYS)
+    not_accepted = set(sel.NOT_ACCEPTED_YET)
+    open_stages = set(sel.OPEN_STAGES)
+    rows = qs.annotate(**annotations).order_by().values_list(*names)
+    for row in rows.iterator(chunk_size=2000):
+        (pk, created, code, type_id, source, level, stage, risk, org_kind, repeat_of, amount, effective, _closed,
+         colour, days, screened, criminal, criminal_people, petition, petition_people, performed) = row[:21]
+        accepted = stage not in not_accepted
+        success = accepted and effective is not None
+        performed = accepted and bool(performed or any(row[i] for i in performed_by))
+        criminal = accepted and bool(criminal)
+        petition = accepted and bool(petition)
+        overdue_from = None
+        if stage in open_stages:  # a clock row (its colour is never null) gives the deadline; else the fallback
+            overdue_from = row[-1] if clock and row[-2] is not None else created + overdue_after
+        yield CaseFact(
+            case_id=pk, month=month_key(created), region_code=code, type_id=type_id, source=source, level=level,
+            stage=stage, risk=risk, colour=colour, org_kind=org_kind or "", closed_days=days,
+            overdue_from=overdue_from, n=1, accepted=int(accepted), success=int(success),
+            amount=(amount or Decimal(0)) if success else Decimal(0), repeats=int(repeat_of is not None),
+            performed=int(performed), screened=int(accepted and bool(screened)), criminal=int(criminal),
+            criminal_people=(criminal_people or 0) if criminal else 0, petition=int(petition),
+            petition_people=(petition_people or 0) if petition else 0,
+            judicial=int(accepted and judicial and row[21 + len(performed_by)] == "confirmed"),
+        )
+
+
+def cells_of(f: CaseFact) -> list[tuple[int, int, str, str, str]]:
+    """(grouping, month, k1, k2, k3) of the cells a fact counts in (in every scope of its region code)."""
+    m = f.month
+    out = [(CUBE, m, str(f.type_id), f.level, f.org_kind), (STATUS, m, f.stage, f.source, f.colour),
+           (VILLAGE, m, f.region_code[:12], "", ""), (NOW, 0, f.stage, f.risk, f.colour)]
+    if f.closed_days is not None:
+        out.append((DAYS, m, str(f.closed_days), "", ""))
+    if f.overdue_from is not None:
+        out.append((DUE, 0, str(day_key(f.overdue_from)), "", ""))
+    return out
+
+
+def _vector(f: CaseFact) -> list[tuple[int, Any]]:
+    """The non-zero metrics of a fact as (index, value)."""
+    return [(i, v) for i, v in enumerate(getattr(f, m) for m in METRICS) if v]
+
+
+def _same(a: CaseFact, b: CaseFact) -> bool:
+    return all(getattr(a, name) == getattr(b, name) for name in FACT_FIELDS)
+
+
+Key = tuple[int, str, int, str, str, str]  # grp, scope, month, k1, k2, k3
+
+
+def _accumulate(target: dict[Key, list], fs: Iterable[CaseFact], sign: int = 1) -> None:
+    """Add (or subtract) the facts to their cells at the finest scope (the case's own region code)."""
+    for f in fs:
+        vec = _vector(f)
+        code = f.region_code
+        for grp, month, k1, k2, k3 in cells_of(f):
+            acc = target.get((grp, code, month, k1, k2, k3))
+            if acc is None:
+                acc = target[(grp, code, month, k1, k2, k3)] = [0] * len(METRICS)
+            for i, v in vec:
+                acc[i] += sign * v
+
+
+def _roll_up(finest: dict[Key, list], keep=lambda scope: True) -> dict[Key, list]:  # noqa: ANN001
+    """Spread finest-scope cells to every scope of their code (the ones ``keep`` accepts)."""
+    out: dict[Key, list] = {}
+    for (grp, code, month, k1, k2, k3), vec in finest.items():
+        for scope in scopes_of(code):
+            if not keep(scope):
+                continue
+            acc = out.get((grp, scope, month, k1, k2, k3))
+            if acc is None:
+                out[(grp, scope, month, k1, k2, k3)] = list(vec)
+            else:
+                for i, v in enumerate(vec):
+                    acc[i] += v
+    return out
+
+
+def _cell_id(key: Key) -> str:
+    return "|".join(str(k) for k in key)
+
+
+def _cell(key: Key, vec: list) -> SummaryCell:
+    grp, scope, month, k1, k2, k3 = key
+    return SummaryCell(cell=_cell_id(key), grp=grp, scope=scope, month=month, k1=k1, k2=k2, k3=k3,
+                       **dict(zip(METRICS, vec, strict=True)))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Folding and rebuilding
+# ----------------------------------------------------------------------------------------------------------------
+def _lock() -> SummaryState:
+    """Serialise folds (a row lock on PostgreSQL; SQLite transactions already hold the single write lock)."""
+    state = SummaryState.objects.select_for_update().filter(pk=1).first()
+    if state is None:
+        SummaryState.objects.bulk_create([SummaryState(pk=1)], ignore_conflicts=True)
+        state = SummaryState.objects.select_for_update().get(pk=1)
+    return state
+
+
+def is_stale() -> bool:
+    state = SummaryState.objects.filter(pk=1).values_list("stale", flat=True).first()
+    return state is None or state
+
+
+def sync() -> int:
+    """Bring the cells up to date with every committed change; returns the number of cases folded. One query when
+    nothing changed. Marks still being written by an open transaction are left for the next sync (their changes
+    are not visible yet either)."""
+    state = SummaryState.objects.filter(pk=1).values_list("stale", Exists(DirtyCase.objects.all())).first()
+    if state is None or state[0]:
+        return rebuild()
+    if not state[1]:
+        return 0
+    if DirtyCase.objects.count() > REBUILD_AT:
+        return rebuild()
+    from xiangzhi.disputes.models import Case
+
+    done = 0
+    while True:
+        with transaction.atomic():
+            if _lock().stale:
+                break
+            batch = list(DirtyCase.objects.select_for_update(skip_locked=True).order_by("case_id")
+                         .values_list("case_id", flat=True)[:CHUNK])
+            if not batch:
+                break
+            old = {f.case_id: f for f in CaseFact.objects.filter(case_id__in=batch)}
+            new = {f.case_id: f for f in facts(Case.objects.filter(pk__in=batch))}
+            changed = [pk for pk in batch if not (pk in old and pk in new and _same(old[pk], new[pk]))]
+            finest: dict[Key, list] = {}
+            _accumulate(finest, (old[pk] for pk in changed if pk in old), -1)
+            _accumulate(finest, (new[pk] for pk in changed if pk in new), +1)
+            _apply(_roll_up(finest))
+            CaseFact.objects.filter(case_id__in=changed).delete()
+            CaseFact.objects.bulk_create([new[pk] for pk in changed if pk in new], batch_size=500)
+            DirtyCase.objects.filter(case_id__in=batch).delete()
+            SummaryState.objects.filter(pk=1).update(folded_at=timezone.now())
+        done += len(batch)
+        if len(batch) < CHUNK:
+            break
+    if is_stale():  # a fold found the cells inconsistent
+        return done + rebuild()
+    return done
+
+
+def _apply(deltas: dict[Key, list]) -> None:
+    """Add ``deltas`` to the stored cells; a cell that falls to all zeros is deleted."""
+    deltas = {k: v for k, v in deltas.items() if any(v)}
+    ids = {_cell_id(k): k for k in deltas}
+    existing: dict[str, SummaryCell] = {}
+    keys = sorted(ids)
+    for i in range(0, len(keys), 500):
+        existing.update((c.cell, c) for c in SummaryCell.objects.filter(cell__in=keys[i:i + 500]))
+    new, changed, gone = [], [], []
+    for cid, key in ids.items():
+        vec = deltas[key]
+        row = existing.get(cid)
+        if row is None:
+            if any(v < 0 for v in vec):
+                logger.error("insights summary: negative new cell %s; rebuilding", cid)
+                SummaryState.objects.filter(pk=1).update(stale=True)
+                return
+            new.append(_cell(key, vec))
+            continue
+        total = [getattr(row, m) + v for m, v in zip(METRICS, vec, strict=True)]
+        if any(v < 0 for v in total):
+            logger.error("insights summary: negative cell %s; rebuilding", cid)
+            SummaryState.objects.filter(pk=1).update(stale=True)
+            return
+        if not any(total):
+            gone.append(cid)
+            continue
+        for m, v in zip(METRICS, total, strict=True):
+            setattr(row, m, v)
+        changed.append(row)
+    if gone:
+        for i in range(0, len(gone), 500):
+            SummaryCell.objects.filter(cell__in=gone[i:i + 500]).delete()
+    if changed:
+        SummaryCell.objects.bulk_update(changed, list(METRICS), batch_size=200)
+    if new:
+        SummaryCell.objects.bulk_create(new, batch_size=500)
+
+
+def rebuild() -> int:
+    """Recompute every fact and cell from the raw tables, village by village (memory stays flat). Holds the fold
+    lock for its whole run; writers only wait on it if they change a case that was dirty when it started
+    (PostgreSQL) — on SQLite every writer waits, as for any write. Returns the number of cases."""
+    from xiangzhi.disputes.models import Case
+
+    total = 0
+    with transaction.atomic():
+        state = _lock()
+        DirtyCase.objects.all().delete()
+        CaseFact.objects.all().delete()
+        SummaryCell.objects.all().delete()
+        codes = sorted(set(Case.objects.order_by().values_list("region_code", flat=True).distinct()))
+        upper: dict[Key, list] = {}  # county and town scopes, small
+        for _village, group in itertools.groupby(codes, key=lambda c: c[:12]):
+            group = list(group)
+            finest: dict[Key, list] = {}
+            buffer = []
+            for f in facts(Case.objects.filter(region_code__in=group)):
+                buffer.append(f)
+                if len(buffer) >= 5000:
+                    _accumulate(finest, buffer)
+                    CaseFact.objects.bulk_create(buffer, batch_size=1000)
+                    total += len(buffer)
+                    buffer = []
+            _accumulate(finest, buffer)
+            CaseFact.objects.bulk_create(buffer, batch_size=1000)
+            total += len(buffer)
+            cells = _roll_up(finest, keep=lambda s: len(s) >= 12)
+            SummaryCell.objects.bulk_create([_cell(k, v) for k, v in cells.items() if any(v)], batch_size=1000)
+            for key, vec in _roll_up(finest, keep=lambda s: len(s) < 12).items():
+                acc = upper.get(key)
+                if acc is None:
+                    upper[key] = vec
+                else:
+                    for i, v in enumerate(vec):
+                        acc[i] += v
+        SummaryCell.objects.bulk_create([_cell(k, v) for k, v in upper.items() if any(v)], batch_size=1000)
+        state.stale, state.rebuilt_at = False, timezone.now()
+        state.save(update_fields=["stale", "rebuilt_at"])
+    return total
+
+
+def mark_stale() -> None:
+    SummaryState.objects.update_or_create(pk=1, defaults={"stale": True})
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Reading
+# ----------------------------------------------------------------------------------------------------------------
+def read(scope: str, months: list[int], *, groups: Iterable[int] | None = None) -> list[tuple]:
+    """The cells of ``scope`` for ``months`` (and the month-less groupings), as (grp, month, k1, k2, k3, *METRICS)."""
+    qs = SummaryCell.objects.filter(scope=scope, month__in=[0, *months])
+    if groups is not None:
+        qs = qs.filter(grp__in=list(groups))
+    return list(qs.values_list("grp", "month", "k1", "k2", "k3", *METRICS))
+
+
+def overdue_today(scope: str, now: dt.datetime) -> int:
+    """Open cases of ``scope`` whose deadline fell today before ``now`` (the rest of "overdue" is in DUE cells)."""
+    start = now.astimezone(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    return CaseFact.objects.filter(overdue_from__gte=start, overdue_from__lt=now,
+                                   region_code__startswith=scope).count()
+
+
+def verify_cells() -> list[str]:
+    """Differences between the stored cells and cells recomputed from the stored facts (for tests and checks)."""
+    finest: dict[Key, list] = {}
+    _accumulate(finest, CaseFact.objects.all())
+    expected = {_cell_id(k): v for k, v in _roll_up(finest).items() if any(v)}
+    stored = {c[0]: list(c[1:]) for c in SummaryCell.objects.values_list("cell", *METRICS)}
+    problems = [f"{cid}: stored {stored.get(cid)} expected {vec}" for cid, vec in expected.items()
+                if stored.get(cid) != vec]
+    problems += [f"{cid}: stored but no fact" for cid in stored if cid not in expected]
+    return problems
