@@ -135,9 +135,10 @@ class CaseTimes:
 
 
 def due_for(c: Case | CaseTimes, *, exceptions: dict[dt.date, bool] | None = None,
-            memo: dict | None = None) -> dt.datetime | None:
-    """The deadline of the case's current stage, or None (finished stages, effective agreements)."""
-    cfg = config()
+            memo: dict | None = None, cfg: dict[str, Any] | None = None) -> dt.datetime | None:
+    """The deadline of the case's current stage, or None (finished stages, effective agreements). The periodic pass
+    hands in the calendar, the configuration and a memo of (start day, working days) → deadline."""
+    cfg = cfg or config()
     stage = c.stage
     clock = c._state.fields_cache.get("clock") if isinstance(c, Case) else None
     if clock is not None and (clock.stage, clock.stage_changed_at) == (stage, c.stage_changed_at):
@@ -172,12 +173,12 @@ def _extension_months(c: Case | CaseTimes) -> int:
     return cached
 
 
-def deadline_status(due: dt.datetime | None, now: dt.datetime) -> str:
+def deadline_status(due: dt.datetime | None, now: dt.datetime, soon: dt.timedelta | None = None) -> str:
     if due is None:
         return "none"
     if now > due:
         return "overdue"
-    if due - now <= dt.timedelta(days=config()["due_soon_days"]):
+    if due - now <= (soon if soon is not None else dt.timedelta(days=config()["due_soon_days"])):
         return "due_soon"
     return "on_time"
 
@@ -192,9 +193,9 @@ def stage_group(stage: str, agreement_effective: bool) -> str:
     return "in_progress"
 
 
-def colour_from(*, risk: str, status: str, group: str) -> str:
+def colour_from(*, risk: str, status: str, group: str, table: list[dict[str, Any]] | None = None) -> str:
     """The first rule of the colour table that matches (risk level × deadline status × stage group)."""
-    for rule in colour_rules():
+    for rule in table if table is not None else colour_rules():
         if "risk" in rule and risk not in rule["risk"]:
             continue
         if "status" in rule and status not in rule["status"]:
@@ -423,62 +424,116 @@ class PassStats:
 
 def colour_pass(*, now: dt.datetime | None = None, chunk: int = CHUNK, notify: bool = True) -> PassStats:
     """Recompute the deadline and colour of every open case (and cases just finished), keyset-paginated by id so
-    memory stays flat at any table size; write only rows that changed (bulk); then send reminders:
+    memory stays flat at any table size (one chunk of value rows at a time, never model objects of all cases); write
+    only rows that changed (bulk); then send reminders:
     - to the mediator (or the organisation) before a deadline (``remind_before_hours``);
     - to the supervisors when a case turns red;
     - an escalation offer when a grid- or village-level case is overdue or past its level's time box.
-    Each reminder has a dedupe key, so it is sent once however many runs overlap."""
+    Each reminder has a dedupe key, so it is sent once however many runs overlap. Per pass, the recipients of an
+    organisation and the supervisors of a place are looked up once, and the reminders of a chunk that were already
+    sent are found with one query, so a steady-state pass costs a few queries per chunk, not per overdue case."""
     now = now or timezone.now()
     stats = PassStats()
     exceptions = _calendar()
     memo: dict = {}
     cfg = config()
+    table = colour_rules()
+    soon = dt.timedelta(days=cfg["due_soon_days"])
+    people = _People()
     last = 0
     open_stages = sorted(OPEN_STAGES)
     while True:
         rows = list(Case.objects.filter(id__gt=last, stage__in=open_stages).order_by("id").values_list(*_FIELDS)[:chunk])
         if not rows:
             break
-        last = rows[-1][0]
-        ids = [r[0] for r in rows]
-        clocks = {c.case_id: c for c in CaseClock.objects.filter(case_id__in=ids)}
-        exts = dict(MediationExtension.objects.filter(case_id__in=ids).values_list("case_id", "months"))
+        first, last = rows[0][0], rows[-1][0]
+        clocks = {r[0]: r[1:] for r in CaseClock.objects.filter(case_id__gte=first, case_id__lte=last).values_list(
+            "case_id", "colour", "due_at", "stage", "stage_changed_at", "colour_since")}
+        exts = dict(MediationExtension.objects.filter(case_id__gte=first, case_id__lte=last)
+                    .values_list("case_id", "months"))
         new, changed = [], []
         fire: list[tuple[tuple, dt.datetime | None, str, str | None]] = []
         for row in rows:
             pk, stage, changed_at, risk, confirm_due, effective = row[:6]
             times = CaseTimes(pk, stage, changed_at, risk, confirm_due, effective, exts.get(pk, 0))
-            due = due_for(times, exceptions=exceptions, memo=memo)
-            colour = colour_of(times, now, due=due, computed=True)
+            due = due_for(times, exceptions=exceptions, memo=memo, cfg=cfg)
+            colour = colour_from(risk=risk, status=deadline_status(due, now, soon),
+                                 group=stage_group(stage, effective is not None), table=table)
             clock = clocks.get(pk)
-            before = clock.colour if clock else None
+            before = clock[0] if clock else None
             if clock is None:
                 new.append(CaseClock(case_id=pk, stage=stage, stage_changed_at=changed_at, due_at=due, colour=colour,
                                      colour_since=now, computed_at=now))
-            elif (clock.colour, clock.due_at, clock.stage, clock.stage_changed_at) != (colour, due, stage, changed_at):
-                if clock.colour != colour:
-                    clock.colour_since = now
-                clock.colour, clock.due_at, clock.stage, clock.stage_changed_at = colour, due, stage, changed_at
-                clock.computed_at = now
-                changed.append(clock)
+            elif clock[:4] != (colour, due, stage, changed_at):
+                changed.append(CaseClock(case_id=pk, stage=stage, stage_changed_at=changed_at, due_at=due,
+                                         colour=colour, colour_since=now if before != colour else clock[4],
+                                         computed_at=now))
             fire.append((row, due, colour, before))
         with transaction.atomic():
             if new:
                 CaseClock.objects.bulk_create(new, ignore_conflicts=True)
             if changed:
                 CaseClock.objects.bulk_update(changed, ["colour", "due_at", "stage", "stage_changed_at",
-                                                        "colour_since", "computed_at"])
+                                                        "colour_since", "computed_at"], batch_size=500)
         stats.scanned += len(rows)
         stats.changed += len(new) + len(changed)
         if notify:
+            intents: list[_Intent] = []
             for row, due, colour, before in fire:
-                _reminders(row, due, colour, before, now=now, cfg=cfg, stats=stats)
+                _reminders(row, due, colour, before, now=now, cfg=cfg, people=people, out=intents)
+            _send(intents, stats)
     # finished cases: their clock turns green (set-based)
     CaseClock.objects.exclude(colour=Colour.GREEN).exclude(case__stage__in=open_stages).update(
         colour=Colour.GREEN, due_at=None, colour_since=now, computed_at=now)
     if notify:
         judicial_warnings(now=now, stats=stats)
     return stats
+
+
+class _People:
+    """Recipients looked up once per pass: by (mediator, organisation) and by the place's region code."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[tuple[int | None, int | None], list[User]] = {}
+        self.supervisors: dict[str, list[User]] = {}
+
+    def handlers_of(self, mediator_id: int | None, organisation_id: int | None) -> list[User]:
+        key = (mediator_id, organisation_id)
+        if key not in self.handlers:
+            self.handlers[key] = _recipients_for_case(mediator_id, organisation_id)
+        return self.handlers[key]
+
+    def supervisors_at(self, region_code: str) -> list[User]:
+        if region_code not in self.supervisors:
+            self.supervisors[region_code] = supervisors_of(Case(region_code=region_code))
+        return self.supervisors[region_code]
+
+
+@dataclass
+class _Intent:
+    user: User
+    subject: str
+    body: str
+    link: str
+    key: str
+    counter: str  # the PassStats field it counts toward
+
+
+def _send(intents: list[_Intent], stats: PassStats, batch: int = 2000) -> None:
+    """Queue the reminders whose dedupe key was never used; the keys already used are found in one query a batch
+    (a concurrent run that queues the same key first still wins: notify_user inserts once)."""
+    from xiangzhi.core.models import Notification
+
+    for i in range(0, len(intents), batch):
+        part = intents[i:i + batch]
+        used = set(Notification.objects.filter(dedupe_key__in=[x.key for x in part])
+                   .values_list("dedupe_key", flat=True))
+        for x in part:
+            if x.key in used:
+                continue
+            used.add(x.key)
+            if core.notify_user(x.user, subject=x.subject, body=x.body, link=x.link, dedupe_key=x.key):
+                setattr(stats, x.counter, getattr(stats, x.counter) + 1)
 
 
 def _recipients_for_case(mediator_id: int | None, organisation_id: int | None) -> list[User]:
@@ -491,34 +546,30 @@ def _recipients_for_case(mediator_id: int | None, organisation_id: int | None) -
 
 
 def _reminders(row: tuple, due: dt.datetime | None, colour: str, before: str | None, *, now: dt.datetime,
-               cfg: dict, stats: PassStats) -> None:
+               cfg: dict, people: _People, out: list[_Intent]) -> None:
     pk, stage, changed_at, risk, _confirm, _eff, level, created_at, mediator_id, org_id, region_code, number = row
     episode = f"{stage}:{changed_at.timestamp():.0f}"
     link = f"/cases/workbench/{pk}/"
     if due is not None and now <= due <= now + dt.timedelta(hours=cfg["remind_before_hours"]):
-        for user in _recipients_for_case(mediator_id, org_id):
-            if core.notify_user(user, subject=f"案件 {number} 即将到期",
-                                body=f"“{CaseStage(stage).label}”阶段期限为 {timezone.localtime(due):%m月%d日 %H:%M}，请及时办理。",
-                                link=link, dedupe_key=f"case:{pk}:due-soon:{episode}:{user.pk}"):
-                stats.reminders += 1
+        for user in people.handlers_of(mediator_id, org_id):
+            out.append(_Intent(user, f"案件 {number} 即将到期",
+                               f"“{CaseStage(stage).label}”阶段期限为 {timezone.localtime(due):%m月%d日 %H:%M}，请及时办理。",
+                               link, f"case:{pk}:due-soon:{episode}:{user.pk}", "reminders"))
     if colour == Colour.RED and before != Colour.RED:
-        case = Case(pk=pk, region_code=region_code)
-        for user in supervisors_of(case):
-            why = "已超期" if due is not None and now > due else "重大风险"
-            if core.notify_user(user, subject=f"案件 {number} 转为红色（{why}）",
-                                body="请督办。", link=link, dedupe_key=f"case:{pk}:red:{episode}:{risk}:{user.pk}"):
-                stats.red += 1
+        why = "已超期" if due is not None and now > due else "重大风险"
+        for user in people.supervisors_at(region_code):
+            out.append(_Intent(user, f"案件 {number} 转为红色（{why}）", "请督办。", link,
+                               f"case:{pk}:red:{episode}:{risk}:{user.pk}", "red"))
     box = cfg["escalate_days"].get(level)
     if box is not None and stage not in (S.ESCALATED,):
         overdue = (due is not None and now > due) or now > created_at + dt.timedelta(days=box)
         if overdue:
             target = "乡镇（街道）" if level == Level.VILLAGE else "村（社区）"
-            users = _recipients_for_case(mediator_id, org_id) + supervisors_of(Case(pk=pk, region_code=region_code))
+            users = people.handlers_of(mediator_id, org_id) + people.supervisors_at(region_code)
             for user in {u.pk: u for u in users}.values():
-                if core.notify_user(user, subject=f"案件 {number} 已超期，可上报{target}调解组织",
-                                    body=f"{Level(level).label}层级办理已超期，建议上报上级（人民调解工作若干规定第21条）。",
-                                    link=link + "#escalate", dedupe_key=f"case:{pk}:escalate-offer:{level}:{user.pk}"):
-                    stats.offers += 1
+                out.append(_Intent(user, f"案件 {number} 已超期，可上报{target}调解组织",
+                                   f"{Level(level).label}层级办理已超期，建议上报上级（人民调解工作若干规定第21条）。",
+                                   link + "#escalate", f"case:{pk}:escalate-offer:{level}:{user.pk}", "offers"))
 
 
 def judicial_warnings(*, now: dt.datetime, stats: PassStats | None = None) -> int:
