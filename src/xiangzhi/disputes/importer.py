@@ -2,10 +2,11 @@
 
 The page or the API stores the upload and creates a queued ImportJob (:func:`start_import`); the task
 (``tasks.import_cases``, run by ``xiangzhi db_worker``) claims it with one guarded UPDATE (:func:`claim`), so a job
-re-run or picked by two workers is imported once, then makes two streamed passes over the file (openpyxl
-``read_only`` / csv reader, so memory stays flat at any size):
-1. validate every row, collecting a per-row error report (row, column, problem), progress committed as it goes;
-2. write, in one transaction: all-or-nothing by default (nothing is written if any row is invalid), or only the
+re-run or picked by two workers is imported once, then:
+1. validates every row in one streamed pass over the file (lxml iterparse of the sheet / csv reader, so memory stays
+   flat at any size), collecting a per-row error report (row, column, problem), progress committed as it goes, and
+   spooling the cleaned valid rows to a temporary file chunk by chunk;
+2. writes them, in one transaction: all-or-nothing by default (nothing is written if any row is invalid), or only the
    valid rows (``mode="valid"``). Cases get numbers from the year's counter, parties are stored with encrypted phones
    and blind indexes, and each case gets a "历史案件导入" timeline row; rows are written with ``bulk_create`` in
    chunks; then every timeline row is attested in the ledger (batched) and the job is audited, in the same
@@ -17,7 +18,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+import pickle
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -114,7 +118,8 @@ def read_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 # A streaming reader of the first sheet of an .xlsx (lxml iterparse): the same values as openpyxl's read-only mode
 # (shared and inline strings, numbers, booleans, dates from the cell's number format, the 1904 calendar) at several
 # times its speed. The shared-string table, which an .xlsx must keep whole, is spilled to a temporary file with an
-# offset array once it is large, so memory stays flat in the file size for Excel/WPS files too.
+# offset array once it is large (read back with pread, not mmap, so it stays out of the resident set), so memory
+# stays flat in the file size for Excel/WPS files too.
 # ----------------------------------------------------------------------------------------------------------------
 _M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -129,7 +134,6 @@ class _SharedStrings:
         self.items: list[str] = []
         self.offsets = array.array("q")
         self.file: Any = None
-        self.view: Any = None
 
     def add(self, text: str) -> None:
         if self.file is None and len(self.items) < SPILL_STRINGS:
@@ -150,20 +154,16 @@ class _SharedStrings:
 
     def freeze(self) -> None:
         if self.file is not None:
-            import mmap
-
             self.offsets.append(self.file.tell())
             self.file.flush()
-            self.view = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ) if self.offsets[-1] else b""
 
     def __getitem__(self, i: int) -> str:
         if self.file is None:
             return self.items[i]
-        return self.view[self.offsets[i]:self.offsets[i + 1]].decode()
+        start = self.offsets[i]
+        return os.pread(self.file.fileno(), self.offsets[i + 1] - start, start).decode()
 
     def close(self) -> None:
-        if self.view is not None and not isinstance(self.view, bytes):
-            self.view.close()
         if self.file is not None:
             self.file.close()
 
@@ -357,22 +357,42 @@ class Validator:
         return clean, []
 
 
-def validate(path: Path, *, progress: Callable[[int, int, int], None] | None = None) -> Report:
-    """Check every row (streamed); ``progress(rows checked, valid rows, problems)`` is called every CHUNK rows."""
+def validate(path: Path, *, progress: Callable[[int, int, int], None] | None = None,
+             spool: Any = None) -> Report:
+    """Check every row (streamed); ``progress(rows checked, valid rows, problems)`` is called every CHUNK rows. With a
+    ``spool`` (a binary temporary file), the cleaned valid rows are pickled to it chunk by chunk, so the write pass
+    neither parses nor validates the file again and memory stays flat."""
     report = Report()
     validator = Validator()
+    clean_rows: list[dict[str, Any]] = []
     for n, cells in read_rows(path):
         report.total += 1
-        _, errs = validator.check(n, cells)
+        clean, errs = validator.check(n, cells)
         if errs:
             report.error_count += len(errs)
             if len(report.errors) < MAX_STORED_ERRORS:
                 report.errors.extend(errs[: MAX_STORED_ERRORS - len(report.errors)])
         else:
             report.valid += 1
+            if spool is not None:
+                clean_rows.append(clean)
+                if len(clean_rows) >= CHUNK:
+                    pickle.dump(clean_rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                    clean_rows = []
         if progress and report.total % CHUNK == 0:
             progress(report.total, report.valid, report.error_count)
+    if spool is not None and clean_rows:
+        pickle.dump(clean_rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
     return report
+
+
+def _spooled(spool: Any) -> Iterator[list[dict[str, Any]]]:
+    spool.seek(0)
+    while True:
+        try:
+            yield pickle.load(spool)  # noqa: S301 - our own temporary file, written by validate() above
+        except EOFError:
+            return
 
 
 def _reserve(year: int, count: int) -> int:
@@ -639,23 +659,24 @@ class _local_file:  # noqa: N801 - used as a context manager
 
 
 def _run(job: ImportJob, path: Path) -> Report:
+    import tempfile
+
     progress = _Progress(job.pk)
     try:
-        return _validate_and_write(job, path, progress)
+        with tempfile.TemporaryFile(prefix="xz-import-") as spool:
+            return _validate_and_write(job, path, progress, spool)
     finally:
         progress.close()
 
 
-def _validate_and_write(job: ImportJob, path: Path, progress: _Progress) -> Report:
+def _validate_and_write(job: ImportJob, path: Path, progress: _Progress, spool: Any) -> Report:
     actor = job.created_by
-    import time
-
     progress(expected_rows=_expected_rows(path))
     # 1. validate every row (progress committed as it goes; nothing written yet)
     t0 = time.perf_counter()
     try:
         report = validate(path, progress=lambda n, valid, errs: progress(processed_rows=n, valid_rows=valid,
-                                                                          error_count=errs))
+                                                                          error_count=errs), spool=spool)
     except HeaderError as exc:
         report = Report(errors=[RowError(1, "表头", str(exc))], error_count=1)
     report.seconds["validate"] = time.perf_counter() - t0
@@ -676,33 +697,18 @@ def _validate_and_write(job: ImportJob, path: Path, progress: _Progress) -> Repo
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.IMPORTING, total_rows=report.total, processed_rows=report.total, valid_rows=report.valid,
         error_count=job.error_count, errors=job.errors, updated_at=timezone.now())
-    # 2. write the valid rows and attest them — one transaction: the job is written whole or not at all
-    validator = Validator()
+    # 2. write the valid rows (as cleaned by the validation pass) and attest them — one transaction: the job is
+    #    written whole or not at all
     written = 0
     event_ranges: list[tuple[int, int]] = []
-    buffer: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        nonlocal written
-        if buffer:
-            n, ids = _write_chunk(buffer, job.pk)
-            written += n
-            event_ranges.append(ids)
-            buffer.clear()
-            progress(imported_rows=written)
-
     with transaction.atomic():
         progress.in_write_transaction = True
-        for n, cells in read_rows(path):
-            clean, _errs = validator.check(n, cells)
-            if clean is None:
-                continue  # reported by the validation pass ("valid" mode); none in "all" mode
-            buffer.append(clean)
-            if len(buffer) >= CHUNK:
-                flush()
-        flush()
-        if job.mode == "all" and written != report.valid:
-            # the reference data changed between the passes (a type or village deactivated): refuse, roll back
+        for rows in _spooled(spool):
+            n, ids = _write_chunk(rows, job.pk)
+            written += n
+            event_ranges.append(ids)
+            progress(imported_rows=written)
+        if written != report.valid:
             raise RuntimeError(f"rows changed during import: {written} written, {report.valid} validated")
         t1 = time.perf_counter()
         report.seconds["write"] = t1 - t0 - report.seconds["validate"]
