@@ -145,7 +145,7 @@ class CaseFact(models.Model):
     n = models.PositiveSmallIntegerField(default=1)
     accepted = models.PositiveSmallIntegerField(default=0)
     success = models.PositiveSmallIntegerField(default=0)
-    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    amount = models.BigIntegerField(default=0)  # agreement amount in fen (cents): sums stay exact on every database
     repeats = models.PositiveSmallIntegerField(default=0)
     performed = models.PositiveSmallIntegerField(default=0)
     screened = models.PositiveSmallIntegerField(default=0)
@@ -176,7 +176,7 @@ class SummaryCell(models.Model):
     n = models.BigIntegerField(default=0)
     accepted = models.BigIntegerField(default=0)
     success = models.BigIntegerField(default=0)
-    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    amount = models.BigIntegerField(default=0)  # fen
     repeats = models.BigIntegerField(default=0)
     performed = models.BigIntegerField(default=0)
     screened = models.BigIntegerField(default=0)

@@ -294,6 +294,7 @@ def _report_cube(user, region: Region, period: Period, aggs: dict[str, Any],  # 
             if _month == 0:
                 continue
             row = dict(zip(summary.METRICS, metrics, strict=True))
+            row["amount"] = summary.yuan(row["amount"])
             rows.append({"dispute_type_id": int(k1), "level": k2, "organisation__kind": k3 or None,
                          **{k: row[k] for k in aggs}})
         return rows
@@ -485,30 +486,45 @@ def _figures_from_cases(user, region: Region, period: Period, now: dt.datetime) 
         hist=hist, current={k: v or 0 for k, v in current.items()})
 
 
+def _fold_cells(cells: Iterable[tuple], key) -> dict:  # noqa: ANN001
+    """Sum summary cells (grp, month, k1, k2, k3, n, accepted, success, amount in fen, repeats) into groups."""
+    out: dict = {}
+    for c in cells:
+        k = key(c)
+        acc = out.get(k)
+        if acc is None:
+            out[k] = list(c[5:10])
+        else:
+            for i in range(5):
+                acc[i] += c[5 + i]
+    return {k: {"n": v[0], "accepted": v[1], "success": v[2], "amount": summary.yuan(v[3]), "repeats": v[4]}
+            for k, v in out.items()}
+
+
 def _figures_from_summary(region: Region, period: Period, now: dt.datetime) -> Figures:
     """The same figures from the summary cells of the region: one query for the cells, one for today's deadlines."""
     summary.sync()
-    cells: dict[int, list[dict[str, Any]]] = {g: [] for g in summary.GROUPS}
-    for grp, month, k1, k2, k3, *metrics in summary.read(region.code, summary.months_of(period.start, period.end)):
-        cells[grp].append({"month": month, "k1": k1, "k2": k2, "k3": k3,
-                           **dict(zip(summary.METRICS, metrics, strict=True))})
-    cube, status = cells[summary.CUBE], cells[summary.STATUS]
-    now_cells, today = cells[summary.NOW], summary.day_key(now)
-    overdue = sum(c["n"] for c in cells[summary.DUE] if int(c["k1"]) < today) + summary.overdue_today(region.code, now)
+    cells: dict[int, list[tuple]] = {g: [] for g in summary.GROUPS}
+    for c in summary.read(region.code, summary.months_of(period.start, period.end),
+                          metrics=("n", "accepted", "success", "amount", "repeats")):
+        cells[c[0]].append(c)
+    cube, status, now_cells = cells[summary.CUBE], cells[summary.STATUS], cells[summary.NOW]
+    today = summary.day_key(now)
+    overdue = sum(c[5] for c in cells[summary.DUE] if int(c[2]) < today) + summary.overdue_today(region.code, now)
     open_stages = set(OPEN_STAGES)
     return Figures(
-        months=_fold(cube, lambda r: r["month"] % 100),
-        by_type=_fold(cube, lambda r: int(r["k1"])),
-        by_level=_fold(cube, lambda r: r["k2"]),
-        by_village=_fold(cells[summary.VILLAGE], lambda r: r["k1"]),
-        by_source={k: v["n"] for k, v in _fold(status, lambda r: r["k2"]).items()},
-        stage_n={k: v["n"] for k, v in _fold(status, lambda r: r["k1"]).items()},
-        colour_n={k: v["n"] for k, v in _fold(status, lambda r: r["k3"]).items()},
-        hist={d: v["n"] for d, v in _fold(cells[summary.DAYS], lambda r: int(r["k1"])).items()},
-        current={"open": sum(c["n"] for c in now_cells if c["k1"] in open_stages),
+        months=_fold_cells(cube, lambda c: c[1] % 100),
+        by_type=_fold_cells(cube, lambda c: int(c[2])),
+        by_level=_fold_cells(cube, lambda c: c[3]),
+        by_village=_fold_cells(cells[summary.VILLAGE], lambda c: c[2]),
+        by_source={k: v["n"] for k, v in _fold_cells(status, lambda c: c[3]).items()},
+        stage_n={k: v["n"] for k, v in _fold_cells(status, lambda c: c[2]).items()},
+        colour_n={k: v["n"] for k, v in _fold_cells(status, lambda c: c[4]).items()},
+        hist={d: v["n"] for d, v in _fold_cells(cells[summary.DAYS], lambda c: int(c[2])).items()},
+        current={"open": sum(c[5] for c in now_cells if c[2] in open_stages),
                  "overdue": overdue,
-                 "major_open": sum(c["n"] for c in now_cells if c["k1"] in open_stages and c["k2"] == RiskLevel.MAJOR),
-                 "red": sum(c["n"] for c in now_cells if c["k3"] == "red")})
+                 "major_open": sum(c[5] for c in now_cells if c[2] in open_stages and c[3] == RiskLevel.MAJOR),
+                 "red": sum(c[5] for c in now_cells if c[4] == "red")})
 
 
 def dashboard_figures(user, *, region: Region, period: Period, now: dt.datetime | None = None,  # noqa: ANN001

@@ -24,19 +24,17 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import logging
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from .models import CaseFact, DirtyCase, SummaryCell, SummaryState
 
-logger = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Shanghai")
 
 CUBE, STATUS, VILLAGE, DAYS, NOW, DUE = 1, 2, 3, 4, 5, 6
@@ -53,6 +51,36 @@ METRICS = ("n", "accepted", "success", "amount", "repeats", "performed", "screen
 FACT_FIELDS = ("month", "region_code", "type_id", "source", "level", "stage", "risk", "colour", "org_kind",
                "closed_days", "overdue_from", *METRICS)
 SCOPE_LENGTHS = (6, 9, 12, 15)
+
+
+class Fact(NamedTuple):
+    """One ``CaseFact`` row (a tuple: the fold handles hundreds of thousands of them)."""
+
+    case_id: int
+    month: int
+    region_code: str
+    type_id: int
+    source: str
+    level: str
+    stage: str
+    risk: str
+    colour: str
+    org_kind: str
+    closed_days: int | None
+    overdue_from: dt.datetime | None
+    n: int
+    accepted: int
+    success: int
+    amount: int  # fen
+    repeats: int
+    performed: int
+    screened: int
+    criminal: int
+    criminal_people: int
+    petition: int
+    petition_people: int
+    judicial: int
+
 CHUNK = 2000
 REBUILD_AT = 50_000  # more dirty cases than this: rebuilding is faster than folding them one by one
 
@@ -88,7 +116,7 @@ def covers(code: str) -> bool:
     return len(code) in SCOPE_LENGTHS
 
 
-def facts(qs: QuerySet) -> Iterator[CaseFact]:
+def facts(qs: QuerySet) -> Iterator[Fact]:
     """The facts of the cases of ``qs``, computed with the expressions of the raw dashboard and report queries
     (``selectors.colour_expr``, ``DaysBetween``, ``performed_q``'s relations, ``overdue_q``'s clock rule)."""
     from . import selectors as sel
@@ -128,19 +156,22 @@ def facts(qs: QuerySet) -> Iterator[CaseFact]:
         overdue_from = None
         if stage in open_stages:  # a clock row (its colour is never null) gives the deadline; else the fallback
             overdue_from = row[-1] if clock and row[-2] is not None else created + overdue_after
-        yield CaseFact(
-            case_id=pk, month=month_key(created), region_code=code, type_id=type_id, source=source, level=level,
-            stage=stage, risk=risk, colour=colour, org_kind=org_kind or "", closed_days=days,
-            overdue_from=overdue_from, n=1, accepted=int(accepted), success=int(success),
-            amount=(amount or Decimal(0)) if success else Decimal(0), repeats=int(repeat_of is not None),
-            performed=int(performed), screened=int(accepted and bool(screened)), criminal=int(criminal),
-            criminal_people=(criminal_people or 0) if criminal else 0, petition=int(petition),
-            petition_people=(petition_people or 0) if petition else 0,
-            judicial=int(accepted and judicial and row[21 + len(performed_by)] == "confirmed"),
+        yield Fact(
+            pk, month_key(created), code, type_id, source, level, stage, risk, colour, org_kind or "", days,
+            overdue_from, 1, int(accepted), int(success), int((amount or 0) * 100) if success else 0,
+            int(repeat_of is not None), int(performed), int(accepted and bool(screened)), int(criminal),
+            (criminal_people or 0) if criminal else 0, int(petition), (petition_people or 0) if petition else 0,
+            int(accepted and judicial and row[21 + len(performed_by)] == "confirmed"),
         )
 
 
-def cells_of(f: CaseFact) -> list[tuple[int, int, str, str, str]]:
+def stored_facts(qs: QuerySet) -> Iterator[Fact]:
+    """``CaseFact`` rows as facts."""
+    for row in qs.values_list("case_id", *FACT_FIELDS).iterator(chunk_size=2000):
+        yield Fact(*row)
+
+
+def cells_of(f: Fact) -> list[tuple[int, int, str, str, str]]:
     """(grouping, month, k1, k2, k3) of the cells a fact counts in (in every scope of its region code)."""
     m = f.month
     out = [(CUBE, m, str(f.type_id), f.level, f.org_kind), (STATUS, m, f.stage, f.source, f.colour),
@@ -152,19 +183,18 @@ def cells_of(f: CaseFact) -> list[tuple[int, int, str, str, str]]:
     return out
 
 
-def _vector(f: CaseFact) -> list[tuple[int, Any]]:
+_FIRST_METRIC = Fact._fields.index("n")
+
+
+def _vector(f: Fact) -> list[tuple[int, Any]]:
     """The non-zero metrics of a fact as (index, value)."""
-    return [(i, v) for i, v in enumerate(getattr(f, m) for m in METRICS) if v]
-
-
-def _same(a: CaseFact, b: CaseFact) -> bool:
-    return all(getattr(a, name) == getattr(b, name) for name in FACT_FIELDS)
+    return [(i, v) for i, v in enumerate(f[_FIRST_METRIC:]) if v]
 
 
 Key = tuple[int, str, int, str, str, str]  # grp, scope, month, k1, k2, k3
 
 
-def _accumulate(target: dict[Key, list], fs: Iterable[CaseFact], sign: int = 1) -> None:
+def _accumulate(target: dict[Key, list], fs: Iterable[Fact], sign: int = 1) -> None:
     """Add (or subtract) the facts to their cells at the finest scope (the case's own region code)."""
     for f in fs:
         vec = _vector(f)
@@ -197,10 +227,44 @@ def _cell_id(key: Key) -> str:
     return "|".join(str(k) for k in key)
 
 
-def _cell(key: Key, vec: list) -> SummaryCell:
-    grp, scope, month, k1, k2, k3 = key
-    return SummaryCell(cell=_cell_id(key), grp=grp, scope=scope, month=month, k1=k1, k2=k2, k3=k3,
-                       **dict(zip(METRICS, vec, strict=True)))
+def _table(model) -> tuple[str, list[str]]:  # noqa: ANN001
+    qn = connection.ops.quote_name
+    return qn(model._meta.db_table), [qn(f.column) for f in model._meta.concrete_fields]
+
+
+def _write_facts(fs: list[Fact]) -> None:
+    """INSERT the facts (raw executemany: the ORM's per-value preparation costs more than the database)."""
+    if not fs:
+        return
+    table, columns = _table(CaseFact)
+    adapt = connection.ops.adapt_datetimefield_value
+    at = Fact._fields.index("overdue_from")
+    rows = [(*f[:at], adapt(f[at]), *f[at + 1:]) for f in fs]
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), 5000):
+            cur.executemany(sql, rows[i:i + 5000])
+
+
+def _write_cells(cells: dict[Key, list], *, add: bool) -> None:
+    """INSERT cells; with ``add``, a cell that exists gets the values added (an upsert), and a cell whose count falls
+    to zero (no case left in it) is deleted."""
+    rows = [(_cell_id(k), *k, *v) for k, v in cells.items() if any(v)]
+    if not rows:
+        return
+    table, columns = _table(SummaryCell)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+    if add:
+        qn = connection.ops.quote_name
+        sql += f" ON CONFLICT ({qn('cell')}) DO UPDATE SET " + ", ".join(
+            f"{qn(m)} = {table}.{qn(m)} + excluded.{qn(m)}" for m in METRICS)
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), 5000):
+            cur.executemany(sql, rows[i:i + 5000])
+    if add:
+        ids = [r[0] for r in rows]
+        for i in range(0, len(ids), 500):
+            SummaryCell.objects.filter(cell__in=ids[i:i + 500], n=0).delete()
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -237,67 +301,26 @@ def sync() -> int:
     while True:
         with transaction.atomic():
             if _lock().stale:
-                break
+                return done + rebuild()
             batch = list(DirtyCase.objects.select_for_update(skip_locked=True).order_by("case_id")
                          .values_list("case_id", flat=True)[:CHUNK])
             if not batch:
                 break
-            old = {f.case_id: f for f in CaseFact.objects.filter(case_id__in=batch)}
+            old = {f.case_id: f for f in stored_facts(CaseFact.objects.filter(case_id__in=batch))}
             new = {f.case_id: f for f in facts(Case.objects.filter(pk__in=batch))}
-            changed = [pk for pk in batch if not (pk in old and pk in new and _same(old[pk], new[pk]))]
+            changed = [pk for pk in batch if old.get(pk) != new.get(pk)]
             finest: dict[Key, list] = {}
             _accumulate(finest, (old[pk] for pk in changed if pk in old), -1)
             _accumulate(finest, (new[pk] for pk in changed if pk in new), +1)
-            _apply(_roll_up(finest))
+            _write_cells(_roll_up(finest), add=True)
             CaseFact.objects.filter(case_id__in=changed).delete()
-            CaseFact.objects.bulk_create([new[pk] for pk in changed if pk in new], batch_size=500)
+            _write_facts([new[pk] for pk in changed if pk in new])
             DirtyCase.objects.filter(case_id__in=batch).delete()
             SummaryState.objects.filter(pk=1).update(folded_at=timezone.now())
         done += len(batch)
         if len(batch) < CHUNK:
             break
-    if is_stale():  # a fold found the cells inconsistent
-        return done + rebuild()
     return done
-
-
-def _apply(deltas: dict[Key, list]) -> None:
-    """Add ``deltas`` to the stored cells; a cell that falls to all zeros is deleted."""
-    deltas = {k: v for k, v in deltas.items() if any(v)}
-    ids = {_cell_id(k): k for k in deltas}
-    existing: dict[str, SummaryCell] = {}
-    keys = sorted(ids)
-    for i in range(0, len(keys), 500):
-        existing.update((c.cell, c) for c in SummaryCell.objects.filter(cell__in=keys[i:i + 500]))
-    new, changed, gone = [], [], []
-    for cid, key in ids.items():
-        vec = deltas[key]
-        row = existing.get(cid)
-        if row is None:
-            if any(v < 0 for v in vec):
-                logger.error("insights summary: negative new cell %s; rebuilding", cid)
-                SummaryState.objects.filter(pk=1).update(stale=True)
-                return
-            new.append(_cell(key, vec))
-            continue
-        total = [getattr(row, m) + v for m, v in zip(METRICS, vec, strict=True)]
-        if any(v < 0 for v in total):
-            logger.error("insights summary: negative cell %s; rebuilding", cid)
-            SummaryState.objects.filter(pk=1).update(stale=True)
-            return
-        if not any(total):
-            gone.append(cid)
-            continue
-        for m, v in zip(METRICS, total, strict=True):
-            setattr(row, m, v)
-        changed.append(row)
-    if gone:
-        for i in range(0, len(gone), 500):
-            SummaryCell.objects.filter(cell__in=gone[i:i + 500]).delete()
-    if changed:
-        SummaryCell.objects.bulk_update(changed, list(METRICS), batch_size=200)
-    if new:
-        SummaryCell.objects.bulk_create(new, batch_size=500)
 
 
 def rebuild() -> int:
@@ -322,14 +345,13 @@ def rebuild() -> int:
                 buffer.append(f)
                 if len(buffer) >= 5000:
                     _accumulate(finest, buffer)
-                    CaseFact.objects.bulk_create(buffer, batch_size=1000)
+                    _write_facts(buffer)
                     total += len(buffer)
                     buffer = []
             _accumulate(finest, buffer)
-            CaseFact.objects.bulk_create(buffer, batch_size=1000)
+            _write_facts(buffer)
             total += len(buffer)
-            cells = _roll_up(finest, keep=lambda s: len(s) >= 12)
-            SummaryCell.objects.bulk_create([_cell(k, v) for k, v in cells.items() if any(v)], batch_size=1000)
+            _write_cells(_roll_up(finest, keep=lambda s: len(s) >= 12), add=False)
             for key, vec in _roll_up(finest, keep=lambda s: len(s) < 12).items():
                 acc = upper.get(key)
                 if acc is None:
@@ -337,7 +359,7 @@ def rebuild() -> int:
                 else:
                     for i, v in enumerate(vec):
                         acc[i] += v
-        SummaryCell.objects.bulk_create([_cell(k, v) for k, v in upper.items() if any(v)], batch_size=1000)
+        _write_cells(upper, add=False)
         state.stale, state.rebuilt_at = False, timezone.now()
         state.save(update_fields=["stale", "rebuilt_at"])
     return total
@@ -350,12 +372,18 @@ def mark_stale() -> None:
 # ----------------------------------------------------------------------------------------------------------------
 # Reading
 # ----------------------------------------------------------------------------------------------------------------
-def read(scope: str, months: list[int], *, groups: Iterable[int] | None = None) -> list[tuple]:
-    """The cells of ``scope`` for ``months`` (and the month-less groupings), as (grp, month, k1, k2, k3, *METRICS)."""
+def read(scope: str, months: list[int], *, groups: Iterable[int] | None = None,
+         metrics: Iterable[str] = METRICS) -> list[tuple]:
+    """The cells of ``scope`` for ``months`` (and the month-less groupings), as (grp, month, k1, k2, k3, *metrics);
+    ``amount`` in fen."""
     qs = SummaryCell.objects.filter(scope=scope, month__in=[0, *months])
     if groups is not None:
         qs = qs.filter(grp__in=list(groups))
-    return list(qs.values_list("grp", "month", "k1", "k2", "k3", *METRICS))
+    return list(qs.values_list("grp", "month", "k1", "k2", "k3", *metrics))
+
+
+def yuan(fen: int) -> Decimal:
+    return Decimal(fen).scaleb(-2)
 
 
 def overdue_today(scope: str, now: dt.datetime) -> int:
@@ -368,7 +396,7 @@ def overdue_today(scope: str, now: dt.datetime) -> int:
 def verify_cells() -> list[str]:
     """Differences between the stored cells and cells recomputed from the stored facts (for tests and checks)."""
     finest: dict[Key, list] = {}
-    _accumulate(finest, CaseFact.objects.all())
+    _accumulate(finest, stored_facts(CaseFact.objects.all()))
     expected = {_cell_id(k): v for k, v in _roll_up(finest).items() if any(v)}
     stored = {c[0]: list(c[1:]) for c in SummaryCell.objects.values_list("cell", *METRICS)}
     problems = [f"{cid}: stored {stored.get(cid)} expected {vec}" for cid, vec in expected.items()
