@@ -44,5 +44,25 @@ def setup(label: str) -> None:
     ensure_reference_data()
 
 
+def staff_for_reminders(mediators: int = 50) -> list[int]:
+    """The people the colour pass reminds: a justice-office supervisor in every town, one at the county centre, and
+    ``mediators`` village mediators (ids returned, to assign to cases). Created through the core services."""
+    from xiangzhi.core import services
+    from xiangzhi.core.models import Organisation, Region, User
+
+    def staff(username: str, role: str, region, organisation=None) -> User:  # noqa: ANN001
+        user = User.objects.filter(username=username).first() or services.create_staff_user(
+            username=username, password="Bench-Pass-2026", display_name=username, actor=None)
+        services.add_membership(user, role=role, region=region, organisation=organisation, actor=None)
+        return user
+
+    for town in Region.objects.filter(level="town").order_by("code"):
+        staff(f"sfs_{town.code}", "town_staff", town, Organisation.objects.filter(region=town).first())
+    staff("centre", "centre_staff", Region.objects.get(code="330483"),
+          Organisation.objects.filter(kind="county_centre").first())
+    villages = list(Region.objects.filter(level="village").order_by("code")[:mediators])
+    return [staff(f"med_{v.code}", "mediator", v, Organisation.objects.filter(region=v).first()).pk for v in villages]
+
+
 if __name__ == "__main__":
     print("set-up module of the part-2 disputes benchmarks; run bench/disputes_import.py or disputes_colours.py")

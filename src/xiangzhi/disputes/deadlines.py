@@ -436,7 +436,7 @@ def colour_pass(*, now: dt.datetime | None = None, chunk: int = CHUNK, notify: b
     stats = PassStats()
     exceptions = _calendar()
     memo: dict = {}
-    cfg = config()
+    cfg = dict(config())  # a copy: _reminders memoises the limits derived from ``now`` in it
     table = colour_rules()
     soon = dt.timedelta(days=cfg["due_soon_days"])
     people = _People()
@@ -547,29 +547,39 @@ def _recipients_for_case(mediator_id: int | None, organisation_id: int | None) -
 
 def _reminders(row: tuple, due: dt.datetime | None, colour: str, before: str | None, *, now: dt.datetime,
                cfg: dict, people: _People, out: list[_Intent]) -> None:
+    """The reminders one case calls for now (appended to ``out``; the caller sends those not sent before). The
+    time limits derived from ``now`` are memoised in ``cfg`` by the pass."""
     pk, stage, changed_at, risk, _confirm, _eff, level, created_at, mediator_id, org_id, region_code, number = row
+    horizon = cfg.get("_horizon")
+    if horizon is None or cfg.get("_now") != now:
+        horizon = cfg["_horizon"] = now + dt.timedelta(hours=cfg["remind_before_hours"])
+        cfg["_boxes"] = {lv: now - dt.timedelta(days=days) for lv, days in cfg["escalate_days"].items()}
+        cfg["_now"] = now
+    due_soon = due is not None and now <= due <= horizon
+    turned_red = colour == Colour.RED and before != Colour.RED
+    box = cfg["_boxes"].get(level)
+    offer = box is not None and stage != S.ESCALATED and ((due is not None and now > due) or created_at < box)
+    if not (due_soon or turned_red or offer):
+        return
     episode = f"{stage}:{changed_at.timestamp():.0f}"
     link = f"/cases/workbench/{pk}/"
-    if due is not None and now <= due <= now + dt.timedelta(hours=cfg["remind_before_hours"]):
+    if due_soon:
         for user in people.handlers_of(mediator_id, org_id):
             out.append(_Intent(user, f"案件 {number} 即将到期",
                                f"“{CaseStage(stage).label}”阶段期限为 {timezone.localtime(due):%m月%d日 %H:%M}，请及时办理。",
                                link, f"case:{pk}:due-soon:{episode}:{user.pk}", "reminders"))
-    if colour == Colour.RED and before != Colour.RED:
+    if turned_red:
         why = "已超期" if due is not None and now > due else "重大风险"
         for user in people.supervisors_at(region_code):
             out.append(_Intent(user, f"案件 {number} 转为红色（{why}）", "请督办。", link,
                                f"case:{pk}:red:{episode}:{risk}:{user.pk}", "red"))
-    box = cfg["escalate_days"].get(level)
-    if box is not None and stage not in (S.ESCALATED,):
-        overdue = (due is not None and now > due) or now > created_at + dt.timedelta(days=box)
-        if overdue:
-            target = "乡镇（街道）" if level == Level.VILLAGE else "村（社区）"
-            users = people.handlers_of(mediator_id, org_id) + people.supervisors_at(region_code)
-            for user in {u.pk: u for u in users}.values():
-                out.append(_Intent(user, f"案件 {number} 已超期，可上报{target}调解组织",
-                                   f"{Level(level).label}层级办理已超期，建议上报上级（人民调解工作若干规定第21条）。",
-                                   link + "#escalate", f"case:{pk}:escalate-offer:{level}:{user.pk}", "offers"))
+    if offer:
+        target = "乡镇（街道）" if level == Level.VILLAGE else "村（社区）"
+        users = people.handlers_of(mediator_id, org_id) + people.supervisors_at(region_code)
+        for user in {u.pk: u for u in users}.values():
+            out.append(_Intent(user, f"案件 {number} 已超期，可上报{target}调解组织",
+                               f"{Level(level).label}层级办理已超期，建议上报上级（人民调解工作若干规定第21条）。",
+                               link + "#escalate", f"case:{pk}:escalate-offer:{level}:{user.pk}", "offers"))
 
 
 def judicial_warnings(*, now: dt.datetime, stats: PassStats | None = None) -> int:
