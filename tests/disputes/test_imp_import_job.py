@@ -309,3 +309,54 @@ def test_end_to_end_with_the_db_worker(town_staff):
     job = ImportJob.objects.get()
     assert job.status == "done" and job.imported_rows == 3 and job.worker
     assert imported_count() == 3
+
+
+def test_progress_is_recorded_chunk_by_chunk_while_validating_and_writing(town_staff, monkeypatch):
+    from xiangzhi.disputes import importer, tasks
+
+    monkeypatch.setattr(importer, "CHUNK", 4)
+    seen: list[dict] = []
+    real = importer._Progress.__call__
+
+    def spy(self, **fields):  # records what the real progress writer is asked to write, then writes it
+        seen.append({k: v for k, v in fields.items() if k != "updated_at"})
+        return real(self, **fields)
+
+    monkeypatch.setattr(importer._Progress, "__call__", spy)
+    job = importer.start_import(upload("h.csv", csv_bytes(rows(10, first_village(WUZHEN).code))),
+                                actor=town_staff.user)
+    tasks.import_cases.call(job.pk)
+    assert seen[0] == {"expected_rows": 10}
+    assert [s["processed_rows"] for s in seen if "processed_rows" in s] == [4, 8]
+    assert [s["imported_rows"] for s in seen if "imported_rows" in s] == [4, 8, 10]
+    job.refresh_from_db()
+    assert (job.processed_rows, job.imported_rows, job.percent) == (10, 10, 100)
+
+
+@pytest.mark.parametrize(("status", "counts", "percent", "text"), [
+    ("queued", {}, 0, "正在排队"),
+    ("validating", {"expected_rows": 1000, "processed_rows": 500, "valid_rows": 498, "error_count": 2}, 25,
+     "已校验 500 行，共 约 1000 行；正确 498 行，发现错误 2 处"),
+    ("importing", {"total_rows": 1000, "processed_rows": 1000, "valid_rows": 1000, "imported_rows": 300}, 65,
+     "已写入 300 / 1000 行"),
+])
+def test_the_progress_card_shows_rows_validated_and_written_of_the_total(town_staff, status, counts, percent, text):
+    from xiangzhi.disputes.models import ImportJob
+
+    job = ImportJob.objects.create(file_name="h.xlsx", created_by=town_staff.user, status=status, **counts)
+    assert job.percent == percent
+    card = town_staff.client().get(f"/cases/import/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert text in card and f'value="{percent}"' in card and 'hx-trigger="every 2s"' in card
+
+
+def test_the_uploaded_spreadsheet_is_deleted_once_the_job_is_over(town_staff, settings):
+    from pathlib import Path
+
+    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes.models import ImportJob
+
+    job = importer.start_import(upload("h.csv", csv_bytes(rows(2, first_village(WUZHEN).code))), actor=town_staff.user)
+    stored = Path(settings.MEDIA_ROOT) / job.file.name
+    assert stored.exists() and "张0" in stored.read_text(encoding="utf-8-sig")
+    tasks.import_cases.call(job.pk)
+    assert not stored.exists() and ImportJob.objects.get(pk=job.pk).file.name == ""

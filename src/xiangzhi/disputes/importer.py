@@ -609,6 +609,7 @@ def run_job(job_id: int, *, worker: str = "", path: Path | None = None) -> Impor
         else:
             with _local_file(job) as local:
                 _run(job, local)
+            _discard_file(job)
     except Exception as exc:  # noqa: BLE001 - any failure ends the job visibly, nothing half-written
         import logging
 
@@ -620,8 +621,17 @@ def run_job(job_id: int, *, worker: str = "", path: Path | None = None) -> Impor
                                                        imported_rows=0, finished_at=timezone.now(),
                                                        updated_at=timezone.now())
             core.audit("case.import_failed", actor=job.created_by, obj=job, after={"error": type(exc).__name__})
+        _discard_file(job)
     job.refresh_from_db()
     return job
+
+
+def _discard_file(job: ImportJob) -> None:
+    """The uploaded spreadsheet holds names and phone numbers in clear text: once the job is over it is deleted
+    (what was imported is stored encrypted; the error report stays on the job)."""
+    if job.file:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
 
 
 def _unreadable(exc: Exception) -> bool:
