@@ -11,7 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def setup(label: str) -> dict:
+def setup(label: str, database_url: str | None = None) -> dict:
+    """``database_url``: an empty PostgreSQL database to use instead of the temporary SQLite file."""
     sys.path.insert(0, str(ROOT / "src"))
     sys.path.insert(0, str(ROOT))
     # tmpfs when there is one: the figures are about queries and CPU, not this machine's disk
@@ -22,7 +23,10 @@ def setup(label: str) -> dict:
 
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     os.environ["XIANGZHI_DATA_DIR"] = data_dir
-    os.environ.pop("DATABASE_URL", None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("XIANGZHI_ENV", "test")
     os.environ.setdefault("XIANGZHI_SMS_BACKEND", "xiangzhi.core.sms.LocmemBackend")
     os.environ["DJANGO_SETTINGS_MODULE"] = "xiangzhi.settings"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Case as Case_
 from django.db.models import CharField, F, Q, QuerySet, Value, When
 from django.http import Http404
@@ -20,6 +21,7 @@ from django.utils import timezone
 from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import Role
+from xiangzhi.core.models import Region
 
 from . import deadlines, joint, rules
 from .colours import colour_for
@@ -38,23 +40,37 @@ def _minimal(codes: list[str]) -> list[str]:
     return kept
 
 
+@dataclass
+class _Visibility:
+    """What a staff user may see: cases under these region-code prefixes, or matching one of ``terms``."""
+
+    prefixes: list[str]
+    terms: list[Q]
+
+    def q(self) -> Q:
+        q = Q(pk__in=[])
+        for code in self.prefixes:
+            q |= Q(region_code__startswith=code)
+        for term in self.terms:
+            q |= term
+        return q
+
+
+def _visibility(user) -> _Visibility | None:  # noqa: ANN001
+    if not core_rules.is_staff_member(user):
+        return None
+    terms = [Q(organisation_id=org) for org in sorted(rules.org_ids_for(user))]
+    terms += [Q(referral_org_id=org) for org in sorted(rules.org_ids_for(user, frozenset({Role.LIAISON})))]
+    terms.append(Q(mediator_id=user.pk))
+    terms.append(joint.shared_case_q(user))  # 联动联办: cases shared with the user's department
+    return _Visibility(_minimal(rules.codes_for(user, rules.DISPUTE_ROLES)), terms)
+
+
 def cases_visible_to(user) -> QuerySet[Case]:  # noqa: ANN001
     """Cases whose place lies in the user's dispute jurisdiction, or handled by the user's organisation, or assigned
     to the user; a department liaison sees the cases their organisation referred. Everyone else: nothing."""
-    if not core_rules.is_staff_member(user):
-        return Case.objects.none()
-    q = Q(pk__in=[])
-    for code in _minimal(rules.codes_for(user, rules.DISPUTE_ROLES)):
-        q |= Q(region_code__startswith=code)
-    orgs = rules.org_ids_for(user)
-    if orgs:
-        q |= Q(organisation_id__in=sorted(orgs))
-    liaison_orgs = rules.org_ids_for(user, frozenset({Role.LIAISON}))
-    if liaison_orgs:
-        q |= Q(referral_org_id__in=sorted(liaison_orgs))
-    q |= Q(mediator_id=user.pk)
-    q |= joint.shared_case_q(user)  # 联动联办: cases shared with the user's department
-    return Case.objects.filter(q)
+    vis = _visibility(user)
+    return Case.objects.none() if vis is None else Case.objects.filter(vis.q())
 
 
 def access_case(user, pk: int) -> Case:  # noqa: ANN001
@@ -259,14 +275,27 @@ def with_colour(qs: QuerySet[Case], now: dt.datetime | None = None) -> QuerySet[
     return qs.alias(xz_status=_deadline_status_expr(now)).alias(xz_colour=colour_expr(now))
 
 
+# A jurisdiction of at most this many region codes (a village and its grids) is listed branch by branch.
+BRANCH_MAX_CODES = 16
+
+
 def workbench_cases(user, filters: CaseFilters, *, after: int | None = None, limit: int = 50,  # noqa: ANN001
                     now: dt.datetime | None = None) -> tuple[list[Case], int | None]:
     """One page of the workbench list, newest first, with keyset pagination (``after`` = last id seen).
 
-    No COUNT(*): one query for the page (limit + 1 rows tell whether there is a next page). Every filter column has an
-    index ending in id, so the page is an index range scan at any table size.
+    No COUNT(*): one query for the page (limit + 1 rows tell whether there is a next page), whose cost does not grow
+    with the table:
+    - a wide jurisdiction (a town, the county) holds a large share of all cases, so walking the id index newest
+      first meets ``limit`` of them after a number of rows set by that share, not by the table size;
+    - a narrow one (a village and its grids, plus the user's organisation, own cases, referrals and shared cases)
+      would make that walk pass over nearly the whole table, so each part of it is read on its own index ending in
+      id — ``region_code = code``, ``organisation_id = org``, ``mediator_id = me``… each newest first, at most
+      ``limit`` + 1 ids — and the page is the newest of their union.
     """
-    qs = cases_visible_to(user)
+    vis = _visibility(user)
+    if vis is None:
+        return [], None
+    qs = Case.objects.all()
     if filters.mine:
         qs = qs.filter(mediator_id=user.pk)
     if filters.queue:
@@ -286,11 +315,30 @@ def workbench_cases(user, filters: CaseFilters, *, after: int | None = None, lim
         qs = qs.filter(created_at__date__lte=filters.date_to)
     if after:
         qs = qs.filter(id__lt=after)
-    rows = list(qs.select_related("dispute_type", "region", "organisation", "clock").order_by("-id")[: limit + 1])
+    codes: list[str] = []
+    if vis.prefixes:
+        codes = list(Region.objects.filter(functools.reduce(operator.or_, [Q(code__startswith=p) for p in vis.prefixes]))
+                     .order_by("code").values_list("code", flat=True)[: BRANCH_MAX_CODES + 1])
+    if len(codes) > BRANCH_MAX_CODES:
+        page = qs.filter(vis.q())
+    else:
+        branches = [qs.filter(region_code=code) for code in codes] + [qs.filter(term) for term in vis.terms]
+        page = Case.objects.filter(_newest_of_each(branches, limit + 1))
+    rows = list(page.select_related("dispute_type", "region", "organisation", "clock").order_by("-id")[: limit + 1])
     next_after = rows[limit - 1].pk if len(rows) > limit else None
     rows = rows[:limit]
     _prefetch_extensions(rows)
     return rows, next_after
+
+
+def _newest_of_each(branches: list[QuerySet[Case]], n: int) -> Q:
+    """Cases among the newest ``n`` of some branch. PostgreSQL: one ``UNION ALL`` of the branches (each an ordered
+    index scan with LIMIT), joined by id. SQLite cannot put LIMIT in the arms of a compound SELECT, so there each
+    branch is its own ``id IN (…)`` list and the planner reads them index by index (MULTI-INDEX OR)."""
+    newest = [b.order_by("-id").values("id")[:n] for b in branches]
+    if connection.features.supports_slicing_ordering_in_compound:
+        return Q(pk__in=newest[0].union(*newest[1:], all=True))
+    return functools.reduce(operator.or_, [Q(pk__in=b) for b in newest])
 
 
 def _prefetch_extensions(rows: list[Case]) -> None:
