@@ -381,16 +381,20 @@ def _steps(p: Plan, level: str) -> list[str]:
 
 def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User], grid_workers: dict[str, User],
               police: dict[str, Organisation], batch: int = 500, router: Router | None = None) -> int:
-    """Write ``plans`` in batches: persons, cases, parties, timeline rows and report flags — the rows ``run_plan``
-    writes through the services (same routing, escalation, assignment, texts and times), without their audit,
-    ledger and notification side effects. For load (``--cases N``) and the bulk of the default demo year."""
+    """Write ``plans`` in batches: persons, cases, parties, timeline rows, report flags, audit rows and their ledger
+    leaves — the rows ``run_plan`` writes through the services (same routing, escalation, assignment, texts, times,
+    audit entries and leaves in the same order, appended to the Merkle log in one batch per chunk). Not written:
+    the notifications (SMS to the parties, notices to mediators) of cases that happened in the past. For load
+    (``--cases N``) and the bulk of the default demo year; tests/insights/test_demo_year.py compares the two paths."""
     from django.db import transaction
 
     from xiangzhi.core import crypto
-    from xiangzhi.core.models import Membership, Person
+    from xiangzhi.core.models import AuditLog, Membership, Person
+    from xiangzhi.core.services import _actor_label as audit_label
     from xiangzhi.core.workdays import deadline_after
+    from xiangzhi.ledger import services as ledger
 
-    from . import triage
+    from . import rules, triage
     from .enums import Consent, EventKind, NotAcceptedGround, PartyKind, PartyRole, TerminationReason
     from .models import CaseCounter, Party, TimelineEvent
 
@@ -404,6 +408,13 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
         first = Membership.objects.filter(user=m, role=Role.MEDIATOR, is_active=True, organisation__isnull=False
                                           ).values_list("organisation_id", flat=True).first()
         mediator_orgs[m.pk] = (orgs, first)
+    first_org = min(rules.org_ids_for(supervisor), default=None)  # what ACCEPTED gives a case without one
+    first_org = Organisation.objects.filter(pk=first_org).first() if first_org else None
+
+    def value(case: Case, name: str):  # noqa: ANN202 - services._jsonable of a field, without loading relations
+        return getattr(case, f"{name}_id") if name in ("organisation", "mediator") else services._jsonable(  # noqa: SLF001
+            getattr(case, name))
+
     last_case_of: dict[str, tuple] = {}  # phone index → newest case (Case or pk, village, created, number)
     for pk, phone_index, code, created, number in Party.objects.filter(
             role=PartyRole.APPLICANT, person__isnull=False).values_list(
@@ -445,6 +456,10 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                             created_at=at)
                 case._plan, case._repeat_of = p, (prev[0] if repeat else None)  # noqa: SLF001
                 actor = grid_workers[p.village_code[:9]] if spot else supervisor
+                # the audit rows and events of create_case, transition, confirm_assignment, set_case_flags, in order
+                log: list[tuple] = [("person", 0, actor), ("person", 1, actor), ("audit", "case.created", actor, None, {
+                    "number": case.number, "channel": case.channel, "source": data.source, "type": p.type_code,
+                    "organisation": org.pk if org else None}, ""), ("event", 0)]
                 ev = [(EventKind.CREATED, {"channel": case.channel, "source": data.source, "type": p.type_code,
                                            "region": region.code, "suggested_type": suggested_code,
                                            "confidence": round(confidence, 3), "organisation": org.pk if org else None},
@@ -453,19 +468,26 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                 if repeat:
                     ev.append((EventKind.REPEAT, {"repeat_of": prev[3]}, f"与此前案件 {prev[3]} 为同一当事人的纠纷，已关联",
                                "", "", False, at, None))
+                    log.append(("event", len(ev) - 1))
                 steps = [S.AGREEMENT_ORAL, S.CLOSED] if spot else _steps(p, level)
                 end = at + dt.timedelta(days=p.days)
                 for n_step, step in enumerate(steps, start=1):
                     when = at if spot else at + (end - at) * n_step / max(1, len(steps))
                     before = case.stage
-                    reason, fields = "", {}
-                    if step == S.ESCALATED:
+                    reason, fields = "", []
+                    if step == S.ACCEPTED:
+                        if case.organisation_id is None and first_org is not None:
+                            case.organisation = first_org
+                            fields.append("organisation")
+                    elif step == S.ESCALATED:
                         reason = "疑难复杂，提请上级调解组织调处"
                         nk = (case.region_code[:9], case.level, case.organisation_id)
                         if nk not in next_level:
                             next_level[nk] = services._next_level(case)  # noqa: SLF001
                         case.level, case.organisation = next_level[nk]
                         case.mediator, case.assigned_at, case.confirm_due, case.mediator_confirmed_at = None, None, None, None
+                        fields += ["level", "organisation", "mediator", "assigned_at", "confirm_due",
+                                   "mediator_confirmed_at"]
                     elif step == S.ASSIGNED:
                         mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
                         mediator = mediator or mediators[case.region_code[:6]]
@@ -475,38 +497,52 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                             due_memo[day] = deadline_after(when, services.CONFIRM_WORKDAYS)
                         case.confirm_due = due_memo[day]
                         case.mediator_confirmed_at = None
-                        orgs, first_org = mediator_orgs[mediator.pk]
-                        if (case.organisation_id is None or case.organisation_id not in orgs) and first_org:
-                            case.organisation_id = first_org
+                        case.mediator_chosen_by_party = False
+                        orgs, org_of_mediator = mediator_orgs[mediator.pk]
+                        if (case.organisation_id is None or case.organisation_id not in orgs) and org_of_mediator:
+                            case.organisation_id = org_of_mediator
+                            fields.append("organisation")
+                        fields += ["mediator", "mediator_chosen_by_party", "assigned_at", "confirm_due",
+                                   "mediator_confirmed_at"]
                     elif step == S.AGREEMENT_ORAL:
                         reason = "一米调解：网格内当场化解" if spot else ""
                         case.agreement_text = data.on_spot_agreement if spot else "双方自愿达成协议，按约定期限履行。"
                         if not spot and p.amount is not None:
                             case.agreement_amount = Decimal(str(p.amount)).quantize(Decimal("0.01"))
+                            fields.append("agreement_amount")
                         case.agreement_effective_at = when
+                        fields += ["agreement_text", "agreement_effective_at"]
                     elif step == S.TERMINATED:
                         reason = "双方分歧较大，调解不成"
                         case.outcome_reason = TerminationReason.NO_AGREEMENT
                         case.outcome_note = (f"{TerminationReason.NO_AGREEMENT.label}。{reason}。"
                                              f"已告知当事人：{services.ROUTES_NOTICE}")
+                        fields += ["outcome_reason", "outcome_note"]
                     elif step == S.NOT_ACCEPTED:
                         reason = "已由人民法院立案受理"
                         g = NotAcceptedGround.ALREADY_HANDLED
                         case.outcome_reason = g
                         case.outcome_note = f"{g.label}。{reason}。{services.GROUND_REDIRECT[g]}"
                         case.closed_at = when
+                        fields += ["outcome_reason", "outcome_note", "closed_at"]
                     elif step == S.CLOSED:
                         reason = "当场化解，网格结案" if spot else ""
                         case.closed_at = when
+                        fields.append("closed_at")
                     case.stage, case.stage_changed_at = step, when
-                    del fields
+                    values = {k: value(case, k) for k in fields}
                     text = services._public_text(case, before, step, reason)  # noqa: SLF001
-                    ev.append((EventKind.TRANSITION, {"from": before, "to": step, "reason": reason}, text, before, step,
-                               True, when, actor))
+                    log.append(("audit", "case.transition", actor, {"stage": before}, {"stage": step, **values}, reason))
+                    ev.append((EventKind.TRANSITION, {"from": before, "to": step, "reason": reason, **values}, text,
+                               before, step, True, when, actor))
+                    log.append(("event", len(ev) - 1))
                     if step == S.ASSIGNED:
                         case.mediator_confirmed_at = when
+                        log.append(("audit", "case.assignment_confirmed", case.mediator, None, None, ""))
                         ev.append((EventKind.ASSIGNMENT_CONFIRMED, {"mediator": case.mediator.pk}, "调解员已确认接案",
                                    "", "", True, when, case.mediator))
+                        log.append(("event", len(ev) - 1))
+                case._log = log  # noqa: SLF001
                 case._events = ev  # noqa: SLF001
                 cases.append(case)
                 last_case_of[phone_index] = (case, p.village_code, at, case.number)
@@ -521,11 +557,13 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                                      consent=Consent.AGREED, consent_at=c.created_at))
                 parties.append(Party(case=c, role=PartyRole.RESPONDENT, kind=PartyKind.PERSON, person=respondent,
                                      order=1))
+                c._timeline = []  # noqa: SLF001
                 for kind, payload, text, s_from, s_to, public, at, who in c._events:  # noqa: SLF001
                     events.append(TimelineEvent(case=c, kind=kind, at=at, actor=who,
                                                 actor_label=services._actor_label(who), stage_from=s_from,  # noqa: SLF001
                                                 stage_to=s_to, text=text[:300], public=public,
                                                 payload={"case": c.number, **payload}))
+                    c._timeline.append(events[-1])  # noqa: SLF001
                 if c._repeat_of is not None:  # noqa: SLF001
                     target = c._repeat_of  # noqa: SLF001
                     repeats.append((c.pk, target.pk if isinstance(target, Case) else target))
@@ -544,7 +582,37 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
 
                 if apps.is_installed("xiangzhi.insights"):
                     from xiangzhi.insights.models import CaseFlags
+                    from xiangzhi.insights.services import FLAG_FIELDS
 
-                    CaseFlags.objects.bulk_create([CaseFlags(**f) for f in flags])
+                    rows = [CaseFlags(**f) for f in flags]
+                    CaseFlags.objects.bulk_create(rows)
+                    for row in rows:  # set_case_flags on a new row: before = the defaults
+                        row.case._log.append(("audit", "insights.case_flags", None, {  # noqa: SLF001
+                            name: CaseFlags._meta.get_field(name).get_default() for name in FLAG_FIELDS},
+                            {name: getattr(row, name) for name in FLAG_FIELDS}, ""))
+            # audit rows, then their leaves and the events' leaves in the order the services append them
+            audits, order = [], []
+            for i, c in enumerate(cases):
+                for item in c._log:  # noqa: SLF001
+                    if item[0] == "event":
+                        order.append(c._timeline[item[1]])  # noqa: SLF001
+                        continue
+                    if item[0] == "person":
+                        person = persons[i] if item[1] == 0 else persons[len(cases) + i]
+                        row = AuditLog(actor=item[2], actor_label=audit_label(item[2]), action="person.created",
+                                       object_type="core.person", object_id=str(person.pk),
+                                       region_code=c.region_code if item[1] == 0 else "", after={
+                                           "name": person.masked_name, "id_number": person.masked_id_number,
+                                           "phone": person.masked_phone})
+                    else:
+                        _, action, who, before, after, note = item
+                        row = AuditLog(actor=who, actor_label=audit_label(who), action=action,
+                                       object_type="disputes.case", object_id=str(c.pk), region_code=c.region_code,
+                                       before=before, after=after, note=note[:300])
+                    audits.append(row)
+                    order.append(row)
+            AuditLog.objects.bulk_create(audits)
+            ledger.append_entries([ledger.case_event_entry(x) if isinstance(x, TimelineEvent) else ledger.audit_entry(x)
+                                   for x in order])
         made += len(chunk)
     return made

@@ -236,10 +236,15 @@ def audit_payload(row: Any) -> dict[str, Any]:
     }
 
 
+def audit_entry(row: Any) -> Entry:
+    """The leaf of one saved audit row (for :func:`append_entries`: bulk paths attest many rows at once)."""
+    group = f"{row.object_type}:{row.object_id}" if row.object_type and row.object_id else ""
+    return Entry(AUDIT_KIND, audit_payload(row), AUDIT_REF, str(row.pk), group[:80])
+
+
 def append_audit_row(row: Any) -> Leaf:
     """Attest one audit row (called by ``core.services.audit`` in the same transaction as the row)."""
-    group = f"{row.object_type}:{row.object_id}" if row.object_type and row.object_id else ""
-    return append_leaf(AUDIT_KIND, audit_payload(row), ref_type=AUDIT_REF, ref_id=row.pk, group=group[:80])
+    return append_entries([audit_entry(row)])[0]
 
 
 def _recompute_audit(ref_id: str) -> dict[str, Any] | None:
@@ -286,10 +291,15 @@ def case_group(case_id: int | str, *, public: bool = True) -> str:
     return f"{CASE_REF}:{case_id}" if public else f"{CASE_REF}:{case_id}/internal"
 
 
+def case_event_entry(event: Any) -> Entry:
+    """The leaf of one saved case timeline event (for :func:`append_entries`)."""
+    return Entry(f"case.{event.kind}", case_event_payload(event), CASE_EVENT_REF, str(event.pk),
+                 case_group(event.case_id, public=event.public))
+
+
 def append_case_event(event: Any) -> Leaf:
     """Attest one case timeline event (called by ``disputes.services._record_event`` in its transaction)."""
-    return append_leaf(f"case.{event.kind}", case_event_payload(event), ref_type=CASE_EVENT_REF, ref_id=event.pk,
-                       group=case_group(event.case_id, public=event.public))
+    return append_entries([case_event_entry(event)])[0]
 
 
 def _recompute_case_event(ref_id: str) -> dict[str, Any] | None:
