@@ -10,6 +10,8 @@ from tests.conftest import CHONGFU, first_village
 from tests.jurisdiction import register, token_route
 
 token_route("disputes:status", "disputes:party_action", "disputes:qr_png", "disputes:qr_svg", "disputes:slip")
+# the party's own agreement and signature: token + the party's phone session (tests/disputes/test_wb_party_sign.py)
+token_route("GET /api/v1/cases/party/{token}/agreement", "POST /api/v1/cases/party/{token}/signature")
 
 
 def _chongfu_case():

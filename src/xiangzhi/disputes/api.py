@@ -12,14 +12,14 @@ from ninja.files import UploadedFile
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.api_auth import PUBLIC
 from xiangzhi.core.enums import Role, Specialty
-from xiangzhi.core.errors import ValidationFailed, XiangzhiError
+from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import Organisation, User
 from xiangzhi.core.schemas import ErrorOut
 
 from . import rules, selectors, services
 from .deadlines import colour_info
 from .enums import CaseSource, CaseStage, Channel
-from .models import Case
+from .models import Case, Party
 from .models_part2 import Colour
 from .schemas import (
     AttachmentOut,
@@ -28,8 +28,10 @@ from .schemas import (
     CasePage,
     EventOut,
     IntakeSchemaIn,
+    PartyAgreementOut,
     PartyOut,
     PartySchemaIn,
+    PartySignIn,
     PublicCaseOut,
     ReferralIn,
     RetriageIn,
@@ -37,6 +39,7 @@ from .schemas import (
     SessionOut,
     SignatureIn,
     SignatureOut,
+    SignerOut,
     TransitionIn,
 )
 from .services import IntakeIn, PartyIn, Upload
@@ -144,6 +147,44 @@ def list_cases(request: HttpRequest, scope: str = "", stage: str = "", type: str
 def public_stage(request: HttpRequest, token: str):  # noqa: ARG001
     case = selectors.case_for_token(token)
     return PublicCaseOut(stage=case.stage, stage_label=stage_info(case)["stage_label"])
+
+
+def _own_party(request: HttpRequest, token: str) -> tuple[Case, Party]:
+    """The case behind the QR token and the party this citizen session proves; 404 for anyone else."""
+    case = selectors.case_for_token(token)
+    party = selectors.party_of(request.auth, case)
+    if party is None:
+        raise Http404
+    return case, party
+
+
+def _agreement_out(case: Case, party: Party) -> PartyAgreementOut:
+    info = selectors.agreement_for_party(case, party)
+    if info is None:
+        raise Conflict("NOT_SIGNABLE", "本案没有待签名的书面协议。")
+    return PartyAgreementOut(number=case.number, text=info.text, amount=info.amount, agreement_sha256=info.digest,
+                             signers=[SignerOut(role=r, name=n, signed_at=at) for r, n, at in info.signers],
+                             mediator_signed=info.mediator_signed, sealed=info.sealed, signed_at=info.signed_at)
+
+
+@router.get("/party/{token}/agreement", response={200: PartyAgreementOut, **ERRORS},
+            summary="当事人（手机验证登录）：查看待签名的调解协议和各方签名情况")
+def party_agreement(request: HttpRequest, token: str):
+    return _agreement_out(*_own_party(request, token))
+
+
+@router.post("/party/{token}/signature", response={201: SignatureOut, **ERRORS},
+             summary="当事人（手机验证登录）：确认协议内容并本人签名（只能为自己签一次）")
+def party_sign(request: HttpRequest, token: str, payload: PartySignIn):
+    case, party = _own_party(request, token)
+    if not payload.confirm:
+        raise ValidationFailed("CONFIRM_REQUIRED", "请先阅读协议全文并确认同意。")
+    if payload.agreement_sha256 != selectors.agreement_digest(case):
+        raise Conflict("AGREEMENT_CHANGED", "协议内容已有变更，请重新阅读后再签名。")
+    sig = services.sign_agreement(case, actor=request.auth, party=party)
+    case.refresh_from_db(fields=["agreement_effective_at"])
+    return Status(201, SignatureOut(id=sig.pk, party_id=sig.party_id, mediator=False, method=sig.method,
+                                    signed_at=sig.signed_at, agreement_effective=case.agreement_effective_at is not None))
 
 
 @router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="案件详情（含办理经过、可执行的阶段变更）")

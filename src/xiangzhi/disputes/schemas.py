@@ -70,6 +70,11 @@ class SignatureIn(Strict):
     method: str = "handwritten"
 
 
+class PartySignIn(Strict):
+    agreement_sha256: str = Field(..., description="所阅读协议文本的 SHA-256（见 GET …/agreement），防止签署已变更的协议")
+    confirm: bool = Field(..., description="当事人确认已阅读协议全文并同意")
+
+
 class RetriageIn(Strict):
     type_code: str
     risk_level: str | None = None
@@ -165,3 +170,20 @@ class SignatureOut(Schema):
 class PublicCaseOut(Schema):
     stage: str
     stage_label: str
+
+
+class SignerOut(Schema):
+    role: str
+    name: str = Field(..., description="脱敏姓名或单位名称")
+    signed_at: dt.datetime | None
+
+
+class PartyAgreementOut(Schema):
+    number: str
+    text: str
+    amount: Decimal | None
+    agreement_sha256: str
+    signers: list[SignerOut]
+    mediator_signed: bool
+    sealed: bool
+    signed_at: dt.datetime | None = Field(None, description="本人签名时间；未签名为空")

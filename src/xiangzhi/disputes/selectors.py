@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import hashlib
 import operator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -26,7 +27,7 @@ from xiangzhi.core.models import Region
 from . import deadlines, joint, rules
 from .colours import colour_for
 from .enums import CaseStage
-from .models import Case, DisputeType, Party, TimelineEvent
+from .models import Case, DisputeType, Party, Seal, Signature, TimelineEvent
 from .models_part2 import Colour, MediationExtension
 
 S = CaseStage
@@ -117,6 +118,45 @@ def cases_of_citizen(user) -> QuerySet[Case]:  # noqa: ANN001
 
 def public_timeline(case: Case) -> list[TimelineEvent]:
     return list(case.timeline.filter(public=True).order_by("at", "id"))
+
+
+def agreement_digest(case: Case) -> str:
+    """SHA-256 of the written agreement's text: what a party read is what they sign (also in the signature event)."""
+    return hashlib.sha256(case.agreement_text.encode()).hexdigest()
+
+
+@dataclass
+class AgreementForParty:
+    """A written agreement awaiting signatures, as one party sees it on the status page: the text, who has signed
+    (masked names), whether the mediator has signed and the seal is applied, and this party's own signature."""
+
+    text: str
+    amount: object
+    digest: str
+    signers: list[tuple[str, str, dt.datetime | None]]  # (role, masked name, signed at)
+    mediator_signed: bool
+    sealed: bool
+    signed_at: dt.datetime | None  # this party's signature
+
+
+def agreement_for_party(case: Case, party: Party, parties: list[Party] | None = None) -> AgreementForParty | None:
+    """None unless the case holds a written agreement that has not yet taken effect. Two queries."""
+    if case.stage != S.AGREEMENT_WRITTEN or case.agreement_effective_at is not None:
+        return None
+    parties = parties if parties is not None else list(case.parties.select_related("person"))
+    signed: dict[int, dt.datetime] = {}
+    mediator_signed = False
+    for party_id, mediator_id, at in Signature.objects.filter(case=case).values_list("party_id", "mediator_id",
+                                                                                       "signed_at"):
+        if party_id:
+            signed[party_id] = at
+        elif mediator_id and mediator_id == case.mediator_id:
+            mediator_signed = True
+    return AgreementForParty(
+        text=case.agreement_text, amount=case.agreement_amount, digest=agreement_digest(case),
+        signers=[(p.get_role_display(), p.masked_name, signed.get(p.pk)) for p in parties],
+        mediator_signed=mediator_signed, sealed=Seal.objects.filter(case=case).exists(),
+        signed_at=signed.get(party.pk))
 
 
 @dataclass
@@ -351,4 +391,4 @@ def _prefetch_extensions(rows: list[Case]) -> None:
         c.__dict__["_xz_extension_months"] = months.get(c.pk, 0)
 
 
-__all__ = ["access_case", "case_for_token", "cases_visible_to", "colour_for", "party_of", "workbench_cases"]
+__all__ = ["access_case", "agreement_for_party", "case_for_token", "cases_visible_to", "colour_for", "party_of", "workbench_cases"]

@@ -76,9 +76,12 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     if party is None:
         ctx["login_url"] = reverse("web:citizen_login") + "?next=" + request.path
         return render(request, "disputes/status_stage_only.html", ctx)
+    parties = list(case.parties.select_related("person"))
     ctx.update({
         "timeline": selectors.public_timeline(case),
-        "parties": list(case.parties.select_related("person")),
+        "parties": parties,
+        # 一案一码: a written agreement awaiting signatures — the party reads it and signs for themselves
+        "agreement": selectors.agreement_for_party(case, party, parties),
         "can_withdraw": rules.party_can_withdraw(party, case),
         "can_consent": rules.party_can_answer_consent(party, case),
         "can_add": rules.party_can_add_material(party, case),
@@ -105,6 +108,15 @@ def party_action(request: HttpRequest, token: str) -> HttpResponse:
         elif action in ("agree", "refuse"):
             services.answer_consent(case, party, actor=request.user, agree=action == "agree")
             messages.success(request, "已记录您的答复。")
+        elif action == "sign":
+            if not request.POST.get("confirm"):
+                messages.error(request, "请先阅读协议全文，并勾选“我已阅读并同意”。")
+            elif request.POST.get("digest", "") != selectors.agreement_digest(case):
+                messages.error(request, "协议内容已有变更，请重新阅读后再签名。")
+            else:
+                # the signer is the party this session proves, never one named in the form
+                services.sign_agreement(case, actor=request.user, party=party)
+                messages.success(request, "您已在调解协议上签名。")
         elif action == "material":
             upload = request.FILES.get("file")
             if upload is None:
