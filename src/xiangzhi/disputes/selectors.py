@@ -254,29 +254,33 @@ def _deadline_status_expr(now: dt.datetime) -> Case_:
     one month of mediation (plus an extension), or a number of working days. Each branch here is exact."""
     cfg = deadlines.config()
     soon = now + dt.timedelta(days=cfg["due_soon_days"])
-    whens = []
 
-    def add(where: Q, overdue: Q, due_soon: Q) -> None:
-        whens.extend([When(where & overdue, then=Value("overdue")), When(where & due_soon, then=Value("due_soon")),
-                      When(where, then=Value("on_time"))])
+    def status(overdue: Q, due_soon: Q, none: Q | None = None) -> Case_:
+        whens = [When(none, then=Value("none"))] if none is not None else []
+        whens += [When(overdue, then=Value("overdue")), When(due_soon, then=Value("due_soon"))]
+        return Case_(*whens, default=Value("on_time"), output_field=CharField())
 
     fresh = Q(clock__stage=F("stage"), clock__stage_changed_at=F("stage_changed_at"))  # NULL without a clock row
-    whens.append(When(fresh & Q(clock__due_at__isnull=True), then=Value("none")))
-    add(fresh, Q(clock__due_at__lt=now), Q(clock__due_at__lte=soon))
-    whens.append(When(Q(stage__in=sorted(deadlines.DONE_STAGES))
-                      | Q(stage=S.AGREEMENT_WRITTEN, agreement_effective_at__isnull=False), then=Value("none")))
-    add(Q(stage=S.ASSIGNED, confirm_due__isnull=False), Q(confirm_due__lt=now), Q(confirm_due__lte=soon))
+    whens = [
+        When(fresh, then=status(Q(clock__due_at__lt=now), Q(clock__due_at__lte=soon), Q(clock__due_at__isnull=True))),
+        When(Q(stage__in=sorted(deadlines.DONE_STAGES)) | Q(stage=S.AGREEMENT_WRITTEN, agreement_effective_at__isnull=False),
+             then=Value("none")),
+        When(Q(stage=S.ASSIGNED, confirm_due__isnull=False),
+             then=status(Q(confirm_due__lt=now), Q(confirm_due__lte=soon))),
+    ]
     extensions = sorted(set(MediationExtension.objects.values_list("months", flat=True).distinct()))
     for extra, has in [(0, Q(extension__isnull=True)), *[(k, Q(extension__months=k)) for k in extensions]]:
         months = cfg["mediation_months"] + extra
-        add(Q(stage=S.IN_MEDIATION) & has, _months_cut(now, months, strict=True),
-            _months_cut(soon, months, strict=False))
-    for stage, n in [(S.NOTICE_SERVED, cfg["notice_workdays"]), (S.AGREEMENT_WRITTEN, cfg["signing_workdays"]),
-                     (None, cfg["accept_workdays"])]:
-        add(Q(stage=stage) if stage else Q(pk__isnull=False),
-            Q(stage_changed_at__lt=_workday_cut(now, n, strict=True)),
-            Q(stage_changed_at__lt=_workday_cut(soon, n, strict=False)))
-    return Case_(*whens, default=Value("on_time"), output_field=CharField())
+        whens.append(When(Q(stage=S.IN_MEDIATION) & has, then=status(
+            _months_cut(now, months, strict=True), _months_cut(soon, months, strict=False))))
+
+    def by_workdays(n: int) -> Case_:
+        return status(Q(stage_changed_at__lt=_workday_cut(now, n, strict=True)),
+                      Q(stage_changed_at__lt=_workday_cut(soon, n, strict=False)))
+
+    whens += [When(stage=S.NOTICE_SERVED, then=by_workdays(cfg["notice_workdays"])),
+              When(stage=S.AGREEMENT_WRITTEN, then=by_workdays(cfg["signing_workdays"]))]
+    return Case_(*whens, default=by_workdays(cfg["accept_workdays"]), output_field=CharField())
 
 
 def _group_q(group: str) -> Q:
