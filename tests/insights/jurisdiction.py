@@ -20,3 +20,11 @@ def chongfu_warning_pk():
 @register("POST /api/v1/insights/warnings/{pk}/ack")
 def chongfu_warning_api():
     return {"pk": chongfu_warning().pk, "_body": {"note": "已处理"}}
+
+
+@register("insights:case_flags")
+def chongfu_case_flags():
+    from tests.disputes.conftest import new_case
+
+    case = new_case(region_code=first_village(CHONGFU).code, applicant_phone="13700000098")
+    return {"pk": case.pk, "_body": {"prevented_criminal": "on", "prevented_criminal_people": "2"}}

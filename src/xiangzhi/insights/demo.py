@@ -22,4 +22,7 @@ def build(ctx: DemoContext) -> None:
     if made:
         stats = run_warnings()
         ctx.say(f"风险预警：新增 {stats['opened']} 条，观察期 {stats['pending']} 条")
+        from .summary import sync
+
+        ctx.say(f"研判汇总：{sync()} 件案件已汇总")
         ctx.say("研判看板：/insights/（大屏：/insights/wall/，统计表：/insights/report/）")

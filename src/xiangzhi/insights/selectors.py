@@ -698,6 +698,12 @@ def warnings_visible_to(user, *, show_all: bool = False) -> QuerySet:  # noqa: A
     return qs.select_related("acknowledged_by").order_by("state", "-opened_at", "-id")
 
 
+def screenings_visible_to(user) -> QuerySet:  # noqa: ANN001
+    """Screening rounds held in the user's jurisdiction, newest first."""
+    return Screening.objects.filter(core_selectors.region_q(user, "region_code")).select_related(
+        "region", "recorded_by").order_by("-held_at", "-id")
+
+
 def access_warning(user, pk: int):  # noqa: ANN001, ANN201
     warning = warnings_visible_to(user, show_all=True).filter(pk=pk).first()
     if warning is None:

@@ -29,6 +29,7 @@ from xiangzhi.disputes import rules as dispute_rules
 from xiangzhi.disputes.enums import OPEN_STAGES, PartyRole, RiskLevel
 from xiangzhi.disputes.models import Case, DisputeType, Party
 
+from . import rules
 from .models import LIVE_STATES, CaseFlags, RiskWarning, Screening, WarningKind, WarningState
 from .selectors import TZ, overdue_q
 
@@ -52,7 +53,7 @@ def set_case_flags(case: Case, *, actor: User | None, **flags: Any) -> CaseFlags
     unknown = set(flags) - set(FLAG_FIELDS)
     if unknown:
         raise ValidationFailed("INVALID_FLAGS", f"未知的统计标记：{', '.join(sorted(unknown))}")
-    if actor is not None and not (dispute_rules.is_supervisor_of(actor, case) or dispute_rules.is_mediator_of(actor, case)):
+    if actor is not None and not rules.can_set_case_flags(actor, case):
         raise XiangzhiError("FORBIDDEN", "您无权修改该案件的统计标记。", status=403)
     for people, flag in (("prevented_criminal_people", "prevented_criminal"),
                          ("prevented_petition_people", "prevented_petition")):
@@ -75,9 +76,12 @@ def set_case_flags(case: Case, *, actor: User | None, **flags: Any) -> CaseFlags
 
 def record_screening(region: Region, *, actor: User | None, held_at: dt.datetime, disputes_found: int,
                      organisation: Organisation | None = None, note: str = "") -> Screening:
-    """One round of 矛盾纠纷排查. Side effects: the row, an audit row."""
+    """One round of 矛盾纠纷排查, by town or village staff of the region (``actor=None``: the system, e.g. the demo).
+    Side effects: the row, an audit row."""
     if disputes_found < 0:
         raise ValidationFailed("INVALID_SCREENING", "发现纠纷数不能为负数。")
+    if actor is not None and not rules.can_record_screening(actor, region.code):
+        raise XiangzhiError("FORBIDDEN", "您无权登记该区域的矛盾纠纷排查。", status=403)
     with transaction.atomic():
         row = Screening.objects.create(region=region, region_code=region.code, organisation=organisation,
                                        held_at=held_at, disputes_found=disputes_found, note=note[:200],

@@ -13,4 +13,6 @@ urlpatterns = [
     path("report.xlsx", views.report_export, name="report_export"),
     path("warnings/", views.warnings, name="warnings"),
     path("warnings/<int:pk>/ack/", views.acknowledge, name="acknowledge"),
+    path("cases/<int:pk>/flags/", views.case_flags, name="case_flags"),
+    path("screenings/", views.screenings, name="screenings"),
 ]

@@ -13,7 +13,7 @@ from xiangzhi.core.access import predicate_required
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import Region
 
-from . import rules, selectors, services, xlsx
+from . import forms, rules, selectors, services, xlsx
 
 insights_staff = predicate_required(rules.can_view_insights, "insights.staff")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -135,3 +135,59 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "预警已签收。")
     return redirect("insights:warnings")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Report flags of a case (a partial on the case page) and screening rounds
+# ----------------------------------------------------------------------------------------------------------------
+@insights_staff
+@require_POST
+def case_flags(request: HttpRequest, pk: int) -> HttpResponse:
+    from xiangzhi.disputes import selectors as dispute_selectors
+
+    case = dispute_selectors.access_case(request.user, pk)
+    form = forms.CaseFlagsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, next(iter(form.errors.values()))[0])
+    else:
+        try:
+            services.set_case_flags(case, actor=request.user, **form.flags())
+        except XiangzhiError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "统计标记已保存。")
+    return redirect(reverse("disputes:case", args=[case.pk]) + "#report-flags")
+
+
+def _screening_regions(user) -> list[Region]:  # noqa: ANN001
+    from django.db.models import Q
+
+    codes = rules.screening_codes(user)
+    if not codes:
+        return []
+    q = Q()
+    for code in codes:
+        q |= Q(code__startswith=code)
+    return list(Region.objects.filter(q, level__in=["town", "village"], is_active=True).order_by("code"))
+
+
+@insights_staff
+def screenings(request: HttpRequest) -> HttpResponse:
+    """矛盾纠纷排查: the rounds held in the user's jurisdiction, and a form for town and village staff."""
+    regions = _screening_regions(request.user)
+    form = forms.ScreeningForm(request.POST or None, regions=regions)
+    if request.method == "POST":
+        if not regions:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.record_screening(form.regions[form.cleaned_data["region"]], actor=request.user,
+                                          held_at=form.held_at(), disputes_found=form.cleaned_data["disputes_found"],
+                                          note=form.cleaned_data["note"])
+            except XiangzhiError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "排查记录已保存，将计入人民调解统计表。")
+                return redirect("insights:screenings")
+    return render(request, "insights/screenings.html", {
+        "form": form if regions else None, "rows": selectors.screenings_visible_to(request.user)[:50]})
