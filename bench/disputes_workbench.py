@@ -47,6 +47,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=11, help="requests per page and round")
     parser.add_argument("--rounds", type=int, default=3, help="alternating small/large measuring rounds")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL of a database to create and drop")
+    parser.add_argument("--explain", action="store_true",
+                        help="at the large size, print the plan of each page's slowest query (EXPLAIN ANALYZE on "
+                        "PostgreSQL, EXPLAIN QUERY PLAN on SQLite)")
     args = parser.parse_args()
     pg_name = ""
     if args.database_url:
@@ -188,6 +191,37 @@ def main() -> None:
         cs, cl = (statistics.median(cpu[s][label]) * 1000 for s in ("small", "large"))
         print(f"  {label:32s} {ws:8.2f}ms {wl:7.2f} {wl / ws:6.2f} {cs:8.2f}ms {cl:7.2f} {cl / cs:6.2f} "
               f"{queries['small'][label]:>4d}/{queries['large'][label]:<3d}")
+    if args.explain:
+        use("large")
+        explain(urls["large"], pg=bool(pg_name))
+
+
+def explain(urls: dict, *, pg: bool) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    print("  slowest query of each page at the large size, and its plan:")
+    for label, (client, url) in urls.items():
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        timed = []
+        with connection.cursor() as cur:
+            for q in ctx.captured_queries:
+                if not q["sql"].lstrip().upper().startswith("SELECT"):
+                    continue
+                runs = []
+                for _ in range(3):
+                    t = time.perf_counter()
+                    cur.execute(q["sql"])
+                    cur.fetchall()
+                    runs.append(time.perf_counter() - t)
+                timed.append((min(runs), q["sql"]))
+            ms, sql = max(timed)
+            cur.execute(("EXPLAIN (ANALYZE, BUFFERS) " if pg else "EXPLAIN QUERY PLAN ") + sql)
+            plan = [r[0] if pg else r[-1] for r in cur.fetchall()]
+        print(f"  -- {label}: {ms * 1000:.2f} ms: {sql[:150]}…")
+        for line in plan[:14]:
+            print(f"       {line}")
 
 
 if __name__ == "__main__":
