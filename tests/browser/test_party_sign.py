@@ -79,6 +79,7 @@ def test_a_party_signs_the_agreement_on_a_phone(live_server, phone_page, browser
         _login_by_phone(stranger, "13700000077")
         stranger.wait_for_url(f"**/cases/s/{case.token}/")
         assert TEXT not in stranger.content() and stranger.get_by_role("button", name="确认并签名").count() == 0
+        assert "不是本案当事人" in stranger.locator("#not-a-party").inner_text()
         screenshot(stranger, "disputes-party-sign-outsider-360")
     finally:
         other.close()

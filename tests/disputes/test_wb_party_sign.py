@@ -99,6 +99,7 @@ def test_a_non_party_staff_or_anonymous_visitor_gets_nothing(agreement_case, cli
     for c in (outsider, client):
         html = c.get(f"/cases/s/{agreement_case.token}/").content.decode()
         assert TEXT not in html and "确认并签名" not in html
+        assert ("不是本案当事人" in html) == (c is outsider)
         _sign(c, agreement_case)
     _sign(mediator.client(), agreement_case)  # staff who handle the case are sent to the workbench
     assert _signatures(agreement_case) == []

@@ -75,6 +75,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     ctx = {"case": case, "party": party, **stage_info(case)}
     if party is None:
         ctx["login_url"] = reverse("web:citizen_login") + "?next=" + request.path
+        ctx["signed_in_citizen"] = core_rules.is_citizen(request.user)
         return render(request, "disputes/status_stage_only.html", ctx)
     parties = list(case.parties.select_related("person"))
     ctx.update({
