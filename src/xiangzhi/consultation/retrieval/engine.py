@@ -24,13 +24,13 @@ from .topics import TOPIC_INDEX, TOPICS, TopicClassifier, article_topic
 
 log = logging.getLogger(__name__)
 
-ENGINE_VERSION = "xz-retrieval-3"
+ENGINE_VERSION = "xz-retrieval-4"
 FEATURE_NAMES: tuple[str, ...] = (
     "s_text", "s_text_rel", "rank_text", "s_head", "s_head_rel", "rank_first", "law_prior", "article_prior",
     "knn_sum", "knn_max", "knn_law", "knn_chapter", "knn_adjacent", "topic_prob", "topic_is_top", "q_len",
     "doc_len", "coverage", "is_code", "category", "article_no", "top_sim", "s_rewrite_rel", "n_rewrites",
     "s_qdoc", "s_qdoc_rel", "knn_sum_rel", "knn_law_rel", "knn_chapter_rel", "s_bigram", "s_bigram_rel",
-    "rank_bigram",
+    "rank_bigram", "chapter_text_max", "law_text_max", "adjacent_text", "s_chapter_doc", "s_chapter_doc_rel",
 )
 CATEGORY_FEATURE = FEATURE_NAMES.index("category")
 
@@ -50,6 +50,15 @@ class Config:
     handoff_threshold: float = 0.3
     ambiguity_margin: float = 0.15
     faq_threshold: float = 0.75
+    ranker: str = "lambdarank"
+    adjacent_window: int = 0
+    n_adjacent_neighbours: int = 10
+    n_chapters: int = 0
+    n_chapter_focus: int = 40
+    ranker_rounds: int = 300
+    ranker_min_leaf: int = 20
+    ranker_min_questions: int = 200
+    extra_features: bool = False
 
 
 @dataclass
@@ -357,8 +366,22 @@ class Engine:
             mask = np.isin(self.article_law, focus_laws[law_aff[focus_laws] > 0])
             if mask.any():
                 pools.append(_top(np.where(mask, first, -np.inf), cfg.n_law_focus))
+            if cfg.adjacent_window:
+                # Articles next to the ones similar questions cite (same law): answers cluster in a chapter.
+                near = np.concatenate(nb.cited[: cfg.n_adjacent_neighbours]) if nb.cited else np.zeros(0, np.int64)
+                near = np.unique(near)
+                last = len(self.ids) - 1
+                for d in range(-cfg.adjacent_window, cfg.adjacent_window + 1):
+                    other = np.clip(near + d, 0, last)
+                    pools.append(other[self.article_law[other] == self.article_law[near]])
+            if cfg.n_chapters:
+                focus_chapters = np.argsort(-chap_aff)[: cfg.n_chapters]
+                focus_chapters = focus_chapters[chap_aff[focus_chapters] > 0]
+                cmask = np.isin(self.article_chapter, focus_chapters)
+                if cmask.any():
+                    pools.append(_top(np.where(cmask, first, -np.inf), cfg.n_chapter_focus))
         cand = np.unique(np.concatenate(pools).astype(np.int64))
-        cand = cand[(s_text[cand] > 0) | (s_head[cand] > 0) | (knn_sum[cand] > 0)] if len(cand) else cand
+        cand = cand[(s_text[cand] > 0) | (s_head[cand] > 0) | (s_bi[cand] > 0) | (knn_sum[cand] > 0)] if len(cand) else cand
         topic_dist = self._topic_prior(query, knowledge)
         feats = self._features(query, knowledge, nb, cand, s_text, s_head, first, prior,
                                (knn_sum, knn_max, law_aff, chap_aff, s_qdoc, s_bi), topic_dist)
@@ -443,7 +466,32 @@ class Engine:
         f[:, 29] = sb
         f[:, 30] = sb / max(float(sb.max()), 1e-6)
         f[:, 31] = np.log1p(_ranks(-sb))
+        if self.config.extra_features:
+            self._structure_features(f, query, knowledge, cand, s_text)
         return f
+
+    def _structure_features(self, f: np.ndarray, query: Query, knowledge: Knowledge | None, cand: np.ndarray,
+                            s_text: np.ndarray) -> None:
+        """Evidence from an article's surroundings: the best text match in its chapter and law, its neighbours'
+        text scores, and how well its chapter's training questions (document expansion) match the query."""
+        hit = np.flatnonzero(s_text)
+        top = max(float(s_text.max()), 1e-6) if len(s_text) else 1.0
+        chap_max = np.zeros(int(self.article_chapter.max()) + 1, np.float32)
+        np.maximum.at(chap_max, self.article_chapter[hit], s_text[hit])
+        law_max = np.zeros(len(self.laws), np.float32)
+        np.maximum.at(law_max, self.article_law[hit], s_text[hit])
+        f[:, 32] = chap_max[self.article_chapter[cand]] / top
+        f[:, 33] = law_max[self.article_law[cand]] / top
+        last = len(self.ids) - 1
+        adj = np.zeros(len(cand), np.float32)
+        for d in (-1, 1):
+            other = np.clip(cand + d, 0, last)
+            adj = np.maximum(adj, np.where(self.article_law[other] == self.article_law[cand], s_text[other], 0.0))
+        f[:, 34] = adj / top
+        if knowledge is not None and knowledge.chapter_docs is not None:
+            sc = knowledge.chapter_doc_scores(query.weights)[self.article_chapter[cand]]
+            f[:, 35] = sc
+            f[:, 36] = sc / max(float(sc.max()), 1e-6)
 
     def _adjacent(self, knn_sum: np.ndarray, cand: np.ndarray) -> np.ndarray:
         out = np.zeros(len(cand), np.float32)
@@ -459,7 +507,7 @@ class Engine:
         if len(cands.index) == 0:
             return np.zeros(0, np.float32)
         if self.reranker is not None:
-            return _predict(self.reranker, cands.features)
+            return _score(self.reranker, cands.features)
         f = cands.features
         col = {name: i for i, name in enumerate(FEATURE_NAMES)}
         score = (
@@ -554,8 +602,6 @@ class Engine:
         folds (cross-fitting), so the re-ranker sees kNN/prior features as they look for unseen
         questions.  ``fold_mode`` ``"block"`` puts runs of 50 consecutive qids in the same fold.
         """
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
         data = self._training_data(questions)
         if len(data) < 20:
             self.knowledge = self._knowledge([d[1] for d in data], [d[2] for d in data]) if data else None
@@ -571,43 +617,67 @@ class Engine:
                     labels = np.isin(cands.index, d[2]).astype(np.int8)
                     rows.append((cands.features, labels, len(d[2])))
                     groups.append(f)
-        x = np.concatenate([r[0] for r in rows])
-        y = np.concatenate([r[1] for r in rows])
-        group_of_row = np.concatenate([[g] * len(r[1]) for g, r in zip(groups, rows, strict=True)])
-        # Uniformly subsample negatives (ranking is unaffected in expectation; training is faster).
-        keep = (y == 1) | (np.random.default_rng(seed).random(len(y)) < negative_rate)
-        x, y, group_of_row = x[keep], y[keep], group_of_row[keep]
-
-        def model() -> HistGradientBoostingClassifier:
-            cat = np.zeros(x.shape[1], bool)
-            cat[CATEGORY_FEATURE] = True
-            return HistGradientBoostingClassifier(
-                learning_rate=0.08, max_leaf_nodes=31, min_samples_leaf=30, max_bins=127,
-                l2_regularization=1.0, categorical_features=cat, random_state=seed, early_stopping=True,
-                validation_fraction=0.1, n_iter_no_change=20,
-                max_iter=400 if len(y) > 20000 else 60,
-            )
-
         # Out-of-fold predictions calibrate confidence (the "dev" part of the training split).
         tops, hits = [], []
         n_calib = min(3, folds)
         calib_groups = np.asarray(groups) % n_calib
-        row_calib = group_of_row % n_calib
-        for f in range(n_calib):
-            m = model().fit(x[row_calib != f], y[row_calib != f])
-            held = [r for r, g in zip(rows, calib_groups, strict=True) if g == f and len(r[1])]
-            if not held:
-                continue
-            probs = m.predict_proba(np.concatenate([r[0] for r in held]))[:, 1]
-            offsets = np.cumsum([0] + [len(r[1]) for r in held])
-            for (_, labels, _), lo, hi in zip(held, offsets[:-1], offsets[1:], strict=True):
-                best = int(np.argmax(probs[lo:hi]))
-                tops.append(float(probs[lo + best]))
-                hits.append(float(labels[best]))
+        # A listwise objective needs many questions (on a few dozen it over-fits the kNN features): small training
+        # sets use the pointwise classifier.  One kind for all models of a fit, so the calibration matches.
+        listwise = (self.config.ranker == "lambdarank"
+                    and sum(1 for r in rows if r[1].any()) >= self.config.ranker_min_questions)
+        with _single_thread():
+            for f in range(n_calib):
+                m = self._train_reranker([r for r, g in zip(rows, calib_groups, strict=True) if g != f], seed,
+                                         negative_rate, listwise=listwise)
+                held = [r for r, g in zip(rows, calib_groups, strict=True) if g == f and len(r[1])]
+                if not held:
+                    continue
+                probs = _score(m, np.concatenate([r[0] for r in held]))
+                offsets = np.cumsum([0] + [len(r[1]) for r in held])
+                for (_, labels, _), lo, hi in zip(held, offsets[:-1], offsets[1:], strict=True):
+                    best = int(np.argmax(probs[lo:hi]))
+                    tops.append(float(probs[lo + best]))
+                    hits.append(float(labels[best]))
+            self.reranker = self._train_reranker(rows, seed, negative_rate, listwise=listwise)
         self.calibration = _isotonic(np.asarray(tops), np.asarray(hits))
-        self.reranker = model().fit(x, y)
         self.knowledge = self._knowledge([d[1] for d in data], [d[2] for d in data])
-        return {"rows": float(len(y)), "positives": float(y.sum()), "oof_top1": float(np.mean(hits))}
+        positives = float(sum(r[1].sum() for r in rows))
+        return {"rows": float(sum(len(r[1]) for r in rows)), "positives": positives, "oof_top1": float(np.mean(hits))}
+
+    def _train_reranker(self, rows: list[tuple[np.ndarray, np.ndarray, int]], seed: int, negative_rate: float,
+                        *, listwise: bool) -> Any:
+        """Fit the re-ranker on per-question candidate groups ``(features, labels, n_relevant)``.
+
+        ``listwise``: LightGBM lambdarank (NDCG objective over each question's candidates); else a scikit-learn
+        gradient-boosted classifier on subsampled negatives."""
+        x = np.concatenate([r[0] for r in rows])
+        y = np.concatenate([r[1] for r in rows])
+        # Questions without a relevant candidate carry no ranking signal.
+        useful = [r for r in rows if r[1].any()]
+        if listwise:
+            import lightgbm as lgb
+
+            x = np.concatenate([r[0] for r in useful])
+            y = np.concatenate([r[1] for r in useful])
+            model = lgb.LGBMRanker(
+                objective="lambdarank", n_estimators=self.config.ranker_rounds, learning_rate=0.05,
+                num_leaves=31, min_child_samples=self.config.ranker_min_leaf, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
+                reg_lambda=1.0, lambdarank_truncation_level=20, n_jobs=1, random_state=seed, verbose=-1,
+            )
+            model.fit(x, y, group=[len(r[1]) for r in useful], categorical_feature=[CATEGORY_FEATURE])
+            return model
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        # Uniformly subsample negatives (ranking is unaffected in expectation; training is faster).
+        keep = (y == 1) | (np.random.default_rng(seed).random(len(y)) < negative_rate)
+        x, y = x[keep], y[keep]
+        cat = np.zeros(x.shape[1], bool)
+        cat[CATEGORY_FEATURE] = True
+        return HistGradientBoostingClassifier(
+            learning_rate=0.08, max_leaf_nodes=31, min_samples_leaf=30, max_bins=127,
+            l2_regularization=1.0, categorical_features=cat, random_state=seed, early_stopping=True,
+            validation_fraction=0.1, n_iter_no_change=20, max_iter=400 if len(y) > 20000 else 60,
+        ).fit(x, y)
 
     def _training_data(self, questions: Sequence[dict[str, Any]]) -> list[tuple[Any, Query, np.ndarray]]:
         data = []
@@ -619,7 +689,7 @@ class Engine:
 
     def _knowledge(self, queries: Sequence[Query], cited: Sequence[np.ndarray]) -> Knowledge:
         return Knowledge.build([q.knn_tokens for q in queries], cited, self.article_law, self.article_topic,
-                               len(self.laws))
+                               len(self.laws), self.article_chapter if self.config.extra_features else None)
 
     @staticmethod
     def _assign_folds(questions, data, folds: int, mode: str, seed: int) -> list[int]:
@@ -656,16 +726,24 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 _THREADS: Any = None
 
 
-def _predict(model: Any, features: np.ndarray) -> np.ndarray:
-    """Re-ranker probabilities, single-threaded: for a few hundred rows OpenMP start-up and
-    synchronisation cost more than the trees themselves (and hurt tail latency under load)."""
+def _single_thread() -> Any:
+    """Limit OpenMP to one thread: for a few hundred rows thread start-up and synchronisation cost more than the
+    trees themselves, and on a busy 2-core machine oversubscribed OpenMP training runs 10–20× slower."""
     global _THREADS
     if _THREADS is None:
         from threadpoolctl import ThreadpoolController
 
         _THREADS = ThreadpoolController()
-    with _THREADS.limit(limits=1, user_api="openmp"):
-        return model.predict_proba(features)[:, 1].astype(np.float32)
+    return _THREADS.limit(limits=1, user_api="openmp")
+
+
+def _score(model: Any, features: np.ndarray) -> np.ndarray:
+    """Re-ranker scores in (0, 1): a classifier's probability, or the logistic of a ranker's raw score."""
+    with _single_thread():
+        if hasattr(model, "predict_proba"):
+            return model.predict_proba(features)[:, 1].astype(np.float32)
+        raw = model.predict(features, num_threads=1)
+    return (1.0 / (1.0 + np.exp(-np.clip(raw, -30, 30)))).astype(np.float32)
 
 
 def _isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -45,6 +45,10 @@ class Knowledge:
     topics: TopicClassifier = field(default_factory=TopicClassifier)
     question_docs: BM25Index | None = None  # per cited article: all training questions citing it
     question_doc_article: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # per chapter (law + headings) of a cited article: all training questions citing an article of it
+    chapter_docs: BM25Index | None = None
+    chapter_doc_chapter: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    n_chapters: int = 0
 
     @classmethod
     def build(
@@ -54,6 +58,7 @@ class Knowledge:
         article_law: np.ndarray,
         article_topic: np.ndarray,
         n_laws: int,
+        article_chapter: np.ndarray | None = None,
     ) -> Knowledge:
         """Fit on training questions given their query tokens and cited article indices."""
         k = cls(n_articles=len(article_law), n_laws=n_laws)
@@ -67,6 +72,8 @@ class Knowledge:
                 laws = np.unique(article_law[arts])
                 np.add.at(k.law_counts, laws, 1.0)
         k._fit_question_docs(token_lists)
+        if article_chapter is not None:
+            k._fit_chapter_docs(token_lists, article_chapter)
         labels = []
         for arts in k.cited:
             dist = np.bincount(article_topic[arts], minlength=len(TOPICS)).astype(np.float32)
@@ -83,6 +90,23 @@ class Knowledge:
         order = sorted(docs)
         self.question_doc_article = np.asarray(order, np.int64)
         self.question_docs = BM25Index.build([docs[a] for a in order], k1=1.2, b=0.5) if order else None
+
+    def _fit_chapter_docs(self, token_lists: Sequence[Sequence[str]], article_chapter: np.ndarray) -> None:
+        self.n_chapters = int(article_chapter.max()) + 1 if len(article_chapter) else 0
+        docs: dict[int, list[str]] = {}
+        for tokens, arts in zip(token_lists, self.cited, strict=True):
+            for c in {int(article_chapter[a]) for a in arts}:
+                docs.setdefault(c, []).extend(tokens)
+        order = sorted(docs)
+        self.chapter_doc_chapter = np.asarray(order, np.int64)
+        self.chapter_docs = BM25Index.build([docs[c] for c in order], k1=1.2, b=0.5) if order else None
+
+    def chapter_doc_scores(self, weights: dict[str, float]) -> np.ndarray:
+        """BM25 of the query against, for each chapter, the training questions citing any of its articles."""
+        out = np.zeros(self.n_chapters, np.float32)
+        if self.chapter_docs is not None:
+            out[self.chapter_doc_chapter] = self.chapter_docs.score(weights)
+        return out
 
     def question_doc_scores(self, weights: dict[str, float]) -> np.ndarray:
         """BM25 of the query against, for each article, the training questions that cite it."""

@@ -1,0 +1,134 @@
+"""The learned ranking of the consultation robot: what it is trained on, what it returns, and its cache."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from tests.consultation.test_retrieval import SMALL_CORPUS, TRAIN_QUESTIONS
+from tests.shared_data import shared_path
+from xiangzhi.consultation.retrieval import Config, Engine
+
+# Three paraphrase rounds of the toy questions: enough rows for the re-ranker and its calibration folds.
+TRAIN = [dict(q, qid=q["qid"] + 100 * k) for k in range(3) for q in TRAIN_QUESTIONS]
+HELD_OUT = {"qid": 999, "question": "借款人到期不还借款怎么办", "relevant": ["民法典-675"]}
+
+
+@pytest.mark.parametrize("min_questions", [200, 0])
+def test_fused_ranking_returns_existing_articles_best_first(min_questions: int) -> None:
+    """200: too few questions for a listwise objective, the pointwise classifier is used; 0: LightGBM lambdarank."""
+    config = Config(ranker="lambdarank", ranker_min_questions=min_questions, adjacent_window=2, n_chapters=3,
+                    extra_features=True)
+    engine = Engine.build(SMALL_CORPUS, config=config)
+    engine.fit(TRAIN, folds=2)
+    assert engine.reranker is not None and engine.calibration is not None
+    assert hasattr(engine.reranker, "predict_proba") == (min_questions > 0)
+    known = {a["id"] for a in SMALL_CORPUS}
+    for question in ("老板拖欠我三个月的工资不发", "邻居盖房挡住我家采光", "狗把我咬伤了谁赔"):
+        ranked = engine.search(question, top_k=10)
+        ids = [aid for aid, _ in ranked]
+        scores = [s for _, s in ranked]
+        assert ids and set(ids) <= known
+        assert len(ids) == len(set(ids))
+        assert scores == sorted(scores, reverse=True)
+        assert all(0.0 <= s <= 1.0 for s in scores)
+        ans = engine.answer(question, top_k=3)
+        assert 0.0 <= ans.confidence <= 1.0 and ans.citations
+    if min_questions:
+        assert engine.search("老板拖欠我三个月的工资不发", top_k=1)[0][0] == "劳动合同法-30"
+
+
+def test_training_sees_only_the_questions_it_is_given() -> None:
+    """Priors, kNN and the document expansion come from the training part only: an article cited only by a
+    held-out question gets no popularity, no expansion text and no kNN votes."""
+    only_held_out = "民法典-667"
+    train = [q for q in TRAIN if only_held_out not in q["relevant"]]
+    engine = Engine.build(SMALL_CORPUS)
+    engine.fit(train, folds=2)
+    knowledge = engine.knowledge
+    i = engine.id_index[only_held_out]
+    assert knowledge.article_counts[i] == 0
+    assert all(i not in cited for cited in knowledge.cited)
+    assert i not in set(knowledge.question_doc_article.tolist())
+    query = engine.prepare("借款合同是什么")
+    assert knowledge.question_doc_scores(query.weights)[i] == 0
+    # Training on the held-out question too changes exactly that.
+    engine.fit([*train, dict(HELD_OUT, relevant=[only_held_out])], folds=2)
+    assert engine.knowledge.article_counts[i] == 1
+
+
+def test_reranker_is_refit_from_scratch_on_each_fit() -> None:
+    engine = Engine.build(SMALL_CORPUS)
+    engine.fit(TRAIN, folds=2)
+    first = engine.reranker
+    engine.fit(TRAIN[:22], folds=2)
+    assert engine.reranker is not first
+    assert engine.knowledge.article_counts.sum() == sum(len(q["relevant"]) for q in TRAIN[:22])
+
+
+def test_cache_is_invalidated_when_the_corpus_changes(tmp_path: Path) -> None:
+    engine = Engine.build(SMALL_CORPUS, cache_dir=tmp_path, questions=TRAIN)
+    changed = [dict(a) for a in SMALL_CORPUS]
+    target = next(a for a in changed if a["id"] == "民法典-1245")
+    target["text"] = "饲养的动物造成他人损害的，动物饲养人或者管理人应当承担侵权责任。禁止饲养的烈性犬等危险动物造成他人损害的，应当承担侵权责任。"
+    rebuilt = Engine.build(changed, cache_dir=tmp_path, questions=TRAIN)
+    assert rebuilt.corpus_key != engine.corpus_key
+    assert rebuilt.texts[rebuilt.id_index["民法典-1245"]] == target["text"]
+    assert [aid for aid, _ in rebuilt.bm25("烈性犬", 3)][:1] == ["民法典-1245"]
+    assert not engine.bm25("烈性犬", 3)
+    pointer = json.loads((tmp_path / "current.json").read_text(encoding="utf-8"))
+    assert pointer["corpus"] == rebuilt.corpus_key and pointer.get("model")
+    assert (tmp_path / f"model-{rebuilt.corpus_key}-{pointer['model']}.pkl").exists()
+    loaded = Engine.load(tmp_path)
+    assert loaded.corpus_key == rebuilt.corpus_key and loaded.reranker is not None
+    assert loaded.search("养的烈性犬咬人", 3) == rebuilt.search("养的烈性犬咬人", 3)
+    # The unchanged corpus still loads its own index from the cache (no re-tokenising).
+    again = Engine.build(SMALL_CORPUS, cache_dir=tmp_path)
+    assert again.corpus_key == engine.corpus_key and not again.bm25("烈性犬", 3)
+
+
+def test_training_is_skipped_when_the_model_is_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Engine.build(SMALL_CORPUS, cache_dir=tmp_path, questions=TRAIN)
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise AssertionError("fit() must not run when the model is cached")
+
+    monkeypatch.setattr(Engine, "fit", refuse)
+    cached = Engine.build(SMALL_CORPUS, cache_dir=tmp_path, questions=TRAIN)
+    assert cached.reranker is not None
+
+
+def test_load_laws_builds_the_trained_index(db, subset_gz: Path, settings, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """``xiangzhi load_laws PATH`` leaves a trained index in the cache, so a new process answers without building."""
+    from xiangzhi.consultation import services
+
+    stard = shared_path("data/stard/train.jsonl")
+    if not stard.exists():
+        pytest.skip(f"needs the shared STARD questions {stard}")
+    lines = [json.loads(line) for line in stard.read_text(encoding="utf-8").splitlines() if line.strip()]
+    subset = [q for q in lines if q["relevant"] and all(r.startswith(("民法典-", "劳动合同法-")) for r in q["relevant"])]
+    small = tmp_path / "train.jsonl"
+    small.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in subset[:300]), encoding="utf-8")
+    monkeypatch.setenv("XIANGZHI_STARD_TRAIN", str(small))
+    settings.CONSULT_CACHE_DIR = str(tmp_path / "cache")
+    try:
+        call_command("load_laws", str(subset_gz), stdout=open(tmp_path / "out.txt", "w", encoding="utf-8"))  # noqa: SIM115
+        out = (tmp_path / "out.txt").read_text(encoding="utf-8")
+        assert "with the learned re-ranker" in out
+        pointer = json.loads((tmp_path / "cache" / "current.json").read_text(encoding="utf-8"))
+        assert pointer.get("model")
+        services.set_engine(None)  # as a fresh process: the engine comes from the cache
+        monkeypatch.setattr(Engine, "_index", lambda *_a, **_k: pytest.fail("the index must come from the cache"))
+        engine = services.get_engine()
+        assert engine.reranker is not None and not hasattr(engine.reranker, "predict_proba")  # lambdarank
+        ranked = engine.search("邻居家的树根把我家院墙顶裂了怎么办", top_k=10)
+        neighbours = {f"民法典-{n}" for n in range(288, 297)} | {"民法典-1253", "民法典-1257", "民法典-1165"}
+        assert neighbours & {aid for aid, _ in ranked}, ranked
+        assert np.isfinite([s for _, s in ranked]).all()
+    finally:
+        services.set_engine(None)
