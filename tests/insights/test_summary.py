@@ -160,3 +160,18 @@ def test_only_users_who_see_the_whole_region_read_the_cells(cases_2026, town_sta
     # a mediator whose jurisdiction is one village still sees the cases of their organisation elsewhere
     village = mediator.region.code
     assert selectors.use_summary(mediator.user, village) and not selectors.use_summary(mediator.user, WUZHEN)
+
+
+def test_the_command_rebuilds_and_checks(cases_2026):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("insights_summary", "--rebuild", "--check", stdout=out)
+    assert "重建 160 件案件" in out.getvalue() and "校验通过" in out.getvalue()
+    SummaryCell.objects.filter(scope=COUNTY).update(n=0)
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="不一致"):
+        call_command("insights_summary", "--check", stdout=io.StringIO())
