@@ -2,10 +2,11 @@
 
 Usage::
 
-    python bench/consult_retrieval.py [--split random|topic|both] [--cache DIR]
+    python bench/consult_retrieval.py [--split random|topic|both] [--cache DIR] [--dev FOLDS]
 
 Prints Recall@1/5/10/100 and MRR@10 for plain BM25 and the full pipeline on each split's test
-part (the pipeline is trained on the split's train part only), the same on the hand-written
+part (the pipeline is trained on the split's train part only; ``--dev`` adds cross-validation
+inside the train part, the figure settings are chosen on), the same on the hand-written
 narratives, index build time, start-up (load from cache) time, p50/p95 latency of ``answer()``
 and resident memory of a fresh process serving from the cache.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -60,6 +62,28 @@ def row(name: str, m: dict[str, float]) -> str:
     return f"| {name:<28} | {int(m['n']):>4} | {cells} | {m['MRR@10']:.3f} |"
 
 
+def dev_folds(engine: Engine, train: list[dict], split: str, folds: int) -> dict[str, float]:
+    """Cross-validation inside a split's train part (the "dev" figure used to choose settings; the test part is
+    never looked at): fit on the other folds, rank the held-out fold; folds are random for the random split and
+    blocks of 50 consecutive qids for the topic split."""
+    rng = np.random.default_rng(123)
+    qids = sorted(q["qid"] for q in train)
+    if split == "topic":
+        block = {qid: i // 50 for i, qid in enumerate(qids)}
+        perm = rng.permutation(max(block.values()) + 1)
+        fold = {qid: int(perm[block[qid]] % folds) for qid in qids}
+    else:
+        perm = rng.permutation(len(qids))
+        fold = {qid: int(perm[i] % folds) for i, qid in enumerate(qids)}
+    ranked: dict[str, list[str]] = {}
+    for f in range(folds):
+        engine.fit([q for q in train if fold[q["qid"]] != f], fold_mode="block" if split == "topic" else "random")
+        for q in train:
+            if fold[q["qid"]] == f:
+                ranked[q["question"]] = [a for a, _ in engine.search(q["question"], 100)]
+    return evaluate(lambda question: ranked[question], train)
+
+
 def probe(cache_dir: Path) -> dict[str, float]:
     """Start-up, latency and memory of a fresh process serving from ``cache_dir``."""
     out = subprocess.run(
@@ -92,6 +116,7 @@ def run_probe(cache_dir: Path) -> None:
         "rss_loaded_mb": rss_loaded / 2**20,
         "rss_mb": psutil.Process().memory_info().rss / 2**20,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "load": os.getloadavg()[0],
     }))
 
 
@@ -100,6 +125,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=("random", "topic", "both"), default="both")
     parser.add_argument("--cache", type=Path, default=None, help="cache dir (default: fresh temp dir)")
+    parser.add_argument("--dev", type=int, default=0, metavar="FOLDS",
+                        help="also print FOLDS-fold cross-validation inside each train part (slower)")
     parser.add_argument("--probe", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -122,6 +149,9 @@ def main() -> None:
         train_ids, test_ids = read_split(split)
         train = [by_qid[i] for i in train_ids]
         test = [by_qid[i] for i in test_ids]
+        if args.dev:
+            lines.append(row(f"{split} dev: BM25", evaluate(lambda q: [a for a, _ in engine.bm25(q, 100)], train)))
+            lines.append(row(f"{split} dev: pipeline", dev_folds(engine, train, split, args.dev)))
         lines.append(row(f"{split}: BM25", evaluate(lambda q: [a for a, _ in engine.bm25(q, 100)], test)))
         start = time.perf_counter()
         engine.fit(train, fold_mode="block" if split == "topic" else "random")
@@ -140,7 +170,8 @@ def main() -> None:
     for split, s in fit_s.items():
         print(f"training on {split} train part (cross-fitted features, re-ranker, calibration): {s:.1f} s")
     print(f"start-up, Engine.load from cache (fresh process): {serving['startup_s']:.2f} s")
-    print(f"answer() latency: p50 {serving['p50_ms']:.1f} ms, p95 {serving['p95_ms']:.1f} ms")
+    print(f"answer() latency: p50 {serving['p50_ms']:.1f} ms, p95 {serving['p95_ms']:.1f} ms "
+          f"(load average during the probe {serving['load']:.1f} on {os.cpu_count()} cores)")
     print(f"resident memory (fresh serving process): rss after load {serving['rss_loaded_mb']:.0f} MB, "
           f"rss after queries {serving['rss_mb']:.0f} MB, ru_maxrss {serving['maxrss_mb']:.0f} MB")
     print(f"bench process ru_maxrss (incl. index build + training): "

@@ -132,3 +132,18 @@ def test_load_laws_builds_the_trained_index(db, subset_gz: Path, settings, tmp_p
         assert np.isfinite([s for _, s in ranked]).all()
     finally:
         services.set_engine(None)
+
+
+def test_learned_expansion_maps_lay_words_to_the_words_of_cited_articles() -> None:
+    held_out = "民法典-667"  # the only article saying 贷款人
+    train = [q for q in TRAIN if held_out not in q["relevant"]]
+    engine = Engine.build(SMALL_CORPUS, config=Config(learned_expansion=True))
+    engine.fit(train, folds=2)
+    expansion = engine.knowledge.expansion
+    assert {"饲养", "动物"} <= {t for t, _ in expansion["狗"]}
+    assert "劳动报酬" in {t for t, _ in expansion["拖欠"]}
+    assert all(0 < w <= 1 for terms in expansion.values() for _, w in terms)
+    assert "贷款人" not in {t for terms in expansion.values() for t, _ in terms}
+    expanded = engine.knowledge.expand(engine.prepare("家里的狗把人咬了").knn_tokens)
+    assert expanded["饲养"] > 0
+    assert "民法典-1245" in {aid for aid, _ in engine.search("家里的狗把人咬了", top_k=3)}

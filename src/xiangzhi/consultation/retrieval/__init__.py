@@ -26,15 +26,22 @@ Typical use::
 
 ``Engine.build`` hashes the corpus; a cache directory holds ``index-<hash>.pkl`` (BM25 fields,
 article metadata) and ``model-<hash>-<training hash>.pkl`` (kNN over training questions, priors,
-topic classifier, gradient-boosted re-ranker, isotonic confidence calibration), plus
+topic classifier, learned re-ranker, isotonic confidence calibration), plus
 ``current.json`` naming the latest pair for ``Engine.load``.
 
 Pipeline: query reduction (stop words/filler dropped, search-mode jieba with a legal user
-dictionary) → colloquial→legal rewriting (``data/rewrites.tsv``) → BM25 over article text and
-over law title + headings → candidates from text BM25, a field/law-prior blend, articles cited by
-similar training questions and the best articles of the laws those questions cite → re-ranker
-features (field scores, priors, kNN votes at article/chapter/law level, topic agreement, term
-coverage) → gradient-boosted re-ranker → topic posterior, confidence, ambiguity, hand-off.
+dictionary) → colloquial→legal rewriting (``data/rewrites.tsv``) → BM25 over article text, over
+law title + headings and over character bigrams → candidates fused from several retrievers (text
+BM25, a field/law-prior blend, bigram BM25, "document expansion" = the training questions that
+cite an article, articles cited by similar training questions, the best articles of the laws and
+chapters those questions cite and the articles next to them, and BM25 of learned lay→statute word
+associations) → re-ranker features (each retriever's score and rank, priors, kNN votes at
+article/chapter/law level, chapter and law evidence, topic agreement, term coverage) → LightGBM
+lambdarank re-ranker (a pointwise gradient-boosted classifier when there are fewer than 200
+training questions) → topic posterior, confidence, ambiguity, hand-off.
+
+Everything learned (priors, kNN, expansions, re-ranker, calibration) comes only from the questions
+given to ``Engine.fit``; the benchmark gives it a split's train part and scores the test part.
 """
 
 from .corpus import load_articles, load_questions, read_split

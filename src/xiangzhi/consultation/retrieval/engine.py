@@ -31,6 +31,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "doc_len", "coverage", "is_code", "category", "article_no", "top_sim", "s_rewrite_rel", "n_rewrites",
     "s_qdoc", "s_qdoc_rel", "knn_sum_rel", "knn_law_rel", "knn_chapter_rel", "s_bigram", "s_bigram_rel",
     "rank_bigram", "chapter_text_max", "law_text_max", "adjacent_text", "s_chapter_doc", "s_chapter_doc_rel",
+    "s_expansion_rel", "rank_expansion",
 )
 CATEGORY_FEATURE = FEATURE_NAMES.index("category")
 
@@ -59,6 +60,7 @@ class Config:
     ranker_min_leaf: int = 20
     ranker_min_questions: int = 200
     extra_features: bool = False
+    learned_expansion: bool = False
 
 
 @dataclass
@@ -221,7 +223,7 @@ class Engine:
         log.info("indexed %d articles in %.1fs", len(arts), time.perf_counter() - start)
 
     def _state(self) -> dict[str, Any]:
-        skip = {"tokenizer", "faq", "rewriter", "knowledge", "reranker", "calibration"}
+        skip = {"tokenizer", "faq", "rewriter", "knowledge", "reranker", "calibration", "_doc_terms", "_terms"}
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def _save_index(self, cache_dir: Path) -> Path:
@@ -356,10 +358,16 @@ class Engine:
         nb = self._neighbours(query, knowledge)
         knn_sum, knn_max, law_aff, chap_aff = self._knn_votes(nb)
         s_qdoc = knowledge.question_doc_scores(query.weights) if knowledge is not None else None
+        s_exp = None
+        if knowledge is not None and knowledge.expansion:
+            expanded = knowledge.expand(query.knn_tokens)
+            s_exp = self.text_index.score(expanded) if expanded else None
         pools = [_top(s_text, cfg.n_text), _top(first, cfg.n_first), _top(s_bi, cfg.n_law_focus)]
         if s_qdoc is not None:
             top_q = _top(s_qdoc, cfg.n_law_focus)
             pools.append(top_q[s_qdoc[top_q] > 0])
+        if s_exp is not None:
+            pools.append(_top(s_exp + cfg.prior_weight * (prior - prior.max()), cfg.n_law_focus))
         if nb is not None and len(nb.sims):
             pools.append(np.concatenate(nb.cited) if nb.cited else np.zeros(0, np.int64))
             focus_laws = np.argsort(-law_aff)[:5]
@@ -385,6 +393,10 @@ class Engine:
         topic_dist = self._topic_prior(query, knowledge)
         feats = self._features(query, knowledge, nb, cand, s_text, s_head, first, prior,
                                (knn_sum, knn_max, law_aff, chap_aff, s_qdoc, s_bi), topic_dist)
+        if s_exp is not None and len(cand):
+            se = s_exp[cand]
+            feats[:, 37] = se / max(float(se.max()), 1e-6)
+            feats[:, 38] = np.log1p(_ranks(-se))
         return Candidates(cand, feats, topic_dist)
 
     def _knn_votes(self, nb: Neighbours | None) -> tuple[np.ndarray, ...]:
@@ -641,6 +653,7 @@ class Engine:
             self.reranker = self._train_reranker(rows, seed, negative_rate, listwise=listwise)
         self.calibration = _isotonic(np.asarray(tops), np.asarray(hits))
         self.knowledge = self._knowledge([d[1] for d in data], [d[2] for d in data])
+        self._doc_terms = self._terms = None  # training-time only
         positives = float(sum(r[1].sum() for r in rows))
         return {"rows": float(sum(len(r[1]) for r in rows)), "positives": positives, "oof_top1": float(np.mean(hits))}
 
@@ -688,8 +701,14 @@ class Engine:
         return data
 
     def _knowledge(self, queries: Sequence[Query], cited: Sequence[np.ndarray]) -> Knowledge:
-        return Knowledge.build([q.knn_tokens for q in queries], cited, self.article_law, self.article_topic,
-                               len(self.laws), self.article_chapter if self.config.extra_features else None)
+        k = Knowledge.build([q.knn_tokens for q in queries], cited, self.article_law, self.article_topic,
+                            len(self.laws), self.article_chapter if self.config.extra_features else None)
+        if self.config.learned_expansion:
+            if getattr(self, "_doc_terms", None) is None:
+                self._doc_terms = self.text_index.matrix.tocsr()
+                self._terms = sorted(self.text_index.vocab, key=self.text_index.vocab.get)
+            k.fit_expansion([q.knn_tokens for q in queries], self._doc_terms, self._terms)
+        return k
 
     @staticmethod
     def _assign_folds(questions, data, folds: int, mode: str, seed: int) -> list[int]:

@@ -49,6 +49,8 @@ class Knowledge:
     chapter_docs: BM25Index | None = None
     chapter_doc_chapter: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     n_chapters: int = 0
+    # learned lay → statute term associations: question term → [(article term, weight)]
+    expansion: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -90,6 +92,64 @@ class Knowledge:
         order = sorted(docs)
         self.question_doc_article = np.asarray(order, np.int64)
         self.question_docs = BM25Index.build([docs[a] for a in order], k1=1.2, b=0.5) if order else None
+
+    def fit_expansion(self, token_lists: Sequence[Sequence[str]], doc_terms: sp.csr_matrix, terms: Sequence[str],
+                      *, top: int = 6, min_count: int = 2, min_lift: float = 3.0) -> None:
+        """Learn which statute words the articles cited for a question contain beyond chance, per question word.
+
+        ``doc_terms`` is the articles × terms matrix of the article text index (any non-zero = present), ``terms``
+        the index's words by id.  Score of (question word w, article word t): p(t | w) · log(p(t | w) / p(t)),
+        where p(t | w) is the share of training questions with w whose cited articles contain t, and p(t) the share
+        of all articles containing t; the ``top`` best words of each w that are at least ``min_lift`` times likelier than chance are kept,
+        scaled to a maximum of 1."""
+        n_q = len(token_lists)
+        if n_q == 0:
+            return
+        qvocab: dict[str, int] = {}
+        rows, cols = [], []
+        for i, tokens in enumerate(token_lists):
+            for t in set(tokens):
+                rows.append(i)
+                cols.append(qvocab.setdefault(t, len(qvocab)))
+        q = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n_q, len(qvocab)))
+        arows, acols = [], []
+        for i, arts in enumerate(self.cited):
+            ids = np.unique(np.concatenate([doc_terms.indices[doc_terms.indptr[a]:doc_terms.indptr[a + 1]]
+                                            for a in arts])) if len(arts) else np.zeros(0, np.int64)
+            arows.extend([i] * len(ids))
+            acols.extend(ids.tolist())
+        a = sp.csr_matrix((np.ones(len(arows), np.float32), (arows, acols)), shape=(n_q, doc_terms.shape[1]))
+        counts = (q.T @ a).tocsr()  # question words × article words: questions sharing both
+        q_count = np.asarray(q.sum(axis=0)).ravel()
+        background = np.bincount(doc_terms.indices, minlength=doc_terms.shape[1]).astype(np.float64)
+        background = np.maximum(background / max(doc_terms.shape[0], 1), 1e-6)
+        words = sorted(qvocab, key=qvocab.get)
+        self.expansion = {}
+        for w_id, word in enumerate(words):
+            if q_count[w_id] < min_count:
+                continue
+            lo, hi = counts.indptr[w_id], counts.indptr[w_id + 1]
+            t_ids, c = counts.indices[lo:hi], counts.data[lo:hi]
+            keep = c >= min_count
+            if not keep.any():
+                continue
+            t_ids, c = t_ids[keep], c[keep]
+            p = c / q_count[w_id]
+            lift = p / background[t_ids]
+            score = np.where(lift >= min_lift, p * np.log(lift), 0.0)
+            best = np.argsort(-score)[:top]
+            best = best[score[best] > 0]
+            if len(best):
+                peak = float(score[best[0]])
+                self.expansion[word] = [(terms[int(t_ids[b])], float(score[b] / peak)) for b in best]
+
+    def expand(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Statute words associated with the question's words, with weights (summed over question words)."""
+        out: dict[str, float] = {}
+        for w in set(tokens):
+            for t, weight in self.expansion.get(w, ()):
+                out[t] = out.get(t, 0.0) + weight
+        return out
 
     def _fit_chapter_docs(self, token_lists: Sequence[Sequence[str]], article_chapter: np.ndarray) -> None:
         self.n_chapters = int(article_chapter.max()) + 1 if len(article_chapter) else 0
