@@ -74,10 +74,12 @@ def run(now: dt.datetime) -> tuple[float, int, object]:
         queries += 1
         return execute(sql, params, many, context)
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(count):
         stats = colour_pass(now=now)
-    return time.perf_counter() - t0, queries, stats
+    seconds = time.perf_counter() - t0
+    print(f"  (process CPU time {time.process_time() - c0:.1f} s of {seconds:.1f} s wall)", file=sys.stderr, flush=True)
+    return seconds, queries, stats
 
 
 def _kib(field: str) -> int:
@@ -111,8 +113,10 @@ def _measure_child(now: dt.datetime) -> dict:
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")
     base = _kib("VmRSS")
+    c0 = time.process_time()
     seconds, queries, stats = run(now)
-    return {"seconds": seconds, "queries": queries, "peak_kib": _kib("VmHWM") - base, "stats": str(stats)}
+    return {"seconds": seconds, "cpu": time.process_time() - c0, "queries": queries,
+            "peak_kib": _kib("VmHWM") - base, "stats": str(stats)}
 
 
 def main() -> None:
@@ -135,7 +139,8 @@ def main() -> None:
     s1, q1, st1 = run(now)
     m_small = measured_pass(now + dt.timedelta(minutes=10))
     print(f"database: {connection.vendor}; {small:,} open cases: pass 1 {s1:.1f} s ({q1:,} queries) {st1}; "
-          f"steady pass (own process) {m_small['seconds']:.1f} s, {m_small['queries']:,} queries, "
+          f"steady pass (own process) {m_small['seconds']:.1f} s (process CPU {m_small['cpu']:.1f} s), "
+          f"{m_small['queries']:,} queries, "
           f"peak +{m_small['peak_kib'] / 1024:.1f} MiB", flush=True)
     t1 = time.perf_counter()
     insert(args.n - small, small, mediators, now)
@@ -146,8 +151,8 @@ def main() -> None:
         seconds, queries, stats = run(now + dt.timedelta(minutes=20 + 10 * k))
         print(f"{label}: {seconds:.1f} s ({args.n / seconds:,.0f} cases/s), {queries:,} queries  {stats}", flush=True)
     m_big = measured_pass(now + dt.timedelta(minutes=40))
-    print(f"pass 3 (steady state, own process): {m_big['seconds']:.1f} s ({args.n / m_big['seconds']:,.0f} cases/s), "
-          f"{m_big['queries']:,} queries  {m_big['stats']}")
+    print(f"pass 3 (steady state, own process): {m_big['seconds']:.1f} s ({args.n / m_big['seconds']:,.0f} cases/s; "
+          f"process CPU {m_big['cpu']:.1f} s), {m_big['queries']:,} queries  {m_big['stats']}")
     print(f"peak memory growth of a steady pass: {m_big['peak_kib'] / 1024:.1f} MiB for {args.n:,} cases vs "
           f"{m_small['peak_kib'] / 1024:.1f} MiB for {small:,} (ratio "
           f"{m_big['peak_kib'] / max(m_small['peak_kib'], 1):.2f}; flat ≈ 1, linear would be {args.n / small:.0f})")
