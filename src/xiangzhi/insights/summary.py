@@ -253,14 +253,18 @@ def _write_cells(cells: dict[Key, list], *, add: bool) -> None:
     if not rows:
         return
     table, columns = _table(SummaryCell)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+    one = f"({', '.join(['%s'] * len(columns))})"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
+    tail = ""
     if add:
         qn = connection.ops.quote_name
-        sql += f" ON CONFLICT ({qn('cell')}) DO UPDATE SET " + ", ".join(
+        tail = f" ON CONFLICT ({qn('cell')}) DO UPDATE SET " + ", ".join(
             f"{qn(m)} = {table}.{qn(m)} + excluded.{qn(m)}" for m in METRICS)
+    per = 40  # rows per statement: 800 parameters, under every SQLite build's limit
     with connection.cursor() as cur:
-        for i in range(0, len(rows), 5000):
-            cur.executemany(sql, rows[i:i + 5000])
+        for i in range(0, len(rows), per):
+            part = rows[i:i + per]
+            cur.execute(head + ", ".join([one] * len(part)) + tail, [v for r in part for v in r])
     if add:
         ids = [r[0] for r in rows]
         for i in range(0, len(ids), 500):
