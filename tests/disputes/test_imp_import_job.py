@@ -360,3 +360,29 @@ def test_the_uploaded_spreadsheet_is_deleted_once_the_job_is_over(town_staff, se
     assert stored.exists() and "张0" in stored.read_text(encoding="utf-8-sig")
     tasks.import_cases.call(job.pk)
     assert not stored.exists() and ImportJob.objects.get(pk=job.pk).file.name == ""
+
+
+def test_a_job_left_queued_is_enqueued_again_by_runperiodic_and_still_imported_once(
+        town_staff, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes.models import ImportJob
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = importer.start_import(upload("h.csv", csv_bytes(rows(3, first_village(WUZHEN).code))),
+                                    actor=town_staff.user)
+    from xiangzhi.core.periodic import discover_jobs
+
+    assert "disputes.requeue_imports" in {j.name for j in discover_jobs()}
+    assert importer.requeue_stale() == 0  # fresh: left alone
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=11))
+    assert importer.requeue_stale() == 1
+    queued = DBTaskResult.objects.filter(task_path__endswith="import_cases", status="READY")
+    assert queued.count() == 2
+    results = [tasks.import_cases.call(r.args_kwargs["args"][0]) for r in queued]
+    assert [r["status"] for r in results] == ["done", "not queued (already claimed or finished)"]
+    assert imported_count() == 3 and importer.requeue_stale() == 0

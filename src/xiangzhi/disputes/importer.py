@@ -492,8 +492,8 @@ def start_import(upload: Any, *, actor: User, mode: str = "all") -> ImportJob:
         raise ValidationFailed("IMPORT_FILE_UNREADABLE", "无法读取该文件：不是有效的 .xlsx 文件。")
     if suffix == ".csv":
         try:
-            first = head.decode("utf-8-sig", errors="strict" if len(head) < 65536 else "ignore").splitlines()[0]
-        except (UnicodeDecodeError, IndexError):
+            first = head.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
+        except UnicodeDecodeError:
             raise ValidationFailed("IMPORT_FILE_UNREADABLE", "无法读取该文件：CSV 须为 UTF-8 编码。") from None
         try:
             _check_header(next(csv.reader([first])))
@@ -515,6 +515,17 @@ def _enqueue(job_id: int) -> None:
     from .tasks import import_cases
 
     import_cases.enqueue(job_id)
+
+
+def requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
+    """Enqueue again the jobs still queued after ``older_than`` (an enqueue lost with its transaction, a task row
+    deleted). Harmless when the first task is merely waiting: whichever task runs first claims the job, the other
+    finds it taken. Run by ``runperiodic``."""
+    ids = list(ImportJob.objects.filter(status=ImportStatus.QUEUED, created_at__lt=timezone.now() - older_than)
+               .values_list("id", flat=True)[:100])
+    for job_id in ids:
+        _enqueue(job_id)
+    return len(ids)
 
 
 def _expected_rows(path: Path) -> int:

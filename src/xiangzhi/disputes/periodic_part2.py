@@ -1,4 +1,5 @@
-"""Periodic jobs of 桐解码 part 2: the colour/deadline pass with its reminders (appended to periodic.JOBS)."""
+"""Periodic jobs of 桐解码 part 2: the colour/deadline pass with its reminders, and re-enqueueing import jobs left
+queued (appended to periodic.JOBS)."""
 
 from __future__ import annotations
 
@@ -13,4 +14,11 @@ def _colours() -> object:
     return str(colour_pass())
 
 
-JOBS_PART2 = [Job("disputes.colour_pass", dt.timedelta(minutes=10), _colours, lease=dt.timedelta(hours=2))]
+def _requeue_imports() -> object:
+    from .importer import requeue_stale
+
+    return requeue_stale()
+
+
+JOBS_PART2 = [Job("disputes.colour_pass", dt.timedelta(minutes=10), _colours, lease=dt.timedelta(hours=2)),
+              Job("disputes.requeue_imports", dt.timedelta(minutes=10), _requeue_imports)]
