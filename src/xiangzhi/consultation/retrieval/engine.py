@@ -24,7 +24,7 @@ from .topics import TOPIC_INDEX, TOPICS, TopicClassifier, article_topic
 
 log = logging.getLogger(__name__)
 
-ENGINE_VERSION = "xz-retrieval-4"
+ENGINE_VERSION = "xz-retrieval-5"
 FEATURE_NAMES: tuple[str, ...] = (
     "s_text", "s_text_rel", "rank_text", "s_head", "s_head_rel", "rank_first", "law_prior", "article_prior",
     "knn_sum", "knn_max", "knn_law", "knn_chapter", "knn_adjacent", "topic_prob", "topic_is_top", "q_len",
@@ -52,15 +52,15 @@ class Config:
     ambiguity_margin: float = 0.15
     faq_threshold: float = 0.75
     ranker: str = "lambdarank"
-    adjacent_window: int = 0
+    adjacent_window: int = 2
     n_adjacent_neighbours: int = 10
-    n_chapters: int = 0
+    n_chapters: int = 5
     n_chapter_focus: int = 40
     ranker_rounds: int = 300
     ranker_min_leaf: int = 20
     ranker_min_questions: int = 200
-    extra_features: bool = False
-    learned_expansion: bool = False
+    extra_features: bool = True
+    learned_expansion: bool = True
 
 
 @dataclass
