@@ -386,3 +386,49 @@ def test_a_job_left_queued_is_enqueued_again_by_runperiodic_and_still_imported_o
     results = [tasks.import_cases.call(r.args_kwargs["args"][0]) for r in queued]
     assert [r["status"] for r in results] == ["done", "not queued (already claimed or finished)"]
     assert imported_count() == 3 and importer.requeue_stale() == 0
+
+
+def test_a_stalled_job_is_taken_back_by_runperiodic_and_imported_once(town_staff):
+    """A worker killed mid-job leaves it 'importing' with nothing written; once it has reported no progress for
+    30 minutes, runperiodic puts it back in the queue and the next worker imports it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from xiangzhi.core.models import AuditLog
+    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes.models import ImportJob
+
+    job = importer.start_import(upload("h.csv", csv_bytes(rows(3, first_village(WUZHEN).code))),
+                                actor=town_staff.user)
+    assert importer.claim(job.pk, worker="dead-host:1")
+    ImportJob.objects.filter(pk=job.pk).update(status="importing", processed_rows=3)
+    assert importer.requeue_stale() == 0  # still reporting recently: left alone
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=31))
+    assert importer.requeue_stale() == 1
+    job.refresh_from_db()
+    assert (job.status, job.worker, job.processed_rows) == ("queued", "", 0) and "中断" in job.message
+    assert AuditLog.objects.filter(action="case.import_requeued", object_id=str(job.pk)).exists()
+    assert tasks.import_cases.call(job.pk)["imported"] == 3
+    assert imported_count() == 3 and importer.requeue_stale() == 0
+
+
+def test_a_worker_whose_job_was_taken_back_writes_nothing(town_staff, monkeypatch):
+    """The slow worker finds at its commit that the job is no longer its own: its whole write rolls back, the job is
+    neither finished nor failed by it, and the upload stays for the worker that now holds the job."""
+    from xiangzhi.disputes import importer
+    from xiangzhi.disputes.models import ImportJob
+
+    job = importer.start_import(upload("h.csv", csv_bytes(rows(5, first_village(WUZHEN).code))),
+                                actor=town_staff.user)
+    real_attest = importer._attest
+
+    def taken_back_meanwhile(job_id, ranges):  # what requeue_stale + another worker's claim do, seen at commit
+        ImportJob.objects.filter(pk=job_id).update(worker="other-host:2")
+        return real_attest(job_id, ranges)
+
+    monkeypatch.setattr(importer, "_attest", taken_back_meanwhile)
+    assert importer.run_job(job.pk, worker="slow-host:1") is None
+    assert imported_count() == 0
+    job.refresh_from_db()
+    assert job.status == "importing" and job.file  # rolled back to where the write began; file kept

@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from xiangzhi.core import crypto
@@ -517,15 +517,45 @@ def _enqueue(job_id: int) -> None:
     import_cases.enqueue(job_id)
 
 
-def requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
+STALLED_AFTER = dt.timedelta(minutes=30)
+
+
+def requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=10),
+                  stalled_after: dt.timedelta = STALLED_AFTER) -> int:
     """Enqueue again the jobs still queued after ``older_than`` (an enqueue lost with its transaction, a task row
-    deleted). Harmless when the first task is merely waiting: whichever task runs first claims the job, the other
-    finds it taken. Run by ``runperiodic``."""
-    ids = list(ImportJob.objects.filter(status=ImportStatus.QUEUED, created_at__lt=timezone.now() - older_than)
+    deleted), and put back in the queue the jobs whose worker stopped reporting progress for ``stalled_after`` (a
+    worker killed mid-job: its write transaction was rolled back, so nothing of the job is stored). Harmless when
+    the first task is merely waiting: whichever task runs first claims the job, the other finds it taken; and a
+    worker that was only slow finds at its commit that the job is no longer its own and rolls back
+    (:class:`LostClaim`), so a job is never imported twice. Run by ``runperiodic``."""
+    now = timezone.now()
+    stalled = list(ImportJob.objects.filter(status__in=[ImportStatus.VALIDATING, ImportStatus.IMPORTING],
+                                            updated_at__lt=now - stalled_after)
+                   .exclude(file="").values_list("id", "worker", "status")[:100])
+    for job_id, worker, status in stalled:
+        with transaction.atomic():
+            taken_back = ImportJob.objects.filter(pk=job_id, worker=worker, status=status).update(
+                status=ImportStatus.QUEUED, worker="", processed_rows=0, valid_rows=0, imported_rows=0,
+                error_count=0, errors=[], message="上次处理中断，已重新排队。", updated_at=now)
+            if taken_back:
+                core.audit("case.import_requeued", actor=None, obj=ImportJob(pk=job_id),
+                           after={"stalled_worker": worker, "stage": status})
+    ids = list(ImportJob.objects.filter(status=ImportStatus.QUEUED)
+               .filter(models.Q(created_at__lt=now - older_than) | models.Q(pk__in=[j for j, _, _ in stalled]))
                .values_list("id", flat=True)[:100])
     for job_id in ids:
         _enqueue(job_id)
     return len(ids)
+
+
+class LostClaim(RuntimeError):
+    """The job was taken back from this worker (it looked stalled); this run must write nothing."""
+
+
+def _still_mine(job: ImportJob, held_in: str, **fields: Any) -> None:
+    """Update the job only while this worker still holds it in status ``held_in``; else raise :class:`LostClaim`."""
+    if not ImportJob.objects.filter(pk=job.pk, worker=job.worker, status=held_in).update(**fields):
+        raise LostClaim(f"import job {job.pk} is no longer held by {job.worker}")
 
 
 def _expected_rows(path: Path) -> int:
@@ -621,6 +651,12 @@ def run_job(job_id: int, *, worker: str = "", path: Path | None = None) -> Impor
             with _local_file(job) as local:
                 _run(job, local)
             _discard_file(job)
+    except LostClaim:
+        import logging
+
+        logging.getLogger(__name__).warning("import job %s was taken back from %s; nothing written", job_id,
+                                            job.worker)
+        return None
     except Exception as exc:  # noqa: BLE001 - any failure ends the job visibly, nothing half-written
         import logging
 
@@ -628,7 +664,7 @@ def run_job(job_id: int, *, worker: str = "", path: Path | None = None) -> Impor
         message = "文件无法读取，请使用模板（.xlsx 或 UTF-8 编码的 .csv）。" if _unreadable(exc) else (
             "导入失败，未写入任何数据，请稍后重试或联系管理员。")
         with transaction.atomic():
-            ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, message=message,
+            ImportJob.objects.filter(pk=job_id, worker=job.worker).update(status=ImportStatus.FAILED, message=message,
                                                        imported_rows=0, finished_at=timezone.now(),
                                                        updated_at=timezone.now())
             core.audit("case.import_failed", actor=job.created_by, obj=job, after={"error": type(exc).__name__})
@@ -708,16 +744,17 @@ def _validate_and_write(job: ImportJob, path: Path, progress: _Progress, spool: 
         job.error_count = 1
     if report.valid == 0 or (job.mode == "all" and not report.ok):
         with transaction.atomic():
-            job.status, job.finished_at = ImportStatus.REFUSED, timezone.now()
             job.message = "有错误，未导入任何案件。请按错误清单修改后重新上传。" if job.mode == "all" else "没有可导入的行。"
-            job.save(update_fields=["total_rows", "processed_rows", "valid_rows", "error_count", "errors", "status",
-                                    "finished_at", "message"])
+            _still_mine(job, ImportStatus.VALIDATING, total_rows=job.total_rows, processed_rows=job.processed_rows,
+                        valid_rows=job.valid_rows, error_count=job.error_count, errors=job.errors,
+                        status=ImportStatus.REFUSED, finished_at=timezone.now(), message=job.message)
+            job.refresh_from_db()
             core.audit("case.import_refused", actor=actor, obj=job,
                        after={"rows": report.total, "errors": job.error_count, "mode": job.mode})
         return report
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.IMPORTING, total_rows=report.total, processed_rows=report.total, valid_rows=report.valid,
-        error_count=job.error_count, errors=job.errors, updated_at=timezone.now())
+    _still_mine(job, ImportStatus.VALIDATING,
+                status=ImportStatus.IMPORTING, total_rows=report.total, processed_rows=report.total,
+                valid_rows=report.valid, error_count=job.error_count, errors=job.errors, updated_at=timezone.now())
     # 2. write the valid rows (as cleaned by the validation pass) and attest them — one transaction: the job is
     #    written whole or not at all
     written = 0
@@ -738,6 +775,10 @@ def _validate_and_write(job: ImportJob, path: Path, progress: _Progress, spool: 
         core.audit("case.imported", actor=actor, obj=job, after={
             "file": job.file_name, "rows": report.total, "imported": written, "errors": report.error_count,
             "mode": job.mode})
+        # still this worker's job? (taken back as stalled, it must not commit: the rollback undoes every row above)
+        held = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("worker", "status").first()
+        if held != (job.worker, ImportStatus.IMPORTING):
+            raise LostClaim(f"import job {job.pk} is no longer held by {job.worker}")
         job.status, job.imported_rows, job.finished_at = ImportStatus.DONE, written, timezone.now()
         job.message = f"已导入 {written} 件历史案件。" + (
             f"另有 {report.total - report.valid} 行有错误，未导入。" if report.total > report.valid else "")
