@@ -158,3 +158,17 @@ def test_every_cases_api_operation_requires_auth_unless_marked_public():
             continue
         for method, op in ops.items():
             assert op.get("security") or op.get("x-public"), (method, path)
+
+
+def test_the_case_page_assigns_a_party_chosen_mediator_and_says_so(mediator):
+    """人民调解法 Art. 19: parties may choose their mediator; the workbench records that choice at assignment."""
+    case = walk(new_case(), CaseStage.ACCEPTED, mediator.user)
+    client = mediator.client()
+    page = client.get(f"/cases/workbench/{case.pk}/").content.decode()
+    assert 'name="chosen_by_party"' in page and "由当事人选定" in page
+    r = client.post(f"/cases/workbench/{case.pk}/act/", {"action": "transition", "to": "assigned",
+                                                         "mediator": mediator.user.pk, "chosen_by_party": "1"})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == CaseStage.ASSIGNED and case.mediator_id == mediator.user.pk and case.mediator_chosen_by_party
+    assert "（当事人选定）" in client.get(f"/cases/workbench/{case.pk}/").content.decode()

@@ -147,6 +147,7 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
                                              "termination_reason") if post.get(k)}
             if post.get("mediator"):
                 data["mediator"] = User.objects.filter(pk=post.get("mediator")).first()
+                data["chosen_by_party"] = post.get("chosen_by_party") == "1"  # 人民调解法 Art. 19
             services.transition(case, to, actor=user, reason=post.get("reason", ""), **data)
             messages.success(request, f"已{rules.ACTION_LABELS.get(to, '操作')}。")
         elif action == "confirm":
