@@ -487,18 +487,10 @@ def _figures_from_cases(user, region: Region, period: Period, now: dt.datetime) 
 
 
 def _fold_cells(cells: Iterable[tuple], key) -> dict:  # noqa: ANN001
-    """Sum summary cells (grp, month, k1, k2, k3, n, accepted, success, amount in fen, repeats) into groups."""
-    out: dict = {}
-    for c in cells:
-        k = key(c)
-        acc = out.get(k)
-        if acc is None:
-            out[k] = list(c[5:10])
-        else:
-            for i in range(5):
-                acc[i] += c[5 + i]
-    return {k: {"n": v[0], "accepted": v[1], "success": v[2], "amount": summary.yuan(v[3]), "repeats": v[4]}
-            for k, v in out.items()}
+    """Sum summary cells (grp, month, k1, k2, k3, n, accepted, success, amount in fen, repeats) into groups: the
+    cells as the rows ``_fold`` sums (amounts in yuan, exact as Decimal), grouped by ``key`` of the cell."""
+    return _fold(({"key": key(c), "n": c[5], "accepted": c[6], "success": c[7], "amount": summary.yuan(c[8]),
+                   "repeats": c[9]} for c in cells), lambda r: r["key"])
 
 
 def _figures_from_summary(region: Region, period: Period, now: dt.datetime) -> Figures:
