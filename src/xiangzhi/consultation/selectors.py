@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -87,11 +87,48 @@ def faq_candidates(*, min_count: int = 5, days: int = 90, overlap: float = 0.2) 
     return sorted(out, key=lambda c: -c["count"])
 
 
+# Rising topics: the last 7 days against the weekly average of the 4 weeks before them.
+RISING_BASE_WEEKS = 4
+RISING_MIN_COUNT = 3  # this week's questions a topic needs before it can be called rising
+RISING_RATIO = (3, 2)  # ≥ 1.5 × the previous weekly average, kept as a fraction so the test is exact
+RISING_LIMIT = 10
+
+
+def _rising_topics(questions: QuerySet[Event], now: dt.datetime) -> list[dict]:
+    """Topics whose question count in the last 7 days rose against the weekly average of the 4 weeks before.
+
+    One GROUP BY query: conditional counts on ``at`` per topic, the thresholds as HAVING, ordered by the absolute
+    increase (this week − previous weekly average). A topic with no questions in the 4 base weeks and at least
+    ``RISING_MIN_COUNT`` this week is new (新出现). Questions without a topic are left out.
+    """
+    week_start = now - dt.timedelta(days=7)
+    base_start = week_start - dt.timedelta(weeks=RISING_BASE_WEEKS)
+    num, den = RISING_RATIO
+    rows = (questions.filter(at__gte=base_start).exclude(topic="")
+            .values("topic")
+            .annotate(cur=Count("pk", filter=Q(at__gte=week_start)), prev=Count("pk", filter=Q(at__lt=week_start)))
+            # cur ≥ num/den × prev/weeks, in integers: cur·den·weeks ≥ prev·num
+            .annotate(cur_scaled=F("cur") * (den * RISING_BASE_WEEKS), prev_scaled=F("prev") * num,
+                      rise=F("cur") * RISING_BASE_WEEKS - F("prev"))
+            .filter(cur__gte=RISING_MIN_COUNT, cur_scaled__gte=F("prev_scaled"))
+            .order_by("-rise", "-cur", "topic")
+            .values_list("topic", "cur", "prev")[:RISING_LIMIT])
+    out = []
+    for topic, cur, prev in rows:
+        avg = prev / RISING_BASE_WEEKS
+        out.append({"topic": topic, "this_week": cur, "prev_avg": round(avg, 1), "change": round(cur - avg, 1),
+                    "ratio": round(cur / avg, 1) if prev else None, "new": prev == 0})
+    return out
+
+
 def demand_dashboard(user, *, weeks: int = 8) -> dict:  # noqa: ANN001
-    """Topics by town and week, unanswered and hand-off rates, ratings, top questions — for the user's regions."""
-    since = timezone.now() - dt.timedelta(weeks=weeks)
-    events = Event.objects.filter(at__gte=since).filter(region_q(user, "town_code") | Q(town_code="")
-                                                        if rules.has_county(user) else region_q(user, "town_code"))
+    """Topics by town and week, unanswered and hand-off rates, ratings, top questions, rising topics — for the
+    user's regions (a county user also sees events of unknown town)."""
+    now = timezone.now()
+    since = now - dt.timedelta(weeks=weeks)
+    scoped = Event.objects.filter(region_q(user, "town_code") | Q(town_code="")
+                                  if rules.has_county(user) else region_q(user, "town_code"))
+    events = scoped.filter(at__gte=since)
     questions = events.filter(kind=Event.Kind.QUESTION)
     total = questions.count()
     towns = dict(Region.objects.filter(level="town").values_list("code", "name"))
@@ -104,14 +141,14 @@ def demand_dashboard(user, *, weeks: int = 8) -> dict:  # noqa: ANN001
     answers = events.filter(kind=Event.Kind.ANSWER)
     unanswered = answers.exclude(value=Question.Kind.ANSWER).count()
     ratings = dict(events.filter(kind=Event.Kind.RATING).values_list("value").annotate(n=Count("pk")))
-    top_q = Counter(
-        Question.objects.filter(events__in=questions).values_list("text", flat=True)
-    ).most_common(10)
+    top_q = list(Question.objects.filter(events__in=questions).values_list("text")
+                 .annotate(n=Count("pk")).order_by("-n", "text")[:10])
     return {
         "total": total, "handoffs": handoffs, "handoff_rate": handoffs / total if total else 0.0,
         "unanswered": unanswered, "unanswered_rate": unanswered / total if total else 0.0,
         "useful": ratings.get("useful", 0), "useless": ratings.get("useless", 0),
         "by_town": sorted(((t, tp, n) for (t, tp), n in by_town.items()), key=lambda r: (r[0], -r[2])),
         "by_week": list(by_week), "top_questions": top_q,
+        "rising": _rising_topics(scoped.filter(kind=Event.Kind.QUESTION), now),
         "open_handoffs": Handoff.objects.filter(region_q(user, "region__code"), status=HandoffStatus.OPEN).count(),
     }
