@@ -147,3 +147,52 @@ def test_learned_expansion_maps_lay_words_to_the_words_of_cited_articles() -> No
     expanded = engine.knowledge.expand(engine.prepare("家里的狗把人咬了").knn_tokens)
     assert expanded["饲养"] > 0
     assert "民法典-1245" in {aid for aid, _ in engine.search("家里的狗把人咬了", top_k=3)}
+
+
+def test_law_and_chapter_classifiers_learn_from_the_training_questions_only() -> None:
+    engine = Engine.build(SMALL_CORPUS, config=Config(group_classifiers=True))
+    engine.fit(TRAIN, folds=2)
+    knowledge = engine.knowledge
+    tokens = engine.prepare("老板拖欠工资三个月了").knn_tokens
+    laws = knowledge.group_probabilities(tokens, "law", len(engine.laws))
+    assert laws is not None and abs(float(laws.sum()) - 1.0) < 1e-5
+    assert engine.laws[int(np.argmax(laws))] == "劳动合同法"
+    chapters = knowledge.group_probabilities(tokens, "chapter", int(engine.article_chapter.max()) + 1)
+    assert int(np.argmax(chapters)) == engine.article_chapter[engine.id_index["劳动合同法-30"]]
+    # A chapter no training question cites gets no probability.
+    uncited = {int(engine.article_chapter[engine.id_index[a]]) for a in ("民法典-288",)}
+    cited = {int(engine.article_chapter[i]) for arts in knowledge.cited for i in arts}
+    assert all(chapters[c] == 0 for c in uncited - cited)
+    off = Engine.build(SMALL_CORPUS, config=Config(group_classifiers=False))
+    off.fit(TRAIN, folds=2)
+    assert off.knowledge.group_probabilities(tokens, "law", len(off.laws)) is None
+
+
+def test_neighbour_feedback_reaches_articles_that_read_like_the_cited_ones() -> None:
+    """No training question cites 民法典-667, but the articles similar questions cite (675: 借款人 … 返还借款) share
+    its words, so the feedback search ranks it near the top, above an unrelated article (1245, dogs)."""
+    train = [q for q in TRAIN if "民法典-667" not in q["relevant"]]
+    engine = Engine.build(SMALL_CORPUS)
+    engine.fit(train, folds=2)
+    nb = engine.knowledge.neighbours(engine.prepare("朋友借钱到期了不还").knn_tokens, 5)
+    assert any(engine.id_index["民法典-675"] in set(c.tolist()) for c in nb.cited)
+    scores = engine._neighbour_feedback(nb)
+    assert scores is not None
+    loan, dog = scores[engine.id_index["民法典-667"]], scores[engine.id_index["民法典-1245"]]
+    assert loan > dog
+    assert "民法典-667" in {engine.ids[i] for i in np.argsort(-scores)[:3]}
+
+
+def test_term_features_mark_the_article_holding_the_rarest_question_word() -> None:
+    from xiangzhi.consultation.retrieval.engine import FEATURE_NAMES
+
+    engine = Engine.build(SMALL_CORPUS)
+    query = engine.prepare("饲养的狗咬伤了人")
+    cands = engine.candidates(query, None)
+    col = {n: i for i, n in enumerate(FEATURE_NAMES)}
+    row = {engine.ids[i]: r for r, i in enumerate(cands.index)}
+    dog = cands.features[row["民法典-1245"]]
+    assert dog[col["rarest_hit"]] == 1 and dog[col["idf_max_hit"]] == pytest.approx(1.0)
+    assert dog[col["matched_share"]] > 0 and dog[col["n_matched"]] >= 1
+    others = [cands.features[r] for aid, r in row.items() if aid != "民法典-1245"]
+    assert all(f[col["rarest_hit"]] == 0 for f in others)

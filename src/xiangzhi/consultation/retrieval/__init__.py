@@ -33,12 +33,15 @@ Pipeline: query reduction (stop words/filler dropped, search-mode jieba with a l
 dictionary) → colloquial→legal rewriting (``data/rewrites.tsv``) → BM25 over article text, over
 law title + headings and over character bigrams → candidates fused from several retrievers (text
 BM25, a field/law-prior blend, bigram BM25, "document expansion" = the training questions that
-cite an article, articles cited by similar training questions, the best articles of the laws and
-chapters those questions cite and the articles next to them, and BM25 of learned lay→statute word
-associations) → re-ranker features (each retriever's score and rank, priors, kNN votes at
-article/chapter/law level, chapter and law evidence, topic agreement, term coverage) → LightGBM
-lambdarank re-ranker (a pointwise gradient-boosted classifier when there are fewer than 200
-training questions) → topic posterior, confidence, ambiguity, hand-off.
+cite an article, articles cited by similar training questions (word and character-bigram kNN), the
+best articles of the laws and chapters those questions cite or a law/chapter classifier predicts and
+the articles next to them, BM25 of learned lay→statute word associations, and relevance feedback
+from the text of the articles similar questions cite) → re-ranker features (each retriever's score
+and rank, priors, kNN votes at article/chapter/law level, classifier probabilities of the article's
+law and chapter, chapter and law evidence, topic agreement, term coverage and whether the article
+holds the question's rarest word) → LightGBM lambdarank re-ranker, three seeds averaged (a
+pointwise gradient-boosted classifier when there are fewer than 200 training questions) → topic
+posterior, confidence, ambiguity, hand-off.
 
 Everything learned (priors, kNN, expansions, re-ranker, calibration) comes only from the questions
 given to ``Engine.fit``; the benchmark gives it a split's train part and scores the test part.

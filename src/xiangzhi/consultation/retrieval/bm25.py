@@ -81,6 +81,15 @@ class BM25Index:
             scores[m.indices[lo:hi]] += w * m.data[lo:hi]
         return scores
 
+    def score_ids(self, term_ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """BM25 scores of all documents for term ids with query weights."""
+        scores = np.zeros(self.n_docs, np.float32)
+        m = self.matrix
+        for j, w in zip(term_ids.tolist(), weights.tolist(), strict=True):
+            lo, hi = m.indptr[j], m.indptr[j + 1]
+            scores[m.indices[lo:hi]] += w * m.data[lo:hi]
+        return scores
+
     def coverage(self, weighted_terms: dict[str, float], docs: np.ndarray) -> np.ndarray:
         """Share of the query's idf mass whose terms occur in each of ``docs``."""
         m = self.matrix

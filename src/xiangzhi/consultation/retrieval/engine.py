@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .bm25 import BM25Index
 from .corpus import corpus_hash, slim_article
@@ -24,14 +25,16 @@ from .topics import TOPIC_INDEX, TOPICS, TopicClassifier, article_topic
 
 log = logging.getLogger(__name__)
 
-ENGINE_VERSION = "xz-retrieval-5"
+ENGINE_VERSION = "xz-retrieval-6"
 FEATURE_NAMES: tuple[str, ...] = (
     "s_text", "s_text_rel", "rank_text", "s_head", "s_head_rel", "rank_first", "law_prior", "article_prior",
     "knn_sum", "knn_max", "knn_law", "knn_chapter", "knn_adjacent", "topic_prob", "topic_is_top", "q_len",
     "doc_len", "coverage", "is_code", "category", "article_no", "top_sim", "s_rewrite_rel", "n_rewrites",
     "s_qdoc", "s_qdoc_rel", "knn_sum_rel", "knn_law_rel", "knn_chapter_rel", "s_bigram", "s_bigram_rel",
     "rank_bigram", "chapter_text_max", "law_text_max", "adjacent_text", "s_chapter_doc", "s_chapter_doc_rel",
-    "s_expansion_rel", "rank_expansion",
+    "s_expansion_rel", "rank_expansion", "cknn_sum", "cknn_max", "cknn_sum_rel", "cknn_law_rel", "idf_max_hit",
+    "rarest_hit", "matched_share", "n_matched", "s_nprf_rel", "rank_nprf",
+    "law_clf", "law_clf_rel", "chapter_clf", "chapter_clf_rel",
 )
 CATEGORY_FEATURE = FEATURE_NAMES.index("category")
 
@@ -61,6 +64,13 @@ class Config:
     ranker_min_questions: int = 200
     extra_features: bool = True
     learned_expansion: bool = True
+    char_knn: bool = True
+    ranker_seeds: int = 3
+    n_prf_neighbours: int = 5
+    n_prf_terms: int = 30
+    group_classifiers: bool = True
+    cross_fit_folds: int = 5
+    term_features: bool = True
 
 
 @dataclass
@@ -223,7 +233,7 @@ class Engine:
         log.info("indexed %d articles in %.1fs", len(arts), time.perf_counter() - start)
 
     def _state(self) -> dict[str, Any]:
-        skip = {"tokenizer", "faq", "rewriter", "knowledge", "reranker", "calibration", "_doc_terms", "_terms"}
+        skip = {"tokenizer", "faq", "rewriter", "knowledge", "reranker", "calibration", "_doc_terms", "_terms", "_rows"}
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def _save_index(self, cache_dir: Path) -> Path:
@@ -357,6 +367,8 @@ class Engine:
             first = first + cfg.prior_weight * (prior - prior.max())
         nb = self._neighbours(query, knowledge)
         knn_sum, knn_max, law_aff, chap_aff = self._knn_votes(nb)
+        cnb = (knowledge.char_neighbours(list(query.bigram_weights), cfg.n_neighbours)
+               if knowledge is not None and cfg.char_knn else None)
         s_qdoc = knowledge.question_doc_scores(query.weights) if knowledge is not None else None
         s_exp = None
         if knowledge is not None and knowledge.expansion:
@@ -368,6 +380,20 @@ class Engine:
             pools.append(top_q[s_qdoc[top_q] > 0])
         if s_exp is not None:
             pools.append(_top(s_exp + cfg.prior_weight * (prior - prior.max()), cfg.n_law_focus))
+        if cnb is not None and cnb.cited:
+            pools.append(np.concatenate(cnb.cited))
+        s_prf = self._neighbour_feedback(nb) if cfg.n_prf_neighbours else None
+        law_p = chap_p = None
+        if knowledge is not None and cfg.group_classifiers:
+            law_p = knowledge.group_probabilities(query.knn_tokens, "law", len(self.laws))
+            chap_p = knowledge.group_probabilities(query.knn_tokens, "chapter", int(self.article_chapter.max()) + 1)
+        if chap_p is not None:
+            best = np.argsort(-chap_p)[: cfg.n_chapters]
+            cmask = np.isin(self.article_chapter, best[chap_p[best] > 0.02])
+            if cmask.any():
+                pools.append(_top(np.where(cmask, first, -np.inf), cfg.n_chapter_focus))
+        if s_prf is not None:
+            pools.append(_top(s_prf, cfg.n_law_focus))
         if nb is not None and len(nb.sims):
             pools.append(np.concatenate(nb.cited) if nb.cited else np.zeros(0, np.int64))
             focus_laws = np.argsort(-law_aff)[:5]
@@ -397,7 +423,72 @@ class Engine:
             se = s_exp[cand]
             feats[:, 37] = se / max(float(se.max()), 1e-6)
             feats[:, 38] = np.log1p(_ranks(-se))
+        if cnb is not None and len(cand):
+            c_sum, c_max, c_law, _ = self._knn_votes(cnb)
+            feats[:, 39] = c_sum[cand]
+            feats[:, 40] = c_max[cand]
+            feats[:, 41] = c_sum[cand] / max(float(c_sum[cand].max()), 1e-6)
+            cl = c_law[self.article_law[cand]]
+            feats[:, 42] = cl / max(float(cl.max()), 1e-6)
+        if cfg.term_features and len(cand):
+            self._term_features(feats, query, cand)
+        if s_prf is not None and len(cand):
+            sp_ = s_prf[cand]
+            feats[:, 47] = sp_ / max(float(sp_.max()), 1e-6)
+            feats[:, 48] = np.log1p(_ranks(-sp_))
+        for p_, col in ((law_p, 49), (chap_p, 51)):
+            if p_ is not None and len(cand):
+                v = p_[self.article_law[cand] if col == 49 else self.article_chapter[cand]]
+                feats[:, col] = v
+                feats[:, col + 1] = v / max(float(v.max()), 1e-6)
         return Candidates(cand, feats, topic_dist)
+
+    def _neighbour_feedback(self, nb: Neighbours | None) -> np.ndarray | None:
+        """Relevance feedback from the articles the nearest training questions cite: their most characteristic
+        words (summed BM25 weights, by similarity) searched over all articles.  Surfaces articles that read like
+        the cited ones although no training question cites them."""
+        cfg = self.config
+        if nb is None or not len(nb.sims):
+            return None
+        rows = getattr(self, "_rows", None)
+        if rows is None:
+            rows = self._rows = self.text_index.matrix.tocsr()
+        acc: dict[int, float] = {}
+        for sim, cited in zip(nb.sims[: cfg.n_prf_neighbours], nb.cited[: cfg.n_prf_neighbours], strict=True):
+            for a in cited.tolist():
+                acc[a] = acc.get(a, 0.0) + float(sim) / len(cited)
+        if not acc:
+            return None
+        arts = np.fromiter(acc, np.int64)
+        vec = sp.diags(np.fromiter(acc.values(), np.float32)) @ rows[arts]
+        vec = np.asarray(vec.sum(axis=0)).ravel()
+        top = _top(vec, cfg.n_prf_terms)
+        top = top[vec[top] > 0]
+        if not len(top):
+            return None
+        return self.text_index.score_ids(top, vec[top] / vec[top[0]])
+
+    def _term_features(self, f: np.ndarray, query: Query, cand: np.ndarray) -> None:
+        """Which of the question's own words an article contains: the rarest one, the share of them, how many.
+        A rare word (性骚扰, 征信) found in few articles is strong evidence BM25's sum can drown."""
+        idx = self.text_index
+        terms = [t for t in dict.fromkeys(query.tokens) if t in idx.vocab and idx.vocab[t] < idx.matrix.shape[1]]
+        if not terms:
+            return
+        ids = np.asarray([idx.vocab[t] for t in terms])
+        idf = idx.idf[ids]
+        present = np.zeros((len(cand), len(terms)), bool)
+        m = idx.matrix
+        for k, j in enumerate(ids):
+            postings = m.indices[m.indptr[j] : m.indptr[j + 1]]
+            if len(postings):
+                pos = np.minimum(np.searchsorted(postings, cand), len(postings) - 1)
+                present[:, k] = postings[pos] == cand
+        hit_idf = np.where(present, idf[None, :], 0.0)
+        f[:, 43] = hit_idf.max(axis=1) / max(float(idf.max()), 1e-6)
+        f[:, 44] = present[:, int(np.argmax(idf))]
+        f[:, 45] = present.sum(axis=1) / len(terms)
+        f[:, 46] = present.sum(axis=1)
 
     def _knn_votes(self, nb: Neighbours | None) -> tuple[np.ndarray, ...]:
         n_art = len(self.ids)
@@ -603,7 +694,7 @@ class Engine:
     def fit(
         self,
         questions: Sequence[dict[str, Any]],
-        folds: int = 5,
+        folds: int | None = None,
         fold_mode: str = "random",
         seed: int = 0,
         negative_rate: float = 0.4,
@@ -614,6 +705,7 @@ class Engine:
         folds (cross-fitting), so the re-ranker sees kNN/prior features as they look for unseen
         questions.  ``fold_mode`` ``"block"`` puts runs of 50 consecutive qids in the same fold.
         """
+        folds = folds or self.config.cross_fit_folds
         data = self._training_data(questions)
         if len(data) < 20:
             self.knowledge = self._knowledge([d[1] for d in data], [d[2] for d in data]) if data else None
@@ -677,8 +769,15 @@ class Engine:
                 num_leaves=31, min_child_samples=self.config.ranker_min_leaf, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
                 reg_lambda=1.0, lambdarank_truncation_level=20, n_jobs=1, random_state=seed, verbose=-1,
             )
-            model.fit(x, y, group=[len(r[1]) for r in useful], categorical_feature=[CATEGORY_FEATURE])
-            return model
+            groups = [len(r[1]) for r in useful]
+            model.fit(x, y, group=groups, categorical_feature=[CATEGORY_FEATURE])
+            if self.config.ranker_seeds <= 1:
+                return model
+            models = [model]
+            for extra in range(1, self.config.ranker_seeds):
+                m = lgb.LGBMRanker(**{**model.get_params(), "random_state": seed + 1000 * extra})
+                models.append(m.fit(x, y, group=groups, categorical_feature=[CATEGORY_FEATURE]))
+            return _Averaged(models)
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         # Uniformly subsample negatives (ranking is unaffected in expectation; training is faster).
@@ -702,7 +801,9 @@ class Engine:
 
     def _knowledge(self, queries: Sequence[Query], cited: Sequence[np.ndarray]) -> Knowledge:
         k = Knowledge.build([q.knn_tokens for q in queries], cited, self.article_law, self.article_topic,
-                            len(self.laws), self.article_chapter if self.config.extra_features else None)
+                            len(self.laws), self.article_chapter if self.config.extra_features else None,
+                            [list(q.bigram_weights) for q in queries] if self.config.char_knn else None,
+                            classifiers=self.config.group_classifiers)
         if self.config.learned_expansion:
             if getattr(self, "_doc_terms", None) is None:
                 self._doc_terms = self.text_index.matrix.tocsr()
@@ -754,6 +855,16 @@ def _single_thread() -> Any:
 
         _THREADS = ThreadpoolController()
     return _THREADS.limit(limits=1, user_api="openmp")
+
+
+class _Averaged:
+    """Several rankers trained with different seeds (row and feature subsampling); their raw scores averaged."""
+
+    def __init__(self, models: list[Any]) -> None:
+        self.models = models
+
+    def predict(self, features: np.ndarray, **kwargs: Any) -> np.ndarray:
+        return np.mean([m.predict(features, **kwargs) for m in self.models], axis=0)
 
 
 def _score(model: Any, features: np.ndarray) -> np.ndarray:

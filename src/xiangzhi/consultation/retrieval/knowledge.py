@@ -51,6 +51,13 @@ class Knowledge:
     n_chapters: int = 0
     # learned lay → statute term associations: question term → [(article term, weight)]
     expansion: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # a second kNN over the questions' character bigrams (robust to word segmentation differences)
+    char_vocab: dict[str, int] = field(default_factory=dict)
+    char_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    char_matrix: sp.csr_matrix | None = None
+    # linear classifiers over the kNN tf-idf space: question → law, question → chapter (classes, coefficients)
+    law_clf: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    chapter_clf: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def build(
@@ -61,11 +68,16 @@ class Knowledge:
         article_topic: np.ndarray,
         n_laws: int,
         article_chapter: np.ndarray | None = None,
+        bigram_lists: Sequence[Sequence[str]] | None = None,
+        classifiers: bool = False,
     ) -> Knowledge:
-        """Fit on training questions given their query tokens and cited article indices."""
+        """Fit on training questions given their query tokens and cited article indices (and, for the character
+        kNN, their character bigrams)."""
         k = cls(n_articles=len(article_law), n_laws=n_laws)
         k.cited = [np.asarray(c, np.int32) for c in cited]
-        k._fit_knn(token_lists)
+        k.vocab, k.idf, k.matrix = k._tfidf(token_lists)
+        if bigram_lists is not None:
+            k.char_vocab, k.char_idf, k.char_matrix = k._tfidf(bigram_lists)
         k.law_counts = np.zeros(n_laws, np.float32)
         k.article_counts = np.zeros(k.n_articles, np.float32)
         for arts in k.cited:
@@ -76,6 +88,10 @@ class Knowledge:
         k._fit_question_docs(token_lists)
         if article_chapter is not None:
             k._fit_chapter_docs(token_lists, article_chapter)
+        if classifiers:
+            k.law_clf = k._fit_group_classifier(article_law)
+            if article_chapter is not None:
+                k.chapter_clf = k._fit_group_classifier(article_chapter)
         labels = []
         for arts in k.cited:
             dist = np.bincount(article_topic[arts], minlength=len(TOPICS)).astype(np.float32)
@@ -83,6 +99,40 @@ class Knowledge:
         keep = [i for i, arts in enumerate(k.cited) if len(arts)]
         k.topics.fit([token_lists[i] for i in keep], [labels[i] for i in keep])
         return k
+
+    def _fit_group_classifier(self, group_of: np.ndarray, c: float = 10.0) -> tuple | None:
+        """Multinomial logistic regression from a question's tf-idf vector to the groups (laws or chapters) of
+        the articles it cites (one sample per cited group).  Returns ``(classes, coef, intercept)``."""
+        from sklearn.linear_model import LogisticRegression
+
+        rows, labels = [], []
+        for i, arts in enumerate(self.cited):
+            for g in np.unique(group_of[arts]) if len(arts) else ():
+                rows.append(i)
+                labels.append(int(g))
+        if self.matrix is None or len(set(labels)) < 2:
+            return None
+        model = LogisticRegression(C=c, max_iter=200)
+        model.fit(self.matrix[rows], np.asarray(labels))
+        coef = model.coef_.T.astype(np.float32)
+        intercept = model.intercept_.astype(np.float32)
+        if len(model.classes_) == 2:  # binary: sklearn keeps one column
+            coef = np.hstack([-coef, coef])
+            intercept = np.asarray([-intercept[0], intercept[0]], np.float32)
+        return np.asarray(model.classes_, np.int64), coef, intercept
+
+    def group_probabilities(self, tokens: Sequence[str], which: str, n_groups: int) -> np.ndarray | None:
+        """P(group | question) for every law (``which="law"``) or chapter, 0 for groups never cited."""
+        clf = self.law_clf if which == "law" else self.chapter_clf
+        if clf is None:
+            return None
+        classes, coef, intercept = clf
+        vec = self.query_vector(tokens)
+        logits = np.asarray(vec @ coef).ravel() + intercept
+        p = np.exp(logits - logits.max())
+        out = np.zeros(n_groups, np.float32)
+        out[classes] = p / p.sum()
+        return out
 
     def _fit_question_docs(self, token_lists: Sequence[Sequence[str]]) -> None:
         docs: dict[int, list[str]] = {}
@@ -175,18 +225,21 @@ class Knowledge:
             out[self.question_doc_article] = self.question_docs.score(weights)
         return out
 
-    def _fit_knn(self, token_lists: Sequence[Sequence[str]]) -> None:
+    @classmethod
+    def _tfidf(cls, token_lists: Sequence[Sequence[str]]) -> tuple[dict[str, int], np.ndarray, sp.csr_matrix]:
+        """Vocabulary, idf and the l2-normalised binary tf-idf matrix (questions × terms) of token lists."""
+        vocab: dict[str, int] = {}
         rows, cols, vals = [], [], []
         for i, tokens in enumerate(token_lists):
             for t in set(tokens):
                 rows.append(i)
-                cols.append(self.vocab.setdefault(t, len(self.vocab)))
+                cols.append(vocab.setdefault(t, len(vocab)))
                 vals.append(1.0)
         n = len(token_lists)
-        tf = sp.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=(n, len(self.vocab)))
-        df = np.bincount(tf.indices, minlength=len(self.vocab)).astype(np.float32)
-        self.idf = np.log((n + 1) / (df + 1)).astype(np.float32) + 1.0
-        self.matrix = self._normalise(tf.multiply(self.idf[None, :]).tocsr())
+        tf = sp.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=(n, len(vocab)))
+        df = np.bincount(tf.indices, minlength=len(vocab)).astype(np.float32)
+        idf = np.log((n + 1) / (df + 1)).astype(np.float32) + 1.0
+        return vocab, idf, cls._normalise(tf.multiply(idf[None, :]).tocsr())
 
     @staticmethod
     def _normalise(m: sp.csr_matrix) -> sp.csr_matrix:
@@ -194,18 +247,30 @@ class Knowledge:
         norms[norms == 0] = 1.0
         return sp.csr_matrix(sp.diags(1.0 / norms) @ m)
 
-    def query_vector(self, tokens: Sequence[str]) -> sp.csr_matrix:
+    def query_vector(self, tokens: Sequence[str], vocab: dict[str, int] | None = None,
+                     idf: np.ndarray | None = None) -> sp.csr_matrix:
         """TF-IDF vector of a query in the training-question space."""
-        ids = sorted({self.vocab[t] for t in tokens if t in self.vocab})
-        vals = self.idf[ids] if ids else np.zeros(0, np.float32)
-        vec = sp.csr_matrix((vals, ([0] * len(ids), ids)), shape=(1, len(self.vocab)))
+        vocab = self.vocab if vocab is None else vocab
+        idf = self.idf if idf is None else idf
+        ids = sorted({vocab[t] for t in tokens if t in vocab})
+        vals = idf[ids] if ids else np.zeros(0, np.float32)
+        vec = sp.csr_matrix((vals, ([0] * len(ids), ids)), shape=(1, len(vocab)))
         return self._normalise(vec)
 
     def neighbours(self, tokens: Sequence[str], k: int = 20) -> Neighbours:
-        """The ``k`` most similar training questions."""
-        if self.matrix is None or self.matrix.shape[0] == 0:
+        """The ``k`` most similar training questions (word tf-idf cosine)."""
+        return self._nearest(self.matrix, self.query_vector(tokens), k)
+
+    def char_neighbours(self, bigrams: Sequence[str], k: int = 20) -> Neighbours | None:
+        """The ``k`` most similar training questions by character bigrams (None when not fitted)."""
+        if self.char_matrix is None:
+            return None
+        return self._nearest(self.char_matrix, self.query_vector(bigrams, self.char_vocab, self.char_idf), k)
+
+    def _nearest(self, matrix: sp.csr_matrix | None, vec: sp.csr_matrix, k: int) -> Neighbours:
+        if matrix is None or matrix.shape[0] == 0:
             return Neighbours(np.zeros(0, np.float32), [])
-        sims = np.asarray((self.matrix @ self.query_vector(tokens).T).todense()).ravel()
+        sims = np.asarray((matrix @ vec.T).todense()).ravel()
         k = min(k, len(sims))
         top = np.argpartition(-sims, k - 1)[:k]
         top = top[np.argsort(-sims[top])]
