@@ -294,6 +294,12 @@ XIANGZHI_OTP_TTL_SECONDS = env_int("XIANGZHI_OTP_TTL_SECONDS", 300, minimum=60)
 XIANGZHI_RATE_LIMIT_OTP_PER_HOUR = env_int("XIANGZHI_RATE_LIMIT_OTP_PER_HOUR", 5, minimum=1)
 XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE", 60, minimum=1)
 XIANGZHI_MAX_UPLOAD_BYTES = env_int("XIANGZHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
+# 智能咨询 visit records: events older than this many days are deleted and old conversations lose their visitor id
+# and citizen link (daily, by runperiodic); 0 keeps everything. At most 100 years, so the cut-off date exists.
+XIANGZHI_CONSULT_RETENTION_DAYS = env_int("XIANGZHI_CONSULT_RETENTION_DAYS", 730, minimum=0)
+if XIANGZHI_CONSULT_RETENTION_DAYS > 36500:
+    raise SettingError(f"XIANGZHI_CONSULT_RETENTION_DAYS={XIANGZHI_CONSULT_RETENTION_DAYS} is above the maximum 36500 "
+                       "(use 0 to keep consultation records forever).")
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
 SESSION_COOKIE_HTTPONLY = True

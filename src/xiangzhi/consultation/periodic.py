@@ -13,4 +13,14 @@ def _suggest() -> object:
     return {"faq_candidates": len(faq_candidates())}
 
 
-JOBS = [Job("consultation.faq_candidates", dt.timedelta(hours=24), _suggest)]
+def _purge() -> object:
+    from .services import purge_expired
+
+    return purge_expired()
+
+
+JOBS = [
+    Job("consultation.faq_candidates", dt.timedelta(hours=24), _suggest),
+    # the first run on a large visit log deletes many batches: a longer lease keeps a second runner out meanwhile
+    Job("consultation.purge_expired", dt.timedelta(hours=24), _purge, lease=dt.timedelta(hours=2)),
+]

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -616,3 +616,61 @@ def seed_rewrites(path: Path | None = None) -> int:
     fresh = {r.phrase: r for r in rows if r.phrase not in existing}
     Rewrite.objects.bulk_create(list(fresh.values()))
     return len(fresh)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Retention of visit records (XIANGZHI_CONSULT_RETENTION_DAYS)
+# ----------------------------------------------------------------------------------------------------------------
+PURGE_BATCH = 5000
+
+
+def _expired_conversations(cutoff: dt.datetime):  # noqa: ANN202
+    """Conversations with no activity since ``cutoff`` (no question, visit event or hand-off step after it), no
+    hand-off still waiting for a worker, and still tied to a visitor or a citizen."""
+    return (Conversation.objects.filter(created_at__lt=cutoff)
+            .filter(Q(citizen__isnull=False) | ~Q(visitor_id=""))
+            .exclude(questions__created_at__gte=cutoff)
+            .exclude(questions__events__at__gte=cutoff)
+            .exclude(handoffs__status__in=[HandoffStatus.OPEN, HandoffStatus.CLAIMED])
+            .exclude(handoffs__created_at__gte=cutoff)
+            .exclude(handoffs__claimed_at__gte=cutoff)
+            .exclude(handoffs__replied_at__gte=cutoff))
+
+
+def purge_expired(*, now: dt.datetime | None = None, batch_size: int = PURGE_BATCH) -> dict[str, Any]:
+    """Apply the retention period ``XIANGZHI_CONSULT_RETENTION_DAYS`` (0: keep everything). Idempotent; run daily
+    by ``runperiodic``.
+
+    Side effects, each batch of ``batch_size`` rows in its own short transaction so a big table is never locked
+    for long: visit events older than the cut-off are deleted; conversations whose last activity is older lose
+    their visitor id and citizen link, and their finished hand-offs the call-back phone, so a question can no
+    longer be tied to a person (the masked question text, the answers and workers' replies stay for FAQ editors);
+    a conversation with a hand-off still open or claimed is left alone. One audit row when anything changed."""
+    days = settings.XIANGZHI_CONSULT_RETENTION_DAYS
+    counts: dict[str, Any] = {"retention_days": days, "events_deleted": 0, "conversations_anonymised": 0,
+                              "handoffs_anonymised": 0}
+    if not days:
+        return counts
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=days)
+    while True:
+        ids = list(Event.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        with transaction.atomic():
+            counts["events_deleted"] += Event.objects.filter(pk__in=ids).delete()[0]
+    after = 0
+    while True:
+        expired = _expired_conversations(cutoff)
+        ids = list(expired.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        after = ids[-1]
+        with transaction.atomic():  # the conditions are checked again in the UPDATEs: a visitor may just be back
+            counts["handoffs_anonymised"] += Handoff.objects.filter(
+                conversation__in=expired.filter(pk__in=ids)).update(phone="")
+            counts["conversations_anonymised"] += expired.filter(pk__in=ids).update(visitor_id="", citizen=None)
+    if counts["events_deleted"] or counts["conversations_anonymised"]:
+        core_services.audit("consultation.purge_expired", actor=None, object_type="consultation.retention",
+                            after={**counts, "cutoff": cutoff.isoformat()})
+    return counts
