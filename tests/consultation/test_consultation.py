@@ -207,3 +207,20 @@ def test_workbench_pages_for_legal_workers(kb, lawyer, mediator):
     assert mediator.client().get(reverse("consultation:workbench")).status_code == 404
     r = c.post(reverse("consultation:rewrites"), {"phrase": "吵架", "terms": "纠纷 调解", "is_active": "1"})
     assert r.status_code == 302
+
+
+def test_an_api_visitor_without_an_id_is_stored_under_a_keyed_hash_not_its_address(kb, client):
+    """No raw IP outside security logs: a plain sha256 of an IPv4 address is reversed by trying all 2^32 of them,
+    so the stored id must be a keyed hash; the same address still maps to the same visitor (rate limit works)."""
+    import hashlib
+
+    ip = "10.1.2.3"
+    for _ in range(2):
+        r = client.post("/api/v1/consult/ask", {"question": "借钱不还怎么办"}, content_type="application/json",
+                        REMOTE_ADDR=ip)
+        assert r.status_code == 200, r.content
+    ids = set(Event.objects.filter(kind="question").values_list("visitor_id", flat=True))
+    assert len(ids) == 1
+    (stored,) = ids
+    assert stored.startswith("ip-") and ip not in stored
+    assert stored[3:] != hashlib.sha256(ip.encode()).hexdigest()[:24]
