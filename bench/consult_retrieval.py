@@ -86,9 +86,9 @@ def dev_folds(engine: Engine, train: list[dict], split: str, folds: int) -> dict
 
 def probe(cache_dir: Path) -> dict[str, float]:
     """Start-up, latency and memory of a fresh process serving from ``cache_dir``."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--probe", str(cache_dir)], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, __file__, "--probe", str(cache_dir)], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"serving probe failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -163,8 +163,8 @@ def main() -> None:
         lines.append(row(f"narratives: pipeline ({split})",
                          evaluate(lambda q: [a for a, _ in engine.search(q, 100)], narratives)))
         engine.save(cache_dir, questions=train)
+    print("\n".join(lines), flush=True)
     serving = probe(cache_dir)
-    print("\n".join(lines))
     print()
     print(f"index build (tokenise + BM25 fields, from scratch or cache): {build_s:.1f} s")
     for split, s in fit_s.items():

@@ -196,3 +196,22 @@ def test_term_features_mark_the_article_holding_the_rarest_question_word() -> No
     assert dog[col["matched_share"]] > 0 and dog[col["n_matched"]] >= 1
     others = [cands.features[r] for aid, r in row.items() if aid != "民法典-1245"]
     assert all(f[col["rarest_hit"]] == 0 for f in others)
+
+
+def test_a_model_trained_on_another_feature_set_is_not_loaded(tmp_path: Path) -> None:
+    """A cache written by code with other features (no version bump) must be retrained, never mis-scored."""
+    import pickle
+
+    from xiangzhi.consultation.retrieval import engine as engine_module
+
+    Engine.build(SMALL_CORPUS, cache_dir=tmp_path, questions=TRAIN)
+    assert Engine.load(tmp_path).reranker is not None
+    (model,) = tmp_path.glob("model-*.pkl")
+    state = pickle.loads(model.read_bytes())  # noqa: S301 - the file this test just wrote
+    state["features"] = engine_module.FEATURE_NAMES[:-1]
+    model.write_bytes(pickle.dumps(state))
+    with pytest.raises(FileNotFoundError, match="stale"):
+        Engine.load(tmp_path)
+    rebuilt = Engine.build(SMALL_CORPUS, cache_dir=tmp_path, questions=TRAIN)
+    assert rebuilt.reranker is not None
+    assert Engine.load(tmp_path).reranker is not None

@@ -66,6 +66,8 @@ class Config:
     learned_expansion: bool = True
     char_knn: bool = True
     ranker_seeds: int = 3
+    ranker_truncation: int = 20
+    ranker_leaves: int = 31
     n_prf_neighbours: int = 5
     n_prf_terms: int = 30
     group_classifiers: bool = True
@@ -273,7 +275,8 @@ class Engine:
 
     def _save_model(self, cache_dir: Path, questions: Sequence[dict[str, Any]]) -> None:
         key = self._training_key(questions)
-        state = {"knowledge": self.knowledge, "reranker": self.reranker, "calibration": self.calibration}
+        state = {"knowledge": self.knowledge, "reranker": self.reranker, "calibration": self.calibration,
+                 "features": FEATURE_NAMES}
         _atomic_pickle(cache_dir / f"model-{self.corpus_key}-{key}.pkl", state)
         pointer = {"corpus": self.corpus_key, "model": key}
         (cache_dir / "current.json").write_text(json.dumps(pointer), encoding="utf-8")
@@ -285,6 +288,10 @@ class Engine:
             return False
         with path.open("rb") as fh:
             state = pickle.load(fh)  # noqa: S301 - our own cache files
+        if tuple(state.get("features", ())) != FEATURE_NAMES:
+            # Trained with another feature set (code changed without a version bump): train again, never mis-score.
+            log.warning("ignoring %s: trained on a different feature set", path.name)
+            return False
         self.knowledge, self.reranker, self.calibration = state["knowledge"], state["reranker"], state["calibration"]
         return True
 
@@ -302,8 +309,8 @@ class Engine:
         engine = cls._load_index(cache_dir, pointer["corpus"])
         if engine is None:
             raise FileNotFoundError(f"no index for corpus {pointer['corpus']} in {cache_dir}")
-        if pointer.get("model"):
-            engine._load_model(cache_dir, None, pointer["model"])
+        if pointer.get("model") and not engine._load_model(cache_dir, None, pointer["model"]):
+            raise FileNotFoundError(f"model {pointer['model']} in {cache_dir} is missing or stale")
         return engine
 
     # ------------------------------------------------------------------ runtime-replaceable tables
@@ -766,8 +773,8 @@ class Engine:
             y = np.concatenate([r[1] for r in useful])
             model = lgb.LGBMRanker(
                 objective="lambdarank", n_estimators=self.config.ranker_rounds, learning_rate=0.05,
-                num_leaves=31, min_child_samples=self.config.ranker_min_leaf, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
-                reg_lambda=1.0, lambdarank_truncation_level=20, n_jobs=1, random_state=seed, verbose=-1,
+                num_leaves=self.config.ranker_leaves, min_child_samples=self.config.ranker_min_leaf, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
+                reg_lambda=1.0, lambdarank_truncation_level=self.config.ranker_truncation, n_jobs=1, random_state=seed, verbose=-1,
             )
             groups = [len(r[1]) for r in useful]
             model.fit(x, y, group=groups, categorical_feature=[CATEGORY_FEATURE])
