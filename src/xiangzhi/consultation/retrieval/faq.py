@@ -72,13 +72,13 @@ class FaqMatcher:
             for text in (e.question, *e.variants):
                 self._exact.setdefault(compact(text), i)
                 texts.append((i, self.tokenize(text)))
-        df = Counter(t for _, toks in texts for t in set(toks))
+        df = Counter(t for _, toks in texts for t in dict.fromkeys(toks))
         n = max(len(texts), 1)
         self._idf = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
         self._vectors = [(i, self._vector(toks)) for i, toks in texts]
 
     def _vector(self, tokens: Sequence[str]) -> dict[str, float]:
-        vec = {t: self._idf.get(t, math.log(len(self._vectors) + 2) + 1.0) for t in set(tokens)}
+        vec = {t: self._idf.get(t, math.log(len(self._vectors) + 2) + 1.0) for t in dict.fromkeys(tokens)}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items()}
 

@@ -158,7 +158,7 @@ class Knowledge:
         qvocab: dict[str, int] = {}
         rows, cols = [], []
         for i, tokens in enumerate(token_lists):
-            for t in set(tokens):
+            for t in dict.fromkeys(tokens):
                 rows.append(i)
                 cols.append(qvocab.setdefault(t, len(qvocab)))
         q = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n_q, len(qvocab)))
@@ -196,7 +196,7 @@ class Knowledge:
     def expand(self, tokens: Sequence[str]) -> dict[str, float]:
         """Statute words associated with the question's words, with weights (summed over question words)."""
         out: dict[str, float] = {}
-        for w in set(tokens):
+        for w in dict.fromkeys(tokens):
             for t, weight in self.expansion.get(w, ()):
                 out[t] = out.get(t, 0.0) + weight
         return out
@@ -231,7 +231,7 @@ class Knowledge:
         vocab: dict[str, int] = {}
         rows, cols, vals = [], [], []
         for i, tokens in enumerate(token_lists):
-            for t in set(tokens):
+            for t in dict.fromkeys(tokens):
                 rows.append(i)
                 cols.append(vocab.setdefault(t, len(vocab)))
                 vals.append(1.0)
