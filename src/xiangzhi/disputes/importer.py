@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import os
 import pickle
 import re
@@ -43,6 +44,7 @@ from .enums import CaseSource, CaseStage, Channel, Consent, EventKind, Level, Pa
 from .models import Case, CaseCounter, DisputeType, Party, TimelineEvent
 from .models_part2 import ImportJob, ImportStatus
 
+log = logging.getLogger(__name__)
 S = CaseStage
 COLUMNS = ["登记日期", "纠纷类型", "村（社区）区划代码", "申请人姓名", "申请人手机号", "被申请人姓名", "纠纷事实",
            "办理结果", "协议内容", "协议金额", "结案日期"]
@@ -652,15 +654,10 @@ def run_job(job_id: int, *, worker: str = "", path: Path | None = None) -> Impor
                 _run(job, local)
             _discard_file(job)
     except LostClaim:
-        import logging
-
-        logging.getLogger(__name__).warning("import job %s was taken back from %s; nothing written", job_id,
-                                            job.worker)
+        log.warning("import job %s was taken back from %s; nothing written", job_id, job.worker)
         return None
     except Exception as exc:  # noqa: BLE001 - any failure ends the job visibly, nothing half-written
-        import logging
-
-        logging.getLogger(__name__).exception("import job %s failed", job_id)
+        log.exception("import job %s failed", job_id)
         message = "文件无法读取，请使用模板（.xlsx 或 UTF-8 编码的 .csv）。" if _unreadable(exc) else (
             "导入失败，未写入任何数据，请稍后重试或联系管理员。")
         with transaction.atomic():

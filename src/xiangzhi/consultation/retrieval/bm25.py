@@ -71,41 +71,40 @@ class BM25Index:
 
     def score(self, weighted_terms: dict[str, float]) -> np.ndarray:
         """BM25 scores of all documents for a bag of ``{token: query weight}``."""
-        scores = np.zeros(self.n_docs, np.float32)
-        m = self.matrix
-        for term, w in weighted_terms.items():
-            j = self.vocab.get(term)
-            if j is None or j >= m.shape[1] or w == 0:
-                continue
-            lo, hi = m.indptr[j], m.indptr[j + 1]
-            scores[m.indices[lo:hi]] += w * m.data[lo:hi]
-        return scores
+        n_terms = self.matrix.shape[1]
+        known = [(self.vocab[t], w) for t, w in weighted_terms.items() if w != 0 and self.vocab.get(t, n_terms) < n_terms]
+        return self.score_ids([j for j, _ in known], [w for _, w in known])
 
-    def score_ids(self, term_ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def score_ids(self, term_ids: Sequence[int], weights: Sequence[float]) -> np.ndarray:
         """BM25 scores of all documents for term ids with query weights."""
         scores = np.zeros(self.n_docs, np.float32)
         m = self.matrix
-        for j, w in zip(term_ids.tolist(), weights.tolist(), strict=True):
+        for j, w in zip(term_ids, weights, strict=True):
             lo, hi = m.indptr[j], m.indptr[j + 1]
             scores[m.indices[lo:hi]] += w * m.data[lo:hi]
         return scores
 
+    def presence(self, term_ids: Sequence[int], docs: np.ndarray) -> np.ndarray:
+        """``len(docs) × len(term_ids)`` booleans: does each document contain each term."""
+        m = self.matrix
+        out = np.zeros((len(docs), len(term_ids)), bool)
+        for k, j in enumerate(term_ids):
+            postings = m.indices[m.indptr[j] : m.indptr[j + 1]]
+            if len(postings):
+                pos = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
+                out[:, k] = postings[pos] == docs
+        return out
+
     def coverage(self, weighted_terms: dict[str, float], docs: np.ndarray) -> np.ndarray:
         """Share of the query's idf mass whose terms occur in each of ``docs``."""
-        m = self.matrix
+        ids = self.term_ids(weighted_terms)
+        present = self.presence(ids, docs)
         out = np.zeros(len(docs), np.float32)
         total = 0.0
-        for term in weighted_terms:
-            j = self.vocab.get(term)
-            if j is None or j >= m.shape[1]:
-                continue
+        for k, j in enumerate(ids):
             idf = float(self.idf[j])
             total += idf
-            postings = m.indices[m.indptr[j] : m.indptr[j + 1]]
-            pos = np.searchsorted(postings, docs)
-            pos = np.minimum(pos, max(len(postings) - 1, 0))
-            if len(postings):
-                out += idf * (postings[pos] == docs)
+            out += idf * present[:, k]
         return out / total if total > 0 else out
 
     def save(self, path: Path, prefix: str) -> dict[str, np.ndarray]:

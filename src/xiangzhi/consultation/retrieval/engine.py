@@ -235,7 +235,7 @@ class Engine:
         log.info("indexed %d articles in %.1fs", len(arts), time.perf_counter() - start)
 
     def _state(self) -> dict[str, Any]:
-        skip = {"tokenizer", "faq", "rewriter", "knowledge", "reranker", "calibration", "_doc_terms", "_terms", "_rows"}
+        skip = {"tokenizer", "faq", "rewriter", "knowledge", "reranker", "calibration", "_terms", "_rows"}
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def _save_index(self, cache_dir: Path) -> Path:
@@ -457,9 +457,7 @@ class Engine:
         cfg = self.config
         if nb is None or not len(nb.sims):
             return None
-        rows = getattr(self, "_rows", None)
-        if rows is None:
-            rows = self._rows = self.text_index.matrix.tocsr()
+        rows = self._article_terms()
         acc: dict[int, float] = {}
         for sim, cited in zip(nb.sims[: cfg.n_prf_neighbours], nb.cited[: cfg.n_prf_neighbours], strict=True):
             for a in cited.tolist():
@@ -473,28 +471,28 @@ class Engine:
         top = top[vec[top] > 0]
         if not len(top):
             return None
-        return self.text_index.score_ids(top, vec[top] / vec[top[0]])
+        return self.text_index.score_ids(top.tolist(), (vec[top] / vec[top[0]]).tolist())
+
+    def _article_terms(self) -> sp.csr_matrix:
+        """The article text index by article (rows: articles, BM25 term weights), built on first use and not saved
+        with the index: relevance feedback reads it when answering, the learned expansion when training."""
+        if getattr(self, "_rows", None) is None:
+            self._rows = self.text_index.matrix.tocsr()
+        return self._rows
 
     def _term_features(self, f: np.ndarray, query: Query, cand: np.ndarray) -> None:
         """Which of the question's own words an article contains: the rarest one, the share of them, how many.
         A rare word (性骚扰, 征信) found in few articles is strong evidence BM25's sum can drown."""
         idx = self.text_index
-        terms = [t for t in dict.fromkeys(query.tokens) if t in idx.vocab and idx.vocab[t] < idx.matrix.shape[1]]
-        if not terms:
+        ids = idx.term_ids(dict.fromkeys(query.tokens))
+        if not ids:
             return
-        ids = np.asarray([idx.vocab[t] for t in terms])
         idf = idx.idf[ids]
-        present = np.zeros((len(cand), len(terms)), bool)
-        m = idx.matrix
-        for k, j in enumerate(ids):
-            postings = m.indices[m.indptr[j] : m.indptr[j + 1]]
-            if len(postings):
-                pos = np.minimum(np.searchsorted(postings, cand), len(postings) - 1)
-                present[:, k] = postings[pos] == cand
+        present = idx.presence(ids, cand)
         hit_idf = np.where(present, idf[None, :], 0.0)
         f[:, 43] = hit_idf.max(axis=1) / max(float(idf.max()), 1e-6)
         f[:, 44] = present[:, int(np.argmax(idf))]
-        f[:, 45] = present.sum(axis=1) / len(terms)
+        f[:, 45] = present.sum(axis=1) / len(ids)
         f[:, 46] = present.sum(axis=1)
 
     def _knn_votes(self, nb: Neighbours | None) -> tuple[np.ndarray, ...]:
@@ -550,7 +548,7 @@ class Engine:
         f[:, 9] = knn_max[cand]
         f[:, 10] = law_aff[self.article_law[cand]]
         f[:, 11] = chap_aff[self.article_chapter[cand]]
-        f[:, 12] = self._adjacent(knn_sum, cand)
+        f[:, 12] = self._adjacent(knn_sum, cand, (-2, -1, 1, 2))
         topics = self.article_topic[cand]
         f[:, 13] = topic_dist[topics]
         f[:, 14] = topics == int(np.argmax(topic_dist))
@@ -592,24 +590,20 @@ class Engine:
         np.maximum.at(law_max, self.article_law[hit], s_text[hit])
         f[:, 32] = chap_max[self.article_chapter[cand]] / top
         f[:, 33] = law_max[self.article_law[cand]] / top
-        last = len(self.ids) - 1
-        adj = np.zeros(len(cand), np.float32)
-        for d in (-1, 1):
-            other = np.clip(cand + d, 0, last)
-            adj = np.maximum(adj, np.where(self.article_law[other] == self.article_law[cand], s_text[other], 0.0))
-        f[:, 34] = adj / top
+        f[:, 34] = self._adjacent(s_text, cand, (-1, 1)) / top
         if knowledge is not None and knowledge.chapter_docs is not None:
             sc = knowledge.chapter_doc_scores(query.weights)[self.article_chapter[cand]]
             f[:, 35] = sc
             f[:, 36] = sc / max(float(sc.max()), 1e-6)
 
-    def _adjacent(self, knn_sum: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    def _adjacent(self, values: np.ndarray, cand: np.ndarray, offsets: tuple[int, ...]) -> np.ndarray:
+        """For each candidate, the largest of ``values`` among the articles ``offsets`` away in the same law."""
         out = np.zeros(len(cand), np.float32)
         last = len(self.ids) - 1
-        for d in (-2, -1, 1, 2):
+        for d in offsets:
             other = np.clip(cand + d, 0, last)
             same = self.article_law[other] == self.article_law[cand]
-            out = np.maximum(out, np.where(same, knn_sum[other], 0.0))
+            out = np.maximum(out, np.where(same, values[other], 0.0))
         return out
 
     def _rank(self, cands: Candidates) -> np.ndarray:
@@ -752,7 +746,7 @@ class Engine:
             self.reranker = self._train_reranker(rows, seed, negative_rate, listwise=listwise)
         self.calibration = _isotonic(np.asarray(tops), np.asarray(hits))
         self.knowledge = self._knowledge([d[1] for d in data], [d[2] for d in data])
-        self._doc_terms = self._terms = None  # training-time only
+        self._terms = None  # training-time only
         positives = float(sum(r[1].sum() for r in rows))
         return {"rows": float(sum(len(r[1]) for r in rows)), "positives": positives, "oof_top1": float(np.mean(hits))}
 
@@ -812,10 +806,9 @@ class Engine:
                             [list(q.bigram_weights) for q in queries] if self.config.char_knn else None,
                             classifiers=self.config.group_classifiers)
         if self.config.learned_expansion:
-            if getattr(self, "_doc_terms", None) is None:
-                self._doc_terms = self.text_index.matrix.tocsr()
+            if getattr(self, "_terms", None) is None:
                 self._terms = sorted(self.text_index.vocab, key=self.text_index.vocab.get)
-            k.fit_expansion([q.knn_tokens for q in queries], self._doc_terms, self._terms)
+            k.fit_expansion([q.knn_tokens for q in queries], self._article_terms(), self._terms)
         return k
 
     @staticmethod

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,13 +135,26 @@ class Knowledge:
         return out
 
     def _fit_question_docs(self, token_lists: Sequence[Sequence[str]]) -> None:
+        self.question_doc_article, self.question_docs = self._grouped_questions(token_lists, self.cited)
+
+    @staticmethod
+    def _grouped_questions(token_lists: Sequence[Sequence[str]], groups: Sequence[Iterable[int]],
+                           ) -> tuple[np.ndarray, BM25Index | None]:
+        """"Document expansion": one BM25 document per group (article or chapter) made of the tokens of every
+        training question in it; returns the group ids in document order and the index."""
         docs: dict[int, list[str]] = {}
-        for tokens, arts in zip(token_lists, self.cited, strict=True):
-            for a in arts:
-                docs.setdefault(int(a), []).extend(tokens)
+        for tokens, of_question in zip(token_lists, groups, strict=True):
+            for g in of_question:
+                docs.setdefault(int(g), []).extend(tokens)
         order = sorted(docs)
-        self.question_doc_article = np.asarray(order, np.int64)
-        self.question_docs = BM25Index.build([docs[a] for a in order], k1=1.2, b=0.5) if order else None
+        return np.asarray(order, np.int64), (BM25Index.build([docs[g] for g in order], k1=1.2, b=0.5) if order else None)
+
+    @staticmethod
+    def _grouped_scores(index: BM25Index | None, groups: np.ndarray, n: int, weights: dict[str, float]) -> np.ndarray:
+        out = np.zeros(n, np.float32)
+        if index is not None:
+            out[groups] = index.score(weights)
+        return out
 
     def fit_expansion(self, token_lists: Sequence[Sequence[str]], doc_terms: sp.csr_matrix, terms: Sequence[str],
                       *, top: int = 6, min_count: int = 2, min_lift: float = 3.0) -> None:
@@ -203,27 +216,16 @@ class Knowledge:
 
     def _fit_chapter_docs(self, token_lists: Sequence[Sequence[str]], article_chapter: np.ndarray) -> None:
         self.n_chapters = int(article_chapter.max()) + 1 if len(article_chapter) else 0
-        docs: dict[int, list[str]] = {}
-        for tokens, arts in zip(token_lists, self.cited, strict=True):
-            for c in {int(article_chapter[a]) for a in arts}:
-                docs.setdefault(c, []).extend(tokens)
-        order = sorted(docs)
-        self.chapter_doc_chapter = np.asarray(order, np.int64)
-        self.chapter_docs = BM25Index.build([docs[c] for c in order], k1=1.2, b=0.5) if order else None
+        chapters = [{int(article_chapter[a]) for a in arts} for arts in self.cited]
+        self.chapter_doc_chapter, self.chapter_docs = self._grouped_questions(token_lists, chapters)
 
     def chapter_doc_scores(self, weights: dict[str, float]) -> np.ndarray:
         """BM25 of the query against, for each chapter, the training questions citing any of its articles."""
-        out = np.zeros(self.n_chapters, np.float32)
-        if self.chapter_docs is not None:
-            out[self.chapter_doc_chapter] = self.chapter_docs.score(weights)
-        return out
+        return self._grouped_scores(self.chapter_docs, self.chapter_doc_chapter, self.n_chapters, weights)
 
     def question_doc_scores(self, weights: dict[str, float]) -> np.ndarray:
         """BM25 of the query against, for each article, the training questions that cite it."""
-        out = np.zeros(self.n_articles, np.float32)
-        if self.question_docs is not None:
-            out[self.question_doc_article] = self.question_docs.score(weights)
-        return out
+        return self._grouped_scores(self.question_docs, self.question_doc_article, self.n_articles, weights)
 
     @classmethod
     def _tfidf(cls, token_lists: Sequence[Sequence[str]]) -> tuple[dict[str, int], np.ndarray, sp.csr_matrix]:
