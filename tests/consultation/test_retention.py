@@ -16,7 +16,8 @@ from django.utils import timezone
 from tests.conftest import WUZHEN, first_village
 from xiangzhi.consultation import services
 from xiangzhi.consultation.models import Conversation, Event, Handoff, HandoffStatus, Question
-from xiangzhi.core.models import AuditLog
+from xiangzhi.core.enums import NotificationStatus
+from xiangzhi.core.models import AuditLog, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +217,30 @@ def test_the_retention_setting_is_read_from_the_environment(monkeypatch, tmp_pat
 def test_a_bad_retention_setting_stops_start_up_with_a_message(monkeypatch, tmp_path, value):
     with pytest.raises(ImproperlyConfigured, match="XIANGZHI_CONSULT_RETENTION_DAYS"):
         _load_settings(monkeypatch, tmp_path, value)
+
+
+@pytest.mark.parametrize("with_citizen", [False, True], ids=["sms", "in-app"])
+def test_the_sent_reply_notice_goes_with_the_link_to_the_person(tongxiang, villager_a, other_town_staff, with_citizen):
+    citizen, _client = villager_a
+    conv, q = _conversation("v-notice", citizen=citizen if with_citizen else None, region=first_village(WUZHEN))
+    handoff = services.request_handoff(q, phone="13812345678")
+    services.claim_handoff(handoff, actor=other_town_staff.user)
+    services.reply_handoff(handoff, text="可以先找村委会调解。", actor=other_town_staff.user)
+    notice = Notification.objects.get(dedupe_key=f"consult-reply:{handoff.pk}")
+    assert notice.recipient_user_id == (citizen.pk if with_citizen else None)
+    assert notice.recipient_phone  # the call-back phone, or the citizen's own
+    _age(conv, RETENTION + 10)
+
+    assert services.purge_expired()["notifications_deleted"] == 0  # still queued: the outbox may yet send it
+    assert Notification.objects.filter(pk=notice.pk).exists()
+    Notification.objects.filter(pk=notice.pk).update(status=NotificationStatus.SENT, sent_at=_ago(RETENTION))
+    other = Notification.objects.create(recipient_phone="13900000000", body="其他通知", status=NotificationStatus.SENT,
+                                        dedupe_key="case-notice:1")
+    Conversation.objects.filter(pk=conv.pk).update(visitor_id="v-notice")  # as before the first purge
+
+    counts = services.purge_expired()
+
+    assert counts["notifications_deleted"] == 1
+    assert not Notification.objects.filter(pk=notice.pk).exists()
+    assert Notification.objects.filter(pk=other.pk).exists()
+    assert _purge_audits().order_by("pk").last().after["notifications_deleted"] == 1

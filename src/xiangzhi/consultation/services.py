@@ -27,8 +27,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xiangzhi.core import services as core_services
+from xiangzhi.core.enums import NotificationStatus
 from xiangzhi.core.errors import Conflict, ValidationFailed
-from xiangzhi.core.models import Region, User
+from xiangzhi.core.models import Notification, Region, User
 from xiangzhi.core.personal import mask_text
 
 from .models import (
@@ -643,12 +644,13 @@ def purge_expired(*, now: dt.datetime | None = None, batch_size: int = PURGE_BAT
 
     Side effects, each batch of ``batch_size`` rows in its own short transaction so a big table is never locked
     for long: visit events older than the cut-off are deleted; conversations whose last activity is older lose
-    their visitor id and citizen link, and their finished hand-offs the call-back phone, so a question can no
+    their visitor id and citizen link, their finished hand-offs the call-back phone and the sent reply notices
+    (SMS or in-app), so a question can no
     longer be tied to a person (the masked question text, the answers and workers' replies stay for FAQ editors);
     a conversation with a hand-off still open or claimed is left alone. One audit row when anything changed."""
     days = settings.XIANGZHI_CONSULT_RETENTION_DAYS
     counts: dict[str, Any] = {"retention_days": days, "events_deleted": 0, "conversations_anonymised": 0,
-                              "handoffs_anonymised": 0}
+                              "handoffs_anonymised": 0, "notifications_deleted": 0}
     if not days:
         return counts
     now = now or timezone.now()
@@ -667,8 +669,13 @@ def purge_expired(*, now: dt.datetime | None = None, batch_size: int = PURGE_BAT
             break
         after = ids[-1]
         with transaction.atomic():  # the conditions are checked again in the UPDATEs: a visitor may just be back
-            counts["handoffs_anonymised"] += Handoff.objects.filter(
-                conversation__in=expired.filter(pk__in=ids)).update(phone="")
+            handoffs = Handoff.objects.filter(conversation__in=expired.filter(pk__in=ids))
+            # The reply notices (SMS to the call-back phone, in-app to the citizen) tie the person to the
+            # conversation too; one still waiting to be sent is left to the outbox.
+            keys = [f"consult-reply:{pk}" for pk in handoffs.values_list("pk", flat=True)]
+            counts["notifications_deleted"] += Notification.objects.filter(
+                dedupe_key__in=keys).exclude(status=NotificationStatus.QUEUED).delete()[0]
+            counts["handoffs_anonymised"] += handoffs.update(phone="")
             counts["conversations_anonymised"] += expired.filter(pk__in=ids).update(visitor_id="", citizen=None)
     if counts["events_deleted"] or counts["conversations_anonymised"]:
         core_services.audit("consultation.purge_expired", actor=None, object_type="consultation.retention",
