@@ -149,7 +149,7 @@ def test_learned_expansion_maps_lay_words_to_the_words_of_cited_articles() -> No
     assert "民法典-1245" in {aid for aid, _ in engine.search("家里的狗把人咬了", top_k=3)}
 
 
-def test_law_and_chapter_classifiers_learn_from_the_training_questions_only() -> None:
+def test_law_chapter_and_article_classifiers_learn_from_the_training_questions_only() -> None:
     engine = Engine.build(SMALL_CORPUS, config=Config(group_classifiers=True))
     engine.fit(TRAIN, folds=2)
     knowledge = engine.knowledge
@@ -163,9 +163,18 @@ def test_law_and_chapter_classifiers_learn_from_the_training_questions_only() ->
     uncited = {int(engine.article_chapter[engine.id_index[a]]) for a in ("民法典-288",)}
     cited = {int(engine.article_chapter[i]) for arts in knowledge.cited for i in arts}
     assert all(chapters[c] == 0 for c in uncited - cited)
-    off = Engine.build(SMALL_CORPUS, config=Config(group_classifiers=False))
+    # The article classifier: its classes are the cited articles only.
+    articles = knowledge.group_probabilities(tokens, "article", len(engine.ids))
+    assert engine.ids[int(np.argmax(articles))] == "劳动合同法-30"
+    assert set(np.flatnonzero(articles).tolist()) <= cited_articles(knowledge)
+    off = Engine.build(SMALL_CORPUS, config=Config(group_classifiers=False, article_classifier=False))
     off.fit(TRAIN, folds=2)
     assert off.knowledge.group_probabilities(tokens, "law", len(off.laws)) is None
+    assert off.knowledge.group_probabilities(tokens, "article", len(off.ids)) is None
+
+
+def cited_articles(knowledge) -> set[int]:  # noqa: ANN001
+    return {int(i) for arts in knowledge.cited for i in arts}
 
 
 def test_neighbour_feedback_reaches_articles_that_read_like_the_cited_ones() -> None:
@@ -246,3 +255,20 @@ def test_training_and_ranking_do_not_depend_on_string_hash_order() -> None:
         assert done.returncode == 0, done.stderr[-2000:]
         outputs.append(done.stdout.strip().splitlines()[-1])
     assert outputs[0] == outputs[1]
+
+
+def test_phrase_features_measure_the_question_wording_an_article_contains_verbatim() -> None:
+    from xiangzhi.consultation.retrieval.engine import FEATURE_NAMES
+
+    engine = Engine.build(SMALL_CORPUS)
+    cands = engine.candidates(engine.prepare("邻居饲养的动物造成他人损害，谁来赔？"), None)
+    col = {n: i for i, n in enumerate(FEATURE_NAMES)}
+    row = {engine.ids[i]: r for r, i in enumerate(cands.index)}
+    dog = cands.features[row["民法典-1245"]]
+    assert dog[col["longest_phrase"]] == len("饲养的动物造成他人损害")
+    # 3-grams: 9 of the 11 of 邻居饲养的动物造成他人损害 and not 谁来赔; 4-grams: 8 of 10 (谁来赔 has none)
+    assert dog[col["phrase3"]] == pytest.approx(9 / 12) and dog[col["phrase4"]] == pytest.approx(8 / 10)
+    others = [cands.features[r] for aid, r in row.items() if aid != "民法典-1245"]
+    assert all(f[col["longest_phrase"]] < 5 for f in others)
+    off = Engine.build(SMALL_CORPUS, config=Config(phrase_features=False))
+    assert not off.candidates(off.prepare("邻居饲养的动物造成他人损害"), None).features[:, col["phrase3"]].any()

@@ -35,11 +35,12 @@ law title + headings and over character bigrams → candidates fused from severa
 BM25, a field/law-prior blend, bigram BM25, "document expansion" = the training questions that
 cite an article, articles cited by similar training questions (word and character-bigram kNN), the
 best articles of the laws and chapters those questions cite or a law/chapter classifier predicts and
-the articles next to them, BM25 of learned lay→statute word associations, and relevance feedback
-from the text of the articles similar questions cite) → re-ranker features (each retriever's score
-and rank, priors, kNN votes at article/chapter/law level, classifier probabilities of the article's
-law and chapter, chapter and law evidence, topic agreement, term coverage and whether the article
-holds the question's rarest word) → LightGBM lambdarank re-ranker, three seeds averaged (a
+the articles next to them, the articles an article classifier predicts, BM25 of learned lay→statute
+word associations, and relevance feedback from the text of the articles similar questions cite) →
+re-ranker features (each retriever's score and rank, priors, kNN votes at article/chapter/law level,
+classifier probabilities of the article itself and of its law and chapter, chapter and law evidence,
+topic agreement, term coverage, whether the article holds the question's rarest word, and how much of
+the question's wording it contains verbatim) → LightGBM lambdarank re-ranker, three seeds averaged (a
 pointwise gradient-boosted classifier when there are fewer than 200 training questions) → topic
 posterior, confidence, ambiguity, hand-off.
 

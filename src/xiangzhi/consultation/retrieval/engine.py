@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import pickle
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from .text import Rewriter, Tokenizer, char_bigrams, clean_heading, heading_term
 from .topics import TOPIC_INDEX, TOPICS, TopicClassifier, article_topic
 
 log = logging.getLogger(__name__)
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 ENGINE_VERSION = "xz-retrieval-6"
 FEATURE_NAMES: tuple[str, ...] = (
@@ -34,7 +36,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "rank_bigram", "chapter_text_max", "law_text_max", "adjacent_text", "s_chapter_doc", "s_chapter_doc_rel",
     "s_expansion_rel", "rank_expansion", "cknn_sum", "cknn_max", "cknn_sum_rel", "cknn_law_rel", "idf_max_hit",
     "rarest_hit", "matched_share", "n_matched", "s_nprf_rel", "rank_nprf",
-    "law_clf", "law_clf_rel", "chapter_clf", "chapter_clf_rel",
+    "law_clf", "law_clf_rel", "chapter_clf", "chapter_clf_rel", "article_clf", "article_clf_rel",
+    "phrase3", "phrase4", "longest_phrase", "phrase3_idf",
 )
 CATEGORY_FEATURE = FEATURE_NAMES.index("category")
 
@@ -73,6 +76,8 @@ class Config:
     group_classifiers: bool = True
     cross_fit_folds: int = 5
     term_features: bool = True
+    article_classifier: bool = True
+    phrase_features: bool = True
 
 
 @dataclass
@@ -390,10 +395,15 @@ class Engine:
         if cnb is not None and cnb.cited:
             pools.append(np.concatenate(cnb.cited))
         s_prf = self._neighbour_feedback(nb) if cfg.n_prf_neighbours else None
-        law_p = chap_p = None
+        law_p = chap_p = art_p = None
         if knowledge is not None and cfg.group_classifiers:
             law_p = knowledge.group_probabilities(query.knn_tokens, "law", len(self.laws))
             chap_p = knowledge.group_probabilities(query.knn_tokens, "chapter", int(self.article_chapter.max()) + 1)
+        if knowledge is not None and cfg.article_classifier:
+            art_p = knowledge.group_probabilities(query.knn_tokens, "article", len(self.ids))
+            if art_p is not None:
+                top_a = _top(art_p, cfg.n_law_focus)
+                pools.append(top_a[art_p[top_a] > 0.01])
         if chap_p is not None:
             best = np.argsort(-chap_p)[: cfg.n_chapters]
             cmask = np.isin(self.article_chapter, best[chap_p[best] > 0.02])
@@ -439,13 +449,15 @@ class Engine:
             feats[:, 42] = cl / max(float(cl.max()), 1e-6)
         if cfg.term_features and len(cand):
             self._term_features(feats, query, cand)
+        if cfg.phrase_features and len(cand):
+            self._phrase_features(feats, query, cand)
         if s_prf is not None and len(cand):
             sp_ = s_prf[cand]
             feats[:, 47] = sp_ / max(float(sp_.max()), 1e-6)
             feats[:, 48] = np.log1p(_ranks(-sp_))
-        for p_, col in ((law_p, 49), (chap_p, 51)):
+        for p_, col, group in ((law_p, 49, self.article_law), (chap_p, 51, self.article_chapter), (art_p, 53, None)):
             if p_ is not None and len(cand):
-                v = p_[self.article_law[cand] if col == 49 else self.article_chapter[cand]]
+                v = p_[cand] if group is None else p_[group[cand]]
                 feats[:, col] = v
                 feats[:, col + 1] = v / max(float(v.max()), 1e-6)
         return Candidates(cand, feats, topic_dist)
@@ -494,6 +506,34 @@ class Engine:
         f[:, 44] = present[:, int(np.argmax(idf))]
         f[:, 45] = present.sum(axis=1) / len(ids)
         f[:, 46] = present.sum(axis=1)
+
+    def _phrase_features(self, f: np.ndarray, query: Query, cand: np.ndarray) -> None:
+        """Verbatim overlap of the question's wording with an article: the share of its character 3-grams (plain and
+        weighted by rarity) and 4-grams the article contains and the longest common run (up to 12 characters).  Tells apart articles of one
+        chapter that share the topic words but not the question's phrase (消费保管, 浮动抵押, 声音商标)."""
+        runs = _CJK_RUN.findall(normalize(query.text))
+        grams = {n: list(dict.fromkeys(r[i:i + n] for r in runs for i in range(len(r) - n + 1))) for n in range(3, 13)}
+        if not grams[3]:
+            return
+        # A 3-gram is as rare as the rarer of its two character bigrams in the corpus.
+        bigram_idf, vocab = self.bigram_index.idf, self.bigram_index.vocab
+        weight = {g: max((float(bigram_idf[vocab[b]]) for b in (g[:2], g[1:]) if vocab.get(b, len(bigram_idf))
+                          < len(bigram_idf)), default=0.0) for g in grams[3]}
+        total = max(sum(weight.values()), 1e-6)
+        texts = self.texts
+        for row, a in enumerate(cand.tolist()):
+            text = texts[a]
+            hit3 = [g for g in grams[3] if g in text]
+            if not hit3:
+                continue
+            f[row, 55] = len(hit3) / len(grams[3])
+            f[row, 58] = sum(weight[g] for g in hit3) / total
+            if grams[4]:
+                f[row, 56] = sum(1 for g in grams[4] if g in text) / len(grams[4])
+            longest = 3
+            while longest < 12 and any(g in text for g in grams[longest + 1]):
+                longest += 1
+            f[row, 57] = longest
 
     def _knn_votes(self, nb: Neighbours | None) -> tuple[np.ndarray, ...]:
         n_art = len(self.ids)
@@ -804,7 +844,8 @@ class Engine:
         k = Knowledge.build([q.knn_tokens for q in queries], cited, self.article_law, self.article_topic,
                             len(self.laws), self.article_chapter if self.config.extra_features else None,
                             [list(q.bigram_weights) for q in queries] if self.config.char_knn else None,
-                            classifiers=self.config.group_classifiers)
+                            classifiers=self.config.group_classifiers,
+                            article_classifier=self.config.article_classifier)
         if self.config.learned_expansion:
             if getattr(self, "_terms", None) is None:
                 self._terms = sorted(self.text_index.vocab, key=self.text_index.vocab.get)

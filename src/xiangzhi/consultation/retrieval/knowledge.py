@@ -1,12 +1,14 @@
 """What the engine learns from labelled training questions (never from test questions).
 
 * a kNN index over training questions (TF-IDF cosine) whose cited articles vote for candidates;
+* linear classifiers from a question to the laws, chapters and articles its answers cite;
 * law and article citation priors (smoothed counts);
 * the question topic classifier.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -58,6 +60,7 @@ class Knowledge:
     # linear classifiers over the kNN tf-idf space: question → law, question → chapter (classes, coefficients)
     law_clf: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     chapter_clf: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    article_clf: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def build(
@@ -70,6 +73,7 @@ class Knowledge:
         article_chapter: np.ndarray | None = None,
         bigram_lists: Sequence[Sequence[str]] | None = None,
         classifiers: bool = False,
+        article_classifier: bool = False,
     ) -> Knowledge:
         """Fit on training questions given their query tokens and cited article indices (and, for the character
         kNN, their character bigrams)."""
@@ -92,6 +96,8 @@ class Knowledge:
             k.law_clf = k._fit_group_classifier(article_law)
             if article_chapter is not None:
                 k.chapter_clf = k._fit_group_classifier(article_chapter)
+        if article_classifier:
+            k.article_clf = k._fit_group_classifier(np.arange(k.n_articles))
         labels = []
         for arts in k.cited:
             dist = np.bincount(article_topic[arts], minlength=len(TOPICS)).astype(np.float32)
@@ -101,7 +107,7 @@ class Knowledge:
         return k
 
     def _fit_group_classifier(self, group_of: np.ndarray, c: float = 10.0) -> tuple | None:
-        """Multinomial logistic regression from a question's tf-idf vector to the groups (laws or chapters) of
+        """Multinomial logistic regression from a question's tf-idf vector to the groups (laws, chapters, articles) of
         the articles it cites (one sample per cited group).  Returns ``(classes, coef, intercept)``."""
         from sklearn.linear_model import LogisticRegression
 
@@ -113,7 +119,10 @@ class Knowledge:
         if self.matrix is None or len(set(labels)) < 2:
             return None
         model = LogisticRegression(C=c, max_iter=200)
-        model.fit(self.matrix[rows], np.asarray(labels))
+        with warnings.catch_warnings():
+            # Articles: most classes have one or two questions, which is the point (sklearn warns about it).
+            warnings.filterwarnings("ignore", message="The number of unique classes", category=UserWarning)
+            model.fit(self.matrix[rows], np.asarray(labels))
         coef = model.coef_.T.astype(np.float32)
         intercept = model.intercept_.astype(np.float32)
         if len(model.classes_) == 2:  # binary: sklearn keeps one column
@@ -122,8 +131,8 @@ class Knowledge:
         return np.asarray(model.classes_, np.int64), coef, intercept
 
     def group_probabilities(self, tokens: Sequence[str], which: str, n_groups: int) -> np.ndarray | None:
-        """P(group | question) for every law (``which="law"``) or chapter, 0 for groups never cited."""
-        clf = self.law_clf if which == "law" else self.chapter_clf
+        """P(group | question) for every law (``which="law"``), chapter or article, 0 for groups never cited."""
+        clf = {"law": self.law_clf, "chapter": self.chapter_clf, "article": self.article_clf}[which]
         if clf is None:
             return None
         classes, coef, intercept = clf
