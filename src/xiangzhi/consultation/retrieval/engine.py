@@ -904,8 +904,16 @@ class _Averaged:
     def __init__(self, models: list[Any]) -> None:
         self.models = models
 
-    def predict(self, features: np.ndarray, **kwargs: Any) -> np.ndarray:
-        return np.mean([m.predict(features, **kwargs) for m in self.models], axis=0)
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        return np.mean([_raw_scores(m, features) for m in self.models], axis=0)
+
+
+def _raw_scores(model: Any, features: np.ndarray) -> np.ndarray:
+    """A ranker's raw scores.  A LightGBM model is asked through its booster: the scikit-learn wrapper re-reads
+    its parameters on every call and a ``num_threads`` argument makes LightGBM set its predictor up again, which
+    together cost more than the trees on a few hundred candidates (OpenMP is held to one thread by the caller)."""
+    booster = getattr(model, "booster_", None)
+    return booster.predict(features) if booster is not None else model.predict(features)
 
 
 def _score(model: Any, features: np.ndarray) -> np.ndarray:
@@ -913,7 +921,7 @@ def _score(model: Any, features: np.ndarray) -> np.ndarray:
     with _single_thread():
         if hasattr(model, "predict_proba"):
             return model.predict_proba(features)[:, 1].astype(np.float32)
-        raw = model.predict(features, num_threads=1)
+        raw = _raw_scores(model, features)
     return (1.0 / (1.0 + np.exp(-np.clip(raw, -30, 30)))).astype(np.float32)
 
 
