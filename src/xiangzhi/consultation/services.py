@@ -645,9 +645,9 @@ def purge_expired(*, now: dt.datetime | None = None, batch_size: int = PURGE_BAT
     Side effects, each batch of ``batch_size`` rows in its own short transaction so a big table is never locked
     for long: visit events older than the cut-off are deleted; conversations whose last activity is older lose
     their visitor id and citizen link, their finished hand-offs the call-back phone and the sent reply notices
-    (SMS or in-app), so a question can no
-    longer be tied to a person (the masked question text, the answers and workers' replies stay for FAQ editors);
-    a conversation with a hand-off still open or claimed is left alone. One audit row when anything changed."""
+    (SMS or in-app), so a question can no longer be tied to a person (the masked question text, the answers and
+    workers' replies stay for FAQ editors); a conversation with a hand-off still open or claimed is left alone.
+    One audit row when anything changed."""
     days = settings.XIANGZHI_CONSULT_RETENTION_DAYS
     counts: dict[str, Any] = {"retention_days": days, "events_deleted": 0, "conversations_anonymised": 0,
                               "handoffs_anonymised": 0, "notifications_deleted": 0}

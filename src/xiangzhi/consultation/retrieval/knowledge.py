@@ -57,7 +57,7 @@ class Knowledge:
     char_vocab: dict[str, int] = field(default_factory=dict)
     char_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     char_matrix: sp.csr_matrix | None = None
-    # linear classifiers over the kNN tf-idf space: question → law, question → chapter (classes, coefficients)
+    # linear classifiers over the kNN tf-idf space: question → law, → chapter, → article (classes, coefficients)
     law_clf: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     chapter_clf: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     article_clf: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
