@@ -67,12 +67,16 @@ class BM25Index:
 
     def term_ids(self, tokens: Iterable[str]) -> list[int]:
         """Vocabulary ids of the known tokens."""
-        return [self.vocab[t] for t in tokens if t in self.vocab and self.vocab[t] < self.matrix.shape[1]]
+        return [j for j in map(self._term_id, tokens) if j is not None]
+
+    def _term_id(self, token: str) -> int | None:
+        """The id of a token this index has postings for (a shared vocabulary may hold more)."""
+        j = self.vocab.get(token)
+        return j if j is not None and j < self.matrix.shape[1] else None
 
     def score(self, weighted_terms: dict[str, float]) -> np.ndarray:
         """BM25 scores of all documents for a bag of ``{token: query weight}``."""
-        n_terms = self.matrix.shape[1]
-        known = [(self.vocab[t], w) for t, w in weighted_terms.items() if w != 0 and self.vocab.get(t, n_terms) < n_terms]
+        known = [(j, w) for j, w in ((self._term_id(t), w) for t, w in weighted_terms.items()) if j is not None and w]
         return self.score_ids([j for j, _ in known], [w for _, w in known])
 
     def score_ids(self, term_ids: Sequence[int], weights: Sequence[float]) -> np.ndarray:

@@ -7,7 +7,6 @@ import logging
 import math
 import os
 import pickle
-import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,11 +20,19 @@ from .bm25 import BM25Index
 from .corpus import corpus_hash, slim_article
 from .faq import FaqEntry, FaqMatch, FaqMatcher
 from .knowledge import Knowledge, Neighbours
-from .text import Rewriter, Tokenizer, char_bigrams, clean_heading, heading_terms, normalize, reduce_text
+from .text import (
+    Rewriter,
+    Tokenizer,
+    char_bigrams,
+    cjk_runs,
+    clean_heading,
+    heading_terms,
+    normalize,
+    reduce_text,
+)
 from .topics import TOPIC_INDEX, TOPICS, TopicClassifier, article_topic
 
 log = logging.getLogger(__name__)
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 ENGINE_VERSION = "xz-retrieval-6"
 FEATURE_NAMES: tuple[str, ...] = (
@@ -508,17 +515,20 @@ class Engine:
         f[:, 46] = present.sum(axis=1)
 
     def _phrase_features(self, f: np.ndarray, query: Query, cand: np.ndarray) -> None:
-        """Verbatim overlap of the question's wording with an article: the share of its character 3-grams (plain and
-        weighted by rarity) and 4-grams the article contains and the longest common run (up to 12 characters).  Tells apart articles of one
-        chapter that share the topic words but not the question's phrase (消费保管, 浮动抵押, 声音商标)."""
-        runs = _CJK_RUN.findall(normalize(query.text))
+        """Verbatim overlap of the question's wording with an article: the share of its character 3-grams (plain
+        and weighted by rarity) and 4-grams the article contains and the longest common run (up to 12 characters).
+        Tells apart articles of one chapter that share the topic words but not the question's phrase (消费保管,
+        浮动抵押, 声音商标)."""
+        runs = cjk_runs(normalize(query.text))
         grams = {n: list(dict.fromkeys(r[i:i + n] for r in runs for i in range(len(r) - n + 1))) for n in range(3, 13)}
         if not grams[3]:
             return
         # A 3-gram is as rare as the rarer of its two character bigrams in the corpus.
-        bigram_idf, vocab = self.bigram_index.idf, self.bigram_index.vocab
-        weight = {g: max((float(bigram_idf[vocab[b]]) for b in (g[:2], g[1:]) if vocab.get(b, len(bigram_idf))
-                          < len(bigram_idf)), default=0.0) for g in grams[3]}
+        bigrams = self.bigram_index
+        weight = {}
+        for g in grams[3]:
+            ids = bigrams.term_ids((g[:2], g[1:]))
+            weight[g] = float(bigrams.idf[ids].max()) if ids else 0.0
         total = max(sum(weight.values()), 1e-6)
         texts = self.texts
         for row, a in enumerate(cand.tolist()):

@@ -164,10 +164,15 @@ def heading_terms(articles: Sequence[dict]) -> set[str]:
 _CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
 
 
+def cjk_runs(text: str) -> list[str]:
+    """The runs of consecutive CJK characters of ``text`` (punctuation, letters and digits split them)."""
+    return _CJK_RUN_RE.findall(text)
+
+
 def char_bigrams(text: str) -> list[str]:
     """Overlapping character bigrams of the CJK runs of ``text`` (single-char runs kept as is)."""
     out: list[str] = []
-    for run in _CJK_RUN_RE.findall(text):
+    for run in cjk_runs(text):
         if len(run) == 1:
             out.append(run)
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
