@@ -52,6 +52,7 @@ def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_serv
     page.fill("#id_respondent_name", "李四")
     page.fill("#id_description", "隔壁邻居翻建房屋，把围墙砌到我家院子里来了，占了一米多")
     page.fill("#id_request", "请求拆除占地部分的围墙")
+    page.fill("#id_preferred_mediator", mediator.user.display_name)  # 人民调解法 第23条: the party names a mediator
     page.check("#id_consent")
     assert_fits_width(page)
     screenshot(page, "disputes-apply-360")
@@ -76,7 +77,9 @@ def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_serv
     screenshot(staff, "disputes-workbench-360")
     staff.get_by_role("link", name=case.number).click()
     staff.locator("form.action-accepted button").click()
+    assert staff.locator("form.action-assigned input[name=chosen_by_party]").is_checked()
     staff.locator("form.action-assigned button").click()
+    assert "当事人选定" in staff.locator(".kv").first.inner_text()
     staff.locator("form.action-notice_served button").click()
     staff.locator("form.action-in_mediation button").click()
     staff.fill(".session-form input[name=attendees]", "张三、李四、调解员钱建国")

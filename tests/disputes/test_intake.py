@@ -262,6 +262,15 @@ def test_api_intake_errors_are_422_with_code_message_detail(mediator):
     assert r.status_code == 422 and r.json()["code"] == "INVALID_INPUT"
 
 
+
+def test_api_intake_records_the_mediator_the_applicant_prefers(mediator):
+    r = mediator.client().post("/api/v1/cases/", json.dumps({
+        "applicant": {"name": "张三", "phone": "13800000001"}, "respondents": [{"name": "李四"}],
+        "region_code": first_village(WUZHEN).code, "description": "隔壁邻居把围墙砌到我家院子里来了",
+        "preferred_mediator": "王调解", "channel": "window"}), content_type="application/json")
+    assert r.status_code == 201 and r.json()["preferred_mediator"] == "王调解"
+    assert Case.objects.get().preferred_mediator == "王调解"
+
 def test_a_department_refers_a_case_with_its_api_token(tongxiang, client):
     from xiangzhi.core import services as core
     from xiangzhi.core.models import Organisation, Region, User
@@ -280,3 +289,39 @@ def test_a_department_refers_a_case_with_its_api_token(tongxiang, client):
     assert (case.source, case.channel, case.referral_org) == ("referral_police", "api", police)
     assert r.json()["number"] == case.number
     assert client.post("/api/v1/cases/referrals", json.dumps(payload), content_type="application/json").status_code == 401
+
+
+def test_a_villager_names_the_mediator_they_want_and_the_case_page_offers_that_choice(villager_a, mediator, tongxiang):
+    """人民调解法 第23条: a party may choose the mediator. The applicant names one on the apply page; when the
+    organisation has that mediator the assignment form pre-selects them and ticks 由当事人选定."""
+    mediator.user.display_name = "王调解"
+    mediator.user.save(update_fields=["display_name"])
+    user, c = villager_a
+    form = {"applicant_name": "张三", "respondent_kind": "person", "respondent_name": "李四",
+            "region_code": first_village(WUZHEN).code, "description": "隔壁邻居把围墙砌到我家院子里来了",
+            "request": "拆除围墙", "consent": "on"}
+    assert "希望由哪位调解员调解" in c.get("/cases/apply/").content.decode()
+    r = c.post("/cases/apply/", {**form, "preferred_mediator": " 王调解 "})
+    assert r.status_code == 302
+    case = Case.objects.get()
+    assert case.preferred_mediator == "王调解"
+    case = services.transition(case, CaseStage.ACCEPTED, actor=mediator.user)
+    page = mediator.client().get(f"/cases/workbench/{case.pk}/").content.decode()
+    assert "申请人希望由「王调解」调解" in page and "没有此人" not in page
+    assert f'<option value="{mediator.user.pk}" selected>王调解</option>' in page
+    assert 'name="chosen_by_party" value="1" checked' in page
+
+    r = c.post("/cases/apply/", {**form, "preferred_mediator": "村里的老支书"})
+    other = Case.objects.exclude(pk=case.pk).get()
+    other = services.transition(other, CaseStage.ACCEPTED, actor=mediator.user)
+    page = mediator.client().get(f"/cases/workbench/{other.pk}/").content.decode()
+    assert "申请人希望由「村里的老支书」调解（本组织调解员中没有此人" in page
+    assert 'name="chosen_by_party" value="1" checked' not in page
+
+
+def test_a_preferred_mediator_longer_than_a_name_is_refused_in_chinese(tongxiang):
+    data = intake()
+    data.preferred_mediator = "我希望" * 30
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_case(data, actor=None, channel="online")
+    assert "preferred_mediator" in exc.value.detail and Case.objects.count() == 0

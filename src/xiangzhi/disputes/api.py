@@ -74,7 +74,8 @@ def _detail_out(c: Case, user: User) -> CaseDetailOut:
     return CaseDetailOut(
         **base, public_url=c.public_url, source=c.source, channel=c.channel, risk_level=c.risk_level, level=c.level,
         mediator=(c.mediator.display_name or c.mediator.username) if c.mediator_id else None,
-        mediator_confirmed=c.mediator_confirmed_at is not None, confirm_due=c.confirm_due,
+        mediator_confirmed=c.mediator_confirmed_at is not None, preferred_mediator=c.preferred_mediator,
+        confirm_due=c.confirm_due,
         description=c.description, request=c.request, repeat_of=c.repeat_of.number if c.repeat_of_id else None,
         agreement_text=c.agreement_text, agreement_effective_at=c.agreement_effective_at,
         outcome_note=c.outcome_note,
@@ -99,7 +100,8 @@ def create_case(request: HttpRequest, payload: IntakeSchemaIn):
     data = IntakeIn(applicant=_party(payload.applicant), respondents=[_party(r) for r in payload.respondents],
                     region_code=payload.region_code, description=payload.description, request=payload.request,
                     type_code=payload.type_code, place=payload.place, consent=payload.consent,
-                    source=payload.source, risk_level=payload.risk_level, on_spot_agreement=payload.on_spot_agreement)
+                    source=payload.source, risk_level=payload.risk_level, on_spot_agreement=payload.on_spot_agreement,
+                    preferred_mediator=payload.preferred_mediator)
     case = services.create_case(data, actor=user, channel=channel)
     if core_rules.is_citizen(user):
         return Status(201, _detail_out(case, user))

@@ -38,6 +38,8 @@ class IntakeForm(forms.Form):
     type_code = forms.ChoiceField(label="纠纷类型", choices=(), required=False)
     description = forms.CharField(label="发生了什么", widget=forms.Textarea(attrs={"rows": 4}), required=False)
     request = forms.CharField(label="您希望怎么解决", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    preferred_mediator = forms.CharField(label="希望由哪位调解员调解（选填）", max_length=60, required=False,
+                                         help_text="您可以点名熟悉、信任的调解员，工作人员会尽量安排")
     consent = forms.BooleanField(label="我自愿申请人民调解，知道调解不收费、不影响依法通过仲裁、行政、司法途径解决",
                                  required=False)
 
@@ -57,6 +59,7 @@ class IntakeForm(forms.Form):
                                  id_number=d.get("respondent_id_number", ""), phone=d.get("respondent_phone", ""))],
             region_code=d.get("region_code", ""), place=d.get("place", ""), type_code=d.get("type_code", ""),
             description=d.get("description", ""), request=d.get("request", ""), consent=bool(d.get("consent")),
+            preferred_mediator=d.get("preferred_mediator", ""),
             files=[Upload.from_django(f) for f in files], **extra,
         )
 

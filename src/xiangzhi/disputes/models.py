@@ -108,6 +108,8 @@ class Case(models.Model):
     mediator = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                                  verbose_name=_("调解员"))
     mediator_chosen_by_party = models.BooleanField(default=False)
+    # 人民调解法 第23条: a party may choose the mediator; the applicant names one at intake, staff decide at assignment
+    preferred_mediator = models.CharField(_("当事人希望的调解员"), max_length=60, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
     confirm_due = models.DateTimeField(null=True, blank=True)
     mediator_confirmed_at = models.DateTimeField(null=True, blank=True)

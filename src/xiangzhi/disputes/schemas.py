@@ -31,6 +31,7 @@ class IntakeSchemaIn(Strict):
     source: str = Field("application", description="application / initiative / referral_police / referral_court / referral_government")
     risk_level: str = "normal"
     on_spot_agreement: str = Field("", description="一米调解：网格员当场化解时达成的内容（仅 channel=grid）")
+    preferred_mediator: str = Field("", description="申请人希望的调解员姓名（人民调解法第23条，选填）")
     channel: str = Field("window", description="工作人员：window 窗口 / grid 网格员代办；群众提交时忽略")
 
 
@@ -129,6 +130,7 @@ class CaseDetailOut(CaseListOut):
     level: str
     mediator: str | None
     mediator_confirmed: bool
+    preferred_mediator: str = Field("", description="申请人登记时希望的调解员")
     confirm_due: dt.datetime | None
     description: str
     request: str

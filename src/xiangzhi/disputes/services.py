@@ -237,6 +237,7 @@ class IntakeIn:
     referral_ref: str = ""
     files: list[Upload] = field(default_factory=list)
     on_spot_agreement: str = ""  # 一米调解: what was agreed on the spot (grid channel only)
+    preferred_mediator: str = ""  # the mediator the applicant would like (人民调解法 第23条), free text
 
 
 def check_intake(data: IntakeIn, *, channel: str) -> dict[str, Any]:
@@ -298,6 +299,9 @@ def check_intake(data: IntakeIn, *, channel: str) -> dict[str, Any]:
     if data.on_spot_agreement and channel != Channel.GRID:
         err("on_spot_agreement", "只有网格员代办可以记录当场化解。")
     clean["on_spot"] = (data.on_spot_agreement or "").strip()[:3000]
+    clean["preferred_mediator"] = " ".join((data.preferred_mediator or "").split())
+    if len(clean["preferred_mediator"]) > 60:
+        err("preferred_mediator", "希望的调解员请只填姓名或称呼（60字以内）。")
     if len(data.files) > MAX_FILES:
         err("files", f"一次最多上传 {MAX_FILES} 个文件。")
     if errors:
@@ -441,7 +445,7 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                 referral_org=data.referral_org, referral_ref=(data.referral_ref or "")[:60],
                 dispute_type=dispute_type, suggested_type=suggested, risk_level=data.risk_level, region=region,
                 region_code=region.code, place=(data.place or "")[:120], level=level, organisation=org,
-                description=clean["description"], request=clean["request"],
+                preferred_mediator=clean["preferred_mediator"], description=clean["description"], request=clean["request"],
                 consent_at=now if data.consent else None, repeat_of=repeat, resolved_on_spot=bool(clean["on_spot"]),
                 created_by=actor if actor is not None and actor.pk else None, created_at=now,
             )

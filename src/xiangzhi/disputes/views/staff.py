@@ -109,9 +109,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             memberships__organisation_id=case.organisation_id).distinct().order_by("username")) if case.organisation_id else []
         if user not in mediators and rules.codes_for(user, frozenset({Role.MEDIATOR})):
             mediators.insert(0, user)
+    # The mediator the applicant named at intake (人民调解法 第23条), when one of the organisation's mediators
+    preferred = next((m for m in mediators if case.preferred_mediator
+                      and case.preferred_mediator in (m.display_name, m.username)), None)
     signed_parties = set(case.signatures.filter(party__isnull=False).values_list("party_id", flat=True))
     return render(request, "disputes/case.html", {
         "case": case, **stage_info(case), "parties": parties, "actions": actions, "mediators": mediators,
+        "preferred": preferred,
         "timeline": case.timeline.select_related("actor").order_by("at", "id"),
         "sessions": case.sessions.all(), "attachments": case.attachments.all(),
         "grounds": NotAcceptedGround.choices, "termination_reasons": TerminationReason.choices,
