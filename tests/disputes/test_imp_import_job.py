@@ -432,3 +432,41 @@ def test_a_worker_whose_job_was_taken_back_writes_nothing(town_staff, monkeypatc
     assert imported_count() == 0
     job.refresh_from_db()
     assert job.status == "importing" and job.file  # rolled back to where the write began; file kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_write_phase_shows_its_progress_and_stays_claimed_on_either_database(town_staff, settings, tmp_path):
+    """While the write transaction runs, the job's page and API show the rows written so far (PostgreSQL: a second
+    connection; SQLite, whose single writer is busy: a progress file), and runperiodic does not take a job back that
+    is still reporting, however long ago its row was last committed. The file is gone when the job ends."""
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from xiangzhi.disputes import importer
+    from xiangzhi.disputes.importer import _Progress, _progress_file
+    from xiangzhi.disputes.models import ImportJob
+
+    settings.DATA_DIR = tmp_path
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    job = ImportJob.objects.create(file_name="x.xlsx", file="imports/x.xlsx", created_by=town_staff.user,
+                                   status="importing", worker="host:1", valid_rows=5000, total_rows=5000,
+                                   updated_at=long_ago)
+    progress = _Progress(job.pk)
+    try:
+        with transaction.atomic():
+            progress.in_write_transaction = True
+            progress(imported_rows=2000)
+            seen = importer.access_job(town_staff.user, job.pk)
+            assert seen.imported_rows == 2000 and seen.percent == 70
+            if connection.vendor == "sqlite":
+                assert _progress_file(job.pk).exists()
+                assert ImportJob.objects.filter(pk=job.pk).values_list("imported_rows", flat=True).get() == 0
+                assert importer.requeue_stale() == 0  # reporting through the file: not stalled
+            page = town_staff.client().get(f"/cases/import/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+            assert "已写入 2000 / 5000 行（正在写入，全部写入后一并提交）" in page
+    finally:
+        progress.close()
+    assert not _progress_file(job.pk).exists()
+    assert importer.access_job(town_staff.user, job.pk).imported_rows == (2000 if connection.vendor == "postgresql" else 0)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import logging
 import os
 import pickle
@@ -534,6 +535,9 @@ def requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=10),
     stalled = list(ImportJob.objects.filter(status__in=[ImportStatus.VALIDATING, ImportStatus.IMPORTING],
                                             updated_at__lt=now - stalled_after)
                    .exclude(file="").values_list("id", "worker", "status")[:100])
+    # a SQLite write phase reports through its progress file, not the row (see _Progress)
+    stalled = [(job_id, worker, status) for job_id, worker, status in stalled
+               if not ((data := _file_progress(job_id)) and data["updated_at"] >= now - stalled_after)]
     for job_id, worker, status in stalled:
         with transaction.atomic():
             taken_back = ImportJob.objects.filter(pk=job_id, worker=worker, status=status).update(
@@ -580,12 +584,17 @@ def _expected_rows(path: Path) -> int:
         return 0
 
 
+def _progress_file(job_id: int) -> Path:
+    return Path(settings.DATA_DIR) / "run" / "imports" / f"job-{job_id}.json"
+
+
 class _Progress:
     """Writes the job's progress where other requests can read it at once. Outside a transaction that is a plain
     UPDATE. Inside the write transaction (all or nothing) an UPDATE in it would stay invisible until the commit, so on
     PostgreSQL it goes through a second, autocommit connection (the write transaction never locks the job row, so
-    the two never wait for each other); SQLite has a single writer, so there the written-rows figure appears at the
-    commit and the page says it is writing."""
+    the two never wait for each other). SQLite has a single writer, whose lock the write transaction holds: there
+    the figures go to a small file beside the database (one machine), which :func:`live_progress` lays over the
+    row while the job is writing and which is removed when the job ends."""
 
     def __init__(self, job_id: int) -> None:
         from django.db import connection
@@ -603,6 +612,7 @@ class _Progress:
             ImportJob.objects.filter(pk=self.job_id).update(**fields)
             return
         if self.vendor != "postgresql":
+            self._write_file(fields)
             return
         try:
             if self.side is None:
@@ -618,10 +628,42 @@ class _Progress:
         except DatabaseError:  # progress is advisory; the import itself must not fail for it
             self.close()
 
+    def _write_file(self, fields: dict[str, Any]) -> None:
+        path = _progress_file(self.job_id)
+        data = {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in fields.items()}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, path)  # readers see the old figures or the new ones, never half a file
+        except OSError:  # progress is advisory; the import itself must not fail for it
+            log.warning("could not write the progress of import job %s to %s", self.job_id, path, exc_info=True)
+
     def close(self) -> None:
         if self.side is not None:
             self.side.close()
             self.side = None
+        _progress_file(self.job_id).unlink(missing_ok=True)
+
+
+def _file_progress(job_id: int) -> dict[str, Any] | None:
+    try:
+        data = json.loads(_progress_file(job_id).read_text(encoding="utf-8"))
+        data["updated_at"] = dt.datetime.fromisoformat(data["updated_at"])
+        return data
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def live_progress(job: ImportJob) -> ImportJob:
+    """``job`` with the progress of a write phase still in its transaction laid over it (SQLite: see
+    :class:`_Progress`); a job in any other state, or on PostgreSQL, is returned as it is."""
+    if job.status == ImportStatus.IMPORTING:
+        data = _file_progress(job.pk)
+        if data is not None and data["updated_at"] >= (job.updated_at or data["updated_at"]):
+            job.imported_rows = int(data.get("imported_rows", job.imported_rows))
+            job.updated_at = data["updated_at"]
+    return job
 
 
 def claim(job_id: int, *, worker: str) -> bool:
@@ -854,4 +896,4 @@ def access_job(user: User, pk: int) -> ImportJob:
     job = jobs_of(user).filter(pk=pk).first()
     if job is None:
         raise NotFound()
-    return job
+    return live_progress(job)
