@@ -46,7 +46,10 @@ def _playwright():
 @pytest.fixture(scope="session")
 def browser(_playwright):
     executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    browser = _playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    # The browser's own strings (date fields, the file picker) in Chinese, as on a villager's phone: chromium takes
+    # them from the environment's language (Debian's chromium-l10n holds the translations; without it: English).
+    env = {**os.environ, "LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN"}
+    browser = _playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS, env=env)
     yield browser
     browser.close()
 
