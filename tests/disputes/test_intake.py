@@ -262,7 +262,6 @@ def test_api_intake_errors_are_422_with_code_message_detail(mediator):
     assert r.status_code == 422 and r.json()["code"] == "INVALID_INPUT"
 
 
-
 def test_api_intake_records_the_mediator_the_applicant_prefers(mediator):
     r = mediator.client().post("/api/v1/cases/", json.dumps({
         "applicant": {"name": "张三", "phone": "13800000001"}, "respondents": [{"name": "李四"}],
