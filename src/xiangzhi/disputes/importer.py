@@ -536,8 +536,7 @@ def requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=10),
                                             updated_at__lt=now - stalled_after)
                    .exclude(file="").values_list("id", "worker", "status")[:100])
     # a SQLite write phase reports through its progress file, not the row (see _Progress)
-    stalled = [(job_id, worker, status) for job_id, worker, status in stalled
-               if not ((data := _file_progress(job_id)) and data["updated_at"] >= now - stalled_after)]
+    stalled = [job for job in stalled if not _reported_since(job[0], now - stalled_after)]
     for job_id, worker, status in stalled:
         with transaction.atomic():
             taken_back = ImportJob.objects.filter(pk=job_id, worker=worker, status=status).update(
@@ -653,6 +652,11 @@ def _file_progress(job_id: int) -> dict[str, Any] | None:
         return data
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _reported_since(job_id: int, since: dt.datetime) -> bool:
+    data = _file_progress(job_id)
+    return data is not None and data["updated_at"] >= since
 
 
 def live_progress(job: ImportJob) -> ImportJob:
