@@ -80,3 +80,33 @@ def test_two_workers_at_once_send_each_message_once(sms_outbox):
         t.join()
     texts = sorted(m["text"] for m in sms_outbox)
     assert texts == sorted(f"消息{i}" for i in range(40))
+
+
+def test_many_messages_at_once_each_once_by_key(sms_outbox, django_capture_on_commit_callbacks):
+    with_phone = services.create_staff_user(username="med1", password="Bench-Pass-2026", display_name="调解员甲",
+                                            phone="13812345678", actor=None)
+    inbox_only = services.create_staff_user(username="sfs1", password="Bench-Pass-2026", display_name="司法所乙",
+                                            actor=None)
+    services.notify_user(inbox_only, subject="旧", body="旧", dedupe_key="case:1:red:sfs1")
+
+    def msg(user, key):
+        return services.Message(user, f"案件 {key}", "请督办。", "/cases/workbench/1/", key)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.notify_users_once(
+            [msg(with_phone, "case:1:due:med1"), msg(inbox_only, "case:1:red:sfs1"),  # that key was used before
+             msg(inbox_only, "case:2:red:sfs1"), msg(inbox_only, "case:2:red:sfs1")],  # twice in one call
+            batch=2)
+    assert queued == {"case:1:due:med1", "case:2:red:sfs1"}
+    assert Notification.objects.count() == 3
+    sms = Notification.objects.get(dedupe_key="case:1:due:med1")
+    assert (sms.channel, sms.status, sms.recipient_phone, sms.recipient_user) == ("sms", "queued", "13812345678",
+                                                                                   with_phone)
+    inbox = Notification.objects.get(dedupe_key="case:2:red:sfs1")
+    assert (inbox.channel, inbox.status, inbox.sent_at is not None) == ("inbox", "sent", True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT recipient_phone FROM core_notification WHERE dedupe_key = %s", ["case:1:due:med1"])
+        assert cursor.fetchone()[0].startswith("v1:")
+    assert services.notify_users_once([msg(with_phone, "case:1:due:med1")]) == set()
+    services.deliver_notifications()
+    assert [(m["to"], m["text"]) for m in sms_outbox] == [("13812345678", "请督办。 /cases/workbench/1/")]

@@ -644,6 +644,51 @@ def notify_user(user: User, *, subject: str, body: str, link: str = "", dedupe_k
     return note
 
 
+@dataclass(frozen=True)
+class Message:
+    """One message of ``notify_users_once``: what ``notify_user`` takes, the dedupe key required."""
+
+    user: User
+    subject: str
+    body: str
+    link: str
+    dedupe_key: str
+
+
+def notify_users_once(messages: Iterable[Message], *, batch: int = 2000) -> set[str]:
+    """``notify_user`` for many messages at once, each sent at most once ever by its dedupe key: the keys already
+    used are found with one query a batch and the rest inserted with one statement, in a transaction per batch (a key
+    a concurrent writer inserts in between is skipped by the unique constraint). Returns the keys of the messages
+    this call queued — a key inserted by a concurrent writer at the same instant may be counted by both; the message
+    itself still exists once."""
+    queued: set[str] = set()
+    todo = list(messages)
+    for i in range(0, len(todo), batch):
+        part = todo[i:i + batch]
+        used = set(Notification.objects.filter(dedupe_key__in={m.dedupe_key for m in part})
+                   .values_list("dedupe_key", flat=True))
+        now = timezone.now()
+        rows, phones = [], False
+        for m in part:
+            if m.dedupe_key in used:
+                continue
+            used.add(m.dedupe_key)
+            phone = m.user.phone or ""
+            phones = phones or bool(phone)
+            rows.append(Notification(channel="sms" if phone else "inbox", recipient_user=m.user,
+                                     recipient_phone=phone, subject=m.subject, body=m.body, link=m.link,
+                                     dedupe_key=m.dedupe_key, status="queued" if phone else "sent",
+                                     sent_at=None if phone else now, next_attempt_at=now, created_at=now))
+        if not rows:
+            continue
+        with transaction.atomic():
+            Notification.objects.bulk_create(rows, ignore_conflicts=True)
+            if phones:
+                _schedule_delivery(False)
+        queued.update(n.dedupe_key for n in rows)
+    return queued
+
+
 def _schedule_delivery(priority: bool) -> None:
     from .tasks import deliver_notifications
 

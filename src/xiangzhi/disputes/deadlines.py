@@ -430,8 +430,9 @@ def colour_pass(*, now: dt.datetime | None = None, chunk: int = CHUNK, notify: b
     - to the supervisors when a case turns red;
     - an escalation offer when a grid- or village-level case is overdue or past its level's time box.
     Each reminder has a dedupe key, so it is sent once however many runs overlap. Per pass, the recipients of an
-    organisation and the supervisors of a place are looked up once, and the reminders of a chunk that were already
-    sent are found with one query, so a steady-state pass costs a few queries per chunk, not per overdue case."""
+    organisation and the supervisors of a place are looked up once, and the reminders of a chunk are queued in bulk
+    (the keys already used found with one query, the rest inserted with one statement), so a pass costs a few queries
+    per chunk, not per overdue case — the first pass over many open cases included."""
     now = now or timezone.now()
     stats = PassStats()
     exceptions = _calendar()
@@ -519,21 +520,13 @@ class _Intent:
     counter: str  # the PassStats field it counts toward
 
 
-def _send(intents: list[_Intent], stats: PassStats, batch: int = 2000) -> None:
-    """Queue the reminders whose dedupe key was never used; the keys already used are found in one query a batch
-    (a concurrent run that queues the same key first still wins: notify_user inserts once)."""
-    from xiangzhi.core.models import Notification
-
-    for i in range(0, len(intents), batch):
-        part = intents[i:i + batch]
-        used = set(Notification.objects.filter(dedupe_key__in=[x.key for x in part])
-                   .values_list("dedupe_key", flat=True))
-        for x in part:
-            if x.key in used:
-                continue
-            used.add(x.key)
-            if core.notify_user(x.user, subject=x.subject, body=x.body, link=x.link, dedupe_key=x.key):
-                setattr(stats, x.counter, getattr(stats, x.counter) + 1)
+def _send(intents: list[_Intent], stats: PassStats) -> None:
+    """Queue the reminders whose dedupe key was never used, in bulk (core.notify_users_once: one query for the used
+    keys and one insert a batch, so a first pass over many overdue cases does not cost a round trip a reminder)."""
+    counter = {x.key: x.counter for x in intents}
+    queued = core.notify_users_once(core.Message(x.user, x.subject, x.body, x.link, x.key) for x in intents)
+    for key in queued:
+        setattr(stats, counter[key], getattr(stats, counter[key]) + 1)
 
 
 def _recipients_for_case(mediator_id: int | None, organisation_id: int | None) -> list[User]:
