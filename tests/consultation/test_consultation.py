@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -198,6 +199,20 @@ def test_chat_page_asks_rates_and_hands_off(kb, client):
     art = client.get(reverse("consultation:article", args=[q.citations[0]["id"]]))
     assert art.status_code == 200 and "版本日期" in art.content.decode()
     assert client.get(reverse("consultation:chat") + "?kiosk=1").content.decode().count("kiosk") >= 1
+
+
+def test_the_chat_page_shows_each_cited_article_with_an_excerpt_then_the_disclaimer(kb, client):
+    client.post(reverse("consultation:chat"), {"action": "ask", "question": "老板拖欠工资怎么办"})
+    q = Question.objects.latest("pk")
+    assert q.citations and services.CITED_PREFIX in q.answer  # the stored answer (API, CLI) names them in text
+    html = client.get(reverse("consultation:chat")).content.decode()
+    for cite in q.citations:
+        text = " ".join(Article.objects.get(key=cite["id"], is_current=True).text.split())
+        shown = re.search(rf'{re.escape(cite["label"])}</a>\s*<span class="excerpt">([^<]+)</span>', html).group(1)
+        assert shown == text or (len(shown) <= 90 and shown.endswith("……") and text.startswith(shown[:-2]))
+    assert any(s.endswith("……") for s in re.findall(r'class="excerpt">([^<]+)<', html))  # a long one was cut
+    assert services.CITED_PREFIX not in html  # listed once, as links with excerpts, not again as a line of text
+    assert html.count(services.DISCLAIMER) == 1 and html.index(services.DISCLAIMER) > html.index('class="excerpt"')
 
 
 def test_workbench_pages_for_legal_workers(kb, lawyer, mediator):

@@ -27,6 +27,11 @@ def article_by_key(key: str) -> Article:
     return art
 
 
+def article_texts(keys: set[str]) -> dict[str, str]:
+    """The text of the current version of each article key (for the excerpts under an answer), in one query."""
+    return dict(Article.objects.filter(key__in=keys, is_current=True).values_list("key", "text")) if keys else {}
+
+
 def article_history(art: Article) -> QuerySet[Article]:
     return Article.objects.filter(key=art.key).exclude(pk=art.pk).select_related("law").order_by("-version_date")
 

@@ -48,6 +48,7 @@ from .models import (
 
 MAX_QUESTION_CHARS = 2000
 RATE_LIMIT = (20, 60)  # questions per visitor per minute
+CITED_PREFIX = "相关规定："  # the answer's line naming the cited articles (the chat page lists them with excerpts)
 DISCLAIMER = "以上为法律信息，供您参考，不是律师对您个案的法律意见；具体问题请咨询律师或当地司法所。"
 DISPUTE_TOPICS = {"婚姻家庭", "邻里", "房屋宅基地", "合同", "借贷", "损害赔偿", "山林土地", "劳动争议", "消费",
                   "道路交通事故", "物业", "继承", "生产经营"}
@@ -424,7 +425,7 @@ def ask(question: str, *, visitor: Visitor, channel: str = Channel.PHONE, region
         kind = Question.Kind.ANSWER
         body = f"您的问题可能属于“{topic}”方面。以下法律规定与您的问题最相关，请对照您的情况阅读。"
     if citations:
-        body += "\n相关规定：" + "；".join(f"《{c['law']}》{c['label']}" for c in citations)
+        body += "\n" + CITED_PREFIX + "；".join(f"《{c['law']}》{c['label']}" for c in citations)
     body += "\n" + DISCLAIMER
     ranked = []
     meta = {a.key: a for a in Article.objects.filter(key__in=ranked_ids, is_current=True).select_related("law")}
