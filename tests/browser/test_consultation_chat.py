@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.browser.conftest import assert_fits_width, screenshot
+from tests.browser.conftest import assert_fits_width, login_staff, screenshot
+from tests.conftest import PASSWORD, WUZHEN, first_village
 from tests.consultation.conftest import subset_engine, subset_gz  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,4 +39,52 @@ def test_a_villager_asks_opens_an_article_rates_and_asks_for_a_human(live_server
     screenshot(page, "consult-handoff-360")
     q = Question.objects.latest("pk")
     assert q.rating == "useful" and Handoff.objects.filter(question=q).exists()
+    services.set_engine(None)
+
+
+def test_a_legal_worker_claims_and_answers_on_a_phone_and_the_villager_sees_the_reply(
+        live_server, browser, phone_page, request, settings, tmp_path, lawyer):
+    from xiangzhi.consultation import services
+    from xiangzhi.consultation.models import Handoff
+    from xiangzhi.core.models import Notification
+
+    services.load_laws(request.getfixturevalue("subset_gz"), actor=None)
+    settings.CONSULT_CACHE_DIR = str(tmp_path / "cache")
+    services.set_engine(request.getfixturevalue("subset_engine"))
+    village = first_village(WUZHEN)  # the villager scanned their village's code
+    villager = phone_page
+    villager.goto(f"{live_server.url}/consult/?v={village.code}")
+    villager.fill("#question", "我在厂里干了三个月，老板一直拖欠工资不给，还说我是试用期")
+    villager.get_by_role("button", name="提问").click()
+    villager.wait_for_selector(".cites a")
+    villager.fill(".actions .phone", "13812345678")
+    villager.get_by_role("button", name="转人工").first.click()
+    villager.wait_for_selector("text=并短信通知您")
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1, locale="zh-CN",
+                                  is_mobile=True, has_touch=True)
+    worker = context.new_page()
+    login_staff(worker, live_server.url, lawyer.user.username, PASSWORD)
+    worker.goto(f"{live_server.url}/consult/workbench/")
+    worker.get_by_role("link", name="拖欠工资").first.click()
+    worker.get_by_role("button", name="认领").click()
+    worker.wait_for_selector("text=已认领")
+    # the worker sees what the robot cited, with the start of each article, before answering
+    assert worker.locator(".cites a").count() >= 1 and worker.get_by_text("机器人引用").is_visible()
+    worker.fill("#text", "试用期也应足额支付工资，且不得低于最低工资标准。可先与老板协商，协商不成可向劳动监察部门投诉或申请劳动仲裁。")
+    assert_fits_width(worker)
+    screenshot(worker, "consult-worker-handoff-360")
+    worker.get_by_role("button", name="发送答复").click()
+    worker.wait_for_selector("text=已答复，群众会收到通知")
+    context.close()
+
+    handoff = Handoff.objects.get()
+    assert handoff.status == "answered" and handoff.region == village
+    sms = Notification.objects.get(dedupe_key=f"consult-reply:{handoff.pk}")
+    assert sms.recipient_phone == "13812345678" and f"/consult/c/{handoff.conversation.token}/" in sms.link
+    villager.goto(live_server.url + sms.link)  # the link in the SMS
+    villager.wait_for_selector("text=工作人员答复")
+    assert villager.get_by_text("劳动仲裁").is_visible()
+    assert_fits_width(villager)
+    screenshot(villager, "consult-reply-seen-360")
     services.set_engine(None)

@@ -176,7 +176,12 @@ def test_a_lawyer_of_another_town_cannot_see_a_chongfu_handoff(kb, tongxiang, to
     url = reverse("consultation:handoff", args=[handoff.pk])
     assert wz_lawyer.client().get(url).status_code == 404
     assert town_staff.client().get(url).status_code == 404
-    assert other_town_staff.client().get(url).status_code == 200
+    page = other_town_staff.client().get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert handoff.question.citations
+    for cite in handoff.question.citations:  # what the robot cited, linked, with the key an FAQ entry cites it by
+        assert reverse("consultation:article", args=[cite["id"]]) in html and cite["id"] in html
     r = other_town_staff.client().post(url, {"action": "claim"})
     assert r.status_code == 302
 
@@ -213,6 +218,16 @@ def test_the_chat_page_shows_each_cited_article_with_an_excerpt_then_the_disclai
     assert any(s.endswith("……") for s in re.findall(r'class="excerpt">([^<]+)<', html))  # a long one was cut
     assert services.CITED_PREFIX not in html  # listed once, as links with excerpts, not again as a line of text
     assert html.count(services.DISCLAIMER) == 1 and html.index(services.DISCLAIMER) > html.index('class="excerpt"')
+
+
+def test_an_excerpt_ends_after_a_whole_sentence_when_it_can():
+    first = "劳动合同期限三个月以上不满一年的，试用期不得超过一个月；三年以上固定期限的劳动合同，试用期不得超过六个月。"
+    second = "同一用人单位与同一劳动者只能约定一次试用期。"
+    assert selectors._excerpt(first + "\n" + second + "以完成一定工作任务为期限的劳动合同或者劳动合同期限不满三个月的，"
+                              "不得约定试用期。") == first + " " + second + "……"
+    no_stop = "用人单位" * 40  # no sentence end in reach: cut at the room, with the ellipsis
+    assert selectors._excerpt(no_stop) == no_stop[:88] + "……"
+    assert selectors._excerpt("  短  条文。 ") == "短 条文。"
 
 
 def test_workbench_pages_for_legal_workers(kb, lawyer, mediator):

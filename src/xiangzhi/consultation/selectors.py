@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from xiangzhi.core.models import Region
@@ -27,9 +28,38 @@ def article_by_key(key: str) -> Article:
     return art
 
 
-def article_texts(keys: set[str]) -> dict[str, str]:
-    """The text of the current version of each article key (for the excerpts under an answer), in one query."""
-    return dict(Article.objects.filter(key__in=keys, is_current=True).values_list("key", "text")) if keys else {}
+EXCERPT_CHARS = 90
+
+
+def _excerpt(text: str) -> str:
+    """The start of an article's text, cut with a Chinese ellipsis (……) past ``EXCERPT_CHARS`` — after its last
+    whole sentence when one ends in the second half of the room, so a paragraph's first word is not left dangling."""
+    text = " ".join(text.split())
+    if len(text) <= EXCERPT_CHARS:
+        return text
+    head = text[:EXCERPT_CHARS - 2]
+    end = head.rfind("。")
+    if end >= EXCERPT_CHARS // 2:
+        head = head[:end + 1]
+    return head.rstrip("，、；：,;: ") + "……"
+
+
+def answer_lines(q: Question) -> list[str]:
+    """The robot's answer as shown above the list of cited articles: without the line naming them (the list does)
+    and without the disclaimer (the page closes the reply with it)."""
+    from .services import CITED_PREFIX, DISCLAIMER
+
+    return [line for line in q.answer.splitlines()
+            if line != DISCLAIMER and not (q.citations and line.startswith(CITED_PREFIX))]
+
+
+def cited_articles(questions: list[Question]) -> dict[int, list[dict]]:
+    """The articles each answer cites, as shown under it: law, 第X条, link to the article page and the start of the
+    current text; one query for all the questions."""
+    keys = {c["id"] for q in questions for c in q.citations}
+    texts = dict(Article.objects.filter(key__in=keys, is_current=True).values_list("key", "text")) if keys else {}
+    return {q.pk: [{**c, "url": reverse("consultation:article", args=[c["id"]]), "excerpt": _excerpt(texts.get(c["id"], ""))}
+                   for c in q.citations] for q in questions}
 
 
 def article_history(art: Article) -> QuerySet[Article]:

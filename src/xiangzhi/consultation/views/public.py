@@ -38,31 +38,17 @@ def _with_cookie(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
-EXCERPT_CHARS = 90
-
-
-def _excerpt(text: str) -> str:
-    """The start of an article's text under an answer, cut with a Chinese ellipsis (……) past ``EXCERPT_CHARS``."""
-    text = " ".join(text.split())
-    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 2].rstrip("，、；：,;: ") + "……"
-
-
 def _thread(conv: Conversation | None) -> list[dict]:
     if conv is None:
         return []
     items = []
     questions = list(conv.questions.select_related("handoff").order_by("pk"))
-    texts = selectors.article_texts({c["id"] for q in questions for c in q.citations})
+    cited = selectors.cited_articles(questions)
     for q in questions:
         handoff = getattr(q, "handoff", None) if hasattr(q, "handoff") else None
-        # on the page the cited articles follow as a list with excerpts, and the disclaimer closes the reply
-        lines = [line for line in q.answer.splitlines() if line != services.DISCLAIMER
-                 and not (q.citations and line.startswith(services.CITED_PREFIX))]
-        items.append({"q": q, "handoff": handoff, "lines": lines,
-                      "disclaimer": services.DISCLAIMER in q.answer, "citations": [
-            {**c, "url": services.article_url(c["id"]), "excerpt": _excerpt(texts.get(c["id"], ""))}
-            for c in q.citations
-        ], "dispute_link": services.dispute_link(q.topic, q.text) if q.kind != Question.Kind.REJECTED else ""})
+        items.append({"q": q, "handoff": handoff, "lines": selectors.answer_lines(q),
+                      "disclaimer": services.DISCLAIMER in q.answer, "citations": cited[q.pk],
+                      "dispute_link": services.dispute_link(q.topic, q.text) if q.kind != Question.Kind.REJECTED else ""})
     return items
 
 

@@ -50,7 +50,9 @@ def handoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("consultation:handoff", pk=handoff.pk)
         except XiangzhiError as exc:
             error = exc.message
-    thread = handoff.conversation.questions.order_by("pk")
+    questions = list(handoff.conversation.questions.order_by("pk"))
+    cited = selectors.cited_articles(questions)
+    thread = [{"q": q, "lines": selectors.answer_lines(q), "citations": cited[q.pk]} for q in questions]
     return render(request, "consultation/handoff.html", {"h": handoff, "thread": thread, "error": error},
                   status=409 if error else 200)
 
