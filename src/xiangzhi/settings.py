@@ -301,6 +301,9 @@ if XIANGZHI_CONSULT_RETENTION_DAYS > 36500:
     raise SettingError(f"XIANGZHI_CONSULT_RETENTION_DAYS={XIANGZHI_CONSULT_RETENTION_DAYS} is above the maximum 36500 "
                        "(use 0 to keep consultation records forever).")
 
+# A consultation terminal (/consult/?kiosk=1) ends the conversation on the screen after this long without a touch.
+XIANGZHI_KIOSK_IDLE_SECONDS = env_int("XIANGZHI_KIOSK_IDLE_SECONDS", 180, minimum=1)
+
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -88,3 +88,41 @@ def test_a_legal_worker_claims_and_answers_on_a_phone_and_the_villager_sees_the_
     assert_fits_width(villager)
     screenshot(villager, "consult-reply-seen-360")
     services.set_engine(None)
+
+
+def test_the_kiosk_of_a_service_terminal_asks_in_large_type(live_server, browser, request, settings, tmp_path):
+    from xiangzhi.consultation import services
+    from xiangzhi.consultation.models import Event
+
+    services.load_laws(request.getfixturevalue("subset_gz"), actor=None)
+    settings.CONSULT_CACHE_DIR = str(tmp_path / "cache")
+    services.set_engine(request.getfixturevalue("subset_engine"))
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN", has_touch=True)
+    page = context.new_page()  # a portrait touch-screen terminal in a village service hall
+    page.goto(f"{live_server.url}/consult/?kiosk=1")
+    page.fill("#question", "离婚后孩子归谁抚养")
+    page.get_by_role("button", name="提问").click()
+    page.wait_for_selector(".cites a")
+    assert "kiosk=1" in page.url  # still in kiosk mode after the answer
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.bubble.reply p')).fontSize)")
+    button = page.get_by_role("button", name="提问").bounding_box()
+    assert size >= 20 and button["height"] >= 48  # large type, buttons a finger can hit
+    assert_fits_width(page)
+    screenshot(page, "consult-kiosk")
+    assert Event.objects.filter(kind="question", channel="terminal").exists()
+    assert page.get_by_role("link", name="群众登录").count() == 0  # nobody logs in on a shared screen
+    page.locator(".cites a").first.click()  # an article opened at the terminal stays in large type
+    page.wait_for_selector("text=版本日期")
+    assert "kiosk" in page.evaluate("document.body.className")
+    page.get_by_role("link", name="返回咨询").click()
+    page.get_by_role("button", name="结束咨询").click()  # the villager leaves: the screen is cleared for the next
+    page.wait_for_selector("text=您好！请问遇到了什么法律问题")
+    assert page.get_by_text("离婚后孩子归谁抚养").count() == 0
+    settings.XIANGZHI_KIOSK_IDLE_SECONDS = 2  # and if they just walk away, the terminal clears itself
+    page.fill("#question", "老板拖欠工资怎么办")
+    page.get_by_role("button", name="提问").click()
+    page.wait_for_selector(".cites a")
+    page.wait_for_selector("text=您好！请问遇到了什么法律问题", timeout=15_000)
+    assert page.get_by_text("老板拖欠工资").count() == 0 and "kiosk=1" in page.url
+    context.close()
+    services.set_engine(None)

@@ -206,13 +206,29 @@ def test_chat_page_asks_rates_and_hands_off(kb, client):
     assert client.get(reverse("consultation:chat") + "?kiosk=1").content.decode().count("kiosk") >= 1
 
 
+def test_ending_a_consultation_on_a_terminal_leaves_nothing_for_the_next_villager(kb, client):
+    chat = reverse("consultation:chat")
+    client.post(chat, {"action": "ask", "question": "离婚后孩子归谁抚养", "kiosk": "1"})
+    first = Question.objects.latest("pk").conversation
+    assert first.channel == "terminal" and "离婚后孩子归谁抚养" in client.get(chat + "?kiosk=1").content.decode()
+    r = client.post(chat, {"action": "end", "kiosk": "1"})
+    assert r.status_code == 302 and r["Location"] == chat + "?kiosk=1"
+    assert r.cookies["xz_visitor"].value != first.visitor_id  # a new anonymous visitor
+    page = client.get(chat + "?kiosk=1").content.decode()
+    assert "离婚后孩子归谁抚养" not in page and "结束咨询" in page and "群众登录" not in page  # no login on a shared screen
+    client.post(chat, {"action": "ask", "question": "邻居占了我家宅基地", "kiosk": "1"})
+    assert Question.objects.latest("pk").conversation != first
+    # the first conversation is still reachable by its own link (the one a hand-off SMS carries)
+    assert "离婚后孩子归谁抚养" in client.get(reverse("consultation:conversation", args=[first.token])).content.decode()
+
+
 def test_the_chat_page_shows_each_cited_article_with_an_excerpt_then_the_disclaimer(kb, client):
     client.post(reverse("consultation:chat"), {"action": "ask", "question": "老板拖欠工资怎么办"})
     q = Question.objects.latest("pk")
     assert q.citations and services.CITED_PREFIX in q.answer  # the stored answer (API, CLI) names them in text
     html = client.get(reverse("consultation:chat")).content.decode()
     for cite in q.citations:
-        text = " ".join(Article.objects.get(key=cite["id"], is_current=True).text.split())
+        text = re.sub(r"\s*\n\s*", "", Article.objects.get(key=cite["id"], is_current=True).text)
         shown = re.search(rf'{re.escape(cite["label"])}</a>\s*<span class="excerpt">([^<]+)</span>', html).group(1)
         assert shown == text or (len(shown) <= 90 and shown.endswith("……") and text.startswith(shown[:-2]))
     assert any(s.endswith("……") for s in re.findall(r'class="excerpt">([^<]+)<', html))  # a long one was cut
@@ -224,7 +240,7 @@ def test_an_excerpt_ends_after_a_whole_sentence_when_it_can():
     first = "劳动合同期限三个月以上不满一年的，试用期不得超过一个月；三年以上固定期限的劳动合同，试用期不得超过六个月。"
     second = "同一用人单位与同一劳动者只能约定一次试用期。"
     assert selectors._excerpt(first + "\n" + second + "以完成一定工作任务为期限的劳动合同或者劳动合同期限不满三个月的，"
-                              "不得约定试用期。") == first + " " + second + "……"
+                              "不得约定试用期。") == first + second + "……"
     no_stop = "用人单位" * 40  # no sentence end in reach: cut at the room, with the ellipsis
     assert selectors._excerpt(no_stop) == no_stop[:88] + "……"
     assert selectors._excerpt("  短  条文。 ") == "短 条文。"

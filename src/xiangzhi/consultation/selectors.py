@@ -34,7 +34,7 @@ EXCERPT_CHARS = 90
 def _excerpt(text: str) -> str:
     """The start of an article's text, cut with a Chinese ellipsis (……) past ``EXCERPT_CHARS`` — after its last
     whole sentence when one ends in the second half of the room, so a paragraph's first word is not left dangling."""
-    text = " ".join(text.split())
+    text = " ".join(re.sub(r"\s*\n\s*", "", text).split())  # paragraphs run on, as Chinese text does inline
     if len(text) <= EXCERPT_CHARS:
         return text
     head = text[:EXCERPT_CHARS - 2]

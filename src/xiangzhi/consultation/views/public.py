@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -54,20 +55,27 @@ def _thread(conv: Conversation | None) -> list[dict]:
 
 def _render_chat(request: HttpRequest, conv: Conversation | None, *, error: str = "", status: int = 200) -> HttpResponse:
     kiosk = request.GET.get("kiosk") == "1" or request.POST.get("kiosk") == "1"
-    ctx = {"thread": _thread(conv), "kiosk": kiosk, "error": error, "conversation": conv, "disclaimer": services.DISCLAIMER,
-           "max_chars": services.MAX_QUESTION_CHARS}
+    ctx = {"thread": _thread(conv), "kiosk": kiosk, "idle_seconds": settings.XIANGZHI_KIOSK_IDLE_SECONDS, "error": error,
+           "conversation": conv, "disclaimer": services.DISCLAIMER, "max_chars": services.MAX_QUESTION_CHARS}
     return _with_cookie(request, render(request, "consultation/chat.html", ctx, status=status))
 
 
 @public
 @require_http_methods(["GET", "POST"])
 def chat(request: HttpRequest) -> HttpResponse:
-    """Ask a question; rate an answer (有用/没用); ask for a human (转人工)."""
+    """Ask a question; rate an answer (有用/没用); ask for a human (转人工); end the consultation (结束咨询: on a
+    service terminal also after ``XIANGZHI_KIOSK_IDLE_SECONDS`` without a touch, so the next villager does not see it)."""
     visitor = visitor_of(request)
     conv = Conversation.objects.filter(visitor_id=visitor.visitor_id).order_by("-pk").first()
     if request.method == "POST":
         action = request.POST.get("action", "ask")
         channel = Channel.TERMINAL if request.POST.get("kiosk") == "1" else Channel.PHONE
+        if action == "end":
+            # a shared terminal (or phone): the next person starts afresh under a new anonymous visitor id, and
+            # nothing of this conversation stays on the screen (it remains reachable only by its SMS link)
+            request._xz_visitor = services.new_visitor_id()
+            url = reverse("consultation:chat") + ("?kiosk=1" if channel == Channel.TERMINAL else "")
+            return _with_cookie(request, redirect(url))
         try:
             if action == "ask":
                 services.ask(request.POST.get("question", ""), visitor=visitor, channel=channel)
@@ -103,5 +111,6 @@ def article(request: HttpRequest, key: str) -> HttpResponse:
     """One article: law, part/chapter, 第X条, text, version date (and older versions)."""
     art = selectors.article_by_key(key)
     services.record_article_view(art.key, visitor=visitor_of(request))
-    ctx = {"art": art, "history": selectors.article_history(art), "disclaimer": services.DISCLAIMER}
+    ctx = {"art": art, "history": selectors.article_history(art), "disclaimer": services.DISCLAIMER,
+           "kiosk": request.GET.get("kiosk") == "1", "idle_seconds": settings.XIANGZHI_KIOSK_IDLE_SECONDS}
     return _with_cookie(request, render(request, "consultation/article.html", ctx))
