@@ -145,3 +145,83 @@ def test_the_dashboard_page_says_when_nothing_rises(tongxiang, town_staff):
 
 def test_the_dashboard_is_not_for_a_mediator(demand, mediator):
     assert mediator.client().get(reverse("consultation:dashboard")).status_code == 404
+    assert mediator.client().get(reverse("consultation:dashboard_export")).status_code == 404
+
+
+def _town(code: str) -> str:
+    from xiangzhi.core.models import Region
+
+    return Region.objects.get(code=code).name
+
+
+COLUMNS = ["物业服务", "借贷纠纷", "赡养", "劳动争议", "相邻关系", "婚姻家庭", "医疗纠纷", "其他"]
+
+
+def test_the_town_by_topic_table_names_the_most_asked_topics_and_adds_up_the_rest(demand, county_admin):
+    # 8 weeks of questions: 物业服务 33, 借贷纠纷 26, 赡养 21, 劳动争议 20 (10 of them 40 days ago), 相邻关系 16,
+    # 婚姻家庭 15 (answers do not count), 医疗纠纷 9 (崇福); the rest — 未分类 8, 交通事故 7 (unknown town),
+    # 土地承包 4, 继承 2 — add up as 其他
+    m = selectors.demand_dashboard(county_admin.user)["matrix"]
+    assert m["topics"] == COLUMNS
+    assert [(r["town"], r["total"]) for r in m["rows"]] == [(_town(WUZHEN), 145), (_town(CHONGFU), 9), ("未知", 7)]
+    assert m["rows"][0]["cells"] == [(33, 4), (26, 4), (21, 3), (20, 3), (16, 2), (15, 2), (0, 0), (14, 2)]
+    assert m["rows"][1]["cells"][6] == (9, 2) and m["rows"][2]["cells"][7] == (7, 1)
+    assert m["totals"] == [33, 26, 21, 20, 16, 15, 9, 21] and sum(m["totals"]) == 161
+
+
+def test_a_town_user_sees_only_their_town_in_the_table(demand, other_town_staff):
+    m = selectors.demand_dashboard(other_town_staff.user)["matrix"]
+    assert m["topics"] == ["医疗纠纷"] and m["rows"] == [{"town": _town(CHONGFU), "total": 9, "cells": [(9, 4)]}]
+
+
+def test_each_week_of_the_period_is_counted_by_topic_as_the_calendar_says(demand, county_admin):
+    d = selectors.demand_dashboard(county_admin.user)
+    weekly = d["weekly"]
+    now = timezone.localtime()
+    assert weekly["weeks"][-1] == now.date() - dt.timedelta(days=now.weekday())  # this week's Monday
+    assert all(b - a == dt.timedelta(weeks=1) for a, b in zip(weekly["weeks"], weekly["weeks"][1:], strict=False))
+    assert all(w.weekday() == 0 for w in weekly["weeks"]) and len(weekly["weeks"]) in (9, 10)
+    expected: dict = {}
+    since = timezone.now() - dt.timedelta(weeks=8)
+    for at, topic in Event.objects.filter(kind="question", at__gte=since).values_list("at", "topic"):
+        day = timezone.localtime(at).date()
+        column = topic if topic in COLUMNS else "其他"
+        key = (day - dt.timedelta(days=day.weekday()), column)
+        expected[key] = expected.get(key, 0) + 1
+    got = {(w, s["topic"]): n for s in weekly["series"] for w, n in zip(weekly["weeks"], s["values"], strict=True)
+           if n}
+    assert got == expected
+    assert [r["total"] for r in weekly["rows"]] == [sum(s["values"][i] for s in weekly["series"])
+                                                    for i in range(len(weekly["weeks"]))]
+    assert sum(r["total"] for r in weekly["rows"]) == d["total"] == 161
+
+
+def test_the_dashboard_page_draws_the_table_and_the_weekly_chart(demand, county_admin):
+    html = county_admin.client().get(reverse("consultation:dashboard")).content.decode()
+    table = html.split("<h2>各镇主题</h2>", 1)[1].split("<h2>", 1)[0]
+    assert [re.sub(r"<[^>]+>", "", h) for h in re.findall(r'<th scope="col">(.*?)</th>', table)] == [
+        "镇（街道）", *COLUMNS, "合计"]
+    assert f'<th scope="row">{_town(WUZHEN)}</th><td class="heat-4">33</td>' in table
+    assert 'id="demand-chart"' in html and "consultation/dashboard.js" in html and "vendor/echarts" in html
+    assert reverse("consultation:dashboard_export") in html
+
+
+def test_the_dashboard_exports_to_excel_with_typed_text_kept_as_text(demand, county_admin):
+    import io
+
+    from openpyxl import load_workbook
+
+    conv = Conversation.objects.create(token=secrets.token_urlsafe(12), visitor_id="v-xl")
+    q = Question.objects.create(conversation=conv, text='=HYPERLINK("http://example.com","点我")', topic="借贷纠纷")
+    _ask("借贷纠纷", 1, question=q)
+    r = county_admin.client().get(reverse("consultation:dashboard_export"))
+    assert r.status_code == 200 and r["Content-Disposition"].startswith('attachment; filename="consult-demand-')
+    wb = load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames == ["概览", "各镇主题", "按周", "上升主题", "热门问题"]
+    rows = list(wb["各镇主题"].iter_rows(values_only=True))
+    assert rows[0] == ("镇（街道）", *COLUMNS, "合计")
+    assert rows[1] == (_town(WUZHEN), 33, 27, 21, 20, 16, 15, 0, 14, 146)
+    assert rows[-1] == ("合计", 33, 27, 21, 20, 16, 15, 9, 21, 162)
+    cell = next(c for c in wb["热门问题"]["A"] if str(c.value).startswith("=HYPERLINK"))
+    assert cell.data_type == "s"  # stored as text: opening the file runs nothing a villager typed
+    assert sum(row[-1] for row in list(wb["按周"].iter_rows(min_row=2, values_only=True))) == 162

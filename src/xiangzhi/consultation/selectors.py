@@ -156,6 +156,59 @@ def _rising_topics(questions: QuerySet[Event], now: dt.datetime) -> list[dict]:
     return out
 
 
+TOPIC_COLUMNS = 8  # topics shown by name in the town × topic table and the weekly chart; the rest add up as 其他
+OTHER_TOPICS = "其他"
+NO_TOPIC = "未分类"
+
+
+def _topic_columns(totals: Counter) -> list[str]:
+    """The most asked topics (by count, then name), and 其他 for the rest when there is a rest."""
+    ranked = sorted(totals, key=lambda t: (-totals[t], t))
+    if len(ranked) <= TOPIC_COLUMNS:
+        return ranked
+    return ranked[:TOPIC_COLUMNS - 1] + [OTHER_TOPICS]
+
+
+def _fold(topic: str, columns: list[str]) -> str:
+    return topic if topic in columns else OTHER_TOPICS
+
+
+def _town_matrix(cells: Counter, columns: list[str]) -> dict:
+    """Towns (most questions first) × topic columns, each cell with a heat level 0–4 against the largest cell."""
+    rows: dict[str, Counter] = defaultdict(Counter)
+    for (town, topic), n in cells.items():
+        rows[town][_fold(topic, columns)] += n
+    peak = max((n for counts in rows.values() for n in counts.values()), default=0)
+    out = []
+    for town, counts in sorted(rows.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
+        out.append({"town": town, "total": sum(counts.values()),
+                    "cells": [(counts[c], -(-4 * counts[c] // peak) if peak else 0) for c in columns]})
+    return {"topics": columns, "rows": out,
+            "totals": [sum(r["cells"][i][0] for r in out) for i in range(len(columns))]}
+
+
+def _weekly(cells: Counter, columns: list[str], since: dt.datetime, now: dt.datetime) -> dict:
+    """Questions a week (weeks from Monday, every week of the period, empty ones included) by topic column."""
+    first = timezone.localtime(since).date()
+    first -= dt.timedelta(days=first.weekday())
+    last = timezone.localtime(now).date()
+    weeks = []
+    while first <= last:
+        weeks.append(first)
+        first += dt.timedelta(weeks=1)
+    counts: Counter = Counter()
+    for (week, topic), n in cells.items():
+        counts[(week, _fold(topic, columns))] += n
+    return {"weeks": weeks, "series": [{"topic": c, "values": [counts[(w, c)] for w in weeks]} for c in columns],
+            "rows": [{"week": w, "values": [counts[(w, c)] for c in columns],
+                      "total": sum(counts[(w, c)] for c in columns)} for w in weeks]}
+
+
+def demand_chart_data(d: dict) -> dict:
+    """What the weekly chart draws (json_script): week labels and one series per topic column."""
+    return {"weeks": [f"{w:%m-%d}" for w in d["weekly"]["weeks"]], "series": d["weekly"]["series"]}
+
+
 def demand_dashboard(user, *, weeks: int = 8) -> dict:  # noqa: ANN001
     """Topics by town and week, unanswered and hand-off rates, ratings, top questions, rising topics — for the
     user's regions (a county user also sees events of unknown town)."""
@@ -167,11 +220,17 @@ def demand_dashboard(user, *, weeks: int = 8) -> dict:  # noqa: ANN001
     questions = events.filter(kind=Event.Kind.QUESTION)
     total = questions.count()
     towns = dict(Region.objects.filter(level="town").values_list("code", "name"))
-    by_town = Counter()
+    by_town: Counter = Counter()
     for row in questions.values("town_code", "topic").annotate(n=Count("pk")):
-        by_town[(towns.get(row["town_code"], "未知"), row["topic"])] += row["n"]
-    by_week = (questions.annotate(week=TruncWeek("at")).values("week", "topic").annotate(n=Count("pk"))
-               .order_by("week", "-n"))
+        by_town[(towns.get(row["town_code"], "未知"), row["topic"] or NO_TOPIC)] += row["n"]
+    by_week: Counter = Counter()
+    for row in questions.annotate(week=TruncWeek("at")).values("week", "topic").annotate(n=Count("pk")):
+        by_week[(timezone.localtime(row["week"]).date() if timezone.is_aware(row["week"]) else row["week"].date(),
+                 row["topic"] or NO_TOPIC)] += row["n"]
+    topic_totals: Counter = Counter()
+    for (_town, topic), n in by_town.items():
+        topic_totals[topic] += n
+    columns = _topic_columns(topic_totals)
     handoffs = events.filter(kind=Event.Kind.HANDOFF).count()
     answers = events.filter(kind=Event.Kind.ANSWER)
     unanswered = answers.exclude(value=Question.Kind.ANSWER).count()
@@ -182,8 +241,8 @@ def demand_dashboard(user, *, weeks: int = 8) -> dict:  # noqa: ANN001
         "total": total, "handoffs": handoffs, "handoff_rate": handoffs / total if total else 0.0,
         "unanswered": unanswered, "unanswered_rate": unanswered / total if total else 0.0,
         "useful": ratings.get("useful", 0), "useless": ratings.get("useless", 0),
-        "by_town": sorted(((t, tp, n) for (t, tp), n in by_town.items()), key=lambda r: (r[0], -r[2])),
-        "by_week": list(by_week), "top_questions": top_q,
+        "matrix": _town_matrix(by_town, columns), "weekly": _weekly(by_week, columns, since, now),
+        "top_questions": top_q,
         "rising": _rising_topics(scoped.filter(kind=Event.Kind.QUESTION), now),
         "open_handoffs": Handoff.objects.filter(region_q(user, "region__code"), status=HandoffStatus.OPEN).count(),
     }

@@ -14,4 +14,5 @@ urlpatterns = [
     path("workbench/faq/<int:pk>/", staff.faq_edit, name="faq_edit"),
     path("workbench/rewrites/", staff.rewrites, name="rewrites"),
     path("workbench/dashboard/", staff.dashboard, name="dashboard"),
+    path("workbench/dashboard/export/", staff.dashboard_export, name="dashboard_export"),
 ]

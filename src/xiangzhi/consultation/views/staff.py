@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from xiangzhi.core.access import staff_required
@@ -118,4 +119,16 @@ def rewrites(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*rules.DASHBOARD_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "consultation/dashboard.html", {"d": selectors.demand_dashboard(request.user)})
+    d = selectors.demand_dashboard(request.user)
+    return render(request, "consultation/dashboard.html", {"d": d, "chart": selectors.demand_chart_data(d)})
+
+
+@staff_required(*rules.DASHBOARD_ROLES)
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    """The demand dashboard as an Excel workbook (one sheet per table), for the bureau's own reports."""
+    from ..xlsx import demand_workbook
+
+    data = demand_workbook(selectors.demand_dashboard(request.user), generated_at=timezone.localtime())
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="consult-demand-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
