@@ -169,6 +169,14 @@ def test_the_town_by_topic_table_names_the_most_asked_topics_and_adds_up_the_res
     assert m["totals"] == [33, 26, 21, 20, 16, 15, 9, 21] and sum(m["totals"]) == 161
 
 
+def test_the_classifiers_own_topic_other_joins_the_other_column_once(tongxiang, town_staff):
+    for i, topic in enumerate(["其他", "借贷纠纷", "劳动争议", "相邻关系", "婚姻家庭", "继承", "赡养", "物业服务", "医疗纠纷"]):
+        _ask(topic, 2, n=20 - i)
+    m = selectors.demand_dashboard(town_staff.user)["matrix"]
+    assert m["topics"] == ["借贷纠纷", "劳动争议", "相邻关系", "婚姻家庭", "继承", "赡养", "物业服务", "其他"]
+    assert m["rows"][0]["cells"][-1][0] == 20 + 12  # the topic 其他 and the folded 医疗纠纷
+
+
 def test_a_town_user_sees_only_their_town_in_the_table(demand, other_town_staff):
     m = selectors.demand_dashboard(other_town_staff.user)["matrix"]
     assert m["topics"] == ["医疗纠纷"] and m["rows"] == [{"town": _town(CHONGFU), "total": 9, "cells": [(9, 4)]}]

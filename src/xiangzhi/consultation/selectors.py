@@ -162,11 +162,12 @@ NO_TOPIC = "未分类"
 
 
 def _topic_columns(totals: Counter) -> list[str]:
-    """The most asked topics (by count, then name), and 其他 for the rest when there is a rest."""
+    """The most asked topics (by count, then name), and 其他 for the rest when there is a rest (the classifier's own
+    topic 其他 joins that column)."""
     ranked = sorted(totals, key=lambda t: (-totals[t], t))
     if len(ranked) <= TOPIC_COLUMNS:
         return ranked
-    return ranked[:TOPIC_COLUMNS - 1] + [OTHER_TOPICS]
+    return [t for t in ranked if t != OTHER_TOPICS][:TOPIC_COLUMNS - 1] + [OTHER_TOPICS]
 
 
 def _fold(topic: str, columns: list[str]) -> str:
