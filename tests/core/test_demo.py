@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from tests.cli import clean_env, run_python, run_xiangzhi
+from tests.shared_data import shared_path
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -48,7 +49,7 @@ def _counts(env):
         "from xiangzhi.core.models import Region, Organisation, User, AuditLog\n"
         "from django.apps import apps\n"
         "print({m._meta.label: m.objects.count() for m in apps.get_models() "
-        "if m._meta.app_label in ('core','disputes','ledger') and m._meta.model_name not in "
+        "if m._meta.app_label in ('core','disputes','ledger','consultation') and m._meta.model_name not in "
         "('auditlog','ratecounter','periodicjob','notification','onetimecode','leaf','node','checkpoint')})\n"
     )
     result = run_python(code, env=env)
@@ -72,6 +73,15 @@ def test_demo_on_sqlite_is_idempotent_and_stores_no_plaintext(tmp_path):
     env = _env(tmp_path)
     out = _demo(env)
     assert "人民调解组织 355 个" in out and "admin" in out
+    if shared_path("data/laws/articles.jsonl.gz").exists() and shared_path("data/stard/train.jsonl").exists():
+        # eight weeks of visits to the consultation robot, for the demand dashboard and the hand-off queue
+        assert re.search(r"法律咨询：演示 \d+ 次提问（近 8 周），转人工 \d+ 件、已答复 \d+ 件", out), out[-800:]
+        code = ("import django; django.setup()\n"
+                "from xiangzhi.consultation.models import Question, Handoff\n"
+                "print(Question.objects.count(), Handoff.objects.filter(status='open').count(),"
+                " Handoff.objects.filter(status='answered').count())\n")
+        asked, waiting, answered = map(int, run_python(code, env=env).stdout.split())
+        assert asked == 260 and waiting == 3 and answered >= 1
     before = _counts(env)
     _demo(env)
     assert _counts(env) == before
