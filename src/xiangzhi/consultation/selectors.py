@@ -17,7 +17,7 @@ from xiangzhi.core.models import Region
 from xiangzhi.core.selectors import region_q
 
 from . import rules
-from .models import Article, Event, FaqEntry, Handoff, HandoffStatus, Question
+from .models import Article, Conversation, Event, FaqEntry, Handoff, HandoffStatus, Question
 
 
 def article_by_key(key: str) -> Article:
@@ -60,6 +60,20 @@ def cited_articles(questions: list[Question]) -> dict[int, list[dict]]:
     texts = dict(Article.objects.filter(key__in=keys, is_current=True).values_list("key", "text")) if keys else {}
     return {q.pk: [{**c, "url": reverse("consultation:article", args=[c["id"]]), "excerpt": _excerpt(texts.get(c["id"], ""))}
                    for c in q.citations] for q in questions}
+
+
+def consultations_of_citizen(user, *, limit: int = 20) -> list[dict]:  # noqa: ANN001
+    """A signed-in villager's own conversations with the robot, newest first: the last question, when, and whether a
+    legal worker has replied (a hand-off answered) or is still to."""
+    convs = list(Conversation.objects.filter(citizen=user).order_by("-pk")[:limit]) if user.is_authenticated else []
+    last: dict[int, Question] = {}
+    for q in Question.objects.filter(conversation__in=convs).order_by("conversation_id", "pk"):
+        last[q.conversation_id] = q
+    status: dict[int, str] = {}
+    for conv_id, st in Handoff.objects.filter(conversation__in=convs).values_list("conversation_id", "status"):
+        status[conv_id] = HandoffStatus.ANSWERED if st == HandoffStatus.ANSWERED else status.get(conv_id, st)
+    return [{"conversation": c, "question": last[c.pk], "handoff": status.get(c.pk, "")} for c in convs
+            if c.pk in last]
 
 
 def article_history(art: Article) -> QuerySet[Article]:

@@ -181,6 +181,14 @@ def citizen_login(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 def citizen_home(request: HttpRequest) -> HttpResponse:
+    """A villager's own page: their disputes (to the page behind each case's code), their consultations with the
+    robot (and whether a legal worker has replied), and their messages."""
+    from xiangzhi.consultation.selectors import consultations_of_citizen
     from xiangzhi.core.selectors import notifications_for
+    from xiangzhi.disputes.selectors import cases_of_citizen
 
-    return render(request, "web/citizen_home.html", {"notes": notifications_for(request.user)[:20]})
+    return render(request, "web/citizen_home.html", {
+        "notes": notifications_for(request.user)[:20],
+        "cases": list(cases_of_citizen(request.user).select_related("dispute_type")[:20]),
+        "consultations": consultations_of_citizen(request.user),
+    })
