@@ -301,6 +301,10 @@ if XIANGZHI_CONSULT_RETENTION_DAYS > 36500:
     raise SettingError(f"XIANGZHI_CONSULT_RETENTION_DAYS={XIANGZHI_CONSULT_RETENTION_DAYS} is above the maximum 36500 "
                        "(use 0 to keep consultation records forever).")
 
+# A question handed to a person and still unclaimed after REMIND hours is brought to the legal workers of its place;
+# after ESCALATE hours to the county centre and bureau too (and a claimed one still unanswered reminds its claimer).
+XIANGZHI_HANDOFF_REMIND_HOURS = env_int("XIANGZHI_HANDOFF_REMIND_HOURS", 2, minimum=1)
+XIANGZHI_HANDOFF_ESCALATE_HOURS = env_int("XIANGZHI_HANDOFF_ESCALATE_HOURS", 24, minimum=1)
 # A consultation terminal (/consult/?kiosk=1) ends the conversation on the screen after this long without a touch.
 XIANGZHI_KIOSK_IDLE_SECONDS = env_int("XIANGZHI_KIOSK_IDLE_SECONDS", 180, minimum=1)
 

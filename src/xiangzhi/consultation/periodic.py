@@ -19,7 +19,14 @@ def _purge() -> object:
     return purge_expired()
 
 
+def _remind() -> object:
+    from .services import remind_waiting_handoffs
+
+    return remind_waiting_handoffs()
+
+
 JOBS = [
+    Job("consultation.handoff_reminders", dt.timedelta(minutes=10), _remind),
     Job("consultation.faq_candidates", dt.timedelta(hours=24), _suggest),
     # the first run on a large visit log deletes many batches: a longer lease keeps a second runner out meanwhile
     Job("consultation.purge_expired", dt.timedelta(hours=24), _purge, lease=dt.timedelta(hours=2)),

@@ -45,6 +45,7 @@ from .models import (
     Question,
     Rewrite,
 )
+from .rules import LEGAL_ROLES
 
 MAX_QUESTION_CHARS = 2000
 RATE_LIMIT = (20, 60)  # questions per visitor per minute
@@ -532,6 +533,68 @@ def reply_handoff(handoff: Handoff, *, text: str, actor: User) -> Handoff:
         record_event(Event.Kind.REPLY, conversation=conv, question=handoff.question)
         core_services.audit("consultation.reply", actor=actor, obj=handoff, region_code=handoff.region.code)
     return handoff
+
+
+def _nearest_legal_workers(codes: set[str], *, county_only: bool = False) -> dict[str, list[User]]:
+    """For each region code, the active legal workers nearest to it: those of the smallest region around it that has
+    any (village, then town, then county), so a waiting question goes to its own 司法所 before every lawyer of the
+    county; ``county_only``: the county centre and bureau. One query."""
+    from xiangzhi.core.enums import Role
+    from xiangzhi.core.models import Membership
+
+    prefixes = {code[:n] for code in codes for n in (6, 9, 12, 15) if len(code) >= n}
+    roles = (Role.CENTRE_STAFF, Role.COUNTY_ADMIN) if county_only else LEGAL_ROLES
+    at: dict[str, list[User]] = defaultdict(list)
+    for m in (Membership.objects.filter(is_active=True, role__in=roles, region__code__in=prefixes, user__is_active=True)
+              .select_related("user", "region").order_by("user_id")):
+        if m.user not in at[m.region.code]:
+            at[m.region.code].append(m.user)
+    out: dict[str, list[User]] = {}
+    for code in codes:
+        levels = [code[:n] for n in (15, 12, 9, 6) if len(code) >= n]
+        out[code] = at.get(levels[-1], []) if county_only else next((at[p] for p in levels if at.get(p)), [])
+    return out
+
+
+def remind_waiting_handoffs(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Nobody's question waits unseen: a hand-off still unclaimed after ``XIANGZHI_HANDOFF_REMIND_HOURS`` is
+    brought to the nearest legal workers of its place, after ``XIANGZHI_HANDOFF_ESCALATE_HOURS`` to the county centre and
+    bureau as well; one claimed and still unanswered after the latter reminds the worker who claimed it. Each
+    reminder once (dedupe key), queued in bulk. Run by ``runperiodic``."""
+    now = now or timezone.now()
+    remind = now - dt.timedelta(hours=settings.XIANGZHI_HANDOFF_REMIND_HOURS)
+    escalate = now - dt.timedelta(hours=settings.XIANGZHI_HANDOFF_ESCALATE_HOURS)
+    waiting = list(Handoff.objects.filter(status=HandoffStatus.OPEN, created_at__lte=remind)
+                  .select_related("region", "question").order_by("created_at")[:500])
+    stale = list(Handoff.objects.filter(status=HandoffStatus.CLAIMED, claimed_at__lte=escalate)
+                 .select_related("region", "question", "claimed_by").order_by("claimed_at")[:500])
+    codes = {h.region.code for h in waiting}
+    local = _nearest_legal_workers(codes)
+    county = _nearest_legal_workers({h.region.code for h in waiting if h.created_at <= escalate}, county_only=True)
+    messages: list[core_services.Message] = []
+    counter: dict[str, str] = {}
+
+    def add(user: User, key: str, subject: str, body: str, link: str, kind: str) -> None:
+        messages.append(core_services.Message(user, subject, body, link, key))
+        counter[key] = kind
+
+    for h in waiting:
+        link = reverse("consultation:handoff", args=[h.pk])
+        hours = int((now - h.created_at).total_seconds() // 3600)
+        subject = f"转人工咨询已等待 {hours} 小时（{h.region.name}）"
+        body = f"“{h.question.text[:40]}”尚无人认领，请到咨询工作台认领答复。"
+        for user in local.get(h.region.code, []):
+            add(user, f"consult-handoff:{h.pk}:waiting:{user.pk}", subject, body, link, "waiting")
+        for user in county.get(h.region.code, []):
+            add(user, f"consult-handoff:{h.pk}:overdue:{user.pk}", subject, body, link, "overdue")
+    for h in stale:
+        add(h.claimed_by, f"consult-handoff:{h.pk}:unanswered:{h.claimed_by_id}", "您认领的咨询尚未答复",
+            f"“{h.question.text[:40]}”认领已超过 {settings.XIANGZHI_HANDOFF_ESCALATE_HOURS} 小时，请尽快答复。",
+            reverse("consultation:handoff", args=[h.pk]), "unanswered")
+    stats = {"waiting": 0, "overdue": 0, "unanswered": 0}
+    for key in core_services.notify_users_once(messages):
+        stats[counter[key]] += 1
+    return stats
 
 
 # ----------------------------------------------------------------------------------------------------------------
