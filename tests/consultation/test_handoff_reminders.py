@@ -8,6 +8,7 @@ import secrets
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import CHONGFU, WUZHEN, first_village
@@ -56,6 +57,8 @@ def test_waiting_questions_go_to_the_nearest_workers_then_the_county(town_staff,
     note = Notification.objects.get(dedupe_key=f"consult-handoff:{chongfu.pk}:waiting:{other_town_staff.user.pk}")
     assert note.subject.startswith("转人工咨询已等待 30 小时") and f"/consult/workbench/handoff/{chongfu.pk}/" in note.link
     assert services.remind_waiting_handoffs() == {"waiting": 0, "overdue": 0, "unanswered": 0}  # once each
+    queue = town_staff.client().get(reverse("consultation:workbench")).content.decode()
+    assert "老板拖欠工资三个月" in queue and "已等待 3\xa0小时" in queue  # how long each has waited
 
 
 def test_the_reminders_run_every_ten_minutes_from_runperiodic(town_staff, capsys):
