@@ -222,6 +222,25 @@ def test_ending_a_consultation_on_a_terminal_leaves_nothing_for_the_next_village
     assert "离婚后孩子归谁抚养" in client.get(reverse("consultation:conversation", args=[first.token])).content.decode()
 
 
+def test_a_villager_says_where_they_are_and_the_visit_counts_for_that_village(kb, client, tongxiang):
+    from tests.conftest import CHONGFU, first_village
+
+    village = first_village(CHONGFU)
+    chat = reverse("consultation:chat")
+    page = client.get(chat).content.decode()
+    assert '<select id="place" name="v">' in page and f'<option value="{village.code}">' in page
+    client.post(chat, {"action": "ask", "question": "邻居家的树根把我家院墙顶裂了怎么办", "v": village.code})
+    q = Question.objects.latest("pk")
+    event = Event.objects.get(question=q, kind="question")
+    assert (event.town_code, event.village_code) == (CHONGFU, village.code)
+    assert f'<option value="{village.code}" selected>' in client.get(chat).content.decode()  # remembered
+    client.post(chat, {"action": "ask", "question": "老板拖欠工资怎么办", "v": ""})  # not said again: still there
+    assert Event.objects.filter(kind="question").latest("pk").village_code == village.code
+    assert services.request_handoff(q).region == village  # so the hand-off goes to the workers of that place
+    # a terminal whose URL names its village does not ask
+    assert '<select id="place"' not in client.get(chat + f"?kiosk=1&v={village.code}").content.decode()
+
+
 def test_the_chat_page_shows_each_cited_article_with_an_excerpt_then_the_disclaimer(kb, client):
     client.post(reverse("consultation:chat"), {"action": "ask", "question": "老板拖欠工资怎么办"})
     q = Question.objects.latest("pk")

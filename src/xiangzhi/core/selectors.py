@@ -74,6 +74,16 @@ def public_villages(town_code: str | None = None) -> QuerySet[Region]:
     return qs.order_by("code")
 
 
+def public_village_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Villages (code, display name) grouped under their town's display name, in code order: the place lists of the
+    public forms (two queries)."""
+    towns = {r.code: r.display_name for r in public_towns()}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for v in public_villages():
+        groups.setdefault(towns.get(v.code[:9], ""), []).append((v.code, v.display_name))
+    return list(groups.items())
+
+
 # Organisations ------------------------------------------------------------------------------------------------
 def organisations_visible_to(user) -> QuerySet[Organisation]:  # noqa: ANN001
     return Organisation.objects.filter(region_q(user)).select_related("region")

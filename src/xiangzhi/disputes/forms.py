@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from xiangzhi.core.enums import RegionLevel
-from xiangzhi.core.models import Region
+from xiangzhi.core.selectors import public_village_groups
 
 from .enums import CaseSource, NotAcceptedGround, PartyKind, RiskLevel, TerminationReason
 from .models import DisputeType
@@ -13,11 +12,7 @@ from .services import IntakeIn, PartyIn, Upload
 
 
 def village_choices() -> list:
-    towns = {r.code: r.display_name for r in Region.objects.filter(level=RegionLevel.TOWN, is_active=True)}
-    groups: dict[str, list] = {}
-    for v in Region.objects.filter(level=RegionLevel.VILLAGE, is_active=True).order_by("code"):
-        groups.setdefault(towns.get(v.code[:9], ""), []).append((v.code, v.display_name))
-    return [("", "请选择村（社区）")] + list(groups.items())
+    return [("", "请选择村（社区）"), *public_village_groups()]
 
 
 def type_choices(blank: str = "不清楚，由工作人员判断") -> list:

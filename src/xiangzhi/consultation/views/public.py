@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from xiangzhi.core import rules as core_rules
+from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.access import public
 from xiangzhi.core.errors import RateLimited, XiangzhiError
 from xiangzhi.core.models import Region
@@ -55,8 +56,11 @@ def _thread(conv: Conversation | None) -> list[dict]:
 
 def _render_chat(request: HttpRequest, conv: Conversation | None, *, error: str = "", status: int = 200) -> HttpResponse:
     kiosk = request.GET.get("kiosk") == "1" or request.POST.get("kiosk") == "1"
+    place = request.session.get("consult_region", "")
     ctx = {"thread": _thread(conv), "kiosk": kiosk, "idle_seconds": settings.XIANGZHI_KIOSK_IDLE_SECONDS, "error": error,
-           "conversation": conv, "disclaimer": services.DISCLAIMER, "max_chars": services.MAX_QUESTION_CHARS}
+           "conversation": conv, "disclaimer": services.DISCLAIMER, "max_chars": services.MAX_QUESTION_CHARS,
+           # the villager may say where they are (for the demand of each place); a terminal's place is in its URL
+           "place": place, "places": [] if kiosk and place else core_selectors.public_village_groups()}
     return _with_cookie(request, render(request, "consultation/chat.html", ctx, status=status))
 
 
