@@ -27,9 +27,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xiangzhi.core import services as core_services
-from xiangzhi.core.enums import NotificationStatus
+from xiangzhi.core.enums import NotificationStatus, Role
 from xiangzhi.core.errors import Conflict, ValidationFailed
-from xiangzhi.core.models import Notification, Region, User
+from xiangzhi.core.models import Membership, Notification, Region, User
 from xiangzhi.core.personal import mask_text
 
 from .models import (
@@ -539,9 +539,6 @@ def _nearest_legal_workers(codes: set[str], *, county_only: bool = False) -> dic
     """For each region code, the active legal workers nearest to it: those of the smallest region around it that has
     any (village, then town, then county), so a waiting question goes to its own 司法所 before every lawyer of the
     county; ``county_only``: the county centre and bureau. One query."""
-    from xiangzhi.core.enums import Role
-    from xiangzhi.core.models import Membership
-
     prefixes = {code[:n] for code in codes for n in (6, 9, 12, 15) if len(code) >= n}
     roles = (Role.CENTRE_STAFF, Role.COUNTY_ADMIN) if county_only else LEGAL_ROLES
     at: dict[str, list[User]] = defaultdict(list)
@@ -558,9 +555,9 @@ def _nearest_legal_workers(codes: set[str], *, county_only: bool = False) -> dic
 
 def remind_waiting_handoffs(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Nobody's question waits unseen: a hand-off still unclaimed after ``XIANGZHI_HANDOFF_REMIND_HOURS`` is
-    brought to the nearest legal workers of its place, after ``XIANGZHI_HANDOFF_ESCALATE_HOURS`` to the county centre and
-    bureau as well; one claimed and still unanswered after the latter reminds the worker who claimed it. Each
-    reminder once (dedupe key), queued in bulk. Run by ``runperiodic``."""
+    brought to the nearest legal workers of its place, after ``XIANGZHI_HANDOFF_ESCALATE_HOURS`` to the county
+    centre and bureau as well; one claimed and still unanswered after the latter reminds the worker who claimed it.
+    Each reminder once (dedupe key), queued in bulk. Run by ``runperiodic``."""
     now = now or timezone.now()
     remind = now - dt.timedelta(hours=settings.XIANGZHI_HANDOFF_REMIND_HOURS)
     escalate = now - dt.timedelta(hours=settings.XIANGZHI_HANDOFF_ESCALATE_HOURS)
