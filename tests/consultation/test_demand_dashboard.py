@@ -15,6 +15,7 @@ from django.utils import timezone
 from tests.conftest import CHONGFU, WUZHEN
 from xiangzhi.consultation import selectors
 from xiangzhi.consultation.models import Conversation, Event, Question
+from xiangzhi.core.models import AuditLog
 
 # Days ago of one question in each of the 4 base weeks (all inside [now − 35 d, now − 7 d)).
 BASE_DAYS = (10, 17, 24, 31)
@@ -233,3 +234,4 @@ def test_the_dashboard_exports_to_excel_with_typed_text_kept_as_text(demand, cou
     cell = next(c for c in wb["热门问题"]["A"] if str(c.value).startswith("=HYPERLINK"))
     assert cell.data_type == "s"  # stored as text: opening the file runs nothing a villager typed
     assert sum(row[-1] for row in list(wb["按周"].iter_rows(min_row=2, values_only=True))) == 162
+    assert AuditLog.objects.filter(action="consultation.demand_exported", actor=county_admin.user).count() == 1

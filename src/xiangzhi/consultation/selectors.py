@@ -58,8 +58,8 @@ def cited_articles(questions: list[Question]) -> dict[int, list[dict]]:
     current text; one query for all the questions."""
     keys = {c["id"] for q in questions for c in q.citations}
     texts = dict(Article.objects.filter(key__in=keys, is_current=True).values_list("key", "text")) if keys else {}
-    return {q.pk: [{**c, "url": reverse("consultation:article", args=[c["id"]]), "excerpt": _excerpt(texts.get(c["id"], ""))}
-                   for c in q.citations] for q in questions}
+    return {q.pk: [{**c, "url": reverse("consultation:article", args=[c["id"]]),
+                    "excerpt": _excerpt(texts.get(c["id"], ""))} for c in q.citations] for q in questions}
 
 
 def consultations_of_citizen(user, *, limit: int = 20) -> list[dict]:  # noqa: ANN001

@@ -594,6 +594,16 @@ def remind_waiting_handoffs(*, now: dt.datetime | None = None) -> dict[str, int]
     return stats
 
 
+def export_demand(user: User) -> bytes:
+    """The demand dashboard the user may see, as an Excel workbook. Side effect: one audit row."""
+    from .selectors import demand_dashboard
+    from .xlsx import demand_workbook
+
+    data = demand_workbook(demand_dashboard(user), generated_at=timezone.localtime())
+    core_services.audit("consultation.demand_exported", actor=user, object_type="consult_demand")
+    return data
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # FAQ and rewriting table (edited in the workbench)
 # ----------------------------------------------------------------------------------------------------------------

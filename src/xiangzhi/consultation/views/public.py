@@ -48,17 +48,18 @@ def _thread(conv: Conversation | None) -> list[dict]:
     cited = selectors.cited_articles(questions)
     for q in questions:
         handoff = getattr(q, "handoff", None) if hasattr(q, "handoff") else None
+        dispute = services.dispute_link(q.topic, q.text) if q.kind != Question.Kind.REJECTED else ""
         items.append({"q": q, "handoff": handoff, "lines": selectors.answer_lines(q),
-                      "disclaimer": services.DISCLAIMER in q.answer, "citations": cited[q.pk],
-                      "dispute_link": services.dispute_link(q.topic, q.text) if q.kind != Question.Kind.REJECTED else ""})
+                      "disclaimer": services.DISCLAIMER in q.answer, "citations": cited[q.pk], "dispute_link": dispute})
     return items
 
 
 def _render_chat(request: HttpRequest, conv: Conversation | None, *, error: str = "", status: int = 200) -> HttpResponse:
     kiosk = request.GET.get("kiosk") == "1" or request.POST.get("kiosk") == "1"
     place = request.session.get("consult_region", "")
-    ctx = {"thread": _thread(conv), "kiosk": kiosk, "idle_seconds": settings.XIANGZHI_KIOSK_IDLE_SECONDS, "error": error,
-           "conversation": conv, "disclaimer": services.DISCLAIMER, "max_chars": services.MAX_QUESTION_CHARS,
+    ctx = {"thread": _thread(conv), "kiosk": kiosk, "idle_seconds": settings.XIANGZHI_KIOSK_IDLE_SECONDS,
+           "error": error, "conversation": conv, "disclaimer": services.DISCLAIMER,
+           "max_chars": services.MAX_QUESTION_CHARS,
            # the villager may say where they are (for the demand of each place); a terminal's place is in its URL
            "place": place, "places": [] if kiosk and place else core_selectors.public_village_groups()}
     return _with_cookie(request, render(request, "consultation/chat.html", ctx, status=status))
@@ -68,7 +69,8 @@ def _render_chat(request: HttpRequest, conv: Conversation | None, *, error: str 
 @require_http_methods(["GET", "POST"])
 def chat(request: HttpRequest) -> HttpResponse:
     """Ask a question; rate an answer (有用/没用); ask for a human (转人工); end the consultation (结束咨询: on a
-    service terminal also after ``XIANGZHI_KIOSK_IDLE_SECONDS`` without a touch, so the next villager does not see it)."""
+    service terminal also after ``XIANGZHI_KIOSK_IDLE_SECONDS`` without a touch, so the next villager does not see
+    it)."""
     visitor = visitor_of(request)
     conv = Conversation.objects.filter(visitor_id=visitor.visitor_id).order_by("-pk").first()
     if request.method == "POST":

@@ -126,9 +126,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @staff_required(*rules.DASHBOARD_ROLES)
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     """The demand dashboard as an Excel workbook (one sheet per table), for the bureau's own reports."""
-    from ..xlsx import demand_workbook
-
-    data = demand_workbook(selectors.demand_dashboard(request.user), generated_at=timezone.localtime())
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(services.export_demand(request.user), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="consult-demand-{timezone.localdate():%Y%m%d}.xlsx"'
     return response
