@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from xiangzhi.consultation import selectors, services
-from xiangzhi.consultation.models import Article, Event, Handoff, Law, Question
+from xiangzhi.consultation.models import Article, Event, FaqEntry, Handoff, Law, Question
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.services import deliver_notifications
 
@@ -111,6 +111,25 @@ def test_a_reviewed_faq_is_served_and_an_unreviewed_one_is_not(kb, lawyer, town_
     with pytest.raises(XiangzhiError) as exc:
         services.save_faq(None, question="x问", answer="y", citations=["民法典-99999"], actor=lawyer.user)
     assert exc.value.code == "UNKNOWN_ARTICLE"
+
+
+def test_a_legal_worker_cites_articles_as_they_are_written_in_the_law(kb, lawyer):
+    assert services.resolve_citations(["民法典第1079条，《中华人民共和国民法典》第一千零七十九条、民法典-675",
+                                       "《劳动合同法》第二十条；劳动合同法 第 82 条", "民法典第二百八十八条"]) == [
+        "民法典-1079", "民法典-1079", "民法典-675", "劳动合同法-20", "劳动合同法-82", "民法典-288"]
+    faq = services.save_faq(None, question="离婚需要什么条件", answer="可以协议离婚，也可以起诉离婚。",
+                            citations=["《中华人民共和国民法典》第一千零七十九条，民法典第1076条，民法典-1079"],
+                            topic="婚姻家庭", actor=lawyer.user)
+    assert faq.citations == ["民法典-1079", "民法典-1076"]  # as keys, each once
+    with pytest.raises(XiangzhiError) as exc:  # a law that is not loaded, and an article the law does not have
+        services.save_faq(None, question="x问", answer="y", citations=["不存在法第3条，民法典第九千条"], actor=lawyer.user)
+    assert exc.value.code == "UNKNOWN_ARTICLE" and "不存在法第3条" in exc.value.message
+    assert "民法典-9000" in exc.value.message
+    r = lawyer.client().post(reverse("consultation:faq_list"), {
+        "question": "工资被拖欠怎么办", "answer": "先协商，再投诉或仲裁。", "citations": "劳动合同法第三十条",
+        "topic": "劳动争议", "audience": "村民"})
+    assert r.status_code == 302
+    assert FaqEntry.objects.get(question="工资被拖欠怎么办").citations == ["劳动合同法-30"]
 
 
 @pytest.mark.parametrize(("text", "reason"), [

@@ -607,8 +607,39 @@ def export_demand(user: User) -> bytes:
 # ----------------------------------------------------------------------------------------------------------------
 # FAQ and rewriting table (edited in the workbench)
 # ----------------------------------------------------------------------------------------------------------------
+_CITATION_RE = re.compile(r"^(?P<law>.+?)[-—－]?第?(?P<num>[0-9零〇一二三四五六七八九十百千两]+)条?"
+                          r"(?P<suffix>之[一二三四五六七八九十]+)?$")
+_PRC = "中华人民共和国"
+
+
+def resolve_citations(texts: list[str]) -> list[str]:
+    """Article keys from what a legal worker types or copies from a law: ``民法典-1079``, ``民法典第1079条``,
+    ``《中华人民共和国民法典》第一千零七十九条``, ``刑法第十七条之一``; several may be separated by commas, 、 or ；.
+    A text that names no known law is kept as typed, for the caller to report."""
+    import cn2an
+
+    items = [t.strip() for text in texts for t in re.split(r"[,，、;；\n]+", text or "") if t.strip()]
+    keys = []
+    for item in items:
+        compact = re.sub(r"[\s《》〈〉]", "", item)
+        match = _CITATION_RE.match(compact)
+        if match is None:
+            keys.append(item)
+            continue
+        law = match["law"].rstrip("-—－")
+        short = (Law.objects.filter(is_current=True)
+                 .filter(Q(short=law) | Q(title=law) | Q(title=_PRC + law) | Q(short=law.removeprefix(_PRC)))
+                 .order_by("-version_date").values_list("short", flat=True).first())
+        try:
+            number = int(match["num"]) if match["num"].isdigit() else int(cn2an.cn2an(match["num"], "smart"))
+        except ValueError:
+            short = None
+        keys.append(f"{short}-{number}{match['suffix'] or ''}" if short else item)
+    return keys
+
+
 def _check_citations(keys: list[str]) -> list[str]:
-    keys = [k.strip() for k in keys if k and k.strip()]
+    keys = list(dict.fromkeys(resolve_citations(keys)))
     known = set(Article.objects.filter(key__in=keys, is_current=True).values_list("key", flat=True))
     missing = [k for k in keys if k not in known]
     if missing:
