@@ -54,20 +54,28 @@ def browser(_playwright):
     browser.close()
 
 
-@pytest.fixture
-def phone_page(browser):
-    """A 360 × 740 phone viewport (a cheap Android phone)."""
+def phone_context(browser):
+    """A new 360 × 740 phone (a cheap Android phone): its browser context and a page — for a second person."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1, locale="zh-CN",
                                   is_mobile=True, has_touch=True)
-    page = context.new_page()
+    return context, context.new_page()
+
+
+@pytest.fixture
+def phone_page(browser):
+    context, page = phone_context(browser)
     yield page
     context.close()
 
 
 @pytest.fixture
 def desktop_page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    """An office screen (1366 × 900) taking downloads; the page's script errors collect in ``page.errors``."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
+                                  accept_downloads=True)
     page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
     yield page
     context.close()
 

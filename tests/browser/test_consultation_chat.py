@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import assert_fits_width, login_staff, screenshot
+from tests.browser.conftest import assert_fits_width, login_staff, phone_context, screenshot
 from tests.conftest import PASSWORD, WUZHEN, first_village
 from tests.consultation.conftest import subset_engine, subset_gz  # noqa: F401 - fixtures
 
@@ -61,9 +61,7 @@ def test_a_legal_worker_claims_and_answers_on_a_phone_and_the_villager_sees_the_
     villager.get_by_role("button", name="转人工").first.click()
     villager.wait_for_selector("text=并短信通知您")
 
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1, locale="zh-CN",
-                                  is_mobile=True, has_touch=True)
-    worker = context.new_page()
+    context, worker = phone_context(browser)
     login_staff(worker, live_server.url, lawyer.user.username, PASSWORD)
     worker.goto(f"{live_server.url}/consult/workbench/")
     worker.get_by_role("link", name="拖欠工资").first.click()

@@ -13,17 +13,15 @@ from tests.consultation.test_demand_dashboard import _ask, _weekly
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_bureau_reads_demand_by_town_and_week_and_exports_it(live_server, browser, county_admin, tmp_path):
+def test_the_bureau_reads_demand_by_town_and_week_and_exports_it(live_server, desktop_page, county_admin,
+                                                                  tmp_path):
     _weekly("借贷纠纷", 4, 10)
     _weekly("劳动争议", 2, 6)
     _weekly("相邻关系", 3, 2, town=CHONGFU)
     _weekly("婚姻家庭", 2, 3, town=CHONGFU)
     _ask("土地承包", 2, n=5)
     _ask("物业服务", 45, town=WUZHEN, n=6)
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = desktop_page
     login_staff(page, live_server.url, county_admin.user.username, PASSWORD)
     page.goto(f"{live_server.url}/consult/workbench/dashboard/")
     page.wait_for_selector("#demand-weekly canvas")
@@ -35,5 +33,4 @@ def test_the_bureau_reads_demand_by_town_and_week_and_exports_it(live_server, br
     path = tmp_path / "demand.xlsx"
     download.value.save_as(path)
     assert load_workbook(path).sheetnames == ["概览", "各镇主题", "按周", "上升主题", "热门问题"]
-    assert errors == []
-    context.close()
+    assert page.errors == []

@@ -11,16 +11,10 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.browser.conftest import assert_fits_width, login_staff, screenshot
+from tests.browser.conftest import assert_fits_width, login_staff, phone_context, screenshot
 from tests.conftest import PASSWORD, first_village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _phone(browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1, locale="zh-CN",
-                                  is_mobile=True, has_touch=True)
-    return context, context.new_page()
 
 
 def _sms_code() -> str:
@@ -70,7 +64,7 @@ def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_serv
     assert page.locator(".stage").inner_text() == "已申报"
 
     # 3. the village mediator takes the case through to a written agreement, signed and sealed
-    ctx, staff = _phone(browser)
+    ctx, staff = phone_context(browser)
     login_staff(staff, live_server.url, mediator.user.username, PASSWORD)
     staff.goto(f"{live_server.url}/cases/workbench/")
     assert_fits_width(staff)

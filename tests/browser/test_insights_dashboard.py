@@ -13,15 +13,13 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_county_dashboard_drill_down_and_report_export(live_server, browser, centre_staff, tmp_path):
+def test_county_dashboard_drill_down_and_report_export(live_server, desktop_page, centre_staff, tmp_path):
     from xiangzhi.disputes import demo_year
 
     year = timezone.localdate().year
     demo_year.build_year(seed=11, cases=400, say=lambda s: None, service_cases=2)
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = desktop_page
+    errors = page.errors
     login_staff(page, live_server.url, centre_staff.user.username, PASSWORD)
     page.goto(f"{live_server.url}/insights/?period={year}")
     page.wait_for_selector('[data-chart="type"] canvas')
@@ -51,4 +49,3 @@ def test_county_dashboard_drill_down_and_report_export(live_server, browser, cen
     ws = wb["按纠纷类型"]
     assert ws.cell(row=3, column=2).value == "受理纠纷（件）"
     assert ws.cell(row=ws.max_row, column=1).value == "合计"
-    context.close()

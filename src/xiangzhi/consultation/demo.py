@@ -22,9 +22,9 @@ DEMO_LAWS = {
 }
 
 
-def corpus_path() -> Path | None:
-    for candidate in (settings.SHARED_DIR / "data/laws/articles.jsonl.gz",
-                      Path.cwd().parent / "shared/data/laws/articles.jsonl.gz"):
+def shared_file(relative: str) -> Path | None:
+    """A file of the shared reference data: under ``SHARED_DIR``, else ``../shared`` beside the cwd."""
+    for candidate in (settings.SHARED_DIR / relative, Path.cwd().parent / "shared" / relative):
         if candidate.exists():
             return candidate
     return None
@@ -34,7 +34,7 @@ def build(ctx: DemoContext) -> None:
     from . import services
     from .models import Article
 
-    source = corpus_path()
+    source = shared_file("data/laws/articles.jsonl.gz")
     if source is None:
         ctx.say("法律法规库：未找到 shared/data/laws，跳过（可用 xiangzhi load_laws PATH 载入）。")
         return
@@ -70,10 +70,8 @@ GENERAL_REPLY = ("您好，您的问题已收到。根据相关法律规定，�
 
 def _stard_questions(rng) -> list[str]:  # noqa: ANN001
     """Real lay questions (STARD, MIT licence) whose cited articles are all in the demo's laws."""
-    path = settings.SHARED_DIR / "data/stard/train.jsonl"
-    if not path.exists():
-        path = Path.cwd().parent / "shared/data/stard/train.jsonl"
-    if not path.exists():
+    path = shared_file("data/stard/train.jsonl")
+    if path is None:
         return []
     picked = []
     with path.open(encoding="utf-8") as fh:

@@ -69,9 +69,12 @@ def consultations_of_citizen(user, *, limit: int = 20) -> list[dict]:  # noqa: A
     last: dict[int, Question] = {}
     for q in Question.objects.filter(conversation__in=convs).order_by("conversation_id", "pk"):
         last[q.conversation_id] = q
+    # "answered" once any hand-off of the conversation is, else the latest one's state
     status: dict[int, str] = {}
-    for conv_id, st in Handoff.objects.filter(conversation__in=convs).values_list("conversation_id", "status"):
-        status[conv_id] = HandoffStatus.ANSWERED if st == HandoffStatus.ANSWERED else status.get(conv_id, st)
+    handoffs = Handoff.objects.filter(conversation__in=convs).order_by("pk")
+    for conv_id, st in handoffs.values_list("conversation_id", "status"):
+        if status.get(conv_id) != HandoffStatus.ANSWERED:
+            status[conv_id] = st
     return [{"conversation": c, "question": last[c.pk], "handoff": status.get(c.pk, "")} for c in convs
             if c.pk in last]
 
@@ -240,8 +243,7 @@ def demand_dashboard(user, *, weeks: int = 8) -> dict:  # noqa: ANN001
         by_town[(towns.get(row["town_code"], "未知"), row["topic"] or NO_TOPIC)] += row["n"]
     by_week: Counter = Counter()
     for row in questions.annotate(week=TruncWeek("at")).values("week", "topic").annotate(n=Count("pk")):
-        by_week[(timezone.localtime(row["week"]).date() if timezone.is_aware(row["week"]) else row["week"].date(),
-                 row["topic"] or NO_TOPIC)] += row["n"]
+        by_week[(timezone.localtime(row["week"]).date(), row["topic"] or NO_TOPIC)] += row["n"]
     topic_totals: Counter = Counter()
     for (_town, topic), n in by_town.items():
         topic_totals[topic] += n

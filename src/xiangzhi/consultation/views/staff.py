@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from xiangzhi.core.access import staff_required
@@ -16,6 +17,8 @@ from xiangzhi.core.errors import XiangzhiError
 from .. import rules, selectors, services
 from ..models import HandoffStatus, Rewrite
 from ..retrieval import TOPICS
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @staff_required(*rules.LEGAL_ROLES)
@@ -126,6 +129,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @staff_required(*rules.DASHBOARD_ROLES)
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     """The demand dashboard as an Excel workbook (one sheet per table), for the bureau's own reports."""
-    response = HttpResponse(services.export_demand(request.user), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="consult-demand-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
+    name = f"consult-demand-{timezone.localdate():%Y%m%d}.xlsx"
+    return HttpResponse(services.export_demand(request.user), content_type=XLSX,
+                        headers={"Content-Disposition": content_disposition_header(True, name)})
