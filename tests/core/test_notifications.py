@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 
 from xiangzhi.core import services
@@ -109,4 +110,5 @@ def test_many_messages_at_once_each_once_by_key(sms_outbox, django_capture_on_co
         assert cursor.fetchone()[0].startswith("v1:")
     assert services.notify_users_once([msg(with_phone, "case:1:due:med1")]) == set()
     services.deliver_notifications()
-    assert [(m["to"], m["text"]) for m in sms_outbox] == [("13812345678", "请督办。 /cases/workbench/1/")]
+    assert [(m["to"], m["text"]) for m in sms_outbox] == [
+        ("13812345678", f"请督办。 {settings.XIANGZHI_PUBLIC_URL}/cases/workbench/1/")]

@@ -305,7 +305,7 @@ def test_end_to_end_with_the_db_worker(town_staff):
     r = c.post("/cases/import/", {"file": upload("h.csv", csv_bytes(rows(3, first_village(WUZHEN).code))),
                                   "mode": "all"})
     assert r.status_code == 302 and ImportJob.objects.get().status == "queued"
-    call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", "--no-reload")
+    call_command("worker", "--batch", "--no-startup-delay", "--no-reload")
     job = ImportJob.objects.get()
     assert job.status == "done" and job.imported_rows == 3 and job.worker
     assert imported_count() == 3

@@ -324,3 +324,21 @@ def test_a_preferred_mediator_longer_than_a_name_is_refused_in_chinese(tongxiang
     with pytest.raises(ValidationFailed) as exc:
         services.create_case(data, actor=None, channel="online")
     assert "preferred_mediator" in exc.value.detail and Case.objects.count() == 0
+
+
+def test_case_sms_name_the_number_once_end_with_one_full_stop_and_link_absolutely(mediator, sms_outbox):
+    from xiangzhi.core.services import deliver_notifications
+    from xiangzhi.disputes import services as dispute_services
+    from xiangzhi.disputes.enums import CaseStage
+
+    case = new_case()
+    dispute_services.transition(case, CaseStage.TERMINATED, actor=mediator.user, reason="申请人撤回",
+                                termination_reason="withdrawn")
+    deliver_notifications()
+    texts = [m["text"] for m in sms_outbox]
+    assert len(texts) == 2
+    for text in texts:
+        body, link = text.rsplit(" ", 1)
+        assert body.count(case.number) == 1, body
+        assert body.endswith("。") and not body.endswith("。。"), body
+        assert link == case.public_url and link.startswith("http")

@@ -620,8 +620,16 @@ def enqueue_sms(
     return note
 
 
+def absolute_link(link: str) -> str:
+    """A notification link as the recipient's phone needs it: a path becomes ``XIANGZHI_PUBLIC_URL`` + path."""
+    if link.startswith("/") and not link.startswith("//"):
+        return settings.XIANGZHI_PUBLIC_URL + link
+    return link
+
+
 def _create_once(**fields) -> Notification | None:  # noqa: ANN003
     """Insert an outbox row; with a ``dedupe_key`` already used (even by a concurrent writer), insert nothing."""
+    fields["link"] = absolute_link(fields.get("link", ""))
     key = fields.get("dedupe_key")
     if key and Notification.objects.filter(dedupe_key=key).exists():
         return None
@@ -676,7 +684,7 @@ def notify_users_once(messages: Iterable[Message], *, batch: int = 2000) -> set[
             phone = m.user.phone or ""
             phones = phones or bool(phone)
             rows.append(Notification(channel="sms" if phone else "inbox", recipient_user=m.user,
-                                     recipient_phone=phone, subject=m.subject, body=m.body, link=m.link,
+                                     recipient_phone=phone, subject=m.subject, body=m.body, link=absolute_link(m.link),
                                      dedupe_key=m.dedupe_key, status="queued" if phone else "sent",
                                      sent_at=None if phone else now, next_attempt_at=now, created_at=now))
         if not rows:

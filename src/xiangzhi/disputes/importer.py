@@ -1,7 +1,7 @@
 """Import of historical cases from .xlsx or .csv (downloadable template), as a background job.
 
 The page or the API stores the upload and creates a queued ImportJob (:func:`start_import`); the task
-(``tasks.import_cases``, run by ``xiangzhi db_worker``) claims it with one guarded UPDATE (:func:`claim`), so a job
+(``tasks.import_cases``, run by ``xiangzhi worker``) claims it with one guarded UPDATE (:func:`claim`), so a job
 re-run or picked by two workers is imported once, then:
 1. validates every row in one streamed pass over the file (lxml iterparse of the sheet / csv reader, so memory stays
    flat at any size), collecting a per-row error report (row, column, problem), progress committed as it goes, and

@@ -477,7 +477,7 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                               text=f"与此前案件 {repeat.number} 为同一当事人的纠纷，已关联", public=False, at=now)
             for upload, ext, content_type in clean["files"]:
                 _store(case, upload, ext, content_type, actor=actor, party=parties[0], written=written)
-            _notify_parties(case, f"已登记，编号{case.number}。可凭链接查看办理进度", key="created")
+            _notify_parties(case, "已登记，可凭链接查看办理进度", key="created")
             if org is not None:
                 _notify_org(case, org, f"新纠纷案件 {case.number} 待受理")
             if clean["on_spot"]:
@@ -491,10 +491,11 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
 
 
 def _notify_parties(case: Case, text: str, *, key: str) -> None:
-    """An SMS to every party with a phone: the case number, what happened, and the public link."""
+    """An SMS to every party with a phone: the case number once, what happened, one 。, and the public link."""
+    body = f"【乡治·桐解码】您的纠纷案件{case.number}{text.rstrip('。.；;，, ')}。"
     for party in case.parties.select_related("person"):
         if party.person_id and party.person.phone:
-            core.enqueue_sms(party.person.phone, f"【乡治·桐解码】您的纠纷案件{case.number}{text}。", link=case.public_url,
+            core.enqueue_sms(party.person.phone, body, link=case.public_url,
                              dedupe_key=f"case:{case.pk}:{key}:{party.pk}")
 
 

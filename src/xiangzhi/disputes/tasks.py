@@ -1,4 +1,4 @@
-"""Background tasks of 桐解码 (Django tasks API, database backend; run by ``xiangzhi db_worker``)."""
+"""Background tasks of 桐解码 (Django tasks API, database backend; run by ``xiangzhi worker``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """``xiangzhi demo``: migrate, load Tongxiang's demo data through the services, and serve it.
 
-Starts the web server on http://127.0.0.1:8000, a task worker (``db_worker``) and the periodic jobs. ``--no-serve``
+Starts the web server on http://127.0.0.1:8000, the task worker of every queue (``xiangzhi worker``) and the periodic jobs. ``--no-serve``
 prepares the data and exits. Idempotent: a second run duplicates nothing. ``--seed`` makes it reproducible.
 """
 
@@ -18,6 +18,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from xiangzhi.core.demo import DemoContext
+
+# The background worker the demo runs beside the web server: every queue (SMS and login codes included).
+WORKER_ARGS = ["-m", "xiangzhi", "worker", "--no-reload"]
 
 
 def demo_builders() -> list:
@@ -65,7 +68,7 @@ class Command(BaseCommand):
         self.serve(options["addr"])
 
     def serve(self, addr: str) -> None:
-        worker = subprocess.Popen([sys.executable, "-m", "xiangzhi", "db_worker", "--no-reload"])  # noqa: S603
+        worker = subprocess.Popen([sys.executable, *WORKER_ARGS])  # noqa: S603
         stop = threading.Event()
 
         def periodic_loop() -> None:
