@@ -757,12 +757,13 @@ def mark_notification_read(note: Notification, *, actor: User) -> None:
 
 
 def enable_totp(user: User, *, secret: str, code: str, actor: User) -> None:
-    """Turn on the TOTP second factor once the user proves the authenticator app shows the right code."""
-    from .security import verify_totp
+    """Turn on the TOTP second factor once the user proves the authenticator app shows the right code (a code used
+    once, here or at sign-in, is never accepted again). Side effects: the secret stored encrypted, an audit row."""
+    from .security import use_totp_code
 
-    if not verify_totp(secret, code):
-        raise ValidationFailed("TOTP_WRONG", "验证码不正确，请确认手机时间准确后重试。")
     with transaction.atomic():
+        if not use_totp_code(user, code, secret=secret):
+            raise ValidationFailed("TOTP_WRONG", "验证码不正确或已使用过，请确认手机时间准确后等下一个验证码重试。")
         user.totp_secret = secret
         user.totp_enabled = True
         user.save(update_fields=["totp_secret", "totp_enabled"])
