@@ -142,3 +142,56 @@ def test_every_api_operation_that_starts_a_session_carries_the_cross_site_guard(
                     assert _refuse_cross_site_sign_in in getattr(operation, "_run_decorators", []), \
                         operation.view_func.__name__
     assert "verify_code" in starting
+
+
+def _stored_notification_columns() -> str:
+    """Every column of every stored notification, as the database holds it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM core_notification")
+        return " ".join(str(value) for row in cursor.fetchall() for value in row)
+
+
+def _sms_codes() -> list[str]:
+    return [m.group(1) for m in (re.search(r"验证码为(\d{6})", x["text"]) for x in LocmemBackend.outbox) if m]
+
+
+def test_a_sign_in_code_is_never_stored_readable_and_is_gone_once_sent(sms_outbox):
+    from xiangzhi.core.models import Notification
+
+    services.request_login_code("13800001111")
+    note = Notification.objects.get()
+    assert re.search(r"验证码为\*{6}", note.body) and not re.search(r"\d{6}", note.body)
+    _deliver()
+    code = _code(sms_outbox)
+    assert sms_outbox[-1]["text"].startswith(f"【乡治】您的登录验证码为{code}，")
+    assert code not in _stored_notification_columns()
+    note.refresh_from_db()
+    assert note.status == "sent" and note.sealed_body == "" and code not in note.body
+    assert services.verify_login_code("13800001111", code).kind == "citizen"
+
+
+def test_a_sign_in_code_given_up_after_failures_is_gone_too(sms_outbox, settings):
+    from xiangzhi.core.models import Notification
+
+    settings.XIANGZHI_NOTIFY_MAX_ATTEMPTS = 2
+    LocmemBackend.fail_next = 1
+    services.request_login_code("13800001111")
+    _deliver()
+    note = Notification.objects.get()
+    assert note.status == "queued" and note.sealed_body  # kept, encrypted, for the retry
+    LocmemBackend.fail_next = 1
+    Notification.objects.update(next_attempt_at=note.created_at)
+    _deliver()
+    note.refresh_from_db()
+    assert note.status == "failed" and note.sealed_body == ""
+    assert _raw_column("sealed_body") == [""] and not re.search(r"\d{6}", note.body)
+
+
+def _raw_column(name: str) -> list:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {name} FROM core_notification")  # noqa: S608 - a column name of this test
+        return [row[0] for row in cursor.fetchall()]
