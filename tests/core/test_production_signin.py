@@ -215,6 +215,14 @@ def test_a_session_without_the_second_factor_is_refused_by_the_admin_on_every_re
     assert admin.site.has_permission(request)
 
 
+def test_changing_the_password_keeps_the_verified_session(production, system_admin):
+    browser = Browser()
+    _enrol(browser, system_admin)
+    response = browser.submit("/account/password/", {"old_password": PASSWORD, "new_password": "New-Admin-Pass-2026"})
+    assert response.status_code == 302
+    assert _signed_in_to_workbench_admin_and_api(browser) == {"admin": True, "workbench": True, "api": True}
+
+
 def test_a_session_made_by_force_login_of_an_enrolled_user_is_signed_out(production, system_admin):
     system_admin.totp_enabled = True
     system_admin.totp_secret = pyotp.random_base32()

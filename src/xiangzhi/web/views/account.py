@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -140,7 +140,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             except XiangzhiError as exc:
                 error = exc.message
             else:
-                login(request, request.user, backend=BACKEND)
+                update_session_auth_hash(request, request.user)  # same session, second factor kept
                 messages.success(request, "密码已修改。")
                 return redirect("web:workbench")
     return render(request, "web/password_change.html", {"form": form, "error": error})
