@@ -79,6 +79,7 @@ class SecondFactorMiddleware:
         if request.path.startswith("/api/"):
             refusal = Forbidden("SECOND_FACTOR_REQUIRED", "您的账号须先启用双因素认证（动态验证码）并完成验证，才能使用本系统。")
             return JsonResponse(refusal.as_dict(), status=refusal.status)
+        messages.warning(request, "您的账号须先启用双因素认证，并输入一次动态验证码。")
         return redirect(settings.XIANGZHI_TOTP_SETUP_URL)
 
 
