@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import threading
 import time
 
 import pyotp
@@ -193,6 +194,35 @@ def test_the_check_and_store_of_a_totp_step_lets_one_use_through(production, sys
     other = User.objects.get(pk=system_admin.pk)  # a second request holding the same row
     assert security.use_totp_code(system_admin, code)
     assert not security.use_totp_code(other, code)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_same_code_sent_by_many_requests_at_once_passes_once():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for truly concurrent requests")
+    secret = pyotp.random_base32()
+    user = User.objects.create(username="totp_race", totp_secret=secret, totp_enabled=True)
+    code = pyotp.TOTP(secret).now()
+    barrier = threading.Barrier(6)
+    accepted = []
+
+    def request():
+        try:
+            same_user = User.objects.get(pk=user.pk)
+            barrier.wait()
+            accepted.append(security.use_totp_code(same_user, code))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(accepted) == [False] * 5 + [True]
 
 
 def test_a_session_without_the_second_factor_is_refused_by_the_admin_on_every_request(production, system_admin, rf):
