@@ -169,7 +169,7 @@ XIANGZHI_COUNTY_CODE = env_str("XIANGZHI_COUNTY_CODE", "330483")
 # Applications
 # --------------------------------------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "xiangzhi.core.apps.XiangzhiAdminConfig",  # django.contrib.admin behind the platform sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -198,6 +198,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "xiangzhi.core.middleware.IdleTimeoutMiddleware",
+    "xiangzhi.core.middleware.SecondFactorMiddleware",
     "xiangzhi.core.middleware.PublicRateLimitMiddleware",
     "xiangzhi.core.middleware.AccessRuleMiddleware",
     "xiangzhi.core.middleware.SecurityHeadersMiddleware",
@@ -211,6 +212,8 @@ AUTHENTICATION_BACKENDS = ["xiangzhi.core.security.LockoutBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:workbench"
 LOGOUT_REDIRECT_URL = "web:home"
+# Where a session that still needs a second factor is sent (see xiangzhi.core.middleware.SecondFactorMiddleware).
+XIANGZHI_TOTP_SETUP_URL = "web:totp_setup"
 
 TEMPLATES = [
     {

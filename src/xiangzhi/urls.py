@@ -5,9 +5,6 @@ from django.urls import include, path
 
 from xiangzhi.api import api
 
-admin.site.site_header = "乡治 系统管理"
-admin.site.site_title = "乡治"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -1,9 +1,11 @@
 """等保 2.0 level 3 baseline: password policy, lock-out, idle time-out, TOTP, CSRF, headers, rate limits."""
 
+import re
 import time
 
 import pyotp
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client
 from django.urls import reverse
 
@@ -37,6 +39,36 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(mediat
     from xiangzhi.core.models import AuditLog
 
     assert AuditLog.objects.filter(action="user.locked", object_id=str(mediator.user.pk)).exists()
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The test hasher, counting how many password hashes a request computes (the cost an attacker can time)."""
+
+    calls = 0
+
+    def encode(self, password, salt):  # noqa: ANN001, ANN201
+        CountingHasher.calls += 1
+        return super().encode(password, salt)
+
+
+def test_a_locked_account_a_wrong_password_and_an_unknown_user_look_alike(mediator, town_staff, settings):
+    from xiangzhi.core.models import AuditLog
+
+    settings.PASSWORD_HASHERS = ["tests.core.test_security.CountingHasher"]
+    for _ in range(settings.XIANGZHI_LOCKOUT_ATTEMPTS):
+        _login(Client(), mediator.user.username, "wrong-Password-1")
+    answers = {}
+    for case, username, password in [("locked, right password", mediator.user.username, PASSWORD),
+                                     ("wrong password", town_staff.user.username, "wrong-Password-1"),
+                                     ("unknown user", "no_such_user", PASSWORD)]:
+        CountingHasher.calls = 0
+        response = _login(Client(), username, password)
+        error = re.search(r'<p class="error" role="alert">(.*?)</p>', response.content.decode()).group(1)
+        answers[case] = (response.status_code, error, CountingHasher.calls)
+    assert len(set(answers.values())) == 1, answers
+    assert answers["unknown user"][:2] == (400, "用户名或密码不正确（连续输错5次，账号将锁定30分钟）。")
+    notes = list(AuditLog.objects.filter(action="user.login_failed").order_by("-pk").values_list("note", flat=True)[:3])
+    assert notes == ["用户名不存在", "密码错误", "账号已锁定"]  # the audit log keeps the truth
 
 
 def test_a_right_password_resets_the_failure_count(mediator):
@@ -82,7 +114,9 @@ def test_totp_second_factor_is_asked_once_enabled(mediator):
     assert response.status_code == 302 and response["Location"] == reverse("web:login_totp")
     assert fresh.get(reverse("web:workbench")).status_code == 302  # not signed in yet
     assert fresh.post(reverse("web:login_totp"), {"code": "123456"}).status_code == 200
-    assert fresh.post(reverse("web:login_totp"), {"code": pyotp.TOTP(secret).now()}).status_code == 302
+    # the code used at enrolment is spent; the authenticator's next one (accepted for clock drift) is not
+    assert fresh.post(reverse("web:login_totp"), {"code": pyotp.TOTP(secret).now()}).status_code == 200
+    assert fresh.post(reverse("web:login_totp"), {"code": pyotp.TOTP(secret).at(time.time() + 30)}).status_code == 302
     assert fresh.get(reverse("web:workbench")).status_code == 200
 
 

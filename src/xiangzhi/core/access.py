@@ -23,6 +23,13 @@ def public(view: Callable) -> Callable:
     return _mark(view, "public")
 
 
+def open_before_second_factor(view: Callable) -> Callable:
+    """A view a session may open before its required TOTP code is verified (enrolment, sign-in, sign-out); every
+    other view is closed to such a session by ``SecondFactorMiddleware``."""
+    view.open_before_second_factor = True  # type: ignore[attr-defined]
+    return view
+
+
 def staff_required(*roles: str) -> Callable[[Callable], Callable]:
     """A signed-in staff member (with one of ``roles`` if given). Anonymous → login; others → 404."""
 

@@ -8,7 +8,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from . import rules, selectors, services
-from .api_auth import PUBLIC
+from .api_auth import PUBLIC, creates_session
 from .enums import OrgKind, Role
 from .errors import Forbidden
 from .middleware import client_ip
@@ -175,8 +175,9 @@ def request_code(request: HttpRequest, payload: CodeRequestIn):
     return OkOut()
 
 
-@router.post("/auth/verify", auth=None, response={200: MeOut, **ERRORS}, openapi_extra=PUBLIC,
+@router.post("/auth/verify", auth=None, response={200: MeOut, **ERRORS, 415: ErrorOut}, openapi_extra=PUBLIC,
              summary="公开：验证码登录（群众）")
+@creates_session
 def verify_code(request: HttpRequest, payload: CodeVerifyIn):
     services.check_rate(f"otp-verify-ip:{client_ip(request)}", limit=30, window_seconds=600)
     user = services.verify_login_code(payload.phone, payload.code)

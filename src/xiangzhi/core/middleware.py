@@ -1,4 +1,5 @@
-"""Request-wide rules: idle time-out, deny-by-default access rules, security headers, the client address."""
+"""Request-wide rules: idle time-out, the second factor, deny-by-default access rules, security headers, the client
+address."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from . import security
+from .errors import Forbidden
 from .services import current_ip
 
 logger = logging.getLogger(__name__)
@@ -51,6 +54,33 @@ class IdleTimeoutMiddleware:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+
+
+class SecondFactorMiddleware:
+    """Until a TOTP code is verified in it, the session of a user who has or must have one reaches only the views
+    marked ``open_before_second_factor`` (enrolment, sign-in, sign-out): pages send it to enrolment, the API answers
+    403 in the error envelope, the admin is closed. A session of an enrolled user without a verified code cannot come
+    from the platform's sign-in, so it is ended."""
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.totp_enabled and not security.session_is_complete(request):
+            logout(request)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):  # noqa: ANN001, ARG002
+        if not request.user.is_authenticated or security.session_is_complete(request):
+            return None
+        if getattr(view_func, "open_before_second_factor", False):
+            return None
+        if request.path.startswith("/api/"):
+            refusal = Forbidden("SECOND_FACTOR_REQUIRED", "您的账号须先启用双因素认证（动态验证码）并完成验证，才能使用本系统。")
+            return JsonResponse(refusal.as_dict(), status=refusal.status)
+        messages.warning(request, "您的账号须先启用双因素认证，并输入一次动态验证码。")
+        return redirect(settings.XIANGZHI_TOTP_SETUP_URL)
 
 
 class AccessRuleMiddleware:

@@ -146,6 +146,8 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
     totp_secret = EncryptedTextField(blank=True, default="", editable=False)
     totp_enabled = models.BooleanField(_("已启用双因素认证"), default=False)
+    # The TOTP time-step of the last code accepted: a code of this step or an earlier one is refused (no replay).
+    totp_last_step = models.BigIntegerField(null=True, blank=True, editable=False)
     password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
@@ -306,6 +308,9 @@ class Notification(models.Model):
     recipient_phone = EncryptedTextField(blank=True, default="")
     subject = models.CharField(max_length=120, blank=True)
     body = models.TextField()
+    # The text as sent when it holds a secret (a sign-in code): ``body`` keeps only the masked form, and this
+    # encrypted copy is emptied once the message is sent or given up.
+    sealed_body = EncryptedTextField(blank=True, default="")
     link = models.CharField(max_length=300, blank=True)
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED)

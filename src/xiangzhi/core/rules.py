@@ -55,7 +55,8 @@ def can_manage_regions(user) -> bool:  # noqa: ANN001
 
 
 def must_use_totp(user) -> bool:  # noqa: ANN001
-    """Administrators must have a second factor (等保 2.0 level 3)."""
+    """Administrators must have a second factor (等保 2.0 level 3): the administrator roles, and anyone who may enter
+    the Django admin."""
     from django.conf import settings
 
-    return bool(settings.XIANGZHI_REQUIRE_ADMIN_TOTP and is_admin(user))
+    return bool(settings.XIANGZHI_REQUIRE_ADMIN_TOTP and (is_admin(user) or getattr(user, "is_staff", False)))

@@ -416,7 +416,7 @@ def request_login_code(phone: str) -> None:
             expires_at=now + dt.timedelta(seconds=settings.XIANGZHI_OTP_TTL_SECONDS),
         )
         enqueue_sms(phone, f"【乡治】您的登录验证码为{code}，{settings.XIANGZHI_OTP_TTL_SECONDS // 60}分钟内有效。请勿告诉他人。",
-                    priority=True)
+                    priority=True, secret=code)
 
 
 def verify_login_code(phone: str, code: str) -> User:
@@ -607,14 +607,18 @@ def rotate_encryption_keys(*, batch_size: int = 500) -> int:
 # ----------------------------------------------------------------------------------------------------------------
 def enqueue_sms(
     phone: str, body: str, *, user: User | None = None, link: str = "", dedupe_key: str | None = None,
-    priority: bool = False,
+    priority: bool = False, secret: str = "",
 ) -> Notification | None:
     """Queue an SMS in the outbox (same transaction as the caller). With ``dedupe_key``, at most once ever.
 
+    A ``secret`` in the body (a sign-in code) is never stored readable: the row's body has it masked, the text as sent
+    is kept encrypted in ``sealed_body`` only until the message is sent or given up.
+
     Side effects: one Notification row; after commit, a delivery task is enqueued.
     """
-    note = _create_once(channel="sms", recipient_user=user, recipient_phone=phone, body=body, link=link,
-                        dedupe_key=dedupe_key)
+    sealed = {"body": body.replace(secret, "*" * len(secret)), "sealed_body": body} if secret else {"body": body}
+    note = _create_once(channel="sms", recipient_user=user, recipient_phone=phone, link=link, dedupe_key=dedupe_key,
+                        **sealed)
     if note is not None:
         _schedule_delivery(priority)
     return note
@@ -737,7 +741,7 @@ def deliver_notifications(*, worker: str = "", limit: int = 200) -> dict[str, in
         if not claimed:
             continue
         note = Notification.objects.get(pk=pk)
-        text = note.body + (f" {note.link}" if note.link else "")
+        text = (note.sealed_body or note.body) + (f" {note.link}" if note.link else "")
         try:
             backend.send(note.recipient_phone, text)
         except SmsError as exc:
@@ -745,13 +749,13 @@ def deliver_notifications(*, worker: str = "", limit: int = 200) -> dict[str, in
             give_up = attempts >= settings.XIANGZHI_NOTIFY_MAX_ATTEMPTS
             Notification.objects.filter(pk=pk).update(
                 attempts=attempts, last_error=str(exc)[:300], claimed_until=None,
-                status="failed" if give_up else "queued",
+                status="failed" if give_up else "queued", **({"sealed_body": ""} if give_up else {}),
                 next_attempt_at=timezone.now() + dt.timedelta(seconds=30 * 2 ** (attempts - 1)),
             )
             failed += 1
             continue
         Notification.objects.filter(pk=pk).update(
-            status="sent", sent_at=timezone.now(), attempts=note.attempts + 1, claimed_until=None
+            status="sent", sent_at=timezone.now(), attempts=note.attempts + 1, claimed_until=None, sealed_body=""
         )
         sent += 1
     return {"sent": sent, "failed": failed}
@@ -765,12 +769,13 @@ def mark_notification_read(note: Notification, *, actor: User) -> None:
 
 
 def enable_totp(user: User, *, secret: str, code: str, actor: User) -> None:
-    """Turn on the TOTP second factor once the user proves the authenticator app shows the right code."""
-    from .security import verify_totp
+    """Turn on the TOTP second factor once the user proves the authenticator app shows the right code (a code used
+    once, here or at sign-in, is never accepted again). Side effects: the secret stored encrypted, an audit row."""
+    from .security import use_totp_code
 
-    if not verify_totp(secret, code):
-        raise ValidationFailed("TOTP_WRONG", "验证码不正确，请确认手机时间准确后重试。")
     with transaction.atomic():
+        if not use_totp_code(user, code, secret=secret):
+            raise ValidationFailed("TOTP_WRONG", "验证码不正确或已使用过，请确认手机时间准确后等下一个验证码重试。")
         user.totp_secret = secret
         user.totp_enabled = True
         user.save(update_fields=["totp_secret", "totp_enabled"])

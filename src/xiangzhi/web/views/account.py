@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,14 +12,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from xiangzhi.core import rules, security, services
-from xiangzhi.core.access import authenticated, citizen_required, public, staff_required
+from xiangzhi.core.access import (
+    authenticated,
+    citizen_required,
+    open_before_second_factor,
+    public,
+    staff_required,
+)
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.middleware import client_ip
 from xiangzhi.core.models import User
+from xiangzhi.core.security import BACKEND
 
 from ..forms import PasswordChangeForm, PhoneCodeForm, PhoneForm, StaffLoginForm, TotpForm
-
-BACKEND = "xiangzhi.core.security.LockoutBackend"
 
 
 def _next(request: HttpRequest, default: str) -> str:
@@ -30,6 +35,7 @@ def _next(request: HttpRequest, default: str) -> str:
 
 
 @public
+@open_before_second_factor
 @require_http_methods(["GET", "POST"])
 def staff_login(request: HttpRequest) -> HttpResponse:
     form = StaffLoginForm(request.POST or None)
@@ -40,34 +46,26 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         except XiangzhiError as exc:
             error = exc.message
         if not error and form.is_valid():
-            username = form.cleaned_data["username"]
-            candidate = User.objects.filter(username=username).first()
-            if candidate is not None and security.is_locked(candidate):
-                error = "该账号因多次密码错误已被锁定，请30分钟后再试或联系管理员。"
+            user = authenticate(request, username=form.cleaned_data["username"],
+                                password=form.cleaned_data["password"])
+            if user is None:
+                error = security.sign_in_refused_message()
+            elif user.totp_enabled:
+                request.session["xz_pending_user"] = user.pk
+                request.session["xz_pending_next"] = _next(request, "web:workbench")
+                return redirect("web:login_totp")
             else:
-                user = authenticate(request, username=username, password=form.cleaned_data["password"])
-                if user is None:
-                    candidate = User.objects.filter(username=username).first()
-                    if candidate is not None and security.is_locked(candidate):
-                        error = "密码连续错误次数过多，账号已被锁定30分钟。"
-                    else:
-                        error = "用户名或密码不正确。"
-                elif user.totp_enabled:
-                    request.session["xz_pending_user"] = user.pk
-                    request.session["xz_pending_next"] = _next(request, "web:workbench")
-                    return redirect("web:login_totp")
-                else:
-                    login(request, user, backend=BACKEND)
-                    services.audit("user.login", actor=user, obj=user)
-                    if rules.must_use_totp(user):
-                        messages.warning(request, "管理员账号须先启用双因素认证。")
-                        return redirect("web:totp_setup")
-                    return redirect(_next(request, "web:workbench"))
+                security.sign_in(request, user, second_factor=False)
+                if rules.must_use_totp(user):
+                    messages.warning(request, "管理员账号须先启用双因素认证。")
+                    return redirect("web:totp_setup")
+                return redirect(_next(request, "web:workbench"))
     return render(request, "web/login.html", {"form": form, "error": error, "next": request.GET.get("next", "")},
                   status=200 if not error else 400)
 
 
 @public
+@open_before_second_factor
 @require_http_methods(["GET", "POST"])
 def totp_step(request: HttpRequest) -> HttpResponse:
     pk = request.session.get("xz_pending_user")
@@ -79,20 +77,20 @@ def totp_step(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if security.is_locked(user):
             error = "该账号已被锁定，请稍后再试。"
-        elif security.verify_totp(user.totp_secret, form.cleaned_data["code"]):
+        elif security.use_totp_code(user, form.cleaned_data["code"]):
             target = request.session.pop("xz_pending_next", reverse("web:workbench"))
             request.session.pop("xz_pending_user", None)
             security.record_successful_login(user)
-            login(request, user, backend=BACKEND)
-            services.audit("user.login", actor=user, obj=user, note="TOTP")
+            security.sign_in(request, user, second_factor=True)
             return redirect(target)
         else:
-            security.record_failed_login(user)
-            error = "动态验证码不正确。"
+            security.record_second_factor_failure(user)
+            error = "动态验证码不正确（每个验证码只能使用一次）。"
     return render(request, "web/login_totp.html", {"form": form, "error": error})
 
 
 @public
+@open_before_second_factor
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         logout(request)
@@ -101,6 +99,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required()
+@open_before_second_factor
 @require_http_methods(["GET", "POST"])
 def totp_setup(request: HttpRequest) -> HttpResponse:
     import segno
@@ -117,6 +116,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             request.session.pop("xz_totp_secret", None)
+            security.mark_second_factor_verified(request)
             messages.success(request, "双因素认证已启用。")
             return redirect("web:workbench")
     uri = security.totp_uri(user, secret)
@@ -140,7 +140,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             except XiangzhiError as exc:
                 error = exc.message
             else:
-                login(request, request.user, backend=BACKEND)
+                update_session_auth_hash(request, request.user)  # same session, second factor kept
                 messages.success(request, "密码已修改。")
                 return redirect("web:workbench")
     return render(request, "web/password_change.html", {"form": form, "error": error})
