@@ -134,7 +134,8 @@ class CaseDetailOut(CaseListOut):
     confirm_due: dt.datetime | None
     description: str
     request: str
-    repeat_of: str | None
+    repeat_of: str | None = Field(None, description="此前关联案件的编号（仅当您可查看该案）")
+    repeat_elsewhere: bool = Field(False, description="关联的此前案件在您的查看范围之外")
     agreement_text: str
     agreement_effective_at: dt.datetime | None
     outcome_note: str

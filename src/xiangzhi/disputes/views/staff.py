@@ -116,7 +116,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "disputes/case.html", {
         "case": case, **stage_info(case), "parties": parties, "actions": actions, "mediators": mediators,
         "preferred": preferred,
-        "timeline": case.timeline.select_related("actor").order_by("at", "id"),
+        "timeline": selectors.staff_timeline(user, case), "repeat": selectors.repeat_link(user, case),
         "sessions": case.sessions.all(), "attachments": case.attachments.all(),
         "grounds": NotAcceptedGround.choices, "termination_reasons": TerminationReason.choices,
         "can_confirm": rules.can_confirm_assignment(user, case),
