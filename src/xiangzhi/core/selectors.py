@@ -10,7 +10,17 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .enums import PERSON_RECORD_ROLES, RegionLevel
-from .models import AuditLog, Membership, Notification, Organisation, Person, PersonalDataAccess, Region, User
+from .models import (
+    AuditLog,
+    Membership,
+    Notification,
+    Organisation,
+    Person,
+    PersonalDataAccess,
+    Region,
+    TextNumber,
+    User,
+)
 from .rules import can_see_person_records
 
 
@@ -128,6 +138,12 @@ def access_person(user, pk: int) -> Person:  # noqa: ANN001
     if person is None:
         raise Http404
     return person
+
+
+def text_numbers_of(obj) -> QuerySet[TextNumber]:  # noqa: ANN001
+    """The personal numbers found in ``obj``'s free text (masked in ``masked``; ``value`` only through the reveal). The
+    caller has already checked the user may see ``obj``."""
+    return TextNumber.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
 
 def personal_data_accesses_visible_to(user) -> QuerySet[PersonalDataAccess]:  # noqa: ANN001

@@ -40,6 +40,8 @@ from .schemas import (
     SignatureIn,
     SignatureOut,
     SignerOut,
+    TextNumberOut,
+    TextNumbersRevealIn,
     TransitionIn,
 )
 from .services import IntakeIn, PartyIn, Upload
@@ -195,6 +197,14 @@ def party_sign(request: HttpRequest, token: str, payload: PartySignIn):
 def get_case(request: HttpRequest, case_id: int):
     user = _staff(request)
     return _detail_out(selectors.access_case(user, case_id), user)
+
+
+@router.post("/{case_id}/text-numbers/reveal", response={200: list[TextNumberOut], **ERRORS},
+             summary="查看登记时文中输入的完整身份证号、手机号（须有权限并填写事由，记入审计日志）")
+def reveal_text_numbers(request: HttpRequest, case_id: int, payload: TextNumbersRevealIn):
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    return [TextNumberOut(**n) for n in services.reveal_text_numbers(case, actor=user, reason=payload.reason)]
 
 
 @router.post("/{case_id}/transitions", response={200: CaseDetailOut, **ERRORS}, summary="阶段变更（唯一的状态机）")
