@@ -61,3 +61,16 @@ def test_mask_text_hides_numbers_typed_into_free_text():
     assert id_number not in masked and "13812345678" not in masked
     assert "138****5678" in masked and "330483********" in masked
     assert "邻居欠钱不还" in masked
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("电话13812345678", ["13812345678"]),
+    ("电话 138 1234 5678。", ["13812345678"]),
+    ("+8613812345678", ["13812345678"]),
+    ("订单号 20240305123456789012", []),  # a longer digit run is no phone and no ID
+    ("编号 123456789012345678", []),  # 18 digits without a valid birth date and check digit
+    ("老证 330483751212345", ["330483751212345"]),  # first-generation 15 digits
+    (valid_id_number("33048319800101123") + "和13912345678", [valid_id_number("33048319800101123"), "13912345678"]),
+])
+def test_it_finds_ids_with_a_valid_check_digit_and_phones_with_or_without_separators(text, expected):
+    assert [f.value for f in personal.find_numbers(text)] == expected

@@ -37,6 +37,11 @@ def chongfu_case_transition():
     return {"case_id": _chongfu_case().pk, "_body": {"to": "accepted", "reason": "受理"}}
 
 
+@register("POST /api/v1/cases/{case_id}/text-numbers/reveal")
+def chongfu_case_text_numbers():
+    return {"case_id": _chongfu_case().pk, "_body": {"reason": "调解需要联系当事人"}}
+
+
 @register("POST /api/v1/cases/{case_id}/triage")
 def chongfu_case_triage():
     return {"case_id": _chongfu_case().pk, "_body": {"type_code": "neighbour", "reason": "更正"}}

@@ -65,6 +65,11 @@ def chongfu_case_document_api():
     return {"case_id": _chongfu_case().pk, "kind": "agreement"}
 
 
+@register("POST /api/v1/cases/{case_id}/documents/{kind}")
+def chongfu_case_document_issue_api():
+    return {"case_id": _chongfu_case().pk, "kind": "record", "_body": {"reason": "交当事人"}}
+
+
 @register("POST /api/v1/cases/{case_id}/risk")
 def chongfu_case_risk():
     return {"case_id": _chongfu_case().pk, "_body": {"level": "major", "reason": "扬言报复"}}

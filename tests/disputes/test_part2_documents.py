@@ -69,7 +69,9 @@ def test_every_document_opens_and_holds_the_case_number_the_qr_code_and_the_requ
 def test_the_agreement_names_the_parties_in_full_for_signature(mediator):
     from xiangzhi.disputes import documents
 
-    text = docx_text(documents.render(agreed_case(mediator), "agreement"))
+    case = agreed_case(mediator)
+    disclosure = documents.disclose(case, actor=mediator.user, reason="交当事人签署")
+    text = docx_text(documents.render(case, "agreement", disclosure))
     assert "张三" in text and "李四" in text and "13800000001" in text
 
 

@@ -75,6 +75,10 @@ ADMIN_ROLES = frozenset({Role.COUNTY_ADMIN})
 SUPERVISOR_ROLES = frozenset({Role.COUNTY_ADMIN, Role.CENTRE_STAFF, Role.TOWN_STAFF})
 # Roles that may see personal data unmasked (each view is still logged).
 PERSONAL_DATA_ROLES = frozenset({Role.COUNTY_ADMIN, Role.CENTRE_STAFF, Role.TOWN_STAFF, Role.MEDIATOR})
+# Roles that may open person records (masked) of their jurisdiction: the mediation and justice-office staff who work
+# with the parties, and the grid workers who register them. Banks, lawyers and department liaisons never do (they see
+# what their own work shares with them); the auditor audits the logs, not the people.
+PERSON_RECORD_ROLES = PERSONAL_DATA_ROLES | {Role.GRID_WORKER}
 
 
 class UserKind(models.TextChoices):

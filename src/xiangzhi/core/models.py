@@ -271,6 +271,36 @@ class PersonalDataAccess(AppendOnlyModel):
         verbose_name_plural = _("个人信息查看记录")
 
 
+class TextNumber(models.Model):
+    """A 身份证号 or mobile number someone typed into free text (a case's description or request, a consultation
+    question). The text keeps only the masked form; the number is kept here, encrypted like a Person's, and shown in
+    full only through ``services.reveal_text_numbers`` (a role with the personal-data right, a reason, logged)."""
+
+    class Kind(models.TextChoices):
+        ID_NUMBER = "id_number", _("身份证号")
+        PHONE = "phone", _("手机号")
+
+    object_type = models.CharField(max_length=60)  # the holder's app_label.model, e.g. "disputes.case"
+    object_id = models.CharField(max_length=64)
+    field = models.CharField(_("所在字段"), max_length=40)
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    value = EncryptedTextField(_("号码"))
+    value_index = models.CharField(max_length=64, db_index=True, editable=False)
+    masked = models.CharField(_("脱敏号码"), max_length=30)
+    region_code = models.CharField(max_length=15, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["object_type", "object_id", "field", "position", "id"]
+        verbose_name = _("文中个人号码")
+        verbose_name_plural = _("文中个人号码")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="textnumber_object")]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.object_id} {self.field} {self.masked}"
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Audit
 # ----------------------------------------------------------------------------------------------------------------
@@ -383,5 +413,6 @@ __all__ = [
     "Region",
     "RegionChange",
     "Role",
+    "TextNumber",
     "User",
 ]

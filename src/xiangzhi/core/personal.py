@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -84,11 +85,67 @@ def mask_name(value: str | None) -> str:
     return value[0] + "*" * (len(value) - 1)
 
 
-_ID_IN_TEXT = re.compile(r"(?<![\dA-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![\dA-Za-z])")
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# Personal numbers typed into free text ---------------------------------------------------------------------------
+# A digit run is taken whole: an ID number is never read as a phone inside it, nor a phone inside a longer number.
+_ID18_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_ID15_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])")
+# 1[3-9]xxxxxxxxx, optionally as 3-4-4 with spaces or hyphens, optionally after +86 / 0086 / 86.
+_PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
+
+
+@dataclass(frozen=True)
+class FoundNumber:
+    """A 身份证号 or mobile number found in free text: its normalised value, its masked form and where it stood."""
+
+    kind: str  # "id_number" or "phone" (the field names of Person)
+    value: str
+    masked: str
+    start: int
+    end: int
+
+
+def _valid_id15(number: str) -> bool:
+    """A first-generation (15-digit) 身份证号: region, YYMMDD of a 19xx birth date, sequence."""
+    try:
+        dt.date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return False
+    return True
+
+
+def find_numbers(text: str) -> list[FoundNumber]:
+    """Every mainland 身份证号 (18 digits with a valid birth date and check digit, or the old 15-digit form) and mobile
+    number (1[3-9]xxxxxxxxx, with or without separators or +86) in ``text``, in order of appearance."""
+    text = text or ""
+    found: list[FoundNumber] = []
+    for m in _ID18_IN_TEXT.finditer(text):
+        try:
+            number = validate_id_number(m.group())
+        except ValidationError:
+            continue
+        found.append(FoundNumber("id_number", number, mask_id_number(number), m.start(), m.end()))
+    for m in _ID15_IN_TEXT.finditer(text):
+        if _valid_id15(m.group()):
+            found.append(FoundNumber("id_number", m.group(), mask_id_number(m.group()), m.start(), m.end()))
+    for m in _PHONE_IN_TEXT.finditer(text):
+        phone = re.sub(r"[\s-]", "", m.group())
+        phone = phone[-11:]
+        if any(f.start < m.end() and m.start() < f.end for f in found):
+            continue
+        found.append(FoundNumber("phone", phone, mask_phone(phone), m.start(), m.end()))
+    return sorted(found, key=lambda f: f.start)
+
+
+def mask_found(text: str, found: list[FoundNumber]) -> str:
+    """``text`` with each found number replaced by its masked form."""
+    out, last = [], 0
+    for f in sorted(found, key=lambda f: f.start):
+        out += [text[last:f.start], f.masked]
+        last = f.end
+    out.append(text[last:])
+    return "".join(out)
 
 
 def mask_text(text: str) -> str:
     """Mask any 身份证号 or mobile number typed into free text (complaints, questions)."""
-    text = _ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], text)
-    return _PHONE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    return mask_found(text or "", find_numbers(text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .enums import ADMIN_ROLES, PERSONAL_DATA_ROLES, SUPERVISOR_ROLES, Role, UserKind
+from .enums import ADMIN_ROLES, PERSON_RECORD_ROLES, PERSONAL_DATA_ROLES, SUPERVISOR_ROLES, Role, UserKind
 
 
 def _active_roles(user) -> set[str]:  # noqa: ANN001
@@ -44,6 +44,11 @@ def is_supervisor(user) -> bool:  # noqa: ANN001
 
 def can_view_personal_data(user) -> bool:  # noqa: ANN001
     return has_role(user, PERSONAL_DATA_ROLES)
+
+
+def can_see_person_records(user) -> bool:  # noqa: ANN001
+    """May open person records at all (masked); which ones follows the memberships of these roles only."""
+    return is_staff_member(user) and has_role(user, PERSON_RECORD_ROLES)
 
 
 def can_read_audit_log(user) -> bool:  # noqa: ANN001

@@ -9,8 +9,19 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .enums import RegionLevel
-from .models import AuditLog, Membership, Notification, Organisation, Person, PersonalDataAccess, Region, User
+from .enums import PERSON_RECORD_ROLES, RegionLevel
+from .models import (
+    AuditLog,
+    Membership,
+    Notification,
+    Organisation,
+    Person,
+    PersonalDataAccess,
+    Region,
+    TextNumber,
+    User,
+)
+from .rules import can_see_person_records
 
 
 def jurisdiction_codes(user) -> list[str]:  # noqa: ANN001
@@ -31,9 +42,23 @@ def jurisdiction_codes(user) -> list[str]:  # noqa: ANN001
     return minimal
 
 
-def region_q(user, field: str = "region__code") -> Q:  # noqa: ANN001
-    """A Q object: the object's region code lies inside one of the user's jurisdictions (empty Q → nothing)."""
-    codes = jurisdiction_codes(user)
+def role_codes(user, roles: frozenset[str]) -> list[str]:  # noqa: ANN001
+    """The region codes the user holds through memberships of ``roles`` only, minimal."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    codes = sorted(set(Membership.objects.filter(user=user, is_active=True, role__in=roles)
+                       .values_list("region__code", flat=True)))
+    minimal: list[str] = []
+    for code in codes:
+        if not any(code.startswith(kept) for kept in minimal):
+            minimal.append(code)
+    return minimal
+
+
+def region_q(user, field: str = "region__code", *, codes: list[str] | None = None) -> Q:  # noqa: ANN001
+    """A Q object: the object's region code lies inside one of the user's jurisdictions (empty Q → nothing); with
+    ``codes``, inside one of those instead."""
+    codes = jurisdiction_codes(user) if codes is None else codes
     if not codes:
         return Q(pk__in=[])
     q = Q()
@@ -98,11 +123,14 @@ def access_organisation(user, pk: int) -> Organisation:  # noqa: ANN001
 
 # People -------------------------------------------------------------------------------------------------------
 def people_visible_to(user) -> QuerySet[Person]:  # noqa: ANN001
-    """People whose residence lies in the user's jurisdiction, or whom the user recorded.
+    """People whose residence lies in the jurisdiction the user holds through a role that may see person records
+    (``rules.can_see_person_records``); nobody for other roles, whatever else they hold.
 
     Apps that relate people to cases widen this through their own selectors (a party of a case I may see).
     """
-    return Person.objects.filter(region_q(user))
+    if not can_see_person_records(user):
+        return Person.objects.none()
+    return Person.objects.filter(region_q(user, codes=role_codes(user, PERSON_RECORD_ROLES)))
 
 
 def access_person(user, pk: int) -> Person:  # noqa: ANN001
@@ -110,6 +138,12 @@ def access_person(user, pk: int) -> Person:  # noqa: ANN001
     if person is None:
         raise Http404
     return person
+
+
+def text_numbers_of(obj) -> QuerySet[TextNumber]:  # noqa: ANN001
+    """The personal numbers found in ``obj``'s free text (masked in ``masked``; ``value`` only through the reveal). The
+    caller has already checked the user may see ``obj``."""
+    return TextNumber.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
 
 def personal_data_accesses_visible_to(user) -> QuerySet[PersonalDataAccess]:  # noqa: ANN001

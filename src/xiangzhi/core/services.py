@@ -37,6 +37,7 @@ from .models import (
     RateCounter,
     Region,
     RegionChange,
+    TextNumber,
     User,
 )
 
@@ -556,6 +557,70 @@ def reveal_personal_data(person: Person, *, actor: User, reason: str, fields: It
             viewer=actor, person=person, fields=",".join(fields), reason=reason[:200], ip=current_ip.get()
         )
     return {f: getattr(person, f) for f in fields}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Personal numbers typed into free text
+# ----------------------------------------------------------------------------------------------------------------
+NumbersByField = dict[str, list[personal.FoundNumber]]
+
+
+def protect_texts(texts: dict[str, str]) -> tuple[dict[str, str], NumbersByField]:
+    """Find the 身份证号 and mobile numbers in each free-text field: the texts with only the masked forms, and the
+    numbers found, by field, for ``keep_text_numbers`` once the holder is saved. Writes nothing.
+
+    Every writer of free text that may hold someone's numbers goes through this (case intake and import, consultation
+    questions), so the plain numbers never reach a text column."""
+    masked: dict[str, str] = {}
+    found: NumbersByField = {}
+    for name, text in texts.items():
+        numbers = personal.find_numbers(text or "")
+        masked[name] = personal.mask_found(text or "", numbers) if numbers else (text or "")
+        if numbers:
+            found[name] = numbers
+    return masked, found
+
+
+_INDEX_PURPOSE = {TextNumber.Kind.ID_NUMBER: "person.id", TextNumber.Kind.PHONE: "person.phone"}
+
+
+def text_number_rows(obj: models.Model, found: NumbersByField, *, region_code: str = "") -> list[TextNumber]:
+    """Unsaved TextNumber rows of ``obj`` (for bulk writers); values encrypted, blind-indexed like a Person's."""
+    rows = []
+    for name, numbers in found.items():
+        for position, f in enumerate(numbers):
+            rows.append(TextNumber(
+                object_type=obj._meta.label_lower, object_id=str(obj.pk), field=name, position=position, kind=f.kind,
+                value=f.value, value_index=crypto.blind_index(f.value, purpose=_INDEX_PURPOSE[f.kind]),
+                masked=f.masked, region_code=region_code))
+    return rows
+
+
+def keep_text_numbers(obj: models.Model, found: NumbersByField, *, region_code: str = "") -> list[TextNumber]:
+    """Store the numbers ``protect_texts`` found in ``obj``'s free text (encrypted). Side effects: TextNumber rows."""
+    rows = text_number_rows(obj, found, region_code=region_code)
+    return TextNumber.objects.bulk_create(rows) if rows else []
+
+
+def reveal_text_numbers(obj: models.Model, *, actor: User, reason: str, region_code: str = "") -> list[dict[str, str]]:
+    """The numbers found in ``obj``'s free text, in full, under the rule of ``reveal_personal_data``: a role with the
+    personal-data right and a reason. The caller must already have checked the actor may see ``obj``.
+
+    Side effects: one audit row ``personal.text_numbers_revealed`` with the reason (attested in the ledger)."""
+    from .rules import can_view_personal_data
+
+    if not can_view_personal_data(actor):
+        raise XiangzhiError("PERSONAL_DATA_FORBIDDEN", "您的角色无权查看完整个人信息。", status=403)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationFailed("REASON_REQUIRED", "查看完整个人信息须填写事由。")
+    from .selectors import text_numbers_of
+
+    rows = list(text_numbers_of(obj))
+    with transaction.atomic():
+        audit("personal.text_numbers_revealed", actor=actor, obj=obj, region_code=region_code,
+              after={"numbers": [r.masked for r in rows]}, note=reason[:200])
+    return [{"field": r.field, "kind": r.kind, "masked": r.masked, "value": r.value} for r in rows]
 
 
 def rotate_encryption_keys(*, batch_size: int = 500) -> int:

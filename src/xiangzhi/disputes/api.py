@@ -40,6 +40,8 @@ from .schemas import (
     SignatureIn,
     SignatureOut,
     SignerOut,
+    TextNumberOut,
+    TextNumbersRevealIn,
     TransitionIn,
 )
 from .services import IntakeIn, PartyIn, Upload
@@ -71,18 +73,20 @@ def _list_out(c: Case, now: dt.datetime | None = None) -> CaseListOut:
 def _detail_out(c: Case, user: User) -> CaseDetailOut:
     base = _list_out(c).dict()
     base["stage_label"] = stage_info(c)["stage_label"]
+    repeat = selectors.repeat_link(user, c)
     return CaseDetailOut(
         **base, public_url=c.public_url, source=c.source, channel=c.channel, risk_level=c.risk_level, level=c.level,
         mediator=(c.mediator.display_name or c.mediator.username) if c.mediator_id else None,
         mediator_confirmed=c.mediator_confirmed_at is not None, preferred_mediator=c.preferred_mediator,
         confirm_due=c.confirm_due,
-        description=c.description, request=c.request, repeat_of=c.repeat_of.number if c.repeat_of_id else None,
+        description=c.description, request=c.request, repeat_of=repeat.number if repeat else None,
+        repeat_elsewhere=bool(repeat and not repeat.visible),
         agreement_text=c.agreement_text, agreement_effective_at=c.agreement_effective_at,
         outcome_note=c.outcome_note,
         parties=[PartyOut(id=p.pk, role=p.role, kind=p.kind, name=p.masked_name, consent=p.consent)
                  for p in c.parties.select_related("person")],
         timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor_label, stage_from=e.stage_from, stage_to=e.stage_to,
-                           text=e.text) for e in c.timeline.order_by("at", "id")],
+                           text=e.text) for e in selectors.staff_timeline(user, c)],
         allowed_transitions=[to for to, _ in rules.available_transitions(user, c)],
     )
 
@@ -193,6 +197,14 @@ def party_sign(request: HttpRequest, token: str, payload: PartySignIn):
 def get_case(request: HttpRequest, case_id: int):
     user = _staff(request)
     return _detail_out(selectors.access_case(user, case_id), user)
+
+
+@router.post("/{case_id}/text-numbers/reveal", response={200: list[TextNumberOut], **ERRORS},
+             summary="查看登记时文中输入的完整身份证号、手机号（须有权限并填写事由，记入审计日志）")
+def reveal_text_numbers(request: HttpRequest, case_id: int, payload: TextNumbersRevealIn):
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    return [TextNumberOut(**n) for n in services.reveal_text_numbers(case, actor=user, reason=payload.reason)]
 
 
 @router.post("/{case_id}/transitions", response={200: CaseDetailOut, **ERRORS}, summary="阶段变更（唯一的状态机）")

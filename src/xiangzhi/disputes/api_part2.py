@@ -131,20 +131,38 @@ def post_judicial(request: HttpRequest, case_id: int, body: JudicialIn):  # noqa
                                    window_closes=judicial.window_closes(case)))
 
 
-@router.get("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, summary="生成文书（.docx，含案件编号和二维码）")
-def get_document(request: HttpRequest, case_id: int, kind: str):  # noqa: ANN201
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class DocumentIn(Schema):
+    reason: str = ""
+
+
+@router.get("/{case_id}/documents/{kind}", response={200: None, **ERRORS},
+            summary="下载文书（.docx；不改变案件；个人信息脱敏，有权限者填写 reason 可得完整版并记录查看日志）")
+def get_document(request: HttpRequest, case_id: int, kind: str, reason: str = ""):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
     if kind not in documents.KINDS:
         raise Http404
-    return HttpResponse(documents.generate(case, kind, actor=user),
-                        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    return HttpResponse(documents.download(case, kind, actor=user, reason=reason), content_type=DOCX)
+
+
+@router.post("/{case_id}/documents/{kind}", response={200: None, **ERRORS},
+             summary="签发文书（记入办理经过并存证 SHA-256；协议书、司法确认申请书须有权限并填写 reason）")
+def post_document(request: HttpRequest, case_id: int, kind: str, body: DocumentIn):  # noqa: ANN201
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    if kind not in documents.KINDS:
+        raise Http404
+    return HttpResponse(documents.generate(case, kind, actor=user, reason=body.reason), content_type=DOCX)
 
 
 @router.get("/{case_id}/casefile", response={200: None, **ERRORS}, summary="一案一卷 ZIP（目录、全部材料、SHA-256）")
-def get_casefile(request: HttpRequest, case_id: int):  # noqa: ANN201
+def get_casefile(request: HttpRequest, case_id: int, reason: str = ""):  # noqa: ANN201
     user = _staff(request)
-    return HttpResponse(casefile.build(selectors.access_case(user, case_id), actor=user), content_type="application/zip")
+    return HttpResponse(casefile.build(selectors.access_case(user, case_id), actor=user, reason=reason),
+                        content_type="application/zip")
 
 
 # --- import of historical cases (background job) ---------------------------------------------------------------

@@ -1,6 +1,10 @@
 """一案一卷: the case file as a ZIP — generated documents and all attachments in the standard file order (卷宗目录:
 登记表, 权利义务告知书, 身份证明, 委托书, 调查记录, 证据, 调解记录, 协议书, 履行凭证, 回访记录, 司法确认材料, 卷内备考表),
 a contents list (目录.csv) with each file's number, title, path, size and SHA-256, and SHA256SUMS.
+
+Personal data follow ``documents.disclose`` (the reveal's rule): in full only for a role with the right and a reason,
+each party's disclosure logged; otherwise every document in the file is masked. Building the file changes nothing on
+the case: one audit row, no timeline entry.
 """
 
 from __future__ import annotations
@@ -46,12 +50,19 @@ def _plan(case: Case) -> list[tuple[str, str, str]]:
     return plan
 
 
-def build(case: Case, *, actor: User | None = None) -> bytes:
-    """The ZIP bytes. Each file is written once; the contents list and SHA256SUMS name every file with its hash."""
+def build(case: Case, *, actor: User | None = None, reason: str = "") -> bytes:
+    """The ZIP bytes. Each file is written once; the contents list and SHA256SUMS name every file with its hash.
+
+    Side effects (with an ``actor``): the reveal's access-log rows when personal data are disclosed; one audit row
+    ``case.casefile_built``, attested like every audit row."""
+    plan = _plan(case)
+    disclosure = documents.MASKED
+    if any(kind in documents.FULL_DATA_KINDS for _, _, kind in plan):
+        disclosure = documents.disclose(case, actor=actor, reason=reason)
     out = io.BytesIO()
     rows: list[tuple[str, str, str, int, str]] = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for i, (num, title, kind) in enumerate(_plan(case), start=1):
+        for i, (num, title, kind) in enumerate(plan, start=1):
             if kind.startswith("attachment:"):
                 att = case.attachments.get(pk=int(kind.split(":")[1]))
                 with att.file.open("rb") as fh:
@@ -59,7 +70,7 @@ def build(case: Case, *, actor: User | None = None) -> bytes:
                 ext = att.original_name.rsplit(".", 1)[-1] if "." in att.original_name else "bin"
                 path = f"{i:02d}-{num}-证据材料-{att.pk}.{ext}"
             else:
-                data = documents.render(case, kind)
+                data = documents.render(case, kind, disclosure)
                 path = f"{i:02d}-{num}-{documents.KINDS[kind]}.docx"
             zf.writestr(path, data)
             rows.append((f"{i:02d}", title, path, len(data), hashlib.sha256(data).hexdigest()))
@@ -73,5 +84,6 @@ def build(case: Case, *, actor: User | None = None) -> bytes:
         zf.writestr("SHA256SUMS", "".join(f"{r[4]}  {r[2]}\n" for r in rows))
     if actor is not None:
         core.audit("case.casefile_built", actor=actor, obj=case, region_code=case.region_code,
-                   after={"files": len(rows)})
+                   after={"files": len(rows), "personal_data": "full" if disclosure.full else "masked"},
+                   note=disclosure.reason)
     return out.getvalue()

@@ -1,23 +1,41 @@
 """Case documents as .docx (python-docx), each headed by the case number, the archive number and the case's QR code:
 受理登记表, 不予受理告知书, 权利义务告知书, 调解记录, 人民调解协议书 (人民调解法 第29条: parties, facts and
 responsibilities, terms, manner/place/deadline of performance), 口头协议登记表, 终止调解告知书, 司法确认申请书,
-回访记录, 结案报告表. Personal data appear masked, except in the agreement and the judicial application, which the
-parties sign and the court needs in full (generated only for staff who may see them; every generation is audited).
+回访记录, 结案报告表.
+
+Personal data appear masked in every document. The agreement and the judicial application, which the parties sign and
+the court needs, carry the parties' names, 身份证号 and phones in full only under the rule of the personal-data reveal:
+a role with the personal-data right, with a reason, each party's disclosure logged by
+``core.services.reveal_personal_data`` (``disclose``). Without that, they come out masked and say so on their face:
+a draft for checking the text, not a copy to sign or file.
+
+Two ways out, for every kind and for the case-file ZIP:
+- ``download`` (a GET): changes nothing on the case — no timeline entry, no "document generated" event, no state
+  change; it leaves one audit row (attested in the ledger like every audit row) and, for full personal data, the
+  access-log rows of the reveal.
+- ``generate`` (a POST, by staff who work the case): issues the document — the audit row and a case event carrying
+  the document's SHA-256, which the ledger attests, so the copy handed to a party or a court can later be proven to
+  be the one the platform issued. The agreement and the judicial application are issued only with full personal data
+  (a masked copy cannot be signed or filed), so only with the right and a reason.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from docx import Document
 from docx.shared import Cm, Pt
 
+from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
+from xiangzhi.core.errors import ValidationFailed, XiangzhiError
 from xiangzhi.core.models import User
 
-from . import qr
+from . import qr, rules
 from .enums import ROUTES_NOTICE, CaseSource, CaseStage, NotAcceptedGround, PartyRole, TerminationReason
 from .models import Case
 
@@ -34,6 +52,9 @@ KINDS: dict[str, str] = {
     "visit": "回访记录",
     "closing": "结案报告表",
 }
+# Documents that carry the parties' personal data in full when it is disclosed (人民调解法 第29条; the court's form).
+FULL_DATA_KINDS = frozenset({"agreement", "judicial"})
+MASKED_NOTICE = "（本文书中当事人个人信息已脱敏，仅供核对文字，不能作为签署或提交的正式文书。）"
 RIGHTS_TEXT = [
     "一、人民调解遵循自愿、平等、合法、不收费的原则，当事人可以选择或者接受调解员，可以接受调解、拒绝调解或者要求终止调解。",
     "二、当事人可以要求调解公开进行或者不公开进行，可以自主表达意愿、自愿达成调解协议。",
@@ -47,16 +68,58 @@ def _fmt(moment) -> str:  # noqa: ANN001
     return timezone.localtime(moment).strftime("%Y年%m月%d日 %H:%M") if moment else "—"
 
 
-def _party_lines(case: Case, *, full: bool) -> list[str]:
+@dataclass(frozen=True)
+class Disclosure:
+    """The parties' personal data a document may carry in full, by person id, as ``reveal_personal_data`` returned
+    it (so each one is logged). Empty: everything masked."""
+
+    people: dict[int, dict[str, str]] = field(default_factory=dict)
+    reason: str = ""
+
+    @property
+    def full(self) -> bool:
+        """Disclosed to an authorised actor with a reason (``disclose`` sets the reason only then)."""
+        return bool(self.reason)
+
+
+MASKED = Disclosure()
+
+
+def disclose(case: Case, *, actor: User | None, reason: str) -> Disclosure:
+    """The case's parties in full for a document — the reveal's rule: a role with the personal-data right and a
+    reason; each party's disclosure writes its personal-data access-log row. Without the right or without a reason:
+    ``MASKED`` (nothing logged, nothing disclosed)."""
+    reason = (reason or "").strip()
+    if not reason or actor is None or not core_rules.can_view_personal_data(actor):
+        return MASKED
+    people = {}
+    for p in case.parties.select_related("person").filter(person__isnull=False).order_by("order", "id"):
+        people[p.person_id] = core.reveal_personal_data(p.person, actor=actor, reason=reason,
+                                                        fields=("name", "id_number", "phone"))
+    return Disclosure(people, reason)
+
+
+def _party_name(p, disclosure: Disclosure) -> str:  # noqa: ANN001
+    shown = disclosure.people.get(p.person_id) if p.person_id else None
+    return shown["name"] if shown else p.masked_name
+
+
+def _party_lines(case: Case, disclosure: Disclosure = MASKED, *, detailed: bool = False) -> list[str]:
+    """One line per party; ``detailed`` (the agreement, the judicial application) names 身份证号 and phone — in full
+    for the disclosed, masked for everyone else."""
     lines = []
     for p in case.parties.select_related("person").order_by("order", "id"):
         if p.kind == "organisation":
             lines.append(f"{PartyRole(p.role).label}：{p.org_name}")
             continue
         person = p.person
-        if full and person is not None:
-            ident = f"，身份证号：{person.id_number or '未提供'}，电话：{person.phone or '未提供'}"
-            lines.append(f"{PartyRole(p.role).label}：{person.name}{ident}")
+        shown = disclosure.people.get(p.person_id) if person is not None else None
+        if shown:
+            ident = f"，身份证号：{shown['id_number'] or '未提供'}，电话：{shown['phone'] or '未提供'}"
+            lines.append(f"{PartyRole(p.role).label}：{shown['name']}{ident}")
+        elif person is not None and detailed:
+            ident = f"，身份证号：{person.masked_id_number or '未提供'}，电话：{person.masked_phone or '未提供'}"
+            lines.append(f"{PartyRole(p.role).label}：{p.masked_name}{ident}")
         else:
             lines.append(f"{PartyRole(p.role).label}：{p.masked_name}（电话 {person.masked_phone if person else '—'}）")
     return lines
@@ -89,7 +152,7 @@ def _signatures(doc, names: list[str]) -> None:  # noqa: ANN001
 def _register(doc, case: Case) -> None:  # noqa: ANN001
     _kv(doc, [("纠纷类型", case.dispute_type.name), ("案件来源", CaseSource(case.source).label),
               ("受理时间", _fmt(case.created_at)), ("纠纷发生地", f"{case.region.display_name} {case.place}"),
-              ("当事人", "\n".join(_party_lines(case, full=False))), ("纠纷简要情况", case.description),
+              ("当事人", "\n".join(_party_lines(case))), ("纠纷简要情况", case.description),
               ("申请事项", case.request)])
     _signatures(doc, ["申请人", "登记人"])
     doc.add_paragraph("人民调解委员会（印章）")
@@ -97,7 +160,7 @@ def _register(doc, case: Case) -> None:  # noqa: ANN001
 
 def _not_accepted(doc, case: Case) -> None:  # noqa: ANN001
     ground = NotAcceptedGround(case.outcome_reason).label if case.outcome_reason in NotAcceptedGround.values else ""
-    doc.add_paragraph("\n".join(_party_lines(case, full=False)))
+    doc.add_paragraph("\n".join(_party_lines(case)))
     doc.add_paragraph(f"你（单位）申请调解的纠纷，经审查不予受理。理由：{ground or case.outcome_note}")
     doc.add_paragraph(f"告知：{case.outcome_note}")
     doc.add_paragraph(f"人民调解委员会（印章）    {_fmt(timezone.now())}")
@@ -120,9 +183,9 @@ def _record(doc, case: Case) -> None:  # noqa: ANN001
     _signatures(doc, ["记录人", "调解员"])
 
 
-def _agreement(doc, case: Case) -> None:  # noqa: ANN001
+def _agreement(doc, case: Case, disclosure: Disclosure) -> None:  # noqa: ANN001
     doc.add_paragraph("当事人基本情况：")
-    for line in _party_lines(case, full=True):
+    for line in _party_lines(case, disclosure, detailed=True):
         doc.add_paragraph(line)
     doc.add_paragraph("纠纷主要事实、争议事项及各方当事人的责任：")
     doc.add_paragraph(case.description)
@@ -134,13 +197,14 @@ def _agreement(doc, case: Case) -> None:  # noqa: ANN001
                       f"{case.place or case.region.display_name}；履行期限：按协议约定的日期。")
     doc.add_paragraph("本协议自各方当事人签名（盖章或按指印）、人民调解员签名并加盖人民调解委员会印章之日起生效。"
                       "本协议一式" + str(case.parties.count() + 1) + "份，当事人各执一份，人民调解委员会留存一份。")
-    _signatures(doc, [f"当事人 {p.masked_name}" for p in case.parties.select_related("person")] + ["人民调解员"])
+    _signatures(doc, [f"当事人 {_party_name(p, disclosure)}" for p in case.parties.select_related("person")]
+                + ["人民调解员"])
     doc.add_paragraph("人民调解委员会（印章）")
     doc.add_paragraph(f"协议生效时间：{_fmt(case.agreement_effective_at)}")
 
 
 def _oral(doc, case: Case) -> None:  # noqa: ANN001
-    _kv(doc, [("当事人", "\n".join(_party_lines(case, full=False))), ("纠纷主要事实", case.description),
+    _kv(doc, [("当事人", "\n".join(_party_lines(case))), ("纠纷主要事实", case.description),
               ("达成协议内容", case.agreement_text), ("履行方式、时限", "按协议内容即时或约定期限履行"),
               ("登记时间", _fmt(case.agreement_effective_at))])
     _signatures(doc, ["人民调解员"])
@@ -148,17 +212,17 @@ def _oral(doc, case: Case) -> None:  # noqa: ANN001
 
 def _termination(doc, case: Case) -> None:  # noqa: ANN001
     reason = TerminationReason(case.outcome_reason).label if case.outcome_reason in TerminationReason.values else ""
-    doc.add_paragraph("\n".join(_party_lines(case, full=False)))
+    doc.add_paragraph("\n".join(_party_lines(case)))
     doc.add_paragraph(f"你们之间的纠纷，因{reason or '调解不成'}，本委员会决定终止调解。")
     doc.add_paragraph(case.outcome_note)
     doc.add_paragraph(ROUTES_NOTICE)
     doc.add_paragraph(f"人民调解委员会（印章）    {_fmt(timezone.now())}")
 
 
-def _judicial(doc, case: Case) -> None:  # noqa: ANN001
+def _judicial(doc, case: Case, disclosure: Disclosure) -> None:  # noqa: ANN001
     jc = getattr(case, "judicial", None) if hasattr(case, "judicial") else None
     doc.add_paragraph("申请人（双方当事人）：")
-    for line in _party_lines(case, full=True):
+    for line in _party_lines(case, disclosure, detailed=True):
         doc.add_paragraph(line)
     doc.add_paragraph(f"请求事项：请求人民法院依法确认申请人于{_fmt(case.agreement_effective_at)}经"
                       f"{case.organisation.name if case.organisation_id else '人民调解委员会'}主持调解达成的调解协议有效。")
@@ -168,12 +232,12 @@ def _judicial(doc, case: Case) -> None:  # noqa: ANN001
                       "调解协议被确认无效，愿承担相应的法律责任。")
     doc.add_paragraph(f"此致\n{jc.court if jc else '__________人民法院'}")
     doc.add_paragraph("附：调解协议书、当事人身份证明、调解组织主持调解的证明及相关证据材料。")
-    _signatures(doc, [f"申请人 {p.masked_name}" for p in case.parties.select_related("person")])
+    _signatures(doc, [f"申请人 {_party_name(p, disclosure)}" for p in case.parties.select_related("person")])
 
 
 def _visit(doc, case: Case) -> None:  # noqa: ANN001
     visits = list(case.visits.select_related("visitor"))
-    rows = [("当事人", "\n".join(_party_lines(case, full=False))), ("协议编号", case.archive_number)]
+    rows = [("当事人", "\n".join(_party_lines(case))), ("协议编号", case.archive_number)]
     for v in visits:
         rows += [("回访时间", _fmt(v.visited_at)), ("回访人", v.visitor.display_name or v.visitor.username),
                  ("履行情况", "已履行" if v.performed else "未履行"),
@@ -187,7 +251,7 @@ def _closing(doc, case: Case) -> None:  # noqa: ANN001
     _kv(doc, [("卷宗号", case.archive_number), ("承办调解委员会", case.organisation.name if case.organisation_id else ""),
               ("调解员", (case.mediator.display_name or case.mediator.username) if case.mediator_id else ""),
               ("受案时间", _fmt(case.created_at)), ("结案时间", _fmt(case.closed_at)),
-              ("当事人", "\n".join(_party_lines(case, full=False))), ("案件来源", CaseSource(case.source).label),
+              ("当事人", "\n".join(_party_lines(case))), ("案件来源", CaseSource(case.source).label),
               ("纠纷类型", case.dispute_type.name), ("纠纷事实", case.description),
               ("调解结果", CaseStage(case.stage).label + ("；" + case.agreement_text if case.agreement_text else "")),
               ("协议金额", str(case.agreement_amount) if case.agreement_amount is not None else "")])
@@ -200,36 +264,77 @@ BUILDERS: dict[str, Callable] = {
 }
 
 
-def render(case: Case, kind: str) -> bytes:
-    """The document ``kind`` of ``case`` as .docx bytes."""
+def render(case: Case, kind: str, disclosure: Disclosure = MASKED) -> bytes:
+    """The document ``kind`` of ``case`` as .docx bytes; personal data in full only as far as ``disclosure`` holds
+    (see ``disclose``). Writes nothing."""
     if kind not in BUILDERS:
         raise KeyError(kind)
     doc = Document()
     _header(doc, case, KINDS[kind])
-    BUILDERS[kind](doc, case)
+    if kind in FULL_DATA_KINDS:
+        if not disclosure.full:
+            doc.add_paragraph(MASKED_NOTICE)
+        BUILDERS[kind](doc, case, disclosure)
+    else:
+        BUILDERS[kind](doc, case)
     doc.add_paragraph(f"生成时间：{_fmt(timezone.now())}  案件编号：{case.number}")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
 
 
-def generate(case: Case, kind: str, *, actor: User) -> bytes:
-    """``render`` for a request. Side effects: an audit row (the agreement and judicial application hold personal
-    data in full) and a case event carrying the document's SHA-256, which the ledger attests (区块链存证), so the
-    copy handed to a party or a court can later be proven to be the one the platform issued."""
-    import hashlib
+def download(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
+    """A document for a GET: changes nothing on the case. Personal data in full only through ``disclose`` (the
+    reveal's rule and its access-log rows); otherwise masked.
 
+    Side effects: one audit row ``case.document_downloaded`` (kind, SHA-256, full or masked), attested in the ledger
+    like every audit row; the reveal's access-log rows when personal data are disclosed."""
+    from django.db import transaction
+
+    if kind not in BUILDERS:
+        raise KeyError(kind)
+    with transaction.atomic():
+        disclosure = disclose(case, actor=actor, reason=reason) if kind in FULL_DATA_KINDS else MASKED
+        data = render(case, kind, disclosure)
+        core.audit("case.document_downloaded", actor=actor, obj=case, region_code=case.region_code,
+                   after={"kind": kind, "sha256": hashlib.sha256(data).hexdigest(),
+                          "personal_data": "full" if disclosure.full else "masked"},
+                   note=disclosure.reason)
+    return data
+
+
+def generate(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
+    """Issue a document (a POST): staff who work the case (``rules.can_issue_document``). The agreement and the
+    judicial application are issued only with the parties' data in full (a masked copy cannot be signed or filed), so
+    only by a role with the personal-data right and with a reason.
+
+    Side effects: the reveal's access-log rows; an audit row ``case.document_generated``; a case event carrying the
+    document's SHA-256, which the ledger attests (区块链存证), so the copy handed to a party or a court can later be
+    proven to be the one the platform issued."""
     from django.db import transaction
 
     from .enums import EventKind
     from .services import _record_event
 
-    data = render(case, kind)
+    if kind not in BUILDERS:
+        raise KeyError(kind)
+    if not rules.can_issue_document(actor, case):
+        raise XiangzhiError("FORBIDDEN", "您无权签发该案件的文书。", status=403)
+    if kind in FULL_DATA_KINDS:
+        if not core_rules.can_view_personal_data(actor):
+            raise XiangzhiError("PERSONAL_DATA_FORBIDDEN", "签发此文书须载明当事人完整个人信息，您的角色无权查看。",
+                                status=403)
+        if len((reason or "").strip()) < 2:
+            raise ValidationFailed("REASON_REQUIRED", "签发此文书须载明当事人完整个人信息，请填写查看事由。")
     with transaction.atomic():
+        disclosure = disclose(case, actor=actor, reason=reason) if kind in FULL_DATA_KINDS else MASKED
+        data = render(case, kind, disclosure)
+        digest = hashlib.sha256(data).hexdigest()
         core.audit("case.document_generated", actor=actor, obj=case, region_code=case.region_code,
-                   after={"kind": kind})
-        _record_event(case, EventKind.DOCUMENT, {"document": kind, "title": KINDS[kind],
-                                                 "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)},
+                   after={"kind": kind, "sha256": digest, "personal_data": "full" if disclosure.full else "masked"},
+                   note=disclosure.reason)
+        _record_event(case, EventKind.DOCUMENT, {"document": kind, "title": KINDS[kind], "sha256": digest,
+                                                 "size": len(data)},
                       actor=actor, text=f"生成{KINDS[kind]}")
     return data
 

@@ -39,7 +39,7 @@ from xiangzhi.core import crypto
 from xiangzhi.core import services as core
 from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.errors import ValidationFailed
-from xiangzhi.core.models import Person, Region, User
+from xiangzhi.core.models import Person, Region, TextNumber, User
 
 from .enums import CaseSource, CaseStage, Channel, Consent, EventKind, Level, PartyRole
 from .models import Case, CaseCounter, DisputeType, Party, TimelineEvent
@@ -353,9 +353,12 @@ class Validator:
                 bad("协议金额", "应为不小于0的数字")
         if errs:
             return None, errs
+        # personal numbers typed into the free text: masked in the text, kept encrypted (as at intake)
+        texts, numbers = core.protect_texts({"description": v["纠纷事实"], "agreement_text": v["协议内容"][:5000]})
         clean.update(type_id=self.types[v["纠纷类型"]], region_id=region[0], region_code=v["村（社区）区划代码"],
                      applicant=v["申请人姓名"], phone=v["申请人手机号"], respondent=v["被申请人姓名"],
-                     description=v["纠纷事实"], stage=result, agreement=v["协议内容"][:5000], amount=amount)
+                     description=texts["description"], stage=result, agreement=texts["agreement_text"], amount=amount,
+                     text_numbers=numbers)
         clean.setdefault("closed", clean["created"])
         return clean, []
 
@@ -440,11 +443,15 @@ def _write_chunk(rows: list[dict[str, Any]], job_id: int | None) -> tuple[int, t
         for c in cases:
             c.pk = ids[c.number]
     people = []
-    for c, r in zip(cases, [r for _, items in sorted(by_year.items()) for r in items], strict=True):
+    ordered = [r for _, items in sorted(by_year.items()) for r in items]
+    for c, r in zip(cases, ordered, strict=True):
         phone_index = crypto.blind_index(r["phone"], purpose="person.phone") if r["phone"] else None
         people.append((c, Person(name=r["applicant"], phone=r["phone"], phone_index=phone_index,
                                  region_id=r["region_id"]), Person(name=r["respondent"])))
     Person.objects.bulk_create([p for _, a, b in people for p in (a, b)], batch_size=1000)
+    TextNumber.objects.bulk_create([n for c, r in zip(cases, ordered, strict=True) if r.get("text_numbers")
+                                    for n in core.text_number_rows(c, r["text_numbers"], region_code=c.region_code)],
+                                   batch_size=1000)
     Party.objects.bulk_create(
         [Party(case=c, role=PartyRole.APPLICANT, person=a, order=0, consent=Consent.AGREED) for c, a, _ in people]
         + [Party(case=c, role=PartyRole.RESPONDENT, person=b, order=1) for c, _, b in people], batch_size=1000)

@@ -118,6 +118,13 @@ def can_retriage(user, case) -> bool:  # noqa: ANN001
     return case.stage in RETRIAGE_STAGES and (is_handler(user, case) or is_supervisor_of(user, case))
 
 
+def can_issue_document(user, case) -> bool:  # noqa: ANN001
+    """Issue (not just download) a case document: the staff who work the case — its mediator, its organisation's
+    mediators, the supervisors of its place. Not the read-only auditor, not a grid worker."""
+    return core_rules.is_staff_member(user) and (
+        is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case))
+
+
 def can_add_material(user, case) -> bool:  # noqa: ANN001
     return case.stage in MATERIAL_STAGES and (
         is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case)

@@ -134,7 +134,8 @@ class CaseDetailOut(CaseListOut):
     confirm_due: dt.datetime | None
     description: str
     request: str
-    repeat_of: str | None
+    repeat_of: str | None = Field(None, description="此前关联案件的编号（仅当您可查看该案）")
+    repeat_elsewhere: bool = Field(False, description="关联的此前案件在您的查看范围之外")
     agreement_text: str
     agreement_effective_at: dt.datetime | None
     outcome_note: str
@@ -189,3 +190,14 @@ class PartyAgreementOut(Schema):
     mediator_signed: bool
     sealed: bool
     signed_at: dt.datetime | None = Field(None, description="本人签名时间；未签名为空")
+
+
+class TextNumbersRevealIn(Schema):
+    reason: str = Field(..., min_length=2, max_length=200, description="查看事由（记入审计日志）")
+
+
+class TextNumberOut(Schema):
+    field: str = Field(..., description="所在字段：description / request / place / preferred_mediator / agreement_text")
+    kind: str = Field(..., description="id_number 身份证号 / phone 手机号")
+    masked: str = Field(..., description="文中显示的脱敏号码")
+    value: str = Field(..., description="完整号码")

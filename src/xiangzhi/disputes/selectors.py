@@ -116,6 +116,47 @@ def cases_of_citizen(user) -> QuerySet[Case]:  # noqa: ANN001
     return Case.objects.filter(q).distinct().order_by("-id")
 
 
+@dataclass(frozen=True)
+class RepeatLink:
+    """The earlier case a repeat dispute is linked to, as one viewer may see it: its id and number when the viewer
+    may open it (``cases_visible_to``); otherwise only that a related case exists elsewhere."""
+
+    case_id: int | None
+    number: str | None
+
+    @property
+    def visible(self) -> bool:
+        return self.case_id is not None
+
+    @property
+    def text(self) -> str:
+        if self.visible:
+            return f"与此前案件 {self.number} 为同一当事人的纠纷，已关联"
+        return "与其他辖区的一宗同一当事人的纠纷关联（该案不在您的查看范围内）"
+
+
+def repeat_link(user, case: Case) -> RepeatLink | None:  # noqa: ANN001
+    """The repeat-dispute link of ``case`` for ``user``, or None when the case is no repeat."""
+    if not case.repeat_of_id:
+        return None
+    number = cases_visible_to(user).filter(pk=case.repeat_of_id).values_list("number", flat=True).first()
+    return RepeatLink(case.repeat_of_id, number) if number else RepeatLink(None, None)
+
+
+def staff_timeline(user, case: Case) -> list[TimelineEvent]:  # noqa: ANN001
+    """The case's whole history for a staff viewer (page and API). A repeat-dispute event names the earlier case only
+    when the viewer may see it; the rows themselves are never changed (the text is replaced in memory only)."""
+    from .enums import EventKind
+
+    events = list(case.timeline.select_related("actor").order_by("at", "id"))
+    link = None
+    for event in events:
+        if event.kind == EventKind.REPEAT:
+            link = link or repeat_link(user, case) or RepeatLink(None, None)
+            event.text = link.text
+    return events
+
+
 def public_timeline(case: Case) -> list[TimelineEvent]:
     return list(case.timeline.filter(public=True).order_by("at", "id"))
 

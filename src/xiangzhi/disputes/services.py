@@ -242,7 +242,11 @@ class IntakeIn:
 
 def check_intake(data: IntakeIn, *, channel: str) -> dict[str, Any]:
     """Validate an intake completely before anything is written. Returns cleaned values; raises ValidationFailed
-    ``INVALID_INTAKE`` with ``{field: [messages]}`` in detail (or the file error of the first bad file)."""
+    ``INVALID_INTAKE`` with ``{field: [messages]}`` in detail (or the file error of the first bad file).
+
+    The free text (description, request, place, preferred mediator, on-the-spot agreement) comes back with any
+    身份证号 or mobile number masked; the numbers themselves in ``text_numbers``, for ``create_case`` to keep
+    encrypted (core.protect_texts, the one way every writer of a case's free text takes)."""
     errors: dict[str, list[str]] = {}
 
     def err(name: str, message: str) -> None:
@@ -308,6 +312,11 @@ def check_intake(data: IntakeIn, *, channel: str) -> dict[str, Any]:
         first = next(iter(errors.values()))[0]
         raise ValidationFailed("INVALID_INTAKE", first, errors)
     clean["files"] = [(f, *check_upload(f)) for f in data.files]
+    texts, clean["text_numbers"] = core.protect_texts({
+        "description": clean["description"], "request": clean["request"], "place": (data.place or "")[:120],
+        "preferred_mediator": clean["preferred_mediator"], "agreement_text": clean["on_spot"]})
+    clean.update(description=texts["description"], request=texts["request"], place=texts["place"],
+                 preferred_mediator=texts["preferred_mediator"], on_spot=texts["agreement_text"])
     return clean
 
 
@@ -406,7 +415,8 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
 
     Side effects, all or nothing: a number from the year's counter; the case, its applicant and respondents (persons
     with encrypted 身份证号/phone); attachments (files written after validation and removed again if anything fails);
-    a suggested type from the triage model; routing to an organisation; a repeat-dispute link; audit row; timeline
+    a suggested type from the triage model; routing to an organisation; a repeat-dispute link; the 身份证号 and phone
+    numbers typed into the free text, kept encrypted (core TextNumber) while the text holds them masked; audit row; timeline
     rows (_record_event); an SMS to the applicant with the number and the public link. A grid worker's "resolved on
     the spot" (一米调解) is then recorded as an oral agreement and closed at grid level through ``transition``.
     """
@@ -444,11 +454,12 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                 token=new_token(), stage=S.REPORTED, stage_changed_at=now, channel=channel, source=data.source,
                 referral_org=data.referral_org, referral_ref=(data.referral_ref or "")[:60],
                 dispute_type=dispute_type, suggested_type=suggested, risk_level=data.risk_level, region=region,
-                region_code=region.code, place=(data.place or "")[:120], level=level, organisation=org,
+                region_code=region.code, place=clean["place"], level=level, organisation=org,
                 preferred_mediator=clean["preferred_mediator"], description=clean["description"], request=clean["request"],
                 consent_at=now if data.consent else None, repeat_of=repeat, resolved_on_spot=bool(clean["on_spot"]),
                 created_by=actor if actor is not None and actor.pk else None, created_at=now,
             )
+            core.keep_text_numbers(case, clean["text_numbers"], region_code=region.code)
             parties = []
             applicant_user = actor if actor is not None and actor.kind == UserKind.CITIZEN else None
             for order, (role, p) in enumerate([(PartyRole.APPLICANT, clean["applicant"])]
@@ -488,6 +499,12 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
         _remove_files(written)
         raise
     return case
+
+
+def reveal_text_numbers(case: Case, *, actor: User, reason: str) -> list[dict[str, str]]:
+    """The 身份证号 and phone numbers typed into the case's free text, in full: the personal-data right and a reason
+    (core.reveal_text_numbers). Side effects: one audit row with the reason, attested in the ledger."""
+    return core.reveal_text_numbers(case, actor=actor, reason=reason, region_code=case.region_code)
 
 
 def _notify_parties(case: Case, text: str, *, key: str) -> None:

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from xiangzhi.core import rules as core_rules
 from xiangzhi.core.access import predicate_required, public
 from xiangzhi.core.enums import OrgKind, Role
 from xiangzhi.core.errors import NotFound, XiangzhiError
@@ -116,6 +117,8 @@ def case_tools(request: HttpRequest, pk: int) -> HttpResponse:
         "judicial_offer": judicial.can_offer(case, now), "judicial_closes": judicial.window_closes(case),
         "judicial_steps": JudicialStatus.choices, "visits": list(case.visits.select_related("visitor")),
         "documents": documents.KINDS.items(), "directions": HandoverDirection.choices,
+        "full_data_kinds": documents.FULL_DATA_KINDS, "can_reveal": core_rules.can_view_personal_data(request.user),
+        "can_issue": rules.can_issue_document(request.user, case),
     })
 
 
@@ -159,11 +162,22 @@ def case_tools_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @dispute_staff
+@require_http_methods(["GET", "POST"])
 def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """GET downloads (changes nothing on the case); POST issues (recorded and attested). Personal data in full only
+    with the right and a ``reason`` (documents.disclose)."""
     case = selectors.access_case(request.user, pk)
     if kind not in documents.KINDS:
         raise Http404
-    resp = HttpResponse(documents.generate(case, kind, actor=request.user), content_type=DOCX)
+    try:
+        if request.method == "POST":
+            data = documents.generate(case, kind, actor=request.user, reason=request.POST.get("reason", ""))
+        else:
+            data = documents.download(case, kind, actor=request.user, reason=request.GET.get("reason", ""))
+    except XiangzhiError as exc:
+        messages.error(request, exc.message)
+        return redirect("disputes_part2:case_tools", pk=pk)
+    resp = HttpResponse(data, content_type=DOCX)
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(documents.filename(case, kind))}"
     return resp
 
@@ -171,7 +185,12 @@ def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @dispute_staff
 def case_file(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
-    resp = HttpResponse(casefile.build(case, actor=request.user), content_type="application/zip")
+    try:
+        data = casefile.build(case, actor=request.user, reason=request.GET.get("reason", ""))
+    except XiangzhiError as exc:
+        messages.error(request, exc.message)
+        return redirect("disputes_part2:case_tools", pk=pk)
+    resp = HttpResponse(data, content_type="application/zip")
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(case.archive_number + '.zip')}"
     return resp
 

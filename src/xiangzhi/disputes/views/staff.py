@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from xiangzhi.core import rules as core_rules
+from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.access import predicate_required
 from xiangzhi.core.enums import OrgKind, RegionLevel, Role
 from xiangzhi.core.errors import XiangzhiError
@@ -97,6 +99,7 @@ def grid_intake(request: HttpRequest) -> HttpResponse:
 
 
 @dispute_staff
+@require_http_methods(["GET", "POST"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
     user = request.user
@@ -113,10 +116,18 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     preferred = next((m for m in mediators if case.preferred_mediator
                       and case.preferred_mediator in (m.display_name, m.username)), None)
     signed_parties = set(case.signatures.filter(party__isnull=False).values_list("party_id", flat=True))
+    revealed_numbers = None
+    if request.method == "POST":  # the numbers typed into the free text, in full: the right, a reason, logged
+        try:
+            revealed_numbers = services.reveal_text_numbers(case, actor=user, reason=request.POST.get("reason", ""))
+        except XiangzhiError as exc:
+            messages.error(request, exc.message)
     return render(request, "disputes/case.html", {
+        "text_numbers": list(core_selectors.text_numbers_of(case)), "revealed_numbers": revealed_numbers,
+        "can_reveal": core_rules.can_view_personal_data(user),
         "case": case, **stage_info(case), "parties": parties, "actions": actions, "mediators": mediators,
         "preferred": preferred,
-        "timeline": case.timeline.select_related("actor").order_by("at", "id"),
+        "timeline": selectors.staff_timeline(user, case), "repeat": selectors.repeat_link(user, case),
         "sessions": case.sessions.all(), "attachments": case.attachments.all(),
         "grounds": NotAcceptedGround.choices, "termination_reasons": TerminationReason.choices,
         "can_confirm": rules.can_confirm_assignment(user, case),
