@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_append_only_triggers'),
+        ('core', '0003_totp_last_step_sealed_sms_body'),
     ]
 
     operations = [
