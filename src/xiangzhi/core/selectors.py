@@ -9,8 +9,19 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from . import rules
 from .enums import RegionLevel
-from .models import AuditLog, Membership, Notification, Organisation, Person, PersonalDataAccess, Region, User
+from .models import (
+    ApiToken,
+    AuditLog,
+    Membership,
+    Notification,
+    Organisation,
+    Person,
+    PersonalDataAccess,
+    Region,
+    User,
+)
 
 
 def jurisdiction_codes(user) -> list[str]:  # noqa: ANN001
@@ -121,6 +132,21 @@ def staff_visible_to(user) -> QuerySet[User]:  # noqa: ANN001
     return User.objects.filter(
         pk__in=Membership.objects.filter(region_q(user), is_active=True).values("user_id")
     ).order_by("username")
+
+
+# API tokens ---------------------------------------------------------------------------------------------------
+def api_tokens_visible_to(user) -> QuerySet[ApiToken]:  # noqa: ANN001
+    """The tokens of the accounts inside a token manager's jurisdiction (nothing for anyone else)."""
+    if not rules.can_manage_api_tokens(user):
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user__in=staff_visible_to(user).values("pk")).select_related("user", "created_by")
+
+
+def access_api_token(user, pk: int) -> ApiToken:  # noqa: ANN001
+    token = api_tokens_visible_to(user).filter(pk=pk).first()
+    if token is None:
+        raise Http404
+    return token
 
 
 # Audit --------------------------------------------------------------------------------------------------------

@@ -409,6 +409,9 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
     a suggested type from the triage model; routing to an organisation; a repeat-dispute link; audit row; timeline
     rows (_record_event); an SMS to the applicant with the number and the public link. A grid worker's "resolved on
     the spot" (一米调解) is then recorded as an oral agreement and closed at grid level through ``transition``.
+
+    A department's referral with a document number it already referred returns that case and writes nothing (one
+    referral, one case: the ``case_referral_once`` constraint, also against a concurrent duplicate).
     """
     if channel not in Channel.values:
         raise ValidationFailed("INVALID_CHANNEL", "受理渠道无效。")
@@ -418,6 +421,9 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
         allowed = channel == Channel.ONLINE or (actor is not None and rules.can_take_intake(actor))
     if not allowed:
         raise XiangzhiError("FORBIDDEN", "您无权登记纠纷案件。", status=403)
+    referred = _referred_case(data)
+    if referred is not None:
+        return referred
     clean = check_intake(data, channel=channel)
     now = now or timezone.now()
     region: Region = clean["region"]
@@ -484,10 +490,24 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                 case = transition(case, S.AGREEMENT_ORAL, actor=actor, reason="一米调解：网格内当场化解",
                                   agreement_text=clean["on_spot"], now=now)
                 case = transition(case, S.CLOSED, actor=actor, reason="当场化解，网格结案", now=now)
+    except IntegrityError:
+        _remove_files(written)
+        referred = _referred_case(data)  # the same referral, registered meanwhile by a concurrent request
+        if referred is None:
+            raise
+        return referred
     except BaseException:
         _remove_files(written)
         raise
     return case
+
+
+def _referred_case(data: IntakeIn) -> Case | None:
+    """The case a department already registered under this referral's document number, if any."""
+    ref = (data.referral_ref or "")[:60]
+    if data.referral_org is None or not ref:
+        return None
+    return Case.objects.filter(referral_org=data.referral_org, referral_ref=ref).first()
 
 
 def _notify_parties(case: Case, text: str, *, key: str) -> None:
