@@ -160,3 +160,36 @@ def test_the_database_keeps_one_case_per_department_and_referral_ref(tongxiang):
         Case.objects.filter(pk=other.pk).update(referral_org=police, referral_ref="桐公乌（2026）90号")
     Case.objects.filter(pk=other.pk).update(referral_org=police, referral_ref="")  # no number: no constraint
     Case.objects.filter(pk=new_case().pk).update(referral_org=police, referral_ref="")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_key_create_one_case(mediator):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for truly concurrent requests")
+    from xiangzhi.disputes import services
+
+    services.ensure_reference_data()  # a transactional test flushed what the data migration seeded
+    barrier = threading.Barrier(3)
+    responses = []
+
+    def work():
+        client = mediator.client()
+        barrier.wait()
+        try:
+            responses.append(_post(client, "/api/v1/cases/", _intake(), key="at-once"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Case.objects.count() == 1
+    assert [r.status_code for r in responses] == [201, 201, 201]
+    assert len({r.content for r in responses}) == 1
