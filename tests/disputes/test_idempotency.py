@@ -69,6 +69,15 @@ def test_a_refused_request_does_not_use_up_its_key(mediator):
     assert _post(c, "/api/v1/cases/", _intake(), key="retry-me").status_code == 201
 
 
+def test_the_schema_documents_the_header_on_the_creating_posts(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in ("/api/v1/cases/", "/api/v1/cases/referrals", "/api/v1/cases/{case_id}/attachments",
+                 "/api/v1/cases/joint-tasks/{task_id}/replies"):
+        names = [p["name"] for p in paths[path]["post"].get("parameters", [])]
+        assert "Idempotency-Key" in names, path
+    assert "case_id" in [p["name"] for p in paths["/api/v1/cases/{case_id}/attachments"]["post"]["parameters"]]
+
+
 def test_a_malformed_key_is_refused(mediator):
     r = _post(mediator.client(), "/api/v1/cases/", _intake(), key="x" * 101)
     assert r.status_code == 422 and r.json()["code"] == "INVALID_IDEMPOTENCY_KEY"
