@@ -63,9 +63,10 @@ def on_http_error(request: HttpRequest, exc: HttpError):  # noqa: ANN201
     return _error(request, exc.status_code, code, message)
 
 
-api.add_router("/", core_router)
-api.add_router("/cases", "xiangzhi.disputes.api.router")
-api.add_router("/cases", "xiangzhi.disputes.api_part2.router")
-api.add_router("/ledger", "xiangzhi.ledger.api.router")
-api.add_router("/consult", "xiangzhi.consultation.api.router")
-api.add_router("/insights", "xiangzhi.insights.api.router")
+# Each router with the auth of its app: an API token needs a scope of that app (enums.TOKEN_APPS).
+api.add_router("/", core_router, auth=default_auth("core"))
+api.add_router("/cases", "xiangzhi.disputes.api.router", auth=default_auth("cases"))
+api.add_router("/cases", "xiangzhi.disputes.api_part2.router", auth=default_auth("cases"))
+api.add_router("/ledger", "xiangzhi.ledger.api.router", auth=default_auth("ledger"))
+api.add_router("/consult", "xiangzhi.consultation.api.router", auth=default_auth("consult"))
+api.add_router("/insights", "xiangzhi.insights.api.router", auth=default_auth("insights"))

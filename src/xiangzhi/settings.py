@@ -296,6 +296,14 @@ XIANGZHI_REQUIRE_ADMIN_TOTP = env_bool("XIANGZHI_REQUIRE_ADMIN_TOTP", PRODUCTION
 XIANGZHI_OTP_TTL_SECONDS = env_int("XIANGZHI_OTP_TTL_SECONDS", 300, minimum=60)
 XIANGZHI_RATE_LIMIT_OTP_PER_HOUR = env_int("XIANGZHI_RATE_LIMIT_OTP_PER_HOUR", 5, minimum=1)
 XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE", 60, minimum=1)
+# A machine client with a valid API token has its own budget (every request), not the anonymous per-address one.
+XIANGZHI_RATE_LIMIT_TOKEN_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_TOKEN_PER_MINUTE", 600, minimum=1)
+# 智能咨询 questions per client address (beside the per-visitor limit, which a client escapes with a new visitor id);
+# a village terminal or a shared mobile network puts several villagers behind one address.
+XIANGZHI_RATE_LIMIT_CONSULT_PER_ADDRESS_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_CONSULT_PER_ADDRESS_PER_MINUTE", 40,
+                                                             minimum=1)
+# How long a creating POST's Idempotency-Key replays its first response (expired keys are removed by runperiodic).
+XIANGZHI_IDEMPOTENCY_KEY_HOURS = env_int("XIANGZHI_IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
 XIANGZHI_MAX_UPLOAD_BYTES = env_int("XIANGZHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
 # 智能咨询 visit records: events older than this many days are deleted and old conversations lose their visitor id
 # and citizen link (daily, by runperiodic); 0 keeps everything. At most 100 years, so the cut-off date exists.

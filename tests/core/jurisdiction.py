@@ -45,3 +45,14 @@ def chongfu_person_id():
 @register("POST /api/v1/persons/{person_id}/reveal")
 def chongfu_person_reveal():
     return {"person_id": _chongfu_person().pk, "_body": {"reason": "调解需要核实身份"}}
+
+
+@register("web:revoke_api_token")
+def chongfu_api_token():
+    from tests.conftest import make_staff
+    from xiangzhi.core import services
+    from xiangzhi.core.models import ApiToken
+
+    staff = make_staff("mediator_cf_api", "mediator", first_village(CHONGFU).code)
+    services.issue_api_token(staff.user, name="崇福接口", actor=None)
+    return {"pk": ApiToken.objects.get(name="崇福接口").pk}

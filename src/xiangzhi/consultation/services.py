@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xiangzhi.core import services as core_services
+from xiangzhi.core.crypto import blind_index
 from xiangzhi.core.enums import NotificationStatus, Role
 from xiangzhi.core.errors import Conflict, ValidationFailed
 from xiangzhi.core.models import Membership, Notification, Region, User
@@ -384,9 +385,15 @@ def ask(question: str, *, visitor: Visitor, channel: str = Channel.PHONE, region
     """Answer one question: FAQ or retrieved articles, always with ≥ 1 citation and the legal-information notice;
     a clarifying question (2–3 topics) when unsure, then the offer of a human.
 
-    Side effects: rate counter (RateLimited after RATE_LIMIT per visitor); a Conversation (first time); a Question
-    row with the masked text; events ``question`` and ``answer`` (or ``rejected``)."""
+    Side effects: rate counters (RateLimited after RATE_LIMIT per visitor, and after
+    ``XIANGZHI_RATE_LIMIT_CONSULT_PER_ADDRESS_PER_MINUTE`` per client address, which a new visitor id does not
+    escape); a Conversation (first time); a Question row with the masked text; events ``question`` and ``answer``
+    (or ``rejected``)."""
     core_services.check_rate(f"consult:{visitor.visitor_id}", limit=RATE_LIMIT[0], window_seconds=RATE_LIMIT[1])
+    address = core_services.current_ip.get()
+    if address:  # a request (page or API); the address kept only as a keyed hash, like the visitor ids
+        core_services.check_rate(f"consult-ip:{blind_index(address, purpose='consult-rate')[:32]}",
+                                 limit=settings.XIANGZHI_RATE_LIMIT_CONSULT_PER_ADDRESS_PER_MINUTE, window_seconds=60)
     if region is not None:
         visitor.region = region
     text = mask_text((question or "").strip())

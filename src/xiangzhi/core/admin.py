@@ -88,12 +88,13 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "secret_hash", "created_at", "last_used_at")
-    fields = ("name", "user", "prefix", "secret_hash", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "user", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at")
+    fields = ("name", "user", "prefix", "secret_hash", "scopes", "created_by", "created_at", "expires_at",
+              "last_used_at", "revoked_at")
+    readonly_fields = fields  # issuing and revoking are audited services (workbench → 接口令牌, issue_token)
 
     def has_add_permission(self, request, obj=None):  # noqa: ANN001, ARG002
-        return False  # tokens are issued with `xiangzhi issue_token`, which shows the secret once
+        return False  # issued (secret shown once) and revoked, audited, in the workbench or with `xiangzhi issue_token`
 
 
 @admin.register(CalendarDay)

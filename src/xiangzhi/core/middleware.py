@@ -127,19 +127,28 @@ class SecurityHeadersMiddleware:
 
 
 class PublicRateLimitMiddleware:
-    """Anonymous writes (applications, questions, sign-in codes) are limited per client address, across processes."""
+    """Anonymous writes (applications, questions, sign-in codes) are limited per client address, across processes;
+    an API client with a valid token has its own per-token budget for every request instead."""
 
     def __init__(self, get_response) -> None:  # noqa: ANN001
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in {"POST", "PUT", "PATCH", "DELETE"} and not request.user.is_authenticated:
+        from .api_auth import request_token
+
+        token = request_token(request) if request.path.startswith("/api/") else None
+        if token is not None:
+            budget = (f"api-token:{token.pk}", settings.XIANGZHI_RATE_LIMIT_TOKEN_PER_MINUTE)
+        elif request.method in {"POST", "PUT", "PATCH", "DELETE"} and not request.user.is_authenticated:
+            budget = (f"anon-write:{client_ip(request)}", settings.XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE)
+        else:
+            budget = None
+        if budget is not None:
             from .errors import RateLimited
             from .services import check_rate
 
             try:
-                check_rate(f"anon-write:{client_ip(request)}", limit=settings.XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE,
-                           window_seconds=60)
+                check_rate(budget[0], limit=budget[1], window_seconds=60)
             except RateLimited as exc:
                 if request.path.startswith("/api/"):
                     from django.http import JsonResponse

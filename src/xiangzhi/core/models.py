@@ -199,6 +199,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # what the token may do, within its user's own rights: a list of enums.TOKEN_SCOPES (``cases:read`` …)
+    scopes = models.JSONField(_("权限范围"), default=list)
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
+    created_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("签发人"))
 
     class Meta:
         verbose_name = _("接口令牌")
@@ -373,6 +378,23 @@ class RateCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["key", "window"], name="ratecounter_key_window")]
 
 
+class IdempotencyKey(models.Model):
+    """A creating POST's ``Idempotency-Key`` from one client and the first response, replayed to a retry until it
+    expires (``XIANGZHI_IDEMPOTENCY_KEY_HOURS``; expired rows are removed by runperiodic)."""
+
+    client = models.CharField(max_length=80)  # token:<id>, user:<id> or anon:<keyed hash of the address>
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and the request's content
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="idempotencykey_client_key")]
+
+
 class PeriodicJob(models.Model):
     """One row per periodic job: when it last ran and who holds it now (a lease, so overlapping runs skip it)."""
 
@@ -402,6 +424,7 @@ __all__ = [
     "AppendOnlyError",
     "AuditLog",
     "CalendarDay",
+    "IdempotencyKey",
     "Membership",
     "Notification",
     "OneTimeCode",

@@ -111,7 +111,14 @@ def _prune() -> object:
     return prune_rate_counters()
 
 
+def _prune_idempotency_keys() -> object:
+    from .services import prune_idempotency_keys
+
+    return prune_idempotency_keys()
+
+
 JOBS = [
     Job("core.deliver_notifications", dt.timedelta(minutes=1), _deliver),
     Job("core.prune_rate_counters", dt.timedelta(hours=6), _prune),
+    Job("core.prune_idempotency_keys", dt.timedelta(hours=1), _prune_idempotency_keys),
 ]

@@ -55,6 +55,11 @@ def can_read_audit_log(user) -> bool:  # noqa: ANN001
     return has_role(user, {Role.AUDITOR, Role.COUNTY_ADMIN})
 
 
+def can_manage_api_tokens(user) -> bool:  # noqa: ANN001
+    """Issue and revoke the API tokens of banks, departments and other machine clients of the county."""
+    return has_role(user, {Role.COUNTY_ADMIN})
+
+
 def can_manage_regions(user) -> bool:  # noqa: ANN001
     return has_role(user, {Role.COUNTY_ADMIN, Role.TOWN_STAFF})
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from . import rules
 from .enums import PERSON_RECORD_ROLES, RegionLevel
 from .models import (
+    ApiToken,
     AuditLog,
     Membership,
     Notification,
@@ -21,7 +23,6 @@ from .models import (
     TextNumber,
     User,
 )
-from .rules import can_see_person_records
 
 
 def jurisdiction_codes(user) -> list[str]:  # noqa: ANN001
@@ -128,7 +129,7 @@ def people_visible_to(user) -> QuerySet[Person]:  # noqa: ANN001
 
     Apps that relate people to cases widen this through their own selectors (a party of a case I may see).
     """
-    if not can_see_person_records(user):
+    if not rules.can_see_person_records(user):
         return Person.objects.none()
     return Person.objects.filter(region_q(user, codes=role_codes(user, PERSON_RECORD_ROLES)))
 
@@ -155,6 +156,21 @@ def staff_visible_to(user) -> QuerySet[User]:  # noqa: ANN001
     return User.objects.filter(
         pk__in=Membership.objects.filter(region_q(user), is_active=True).values("user_id")
     ).order_by("username")
+
+
+# API tokens ---------------------------------------------------------------------------------------------------
+def api_tokens_visible_to(user) -> QuerySet[ApiToken]:  # noqa: ANN001
+    """The tokens of the accounts inside a token manager's jurisdiction (nothing for anyone else)."""
+    if not rules.can_manage_api_tokens(user):
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user__in=staff_visible_to(user).values("pk")).select_related("user", "created_by")
+
+
+def access_api_token(user, pk: int) -> ApiToken:  # noqa: ANN001
+    token = api_tokens_visible_to(user).filter(pk=pk).first()
+    if token is None:
+        raise Http404
+    return token
 
 
 # Audit --------------------------------------------------------------------------------------------------------

@@ -22,12 +22,22 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import crypto, personal
-from .enums import CODE_LENGTH, RegionKind, RegionLevel, Role, UserKind
-from .errors import Conflict, NotFound, RateLimited, ValidationFailed, XiangzhiError
+from . import crypto, personal, rules, selectors
+from .enums import (
+    CODE_LENGTH,
+    TOKEN_ACCESS,
+    TOKEN_APPS,
+    TOKEN_SCOPES,
+    RegionKind,
+    RegionLevel,
+    Role,
+    UserKind,
+)
+from .errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed, XiangzhiError
 from .models import (
     ApiToken,
     AuditLog,
+    IdempotencyKey,
     Membership,
     Notification,
     OneTimeCode,
@@ -364,29 +374,147 @@ def add_membership(
     return membership
 
 
-def issue_api_token(user: User, *, name: str, actor: User | None) -> str:
-    """Create a bearer token for a machine client; returns the plaintext once (``xz_<prefix>_<secret>``)."""
+def check_token_scopes(scopes: Iterable[str] | None) -> list[str]:
+    """The scopes of a new token, in vocabulary order: none given → every scope (the user's own rights); ``read`` or
+    ``write`` alone → that access to every app; an unknown name → ValidationFailed ``UNKNOWN_SCOPE``."""
+    requested = [s.strip() for s in (scopes or []) if s and s.strip()]
+    if not requested:
+        return list(TOKEN_SCOPES)
+    chosen: set[str] = set()
+    unknown: list[str] = []
+    for scope in requested:
+        expanded = [f"{app}:{scope}" for app in TOKEN_APPS] if scope in TOKEN_ACCESS else [scope]
+        if any(s not in TOKEN_SCOPES for s in expanded):
+            unknown.append(scope)
+        chosen.update(expanded)
+    if unknown:
+        raise ValidationFailed("UNKNOWN_SCOPE", f"未知的令牌权限：{'、'.join(unknown)}。可用的权限："
+                               f"{'、'.join(TOKEN_SCOPES)}，或 read、write（全部应用）。", {"scopes": unknown})
+    return [s for s in TOKEN_SCOPES if s in chosen]
+
+
+def _check_token_manager(actor: User | None, user: User) -> None:
+    """The county administrator manages the tokens of staff and service accounts inside their jurisdiction;
+    ``actor=None`` is the operator's command line."""
+    if actor is None:
+        return
+    if not rules.can_manage_api_tokens(actor) or not selectors.staff_visible_to(actor).filter(pk=user.pk).exists():
+        raise Forbidden("FORBIDDEN", "只有本县（市）的县级管理员可以为本县账号签发或撤销接口令牌。")
+
+
+def issue_api_token(user: User, *, name: str, actor: User | None, scopes: Iterable[str] | None = None,
+                    expires_at: dt.datetime | None = None) -> str:
+    """Create a bearer token for a machine client; returns the plaintext once (``xz_<prefix>_<secret>``).
+
+    ``scopes`` narrows what the token may do within the user's own rights (see check_token_scopes; none → all);
+    ``expires_at`` ends it (none → until revoked). Side effects: the ApiToken row (only the secret's SHA-256);
+    audit ``api_token.issued``."""
+    _check_token_manager(actor, user)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("INVALID_TOKEN_NAME", "请填写令牌名称（不超过 100 字），写明接入单位和用途。")
+    if user.kind == UserKind.CITIZEN or not user.is_active:
+        raise ValidationFailed("INVALID_TOKEN_USER", "接口令牌只能签发给在用的工作人员或系统接入账号。")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed("INVALID_TOKEN_EXPIRY", "有效期须晚于现在。")
+    scopes = check_token_scopes(scopes)
     prefix = secrets.token_hex(5)
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
-        ApiToken.objects.create(name=name, user=user, prefix=prefix, secret_hash=hashlib.sha256(secret.encode()).hexdigest())
-        audit("api_token.issued", actor=actor, obj=user, after={"name": name, "prefix": prefix})
+        token = ApiToken.objects.create(name=name, user=user, prefix=prefix, scopes=scopes, expires_at=expires_at,
+                                        created_by=actor if actor is not None and actor.pk else None,
+                                        secret_hash=hashlib.sha256(secret.encode()).hexdigest())
+        audit("api_token.issued", actor=actor, obj=user, after={
+            "token": token.pk, "name": name, "prefix": prefix, "scopes": scopes,
+            "expires_at": expires_at.isoformat() if expires_at else None})
     return f"xz_{prefix}_{secret}"
 
 
-def authenticate_token(raw: str) -> User | None:
+def revoke_api_token(token: ApiToken, *, actor: User | None) -> ApiToken:
+    """End a token now (idempotent). Side effects: ``revoked_at``; audit ``api_token.revoked`` the first time."""
+    _check_token_manager(actor, token.user)
+    with transaction.atomic():
+        if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+            audit("api_token.revoked", actor=actor, obj=token.user,
+                  after={"token": token.pk, "name": token.name, "prefix": token.prefix})
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def token_for(raw: str) -> ApiToken | None:
+    """The live token (not revoked, not expired, active user) for ``xz_<prefix>_<secret>``, or None."""
     parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != "xz":
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=parts[1], revoked_at__isnull=True).first()
+    now = timezone.now()
+    token = (ApiToken.objects.select_related("user")
+             .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now),
+                     prefix=parts[1], revoked_at__isnull=True).first())
     if token is None or not token.user.is_active:
         return None
     if not hmac.compare_digest(token.secret_hash, hashlib.sha256(parts[2].encode()).hexdigest()):
         return None
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def authenticate_token(raw: str) -> User | None:
+    token = token_for(raw)
+    return token.user if token is not None else None
+
+
+def check_token_scope(token: ApiToken, *, app: str, access: str) -> None:
+    """Refuse (403 ``TOKEN_SCOPE``) a request the token's scopes do not cover; ``write`` includes ``read``."""
+    needed = f"{app}:{access}"
+    if needed in token.scopes or (access == "read" and f"{app}:write" in token.scopes):
+        return
+    raise Forbidden("TOKEN_SCOPE", f"该接口令牌没有“{needed}”权限，请联系县级管理员签发相应权限的令牌。",
+                    {"required": needed, "scopes": list(token.scopes)})
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Idempotency keys of the API's creating POSTs (core.idempotency)
+# ----------------------------------------------------------------------------------------------------------------
+def claim_idempotency_key(*, client: str, key: str, fingerprint: str, now: dt.datetime | None = None) -> IdempotencyKey:
+    """Claim ``key`` for ``client``: a new row (``status_code`` None) for a first request, or the stored row of the
+    first request, whose response the caller replays.
+
+    Call it inside the transaction that also runs the request and records its response: a concurrent duplicate then
+    waits on the unique constraint and sees the first result, and a failed request leaves no key. Raises
+    ValidationFailed ``IDEMPOTENCY_KEY_REUSED`` for the key of another request; Conflict ``IDEMPOTENCY_IN_PROGRESS``
+    while the first is unfinished. Side effects: removes this client's expired row for the key."""
+    now = now or timezone.now()
+    IdempotencyKey.objects.filter(client=client, key=key, expires_at__lte=now).delete()
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(
+                client=client, key=key, fingerprint=fingerprint, created_at=now,
+                expires_at=now + dt.timedelta(hours=settings.XIANGZHI_IDEMPOTENCY_KEY_HOURS))
+    except IntegrityError:
+        row = IdempotencyKey.objects.filter(client=client, key=key).first()
+    if row is not None and row.fingerprint != fingerprint:
+        raise ValidationFailed("IDEMPOTENCY_KEY_REUSED", "该 Idempotency-Key 已用于另一个内容不同的请求，请为新的请求使用新的键。")
+    if row is None or row.status_code is None:
+        raise Conflict("IDEMPOTENCY_IN_PROGRESS", "使用该 Idempotency-Key 的请求正在处理中，请稍后重试。")
+    return row
+
+
+def record_idempotent_response(row: IdempotencyKey, *, status_code: int, content_type: str, body: str) -> None:
+    """Keep the first response of a claimed key, for its retries."""
+    row.status_code, row.content_type, row.body = status_code, content_type[:100], body
+    row.save(update_fields=["status_code", "content_type", "body"])
+
+
+def release_idempotency_key(row: IdempotencyKey) -> None:
+    """Forget a claimed key whose request failed, so that a retry is processed afresh."""
+    IdempotencyKey.objects.filter(pk=row.pk).delete()
+
+
+def prune_idempotency_keys(*, now: dt.datetime | None = None) -> int:
+    """Delete expired idempotency keys (runperiodic, hourly)."""
+    deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from xiangzhi.core import rules as core_rules
 from xiangzhi.core.api_auth import PUBLIC
 from xiangzhi.core.enums import Role, Specialty
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
+from xiangzhi.core.idempotency import idempotent
 from xiangzhi.core.models import Organisation, User
 from xiangzhi.core.schemas import ErrorOut
 
@@ -92,6 +93,7 @@ def _detail_out(c: Case, user: User) -> CaseDetailOut:
 
 
 @router.post("/", response={201: CaseDetailOut, **ERRORS}, summary="登记纠纷（工作人员窗口/网格员代办；群众网上申请）")
+@idempotent
 def create_case(request: HttpRequest, payload: IntakeSchemaIn):
     user = request.auth
     if core_rules.is_citizen(user):
@@ -117,6 +119,7 @@ _REFERRAL_SOURCE = {Specialty.POLICE: CaseSource.REFERRAL_POLICE, Specialty.COUR
 
 @router.post("/referrals", response={201: CaseDetailOut, **ERRORS},
              summary="部门移送（公安、法院、政府部门的接口令牌）")
+@idempotent
 def referral(request: HttpRequest, payload: ReferralIn):
     user = request.auth
     org_ids = rules.org_ids_for(user, frozenset({Role.LIAISON}))
@@ -245,6 +248,7 @@ def list_attachments(request: HttpRequest, case_id: int):
 
 @router.post("/{case_id}/attachments", response={201: AttachmentOut, **ERRORS},
              summary="上传材料（JPG/PNG/PDF，大小受限）")
+@idempotent
 def post_attachment(request: HttpRequest, case_id: int, file: UploadedFile = File(...)):  # noqa: B008
     user = _staff(request)
     att = services.add_attachment(selectors.access_case(user, case_id), Upload.from_django(file), actor=user)
@@ -260,6 +264,7 @@ def list_sessions(request: HttpRequest, case_id: int):
 
 
 @router.post("/{case_id}/sessions", response={201: SessionOut, **ERRORS}, summary="记录一次调解")
+@idempotent
 def post_session(request: HttpRequest, case_id: int, payload: SessionIn):
     user = _staff(request)
     s = services.record_session(selectors.access_case(user, case_id), actor=user, held_at=payload.held_at,

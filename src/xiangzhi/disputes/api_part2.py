@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from xiangzhi.core.idempotency import idempotent
 from xiangzhi.core.models import User
 from xiangzhi.core.schemas import ErrorOut
 
@@ -105,6 +106,7 @@ def list_joint(request: HttpRequest, case_id: int):  # noqa: ANN201
 
 
 @router.post("/{case_id}/joint-tasks", response={201: JointOut, **ERRORS}, summary="邀请部门联动协办")
+@idempotent
 def post_joint(request: HttpRequest, case_id: int, body: JointIn):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
@@ -114,6 +116,7 @@ def post_joint(request: HttpRequest, case_id: int, body: JointIn):  # noqa: ANN2
 
 
 @router.post("/joint-tasks/{task_id}/replies", response={201: JointOut, **ERRORS}, summary="协办单位答复（联络员）")
+@idempotent
 def post_joint_reply(request: HttpRequest, task_id: int, body: ReplyIn):  # noqa: ANN201
     task = joint.access_task(request.auth, task_id)
     joint.reply(task, actor=request.auth, text=body.text)

@@ -134,7 +134,12 @@ class Case(models.Model):
     class Meta:
         verbose_name = _("纠纷案件")
         verbose_name_plural = _("纠纷案件")
-        constraints = [models.UniqueConstraint(fields=["year", "seq"], name="case_year_seq")]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "seq"], name="case_year_seq"),
+            # a department's referral (移送) with its document number is one case, however often it is sent
+            models.UniqueConstraint(fields=["referral_org", "referral_ref"], name="case_referral_once",
+                                    condition=models.Q(referral_org__isnull=False) & ~models.Q(referral_ref="")),
+        ]
         # Every workbench filter is an index that ends in id, so "newest first, after id X" is an index range scan.
         indexes = [
             models.Index(fields=["stage", "id"], name="case_stage_id"),

@@ -419,6 +419,9 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
     numbers typed into the free text, kept encrypted (core TextNumber) while the text holds them masked; audit row; timeline
     rows (_record_event); an SMS to the applicant with the number and the public link. A grid worker's "resolved on
     the spot" (一米调解) is then recorded as an oral agreement and closed at grid level through ``transition``.
+
+    A department's referral with a document number it already referred returns that case and writes nothing (one
+    referral, one case: the ``case_referral_once`` constraint, also against a concurrent duplicate).
     """
     if channel not in Channel.values:
         raise ValidationFailed("INVALID_CHANNEL", "受理渠道无效。")
@@ -428,6 +431,9 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
         allowed = channel == Channel.ONLINE or (actor is not None and rules.can_take_intake(actor))
     if not allowed:
         raise XiangzhiError("FORBIDDEN", "您无权登记纠纷案件。", status=403)
+    referred = _referred_case(data)
+    if referred is not None:
+        return referred
     clean = check_intake(data, channel=channel)
     now = now or timezone.now()
     region: Region = clean["region"]
@@ -495,6 +501,12 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                 case = transition(case, S.AGREEMENT_ORAL, actor=actor, reason="一米调解：网格内当场化解",
                                   agreement_text=clean["on_spot"], now=now)
                 case = transition(case, S.CLOSED, actor=actor, reason="当场化解，网格结案", now=now)
+    except IntegrityError:
+        _remove_files(written)
+        referred = _referred_case(data)  # the same referral, registered meanwhile by a concurrent request
+        if referred is None:
+            raise
+        return referred
     except BaseException:
         _remove_files(written)
         raise
@@ -505,6 +517,14 @@ def reveal_text_numbers(case: Case, *, actor: User, reason: str) -> list[dict[st
     """The 身份证号 and phone numbers typed into the case's free text, in full: the personal-data right and a reason
     (core.reveal_text_numbers). Side effects: one audit row with the reason, attested in the ledger."""
     return core.reveal_text_numbers(case, actor=actor, reason=reason, region_code=case.region_code)
+
+
+def _referred_case(data: IntakeIn) -> Case | None:
+    """The case a department already registered under this referral's document number, if any."""
+    ref = (data.referral_ref or "")[:60]
+    if data.referral_org is None or not ref:
+        return None
+    return Case.objects.filter(referral_org=data.referral_org, referral_ref=ref).first()
 
 
 def _notify_parties(case: Case, text: str, *, key: str) -> None:

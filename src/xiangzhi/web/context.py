@@ -23,6 +23,7 @@ STAFF_NAV = [
     ("consultation:workbench", "咨询工作台", rules.is_staff_member),
     ("web:regions", "区划与组织", rules.is_staff_member),
     ("web:audit", "审计日志", rules.can_read_audit_log),
+    ("web:api_tokens", "接口令牌", rules.can_manage_api_tokens),
     ("web:notifications", "通知", rules.is_staff_member),
 ]
 

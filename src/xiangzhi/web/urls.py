@@ -22,5 +22,7 @@ urlpatterns = [
     path("workbench/organisations/<int:pk>/", staff.organisation_detail, name="organisation_detail"),
     path("workbench/people/<int:pk>/", staff.person_detail, name="person_detail"),
     path("workbench/audit/", staff.audit_log, name="audit"),
+    path("workbench/tokens/", staff.api_tokens, name="api_tokens"),
+    path("workbench/tokens/<int:pk>/revoke/", staff.revoke_api_token, name="revoke_api_token"),
     path("workbench/notifications/", staff.notifications, name="notifications"),
 ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xiangzhi.core import rules, selectors, services
@@ -14,7 +17,7 @@ from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import Organisation, Person
 
-from ..forms import RevealForm
+from ..forms import ApiTokenForm, RevealForm
 
 
 @staff_required()
@@ -110,3 +113,40 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.notifications_for(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "web/notifications.html", {"page": page})
+
+
+@predicate_required(rules.can_manage_api_tokens, "can_manage_api_tokens")
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The county's API tokens (banks, departments); issue one (its secret is shown on this answer only)."""
+    users = selectors.staff_visible_to(request.user)
+    form = ApiTokenForm(request.POST or None, users=users)
+    secret = issued = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            secret = services.issue_api_token(
+                data["user"], name=data["name"], actor=request.user, scopes=data["scopes"],
+                expires_at=timezone.now() + dt.timedelta(days=data["expires_days"]))
+        except XiangzhiError as exc:
+            messages.error(request, exc.message)
+        else:
+            issued = data["name"]
+            form = ApiTokenForm(users=users)
+    now = timezone.now()
+    tokens = [(t, "revoked" if t.revoked_at else "expired" if t.expires_at and t.expires_at <= now else "active")
+              for t in selectors.api_tokens_visible_to(request.user).order_by("-created_at", "-id")]
+    return render(request, "web/api_tokens.html", {"form": form, "secret": secret, "issued": issued,
+                                                   "tokens": tokens})
+
+
+@predicate_required(rules.can_manage_api_tokens, "can_manage_api_tokens")
+@require_POST
+def revoke_api_token(request: HttpRequest, pk: int) -> HttpResponse:
+    token = selectors.access_api_token(request.user, pk)
+    try:
+        services.revoke_api_token(token, actor=request.user)
+    except XiangzhiError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"接口令牌“{token.name}”已撤销，使用它的请求将被拒绝。")
+    return redirect("web:api_tokens")
