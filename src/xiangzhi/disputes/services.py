@@ -28,7 +28,7 @@ from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import Membership, Organisation, Region, User
 from xiangzhi.core.workdays import deadline_after
 
-from . import rules, triage
+from . import attestation, rules, triage
 from .enums import (
     ALLOWED_TRANSITIONS,
     GROUND_REDIRECT,
@@ -95,6 +95,8 @@ def _record_event(case: Case, kind: str, payload: dict[str, Any], *, actor: User
     from xiangzhi.ledger.services import append_case_event
 
     append_case_event(event)
+    # ... and the case's attested fields (application text, request, parties, agreement, stage) when they changed.
+    attestation.attest_case(case.pk)
     return event
 
 
