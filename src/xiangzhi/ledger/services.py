@@ -12,7 +12,8 @@ by the periodic job at most every ``XIANGZHI_LEDGER_CHECKPOINT_SECONDS`` and onl
 the consistency proof from the previous one, verified before it is signed.
 
 Bundles for citizens and courts: :func:`bundle_for_ref` (all leaves of a record, e.g. a case and its events),
-:func:`bundle_for_indices`, and :func:`bundle_url` (a public download link with an opaque signed token).
+:func:`bundle_for_indices`, and :func:`bundle_url` (a public download link with an opaque signed token that expires
+after ``XIANGZHI_BUNDLE_LINK_HOURS``).
 """
 
 from __future__ import annotations
@@ -699,19 +700,50 @@ def bundle_for_ref(ref_type: str, ref_ids: Iterable[str | int], *, include_audit
     return bundle_for_indices(indices)
 
 
-def bundle_token(ref_type: str, ref_ids: Iterable[str | int]) -> str:
-    """An opaque, signed token naming these records, for the public ``ledger:bundle`` view."""
-    return signing.dumps([ref_type, [str(i) for i in ref_ids]], salt=BUNDLE_SALT, compress=True)
+class _IssuedAt(signing.TimestampSigner):
+    """A TimestampSigner whose timestamp may be given (a link issued at a known time, e.g. in tests)."""
+
+    def __init__(self, *, issued_at: float | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.issued_at = issued_at
+
+    def timestamp(self) -> str:
+        return super().timestamp() if self.issued_at is None else signing.b62_encode(int(self.issued_at))
 
 
-def bundle_url(ref_type: str, ref_ids: Iterable[str | int]) -> str:
-    """A public download link for :func:`bundle_for_ref` (give it only to whoever may see the record)."""
-    return reverse("ledger:bundle", args=[bundle_token(ref_type, ref_ids)])
+class BundleLinkExpired(XiangzhiError):
+    status = 410
+
+    def __init__(self) -> None:
+        hours = bundle_link_hours()
+        super().__init__("LEDGER_LINK_EXPIRED", f"该存证证明下载链接已过期（有效期{hours}小时），请重新打开案件进度页面获取新的下载链接。",
+                         {"valid_hours": hours})
+
+
+def bundle_link_hours() -> int:
+    return settings.XIANGZHI_BUNDLE_LINK_HOURS
+
+
+def bundle_token(ref_type: str, ref_ids: Iterable[str | int], *, issued_at: float | None = None) -> str:
+    """An opaque, signed and timestamped token naming these records, for the public ``ledger:bundle`` view; it is
+    honoured for ``XIANGZHI_BUNDLE_LINK_HOURS`` after ``issued_at`` (default: now)."""
+    return _IssuedAt(salt=BUNDLE_SALT, issued_at=issued_at).sign_object([ref_type, [str(i) for i in ref_ids]],
+                                                                         compress=True)
+
+
+def bundle_url(ref_type: str, ref_ids: Iterable[str | int], *, issued_at: float | None = None) -> str:
+    """A public download link for :func:`bundle_for_ref` (give it only to whoever may see the record); it expires
+    after ``XIANGZHI_BUNDLE_LINK_HOURS``, so a link copied out of a page or a message does not open the case's
+    records for ever."""
+    return reverse("ledger:bundle", args=[bundle_token(ref_type, ref_ids, issued_at=issued_at)])
 
 
 def bundle_from_token(token: str) -> dict[str, Any]:
+    """The bundle a token names. NotFound for a forged token, BundleLinkExpired (410) for an expired one."""
     try:
-        ref_type, ref_ids = signing.loads(token, salt=BUNDLE_SALT)
+        ref_type, ref_ids = signing.loads(token, salt=BUNDLE_SALT, max_age=dt.timedelta(hours=bundle_link_hours()))
+    except signing.SignatureExpired:
+        raise BundleLinkExpired() from None
     except (signing.BadSignature, ValueError, TypeError):
         raise NotFound() from None
     return bundle_for_ref(ref_type, ref_ids)
