@@ -1,6 +1,7 @@
-"""What the tamper-evident ledger (区块链存证) attests of a case's current fields, and how to recompute it.
+"""What the tamper-evident ledger (区块链存证) attests of a case, and how to recompute it (the ledger's registry).
 
-Timeline events are attested one by one (``_record_event``). The case row and its parties change over the case's
+Timeline events are attested one by one (``_record_event``): :func:`recompute_event` rebuilds an event's leaf from
+its row (and, for an attachment, from the file on disk). The case row and its parties change over the case's
 life, so the ledger also holds the case's *state*: a leaf of kind ``state.case`` appended by ``_record_event``
 whenever an event leaves the attested fields different from the case's latest state leaf (creation, every stage
 change, a consent answer, the agreement…), in the same transaction. ``xiangzhi ledger verify`` recomputes every
@@ -30,9 +31,37 @@ from typing import Any
 
 from xiangzhi.core import crypto
 from xiangzhi.ledger import services as ledger
-from xiangzhi.ledger.registry import register_state
+from xiangzhi.ledger.registry import register_kind, register_state
 
-from .models import Case, Party
+from .models import Attachment, Case, Party, TimelineEvent
+
+
+def recompute_event(ref_id: str) -> dict[str, Any] | None:
+    """The leaf payload of a timeline event from its row; an attachment's file must still hash to the digest recorded
+    when it was uploaded (and the Attachment row too)."""
+    event = TimelineEvent.objects.filter(pk=ref_id).first()
+    if event is None:
+        return None
+    attachment_id = (event.payload or {}).get("attachment")
+    if event.kind != "attachment" or attachment_id is None:
+        return ledger.case_event_payload(event)
+    att = Attachment.objects.filter(pk=attachment_id).first()
+    digest = None
+    if att is not None:
+        try:
+            with att.file.open("rb") as fh:
+                h = hashlib.sha256()
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+                digest = h.hexdigest()
+        except (OSError, ValueError):
+            digest = None
+        if digest is not None and att.sha256 != digest:
+            digest = f"row:{att.sha256} file:{digest}"
+    return ledger.case_event_payload(event, file_digest_override=digest)
+
+
+register_kind("case.*", recompute=recompute_event)
 
 CASE_STATE_KIND = "state.case"
 CASE_STATE_REF = "disputes.case.state"

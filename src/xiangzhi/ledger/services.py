@@ -261,7 +261,7 @@ register_kind(AUDIT_KIND, recompute=_recompute_audit)
 # Case events (桐解码): every TimelineEvent written by xiangzhi.disputes.services._record_event — creation, each
 # transition, each attachment (with the SHA-256 of the file), each signature, the seal… — becomes a leaf of kind
 # "case.<event kind>", grouped under its case so that bundle_for_ref("disputes.case", [case.pk]) finds them.
-# The disputes app is imported lazily here: disputes depends on the ledger, never the other way round at import time.
+# The disputes app registers how to recompute them (disputes.attestation): the ledger never imports it.
 CASE_EVENT_REF = "disputes.timelineevent"
 CASE_REF = "disputes.case"
 
@@ -301,41 +301,6 @@ def case_event_entry(event: Any) -> Entry:
 def append_case_event(event: Any) -> Leaf:
     """Attest one case timeline event (called by ``disputes.services._record_event`` in its transaction)."""
     return append_entries([case_event_entry(event)])[0]
-
-
-def _recompute_case_event(ref_id: str) -> dict[str, Any] | None:
-    from xiangzhi.disputes.models import Attachment, TimelineEvent
-
-    event = TimelineEvent.objects.filter(pk=ref_id).first()
-    if event is None:
-        return None
-    attachment_id = (event.payload or {}).get("attachment")
-    if event.kind != "attachment" or attachment_id is None:
-        return case_event_payload(event)
-    # The file on disk must still hash to the digest recorded when it was uploaded (and the Attachment row too).
-    att = Attachment.objects.filter(pk=attachment_id).first()
-    digest = None
-    if att is not None:
-        try:
-            with att.file.open("rb") as fh:
-                digest = _sha256_file(fh)
-        except (OSError, ValueError):
-            digest = None
-        if digest is not None and att.sha256 != digest:
-            digest = f"row:{att.sha256} file:{digest}"
-    return case_event_payload(event, file_digest_override=digest)
-
-
-def _sha256_file(fh: Any) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    for chunk in iter(lambda: fh.read(1 << 20), b""):
-        h.update(chunk)
-    return h.hexdigest()
-
-
-register_kind("case.*", recompute=_recompute_case_event)
 
 
 # ----------------------------------------------------------------------------------------------------------------
