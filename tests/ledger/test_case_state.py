@@ -151,6 +151,18 @@ def test_a_case_created_behind_the_application_is_unattested_until_the_baseline(
     _verify_fails_naming(case, "request")
 
 
+def test_a_party_whose_id_number_no_longer_decrypts_is_reported_and_the_others_still_checked(agreed, mediator):
+    case, other = agreed, new_case()
+    _sql("UPDATE core_person SET id_number = %s WHERE id = %s",
+         ["k1:bm90IGEgY2lwaGVydGV4dA==", case.parties.get(role="applicant").person_id])
+    Case.objects.filter(pk=other.pk).update(request="改过的申请事项")
+    status, out, _ = run_ledger("verify")
+    assert status == 1
+    assert f"[LEDGER_RECOMPUTE_FAILED] disputes.case.state:{case.pk}: its state cannot be recomputed" in out
+    assert f"[LEDGER_STATE_CHANGED] disputes.case.state:{other.pk} ({other.number})" in out
+    assert "no longer exists" not in out
+
+
 def test_a_deleted_case_is_named(agreed):
     case = agreed
     for table, column in (("disputes_timelineevent", "case_id"), ("disputes_party", "case_id"),

@@ -405,6 +405,24 @@ def _changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
     return [] if old == new else [prefix or "?"]
 
 
+def _snapshot(sk: StateKind, ids: list[str], report: VerifyReport) -> tuple[Mapping[str, Any], set[str]]:
+    """The live states of a chunk; if the chunk cannot be read (a value no longer decrypts or parses), record by
+    record, reporting each one that fails. Returns (states, failed ids)."""
+    try:
+        return sk.snapshot(ids), set()
+    except Exception:  # noqa: BLE001 - a broken record must be reported, not abort the run
+        live: dict[str, Any] = {}
+        failed = set()
+        for ref_id in ids:
+            try:
+                live.update(sk.snapshot([ref_id]))
+            except Exception as exc:  # noqa: BLE001
+                failed.add(ref_id)
+                report.add("LEDGER_RECOMPUTE_FAILED", f"{sk.ref_type}:{ref_id}: its state cannot be recomputed from "
+                           f"the live rows: {type(exc).__name__}: {exc}", ref=f"{sk.ref_type}:{ref_id}")
+        return live, failed
+
+
 def _verify_states(report: VerifyReport, chunk: int) -> None:
     """Stream over every live record of every state kind: its recomputed state must equal its latest state leaf.
 
@@ -414,7 +432,8 @@ def _verify_states(report: VerifyReport, chunk: int) -> None:
         seen = 0
         for ids in _chunks(sk.ids(), chunk):
             latest = _latest_states(sk, ids)
-            live = sk.snapshot(ids)
+            live, failed = _snapshot(sk, ids, report)
+            seen += len(failed & set(latest))
             for ref_id in ids:
                 payload = live.get(ref_id)
                 if payload is None:
@@ -448,9 +467,9 @@ def _verify_states(report: VerifyReport, chunk: int) -> None:
             refs = (Leaf.objects.filter(kind=sk.kind, ref_type=sk.ref_type).order_by("ref_id")
                     .values_list("ref_id", flat=True).distinct())
             for ids in _chunks(refs.iterator(chunk_size=chunk), chunk):
-                live = sk.snapshot(ids)
+                live, failed = _snapshot(sk, ids, VerifyReport())  # failures were reported above
                 for ref_id in ids:
-                    if ref_id not in live:
+                    if ref_id not in live and ref_id not in failed:
                         report.add("LEDGER_RECORD_MISSING", f"{sk.ref_type}:{ref_id} was attested but no longer exists",
                                    ref=f"{sk.ref_type}:{ref_id}")
 

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
 
         v = sub.add_parser("verify", help="recompute every leaf, the tree and every checkpoint; exit 1 on a problem")
-        v.add_argument("--no-records", action="store_true", help="skip recomputing leaves from the live records")
+        v.add_argument("--no-records", action="store_true", help="skip recomputing leaves and record states from the live records")
 
         sub.add_parser("attest-baseline", help="attest the current state of records never attested (after an upgrade); "
                        "never re-attests a record that has a state leaf")
