@@ -353,9 +353,14 @@ def state_entries(kind: str, ref_ids: Iterable[str | int]) -> list[Entry]:
 
 def attest_state(kind: str, ref_ids: Iterable[str | int]) -> list[Leaf]:
     """Append the current state of these records where it changed since its latest state leaf; call it in the
-    transaction that changed them (the disputes app does, in ``_record_event``). Returns the new leaves."""
-    entries = state_entries(kind, ref_ids)
-    return append_entries(entries) if entries else []
+    transaction that changed them (the disputes app does, in ``_record_event``). Returns the new leaves.
+
+    The rows and the latest state leaves are read under the log lock, so a concurrent change of the same record that
+    appended its state first is seen (never a stale state appended after a newer one)."""
+    with transaction.atomic():
+        _lock_log()
+        entries = state_entries(kind, ref_ids)
+        return append_entries(entries) if entries else []
 
 
 def _chunks(values: Iterable[Any], size: int) -> Iterable[list[str]]:
@@ -380,6 +385,7 @@ def attest_baseline(*, chunk: int = 500) -> int:
     for sk in state_kinds():
         for ids in _chunks(sk.ids(), chunk):
             with transaction.atomic():
+                _lock_log()
                 attested = set(Leaf.objects.filter(kind=sk.kind, ref_type=sk.ref_type, ref_id__in=ids)
                                .values_list("ref_id", flat=True).distinct())
                 live = sk.snapshot([i for i in ids if i not in attested])
