@@ -152,6 +152,8 @@ XIANGZHI_BLIND_INDEX_KEY = _secret("XIANGZHI_BLIND_INDEX_KEY", "blind_index_key"
 XIANGZHI_SIGNING_KEY = _secret("XIANGZHI_SIGNING_KEY", "signing_key", _new_b64)
 XIANGZHI_SIGNING_KEY_NAME = env_str("XIANGZHI_SIGNING_KEY_NAME", "tongxiang.xiangzhi")
 XIANGZHI_LEDGER_CHECKPOINT_SECONDS = env_int("XIANGZHI_LEDGER_CHECKPOINT_SECONDS", 60, minimum=1)
+# How long a shareable proof-bundle link (下载存证证明 on a case's status page) is honoured after it was issued.
+XIANGZHI_BUNDLE_LINK_HOURS = env_int("XIANGZHI_BUNDLE_LINK_HOURS", 24, minimum=1)
 
 DEBUG = env_bool("DEBUG", XIANGZHI_ENV == "development")
 if PRODUCTION and DEBUG:

@@ -271,7 +271,7 @@ def test_imported_cases_are_attested_in_the_ledger_and_the_job_is_audited(town_s
     actions = list(AuditLog.objects.filter(object_id=str(job.pk), object_type="disputes.importjob")
                    .order_by("id").values_list("action", flat=True))
     assert actions == ["case.import_queued", "case.imported"]
-    assert ledger.tree_size() == before + 7 + 2  # seven case events, two audit rows
+    assert ledger.tree_size() == before + 7 + 7 + 2  # seven case events, seven case states, two audit rows
     report = ledger.verify_log()
     assert report.ok, report.summary()
 

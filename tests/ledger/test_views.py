@@ -58,6 +58,36 @@ def test_a_bundle_link_downloads_a_verifiable_bundle(client, log):
     assert report.ok and len(report.leaves) == 4
 
 
+def test_a_bundle_link_expires_after_the_configured_hours(client, log, settings):
+    import time
+
+    settings.XIANGZHI_BUNDLE_LINK_HOURS = 2
+    fresh = services.bundle_url("disputes.case", [5], issued_at=time.time() - 2 * 3600 + 60)
+    assert client.get(fresh).status_code == 200
+    stale = services.bundle_url("disputes.case", [5], issued_at=time.time() - 2 * 3600 - 60)
+    response = client.get(stale)
+    assert response.status_code == 410 and "Content-Disposition" not in response
+    page = response.content.decode()
+    assert "下载链接已过期" in page and "有效期2小时" in page and "重新打开案件进度页面" in page
+    assert "leaves" not in page and "checkpoint" not in page
+
+
+def test_the_status_page_bundle_link_is_valid_for_the_configured_hours(mediator, villager_a, settings):
+    import re
+
+    from django.core import signing
+
+    from tests.disputes.conftest import new_case
+
+    settings.XIANGZHI_BUNDLE_LINK_HOURS = 5
+    case = new_case(applicant_phone="13800000001")
+    page = villager_a[1].get(f"/cases/s/{case.token}/").content.decode()
+    assert "链接5小时内有效" in page
+    token = re.search(r'href="/ledger/bundle/([^/"]+)/" id="proof-bundle"', page).group(1)
+    with pytest.raises(signing.SignatureExpired):
+        signing.loads(token, salt=services.BUNDLE_SALT, max_age=-1)  # the token carries its issue time
+
+
 def test_a_forged_bundle_token_is_404(client, log):
     token = services.bundle_token("disputes.case", [5])
     assert client.get(reverse("ledger:bundle", args=[token[:-2] + "xx"])).status_code == 404

@@ -394,7 +394,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
     from xiangzhi.core.workdays import deadline_after
     from xiangzhi.ledger import services as ledger
 
-    from . import rules, triage
+    from . import attestation, rules, triage
     from .enums import Consent, EventKind, NotAcceptedGround, PartyKind, PartyRole, TerminationReason
     from .models import CaseCounter, Party, TimelineEvent
 
@@ -459,16 +459,27 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                 # the audit rows and events of create_case, transition, confirm_assignment, set_case_flags, in order
                 log: list[tuple] = [("person", 0, actor), ("person", 1, actor), ("audit", "case.created", actor, None, {
                     "number": case.number, "channel": case.channel, "source": data.source, "type": p.type_code,
-                    "organisation": org.pk if org else None}, ""), ("event", 0)]
+                    "organisation": org.pk if org else None}, "")]
+                attested: list[tuple] = []
+
+                def event(n: int, case: Case = case, log: list = log, attested: list = attested) -> None:
+                    """The n-th event, then the case's state leaf if its attested fields changed (_record_event)."""
+                    log.append(("event", n))
+                    state = (case.stage, case.agreement_text, case.agreement_amount)
+                    if not attested or attested[-1] != state:
+                        attested.append(state)
+                        log.append(("state", *state))
+
                 ev = [(EventKind.CREATED, {"channel": case.channel, "source": data.source, "type": p.type_code,
                                            "region": region.code, "suggested_type": suggested_code,
                                            "confidence": round(confidence, 3), "organisation": org.pk if org else None},
                        f"案件登记（{'网格员扫码代办' if spot else '窗口无差别受理'}），编号 {case.number}", "", "", True, at,
                        actor)]
+                event(0)
                 if repeat:
                     ev.append((EventKind.REPEAT, {"repeat_of": prev[3]}, f"与此前案件 {prev[3]} 为同一当事人的纠纷，已关联",
                                "", "", False, at, None))
-                    log.append(("event", len(ev) - 1))
+                    event(len(ev) - 1)
                 steps = [S.AGREEMENT_ORAL, S.CLOSED] if spot else _steps(p, level)
                 end = at + dt.timedelta(days=p.days)
                 for n_step, step in enumerate(steps, start=1):
@@ -535,13 +546,13 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                     log.append(("audit", "case.transition", actor, {"stage": before}, {"stage": step, **values}, reason))
                     ev.append((EventKind.TRANSITION, {"from": before, "to": step, "reason": reason, **values}, text,
                                before, step, True, when, actor))
-                    log.append(("event", len(ev) - 1))
+                    event(len(ev) - 1)
                     if step == S.ASSIGNED:
                         case.mediator_confirmed_at = when
                         log.append(("audit", "case.assignment_confirmed", case.mediator, None, None, ""))
                         ev.append((EventKind.ASSIGNMENT_CONFIRMED, {"mediator": case.mediator.pk}, "调解员已确认接案",
                                    "", "", True, when, case.mediator))
-                        log.append(("event", len(ev) - 1))
+                        event(len(ev) - 1)
                 case._log = log  # noqa: SLF001
                 case._events = ev  # noqa: SLF001
                 cases.append(case)
@@ -597,6 +608,15 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                     if item[0] == "event":
                         order.append(c._timeline[item[1]])  # noqa: SLF001
                         continue
+                    if item[0] == "state":
+                        _, stage, agreement_text, amount = item
+                        order.append(ledger.state_entry(attestation.CASE_STATE_KIND, c.pk, attestation.case_state_payload(
+                            case_id=c.pk, number=c.number, stage=stage, description=c.description, request=c.request,
+                            agreement_text=agreement_text, agreement_amount=amount, parties=[
+                                (PartyRole.APPLICANT, PartyKind.PERSON, Consent.AGREED, persons[i].name, "", ""),
+                                (PartyRole.RESPONDENT, PartyKind.PERSON, Consent.PENDING,
+                                 persons[len(cases) + i].name, "", "")])))
+                        continue
                     if item[0] == "person":
                         person = persons[i] if item[1] == 0 else persons[len(cases) + i]
                         row = AuditLog(actor=item[2], actor_label=audit_label(item[2]), action="person.created",
@@ -612,7 +632,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                     audits.append(row)
                     order.append(row)
             AuditLog.objects.bulk_create(audits)
-            ledger.append_entries([ledger.case_event_entry(x) if isinstance(x, TimelineEvent) else ledger.audit_entry(x)
-                                   for x in order])
+            ledger.append_entries([x if isinstance(x, ledger.Entry) else ledger.case_event_entry(x)
+                                   if isinstance(x, TimelineEvent) else ledger.audit_entry(x) for x in order])
         made += len(chunk)
     return made

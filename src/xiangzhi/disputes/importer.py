@@ -9,8 +9,8 @@ re-run or picked by two workers is imported once, then:
 2. writes them, in one transaction: all-or-nothing by default (nothing is written if any row is invalid), or only the
    valid rows (``mode="valid"``). Cases get numbers from the year's counter, parties are stored with encrypted phones
    and blind indexes, and each case gets a "历史案件导入" timeline row; rows are written with ``bulk_create`` in
-   chunks; then every timeline row is attested in the ledger (batched) and the job is audited, in the same
-   transaction. Progress (rows validated / written of the total) is kept on the ImportJob row.
+   chunks; then every timeline row and each case's state are attested in the ledger (batched) and the job is
+   audited, in the same transaction. Progress (rows validated / written of the total) is kept on the ImportJob row.
 """
 
 from __future__ import annotations
@@ -850,6 +850,8 @@ def _attest(job_id: int | None, event_ranges: list[tuple[int, int]]) -> int:
     range (a few bytes per chunk kept in memory) and only this job's rows are taken."""
     from xiangzhi.ledger.services import CASE_EVENT_REF, Entry, append_entries, case_event_payload, case_group
 
+    from . import attestation
+
     appended = 0
     for lo, hi in event_ranges:
         last = lo - 1
@@ -859,9 +861,14 @@ def _attest(job_id: int | None, event_ranges: list[tuple[int, int]]) -> int:
             if not events:
                 break
             last = events[-1].pk
-            entries = [Entry(f"case.{e.kind}", case_event_payload(e), CASE_EVENT_REF, str(e.pk),
-                             case_group(e.case_id, public=e.public))
-                       for e in events if (e.payload or {}).get("import_job") == job_id]
+            mine = [e for e in events if (e.payload or {}).get("import_job") == job_id]
+            states = attestation.state_entries(e.case_id for e in mine)  # each case's attested fields
+            entries = []
+            for e in mine:
+                entries.append(Entry(f"case.{e.kind}", case_event_payload(e), CASE_EVENT_REF, str(e.pk),
+                                     case_group(e.case_id, public=e.public)))
+                if e.case_id in states:
+                    entries.append(states.pop(e.case_id))
             if entries:
                 append_entries(entries)
                 appended += len(entries)

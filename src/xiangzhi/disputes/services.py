@@ -28,7 +28,7 @@ from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import Membership, Organisation, Region, User
 from xiangzhi.core.workdays import deadline_after
 
-from . import rules, triage
+from . import attestation, rules, triage
 from .enums import (
     ALLOWED_TRANSITIONS,
     GROUND_REDIRECT,
@@ -91,10 +91,12 @@ def _record_event(case: Case, kind: str, payload: dict[str, Any], *, actor: User
     )
     event.save()
     # 区块链存证 (added by the ledger work): attest the event in the tamper-evident log, in this same transaction.
-    # The ledger registers how to recompute "case.*" leaves from this row (and attachment files) for `ledger verify`.
+    # disputes.attestation registers how to recompute "case.*" leaves from this row (and attachment files).
     from xiangzhi.ledger.services import append_case_event
 
     append_case_event(event)
+    # ... and the case's attested fields (application text, request, parties, agreement, stage) when they changed.
+    attestation.attest_case(case.pk)
     return event
 
 

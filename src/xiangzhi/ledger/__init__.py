@@ -14,7 +14,9 @@ Django layer:
   into ``core.services.audit``), ``append_case_event`` (hooked into ``disputes.services._record_event``), proofs,
   ``make_checkpoint``, ``verify_log``, witnessing, and bundles;
 * :mod:`.registry` — ``register_kind(kind, recompute=…)`` so that ``xiangzhi ledger verify`` can rebuild a leaf
-  from the live record;
+  from the live record, and ``register_state(kind, …)`` for records whose attested fields change over their life
+  (a case: ``services.attest_state`` appends its state at each change, verify compares every live record with its
+  latest state leaf); the apps register (``disputes.attestation``), the ledger imports none of them;
 * ``xiangzhi ledger …`` (management command), ``/api/v1/ledger/…``, the staff page ``ledger:status``, the public
   key at ``/ledger/key`` and public bundle downloads ``ledger:bundle``.
 

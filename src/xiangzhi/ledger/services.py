@@ -12,7 +12,8 @@ by the periodic job at most every ``XIANGZHI_LEDGER_CHECKPOINT_SECONDS`` and onl
 the consistency proof from the previous one, verified before it is signed.
 
 Bundles for citizens and courts: :func:`bundle_for_ref` (all leaves of a record, e.g. a case and its events),
-:func:`bundle_for_indices`, and :func:`bundle_url` (a public download link with an opaque signed token).
+:func:`bundle_for_indices`, and :func:`bundle_url` (a public download link with an opaque signed token that expires
+after ``XIANGZHI_BUNDLE_LINK_HOURS``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -52,7 +53,7 @@ from .merkle import (
     verify_inclusion,
 )
 from .models import Checkpoint, Leaf, Node, VerificationRun, WitnessedCheckpoint
-from .registry import autodiscover, recompute_for, register_kind
+from .registry import StateKind, autodiscover, recompute_for, register_kind, state_kind, state_kinds
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +261,7 @@ register_kind(AUDIT_KIND, recompute=_recompute_audit)
 # Case events (桐解码): every TimelineEvent written by xiangzhi.disputes.services._record_event — creation, each
 # transition, each attachment (with the SHA-256 of the file), each signature, the seal… — becomes a leaf of kind
 # "case.<event kind>", grouped under its case so that bundle_for_ref("disputes.case", [case.pk]) finds them.
-# The disputes app is imported lazily here: disputes depends on the ledger, never the other way round at import time.
+# The disputes app registers how to recompute them (disputes.attestation): the ledger never imports it.
 CASE_EVENT_REF = "disputes.timelineevent"
 CASE_REF = "disputes.case"
 
@@ -302,39 +303,181 @@ def append_case_event(event: Any) -> Leaf:
     return append_entries([case_event_entry(event)])[0]
 
 
-def _recompute_case_event(ref_id: str) -> dict[str, Any] | None:
-    from xiangzhi.disputes.models import Attachment, TimelineEvent
-
-    event = TimelineEvent.objects.filter(pk=ref_id).first()
-    if event is None:
-        return None
-    attachment_id = (event.payload or {}).get("attachment")
-    if event.kind != "attachment" or attachment_id is None:
-        return case_event_payload(event)
-    # The file on disk must still hash to the digest recorded when it was uploaded (and the Attachment row too).
-    att = Attachment.objects.filter(pk=attachment_id).first()
-    digest = None
-    if att is not None:
-        try:
-            with att.file.open("rb") as fh:
-                digest = _sha256_file(fh)
-        except (OSError, ValueError):
-            digest = None
-        if digest is not None and att.sha256 != digest:
-            digest = f"row:{att.sha256} file:{digest}"
-    return case_event_payload(event, file_digest_override=digest)
+# ----------------------------------------------------------------------------------------------------------------
+# Record states: the current attested fields of records that change over their life (see registry.register_state)
+# ----------------------------------------------------------------------------------------------------------------
+def _state(kind: str) -> StateKind:
+    sk = state_kind(kind)
+    if sk is None:
+        autodiscover()
+        sk = state_kind(kind)
+    if sk is None:
+        raise LookupError(f"no state registered for {kind!r}")
+    return sk
 
 
-def _sha256_file(fh: Any) -> str:
-    import hashlib
+def _latest_states(sk: StateKind, ref_ids: Sequence[str]) -> dict[str, tuple[int, bytes]]:
+    """``{ref_id: (index, data)}`` of the latest state leaf of each record among ``ref_ids`` (one query)."""
+    if not ref_ids:
+        return {}
+    latest = (Leaf.objects.filter(kind=sk.kind, ref_type=sk.ref_type, ref_id__in=ref_ids)
+              .values("ref_id").annotate(last=Max("index")).values("last"))
+    rows = Leaf.objects.filter(index__in=Subquery(latest)).values_list("ref_id", "index", "data")
+    return {ref_id: (index, bytes(data)) for ref_id, index, data in rows}
 
-    h = hashlib.sha256()
-    for chunk in iter(lambda: fh.read(1 << 20), b""):
-        h.update(chunk)
-    return h.hexdigest()
+
+def state_entry(kind: str, ref_id: str | int, payload: Mapping[str, Any]) -> Entry:
+    """The leaf of one record's state (for bulk writers that know the payload, e.g. the demo year)."""
+    sk = _state(kind)
+    return Entry(sk.kind, payload, sk.ref_type, str(ref_id), sk.group(str(ref_id)))
 
 
-register_kind("case.*", recompute=_recompute_case_event)
+def state_entries(kind: str, ref_ids: Iterable[str | int]) -> list[Entry]:
+    """The state leaves to append for these records: their current state, for each record whose state differs from
+    its latest state leaf (or has none). A few queries for all of them."""
+    sk = _state(kind)
+    ids = list(dict.fromkeys(str(i) for i in ref_ids))
+    live = sk.snapshot(ids)
+    latest = _latest_states(sk, ids)
+    entries = []
+    for ref_id in ids:
+        payload = live.get(ref_id)
+        if payload is None:
+            continue
+        previous = latest.get(ref_id)
+        if previous is not None and previous[1] == canonical_leaf(sk.kind, payload):
+            continue
+        entries.append(Entry(sk.kind, payload, sk.ref_type, ref_id, sk.group(ref_id)))
+    return entries
+
+
+def attest_state(kind: str, ref_ids: Iterable[str | int]) -> list[Leaf]:
+    """Append the current state of these records where it changed since its latest state leaf; call it in the
+    transaction that changed them (the disputes app does, in ``_record_event``). Returns the new leaves.
+
+    The rows and the latest state leaves are read under the log lock, so a concurrent change of the same record that
+    appended its state first is seen (never a stale state appended after a newer one)."""
+    with transaction.atomic():
+        _lock_log()
+        entries = state_entries(kind, ref_ids)
+        return append_entries(entries) if entries else []
+
+
+def _chunks(values: Iterable[Any], size: int) -> Iterable[list[str]]:
+    chunk: list[str] = []
+    for v in values:
+        chunk.append(str(v))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def attest_baseline(*, chunk: int = 500) -> int:
+    """Attest the current state of every live record that has no state leaf at all (after upgrading an installation
+    whose records predate state attestation). Never re-attests a record that has one: a record changed behind the
+    application's back stays reported by verify. Writes an audit row with the count. Returns the leaves appended."""
+    from xiangzhi.core.services import audit
+
+    autodiscover()
+    appended = 0
+    for sk in state_kinds():
+        for ids in _chunks(sk.ids(), chunk):
+            with transaction.atomic():
+                _lock_log()
+                attested = set(Leaf.objects.filter(kind=sk.kind, ref_type=sk.ref_type, ref_id__in=ids)
+                               .values_list("ref_id", flat=True).distinct())
+                live = sk.snapshot([i for i in ids if i not in attested])
+                entries = [Entry(sk.kind, payload, sk.ref_type, ref_id, sk.group(ref_id))
+                           for ref_id, payload in live.items()]
+                if entries:
+                    append_entries(entries)
+                    appended += len(entries)
+    if appended:
+        audit("ledger.state_baseline", actor=None, after={"leaves": appended})
+    return appended
+
+
+def _changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted paths of what differs between two payloads (``parties[1].name``)."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        out = []
+        for key in sorted(set(old) | set(new)):
+            out += _changed_paths(old.get(key, ...), new.get(key, ...), f"{prefix}.{key}" if prefix else key)
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [p for i, (a, b) in enumerate(zip(old, new, strict=True)) for p in _changed_paths(a, b, f"{prefix}[{i}]")]
+    return [] if old == new else [prefix or "?"]
+
+
+def _snapshot(sk: StateKind, ids: list[str], report: VerifyReport) -> tuple[Mapping[str, Any], set[str]]:
+    """The live states of a chunk; if the chunk cannot be read (a value no longer decrypts or parses), record by
+    record, reporting each one that fails. Returns (states, failed ids)."""
+    try:
+        return sk.snapshot(ids), set()
+    except Exception:  # noqa: BLE001 - a broken record must be reported, not abort the run
+        live: dict[str, Any] = {}
+        failed = set()
+        for ref_id in ids:
+            try:
+                live.update(sk.snapshot([ref_id]))
+            except Exception as exc:  # noqa: BLE001
+                failed.add(ref_id)
+                report.add("LEDGER_RECOMPUTE_FAILED", f"{sk.ref_type}:{ref_id}: its state cannot be recomputed from "
+                           f"the live rows: {type(exc).__name__}: {exc}", ref=f"{sk.ref_type}:{ref_id}")
+        return live, failed
+
+
+def _verify_states(report: VerifyReport, chunk: int) -> None:
+    """Stream over every live record of every state kind: its recomputed state must equal its latest state leaf.
+
+    Per chunk of records: one query for their latest state leaves, the snapshot's few queries for their live rows.
+    """
+    for sk in state_kinds():
+        seen = 0
+        for ids in _chunks(sk.ids(), chunk):
+            latest = _latest_states(sk, ids)
+            live, failed = _snapshot(sk, ids, report)
+            seen += len(failed & set(latest))
+            for ref_id in ids:
+                payload = live.get(ref_id)
+                if payload is None:
+                    continue
+                report.states_checked += 1
+                ref = f"{sk.ref_type}:{ref_id}"
+                label = sk.label(payload)
+                name = f"{ref} ({label})" if label else ref
+                leaf = latest.get(ref_id)
+                if leaf is None:
+                    report.add("LEDGER_STATE_UNATTESTED", f"{name} has no attested state in the log "
+                               "(created behind the application's back, or before `ledger attest-baseline`)", ref=ref)
+                    continue
+                seen += 1
+                index, data = leaf
+                try:
+                    schema, _, attested = parse_canonical_leaf(data)
+                    same = canonical_leaf(sk.kind, payload, schema) == data
+                except (TypeError, ValueError) as exc:
+                    report.add("LEDGER_RECOMPUTE_FAILED", f"{name}: state cannot be compared: {exc}", index=index,
+                               ref=ref)
+                    continue
+                if not same:
+                    fields = ", ".join(_changed_paths(attested, _plain_json(dict(payload)))) or "?"
+                    label = sk.label(attested)  # as attested: the live label may be what was changed
+                    name = f"{ref} ({label})" if label else ref
+                    report.add("LEDGER_STATE_CHANGED", f"{name} was changed behind the application's back: it differs "
+                               f"from its latest attested state (leaf {index}) in: {fields}", index=index, ref=ref)
+        attested_total = (Leaf.objects.filter(kind=sk.kind, ref_type=sk.ref_type).values("ref_id").distinct().count())
+        if attested_total > seen:  # some attested records are gone (or unreadable): name them
+            refs = (Leaf.objects.filter(kind=sk.kind, ref_type=sk.ref_type).order_by("ref_id")
+                    .values_list("ref_id", flat=True).distinct())
+            for ids in _chunks(refs.iterator(chunk_size=chunk), chunk):
+                live, failed = _snapshot(sk, ids, VerifyReport())  # failures were reported above
+                for ref_id in ids:
+                    if ref_id not in live and ref_id not in failed:
+                        report.add("LEDGER_RECORD_MISSING", f"{sk.ref_type}:{ref_id} was attested but no longer exists",
+                                   ref=f"{sk.ref_type}:{ref_id}")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -547,19 +690,50 @@ def bundle_for_ref(ref_type: str, ref_ids: Iterable[str | int], *, include_audit
     return bundle_for_indices(indices)
 
 
-def bundle_token(ref_type: str, ref_ids: Iterable[str | int]) -> str:
-    """An opaque, signed token naming these records, for the public ``ledger:bundle`` view."""
-    return signing.dumps([ref_type, [str(i) for i in ref_ids]], salt=BUNDLE_SALT, compress=True)
+class _IssuedAt(signing.TimestampSigner):
+    """A TimestampSigner whose timestamp may be given (a link issued at a known time, e.g. in tests)."""
+
+    def __init__(self, *, issued_at: float | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.issued_at = issued_at
+
+    def timestamp(self) -> str:
+        return super().timestamp() if self.issued_at is None else signing.b62_encode(int(self.issued_at))
 
 
-def bundle_url(ref_type: str, ref_ids: Iterable[str | int]) -> str:
-    """A public download link for :func:`bundle_for_ref` (give it only to whoever may see the record)."""
-    return reverse("ledger:bundle", args=[bundle_token(ref_type, ref_ids)])
+class BundleLinkExpired(XiangzhiError):
+    status = 410
+
+    def __init__(self) -> None:
+        hours = bundle_link_hours()
+        super().__init__("LEDGER_LINK_EXPIRED", f"该存证证明下载链接已过期（有效期{hours}小时），请重新打开案件进度页面获取新的下载链接。",
+                         {"valid_hours": hours})
+
+
+def bundle_link_hours() -> int:
+    return settings.XIANGZHI_BUNDLE_LINK_HOURS
+
+
+def bundle_token(ref_type: str, ref_ids: Iterable[str | int], *, issued_at: float | None = None) -> str:
+    """An opaque, signed and timestamped token naming these records, for the public ``ledger:bundle`` view; it is
+    honoured for ``XIANGZHI_BUNDLE_LINK_HOURS`` after ``issued_at`` (default: now)."""
+    return _IssuedAt(salt=BUNDLE_SALT, issued_at=issued_at).sign_object([ref_type, [str(i) for i in ref_ids]],
+                                                                         compress=True)
+
+
+def bundle_url(ref_type: str, ref_ids: Iterable[str | int], *, issued_at: float | None = None) -> str:
+    """A public download link for :func:`bundle_for_ref` (give it only to whoever may see the record); it expires
+    after ``XIANGZHI_BUNDLE_LINK_HOURS``, so a link copied out of a page or a message does not open the case's
+    records for ever."""
+    return reverse("ledger:bundle", args=[bundle_token(ref_type, ref_ids, issued_at=issued_at)])
 
 
 def bundle_from_token(token: str) -> dict[str, Any]:
+    """The bundle a token names. NotFound for a forged token, BundleLinkExpired (410) for an expired one."""
     try:
-        ref_type, ref_ids = signing.loads(token, salt=BUNDLE_SALT)
+        ref_type, ref_ids = signing.loads(token, salt=BUNDLE_SALT, max_age=dt.timedelta(hours=bundle_link_hours()))
+    except signing.SignatureExpired:
+        raise BundleLinkExpired() from None
     except (signing.BadSignature, ValueError, TypeError):
         raise NotFound() from None
     return bundle_for_ref(ref_type, ref_ids)
@@ -722,6 +896,7 @@ class VerifyReport:
     tree_size: int = 0
     leaves_checked: int = 0
     records_checked: int = 0
+    states_checked: int = 0
     checkpoints_checked: int = 0
     unverifiable_kinds: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
@@ -740,7 +915,8 @@ class VerifyReport:
     def summary(self) -> str:
         head = "OK" if self.ok else f"FAILED: {len(self.problems) + self.suppressed} problem(s)"
         lines = [f"{head} — tree size {self.tree_size}, {self.leaves_checked} leaves, "
-                 f"{self.records_checked} records recomputed, {self.checkpoints_checked} checkpoints"]
+                 f"{self.records_checked} records recomputed, {self.states_checked} record states compared, "
+                 f"{self.checkpoints_checked} checkpoints"]
         lines += [f"[{p.code}] {p.message}" for p in self.problems]
         if self.suppressed:
             lines.append(f"… and {self.suppressed} more problems")
@@ -767,6 +943,8 @@ def verify_log(*, records: bool = True, chunk: int = 2000) -> VerifyReport:
 
     * every leaf: stored hash = hash of its data; data canonical; data = canonical form of the payload recomputed
       from the live record (and its files) through the registry; indices contiguous from 0, none duplicated;
+    * every live record of a registered state kind (a case: its application text, request, parties, agreement,
+      stage): its state recomputed from the live rows = its latest state leaf (streamed in chunks);
     * the whole tree from the leaves (streamed, O(log n) memory): every stored node, and the root at every
       checkpoint's size;
     * every checkpoint: signature by our key, body matching its row, consistency proof from the previous one;
@@ -828,6 +1006,8 @@ def verify_log(*, records: bool = True, chunk: int = 2000) -> VerifyReport:
             continue
         if leaf_kind != kind:
             report.add("LEDGER_LEAF_KIND", f"leaf {index}: kind column {kind!r} ≠ data {leaf_kind!r}", index=index)
+        if state_kind(leaf_kind) is not None:
+            continue  # a record's state at some time: the latest one per record is compared by _verify_states
         func = recompute_for(leaf_kind)
         if func is None or not ref_type:
             report.unverifiable_kinds[leaf_kind] = report.unverifiable_kinds.get(leaf_kind, 0) + 1
@@ -851,6 +1031,8 @@ def verify_log(*, records: bool = True, chunk: int = 2000) -> VerifyReport:
             report.add("LEDGER_RECORD_CHANGED", f"leaf {index}: record {ref} was changed after it was attested "
                        f"(fields: {fields or '?'})", index=index, ref=ref)
     report.tree_size = expected
+    if records:
+        _verify_states(report, chunk)
     if broken_at is None:
         check_nodes([])  # flush: anything left over in the node table is extra
         while pending is not None:

@@ -19,12 +19,15 @@ def key(request: HttpRequest) -> HttpResponse:  # noqa: ARG001
 
 
 @public
-def bundle(request: HttpRequest, token: str) -> HttpResponse:  # noqa: ARG001
-    """Download the offline proof bundle named by an unguessable signed token (see services.bundle_url)."""
+def bundle(request: HttpRequest, token: str) -> HttpResponse:
+    """Download the offline proof bundle named by an unguessable signed token (see services.bundle_url); an expired
+    link answers 410 with a page saying how to get a new one."""
     try:
         data = services.bundle_from_token(token)
     except NotFound:
         raise Http404 from None
+    except services.BundleLinkExpired as exc:
+        return render(request, "ledger/bundle_expired.html", {"message": exc.message}, status=exc.status)
     response = HttpResponse(bundle_to_json(data), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="xiangzhi-proof.json"'
     return response

@@ -90,6 +90,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         "is_applicant": party.role == PartyRole.APPLICANT,
         # 区块链存证: the offline proof bundle of this case's records, for the party (and, through them, a court)
         "bundle_url": ledger_services.bundle_url(ledger_services.CASE_REF, [case.pk]),
+        "bundle_link_hours": ledger_services.bundle_link_hours(),
     })
     return render(request, "disputes/status.html", ctx)
 

@@ -22,7 +22,10 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
 
         v = sub.add_parser("verify", help="recompute every leaf, the tree and every checkpoint; exit 1 on a problem")
-        v.add_argument("--no-records", action="store_true", help="skip recomputing leaves from the live records")
+        v.add_argument("--no-records", action="store_true", help="skip recomputing leaves and record states from the live records")
+
+        sub.add_parser("attest-baseline", help="attest the current state of records never attested (after an upgrade); "
+                       "never re-attests a record that has a state leaf")
 
         cb = sub.add_parser("check-bundle", help="verify an offline proof bundle (no database needed)")
         cb.add_argument("file")
@@ -89,6 +92,11 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         if not report.ok:
             raise CommandError(f"ledger verification failed: {len(report.problems) + report.suppressed} problem(s)")
+
+    def do_attest_baseline(self, options: dict) -> None:  # noqa: ARG002
+        from xiangzhi.ledger.services import attest_baseline
+
+        self.stdout.write(f"attested the state of {attest_baseline()} record(s) that had none")
 
     def do_proof(self, options: dict) -> None:
         from xiangzhi.core.errors import XiangzhiError
