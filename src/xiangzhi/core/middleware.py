@@ -8,11 +8,12 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from .services import current_ip
+from .text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,39 @@ class IdleTimeoutMiddleware:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+
+
+def _cleaned(data: QueryDict) -> QueryDict:
+    """``data`` with control characters taken out of every value (the same object when there is none)."""
+    lists = [(key, [clean_text(v) for v in values]) for key, values in data.lists()]
+    if all(values == data.getlist(key) for key, values in lists):
+        return data
+    cleaned = QueryDict(mutable=True, encoding=data.encoding)
+    for key, values in lists:
+        cleaned.setlist(key, values)
+    cleaned._mutable = False
+    return cleaned
+
+
+class CleanInputMiddleware:
+    """Text typed into a page is cleaned once, at the boundary, before any form or view reads it: the query string
+    and the form fields lose their control characters (``core.text.clean_text``). The API cleans its bodies in its
+    schemas (``core.schemas.TextIn``)."""
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):  # noqa: ANN001, ARG002
+        if request.path.startswith("/api/"):
+            return None
+        request.GET = _cleaned(request.GET)
+        if request.method == "POST" and request.content_type in {"application/x-www-form-urlencoded",
+                                                                 "multipart/form-data"}:
+            request.POST = _cleaned(request.POST)
+        return None
 
 
 class AccessRuleMiddleware:

@@ -11,10 +11,10 @@ import io
 from collections.abc import Callable
 
 from django.utils import timezone
-from docx import Document
 from docx.shared import Cm, Pt
 
 from xiangzhi.core import services as core
+from xiangzhi.core import word
 from xiangzhi.core.models import User
 
 from . import qr
@@ -204,7 +204,7 @@ def render(case: Case, kind: str) -> bytes:
     """The document ``kind`` of ``case`` as .docx bytes."""
     if kind not in BUILDERS:
         raise KeyError(kind)
-    doc = Document()
+    doc = word.document()  # text always XML-safe: a control character in a stored row cannot break it
     _header(doc, case, KINDS[kind])
     BUILDERS[kind](doc, case)
     doc.add_paragraph(f"生成时间：{_fmt(timezone.now())}  案件编号：{case.number}")
