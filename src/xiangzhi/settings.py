@@ -323,9 +323,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("XIANGZHI_BEHIND_PROXY", False):
+XIANGZHI_BEHIND_PROXY = env_bool("XIANGZHI_BEHIND_PROXY", False)
+if XIANGZHI_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# How many reverse proxies in front of the application append to X-Forwarded-For: the client address is the N-th
+# address from the right of that header (0: the header is ignored and the peer address is the client).
+XIANGZHI_TRUSTED_PROXY_COUNT = env_int("XIANGZHI_TRUSTED_PROXY_COUNT", 1 if XIANGZHI_BEHIND_PROXY else 0, minimum=0)
 # HSTS preload is a decision for whoever owns the parent domain (often a government intranet name that cannot be
 # preloaded), so its warning is silenced unless preload is switched on.
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [] if SECURE_HSTS_PRELOAD else ["security.W021"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 
@@ -23,11 +24,20 @@ SELF_GUARDED_NAMESPACES = {"admin", "api-1.0.0"}
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+    """The address of the client, for per-address limits and the audit log. Behind XIANGZHI_TRUSTED_PROXY_COUNT
+    reverse proxies, each appends the address it saw to ``X-Forwarded-For``, so the client is the N-th address from
+    the right; whatever stands further left was written by the client and is not believed. Without trusted proxies
+    (the default), the header is ignored."""
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.XIANGZHI_TRUSTED_PROXY_COUNT
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if count <= 0 or not forwarded:
+        return remote
+    candidate = forwarded[-count] if len(forwarded) >= count else forwarded[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 class IdleTimeoutMiddleware:
