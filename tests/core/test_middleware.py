@@ -50,3 +50,22 @@ def test_the_audit_log_records_the_address_the_proxy_saw(settings, mediator):
                       HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
     assert r.status_code == 302
     assert list(AuditLog.objects.filter(action="user.login").values_list("ip", flat=True)) == ["203.0.113.7"]
+
+
+def test_a_rate_limited_case_lookup_answers_429_with_retry_after(db):
+    client = Client()
+    codes = [client.get("/cases/lookup/", {"number": "（2026）桐解字第00001号"}).status_code for _ in range(30)]
+    assert set(codes) == {200}
+    r = client.get("/cases/lookup/", {"number": "（2026）桐解字第00001号"})
+    assert r.status_code == 429 and "操作过于频繁" in r.content.decode()
+    assert 1 <= int(r["Retry-After"]) <= 60
+
+
+def test_a_limit_reached_in_an_api_operation_answers_429_with_retry_after(db):
+    client = Client()
+    codes = [client.post("/api/v1/auth/code", {"phone": "1"}, content_type="application/json").status_code
+             for _ in range(20)]
+    assert set(codes) == {422}
+    r = client.post("/api/v1/auth/code", {"phone": "1"}, content_type="application/json")
+    assert r.status_code == 429 and r.json()["code"] == "RATE_LIMITED"
+    assert 1 <= int(r["Retry-After"]) <= 3600

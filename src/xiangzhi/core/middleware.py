@@ -9,10 +9,11 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from .errors import RateLimited
 from .services import current_ip
 from .text import clean_text
 
@@ -140,29 +141,35 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def rate_limited_response(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    """429 with ``Retry-After``: the error envelope for the API, the 429 page for a page."""
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(exc.as_dict(), status=429)
+    else:
+        response = render(request, "429.html", {"message": exc.message}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 class PublicRateLimitMiddleware:
-    """Anonymous writes (applications, questions, sign-in codes) are limited per client address, across processes."""
+    """Anonymous writes (applications, questions, sign-in codes) are limited per client address, across processes.
+    A limit reached anywhere in a page view (``RateLimited``) is answered the same way: 429 with ``Retry-After``."""
 
     def __init__(self, get_response) -> None:  # noqa: ANN001
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method in {"POST", "PUT", "PATCH", "DELETE"} and not request.user.is_authenticated:
-            from .errors import RateLimited
             from .services import check_rate
 
             try:
                 check_rate(f"anon-write:{client_ip(request)}", limit=settings.XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE,
                            window_seconds=60)
             except RateLimited as exc:
-                if request.path.startswith("/api/"):
-                    from django.http import JsonResponse
-
-                    response = JsonResponse(exc.as_dict(), status=429)
-                else:
-                    from django.shortcuts import render
-
-                    response = render(request, "429.html", {"message": exc.message}, status=429)
-                response["Retry-After"] = str((exc.detail or {}).get("retry_after", 60))
-                return response
+                return rate_limited_response(request, exc)
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RateLimited):
+            return rate_limited_response(request, exception)
+        return None
