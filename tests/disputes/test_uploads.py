@@ -66,12 +66,18 @@ def _reply(liaison, task, upload):
                                                                 "file": upload}, follow=True)
 
 
-def test_a_joint_reply_keeps_a_checked_file_privately(media, liaison, task):
-    r = _reply(liaison, task, SimpleUploadedFile("出警记录.pdf", PDF, content_type="application/pdf"))
+@pytest.mark.parametrize("size", [64, 64 * 1024])  # the second arrives as a temporary file, moved not read
+def test_a_joint_reply_keeps_a_checked_file_privately(media, settings, liaison, task, size):
+    import hashlib
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 4096
+    pdf = PDF + b"1" * size
+    r = _reply(liaison, task, SimpleUploadedFile("出警记录.pdf", pdf, content_type="application/pdf"))
     assert "已答复" in r.content.decode()
     reply = JointReply.objects.get(task=task)
     stored = Path(reply.file.path)
-    assert stored.read_bytes() == PDF and _mode(stored) == 0o640
+    assert stored.read_bytes() == pdf and _mode(stored) == 0o640
+    assert reply.sha256 == hashlib.sha256(pdf).hexdigest()
     assert reply.original_name == "出警记录.pdf" and task.case.token[:8] not in reply.file.name
 
 
