@@ -43,7 +43,7 @@ def test_a_control_character_already_in_the_database_breaks_no_document_and_no_e
 
     case = new_case()
     _respondent_named(case, "桐乡\x07某\x1b公司")
-    Case.objects.filter(pk=case.pk).update(description="围墙\x00占地\x1b[31m一米多", request="拆除\x0b围墙")
+    Case.objects.filter(pk=case.pk).update(description="围墙\x07占地\x1b[31m一米多", request="拆除\x0b围墙")
     c = mediator.client()
     doc = c.get(f"/cases/workbench/{case.pk}/documents/register.docx")
     assert doc.status_code == 200

@@ -3,8 +3,8 @@ and what the platform writes into an Office file is made XML-safe on the way out
 the database cannot break a document or an export.
 
 C0 control characters (NUL, BEL, ESC…) have no meaning in a name, a description or a question, and XML 1.0 (the
-inside of .docx and .xlsx) cannot hold them at all. Tab, line feed and carriage return are kept where a field may
-hold several lines.
+inside of .docx and .xlsx) cannot hold them at all. Tab, line feed and carriage return are kept: a description or an
+agreement holds several lines, and XML holds them.
 """
 
 from __future__ import annotations
@@ -16,15 +16,11 @@ from typing import Any
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # The same plus DEL and the C1 controls, which a person never types on purpose either.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_LINE_BREAKS = re.compile("[\t\r\n]+")
 
 
-def clean_text(value: str, *, multiline: bool = True) -> str:
-    """``value`` without control characters; a single-line field also turns tabs and line breaks into one space."""
-    value = _CONTROL.sub("", value)
-    if not multiline:
-        value = _LINE_BREAKS.sub(" ", value)
-    return value
+def clean_text(value: str) -> str:
+    """``value`` without control characters (tab, line feed and carriage return stay)."""
+    return _CONTROL.sub("", value)
 
 
 def clean_data(value: Any) -> Any:
