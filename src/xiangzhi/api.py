@@ -13,7 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from xiangzhi.core.api import router as core_router
 from xiangzhi.core.api_auth import default_auth
-from xiangzhi.core.errors import XiangzhiError
+from xiangzhi.core.errors import RateLimited, XiangzhiError
 
 api = NinjaAPI(
     title="乡治 API",
@@ -30,7 +30,10 @@ def _error(request: HttpRequest, status: int, code: str, message: str, detail=No
 
 @api.exception_handler(XiangzhiError)
 def on_service_error(request: HttpRequest, exc: XiangzhiError):  # noqa: ANN201
-    return _error(request, exc.status, exc.code, exc.message, exc.detail)
+    response = _error(request, exc.status, exc.code, exc.message, exc.detail)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(NinjaValidationError)

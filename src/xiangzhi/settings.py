@@ -197,6 +197,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "xiangzhi.core.middleware.CleanInputMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "xiangzhi.core.middleware.IdleTimeoutMiddleware",
@@ -335,15 +336,22 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("XIANGZHI_BEHIND_PROXY", False):
+XIANGZHI_BEHIND_PROXY = env_bool("XIANGZHI_BEHIND_PROXY", False)
+if XIANGZHI_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# How many reverse proxies in front of the application append to X-Forwarded-For: the client address is the N-th
+# address from the right of that header (0: the header is ignored and the peer address is the client).
+XIANGZHI_TRUSTED_PROXY_COUNT = env_int("XIANGZHI_TRUSTED_PROXY_COUNT", 1 if XIANGZHI_BEHIND_PROXY else 0, minimum=0)
 # HSTS preload is a decision for whoever owns the parent domain (often a government intranet name that cannot be
 # preloaded), so its warning is silenced unless preload is switched on.
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [] if SECURE_HSTS_PRELOAD else ["security.W021"])
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Stored uploads (evidence, ID photos, department replies) are readable by the service's user and group only.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --------------------------------------------------------------------------------------------------------------

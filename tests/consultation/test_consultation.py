@@ -308,3 +308,12 @@ def test_an_api_visitor_without_an_id_is_stored_under_a_keyed_hash_not_its_addre
     (stored,) = ids
     assert stored.startswith("ip-") and ip not in stored
     assert stored[3:] != hashlib.sha256(ip.encode()).hexdigest()[:24]
+
+
+def test_control_characters_in_a_question_are_not_stored(kb, client):
+    client.post(reverse("consultation:chat"), {"action": "ask", "question": "老板\x07拖欠\x1b工资怎么办\x00"})
+    assert Question.objects.latest("pk").text == "老板拖欠工资怎么办"
+    r = client.post("/api/v1/consult/ask", {"question": "借钱\x1b不还\x07怎么办", "visitor_id": "ctl"},
+                    content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert Question.objects.latest("pk").text == "借钱不还怎么办"

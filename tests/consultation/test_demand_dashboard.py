@@ -235,3 +235,18 @@ def test_the_dashboard_exports_to_excel_with_typed_text_kept_as_text(demand, cou
     assert cell.data_type == "s"  # stored as text: opening the file runs nothing a villager typed
     assert sum(row[-1] for row in list(wb["按周"].iter_rows(min_row=2, values_only=True))) == 162
     assert AuditLog.objects.filter(action="consultation.demand_exported", actor=county_admin.user).count() == 1
+
+
+def test_the_excel_export_keeps_every_formula_like_question_as_text(demand, county_admin):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.core.test_xlsx import FORMULAS
+
+    conv = Conversation.objects.create(token=secrets.token_urlsafe(12), visitor_id="v-formulas")
+    for text in FORMULAS:
+        _ask("借贷纠纷", 1, question=Question.objects.create(conversation=conv, text=text, topic="借贷纠纷"))
+    r = county_admin.client().get(reverse("consultation:dashboard_export"))
+    cells = {c.value: c.data_type for c in load_workbook(io.BytesIO(r.content))["热门问题"]["A"]}
+    assert {text: cells.get(text) for text in FORMULAS} == dict.fromkeys(FORMULAS, "s")

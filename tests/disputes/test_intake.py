@@ -342,3 +342,28 @@ def test_case_sms_name_the_number_once_end_with_one_full_stop_and_link_absolutel
         assert body.count(case.number) == 1, body
         assert body.endswith("。") and not body.endswith("。。"), body
         assert link == case.public_url and link.startswith("http")
+
+
+# Control characters ------------------------------------------------------------------------------------------
+def test_control_characters_typed_on_the_apply_page_are_not_stored(villager_a, tongxiang):
+    user, c = villager_a
+    r = c.post("/cases/apply/", {
+        "applicant_name": "张\x07三", "respondent_kind": "person", "respondent_name": "李\x1b四",
+        "region_code": first_village(WUZHEN).code, "description": "隔壁邻居\x00把围墙砌到我家院子里来了\r\n占了一米",
+        "request": "拆除\x1b[2J围墙", "consent": "on",
+    })
+    case = Case.objects.get()
+    assert r.status_code == 302
+    assert case.description == "隔壁邻居把围墙砌到我家院子里来了\r\n占了一米" and case.request == "拆除[2J围墙"
+    assert sorted(p.person.name for p in case.parties.select_related("person")) == ["张三", "李四"]
+
+
+def test_control_characters_in_an_api_intake_are_not_stored(mediator):
+    r = mediator.client().post("/api/v1/cases/", json.dumps({
+        "applicant": {"name": "张\x07三", "phone": "13800000001"}, "respondents": [{"name": "李\x00四"}],
+        "region_code": first_village(WUZHEN).code, "description": "隔壁邻居\x1b把围墙砌到我家院子里来了，占了一米多",
+        "request": "拆除\x08围墙", "consent": True, "channel": "window"}), content_type="application/json")
+    assert r.status_code == 201, r.content
+    case = Case.objects.get()
+    assert case.description == "隔壁邻居把围墙砌到我家院子里来了，占了一米多" and case.request == "拆除围墙"
+    assert sorted(p.person.name for p in case.parties.select_related("person")) == ["张三", "李四"]

@@ -157,6 +157,7 @@ def test_the_liaison_sees_only_cases_shared_with_their_department(mediator, liai
 def test_the_liaison_answers_or_hands_back_and_the_lead_sees_who_is_late(mediator, liaison):
     from xiangzhi.core.errors import Conflict
     from xiangzhi.disputes import joint
+    from xiangzhi.disputes.services import Upload
 
     case = new_case()
     due = dt.datetime.now(TZ) + dt.timedelta(days=2)
@@ -164,7 +165,7 @@ def test_the_liaison_answers_or_hands_back_and_the_lead_sees_who_is_late(mediato
                         due_at=due, contact_name="王警官")
     rows = joint.overview(case, now=due + dt.timedelta(hours=1))
     assert rows[0].late and rows[0].replies == 0
-    joint.reply(task, actor=liaison.user, text="出警记录已上传", file_name="记录.pdf", content=b"%PDF-1.4 test")
+    joint.reply(task, actor=liaison.user, text="出警记录已上传", upload=Upload("记录.pdf", b"%PDF-1.4 test"))
     rows = joint.overview(case, now=due + dt.timedelta(hours=1))
     assert not rows[0].late and rows[0].replies == 1 and rows[0].task.status == "answered"
     with pytest.raises(Conflict):

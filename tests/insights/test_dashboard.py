@@ -137,3 +137,16 @@ def test_percentile_nearest_rank():
     assert selectors.percentile({1: 5, 10: 4, 100: 1}, 0.9) == 10
     assert selectors.percentile({}, 0.9) == 0
     assert selectors.percentile({3: 1}, 0.9) == 3
+
+
+def test_the_export_writes_names_as_text(cases_2026, county_admin):
+    from tests.core.test_xlsx import FORMULAS
+    from xiangzhi.disputes.models import DisputeType
+
+    types = list(DisputeType.objects.filter(pk__in=Case.objects.values("dispute_type")).order_by("pk")[:4])
+    for t, name in zip(types, FORMULAS, strict=True):
+        DisputeType.objects.filter(pk=t.pk).update(name=name)
+    r = county_admin.client().get("/insights/export.xlsx", {"period": "2026", "chart": "type"})
+    assert r.status_code == 200
+    labels = {c.value: c.data_type for c in load_workbook(io.BytesIO(r.content))["纠纷类型"]["A"]}
+    assert {name: labels.get(name) for name in FORMULAS} == dict.fromkeys(FORMULAS, "s")

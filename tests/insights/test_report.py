@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from tests.conftest import CHONGFU, COUNTY, WUZHEN
 from tests.insights.conftest import bulk_cases
 from xiangzhi.core.enums import OrgKind
+from xiangzhi.core.xlsx import to_bytes
 from xiangzhi.disputes.enums import Level
 from xiangzhi.disputes.models import Case, DisputeType
 from xiangzhi.insights import selectors, summary, xlsx
@@ -111,7 +112,7 @@ def test_report_query_count_does_not_depend_on_the_number_of_cases(cases_2026, d
 
 def test_the_xlsx_opens_and_holds_the_same_numbers_with_a_totals_row(cases_2026):
     report = selectors.mediation_report(None, period=selectors.parse_period("2026Q4"), region_code=COUNTY)
-    wb = load_workbook(io.BytesIO(xlsx.to_bytes(xlsx.report_workbook(report))))
+    wb = load_workbook(io.BytesIO(to_bytes(xlsx.report_workbook(report))))
     assert wb.sheetnames == ["按纠纷类型", "按调解组织层级", "按调解组织类型"]
     ws = wb["按纠纷类型"]
     headers = [c.value for c in ws[3]]

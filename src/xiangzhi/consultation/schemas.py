@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from ninja import Schema
 
+from xiangzhi.core.schemas import TextIn
 
-class AskIn(Schema):
+
+class AskIn(TextIn):
     question: str
     visitor_id: str = ""
     village: str = ""

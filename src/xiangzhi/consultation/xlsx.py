@@ -4,34 +4,24 @@ topics and the most asked questions, one sheet each, Chinese headers, totals whe
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-BOLD = Font(bold=True)
+from xiangzhi.core import xlsx
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list], widths: list[int]):  # noqa: ANN202
     ws = wb.create_sheet(title)
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = BOLD
+    xlsx.append(ws, header, font=xlsx.BOLD)
     for row in rows:
-        ws.append(row)
-        for cell in ws[ws.max_row]:
-            if cell.data_type == "f":  # a question starting with "=" is text a villager typed, never a formula
-                cell.data_type = "s"
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
+        xlsx.append(ws, row)  # a question starting with "=" is text a villager typed, never a formula
+    xlsx.widths(ws, widths)
     ws.freeze_panes = "B2"
     return ws
 
 
 def demand_workbook(d: dict, *, generated_at: dt.datetime) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = xlsx.workbook()
     topics = d["matrix"]["topics"]
     _sheet(wb, "概览", ["指标", "数值"], [
         ["统计期", "近 8 周"], ["生成时间", f"{generated_at:%Y-%m-%d %H:%M}"], ["问题数", d["total"]],
@@ -42,9 +32,7 @@ def demand_workbook(d: dict, *, generated_at: dt.datetime) -> bytes:
     ws = _sheet(wb, "各镇主题", ["镇（街道）", *topics, "合计"],
                 [[r["town"], *(n for n, _heat in r["cells"]), r["total"]] for r in d["matrix"]["rows"]],
                 [16] + [12] * (len(topics) + 1))
-    ws.append(["合计", *d["matrix"]["totals"], d["total"]])
-    for cell in ws[ws.max_row]:
-        cell.font = BOLD
+    xlsx.append(ws, ["合计", *d["matrix"]["totals"], d["total"]], font=xlsx.BOLD)
     _sheet(wb, "按周", ["周（自周一）", *topics, "合计"],
            [[r["week"], *r["values"], r["total"]] for r in d["weekly"]["rows"]], [14] + [12] * (len(topics) + 1))
     for row in wb["按周"].iter_rows(min_row=2, max_col=1):
@@ -53,6 +41,4 @@ def demand_workbook(d: dict, *, generated_at: dt.datetime) -> bytes:
            [[r["topic"], r["this_week"], r["prev_avg"], r["change"], "新出现" if r["new"] else r["ratio"]]
             for r in d["rising"]], [16, 10, 12, 10, 10])
     _sheet(wb, "热门问题", ["问题", "次数"], [[text, n] for text, n in d["top_questions"]], [60, 8])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx.to_bytes(wb)

@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("核心")
 
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 — registers the deployment checks
+
 
 class XiangzhiAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the site that uses the platform's sign-in (see ``admin_site``)."""

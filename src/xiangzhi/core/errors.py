@@ -47,6 +47,12 @@ class RateLimited(XiangzhiError):
     def __init__(self, message: str = "操作过于频繁，请稍后再试。", detail: Any = None) -> None:
         super().__init__("RATE_LIMITED", message, detail)
 
+    @property
+    def retry_after(self) -> int:
+        """Seconds until the window that refused this request ends (the ``Retry-After`` header)."""
+        detail = self.detail if isinstance(self.detail, dict) else {}
+        return max(1, int(detail.get("retry_after", 60)))
+
 
 def validation_error_detail(exc: Exception) -> Any:
     """Turn a django ValidationError into ``{field: [messages]}`` or ``[messages]``."""

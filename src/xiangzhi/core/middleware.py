@@ -3,19 +3,21 @@ address."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from . import security
-from .errors import Forbidden
+from .errors import Forbidden, RateLimited
 from .services import current_ip
+from .text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +27,20 @@ SELF_GUARDED_NAMESPACES = {"admin", "api-1.0.0"}
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+    """The address of the client, for per-address limits and the audit log. Behind XIANGZHI_TRUSTED_PROXY_COUNT
+    reverse proxies, each appends the address it saw to ``X-Forwarded-For``, so the client is the N-th address from
+    the right; whatever stands further left was written by the client and is not believed. Without trusted proxies
+    (the default), the header is ignored."""
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.XIANGZHI_TRUSTED_PROXY_COUNT
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if count <= 0 or not forwarded:
+        return remote
+    candidate = forwarded[-count] if len(forwarded) >= count else forwarded[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 class IdleTimeoutMiddleware:
@@ -83,6 +94,39 @@ class SecondFactorMiddleware:
         return redirect(settings.XIANGZHI_TOTP_SETUP_URL)
 
 
+def _cleaned(data: QueryDict) -> QueryDict:
+    """``data`` with control characters taken out of every value (the same object when there is none)."""
+    lists = [(key, [clean_text(v) for v in values]) for key, values in data.lists()]
+    if all(values == data.getlist(key) for key, values in lists):
+        return data
+    cleaned = QueryDict(mutable=True, encoding=data.encoding)
+    for key, values in lists:
+        cleaned.setlist(key, values)
+    cleaned._mutable = False
+    return cleaned
+
+
+class CleanInputMiddleware:
+    """Text typed into a page is cleaned once, at the boundary, before any form or view reads it: the query string
+    and the form fields lose their control characters (``core.text.clean_text``). The API cleans its bodies in its
+    schemas (``core.schemas.TextIn``)."""
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):  # noqa: ANN001, ARG002
+        if request.path.startswith("/api/"):
+            return None
+        request.GET = _cleaned(request.GET)
+        if request.method == "POST" and request.content_type in {"application/x-www-form-urlencoded",
+                                                                 "multipart/form-data"}:
+            request.POST = _cleaned(request.POST)
+        return None
+
+
 class AccessRuleMiddleware:
     """Deny by default: a view without an ``access_rule`` answers 404 and logs an error."""
 
@@ -126,9 +170,20 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def rate_limited_response(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    """429 with ``Retry-After``: the error envelope for the API, the 429 page for a page."""
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(exc.as_dict(), status=429)
+    else:
+        response = render(request, "429.html", {"message": exc.message}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 class PublicRateLimitMiddleware:
     """Anonymous writes (applications, questions, sign-in codes) are limited per client address, across processes;
-    an API client with a valid token has its own per-token budget for every request instead."""
+    an API client with a valid token has its own per-token budget for every request instead. A limit reached
+    anywhere in a page view (``RateLimited``) is answered the same way: 429 with ``Retry-After``."""
 
     def __init__(self, get_response) -> None:  # noqa: ANN001
         self.get_response = get_response
@@ -144,20 +199,15 @@ class PublicRateLimitMiddleware:
         else:
             budget = None
         if budget is not None:
-            from .errors import RateLimited
             from .services import check_rate
 
             try:
                 check_rate(budget[0], limit=budget[1], window_seconds=60)
             except RateLimited as exc:
-                if request.path.startswith("/api/"):
-                    from django.http import JsonResponse
-
-                    response = JsonResponse(exc.as_dict(), status=429)
-                else:
-                    from django.shortcuts import render
-
-                    response = render(request, "429.html", {"message": exc.message}, status=429)
-                response["Retry-After"] = str((exc.detail or {}).get("retry_after", 60))
-                return response
+                return rate_limited_response(request, exc)
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RateLimited):
+            return rate_limited_response(request, exception)
+        return None

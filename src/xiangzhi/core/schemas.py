@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
+
+from .text import clean_data
 
 
-class Strict(Schema):
+class TextIn(Schema):
+    """Every API input schema derives from this: control characters are taken out of every string before the
+    fields are validated (``core.text.clean_text``; the pages do the same in ``core.middleware.CleanInputMiddleware``)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        return clean_data(value)
+
+
+class Strict(TextIn):
     """Input schemas refuse unknown fields (a typo must not be silently ignored)."""
 
     model_config = ConfigDict(extra="forbid")

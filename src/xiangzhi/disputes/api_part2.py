@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 
 from xiangzhi.core.idempotency import idempotent
 from xiangzhi.core.models import User
-from xiangzhi.core.schemas import ErrorOut
+from xiangzhi.core.schemas import ErrorOut, TextIn
 
 from . import casefile, deadlines, documents, importer, joint, judicial, rules, selectors
 from .models_part2 import ImportJob, JointTask
@@ -28,12 +28,12 @@ class ClockOut(Schema):
     countdown: str
 
 
-class RiskIn(Schema):
+class RiskIn(TextIn):
     level: str
     reason: str
 
 
-class JointIn(Schema):
+class JointIn(TextIn):
     organisation_id: int
     task: str
     due_at: dt.datetime
@@ -52,11 +52,11 @@ class JointOut(Schema):
     replies: int
 
 
-class ReplyIn(Schema):
+class ReplyIn(TextIn):
     text: str
 
 
-class JudicialIn(Schema):
+class JudicialIn(TextIn):
     court: str
 
 

@@ -27,11 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
-from docx import Document
 from docx.shared import Cm, Pt
 
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
+from xiangzhi.core import word
 from xiangzhi.core.errors import ValidationFailed, XiangzhiError
 from xiangzhi.core.models import User
 
@@ -269,7 +269,7 @@ def render(case: Case, kind: str, disclosure: Disclosure = MASKED) -> bytes:
     (see ``disclose``). Writes nothing."""
     if kind not in BUILDERS:
         raise KeyError(kind)
-    doc = Document()
+    doc = word.document()  # text always XML-safe: a control character in a stored row cannot break it
     _header(doc, case, KINDS[kind])
     if kind in FULL_DATA_KINDS:
         if not disclosure.full:

@@ -4,11 +4,10 @@ workbook, so memory stays flat whatever the number of rows."""
 
 from __future__ import annotations
 
-import io
-
 from django.utils import timezone
 
 from xiangzhi.core import services as core
+from xiangzhi.core import xlsx
 from xiangzhi.core.models import User
 
 from . import selectors
@@ -23,12 +22,11 @@ MAX_ROWS = 200_000
 
 
 def export_xlsx(user: User, filters: selectors.CaseFilters, *, max_rows: int = MAX_ROWS) -> tuple[bytes, int]:
-    """(workbook bytes, rows written). Names and phones are masked. Side effect: one audit row."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
+    """(workbook bytes, rows written). Names and phones are masked; text stays text (``core.xlsx``). Side effect: one
+    audit row."""
+    wb = xlsx.workbook(write_only=True)
     ws = wb.create_sheet("案件清单")
-    ws.append(HEADER)
+    xlsx.append(ws, HEADER)
     after, written, now = None, 0, timezone.now()
     while written < max_rows:
         cases, after = selectors.workbench_cases(user, filters, after=after, limit=PAGE)
@@ -40,7 +38,7 @@ def export_xlsx(user: User, filters: selectors.CaseFilters, *, max_rows: int = M
             app = next((p for p in ps if p.role == "applicant"), None)
             resp = [p.masked_name for p in ps if p.role != "applicant"]
             info = colour_info(c, now)
-            ws.append([
+            xlsx.append(ws, [
                 c.number, c.archive_number, timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M"),
                 c.dispute_type.name, c.region.display_name, str(Level(c.level).label),
                 c.organisation.name if c.organisation_id else "", str(CaseStage(c.stage).label),
@@ -52,7 +50,6 @@ def export_xlsx(user: User, filters: selectors.CaseFilters, *, max_rows: int = M
             written += 1
         if after is None:
             break
-    out = io.BytesIO()
-    wb.save(out)
+    data = xlsx.to_bytes(wb)
     core.audit("case.exported", actor=user, object_type="case_list", after={"rows": written})
-    return out.getvalue(), written
+    return data, written

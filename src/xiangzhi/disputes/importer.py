@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import logging
 import os
@@ -40,6 +39,7 @@ from xiangzhi.core import services as core
 from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.errors import ValidationFailed
 from xiangzhi.core.models import Person, Region, TextNumber, User
+from xiangzhi.core.text import clean_text
 
 from .enums import CaseSource, CaseStage, Channel, Consent, EventKind, Level, PartyRole
 from .models import Case, CaseCounter, DisputeType, Party, TimelineEvent
@@ -82,16 +82,14 @@ class Report:
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
+    from xiangzhi.core import xlsx
 
-    wb = Workbook(write_only=True)
+    wb = xlsx.workbook(write_only=True)
     ws = wb.create_sheet("历史案件")
-    ws.append(COLUMNS)
-    ws.append(["2024-03-05", "邻里纠纷", "330483100201", "张三", "13800000001", "李四",
-               "李四砌围墙占用张三宅基地约一米", "调解成功", "李四拆除占地部分围墙", "0", "2024-03-20"])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    xlsx.append(ws, COLUMNS)
+    xlsx.append(ws, ["2024-03-05", "邻里纠纷", "330483100201", "张三", "13800000001", "李四",
+                     "李四砌围墙占用张三宅基地约一米", "调解成功", "李四拆除占地部分围墙", "0", "2024-03-20"])
+    return xlsx.to_bytes(wb)
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -103,7 +101,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             _check_header(header)
             for n, row in enumerate(reader, start=2):
                 if any(c.strip() for c in row):
-                    yield n, [c.strip() for c in row]
+                    yield n, [clean_text(c).strip() for c in row]
         return
     rows = xlsx_rows(path)
     try:
@@ -280,7 +278,7 @@ def _cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return clean_text(str(value)).strip()
 
 
 class HeaderError(ValueError):

@@ -8,11 +8,8 @@ in the case (text, a file) or hands the task back with a reason; the lead sees w
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -27,6 +24,7 @@ from . import rules
 from .enums import CaseStage
 from .models import Case
 from .models_part2 import Handover, HandoverDirection, JointReply, JointStatus, JointTask
+from .services import Upload, check_upload, save_upload
 
 S = CaseStage
 JOINT_ROLES = frozenset({Role.LIAISON, Role.MEDIATOR, Role.TOWN_STAFF, Role.CENTRE_STAFF})
@@ -115,13 +113,15 @@ def invite(case: Case, *, actor: User, organisation_id: int, task: str, due_at: 
     return jt
 
 
-def reply(task: JointTask, *, actor: User, text: str, file_name: str = "", content: bytes = b"") -> JointReply:
-    """The department answers in the case (text and optionally one file, kept with its SHA-256)."""
+def reply(task: JointTask, *, actor: User, text: str, upload: Upload | None = None) -> JointReply:
+    """The department answers in the case (text and optionally one file, checked like every attachment, streamed to
+    storage and kept with its SHA-256)."""
     from .services import _record_event
 
     text = (text or "").strip()
     if len(text) < 2:
         raise ValidationFailed("REPLY_REQUIRED", "请填写答复内容。")
+    ext = check_upload(upload)[0] if upload is not None else ""
     with transaction.atomic():
         locked = JointTask.objects.select_for_update().select_related("case").get(pk=task.pk)
         if locked.organisation_id not in _liaison_orgs(actor):
@@ -129,11 +129,9 @@ def reply(task: JointTask, *, actor: User, text: str, file_name: str = "", conte
         if locked.status not in ACTIVE:
             raise Conflict("TASK_CLOSED", "该协办任务已退回或撤回。")
         r = JointReply(task=locked, author=actor, text=text[:5000])
-        if content:
-            digest = hashlib.sha256(content).hexdigest()
-            ext = file_name.rsplit(".", 1)[-1].lower()[:8] if "." in file_name else "bin"
-            r.file = default_storage.save(f"joint/{locked.pk}-{digest[:16]}.{ext}", ContentFile(content))
-            r.original_name, r.sha256 = file_name[:200], digest
+        if upload is not None:
+            r.file, r.sha256 = save_upload(upload, "joint", ext)
+            r.original_name = upload.name[:200]
         r.save()
         now = timezone.now()
         if locked.status == JointStatus.OPEN:

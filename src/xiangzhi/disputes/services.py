@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -159,44 +160,75 @@ def new_token() -> str:
 # ----------------------------------------------------------------------------------------------------------------
 @dataclass
 class Upload:
-    """A file as received (from a form, the API, a test): name, declared type and the bytes."""
+    """A file as received: name, declared type and the bytes — in ``content`` (a test, a command), or in ``source``,
+    a received file (a form, the API) that is read in chunks and never held in memory whole."""
 
     name: str
-    content: bytes
+    content: bytes = b""
     content_type: str = ""
+    source: File | None = None
 
     @classmethod
     def from_django(cls, f) -> Upload:  # noqa: ANN001
-        if f.size > settings.XIANGZHI_MAX_UPLOAD_BYTES:
-            return cls(name=f.name, content=b"", content_type=f"oversize:{f.size}")
-        return cls(name=f.name, content=f.read(), content_type=getattr(f, "content_type", "") or "")
+        return cls(name=f.name, content_type=getattr(f, "content_type", "") or "", source=f)
+
+    @property
+    def size(self) -> int:
+        return self.source.size if self.source is not None else len(self.content)
+
+    def head(self, n: int = 16) -> bytes:
+        """The first ``n`` bytes (for the type check by content)."""
+        if self.source is None:
+            return self.content[:n]
+        self.source.seek(0)
+        data = self.source.read(n)
+        self.source.seek(0)
+        return data
+
+    def chunks(self) -> Iterator[bytes]:
+        if self.source is None:
+            yield self.content
+            return
+        self.source.seek(0)
+        yield from self.source.chunks()
 
 
 def check_upload(upload: Upload) -> tuple[str, str]:
     """(extension, content type) of an acceptable file, or ValidationFailed: jpg/png/pdf, by name AND content,
-    at most XIANGZHI_MAX_UPLOAD_BYTES."""
+    at most XIANGZHI_MAX_UPLOAD_BYTES. Every uploaded file the platform keeps goes through this."""
     limit = settings.XIANGZHI_MAX_UPLOAD_BYTES
-    size = int(upload.content_type.split(":")[1]) if upload.content_type.startswith("oversize:") else len(
-        upload.content)
+    size = upload.size
     if size > limit:
         raise ValidationFailed("FILE_TOO_LARGE", f"文件“{upload.name}”超过 {limit // (1024 * 1024)} MB，请压缩后再上传。",
                                {"file": upload.name, "size": size, "limit": limit})
     if size == 0:
         raise ValidationFailed("FILE_EMPTY", f"文件“{upload.name}”是空的。", {"file": upload.name})
     ext = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-    if ext not in ALLOWED_UPLOADS or not upload.content.startswith(ALLOWED_UPLOADS[ext][1]):
+    if ext not in ALLOWED_UPLOADS or not upload.head().startswith(ALLOWED_UPLOADS[ext][1]):
         raise ValidationFailed("FILE_TYPE_NOT_ALLOWED", f"文件“{upload.name}”的类型不支持，只能上传 JPG、PNG 图片或 PDF 文件。",
                                {"file": upload.name, "allowed": ["jpg", "png", "pdf"]})
     return ext, ALLOWED_UPLOADS[ext][0]
 
 
+def save_upload(upload: Upload, folder: str, ext: str) -> tuple[str, str]:
+    """(storage name, SHA-256) of ``upload`` (already checked) written to storage chunk by chunk under a random name
+    (never derived from the case: a file's path tells nothing about whose it is)."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    body = upload.source if upload.source is not None else ContentFile(upload.content)
+    if upload.source is not None:
+        upload.source.seek(0)
+    name = default_storage.save(f"{folder}/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{ext}", body)
+    return name, digest.hexdigest()
+
+
 def _store(case: Case, upload: Upload, ext: str, content_type: str, *, actor: User | None, party: Party | None,
            written: list[str]) -> Attachment:
-    digest = hashlib.sha256(upload.content).hexdigest()
-    name = default_storage.save(f"cases/{case.year}/{case.token[:8]}-{digest[:16]}.{ext}", ContentFile(upload.content))
+    name, digest = save_upload(upload, "cases", ext)
     written.append(name)
     att = Attachment.objects.create(case=case, file=name, original_name=upload.name[:200], content_type=content_type,
-                                    size=len(upload.content), sha256=digest, uploaded_by=actor if actor and actor.pk else None,
+                                    size=upload.size, sha256=digest, uploaded_by=actor if actor and actor.pk else None,
                                     party=party)
     _record_event(case, EventKind.ATTACHMENT, {"attachment": att.pk, "sha256": digest, "size": att.size,
                                                "content_type": content_type}, actor=actor, text="提交了一份材料")

@@ -5,6 +5,8 @@ from typing import Any
 
 from ninja import Schema
 
+from xiangzhi.core.schemas import TextIn
+
 
 class ReportRowOut(Schema):
     label: str
@@ -59,5 +61,5 @@ class WarningOut(Schema):
     ack_note: str
 
 
-class AckIn(Schema):
+class AckIn(TextIn):
     note: str

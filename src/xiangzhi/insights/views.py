@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from xiangzhi.core.access import predicate_required
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import Region
+from xiangzhi.core.xlsx import to_bytes
 
 from . import forms, rules, selectors, services, xlsx
 
@@ -64,7 +65,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     only = request.GET.get("chart") or None
     if only and only not in {c.key for c in board.charts}:
         raise Http404
-    response = HttpResponse(xlsx.to_bytes(xlsx.dashboard_workbook(board, only)), content_type=XLSX)
+    response = HttpResponse(to_bytes(xlsx.dashboard_workbook(board, only)), content_type=XLSX)
     name = f"insights-{board.region.code}-{board.period.key}{'-' + only if only else ''}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -111,7 +112,7 @@ def report(request: HttpRequest) -> HttpResponse:
 @insights_staff
 def report_export(request: HttpRequest) -> HttpResponse:
     rep = _report(request)
-    response = HttpResponse(xlsx.to_bytes(xlsx.report_workbook(rep)), content_type=XLSX)
+    response = HttpResponse(to_bytes(xlsx.report_workbook(rep)), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="mediation-{rep.region.code}-{rep.period.key}.xlsx"'
     return response
 

@@ -23,6 +23,7 @@ from xiangzhi.core.models import Organisation
 
 from .. import casefile, deadlines, documents, exports, feedback, importer, joint, judicial, rules, selectors
 from ..models_part2 import HandoverDirection, ImportJob, JudicialStatus
+from ..services import Upload
 from .common import stage_info
 
 dispute_staff = predicate_required(rules.is_dispute_staff, "disputes.staff")
@@ -90,7 +91,7 @@ def joint_task(request: HttpRequest, pk: int) -> HttpResponse:
             if request.POST.get("action") == "reply":
                 f = request.FILES.get("file")
                 joint.reply(task, actor=request.user, text=request.POST.get("text", ""),
-                            file_name=f.name if f else "", content=f.read() if f else b"")
+                            upload=Upload.from_django(f) if f else None)
                 messages.success(request, "已答复。")
             elif request.POST.get("action") == "return":
                 joint.hand_back(task, actor=request.user, reason=request.POST.get("reason", ""))

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
+from xiangzhi.core.xlsx import to_bytes
 from xiangzhi.insights import selectors, xlsx
 
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         except Http404:
             raise CommandError(f"区划代码不存在：{options['region']}") from None
         out = Path(options["output"])
-        out.write_bytes(xlsx.to_bytes(xlsx.report_workbook(report)))
+        out.write_bytes(to_bytes(xlsx.report_workbook(report)))
         t = report.totals
         self.stdout.write(f"{report.title}：受理 {t['accepted']} 件，调解成功 {t['success']} 件，"
                           f"成功率 {t['rate'] * 100:.2f}%，已写入 {out}")

@@ -1,0 +1,72 @@
+"""Deployment checks (``xiangzhi check --deploy``): the keys are real keys and the public address is set.
+
+Production already refuses to start without the keys; these checks refuse keys that are too short or plainly not
+random (all one byte value, a short pattern repeated), and a public address (``XIANGZHI_PUBLIC_URL``, printed in
+every QR code and SMS link) left at its development default.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
+
+MIN_KEY_BYTES = 32
+# A random 32-byte key holds about 30 distinct byte values; fewer than this is a typed or patterned key.
+MIN_DISTINCT_BYTES = 8
+LOCAL_HOSTS = {"", "127.0.0.1", "localhost", "::1", "0.0.0.0"}  # noqa: S104 — names to refuse, not to bind
+
+HINT = "用 `xiangzhi genkeys` 生成新的密钥。"
+
+
+def key_problem(key: bytes) -> str | None:
+    """Why ``key`` is not fit to protect personal data, or None."""
+    if len(key) < MIN_KEY_BYTES:
+        return f"only {len(key)} bytes (at least {MIN_KEY_BYTES})"
+    if len(set(key)) < MIN_DISTINCT_BYTES:
+        return f"low entropy ({len(set(key))} distinct byte values)"
+    return None
+
+
+def _b64(value: str) -> bytes | None:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+@register(Tags.security, deploy=True)
+def check_keys(app_configs, **kwargs) -> list[Error]:  # noqa: ANN001, ANN003, ARG001
+    from .crypto import parse_keyring
+
+    errors: list[Error] = []
+    try:
+        ring = parse_keyring(settings.XIANGZHI_ENCRYPTION_KEYS)
+    except ImproperlyConfigured as exc:
+        errors.append(Error(f"XIANGZHI_ENCRYPTION_KEYS: {exc}", hint=HINT, id="xiangzhi.E001"))
+    else:
+        for kid, key in ring.keys.items():
+            if problem := key_problem(key):
+                errors.append(Error(f"XIANGZHI_ENCRYPTION_KEYS key {kid!r}: {problem}.", hint=HINT, id="xiangzhi.E001"))
+    for name, ident in (("XIANGZHI_BLIND_INDEX_KEY", "xiangzhi.E002"), ("XIANGZHI_SIGNING_KEY", "xiangzhi.E003")):
+        key = _b64(getattr(settings, name))
+        problem = "not valid base64" if key is None else key_problem(key)
+        if problem:
+            errors.append(Error(f"{name}: {problem}.", hint=HINT, id=ident))
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def check_public_url(app_configs, **kwargs) -> list[Error]:  # noqa: ANN001, ANN003, ARG001
+    if settings.DEBUG:
+        return []
+    url = urlsplit(settings.XIANGZHI_PUBLIC_URL or "")
+    if url.scheme not in {"http", "https"} or (url.hostname or "") in LOCAL_HOSTS:
+        return [Error(f"XIANGZHI_PUBLIC_URL is {settings.XIANGZHI_PUBLIC_URL!r}: QR codes and SMS links would point "
+                      "at no reachable address.", hint="设置 XIANGZHI_PUBLIC_URL，例如 https://xz.tongxiang.gov.cn",
+                      id="xiangzhi.E004")]
+    return []
