@@ -7,6 +7,7 @@ CJK font so that they always run there. Screenshots go to ``test-artifacts/scree
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -91,6 +92,17 @@ def assert_fits_width(page) -> None:
     """Nothing on the page is wider than the viewport (no horizontal scrolling at 360 px)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1, f"page is {overflow}px wider than the viewport"
+
+
+def sms_code() -> str:
+    """The sign-in code as the villager receives it: the outbox is delivered and the last code SMS read (the stored
+    notification keeps the code masked)."""
+    from xiangzhi.core.services import deliver_notifications
+    from xiangzhi.core.sms import LocmemBackend
+
+    deliver_notifications()
+    text = next(m["text"] for m in reversed(LocmemBackend.outbox) if "验证码" in m["text"])
+    return re.search(r"(\d{6})", text).group(1)
 
 
 def login_staff(page, live_server_url: str, username: str, password: str) -> None:

@@ -49,6 +49,7 @@ def test_a_legal_worker_claims_and_answers_on_a_phone_and_the_villager_sees_the_
     from xiangzhi.core.models import Notification
 
     services.load_laws(request.getfixturevalue("subset_gz"), actor=None)
+    settings.XIANGZHI_PUBLIC_URL = live_server.url  # the base of the links in SMS
     settings.CONSULT_CACHE_DIR = str(tmp_path / "cache")
     services.set_engine(request.getfixturevalue("subset_engine"))
     village = first_village(WUZHEN)  # the villager scanned their village's code
@@ -80,7 +81,8 @@ def test_a_legal_worker_claims_and_answers_on_a_phone_and_the_villager_sees_the_
     assert handoff.status == "answered" and handoff.region == village
     sms = Notification.objects.get(dedupe_key=f"consult-reply:{handoff.pk}")
     assert sms.recipient_phone == "13812345678" and f"/consult/c/{handoff.conversation.token}/" in sms.link
-    villager.goto(live_server.url + sms.link)  # the link in the SMS
+    assert sms.link == f"{live_server.url}/consult/c/{handoff.conversation.token}/"
+    villager.goto(sms.link)  # the link in the SMS, as the villager's phone opens it
     villager.wait_for_selector("text=工作人员答复")
     assert villager.get_by_text("劳动仲裁").is_visible()
     assert_fits_width(villager)

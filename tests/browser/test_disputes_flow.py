@@ -11,17 +11,10 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.browser.conftest import assert_fits_width, login_staff, phone_context, screenshot
+from tests.browser.conftest import assert_fits_width, login_staff, phone_context, screenshot, sms_code
 from tests.conftest import PASSWORD, first_village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sms_code() -> str:
-    from xiangzhi.core.models import Notification
-
-    body = Notification.objects.filter(body__contains="验证码").order_by("-id").first().body
-    return re.search(r"(\d{6})", body).group(1)
 
 
 def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_server, browser, phone_page, mediator,
@@ -38,7 +31,7 @@ def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_serv
     page.get_by_text("用手机号验证后申请").click()
     page.fill("#id_phone", "13800000001")
     page.get_by_role("button", name="获取验证码").click()
-    page.fill("#id_code", _sms_code())
+    page.fill("#id_code", sms_code())
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/cases/apply/**")
     assert page.locator("#id_region_code").input_value() == village.code

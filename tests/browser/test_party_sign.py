@@ -3,22 +3,13 @@ agreement and signs it for themselves (「确认并签名」); an outsider who o
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.browser.conftest import assert_fits_width, screenshot
+from tests.browser.conftest import assert_fits_width, screenshot, sms_code
 from tests.conftest import first_village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TEXT = "李四于2026年12月31日前自费拆除占用张三宅基地的围墙（约一米），并恢复原状；张三不再追究其他责任。"
-
-
-def _sms_code() -> str:
-    from xiangzhi.core.models import Notification
-
-    body = Notification.objects.filter(body__contains="验证码").order_by("-id").first().body
-    return re.search(r"(\d{6})", body).group(1)
 
 
 def _agreement_case(mediator_user):
@@ -41,7 +32,7 @@ def _login_by_phone(page, phone: str) -> None:
     page.get_by_text("验证手机号").click()
     page.fill("#id_phone", phone)
     page.get_by_role("button", name="获取验证码").click()
-    page.fill("#id_code", _sms_code())
+    page.fill("#id_code", sms_code())
     page.get_by_role("button", name="登录").click()
 
 
