@@ -92,7 +92,7 @@ def test_the_page_stores_the_file_queues_the_job_and_shows_progress_then_the_res
 
 
 def test_a_refused_file_shows_the_per_row_error_report_and_writes_nothing(town_staff):
-    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes import attestation, importer, tasks
 
     data = rows(30, first_village(WUZHEN).code)
     data[7][0] = "2024-02-30"
@@ -264,10 +264,10 @@ def test_imported_cases_are_attested_in_the_ledger_and_the_job_is_audited(town_s
     tasks.import_cases.call(job.pk)
     events = TimelineEvent.objects.filter(payload__import_job=job.pk).order_by("id")
     assert events.count() == 7
-    leaves = Leaf.objects.filter(ref_type=ledger.CASE_EVENT_REF, ref_id__in=[str(e.pk) for e in events])
+    leaves = Leaf.objects.filter(ref_type=attestation.CASE_EVENT_REF, ref_id__in=[str(e.pk) for e in events])
     assert sorted(int(x) for x in leaves.values_list("ref_id", flat=True)) == [e.pk for e in events]
     case = Case.objects.get(pk=events[0].case_id)
-    assert leaves.filter(group=ledger.case_group(case.pk, public=False), kind="case.created").count() == 1
+    assert leaves.filter(group=attestation.case_group(case.pk, public=False), kind="case.created").count() == 1
     actions = list(AuditLog.objects.filter(object_id=str(job.pk), object_type="disputes.importjob")
                    .order_by("id").values_list("action", flat=True))
     assert actions == ["case.import_queued", "case.imported"]

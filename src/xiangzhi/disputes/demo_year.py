@@ -632,7 +632,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                     audits.append(row)
                     order.append(row)
             AuditLog.objects.bulk_create(audits)
-            ledger.append_entries([x if isinstance(x, ledger.Entry) else ledger.case_event_entry(x)
+            ledger.append_entries([x if isinstance(x, ledger.Entry) else attestation.event_entry(x)
                                    if isinstance(x, TimelineEvent) else ledger.audit_entry(x) for x in order])
         made += len(chunk)
     return made
