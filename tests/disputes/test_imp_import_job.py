@@ -92,7 +92,7 @@ def test_the_page_stores_the_file_queues_the_job_and_shows_progress_then_the_res
 
 
 def test_a_refused_file_shows_the_per_row_error_report_and_writes_nothing(town_staff):
-    from xiangzhi.disputes import attestation, importer, tasks
+    from xiangzhi.disputes import importer, tasks
 
     data = rows(30, first_village(WUZHEN).code)
     data[7][0] = "2024-02-30"
@@ -253,7 +253,7 @@ def test_the_api_uploads_and_reports_progress_and_errors(town_staff, centre_staf
 
 def test_imported_cases_are_attested_in_the_ledger_and_the_job_is_audited(town_staff):
     from xiangzhi.core.models import AuditLog
-    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes import attestation, importer, tasks
     from xiangzhi.disputes.models import Case, TimelineEvent
     from xiangzhi.ledger import services as ledger
     from xiangzhi.ledger.models import Leaf
