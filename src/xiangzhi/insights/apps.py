@@ -27,3 +27,6 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_reinstall_triggers, sender=self, dispatch_uid="insights.reinstall_triggers")
+        from xiangzhi.disputes.selectors import register_case_panel
+
+        register_case_panel("insights/_case_flags_slot.html")  # the report flags (人民调解统计) of the case
