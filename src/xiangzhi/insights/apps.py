@@ -9,9 +9,10 @@ def _reinstall_triggers(sender, using="default", **kwargs) -> None:  # noqa: ANN
     from django.db import connections
 
     from . import summary, triggers
+    from .models import DirtyCase
 
     connection = connections[using]
-    if "insights_dirtycase" not in connection.introspection.table_names():
+    if DirtyCase._meta.db_table not in connection.introspection.table_names():
         return  # migrating backwards, or insights not migrated yet
     if triggers.install(connection):
         from django.db import transaction
