@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from xiangzhi.core.enums import RegionLevel
-from xiangzhi.core.models import Region
+from xiangzhi.core.models import AuditLog, Region
 from xiangzhi.disputes import demo_year
 from xiangzhi.disputes.models import Case, Party, TimelineEvent
 from xiangzhi.insights import demo, selectors
@@ -170,5 +170,7 @@ def test_the_demo_year_has_the_countys_shape_and_is_idempotent(tongxiang):
     assert board.cards["repeats"] > 0 and board.cards["overdue"] > 0
     assert Case.objects.filter(stage="escalated").count() == 0  # escalated cases were accepted above
     assert Case.objects.filter(level="county").count() > 0
+    flagged = CaseFlags.objects.count()  # the 研判 report flags, through insights.demo's hook
+    assert flagged > 0 and AuditLog.objects.filter(action="insights.case_flags").count() == flagged
     assert demo.build_year(seed=5, cases=600, until=UNTIL, say=lambda s: None) == 0
     assert Case.objects.count() == 600
