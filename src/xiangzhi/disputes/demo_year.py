@@ -381,9 +381,10 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
               on_cases: CasesHook | None = None) -> int:
     """Write ``plans`` in batches: persons, cases, parties, timeline rows, audit rows and their ledger leaves — the
     rows ``run_plan`` writes through the services (same routing, escalation, assignment, texts, times, audit entries
-    and leaves in the same order, appended to the Merkle log in one batch per chunk) — then ``on_cases`` per chunk. Not written:
-    the notifications (SMS to the parties, notices to mediators) of cases that happened in the past. For load
-    (``--cases N``) and the bulk of the default demo year; tests/insights/test_demo_year.py compares the two paths."""
+    and leaves in the same order, appended to the Merkle log in one batch per chunk) — then ``on_cases`` per chunk.
+    Not written: the notifications (SMS to the parties, notices to mediators) of cases that happened in the past. For
+    load (``--cases N``) and the bulk of the default demo year; tests/insights/test_demo_year.py compares the two
+    paths."""
     from django.db import transaction
 
     from xiangzhi.core import crypto
