@@ -14,10 +14,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_county_dashboard_drill_down_and_report_export(live_server, desktop_page, centre_staff, tmp_path):
-    from xiangzhi.disputes import demo_year
+    from xiangzhi.insights import demo
 
     year = timezone.localdate().year
-    demo_year.build_year(seed=11, cases=400, say=lambda s: None, service_cases=2)
+    demo.build_year(seed=11, cases=400, say=lambda s: None, service_cases=2)
     page = desktop_page
     errors = page.errors
     login_staff(page, live_server.url, centre_staff.user.username, PASSWORD)

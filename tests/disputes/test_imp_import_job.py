@@ -253,7 +253,7 @@ def test_the_api_uploads_and_reports_progress_and_errors(town_staff, centre_staf
 
 def test_imported_cases_are_attested_in_the_ledger_and_the_job_is_audited(town_staff):
     from xiangzhi.core.models import AuditLog
-    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes import attestation, importer, tasks
     from xiangzhi.disputes.models import Case, TimelineEvent
     from xiangzhi.ledger import services as ledger
     from xiangzhi.ledger.models import Leaf
@@ -264,10 +264,10 @@ def test_imported_cases_are_attested_in_the_ledger_and_the_job_is_audited(town_s
     tasks.import_cases.call(job.pk)
     events = TimelineEvent.objects.filter(payload__import_job=job.pk).order_by("id")
     assert events.count() == 7
-    leaves = Leaf.objects.filter(ref_type=ledger.CASE_EVENT_REF, ref_id__in=[str(e.pk) for e in events])
+    leaves = Leaf.objects.filter(ref_type=attestation.CASE_EVENT_REF, ref_id__in=[str(e.pk) for e in events])
     assert sorted(int(x) for x in leaves.values_list("ref_id", flat=True)) == [e.pk for e in events]
     case = Case.objects.get(pk=events[0].case_id)
-    assert leaves.filter(group=ledger.case_group(case.pk, public=False), kind="case.created").count() == 1
+    assert leaves.filter(group=attestation.case_group(case.pk, public=False), kind="case.created").count() == 1
     actions = list(AuditLog.objects.filter(object_id=str(job.pk), object_type="disputes.importjob")
                    .order_by("id").values_list("action", flat=True))
     assert actions == ["case.import_queued", "case.imported"]

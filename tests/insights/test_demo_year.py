@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from xiangzhi.core.enums import RegionLevel
-from xiangzhi.core.models import Region
+from xiangzhi.core.models import AuditLog, Region
 from xiangzhi.disputes import demo_year
 from xiangzhi.disputes.models import Case, Party, TimelineEvent
-from xiangzhi.insights import selectors
+from xiangzhi.insights import demo, selectors
 from xiangzhi.insights.models import CaseFlags
 
 pytestmark = pytest.mark.django_db
@@ -110,14 +110,22 @@ def test_the_bulk_path_writes_the_same_state_as_the_services(tongxiang):
     sup, mediators, grids = demo_year._demo_users(1)
     police = demo_year.police_by_town()
     plans = _sample_plans()
-    service_cases = [demo_year.run_plan(p, supervisor=sup, mediators=mediators, grid_workers=grids, police=police)
-                     for p in plans]
+    from xiangzhi.insights.services import set_case_flags
+
+    def one_by_one(pairs):  # the service twin: the flags through set_case_flags, case by case
+        for plan, case in pairs:
+            if flags := demo.planned_flags(plan, case):
+                set_case_flags(case, actor=None, **flags)
+
+    service_cases = [demo_year.run_plan(p, supervisor=sup, mediators=mediators, grid_workers=grids, police=police,
+                                        on_cases=one_by_one) for p in plans]
     twins = copy.deepcopy(plans)
     for p in twins:  # other people (so the two sets do not see each other as repeats), same everything else
         p.phone = "159" + p.phone[3:]
         p.index += 1000  # and another referral number (a department's referral number is one case)
     before = Case.objects.count()
-    demo_year.bulk_year(twins, supervisor=sup, mediators=mediators, grid_workers=grids, police=police, batch=7)
+    demo_year.bulk_year(twins, supervisor=sup, mediators=mediators, grid_workers=grids, police=police, batch=7,
+                        on_cases=demo.set_planned_flags)
     bulk_cases = list(Case.objects.order_by("id")[before:])
     a = _state([Case.objects.get(pk=c.pk) for c in service_cases])
     b = _state(bulk_cases)
@@ -150,7 +158,7 @@ def test_the_bulk_path_writes_the_same_state_as_the_services(tongxiang):
 
 
 def test_the_demo_year_has_the_countys_shape_and_is_idempotent(tongxiang):
-    made = demo_year.build_year(seed=5, cases=600, until=UNTIL, say=lambda s: None, service_cases=3)
+    made = demo.build_year(seed=5, cases=600, until=UNTIL, say=lambda s: None, service_cases=3)
     assert made == 600
     year = selectors.parse_period("2026")
     board = selectors.dashboard(None, region=selectors.region_for("330483"), period=year)
@@ -162,5 +170,7 @@ def test_the_demo_year_has_the_countys_shape_and_is_idempotent(tongxiang):
     assert board.cards["repeats"] > 0 and board.cards["overdue"] > 0
     assert Case.objects.filter(stage="escalated").count() == 0  # escalated cases were accepted above
     assert Case.objects.filter(level="county").count() > 0
-    assert demo_year.build_year(seed=5, cases=600, until=UNTIL, say=lambda s: None) == 0
+    flagged = CaseFlags.objects.count()  # the 研判 report flags, through insights.demo's hook
+    assert flagged > 0 and AuditLog.objects.filter(action="insights.case_flags").count() == flagged
+    assert demo.build_year(seed=5, cases=600, until=UNTIL, say=lambda s: None) == 0
     assert Case.objects.count() == 600

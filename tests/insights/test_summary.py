@@ -151,6 +151,46 @@ def test_dropped_triggers_are_reinstalled_and_the_summary_rebuilt(cases_2026):
     assert_agrees()
 
 
+def test_every_trigger_names_the_tables_and_columns_of_the_models():
+    """The triggers read their table and column names from the models' _meta: what is installed names the live
+    tables and columns, and the migration that installs them (its historical models) gives the same names."""
+    from django.apps import apps
+    from django.db.migrations.executor import MigrationExecutor
+
+    from xiangzhi.core.models import Organisation
+    from xiangzhi.insights.models import CaseFlags
+
+    live = triggers.schema()
+    models = {m._meta.db_table: m for m in apps.get_models()}
+    watched = [models[w.table] for w in live.watches]
+    assert {m._meta.label for m in watched} == {
+        "disputes.Case", "disputes.CaseClock", "insights.CaseFlags", "disputes.JudicialConfirmation",
+        "disputes.Feedback", "disputes.FollowUpVisit"}
+    for w, model in zip(live.watches, watched, strict=True):
+        meta_columns = {f.column for f in model._meta.concrete_fields}
+        assert w.key in meta_columns and set(w.columns) <= meta_columns, (w, sorted(meta_columns))
+        with connection.cursor() as cur:
+            db_columns = {c.name for c in connection.introspection.get_table_description(cur, w.table)}
+        assert {w.key, *w.columns} <= db_columns
+    assert next(w for w in live.watches if w.table == CaseFlags._meta.db_table).columns == (
+        CaseFlags._meta.get_field("case").column, *(CaseFlags._meta.get_field(f).column for f in (
+            "found_by_screening", "prevented_criminal", "prevented_criminal_people", "prevented_petition",
+            "prevented_petition_people", "agreement_performed")))
+    assert (live.dirty, live.case_table, live.org_table) == (
+        DirtyCase._meta.db_table, Case._meta.db_table, Organisation._meta.db_table)
+    assert (live.case_org, live.org_kind) == (Case._meta.get_field("organisation").column,
+                                              Organisation._meta.get_field("kind").column)
+    state = MigrationExecutor(connection).loader.project_state(("insights", "0002_summary"), at_end=True)
+    assert triggers.schema(state.apps) == live
+    assert not triggers.missing(connection)
+    sqlite = connection.vendor == "sqlite"
+    with connection.cursor() as cur:
+        cur.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'" if sqlite else
+                    "SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")
+        installed = {name: table.strip('"') for name, table in cur.fetchall() if name.startswith("xz_dirty_")}
+    assert installed == dict(triggers.trigger_tables(live))
+
+
 def test_only_users_who_see_the_whole_region_read_the_cells(cases_2026, town_staff, mediator, county_admin):
     assert selectors.use_summary(None, COUNTY)
     assert selectors.use_summary(county_admin.user, WUZHEN)

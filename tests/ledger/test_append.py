@@ -12,6 +12,7 @@ from xiangzhi.core import services as core_services
 from xiangzhi.core.models import AppendOnlyError, AuditLog
 from xiangzhi.ledger import checkpoint as notes
 from xiangzhi.ledger import services
+from xiangzhi.ledger.canonical import canonical_leaf
 from xiangzhi.ledger.merkle import (
     InMemoryHashStore,
     consistency_proof,
@@ -103,6 +104,20 @@ def test_every_audit_row_becomes_a_leaf_in_the_same_transaction():
     from xiangzhi.ledger.canonical import canonical_leaf
 
     assert canonical_leaf("audit", services.audit_payload(reread)) == bytes(leaf.data)
+
+
+def test_audit_many_writes_the_rows_and_their_leaves_in_order_like_one_audit_call_each():
+    base = services.tree_size()
+    rows = core_services.audit_many([
+        {"action": "test.first", "actor": None, "object_type": "core.region", "object_id": "330483", "note": "一"},
+        {"action": "test.second", "actor": None, "before": {"a": 1}, "after": {"a": 2}},
+    ])
+    single = core_services.audit("test.third", actor=None, note="三")
+    leaves = list(Leaf.objects.filter(index__gte=base).order_by("index"))
+    assert [(x.ref_type, x.ref_id) for x in leaves] == [(services.AUDIT_REF, str(r.pk)) for r in [*rows, single]]
+    assert leaves[0].group == "core.region:330483" and leaves[1].group == ""
+    for leaf, row in zip(leaves, [*rows, single], strict=True):
+        assert bytes(leaf.data) == canonical_leaf("audit", services.audit_payload(AuditLog.objects.get(pk=row.pk)))
 
 
 def test_an_audit_row_rolled_back_leaves_no_leaf():

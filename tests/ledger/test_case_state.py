@@ -72,9 +72,9 @@ def test_a_case_changed_through_the_services_is_attested_at_each_change_and_veri
     stages = [json.loads(bytes(leaf.data))["stage"] for leaf in leaves]
     assert stages == ["reported", "accepted", "assigned", "notice_served", "in_mediation", "agreement_written",
                       "follow_up", "closed"]
-    assert all(leaf.group == ledger.case_group(case.pk, public=False) for leaf in leaves)
+    assert all(leaf.group == attestation.case_group(case.pk, public=False) for leaf in leaves)
     # the parties' bundle is unchanged: public events only
-    bundle = ledger.bundle_for_ref(ledger.CASE_REF, [case.pk])
+    bundle = ledger.bundle_for_ref(attestation.CASE_REF, [case.pk])
     assert not Leaf.objects.filter(index__in=[e["index"] for e in bundle["leaves"]],
                                    kind=attestation.CASE_STATE_KIND).exists()
 

@@ -7,6 +7,7 @@ from django.db import connection
 
 from tests.disputes.conftest import new_case, walk
 from tests.ledger.helpers import run_ledger
+from xiangzhi.disputes import attestation
 from xiangzhi.ledger import services
 from xiangzhi.ledger.bundle import check_bundle
 from xiangzhi.ledger.models import Leaf
@@ -26,12 +27,12 @@ def case_with_file(mediator, settings, tmp_path):
 def test_every_case_event_becomes_a_leaf_grouped_under_its_case(case_with_file):
     case = case_with_file
     events = list(case.timeline.order_by("id"))
-    leaves = {int(leaf.ref_id): leaf for leaf in Leaf.objects.filter(ref_type=services.CASE_EVENT_REF)}
+    leaves = {int(leaf.ref_id): leaf for leaf in Leaf.objects.filter(ref_type=attestation.CASE_EVENT_REF)}
     assert {e.pk for e in events} <= set(leaves)
     kinds = {leaves[e.pk].kind for e in events}
     assert {"case.created", "case.attachment", "case.transition"} <= kinds
     for e in events:
-        assert leaves[e.pk].group == services.case_group(case.pk, public=e.public)
+        assert leaves[e.pk].group == attestation.case_group(case.pk, public=e.public)
 
 
 def test_the_case_bundle_verifies_offline_and_holds_the_public_events(case_with_file):

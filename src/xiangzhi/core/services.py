@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +64,39 @@ def _actor_label(actor: User | None) -> str:
     return f"{actor.username}({actor.display_name})" if actor.display_name else actor.username
 
 
+# What happens to every audit row once it is saved, in the caller's transaction. Apps above core register here
+# (``ledger.apps``: every audit row becomes a ledger leaf), so that core imports none of them.
+AuditSink = Callable[[Sequence[AuditLog]], None]
+_audit_sinks: list[AuditSink] = []
+
+
+def register_audit_sink(sink: AuditSink) -> None:
+    """Call ``sink(rows)`` after every batch of audit rows is saved (one row for :func:`audit`), inside the same
+    transaction, in registration order. Registering the same sink again changes nothing."""
+    if sink not in _audit_sinks:
+        _audit_sinks.append(sink)
+
+
+def _audit_row(action: str, *, actor: User | None, obj: models.Model | None = None, object_type: str = "",
+               object_id: str | int = "", region_code: str = "", before: Any = None, after: Any = None,
+               note: str = "") -> AuditLog:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    return AuditLog(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=_actor_label(actor),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        region_code=region_code,
+        before=before,
+        after=after,
+        ip=current_ip.get(),
+        note=note[:300],
+    )
+
+
 def audit(
     action: str,
     *,
@@ -76,27 +109,27 @@ def audit(
     after: Any = None,
     note: str = "",
 ) -> AuditLog:
-    """Append one audit row (who, what, which object, before/after, when, from where). Never updates a row."""
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or obj.pk
-    row = AuditLog(
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=_actor_label(actor),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        region_code=region_code,
-        before=before,
-        after=after,
-        ip=current_ip.get(),
-        note=note[:300],
-    )
+    """Append one audit row (who, what, which object, before/after, when, from where). Never updates a row.
+    Side effects: the row, then the registered sinks (the ledger leaf), in the caller's transaction."""
+    row = _audit_row(action, actor=actor, obj=obj, object_type=object_type, object_id=object_id,
+                     region_code=region_code, before=before, after=after, note=note)
     row.save()
-    from xiangzhi.ledger.services import append_audit_row  # 区块链存证: every audit row is a ledger leaf
-
-    append_audit_row(row)
+    for sink in _audit_sinks:
+        sink([row])
     return row
+
+
+def audit_many(items: Iterable[Mapping[str, Any]]) -> list[AuditLog]:
+    """Append several audit rows in one INSERT; each item holds the keyword arguments of :func:`audit` (``action``
+    and ``actor`` included). Same rows, same order and same sinks as one :func:`audit` call per item (the sinks get
+    the rows as one batch). Side effects: the rows, then the registered sinks, in the caller's transaction."""
+    rows = [_audit_row(**item) for item in items]
+    if not rows:
+        return rows
+    AuditLog.objects.bulk_create(rows)
+    for sink in _audit_sinks:
+        sink(rows)
+    return rows
 
 
 # ----------------------------------------------------------------------------------------------------------------

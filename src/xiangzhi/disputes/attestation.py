@@ -1,7 +1,10 @@
 """What the tamper-evident ledger (区块链存证) attests of a case, and how to recompute it (the ledger's registry).
 
-Timeline events are attested one by one (``_record_event``): :func:`recompute_event` rebuilds an event's leaf from
-its row (and, for an attachment, from the file on disk). The case row and its parties change over the case's
+The ledger knows nothing of cases: this module names their leaves (``CASE_REF``, ``CASE_EVENT_REF``, the
+``case.<event kind>`` kinds and the ``disputes.case:<id>`` groups) and registers how to recompute them.
+
+Timeline events are attested one by one (``_record_event`` → :func:`append_event`): :func:`recompute_event` rebuilds
+an event's leaf from its row (and, for an attachment, from the file on disk). The case row and its parties change over the case's
 life, so the ledger also holds the case's *state*: a leaf of kind ``state.case`` appended by ``_record_event``
 whenever an event leaves the attested fields different from the case's latest state leaf (creation, every stage
 change, a consent answer, the agreement…), in the same transaction. ``xiangzhi ledger verify`` recomputes every
@@ -35,6 +38,49 @@ from xiangzhi.ledger.registry import register_kind, register_state
 
 from .models import Attachment, Case, Party, TimelineEvent
 
+# Case events (桐解码): every TimelineEvent written by ``services._record_event`` — creation, each transition, each
+# attachment (with the SHA-256 of the file), each signature, the seal… — becomes a leaf of kind "case.<event kind>",
+# grouped under its case so that ``ledger.bundle_for_ref(CASE_REF, [case.pk])`` finds them.
+CASE_EVENT_REF = "disputes.timelineevent"
+CASE_REF = "disputes.case"
+
+
+def event_payload(event: Any, *, file_digest_override: str | None | type[Ellipsis] = ...) -> dict[str, Any]:
+    """The leaf payload of a case timeline event: all of its fields."""
+    payload = ledger.plain_json(event.payload) or {}
+    if file_digest_override is not ...:
+        payload = {**payload, "sha256": file_digest_override}
+    return {
+        "id": event.pk,
+        "case_id": event.case_id,
+        "event": event.kind,
+        "at": ledger.iso_time(event.at),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "stage_from": event.stage_from,
+        "stage_to": event.stage_to,
+        "text": event.text,
+        "public": event.public,
+        "payload": payload,
+    }
+
+
+def case_group(case_id: int | str, *, public: bool = True) -> str:
+    """The ``group`` of a case's leaves; internal (non-public) events get their own group, left out of bundles
+    handed to the parties."""
+    return f"{CASE_REF}:{case_id}" if public else f"{CASE_REF}:{case_id}/internal"
+
+
+def event_entry(event: Any) -> ledger.Entry:
+    """The leaf of one saved case timeline event (for ``ledger.append_entries``)."""
+    return ledger.Entry(f"case.{event.kind}", event_payload(event), CASE_EVENT_REF, str(event.pk),
+                        case_group(event.case_id, public=event.public))
+
+
+def append_event(event: Any) -> None:
+    """Attest one case timeline event (called by ``services._record_event`` in its transaction)."""
+    ledger.append_entries([event_entry(event)])
+
 
 def recompute_event(ref_id: str) -> dict[str, Any] | None:
     """The leaf payload of a timeline event from its row; an attachment's file must still hash to the digest recorded
@@ -44,7 +90,7 @@ def recompute_event(ref_id: str) -> dict[str, Any] | None:
         return None
     attachment_id = (event.payload or {}).get("attachment")
     if event.kind != "attachment" or attachment_id is None:
-        return ledger.case_event_payload(event)
+        return event_payload(event)
     att = Attachment.objects.filter(pk=attachment_id).first()
     digest = None
     if att is not None:
@@ -58,7 +104,7 @@ def recompute_event(ref_id: str) -> dict[str, Any] | None:
             digest = None
         if digest is not None and att.sha256 != digest:
             digest = f"row:{att.sha256} file:{digest}"
-    return ledger.case_event_payload(event, file_digest_override=digest)
+    return event_payload(event, file_digest_override=digest)
 
 
 register_kind("case.*", recompute=recompute_event)
@@ -126,7 +172,7 @@ def case_ids() -> Iterator[int]:
 
 
 def _group(ref_id: str) -> str:
-    return ledger.case_group(ref_id, public=False)  # left out of the bundles handed to the parties
+    return case_group(ref_id, public=False)  # left out of the bundles handed to the parties
 
 
 def _label(payload: Mapping[str, Any]) -> str:

@@ -1,8 +1,9 @@
 """A realistic demo year of 桐解码 (about 5,334 disputes over Tongxiang's villages), built through the services so
 that routing, the stage rules, the audit log, the ledger and the notifications all apply (STYLE.md practice 10).
 
-Called from ``xiangzhi.insights.demo`` (the 研判 dashboards need a year of data). Reproducible from the seed; the
-whole year is planned first (``plan_year``), then each case is registered and taken through its stages with the
+Called from ``xiangzhi.insights.demo`` (the 研判 dashboards need a year of data), which passes ``on_cases``: what it
+adds to the cases (its report flags, from ``Plan.flags``); this app does not import it. Reproducible from the seed;
+the whole year is planned first (``plan_year``), then each case is registered and taken through its stages with the
 service functions at historical times (``now=``). Idempotent: an audit row ``demo.year`` marks a built year.
 
 What the plan holds, by the county's own figures and published category shares (domain.md A and 2.6):
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -79,11 +81,17 @@ class Plan:
     applicant: str
     respondent: str
     phone: str
-    flags: dict = field(default_factory=dict)
+    flags: dict = field(default_factory=dict)  # the 研判 report flags, for ``on_cases`` (see CasesHook)
 
 
 def _weighted(rng: random.Random, items: list[tuple[str, float]]) -> str:
     return rng.choices([k for k, _ in items], weights=[w for _, w in items])[0]
+
+
+# What a higher app adds to the demo's cases (the 研判 app: its report flags, from ``Plan.flags``): called with the
+# (plan, case) pairs once their rows are written — one pair per case on the service path, once per chunk on the bulk
+# path, in that chunk's transaction.
+CasesHook = Callable[[list[tuple[Plan, Case]]], None]
 
 
 def plan_year(n: int, *, seed: int, year: int, villages: list[str], until: dt.datetime) -> list[Plan]:
@@ -233,8 +241,9 @@ def police_by_town() -> dict[str, Organisation]:
 
 
 def build_year(*, seed: int, year: int | None = None, cases: int | None = None, until: dt.datetime | None = None,
-               say=print, service_cases: int = SERVICE_CASES) -> int:  # noqa: ANN001
-    """Build the demo year through the services. Returns the number of cases made (0 when the year exists)."""
+               say=print, service_cases: int = SERVICE_CASES, on_cases: CasesHook | None = None) -> int:  # noqa: ANN001
+    """Build the demo year through the services. Returns the number of cases made (0 when the year exists).
+    ``on_cases``: see :data:`CasesHook`."""
     now = until or timezone.now()
     year = year or timezone.localtime(now, TZ).year
     if AuditLog.objects.filter(action="demo.year", object_id=str(year)).exists():
@@ -254,21 +263,22 @@ def build_year(*, seed: int, year: int | None = None, cases: int | None = None, 
     made = 0
     for p in plans[:service_cases]:
         try:
-            run_plan(p, supervisor=supervisor, mediators=mediators, grid_workers=grid_workers, police=police)
+            run_plan(p, supervisor=supervisor, mediators=mediators, grid_workers=grid_workers, police=police,
+                     on_cases=on_cases)
         except XiangzhiError as exc:  # a rule refused a step: the case stays where it is, as in real life
             say(f"  演示案件 {p.index} 停止：{exc.message}")
         made += 1
     if plans[service_cases:]:
         made += bulk_year(plans[service_cases:], supervisor=supervisor, mediators=mediators,
-                          grid_workers=grid_workers, police=police, router=router)
+                          grid_workers=grid_workers, police=police, router=router, on_cases=on_cases)
     core.audit("demo.year", actor=None, object_type="demo.year", object_id=str(year), after={"cases": made})
     say(f"演示年度 {year}：新增 {made} 件纠纷案件")
     return made
 
 
 def run_plan(p: Plan, *, supervisor: User, mediators: dict[str, User], grid_workers: dict[str, User],
-             police: dict[str, Organisation]) -> Case:
-    """Register one planned case and take it through its stages with the service functions."""
+             police: dict[str, Organisation], on_cases: CasesHook | None = None) -> Case:
+    """Register one planned case and take it through its stages with the service functions, then ``on_cases``."""
     town = p.village_code[:9]
     at = p.created_at
     spot = p.outcome == "spot"
@@ -285,7 +295,8 @@ def run_plan(p: Plan, *, supervisor: User, mediators: dict[str, User], grid_work
     actor = grid_workers[town] if spot else supervisor
     case = services.create_case(data, actor=actor, channel="grid" if spot else "window", now=at)
     if spot:
-        _flags(case, p)
+        if on_cases is not None:
+            on_cases([(p, case)])
         return case
     end = at + dt.timedelta(days=p.days)
     steps: list[str] = []
@@ -307,7 +318,8 @@ def run_plan(p: Plan, *, supervisor: User, mediators: dict[str, User], grid_work
     for k, step in enumerate(steps, start=1):
         when = at + (end - at) * k / total
         case = _step(case, step, when=when, supervisor=supervisor, mediators=mediators, plan=p)
-    _flags(case, p)
+    if on_cases is not None:
+        on_cases([(p, case)])
     return case
 
 
@@ -327,21 +339,6 @@ def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediato
     reason = {S.NOT_ACCEPTED: "已由人民法院立案受理", S.TERMINATED: "双方分歧较大，调解不成",
               S.ESCALATED: "疑难复杂，提请上级调解组织调处"}.get(step, "")
     return services.transition(case, step, actor=supervisor, reason=reason, now=when, **data)
-
-
-def _flags(case: Case, plan: Plan) -> None:
-    if not plan.flags:
-        return
-    from django.apps import apps
-
-    if apps.is_installed("xiangzhi.insights"):
-        from xiangzhi.insights.services import set_case_flags
-
-        flags = dict(plan.flags)
-        if case.agreement_effective_at is None:
-            flags.pop("agreement_performed", None)
-        if flags:
-            set_case_flags(case, actor=None, **flags)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -380,12 +377,14 @@ def _steps(p: Plan, level: str) -> list[str]:
 
 
 def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User], grid_workers: dict[str, User],
-              police: dict[str, Organisation], batch: int = 500, router: Router | None = None) -> int:
-    """Write ``plans`` in batches: persons, cases, parties, timeline rows, report flags, audit rows and their ledger
-    leaves — the rows ``run_plan`` writes through the services (same routing, escalation, assignment, texts, times,
-    audit entries and leaves in the same order, appended to the Merkle log in one batch per chunk). Not written:
-    the notifications (SMS to the parties, notices to mediators) of cases that happened in the past. For load
-    (``--cases N``) and the bulk of the default demo year; tests/insights/test_demo_year.py compares the two paths."""
+              police: dict[str, Organisation], batch: int = 500, router: Router | None = None,
+              on_cases: CasesHook | None = None) -> int:
+    """Write ``plans`` in batches: persons, cases, parties, timeline rows, audit rows and their ledger leaves — the
+    rows ``run_plan`` writes through the services (same routing, escalation, assignment, texts, times, audit entries
+    and leaves in the same order, appended to the Merkle log in one batch per chunk) — then ``on_cases`` per chunk.
+    Not written: the notifications (SMS to the parties, notices to mediators) of cases that happened in the past. For
+    load (``--cases N``) and the bulk of the default demo year; tests/insights/test_demo_year.py compares the two
+    paths."""
     from django.db import transaction
 
     from xiangzhi.core import crypto
@@ -428,7 +427,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
             first_seq = counter.last + 1
             counter.last += len(chunk)
             counter.save(update_fields=["last"])
-            cases, events, parties, flags, repeats = [], [], [], [], []
+            cases, events, parties, repeats = [], [], [], []
             for k, p in enumerate(chunk):
                 data = _intake(p, police)
                 region = regions[p.village_code]
@@ -456,7 +455,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                             created_at=at)
                 case._plan, case._repeat_of = p, (prev[0] if repeat else None)  # noqa: SLF001
                 actor = grid_workers[p.village_code[:9]] if spot else supervisor
-                # the audit rows and events of create_case, transition, confirm_assignment, set_case_flags, in order
+                # the audit rows and events of create_case, transition, confirm_assignment, in order
                 log: list[tuple] = [("person", 0, actor), ("person", 1, actor), ("audit", "case.created", actor, None, {
                     "number": case.number, "channel": case.channel, "source": data.source, "type": p.type_code,
                     "organisation": org.pk if org else None}, "")]
@@ -578,29 +577,10 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                 if c._repeat_of is not None:  # noqa: SLF001
                     target = c._repeat_of  # noqa: SLF001
                     repeats.append((c.pk, target.pk if isinstance(target, Case) else target))
-                f = dict(c._plan.flags)  # noqa: SLF001
-                if c.agreement_effective_at is None:
-                    f.pop("agreement_performed", None)
-                if f:
-                    flags.append(f)
-                    flags[-1]["case"] = c
             Party.objects.bulk_create(parties)
             TimelineEvent.objects.bulk_create(events)
             for pk, target in repeats:
                 Case.objects.filter(pk=pk).update(repeat_of_id=target)
-            if flags:
-                from django.apps import apps
-
-                if apps.is_installed("xiangzhi.insights"):
-                    from xiangzhi.insights.models import CaseFlags
-                    from xiangzhi.insights.services import FLAG_FIELDS
-
-                    rows = [CaseFlags(**f) for f in flags]
-                    CaseFlags.objects.bulk_create(rows)
-                    for row in rows:  # set_case_flags on a new row: before = the defaults
-                        row.case._log.append(("audit", "insights.case_flags", None, {  # noqa: SLF001
-                            name: CaseFlags._meta.get_field(name).get_default() for name in FLAG_FIELDS},
-                            {name: getattr(row, name) for name in FLAG_FIELDS}, ""))
             # audit rows, then their leaves and the events' leaves in the order the services append them
             audits, order = [], []
             for i, c in enumerate(cases):
@@ -632,7 +612,9 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                     audits.append(row)
                     order.append(row)
             AuditLog.objects.bulk_create(audits)
-            ledger.append_entries([x if isinstance(x, ledger.Entry) else ledger.case_event_entry(x)
+            ledger.append_entries([x if isinstance(x, ledger.Entry) else attestation.event_entry(x)
                                    if isinstance(x, TimelineEvent) else ledger.audit_entry(x) for x in order])
+            if on_cases is not None:
+                on_cases([(c._plan, c) for c in cases])  # noqa: SLF001
         made += len(chunk)
     return made

@@ -846,7 +846,7 @@ def _attest(job_id: int | None, event_ranges: list[tuple[int, int]]) -> int:
     batches, inside the import's transaction. Done after all rows are written, so the ledger's lock (which serialises
     every appender in the county) is held only for this phase, not for the whole import. Rows are read back by id
     range (a few bytes per chunk kept in memory) and only this job's rows are taken."""
-    from xiangzhi.ledger.services import CASE_EVENT_REF, Entry, append_entries, case_event_payload, case_group
+    from xiangzhi.ledger.services import append_entries
 
     from . import attestation
 
@@ -863,8 +863,7 @@ def _attest(job_id: int | None, event_ranges: list[tuple[int, int]]) -> int:
             states = attestation.state_entries(e.case_id for e in mine)  # each case's attested fields
             entries = []
             for e in mine:
-                entries.append(Entry(f"case.{e.kind}", case_event_payload(e), CASE_EVENT_REF, str(e.pk),
-                                     case_group(e.case_id, public=e.public)))
+                entries.append(attestation.event_entry(e))
                 if e.case_id in states:
                     entries.append(states.pop(e.case_id))
             if entries:

@@ -23,10 +23,11 @@ from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import Role
 from xiangzhi.core.models import Region
+from xiangzhi.core.workdays import deadline_after
 
 from . import deadlines, joint, rules
-from .colours import colour_for
-from .enums import CaseStage
+from .colours import colour_for, colour_label
+from .enums import NEXT_STEP, CaseStage
 from .models import Case, DisputeType, Party, Seal, Signature, TimelineEvent
 from .models_part2 import Colour, MediationExtension
 
@@ -440,4 +441,29 @@ def _prefetch_extensions(rows: list[Case]) -> None:
         c.__dict__["_xz_extension_months"] = months.get(c.pk, 0)
 
 
-__all__ = ["access_case", "agreement_for_party", "case_for_token", "cases_visible_to", "colour_for", "party_of", "workbench_cases"]
+def stage_info(case: Case, *, with_due: bool = True) -> dict:
+    """What a page shows of a case's stage: its label, colour (and the colour's label), the next step and when it is
+    due (``with_due``). Read by disputes' pages and API and by insights' case lists."""
+    colour = colour_for(case, timezone.now())
+    step, days = NEXT_STEP.get(case.stage, ("", None))
+    due = deadline_after(case.stage_changed_at, days) if days and with_due else None
+    label = str(CaseStage(case.stage).label)
+    if case.stage == CaseStage.AGREEMENT_WRITTEN and case.agreement_effective_at:
+        label, step, due = "达成协议（协议已生效）", "调解员将回访协议履行情况", None
+    return {"stage_label": label, "colour": colour, "colour_label": colour_label(colour), "next_step": step,
+            "due": due}
+
+
+# The case page's panels from other apps (templates included below the actions, in registration order). An app
+# above disputes registers its panel in its AppConfig.ready(), so that disputes' templates name none of its.
+CASE_PANELS: list[str] = []
+
+
+def register_case_panel(template_name: str) -> None:
+    """Show ``template_name`` on the staff case page (context: ``case``, ``request``). Registering again changes
+    nothing."""
+    if template_name not in CASE_PANELS:
+        CASE_PANELS.append(template_name)
+
+
+__all__ = ["access_case", "agreement_for_party", "case_for_token", "cases_visible_to", "colour_for", "party_of", "stage_info", "workbench_cases"]

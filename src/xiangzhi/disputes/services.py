@@ -93,9 +93,7 @@ def _record_event(case: Case, kind: str, payload: dict[str, Any], *, actor: User
     event.save()
     # 区块链存证 (added by the ledger work): attest the event in the tamper-evident log, in this same transaction.
     # disputes.attestation registers how to recompute "case.*" leaves from this row (and attachment files).
-    from xiangzhi.ledger.services import append_case_event
-
-    append_case_event(event)
+    attestation.append_event(event)
     # ... and the case's attested fields (application text, request, parties, agreement, stage) when they changed.
     attestation.attest_case(case.pk)
     return event

@@ -9,9 +9,10 @@ def _reinstall_triggers(sender, using="default", **kwargs) -> None:  # noqa: ANN
     from django.db import connections
 
     from . import summary, triggers
+    from .models import DirtyCase
 
     connection = connections[using]
-    if "insights_dirtycase" not in connection.introspection.table_names():
+    if DirtyCase._meta.db_table not in connection.introspection.table_names():
         return  # migrating backwards, or insights not migrated yet
     if triggers.install(connection):
         from django.db import transaction
@@ -27,3 +28,6 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_reinstall_triggers, sender=self, dispatch_uid="insights.reinstall_triggers")
+        from xiangzhi.disputes.selectors import register_case_panel
+
+        register_case_panel("insights/_case_flags_slot.html")  # the report flags (人民调解统计) of the case

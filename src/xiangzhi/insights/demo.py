@@ -8,14 +8,36 @@ rest through the bulk path that tests/insights/test_demo_year.py proves equal to
 
 from __future__ import annotations
 
+from typing import Any
+
 from xiangzhi.core.demo import DemoContext
+from xiangzhi.disputes import demo_year
+from xiangzhi.disputes.models import Case
 
 DEFAULT_CASES = 5334
 
 
-def build(ctx: DemoContext) -> None:
-    from xiangzhi.disputes.demo_year import build_year
+def planned_flags(plan: demo_year.Plan, case: Case) -> dict[str, Any]:
+    """The report flags a demo case gets from its plan (协议已履行 only once its agreement is in effect)."""
+    flags = dict(plan.flags)
+    if case.agreement_effective_at is None:
+        flags.pop("agreement_performed", None)
+    return flags
 
+
+def set_planned_flags(pairs: list[tuple[demo_year.Plan, Case]]) -> None:
+    """The demo year's ``on_cases`` hook: the planned report flags of these cases, in one batch."""
+    from .services import set_case_flags_many
+
+    set_case_flags_many([(case, flags) for plan, case in pairs if (flags := planned_flags(plan, case))], actor=None)
+
+
+def build_year(**options: Any) -> int:
+    """``disputes.demo_year.build_year`` with the 研判 report flags of every case."""
+    return demo_year.build_year(on_cases=set_planned_flags, **options)
+
+
+def build(ctx: DemoContext) -> None:
     from .services import run_warnings
 
     made = build_year(seed=ctx.seed, cases=ctx.options.get("cases") or DEFAULT_CASES, say=ctx.say)

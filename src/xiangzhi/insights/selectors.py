@@ -48,7 +48,8 @@ from xiangzhi.core.models import Region
 from xiangzhi.disputes import selectors as dsel
 from xiangzhi.disputes.colours import COLOUR_LABELS
 from xiangzhi.disputes.enums import OPEN_STAGES, CaseSource, CaseStage, Level, RiskLevel
-from xiangzhi.disputes.models import Case, DisputeType
+from xiangzhi.disputes.models import Case, DisputeType, Feedback, FollowUpVisit
+from xiangzhi.disputes.models_part2 import JudicialStatus
 
 from . import summary
 from .models import Screening
@@ -147,47 +148,32 @@ def use_summary(user, region_code: str) -> bool:  # noqa: ANN001
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Optional data from the disputes app (part 2 may add these; nothing is invented when it does not exist)
+# What the disputes app records after the agreement (its models, read directly)
 # ----------------------------------------------------------------------------------------------------------------
-def _relations() -> dict[str, Any]:
-    """Reverse relations and fields of Case by name (part 2 of the disputes app adds clock, judicial, visits…)."""
-    return {f.name: f for f in Case._meta.get_fields()}
+def judicial_q() -> Q:
+    """Cases whose agreement a court confirmed (司法确认)."""
+    return Q(judicial__status=JudicialStatus.CONFIRMED)
 
 
-def _related_model(name: str):  # noqa: ANN202
-    f = _relations().get(name)
-    return getattr(f, "related_model", None) if f is not None else None
-
-
-def judicial_q() -> Q | None:
-    """Cases whose agreement a court confirmed (司法确认), if the disputes app records confirmations."""
-    model = _related_model("judicial")
-    if model is None or "status" not in {f.name for f in model._meta.get_fields()}:
-        return None
-    return Q(judicial__status="confirmed")
+def performed_exists() -> dict[str, Exists]:
+    """By relation: a follow-up visit, or a party's feedback, says the agreement was performed."""
+    return {"visits": Exists(FollowUpVisit.objects.filter(case_id=OuterRef("pk"), performed=True)),
+            "feedback": Exists(Feedback.objects.filter(case_id=OuterRef("pk"), performed=True))}
 
 
 def performed_q() -> Q:
     """协议履行: a follow-up visit or a party's feedback says the agreement was performed, or the report flag."""
     q = Q(insight_flags__agreement_performed=True)
-    for name in ("visits", "feedback"):
-        model = _related_model(name)
-        if model is not None and "performed" in {f.name for f in model._meta.get_fields()}:
-            q |= Q(Exists(model.objects.filter(case_id=OuterRef("pk"), performed=True)))
+    for exists in performed_exists().values():
+        q |= Q(exists)
     return q
-
-
-def has_clock() -> bool:
-    return _related_model("clock") is not None
 
 
 def overdue_q(now: dt.datetime) -> Q:
     """Open and past its deadline: the case clock's deadline where the disputes app keeps one, else registered more
     than OVERDUE_DAYS ago."""
     fallback = Q(created_at__lt=now - dt.timedelta(days=OVERDUE_DAYS))
-    if has_clock():
-        return Q(stage__in=OPEN_STAGES) & (Q(clock__due_at__lt=now) | (Q(clock__isnull=True) & fallback))
-    return Q(stage__in=OPEN_STAGES) & fallback
+    return Q(stage__in=OPEN_STAGES) & (Q(clock__due_at__lt=now) | (Q(clock__isnull=True) & fallback))
 
 
 ACCEPTED_Q = ~Q(stage__in=NOT_ACCEPTED_YET)
@@ -196,7 +182,7 @@ _DONE = [S.AGREEMENT_ORAL, S.FOLLOW_UP, S.CLOSED, S.ARCHIVED, S.NOT_ACCEPTED, S.
 _NEW = [S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED]
 
 
-def colour_expr() -> Case_ | Coalesce:
+def colour_expr() -> Coalesce:
     """The colour of a case (五色管理) as an SQL expression: the colour the disputes app keeps on the case clock
     where there is one (deadline-based), else by stage and risk (the same rule as ``colours.colour_by_stage``)."""
     by_stage = Case_(
@@ -206,9 +192,7 @@ def colour_expr() -> Case_ | Coalesce:
         When(stage=S.ESCALATED, then=Value("orange")),
         When(stage__in=_NEW, then=Value("blue")),
         default=Value("yellow"), output_field=CharField())
-    if has_clock():
-        return Coalesce(F("clock__colour"), by_stage, output_field=CharField())
-    return by_stage
+    return Coalesce(F("clock__colour"), by_stage, output_field=CharField())
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -223,9 +207,8 @@ class Column:
 
 def report_columns() -> list[Column]:
     cols = [Column("accepted", "受理纠纷（件）"), Column("success", "调解成功（件）"),
-            Column("rate", "调解成功率", "rate"), Column("amount", "协议涉及金额（元）", "money")]
-    if judicial_q() is not None:
-        cols.append(Column("judicial", "司法确认（件）"))
+            Column("rate", "调解成功率", "rate"), Column("amount", "协议涉及金额（元）", "money"),
+            Column("judicial", "司法确认（件）")]
     cols += [Column("performed", "协议履行（件）"), Column("screened", "排查发现纠纷（件）"),
              Column("criminal", "防止民转刑（件）"), Column("criminal_people", "防止民转刑（人）"),
              Column("petition", "防止群体性上访（件）"), Column("petition_people", "防止群体性上访（人）")]
@@ -246,9 +229,7 @@ def _report_aggregates() -> dict[str, Any]:
         "petition_people": Sum("insight_flags__prevented_petition_people",
                                filter=ACCEPTED_Q & Q(insight_flags__prevented_petition=True)),
     }
-    jq = judicial_q()
-    if jq is not None:
-        aggs["judicial"] = Count("id", filter=ACCEPTED_Q & jq, distinct=True)
+    aggs["judicial"] = Count("id", filter=ACCEPTED_Q & judicial_q(), distinct=True)
     return aggs
 
 

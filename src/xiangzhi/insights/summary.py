@@ -30,8 +30,10 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, QuerySet
 from django.utils import timezone
+
+from xiangzhi.disputes.models_part2 import JudicialStatus
 
 from .models import CaseFact, DirtyCase, SummaryCell, SummaryState
 
@@ -118,7 +120,7 @@ def covers(code: str) -> bool:
 
 def facts(qs: QuerySet) -> Iterator[Fact]:
     """The facts of the cases of ``qs``, computed with the expressions of the raw dashboard and report queries
-    (``selectors.colour_expr``, ``DaysBetween``, ``performed_q``'s relations, ``overdue_q``'s clock rule)."""
+    (``selectors.colour_expr``, ``DaysBetween``, ``performed_exists``, ``overdue_q``'s clock rule)."""
     from . import selectors as sel
 
     annotations: dict[str, Any] = {"_colour": sel.colour_expr(), "_days": sel.DaysBetween(F("created_at"),
@@ -129,18 +131,11 @@ def facts(qs: QuerySet) -> Iterator[Fact]:
              "insight_flags__prevented_criminal_people", "insight_flags__prevented_petition",
              "insight_flags__prevented_petition_people", "insight_flags__agreement_performed"]
     performed_by = []
-    for rel in ("visits", "feedback"):
-        model = sel._related_model(rel)  # noqa: SLF001
-        if model is not None and "performed" in {f.name for f in model._meta.get_fields()}:
-            annotations[f"_performed_{rel}"] = Exists(model.objects.filter(case_id=OuterRef("pk"), performed=True))
-            performed_by.append(len(names))
-            names.append(f"_performed_{rel}")
-    judicial = sel.judicial_q() is not None
-    if judicial:
-        names.append("judicial__status")
-    clock = sel.has_clock()
-    if clock:
-        names += ["clock__colour", "clock__due_at"]
+    for rel, exists in sel.performed_exists().items():
+        annotations[f"_performed_{rel}"] = exists
+        performed_by.append(len(names))
+        names.append(f"_performed_{rel}")
+    names += ["judicial__status", "clock__colour", "clock__due_at"]
     overdue_after = dt.timedelta(days=sel.OVERDUE_DAYS)
     not_accepted = set(sel.NOT_ACCEPTED_YET)
     open_stages = set(sel.OPEN_STAGES)
@@ -155,13 +150,13 @@ def facts(qs: QuerySet) -> Iterator[Fact]:
         petition = accepted and bool(petition)
         overdue_from = None
         if stage in open_stages:  # a clock row (its colour is never null) gives the deadline; else the fallback
-            overdue_from = row[-1] if clock and row[-2] is not None else created + overdue_after
+            overdue_from = row[-1] if row[-2] is not None else created + overdue_after
         yield Fact(
             pk, month_key(created), code, type_id, source, level, stage, risk, colour, org_kind or "", days,
             overdue_from, 1, int(accepted), int(success), int((amount or 0) * 100) if success else 0,
             int(repeat_of is not None), int(performed), int(accepted and bool(screened)), int(criminal),
             (criminal_people or 0) if criminal else 0, int(petition), (petition_people or 0) if petition else 0,
-            int(accepted and judicial and row[21 + len(performed_by)] == "confirmed"),
+            int(accepted and row[21 + len(performed_by)] == JudicialStatus.CONFIRMED),
         )
 
 

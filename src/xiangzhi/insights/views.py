@@ -87,7 +87,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     rows = list(qs.select_related("dispute_type", "region", "organisation").order_by("-id")[:51])
     params = request.GET.copy()
     params.pop("after", None)
-    from xiangzhi.disputes.views.common import stage_info
+    from xiangzhi.disputes.selectors import stage_info
 
     return render(request, "insights/cases.html", {
         "rows": [{"case": c, **stage_info(c, with_due=False)} for c in rows[:50]], "total": total, "shown": shown,

@@ -145,11 +145,12 @@ def _store(size: int, ids: Iterable[tuple[int, int]]) -> MappingHashStore:
     return MappingHashStore(size, nodes)
 
 
-def _ts(value: dt.datetime | None) -> str | None:
+def iso_time(value: dt.datetime | None) -> str | None:
+    """A time as it is written in leaf payloads: UTC ISO 8601 with microseconds."""
     return None if value is None else value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def _plain_json(value: Any) -> Any:
+def plain_json(value: Any) -> Any:
     """The value as it reads back from a JSON column (tuples → lists, keys → str)."""
     return None if value is None else json.loads(json.dumps(value, ensure_ascii=False))
 
@@ -214,7 +215,7 @@ def _range(level: int, index: int) -> tuple[int, int]:
     return index << level, (index + 1) << level
 
 
-# The audit log: every AuditLog row becomes a leaf (hook in core.services.audit).
+# The audit log: every AuditLog row becomes a leaf (registered by ledger.apps as core's audit sink).
 AUDIT_KIND = "audit"
 AUDIT_REF = "core.auditlog"
 
@@ -223,15 +224,15 @@ def audit_payload(row: Any) -> dict[str, Any]:
     """The leaf payload of an AuditLog row: all of its fields."""
     return {
         "id": row.pk,
-        "at": _ts(row.at),
+        "at": iso_time(row.at),
         "actor_id": row.actor_id,
         "actor_label": row.actor_label,
         "action": row.action,
         "object_type": row.object_type,
         "object_id": row.object_id,
         "region_code": row.region_code,
-        "before": _plain_json(row.before),
-        "after": _plain_json(row.after),
+        "before": plain_json(row.before),
+        "after": plain_json(row.after),
         "ip": row.ip or None,
         "note": row.note,
     }
@@ -243,9 +244,10 @@ def audit_entry(row: Any) -> Entry:
     return Entry(AUDIT_KIND, audit_payload(row), AUDIT_REF, str(row.pk), group[:80])
 
 
-def append_audit_row(row: Any) -> Leaf:
-    """Attest one audit row (called by ``core.services.audit`` in the same transaction as the row)."""
-    return append_entries([audit_entry(row)])[0]
+def append_audit_rows(rows: Sequence[Any]) -> list[Leaf]:
+    """Attest saved audit rows, in their order: core's audit sink (``core.services.audit`` and ``audit_many`` call it
+    in the transaction of the rows; registered in ``LedgerConfig.ready``)."""
+    return append_entries([audit_entry(row) for row in rows]) if rows else []
 
 
 def _recompute_audit(ref_id: str) -> dict[str, Any] | None:
@@ -256,51 +258,6 @@ def _recompute_audit(ref_id: str) -> dict[str, Any] | None:
 
 
 register_kind(AUDIT_KIND, recompute=_recompute_audit)
-
-
-# Case events (桐解码): every TimelineEvent written by xiangzhi.disputes.services._record_event — creation, each
-# transition, each attachment (with the SHA-256 of the file), each signature, the seal… — becomes a leaf of kind
-# "case.<event kind>", grouped under its case so that bundle_for_ref("disputes.case", [case.pk]) finds them.
-# The disputes app registers how to recompute them (disputes.attestation): the ledger never imports it.
-CASE_EVENT_REF = "disputes.timelineevent"
-CASE_REF = "disputes.case"
-
-
-def case_event_payload(event: Any, *, file_digest_override: str | None | type[Ellipsis] = ...) -> dict[str, Any]:
-    """The leaf payload of a case timeline event: all of its fields."""
-    payload = _plain_json(event.payload) or {}
-    if file_digest_override is not ...:
-        payload = {**payload, "sha256": file_digest_override}
-    return {
-        "id": event.pk,
-        "case_id": event.case_id,
-        "event": event.kind,
-        "at": _ts(event.at),
-        "actor_id": event.actor_id,
-        "actor_label": event.actor_label,
-        "stage_from": event.stage_from,
-        "stage_to": event.stage_to,
-        "text": event.text,
-        "public": event.public,
-        "payload": payload,
-    }
-
-
-def case_group(case_id: int | str, *, public: bool = True) -> str:
-    """The ``group`` of a case's leaves; internal (non-public) events get their own group, left out of bundles
-    handed to the parties."""
-    return f"{CASE_REF}:{case_id}" if public else f"{CASE_REF}:{case_id}/internal"
-
-
-def case_event_entry(event: Any) -> Entry:
-    """The leaf of one saved case timeline event (for :func:`append_entries`)."""
-    return Entry(f"case.{event.kind}", case_event_payload(event), CASE_EVENT_REF, str(event.pk),
-                 case_group(event.case_id, public=event.public))
-
-
-def append_case_event(event: Any) -> Leaf:
-    """Attest one case timeline event (called by ``disputes.services._record_event`` in its transaction)."""
-    return append_entries([case_event_entry(event)])[0]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -463,7 +420,7 @@ def _verify_states(report: VerifyReport, chunk: int) -> None:
                                ref=ref)
                     continue
                 if not same:
-                    fields = ", ".join(_changed_paths(attested, _plain_json(dict(payload)))) or "?"
+                    fields = ", ".join(_changed_paths(attested, plain_json(dict(payload)))) or "?"
                     label = sk.label(attested)  # as attested: the live label may be what was changed
                     name = f"{ref} ({label})" if label else ref
                     report.add("LEDGER_STATE_CHANGED", f"{name} was changed behind the application's back: it differs "
@@ -1027,7 +984,7 @@ def verify_log(*, records: bool = True, chunk: int = 2000) -> VerifyReport:
             report.add("LEDGER_RECOMPUTE_FAILED", f"leaf {index}: {ref}: {exc}", index=index, ref=ref)
             continue
         if not same:
-            fields = ", ".join(_diff(payload, _plain_json(dict(live))))
+            fields = ", ".join(_diff(payload, plain_json(dict(live))))
             report.add("LEDGER_RECORD_CHANGED", f"leaf {index}: record {ref} was changed after it was attested "
                        f"(fields: {fields or '?'})", index=index, ref=ref)
     report.tree_size = expected

@@ -15,7 +15,7 @@ from xiangzhi.core.middleware import client_ip
 from xiangzhi.core.services import check_rate
 from xiangzhi.ledger import services as ledger_services
 
-from .. import qr, rules, selectors, services
+from .. import attestation, qr, rules, selectors, services
 from ..enums import Channel, PartyRole
 from ..forms import IntakeForm
 from ..services import Upload
@@ -89,7 +89,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         "qr_svg": qr.svg_inline(case.public_url),
         "is_applicant": party.role == PartyRole.APPLICANT,
         # 区块链存证: the offline proof bundle of this case's records, for the party (and, through them, a court)
-        "bundle_url": ledger_services.bundle_url(ledger_services.CASE_REF, [case.pk]),
+        "bundle_url": ledger_services.bundle_url(attestation.CASE_REF, [case.pk]),
         "bundle_link_hours": ledger_services.bundle_link_hours(),
     })
     return render(request, "disputes/status.html", ctx)

@@ -3,16 +3,16 @@
 from django.db import migrations, models
 
 
-def install_triggers(apps, schema_editor):  # noqa: ANN001, ARG001
+def install_triggers(apps, schema_editor):  # noqa: ANN001
     from xiangzhi.insights import triggers
 
-    triggers.install(schema_editor.connection)
+    triggers.install(schema_editor.connection, apps)  # table and column names from the historical models
 
 
-def uninstall_triggers(apps, schema_editor):  # noqa: ANN001, ARG001
+def uninstall_triggers(apps, schema_editor):  # noqa: ANN001
     from xiangzhi.insights import triggers
 
-    triggers.uninstall(schema_editor.connection)
+    triggers.uninstall(schema_editor.connection, apps)
 
 
 class Migration(migrations.Migration):

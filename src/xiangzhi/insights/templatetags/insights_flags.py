@@ -1,5 +1,6 @@
 """``{% report_flags case %}``: the report flags of a case (人民调解统计) on the case page, with a form for those who
-may set them (rules.can_set_case_flags). Included by disputes/case.html through insights/_case_flags_slot.html."""
+may set them (rules.can_set_case_flags). Shown on disputes' case page through insights/_case_flags_slot.html, a case
+panel that apps.py registers."""
 
 from __future__ import annotations
 
