@@ -181,7 +181,7 @@ _state: dict[str, Any] = {"engine": None, "kb_version": None}
 
 
 def cache_dir() -> Path:
-    return Path(getattr(settings, "CONSULT_CACHE_DIR", None) or settings.DATA_DIR / "consult-cache")
+    return Path(settings.CONSULT_CACHE_DIR or settings.DATA_DIR / "consult-cache")
 
 
 def training_questions() -> list[dict] | None:
