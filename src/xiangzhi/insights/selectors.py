@@ -7,8 +7,8 @@ Definitions (人民调解统计口径, domain.md 2.6), for cases registered (``c
 - 成功率 = 调解成功 / 受理; 协议金额 = sum of the agreement amounts of the successful cases;
 - 协议履行, 排查发现, 防止民转刑 / 防止群体性上访 (cases and people): ``insights.CaseFlags`` (or the case's own field
   once the disputes app has one); 排查次数: ``insights.Screening`` rounds held in the period.
-- 超期 (overdue): an open case registered more than ``OVERDUE_DAYS`` days ago (mediation normally ends within a month),
-  unless the disputes app provides a deadline field (``due_at``), which then wins.
+- 超期 (overdue): an open case past the deadline of its stage, and the colour (五色管理): both as the disputes app's
+  one rule says (``disputes.colours``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Case as Case_
 from django.db.models import (
-    CharField,
     Count,
     Exists,
     F,
@@ -35,18 +34,16 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.db.models.functions import Substr, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
 from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.enums import OrgKind, RegionLevel
 from xiangzhi.core.models import Region
+from xiangzhi.disputes import colours
 from xiangzhi.disputes import selectors as dsel
-from xiangzhi.disputes.colours import COLOUR_LABELS
 from xiangzhi.disputes.enums import OPEN_STAGES, CaseSource, CaseStage, Level, RiskLevel
 from xiangzhi.disputes.models import Case, DisputeType
 
@@ -54,7 +51,6 @@ from . import summary
 from .models import Screening
 
 TZ = ZoneInfo("Asia/Shanghai")
-OVERDUE_DAYS = getattr(settings, "XIANGZHI_INSIGHTS_OVERDUE_DAYS", 30)
 S = CaseStage
 NOT_ACCEPTED_YET = (S.REPORTED, S.NOT_ACCEPTED)
 LOCAL_LEVELS = (Level.GRID, Level.VILLAGE, Level.TOWN)
@@ -182,33 +178,18 @@ def has_clock() -> bool:
 
 
 def overdue_q(now: dt.datetime) -> Q:
-    """Open and past its deadline: the case clock's deadline where the disputes app keeps one, else registered more
-    than OVERDUE_DAYS ago."""
-    fallback = Q(created_at__lt=now - dt.timedelta(days=OVERDUE_DAYS))
-    if has_clock():
-        return Q(stage__in=OPEN_STAGES) & (Q(clock__due_at__lt=now) | (Q(clock__isnull=True) & fallback))
-    return Q(stage__in=OPEN_STAGES) & fallback
+    """Open and past the deadline of its stage (``disputes.colours``, the rule the workbench shows)."""
+    return colours.overdue_q(now)
 
 
 ACCEPTED_Q = ~Q(stage__in=NOT_ACCEPTED_YET)
 SUCCESS_Q = ACCEPTED_Q & Q(agreement_effective_at__isnull=False)
-_DONE = [S.AGREEMENT_ORAL, S.FOLLOW_UP, S.CLOSED, S.ARCHIVED, S.NOT_ACCEPTED, S.TERMINATED]
-_NEW = [S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED]
+COLOUR_LABELS = {v: str(label) for v, label in colours.Colour.choices}  # red, orange, yellow, blue, green
 
 
-def colour_expr() -> Case_ | Coalesce:
-    """The colour of a case (五色管理) as an SQL expression: the colour the disputes app keeps on the case clock
-    where there is one (deadline-based), else by stage and risk (the same rule as ``colours.colour_by_stage``)."""
-    by_stage = Case_(
-        When(Q(stage__in=_DONE) | Q(stage=S.AGREEMENT_WRITTEN, agreement_effective_at__isnull=False),
-             then=Value("green")),
-        When(risk_level=RiskLevel.MAJOR, then=Value("red")),
-        When(stage=S.ESCALATED, then=Value("orange")),
-        When(stage__in=_NEW, then=Value("blue")),
-        default=Value("yellow"), output_field=CharField())
-    if has_clock():
-        return Coalesce(F("clock__colour"), by_stage, output_field=CharField())
-    return by_stage
+def colour_expr(now: dt.datetime) -> Case_:
+    """The colour of a case (五色管理) at ``now`` as an SQL expression (``disputes.colours``)."""
+    return colours.colour_expr(now)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -463,7 +444,7 @@ def _figures_from_cases(user, region: Region, period: Period, now: dt.datetime) 
     month_type = list(qs.annotate(m=TruncMonth("created_at", tzinfo=TZ)).values("m", "dispute_type_id").annotate(
         **counts).order_by())
     # 2 by level × stage × source × colour (a few hundred rows): levels, stages, sources, colours
-    status = list(qs.annotate(c=colour_expr()).values("level", "stage", "source", "c").annotate(**counts).order_by())
+    status = list(qs.annotate(c=colour_expr(now)).values("level", "stage", "source", "c").annotate(**counts).order_by())
     # 3 by village (towns are sums of their villages)
     by_village = {r.pop("v"): r for r in qs.annotate(v=Substr("region_code", 1, 12)).values("v").annotate(
         **counts).order_by()}
@@ -471,7 +452,7 @@ def _figures_from_cases(user, region: Region, period: Period, now: dt.datetime) 
     hist = {r["d"]: r["n"] for r in qs.filter(closed_at__isnull=False).annotate(
         d=DaysBetween(F("created_at"), F("closed_at"))).values("d").annotate(n=Count("id")).order_by()}
     # 5 now, whatever the period: open, overdue, red
-    current = base.annotate(c=colour_expr()).aggregate(
+    current = base.annotate(c=colour_expr(now)).aggregate(
         open=Count("id", filter=Q(stage__in=OPEN_STAGES)), overdue=Count("id", filter=overdue_q(now)),
         major_open=Count("id", filter=Q(stage__in=OPEN_STAGES, risk_level=RiskLevel.MAJOR)),
         red=Count("id", filter=Q(c="red")))
@@ -659,7 +640,7 @@ def drill_cases(user, params, *, now: dt.datetime | None = None) -> tuple[QueryS
     if params.get("accepted"):
         qs = qs.filter(ACCEPTED_Q)
     if (v := params.get("colour")) in COLOUR_LABELS:
-        qs = qs.annotate(_colour=colour_expr()).filter(_colour=v)
+        qs = qs.annotate(_colour=colour_expr(now)).filter(_colour=v)
     flag = params.get("flag")
     if flag == "open":
         qs = qs.filter(stage__in=OPEN_STAGES)

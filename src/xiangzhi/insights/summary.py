@@ -33,6 +33,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
+from xiangzhi.core import workdays
+
 from .models import CaseFact, DirtyCase, SummaryCell, SummaryState
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -118,14 +120,18 @@ def covers(code: str) -> bool:
 
 def facts(qs: QuerySet) -> Iterator[Fact]:
     """The facts of the cases of ``qs``, computed with the expressions of the raw dashboard and report queries
-    (``selectors.colour_expr``, ``DaysBetween``, ``performed_q``'s relations, ``overdue_q``'s clock rule)."""
+    (``DaysBetween``, ``performed_q``'s relations); the colour and the deadline (``overdue_from``) with the disputes
+    app's one rule (``disputes.colours``), at fold time: a colour-pass write to the case clock marks the case dirty."""
+    from xiangzhi.disputes import colours
+
     from . import selectors as sel
 
-    annotations: dict[str, Any] = {"_colour": sel.colour_expr(), "_days": sel.DaysBetween(F("created_at"),
-                                                                                          F("closed_at"))}
+    now = timezone.now()
+    cal, memo = workdays.calendar(), {}
+    annotations: dict[str, Any] = {"_days": sel.DaysBetween(F("created_at"), F("closed_at"))}
     names = ["pk", "created_at", "region_code", "dispute_type_id", "source", "level", "stage", "risk_level",
              "organisation__kind", "repeat_of_id", "agreement_amount", "agreement_effective_at", "closed_at",
-             "_colour", "_days", "insight_flags__found_by_screening", "insight_flags__prevented_criminal",
+             "stage_changed_at", "_days", "insight_flags__found_by_screening", "insight_flags__prevented_criminal",
              "insight_flags__prevented_criminal_people", "insight_flags__prevented_petition",
              "insight_flags__prevented_petition_people", "insight_flags__agreement_performed"]
     performed_by = []
@@ -138,24 +144,24 @@ def facts(qs: QuerySet) -> Iterator[Fact]:
     judicial = sel.judicial_q() is not None
     if judicial:
         names.append("judicial__status")
-    clock = sel.has_clock()
-    if clock:
-        names += ["clock__colour", "clock__due_at"]
-    overdue_after = dt.timedelta(days=sel.OVERDUE_DAYS)
+    names += ["confirm_due", "extension__months", "clock__stage", "clock__stage_changed_at", "clock__due_at"]
     not_accepted = set(sel.NOT_ACCEPTED_YET)
     open_stages = set(sel.OPEN_STAGES)
     rows = qs.annotate(**annotations).order_by().values_list(*names)
     for row in rows.iterator(chunk_size=2000):
         (pk, created, code, type_id, source, level, stage, risk, org_kind, repeat_of, amount, effective, _closed,
-         colour, days, screened, criminal, criminal_people, petition, petition_people, performed) = row[:21]
+         changed_at, days, screened, criminal, criminal_people, petition, petition_people, performed) = row[:21]
         accepted = stage not in not_accepted
         success = accepted and effective is not None
         performed = accepted and bool(performed or any(row[i] for i in performed_by))
         criminal = accepted and bool(criminal)
         petition = accepted and bool(petition)
-        overdue_from = None
-        if stage in open_stages:  # a clock row (its colour is never null) gives the deadline; else the fallback
-            overdue_from = row[-1] if clock and row[-2] is not None else created + overdue_after
+        confirm_due, extension, clock_stage, clock_changed_at, clock_due = row[-5:]
+        times = colours.CaseTimes(pk, stage, changed_at, risk, confirm_due, effective, extension or 0)
+        due = colours.due(times, cal=cal, memo=memo,
+                          clock=(clock_stage, clock_changed_at, clock_due) if clock_stage is not None else None)
+        colour = colours.colour(risk, colours.status(due, now), colours.group(stage, effective is not None))
+        overdue_from = due if stage in open_stages else None
         yield Fact(
             pk, month_key(created), code, type_id, source, level, stage, risk, colour, org_kind or "", days,
             overdue_from, 1, int(accepted), int(success), int((amount or 0) * 100) if success else 0,
