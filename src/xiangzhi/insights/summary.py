@@ -118,7 +118,7 @@ def covers(code: str) -> bool:
     return len(code) in SCOPE_LENGTHS
 
 
-def facts(qs: QuerySet) -> Iterator[Fact]:
+def facts(qs: QuerySet, now: dt.datetime | None = None) -> Iterator[Fact]:
     """The facts of the cases of ``qs``, computed with the expressions of the raw dashboard and report queries
     (``DaysBetween``, ``performed_q``'s relations); the colour and the deadline (``overdue_from``) with the disputes
     app's one rule (``disputes.colours``), at fold time: a colour-pass write to the case clock marks the case dirty."""
@@ -126,7 +126,7 @@ def facts(qs: QuerySet) -> Iterator[Fact]:
 
     from . import selectors as sel
 
-    now = timezone.now()
+    now = now or timezone.now()
     cal, memo = workdays.calendar(), {}
     annotations: dict[str, Any] = {"_days": sel.DaysBetween(F("created_at"), F("closed_at"))}
     names = ["pk", "created_at", "region_code", "dispute_type_id", "source", "level", "stage", "risk_level",
