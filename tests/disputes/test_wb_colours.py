@@ -47,7 +47,7 @@ def _filtered(now):
 
 
 def _insights(now):
-    """What 研判 counts: its colour expression, its overdue condition and the facts its summaries fold."""
+    """What 研判 counts: its colour expression, its overdue condition and the colour of the facts its summaries fold."""
     from xiangzhi.disputes.models import Case
     from xiangzhi.insights import selectors as insights
     from xiangzhi.insights import summary
@@ -55,7 +55,8 @@ def _insights(now):
     qs = Case.objects.annotate(c=insights.colour_expr(now))
     by_colour = {colour: set(qs.filter(c=colour).values_list("pk", flat=True)) for colour in COLOURS}
     overdue = set(Case.objects.filter(insights.overdue_q(now)).values_list("pk", flat=True))
-    facts = {f.case_id: f for f in summary.facts(Case.objects.all(), now)}
+    facts = {f.case_id: summary.colour_at(f.stage, f.risk, f.colour, f.overdue_from, now)
+             for f in summary.facts(Case.objects.all())}
     return by_colour, overdue, facts
 
 
@@ -126,6 +127,7 @@ def test_the_colour_filter_lists_exactly_the_cases_each_row_shows_in_that_colour
     # 研判 counts the same colours, and "overdue" is the same deadline passed
     from xiangzhi.disputes import colours
     from xiangzhi.disputes.models import Case
+    from xiangzhi.insights import summary
 
     cases = {c.pk: c for c in Case.objects.select_related("clock")}
     infos = {pk: colours.info(c, now) for pk, c in cases.items()}
@@ -133,9 +135,10 @@ def test_the_colour_filter_lists_exactly_the_cases_each_row_shows_in_that_colour
     assert by_colour == filtered
     expected_overdue = {pk for pk, i in infos.items() if i.status == "overdue" and cases[pk].stage in colours.OPEN_STAGES}
     assert overdue == expected_overdue and len(overdue) > 3
-    assert {pk: f.colour for pk, f in facts.items()} == shown
-    assert {pk for pk, f in facts.items() if f.overdue_from is not None and f.overdue_from < now} == expected_overdue
-    assert all(f.overdue_from == infos[pk].due for pk, f in facts.items() if f.overdue_from is not None)
+    assert facts == shown
+    folded = {f.case_id: f for f in summary.facts(Case.objects.all())}
+    assert {pk for pk, f in folded.items() if f.overdue_from is not None and f.overdue_from < now} == expected_overdue
+    assert all(f.overdue_from == infos[pk].due for pk, f in folded.items() if f.overdue_from is not None)
     # and the same a little later: each boundary moves with the clock
     later = now + dt.timedelta(hours=20)
     shown = _shown(later)

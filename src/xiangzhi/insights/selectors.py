@@ -485,6 +485,15 @@ def _figures_from_summary(region: Region, period: Period, now: dt.datetime) -> F
     today = summary.day_key(now)
     overdue = sum(c[5] for c in cells[summary.DUE] if int(c[2]) < today) + summary.overdue_today(region.code, now)
     open_stages = set(OPEN_STAGES)
+    # the colours the cells hold are those of deadlines not yet near: move the cases whose deadline is near or past
+    colour_n = {k: v["n"] for k, v in _fold_cells(status, lambda c: c[4]).items()}
+    red = sum(c[5] for c in now_cells if c[4] == "red")
+    period_months = set(summary.months_of(period.start, period.end))
+    for month, stored, shown, n in summary.colour_shifts(region.code, now):
+        red += n * ((shown == "red") - (stored == "red"))
+        if month in period_months:
+            colour_n[stored] -= n
+            colour_n[shown] = colour_n.get(shown, 0) + n
     return Figures(
         months=_fold_cells(cube, lambda c: c[1] % 100),
         by_type=_fold_cells(cube, lambda c: int(c[2])),
@@ -492,12 +501,12 @@ def _figures_from_summary(region: Region, period: Period, now: dt.datetime) -> F
         by_village=_fold_cells(cells[summary.VILLAGE], lambda c: c[2]),
         by_source={k: v["n"] for k, v in _fold_cells(status, lambda c: c[3]).items()},
         stage_n={k: v["n"] for k, v in _fold_cells(status, lambda c: c[2]).items()},
-        colour_n={k: v["n"] for k, v in _fold_cells(status, lambda c: c[4]).items()},
+        colour_n={k: n for k, n in colour_n.items() if n},
         hist={d: v["n"] for d, v in _fold_cells(cells[summary.DAYS], lambda c: int(c[2])).items()},
         current={"open": sum(c[5] for c in now_cells if c[2] in open_stages),
                  "overdue": overdue,
                  "major_open": sum(c[5] for c in now_cells if c[2] in open_stages and c[3] == RiskLevel.MAJOR),
-                 "red": sum(c[5] for c in now_cells if c[4] == "red")})
+                 "red": red})
 
 
 def dashboard_figures(user, *, region: Region, period: Period, now: dt.datetime | None = None,  # noqa: ANN001

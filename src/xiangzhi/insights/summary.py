@@ -118,15 +118,15 @@ def covers(code: str) -> bool:
     return len(code) in SCOPE_LENGTHS
 
 
-def facts(qs: QuerySet, now: dt.datetime | None = None) -> Iterator[Fact]:
+def facts(qs: QuerySet) -> Iterator[Fact]:
     """The facts of the cases of ``qs``, computed with the expressions of the raw dashboard and report queries
-    (``DaysBetween``, ``performed_q``'s relations); the colour and the deadline (``overdue_from``) with the disputes
-    app's one rule (``disputes.colours``), at fold time: a colour-pass write to the case clock marks the case dirty."""
+    (``DaysBetween``, ``performed_q``'s relations); the deadline (``overdue_from``) and the colour with the disputes
+    app's one rule (``disputes.colours``). The colour stored is the one the case shows while its deadline is not
+    near (``colour_at`` turns it into the colour at any time: the deadline's passing changes no fact)."""
     from xiangzhi.disputes import colours
 
     from . import selectors as sel
 
-    now = now or timezone.now()
     cal, memo = workdays.calendar(), {}
     annotations: dict[str, Any] = {"_days": sel.DaysBetween(F("created_at"), F("closed_at"))}
     names = ["pk", "created_at", "region_code", "dispute_type_id", "source", "level", "stage", "risk_level",
@@ -160,7 +160,7 @@ def facts(qs: QuerySet, now: dt.datetime | None = None) -> Iterator[Fact]:
         times = colours.CaseTimes(pk, stage, changed_at, risk, confirm_due, effective, extension or 0)
         due = colours.due(times, cal=cal, memo=memo,
                           clock=(clock_stage, clock_changed_at, clock_due) if clock_stage is not None else None)
-        colour = colours.colour(risk, colours.status(due, now), colours.group(stage, effective is not None))
+        colour = colours.colour(risk, "none" if due is None else "on_time", colours.group(stage, effective is not None))
         overdue_from = due if stage in open_stages else None
         yield Fact(
             pk, month_key(created), code, type_id, source, level, stage, risk, colour, org_kind or "", days,
@@ -401,6 +401,42 @@ def overdue_today(scope: str, now: dt.datetime) -> int:
     start = now.astimezone(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
     return CaseFact.objects.filter(overdue_from__gte=start, overdue_from__lt=now,
                                    region_code__startswith=scope).count()
+
+
+def colour_at(stage: str, risk: str, colour: str, overdue_from: dt.datetime | None, now: dt.datetime) -> str:
+    """The colour a case with this fact shows at ``now`` (``disputes.colours``): the stored colour (the colour while
+    its deadline is not near), unless the deadline is near (即将到期) or past (超期) at ``now``."""
+    from xiangzhi.disputes import colours
+
+    return _shifted(stage, risk, colour, colours.status(overdue_from, now))
+
+
+def _shifted(stage: str, risk: str, colour: str, status: str) -> str:
+    from xiangzhi.disputes import colours
+
+    if status in ("none", "on_time") or colour == colours.Colour.GREEN:  # a finished case stays green
+        return colour
+    return colours.colour(risk, status, colours.group(stage, False))
+
+
+def colour_shifts(scope: str, now: dt.datetime) -> list[tuple[int, str, str, int]]:
+    """(month, stored colour, colour at ``now``, cases) for the open cases of ``scope`` whose deadline is near or
+    past at ``now`` and whose colour is therefore not the stored one: one GROUP BY over the facts (index on
+    ``overdue_from``), so the colour cells answer for any instant."""
+    from django.conf import settings
+    from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+
+    soon = now + dt.timedelta(days=settings.XIANGZHI_DEADLINE_DUE_SOON_DAYS)
+    rows = (CaseFact.objects.filter(region_code__startswith=scope, overdue_from__lte=soon)
+            .values("month", "stage", "risk", "colour")
+            .annotate(late=ExpressionWrapper(Q(overdue_from__lt=now), output_field=BooleanField()), n=Count("case_id"))
+            .order_by())
+    out = []
+    for r in rows:
+        new = _shifted(r["stage"], r["risk"], r["colour"], "overdue" if r["late"] else "due_soon")
+        if new != r["colour"]:
+            out.append((r["month"], r["colour"], new, r["n"]))
+    return out
 
 
 def verify_cells() -> list[str]:
