@@ -248,3 +248,18 @@ def test_two_overlapping_runs_take_the_colour_job_once_and_reminders_stay_single
     deadlines.colour_pass(now=when)
     deadlines.colour_pass(now=when)  # had the lease been lost, the dedupe keys still send each reminder once
     assert len(notes(f"case:{case.pk}:due-soon:")) == 1
+
+
+def test_the_status_page_promises_the_deadline_the_colour_rule_gives(mediator, villager_a):
+    """The party's "预计…前" is the stage's real deadline (colours.due): one month of mediation from 2 March is 2 April,
+    not the 22 working days the old estimate counted (1 April)."""
+    from xiangzhi.disputes import colours
+    from xiangzhi.disputes.enums import CaseStage as S
+    from xiangzhi.disputes.models import Case
+
+    user, client = villager_a
+    case = walk_at(new_case(actor=user), S.IN_MEDIATION, mediator.user, MON)
+    case = Case.objects.get(pk=case.pk)
+    assert colours.due(case) == at(2026, 4, 2, 9, 0)
+    body = client.get(f"/cases/s/{case.token}/").content.decode()
+    assert "调解一般在一个月内结束（预计 2026年4月2日 前）" in body
