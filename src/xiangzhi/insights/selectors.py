@@ -475,7 +475,8 @@ def _fold_cells(cells: Iterable[tuple], key) -> dict:  # noqa: ANN001
 
 
 def _figures_from_summary(region: Region, period: Period, now: dt.datetime) -> Figures:
-    """The same figures from the summary cells of the region: one query for the cells, one for today's deadlines."""
+    """The same figures from the summary cells of the region: one query for the cells, one for the deadlines
+    near now (today's overdue cases, and the colours that deadlines near or past change)."""
     summary.sync()
     cells: dict[int, list[tuple]] = {g: [] for g in summary.GROUPS}
     for c in summary.read(region.code, summary.months_of(period.start, period.end),
@@ -483,13 +484,14 @@ def _figures_from_summary(region: Region, period: Period, now: dt.datetime) -> F
         cells[c[0]].append(c)
     cube, status, now_cells = cells[summary.CUBE], cells[summary.STATUS], cells[summary.NOW]
     today = summary.day_key(now)
-    overdue = sum(c[5] for c in cells[summary.DUE] if int(c[2]) < today) + summary.overdue_today(region.code, now)
+    overdue_today, shifts = summary.near_deadlines(region.code, now)
+    overdue = sum(c[5] for c in cells[summary.DUE] if int(c[2]) < today) + overdue_today
     open_stages = set(OPEN_STAGES)
     # the colours the cells hold are those of deadlines not yet near: move the cases whose deadline is near or past
     colour_n = {k: v["n"] for k, v in _fold_cells(status, lambda c: c[4]).items()}
     red = sum(c[5] for c in now_cells if c[4] == "red")
     period_months = set(summary.months_of(period.start, period.end))
-    for month, stored, shown, n in summary.colour_shifts(region.code, now):
+    for month, stored, shown, n in shifts:
         red += n * ((shown == "red") - (stored == "red"))
         if month in period_months:
             colour_n[stored] -= n

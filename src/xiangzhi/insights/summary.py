@@ -11,7 +11,9 @@ How it stays exact:
    then the marks are deleted. It runs before every dashboard and report read (one cheap query when nothing is
    dirty) and every minute from ``runperiodic``, so a reader always sees every committed change.
 3. Time-dependent figures are not cached as such: "overdue now" is the cells of the days before today plus a live
-   count of today's deadlines that have passed (an index range of one day).
+   count of today's deadlines that have passed; a fact keeps the colour of a deadline not yet near, and the cases
+   whose deadline is near or past at the instant read are moved to their colour then (``disputes.colours``), from
+   the same one query over the facts whose deadline is before now + the due-soon days (index on ``overdue_from``).
 4. :func:`rebuild` recomputes everything from the raw tables (after bulk loads, when the triggers had to be
    reinstalled, or by ``xiangzhi insights_summary --rebuild``). tests/insights/test_summary.py checks after every
    kind of change that the figures read from the cells equal the figures computed from the raw tables.
@@ -396,13 +398,6 @@ def yuan(fen: int) -> Decimal:
     return Decimal(fen).scaleb(-2)
 
 
-def overdue_today(scope: str, now: dt.datetime) -> int:
-    """Open cases of ``scope`` whose deadline fell today before ``now`` (the rest of "overdue" is in DUE cells)."""
-    start = now.astimezone(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
-    return CaseFact.objects.filter(overdue_from__gte=start, overdue_from__lt=now,
-                                   region_code__startswith=scope).count()
-
-
 def colour_at(stage: str, risk: str, colour: str, overdue_from: dt.datetime | None, now: dt.datetime) -> str:
     """The colour a case with this fact shows at ``now`` (``disputes.colours``): the stored colour (the colour while
     its deadline is not near), unless the deadline is near (即将到期) or past (超期) at ``now``."""
@@ -419,24 +414,32 @@ def _shifted(stage: str, risk: str, colour: str, status: str) -> str:
     return colours.colour(risk, status, colours.group(stage, False))
 
 
-def colour_shifts(scope: str, now: dt.datetime) -> list[tuple[int, str, str, int]]:
-    """(month, stored colour, colour at ``now``, cases) for the open cases of ``scope`` whose deadline is near or
-    past at ``now`` and whose colour is therefore not the stored one: one GROUP BY over the facts (index on
-    ``overdue_from``), so the colour cells answer for any instant."""
+def near_deadlines(scope: str, now: dt.datetime) -> tuple[int, list[tuple[int, str, str, int]]]:
+    """What the cells cannot hold, as they do not change when time passes, in one GROUP BY over the facts whose
+    deadline is near or past at ``now`` (index on ``overdue_from``):
+    - the open cases of ``scope`` whose deadline fell today before ``now`` (the rest of "overdue" is in DUE cells);
+    - (month, stored colour, colour at ``now``, cases) for those whose colour is therefore not the stored one (即将到期
+      orange, 超期 red), so the colour cells answer for any instant."""
     from django.conf import settings
     from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
     soon = now + dt.timedelta(days=settings.XIANGZHI_DEADLINE_DUE_SOON_DAYS)
+    start = now.astimezone(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    flag = {"output_field": BooleanField()}
     rows = (CaseFact.objects.filter(region_code__startswith=scope, overdue_from__lte=soon)
             .values("month", "stage", "risk", "colour")
-            .annotate(late=ExpressionWrapper(Q(overdue_from__lt=now), output_field=BooleanField()), n=Count("case_id"))
+            .annotate(late=ExpressionWrapper(Q(overdue_from__lt=now), **flag),
+                      today=ExpressionWrapper(Q(overdue_from__gte=start, overdue_from__lt=now), **flag),
+                      n=Count("case_id"))
             .order_by())
-    out = []
+    overdue_today, shifts = 0, []
     for r in rows:
+        if r["today"]:
+            overdue_today += r["n"]
         new = _shifted(r["stage"], r["risk"], r["colour"], "overdue" if r["late"] else "due_soon")
         if new != r["colour"]:
-            out.append((r["month"], r["colour"], new, r["n"]))
-    return out
+            shifts.append((r["month"], r["colour"], new, r["n"]))
+    return overdue_today, shifts
 
 
 def verify_cells() -> list[str]:
