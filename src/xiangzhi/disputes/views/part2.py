@@ -22,6 +22,7 @@ from xiangzhi.core.errors import NotFound, XiangzhiError
 from xiangzhi.core.models import Organisation
 
 from .. import casefile, deadlines, documents, exports, feedback, importer, joint, judicial, rules, selectors
+from ..colours import info as colour_info
 from ..models_part2 import HandoverDirection, ImportJob, JudicialStatus
 from ..services import Upload
 from .common import stage_info
@@ -111,7 +112,7 @@ def case_tools(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
     now = timezone.now()
     return render(request, "disputes/part2/case_tools.html", {
-        "case": case, **stage_info(case), "info": deadlines.colour_info(case, now),
+        "case": case, **stage_info(case), "info": colour_info(case, now),
         "tasks": joint.overview(case, now), "handovers": list(case.handovers.all()),
         "departments": Organisation.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("name")[:200],
         "judicial": getattr(case, "judicial", None) if hasattr(case, "judicial") else None,

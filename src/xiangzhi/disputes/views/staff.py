@@ -19,10 +19,10 @@ from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import Organisation, Region, User
 
 from .. import qr, rules, selectors, services
-from ..colours import COLOUR_LABELS
 from ..enums import CaseStage, Channel, NotAcceptedGround, TerminationReason
 from ..forms import GridIntakeForm, WindowIntakeForm, type_choices
 from ..models import DisputeType
+from ..models_part2 import Colour
 from ..services import Upload
 from .common import stage_info
 
@@ -45,7 +45,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "rows": [{"case": c, **stage_info(c, with_due=False)} for c in cases], "now": now, "filters": filters,
         "next_after": next_after,
         "params": params.urlencode(), "stages": CaseStage.choices, "types": type_choices("全部类型"),
-        "colours": list(COLOUR_LABELS.items()), "scope": request.GET.get("scope", ""),
+        "colours": [(v, str(label)) for v, label in Colour.choices], "scope": request.GET.get("scope", ""),
         "can_intake": rules.can_take_intake(request.user),
     })
 
