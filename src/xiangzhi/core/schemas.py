@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
+from django.utils.functional import Promise
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
+
+# A display label: choices' labels are lazy translations, made plain text here (one place, not at each caller).
+Label = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, Promise) else v)]
 
 
 class Strict(Schema):
@@ -34,7 +39,7 @@ class OrganisationOut(Schema):
     id: int
     name: str
     kind: str
-    kind_label: str
+    kind_label: Label
     specialty: str
     region_code: str
     region_name: str
@@ -42,7 +47,7 @@ class OrganisationOut(Schema):
 
 class MembershipOut(Schema):
     role: str
-    role_label: str
+    role_label: Label
     organisation: str | None
     region_code: str
     region_name: str

@@ -10,7 +10,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from xiangzhi.core.models import User
-from xiangzhi.core.schemas import ErrorOut
+from xiangzhi.core.schemas import ErrorOut, Label
 
 from . import casefile, deadlines, documents, importer, joint, judicial, rules, selectors
 from .models_part2 import ImportJob, JointTask
@@ -21,7 +21,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 class ClockOut(Schema):
     colour: str
-    colour_label: str
+    colour_label: Label
     due_at: dt.datetime | None
     deadline_status: str
     countdown: str
@@ -159,7 +159,7 @@ class ImportJobOut(Schema):
     file_name: str
     mode: str
     status: str
-    status_label: str
+    status_label: Label
     percent: int
     expected_rows: int
     total_rows: int

@@ -8,7 +8,9 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
-from xiangzhi.core.schemas import Strict
+from xiangzhi.core.schemas import Label, Strict
+
+from .enums import CaseStage
 
 
 class PartySchemaIn(Strict):
@@ -47,7 +49,7 @@ class ReferralIn(Strict):
 
 
 class TransitionIn(Strict):
-    to: str = Field(..., description="目标阶段")
+    to: CaseStage = Field(..., description="目标阶段")
     reason: str = ""
     ground: str = ""
     redirect_to: str = ""
@@ -88,9 +90,9 @@ class CaseListOut(Schema):
     number: str
     archive_number: str
     stage: str
-    stage_label: str
+    stage_label: Label
     colour: str = Field(..., description="五色管理：red / orange / yellow / blue / green")
-    colour_label: str = Field(..., description="颜色文字（红色、橙色……），与倒计时一起显示，不单靠颜色")
+    colour_label: Label = Field(..., description="颜色文字（红色、橙色……），与倒计时一起显示，不单靠颜色")
     due_at: dt.datetime | None = Field(None, description="本阶段期限")
     countdown: str = Field("", description="倒计时，如“剩 2 天 14 小时”“已超期 2 天 3 小时”；无期限时为空")
     dispute_type: str
@@ -171,7 +173,7 @@ class SignatureOut(Schema):
 
 class PublicCaseOut(Schema):
     stage: str
-    stage_label: str
+    stage_label: Label
 
 
 class SignerOut(Schema):
