@@ -22,7 +22,15 @@ from xiangzhi.core.errors import XiangzhiError
 
 logger = logging.getLogger("xiangzhi.api")
 
-api = NinjaAPI(
+
+
+class XiangzhiAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):  # noqa: ANN003, ANN201
+        """The schema says which errors each operation answers, all with the one envelope."""
+        return api_errors.document_errors(super().get_openapi_schema(**kwargs))
+
+
+api = XiangzhiAPI(
     title="乡治 API",
     version="1.0.0",
     description="乡治（法治乡村数字化平台）接口：桐解码、区块链存证、研判、智能咨询等。错误统一为 {code, message, detail}。",

@@ -35,8 +35,8 @@ def test_risk_joint_tasks_documents_and_case_file_through_the_api(mediator, liai
     r = liaison.client().post(f"/api/v1/cases/joint-tasks/{task_id}/replies", {"text": "已核实"},
                               content_type="application/json")
     assert r.status_code == 201 and r.json()["status"] == "answered" and r.json()["replies"] == 1
-    rows = c.get(f"/api/v1/cases/{case.pk}/joint-tasks").json()
+    rows = c.get(f"/api/v1/cases/{case.pk}/joint-tasks").json()["items"]
     assert rows[0]["status"] == "answered"
     assert c.get(f"/api/v1/cases/{case.pk}/documents/register").content[:2] == b"PK"
-    assert c.get(f"/api/v1/cases/{case.pk}/documents/nonsense").status_code == 404
+    assert c.get(f"/api/v1/cases/{case.pk}/documents/nonsense").status_code == 422  # the schema lists the kinds
     assert c.get(f"/api/v1/cases/{case.pk}/casefile").content[:2] == b"PK"

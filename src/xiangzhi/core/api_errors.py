@@ -233,3 +233,35 @@ def validation_detail(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
             msg = template.split("{")[0].rstrip("：（") + "。" if "{" in template else template
         out.append({"loc": [str(p) for p in err.get("loc", [])], "msg": msg, "type": kind})
     return out
+
+
+# --- OpenAPI: every operation documents the envelope for each error it can answer -------------------------------
+_ERROR_DESCRIPTIONS = {
+    400: "请求无法处理（如 JSON 或 multipart 格式错误）", 401: "未登录或接口令牌无效", 403: "无权执行或跨站请求校验失败",
+    404: "对象不存在或无权查看", 405: "不支持的请求方法", 409: "与当前状态冲突", 413: "请求数据过大",
+    415: "请求数据类型不是 JSON", 422: "请求数据未通过校验", 429: "操作过于频繁（见 Retry-After）",
+    500: "服务器内部错误（已记录）",
+}
+_BODY_ERRORS = (400, 413, 415)
+
+
+def document_errors(schema: dict[str, Any], error_ref: str = "#/components/schemas/ErrorOut") -> dict[str, Any]:
+    """Add the envelope as the response of every error an operation can answer, with ``Retry-After`` on 429."""
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            statuses = [403, 404, 405, 409, 422, 429, 500]
+            if operation.get("security"):
+                statuses.append(401)
+            if "requestBody" in operation or method != "get":
+                statuses.extend(_BODY_ERRORS)
+            for status in sorted(statuses):
+                key = str(status) if str(status) in responses else status  # ninja's own keys are ints
+                entry = responses.setdefault(key, {"description": _ERROR_DESCRIPTIONS[status]})
+                entry.setdefault("content", {"application/json": {"schema": {"$ref": error_ref}}})
+                if status == 429:
+                    entry.setdefault("headers", {"Retry-After": {
+                        "description": "可重试前的秒数", "schema": {"type": "integer", "minimum": 1}}})
+    return schema

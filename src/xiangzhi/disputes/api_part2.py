@@ -4,40 +4,43 @@ file — the same service and selector functions as the pages. Mounted beside th
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from xiangzhi.core.models import User
-from xiangzhi.core.schemas import ErrorOut, Label
+from xiangzhi.core.pagination import PageIn, page_of, paginate
+from xiangzhi.core.schemas import ErrorOut, Int, IsoDateTime, Label, OptionalPhone, Strict
 
 from . import casefile, deadlines, documents, importer, joint, judicial, rules, selectors
-from .models_part2 import ImportJob, JointTask
+from .enums import RiskLevel
+from .models_part2 import Colour, ImportJob, ImportStatus, JointStatus, JointTask, JudicialStatus
 
 router = Router(tags=["disputes 桐解码 (期限、五色、联动、司法确认、文书)"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 class ClockOut(Schema):
-    colour: str
+    colour: Colour
     colour_label: Label
     due_at: dt.datetime | None
     deadline_status: str
     countdown: str
 
 
-class RiskIn(Schema):
-    level: str
+class RiskIn(Strict):
+    level: RiskLevel
     reason: str
 
 
-class JointIn(Schema):
-    organisation_id: int
+class JointIn(Strict):
+    organisation_id: Int
     task: str
-    due_at: dt.datetime
+    due_at: IsoDateTime
     contact_name: str
-    contact_phone: str = ""
+    contact_phone: OptionalPhone = ""
 
 
 class JointOut(Schema):
@@ -46,21 +49,21 @@ class JointOut(Schema):
     organisation: str
     task: str
     due_at: dt.datetime
-    status: str
+    status: JointStatus
     late: bool
     replies: int
 
 
-class ReplyIn(Schema):
+class ReplyIn(Strict):
     text: str
 
 
-class JudicialIn(Schema):
+class JudicialIn(Strict):
     court: str
 
 
 class JudicialOut(Schema):
-    status: str
+    status: JudicialStatus
     court: str
     applied_at: dt.datetime
     accepted_at: dt.datetime | None
@@ -98,10 +101,11 @@ def post_risk(request: HttpRequest, case_id: int, body: RiskIn):  # noqa: ANN201
     return _clock(case)
 
 
-@router.get("/{case_id}/joint-tasks", response={200: list[JointOut], **ERRORS}, summary="联动协办任务（谁已答复、谁已超期）")
-def list_joint(request: HttpRequest, case_id: int):  # noqa: ANN201
+@router.get("/{case_id}/joint-tasks", response={200: page_of(JointOut), **ERRORS},
+            summary="联动协办任务（谁已答复、谁已超期）")
+def list_joint(request: HttpRequest, case_id: int, page: Query[PageIn]):  # noqa: ANN201
     case = selectors.access_case(_staff(request), case_id)
-    return [_joint_out(r) for r in joint.overview(case)]
+    return paginate(request, joint.overview(case), page, _joint_out)
 
 
 @router.post("/{case_id}/joint-tasks", response={201: JointOut, **ERRORS}, summary="邀请部门联动协办")
@@ -131,17 +135,26 @@ def post_judicial(request: HttpRequest, case_id: int, body: JudicialIn):  # noqa
                                    window_closes=judicial.window_closes(case)))
 
 
-@router.get("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, summary="生成文书（.docx，含案件编号和二维码）")
-def get_document(request: HttpRequest, case_id: int, kind: str):  # noqa: ANN201
+DocumentKind = Literal[tuple(documents.KINDS)]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _download(content_type: str, description: str) -> dict:
+    return {"responses": {200: {"description": description,
+                                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+@router.get("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, openapi_extra=_download(DOCX, "Word 文书"),
+            summary="生成文书（.docx，含案件编号和二维码）")
+def get_document(request: HttpRequest, case_id: int, kind: DocumentKind):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    if kind not in documents.KINDS:
-        raise Http404
     return HttpResponse(documents.generate(case, kind, actor=user),
-                        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+                        content_type=DOCX)
 
 
-@router.get("/{case_id}/casefile", response={200: None, **ERRORS}, summary="一案一卷 ZIP（目录、全部材料、SHA-256）")
+@router.get("/{case_id}/casefile", response={200: None, **ERRORS},
+            openapi_extra=_download("application/zip", "一案一卷 ZIP"), summary="一案一卷 ZIP（目录、全部材料、SHA-256）")
 def get_casefile(request: HttpRequest, case_id: int):  # noqa: ANN201
     user = _staff(request)
     return HttpResponse(casefile.build(selectors.access_case(user, case_id), actor=user), content_type="application/zip")
@@ -157,8 +170,8 @@ class ImportErrorOut(Schema):
 class ImportJobOut(Schema):
     id: int
     file_name: str
-    mode: str
-    status: str
+    mode: Literal[importer.MODES]
+    status: ImportStatus
     status_label: Label
     percent: int
     expected_rows: int
@@ -192,7 +205,8 @@ def _job_out(job: ImportJob) -> ImportJobOut:
 
 @router.post("/imports/jobs", response={202: ImportJobOut, **ERRORS},
              summary="上传历史案件文件（.xlsx/.csv；后台逐行校验后导入，返回任务）")
-def post_import(request: HttpRequest, file: UploadedFile = File(...), mode: str = Form("all")):  # noqa: ANN201, B008
+def post_import(request: HttpRequest, file: UploadedFile = File(...),  # noqa: ANN201, B008
+                mode: Literal[importer.MODES] = Form("all")):  # noqa: B008
     job = importer.start_import(file, actor=_importer(request), mode=mode)
     return Status(202, _job_out(job))
 

@@ -4,6 +4,11 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
+
+from xiangzhi.core.schemas import Strict
+
+from .models import WarningKind, WarningState
 
 
 class ReportRowOut(Schema):
@@ -46,8 +51,8 @@ class DashboardOut(Schema):
 
 class WarningOut(Schema):
     id: int
-    kind: str
-    state: str
+    kind: WarningKind
+    state: WarningState
     region_code: str
     title: str
     reasons: list[str]
@@ -59,5 +64,5 @@ class WarningOut(Schema):
     ack_note: str
 
 
-class AckIn(Schema):
-    note: str
+class AckIn(Strict):
+    note: str = Field(..., examples=["已联系村调委会，明日上门化解"])
