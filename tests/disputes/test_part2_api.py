@@ -40,3 +40,16 @@ def test_risk_joint_tasks_documents_and_case_file_through_the_api(mediator, liai
     assert c.get(f"/api/v1/cases/{case.pk}/documents/register").content[:2] == b"PK"
     assert c.get(f"/api/v1/cases/{case.pk}/documents/nonsense").status_code == 422  # the schema lists the kinds
     assert c.get(f"/api/v1/cases/{case.pk}/casefile").content[:2] == b"PK"
+
+
+def test_a_case_whose_timeline_holds_part_two_events_is_served(mediator):
+    """Found by schemathesis: the detail's event kinds are not only EventKind's (risk_raised, joint…)."""
+    from tests.disputes.conftest import new_case
+
+    case = new_case()
+    c = mediator.client()
+    r = c.post(f"/api/v1/cases/{case.pk}/risk", {"level": "major", "reason": "双方情绪激动"},
+               content_type="application/json")
+    assert r.status_code == 200, r.content
+    r = c.get(f"/api/v1/cases/{case.pk}")
+    assert r.status_code == 200 and "risk_raised" in [e["kind"] for e in r.json()["timeline"]]

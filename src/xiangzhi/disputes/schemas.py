@@ -149,7 +149,9 @@ class PartyOut(Schema):
 
 class EventOut(Schema):
     at: dt.datetime
-    kind: EventKind
+    kind: str = Field(..., description="EventKind 之一，或期限、联动、回访等模块的事件（risk_raised、extension、joint、"
+                                        "handover、feedback、visit、not_performed、judicial）",
+                      examples=[EventKind.TRANSITION])
     actor: str
     stage_from: str
     stage_to: str
