@@ -139,7 +139,8 @@ class ApiErrorMiddleware:
             return self.get_response(request)
         if not _resolves(request.path_info):
             return envelope(404, detail=not_found_detail(request))
-        if _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and not (
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and _declared_length(request) > limit and not (
                 request.content_type or "").startswith("multipart/"):
             return envelope(413, detail=too_large_detail())
         response = self.get_response(request)

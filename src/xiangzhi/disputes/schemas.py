@@ -51,7 +51,7 @@ class IntakeSchemaIn(Strict):
     applicant: PartySchemaIn
     respondents: list[PartySchemaIn] = Field(..., min_length=1, max_length=50)
     region_code: RegionCode = Field(..., description="纠纷发生地村（社区）或网格的区划代码")
-    description: str = Field(..., min_length=1, examples=["隔壁邻居把围墙砌到我家院子里来了，占了一米多"])
+    description: str = Field(..., min_length=1, max_length=5000, examples=["隔壁邻居把围墙砌到我家院子里来了，占了一米多"])
     request: str = ""
     type_code: str = TypeCode
     place: str = Field("", max_length=120)
@@ -68,7 +68,7 @@ class ReferralIn(Strict):
     applicant: PartySchemaIn
     respondents: list[PartySchemaIn] = Field(..., min_length=1, max_length=50)
     region_code: RegionCode
-    description: str = Field(..., min_length=1)
+    description: str = Field(..., min_length=1, max_length=5000)
     request: str = ""
     type_code: str = TypeCode
     risk_level: RiskLevel = RiskLevel.NORMAL
