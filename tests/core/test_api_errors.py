@@ -234,3 +234,10 @@ def test_an_unhandled_error_outside_the_api_operations_is_a_500_with_the_envelop
     response = c.get("/api/v1/me")
     _assert_envelope(response, 500, "INTERNAL_ERROR")
     assert "secret internals" not in response.content.decode()
+
+
+def test_a_parameter_given_twice_is_refused(auditor):
+    """Found by schemathesis: ninja kept the last of repeated scalar parameters and answered 200."""
+    response = auditor.client().get("/api/v1/audit?object_type=a&object_type=b")
+    body = _assert_envelope(response, 422, "INVALID_INPUT")
+    assert body["detail"][0]["loc"] == ["object_type"]

@@ -90,6 +90,15 @@ class JsonParser(Parser):
     its ``__cause__``; the API's HttpError handler answers with that cause.
     """
 
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
+        """A parameter that is not a list given more than once is refused (ninja would keep the last value)."""
+        repeated = [key for key in data if key not in list_fields and len(data.getlist(key)) > 1]
+        if repeated:
+            raise XiangzhiError("INVALID_INPUT", "请求数据格式不正确，请检查各字段。",
+                                [{"loc": [key], "msg": "该参数只能给出一次。", "type": "repeated"} for key in repeated],
+                                status=422)
+        return super().parse_querydict(data, list_fields, request)
+
     def parse_body(self, request: HttpRequest) -> Any:
         content_type = (request.content_type or "").lower()
         if content_type not in JSON_TYPES and not content_type.endswith("+json"):
