@@ -1,7 +1,10 @@
 """The /api/v1/ API (django-ninja). Each app adds its router here; OpenAPI at /api/v1/openapi.json.
 
-Errors are always ``{"code", "message", "detail"}`` with a 4xx status: service refusals (XiangzhiError), schema
-validation (422, field paths in detail), authentication (401), missing or hidden objects (404), rate limits (429).
+Errors are always ``{"code", "message", "detail"}`` (Chinese message and detail): service refusals (XiangzhiError),
+schema validation (422, field paths in detail), malformed bodies (400), authentication (401), CSRF (403), missing or
+hidden objects (404), bodies too large (413) or not JSON (415), rate limits (429, with Retry-After) and unhandled
+errors (500, logged, never a traceback). The handlers below cover what happens inside ninja; what happens outside it
+(unknown paths, 405, CSRF failure view, oversized bodies, middleware errors) is core.api_errors.ApiErrorMiddleware's.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from xiangzhi.core.api_auth import default_auth
 from xiangzhi.core.errors import XiangzhiError
 
 logger = logging.getLogger("xiangzhi.api")
-
 
 
 class XiangzhiAPI(NinjaAPI):
