@@ -53,3 +53,18 @@ def test_a_case_whose_timeline_holds_part_two_events_is_served(mediator):
     assert r.status_code == 200, r.content
     r = c.get(f"/api/v1/cases/{case.pk}")
     assert r.status_code == 200 and "risk_raised" in [e["kind"] for e in r.json()["timeline"]]
+
+
+def test_text_longer_than_its_column_is_refused_by_the_schema_not_the_database(mediator, liaison):
+    """The schema's maxLength is the model's max_length: on PostgreSQL a longer value was a 500 (DataError)."""
+    from django.utils import timezone
+
+    from xiangzhi.disputes.models_part2 import JointTask
+
+    case = new_case()
+    due = (timezone.now() + dt.timedelta(days=2)).isoformat()
+    r = mediator.client().post(f"/api/v1/cases/{case.pk}/joint-tasks", {
+        "organisation_id": liaison.organisation.pk, "task": "核实" * 251, "due_at": due, "contact_name": "王警官"},
+        content_type="application/json")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "task"
+    assert JointTask.objects.count() == 0

@@ -9,6 +9,7 @@ from typing import Literal
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from xiangzhi.core.models import User
 from xiangzhi.core.pagination import PageIn, page_of, paginate
@@ -32,14 +33,14 @@ class ClockOut(Schema):
 
 class RiskIn(Strict):
     level: RiskLevel
-    reason: str
+    reason: str = Field(..., min_length=2, examples=["双方情绪激动，有肢体冲突苗头"])
 
 
 class JointIn(Strict):
     organisation_id: Int
-    task: str
-    due_at: IsoDateTime
-    contact_name: str
+    task: str = Field(..., min_length=4, max_length=500, examples=["核实出警记录"])
+    due_at: IsoDateTime = Field(..., description="办理期限（须晚于现在）")
+    contact_name: str = Field(..., min_length=1, max_length=40)
     contact_phone: OptionalPhone = ""
 
 
@@ -55,11 +56,11 @@ class JointOut(Schema):
 
 
 class ReplyIn(Strict):
-    text: str
+    text: str = Field(..., min_length=2, examples=["已核实，出警记录附后"])
 
 
 class JudicialIn(Strict):
-    court: str
+    court: str = Field(..., min_length=1, max_length=80, examples=["桐乡市人民法院"])
 
 
 class JudicialOut(Schema):

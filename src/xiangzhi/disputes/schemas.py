@@ -89,9 +89,9 @@ class TransitionIn(Strict):
 
 class SessionIn(Strict):
     held_at: IsoDateTime
-    place: str = Field(..., max_length=120)
-    attendees: str = Field(..., max_length=300)
-    summary: str
+    place: str = Field(..., min_length=1, max_length=120)
+    attendees: str = Field(..., min_length=1, max_length=300)
+    summary: str = Field(..., min_length=4)
 
 
 class SignatureIn(Strict):

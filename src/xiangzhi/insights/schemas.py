@@ -65,4 +65,4 @@ class WarningOut(Schema):
 
 
 class AckIn(Strict):
-    note: str = Field(..., examples=["已联系村调委会，明日上门化解"])
+    note: str = Field(..., min_length=2, max_length=300, examples=["已联系村调委会，明日上门化解"])
