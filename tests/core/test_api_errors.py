@@ -241,3 +241,16 @@ def test_a_parameter_given_twice_is_refused(auditor):
     response = auditor.client().get("/api/v1/audit?object_type=a&object_type=b")
     body = _assert_envelope(response, 422, "INVALID_INPUT")
     assert body["detail"][0]["loc"] == ["object_type"]
+
+
+def test_a_reveal_naming_a_field_twice_is_refused(mediator):
+    """Found by schemathesis on PostgreSQL: repeated field names overflowed the access log's column (a 500)."""
+    from xiangzhi.core import services
+    from xiangzhi.core.models import PersonalDataAccess
+
+    person = services.create_person(name="王五", phone="13812345678", region=mediator.region, actor=None)
+    response = mediator.client().post(f"/api/v1/persons/{person.pk}/reveal",
+                                      {"reason": "核实身份", "fields": ["name", "phone"] * 20},
+                                      content_type="application/json")
+    _assert_envelope(response, 422, "INVALID_INPUT")
+    assert PersonalDataAccess.objects.count() == 0

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from django.utils.functional import Promise
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
 from .enums import NotificationStatus, OrgKind, RegionKind, RegionLevel, Role, Specialty, UserKind
 
@@ -112,7 +112,15 @@ class PersonOut(Schema):
 
 class RevealIn(Strict):
     reason: str = Field(min_length=2, max_length=200)
-    fields: list[Literal["name", "id_number", "phone", "address"]] = ["name", "id_number", "phone", "address"]
+    fields: list[Literal["name", "id_number", "phone", "address"]] = Field(
+        ["name", "id_number", "phone", "address"], min_length=1, max_length=4, json_schema_extra={"uniqueItems": True})
+
+    @field_validator("fields")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each field at most once")
+        return value
 
 
 class CodeRequestIn(Strict):
