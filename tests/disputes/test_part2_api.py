@@ -68,3 +68,15 @@ def test_text_longer_than_its_column_is_refused_by_the_schema_not_the_database(m
         content_type="application/json")
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "task"
     assert JointTask.objects.count() == 0
+
+
+def test_a_session_time_with_an_impossible_utc_offset_is_refused(mediator):
+    """Found by schemathesis on PostgreSQL: "+21:02" passed the schema and failed in the database (a 500)."""
+    from tests.disputes.conftest import walk
+
+    case = walk(new_case(), "in_mediation", mediator.user)
+    r = mediator.client().post(f"/api/v1/cases/{case.pk}/sessions", {
+        "held_at": "2026-11-29T10:00:00+21:02", "place": "村调解室", "attendees": "张三、李四", "summary": "双方陈述"},
+        content_type="application/json")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "held_at"
+    assert case.sessions.count() == 0

@@ -8,7 +8,15 @@ from typing import Annotated, Any, Literal
 
 from django.utils.functional import Promise
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+)
 
 from .enums import NotificationStatus, OrgKind, RegionKind, RegionLevel, Role, Specialty, UserKind
 
@@ -42,8 +50,16 @@ def _iso(pattern: re.Pattern, kind: str):  # noqa: ANN202
     return BeforeValidator(check)
 
 
+def _real_offset(value: dt.datetime) -> dt.datetime:
+    """UTC offsets in use run from -12:00 to +14:00; PostgreSQL refuses some that ISO 8601 allows (+21:02)."""
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > dt.timedelta(hours=14):
+        raise ValueError("the UTC offset must lie between -14:00 and +14:00")
+    return value
+
+
 IsoDate = Annotated[dt.date, _iso(_ISO_DATE, "date")]
-IsoDateTime = Annotated[dt.datetime, _iso(_ISO_DATETIME, "datetime")]
+IsoDateTime = Annotated[dt.datetime, _iso(_ISO_DATETIME, "datetime"), AfterValidator(_real_offset)]
 
 
 class Strict(Schema):
