@@ -254,3 +254,11 @@ def test_a_reveal_naming_a_field_twice_is_refused(mediator):
                                       content_type="application/json")
     _assert_envelope(response, 422, "INVALID_INPUT")
     assert PersonalDataAccess.objects.count() == 0
+
+
+def test_a_nul_in_the_url_is_refused_before_any_query(client, api):
+    """Found by schemathesis on PostgreSQL: a NUL in a query parameter reached a LIKE query (a 500)."""
+    for c, url in ((client, "/api/v1/public/regions?town=330%00"), (api, "/api/v1/audit?action=a%00b"),
+                   (client, "/api/v1/cases/public/ab%00cd")):
+        body = _assert_envelope(c.get(url), 422, "INVALID_INPUT")
+        assert body["detail"][0]["type"] == "nul"

@@ -134,8 +134,9 @@ def csrf_envelope() -> JsonResponse:
 
 
 class ApiErrorMiddleware:
-    """Under /api/: unknown paths answer a 404 envelope (no slash redirects), a body over the upload limit a 413,
-    and any error response that is not JSON (ninja's 405, Django's 400/403/500 pages) is replaced by the envelope.
+    """Under /api/: a NUL in the URL answers 422, unknown paths a 404 envelope (no slash redirects), a body over the
+    upload limit a 413, and any error response that is not JSON (ninja's 405, Django's 400/403/500 pages) is replaced
+    by the envelope.
 
     Placed before CommonMiddleware, so APPEND_SLASH never redirects (or, in DEBUG, raises on) an API POST.
     """
@@ -146,6 +147,10 @@ class ApiErrorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not is_api(request):
             return self.get_response(request)
+        nul = _nul_locations(request)
+        if nul:  # PostgreSQL cannot compare or store text with NUL: refuse it before any query sees it
+            return envelope(422, "INVALID_INPUT", None,
+                            [{"loc": loc, "msg": "不能包含空字符（%00）。", "type": "nul"} for loc in nul])
         if not _resolves(request.path_info):
             return envelope(404, detail=not_found_detail(request))
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -173,6 +178,12 @@ class ApiErrorMiddleware:
         elif status == 429:
             headers["Retry-After"] = response.get("Retry-After", "60")
         return envelope(status, detail=detail, headers=headers)
+
+
+def _nul_locations(request: HttpRequest) -> list[list[str]]:
+    found = [["path"]] if "\x00" in request.path_info else []
+    return found + [["query", key] for key, values in request.GET.lists()
+                    if "\x00" in key or any("\x00" in v for v in values)]
 
 
 def _declared_length(request: HttpRequest) -> int:
