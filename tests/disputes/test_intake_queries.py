@@ -94,3 +94,16 @@ def test_a_failed_intake_appends_no_leaf(tongxiang, monkeypatch):
     with pytest.raises(RuntimeError):
         services.create_case(intake(), actor=None, channel="online")
     assert ledger.tree_size() == size and not Case.objects.exists()
+
+
+def test_an_edit_of_the_routing_table_is_seen_by_the_next_intake(tongxiang):
+    from xiangzhi.core.models import Organisation
+    from xiangzhi.disputes.models import DisputeType, RoutingRule
+
+    services.create_case(intake(), actor=None, channel="online")  # the routing table is now cached
+    RoutingRule.objects.create(dispute_type=DisputeType.objects.get(code="neighbour"), region_prefix=WUZHEN,
+                               target_level="town", org_kind="town_committee")
+    case = services.create_case(intake(type_code="neighbour", applicant_phone="13800000003"), actor=None,
+                                channel="online")
+    assert case.level == "town" and case.organisation == Organisation.objects.filter(
+        kind="town_committee", region__code=WUZHEN).order_by("id").first()

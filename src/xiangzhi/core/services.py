@@ -740,10 +740,10 @@ def create_persons(people: Sequence[PersonIn], *, actor: User | None,
             person.save(update_fields=list(dict.fromkeys(fields)))
         if new:
             Person.objects.bulk_create(new)
-        items = [dict(action="person.created", actor=actor, obj=person,
-                      region_code=person.region.code if person.region else "",
-                      after={"name": person.masked_name, "id_number": person.masked_id_number,
-                             "phone": person.masked_phone}) for person in new]
+        items = [{"action": "person.created", "actor": actor, "obj": person,
+                      "region_code": person.region.code if person.region else "",
+                      "after": {"name": person.masked_name, "id_number": person.masked_id_number,
+                             "phone": person.masked_phone}} for person in new]
         if audits is not None:
             audits.extend(items)
         else:

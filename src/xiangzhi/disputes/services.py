@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,6 +22,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from xiangzhi.core import services as core
@@ -107,6 +109,31 @@ def _actor_label(actor: User | None) -> str:
     if actor.kind == UserKind.CITIZEN:
         return "当事人"
     return actor.display_name or actor.username
+
+
+# The dispute types and the routing table: read by every intake, edited rarely (admin). Cached per process for
+# REFERENCE_TTL_SECONDS and forgotten at once when a row is saved or deleted through the ORM in this process (another
+# process sees an edit within the TTL, like the holiday calendar).
+REFERENCE_TTL_SECONDS = 600
+_REFERENCE: dict[str, Any] = {"at": 0.0, "types": None, "rules": None}
+
+
+def forget_reference_data(**_: Any) -> None:
+    _REFERENCE["types"] = _REFERENCE["rules"] = None
+
+
+for _model in (DisputeType, RoutingRule):
+    post_save.connect(forget_reference_data, sender=_model, dispatch_uid=f"disputes.reference.save.{_model.__name__}")
+    post_delete.connect(forget_reference_data, sender=_model, dispatch_uid=f"disputes.reference.del.{_model.__name__}")
+
+
+def _reference() -> dict[str, Any]:
+    """``{"types": {code: DisputeType} (all), "rules": [active RoutingRule in the table's order]}``, cached."""
+    if _REFERENCE["types"] is None or time.monotonic() - _REFERENCE["at"] > REFERENCE_TTL_SECONDS:
+        _REFERENCE["types"] = {t.code: t for t in DisputeType.objects.all()}
+        _REFERENCE["rules"] = list(RoutingRule.objects.filter(is_active=True))
+        _REFERENCE["at"] = time.monotonic()
+    return _REFERENCE
 
 
 def ensure_reference_data() -> None:
@@ -382,9 +409,9 @@ def route(dispute_type: DisputeType, region: Region, risk_level: str, *, cross_v
     """The organisation (and level) that should handle a case: the most specific active routing rule that matches,
     then the nearest organisation of that kind — falling back from town to county when a town has none."""
     candidates = [
-        r for r in RoutingRule.objects.filter(is_active=True).filter(
-            Q(dispute_type=dispute_type) | Q(dispute_type__isnull=True)).filter(Q(risk_level=risk_level) | Q(risk_level=""))
-        if region.code.startswith(r.region_prefix)
+        r for r in _reference()["rules"]
+        if r.dispute_type_id in (dispute_type.pk, None) and r.risk_level in (risk_level, "")
+        and region.code.startswith(r.region_prefix)
     ]
     if not candidates:
         return None, Level.VILLAGE
@@ -487,8 +514,9 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
         if grid:
             region = Region.objects.get(code=grid)
     suggested_code, confidence = triage.suggest(clean["description"] + " " + clean["request"])
-    suggested = DisputeType.objects.filter(code=suggested_code).first() if suggested_code else None
-    dispute_type = clean["type"] or suggested or DisputeType.objects.get(code="other")
+    types = _reference()["types"]
+    suggested = types.get(suggested_code) if suggested_code else None
+    dispute_type = clean["type"] or suggested or types.get("other") or DisputeType.objects.get(code="other")
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -527,9 +555,9 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                     consent=Consent.AGREED if role == PartyRole.APPLICANT and data.consent else Consent.PENDING,
                     consent_at=now if role == PartyRole.APPLICANT and data.consent else None,
                 ) for order, (role, p) in enumerate(roles)])
-                audits.append(dict(action="case.created", actor=actor, obj=case, region_code=region.code,
-                                   after={"number": case.number, "channel": channel, "source": data.source,
-                                          "type": dispute_type.code, "organisation": org.pk if org else None}))
+                audits.append({"action": "case.created", "actor": actor, "obj": case, "region_code": region.code,
+                                   "after": {"number": case.number, "channel": channel, "source": data.source,
+                                          "type": dispute_type.code, "organisation": org.pk if org else None}})
                 core.audit_many(audits)
                 _record_event(case, EventKind.CREATED, {
                     "channel": channel, "source": data.source, "type": dispute_type.code, "region": region.code,
