@@ -741,9 +741,9 @@ def create_persons(people: Sequence[PersonIn], *, actor: User | None,
         if new:
             Person.objects.bulk_create(new)
         items = [{"action": "person.created", "actor": actor, "obj": person,
-                      "region_code": person.region.code if person.region else "",
-                      "after": {"name": person.masked_name, "id_number": person.masked_id_number,
-                             "phone": person.masked_phone}} for person in new]
+                  "region_code": person.region.code if person.region else "",
+                  "after": {"name": person.masked_name, "id_number": person.masked_id_number,
+                            "phone": person.masked_phone}} for person in new]
         if audits is not None:
             audits.extend(items)
         else:

@@ -556,8 +556,8 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                     consent_at=now if role == PartyRole.APPLICANT and data.consent else None,
                 ) for order, (role, p) in enumerate(roles)])
                 audits.append({"action": "case.created", "actor": actor, "obj": case, "region_code": region.code,
-                                   "after": {"number": case.number, "channel": channel, "source": data.source,
-                                          "type": dispute_type.code, "organisation": org.pk if org else None}})
+                               "after": {"number": case.number, "channel": channel, "source": data.source,
+                                         "type": dispute_type.code, "organisation": org.pk if org else None}})
                 core.audit_many(audits)
                 _record_event(case, EventKind.CREATED, {
                     "channel": channel, "source": data.source, "type": dispute_type.code, "region": region.code,
