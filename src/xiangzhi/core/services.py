@@ -938,7 +938,7 @@ def enqueue_sms_once(messages: Iterable[Sms]) -> set[str]:
     todo = list(messages)
     if not todo:
         return set()
-    used = set(Notification.objects.filter(dedupe_key__in={m.dedupe_key for m in todo})
+    used = set(Notification.objects.filter(dedupe_key__in={m.dedupe_key for m in todo}).order_by()
                .values_list("dedupe_key", flat=True))
     rows = []
     for m in todo:

@@ -161,8 +161,9 @@ def format_archive_number(year: int, seq: int) -> str:
 
 
 def next_sequence(year: int) -> int:
-    """The next sequence number of ``year``: the year's counter row is locked (SELECT … FOR UPDATE on PostgreSQL;
-    SQLite transactions take the write lock at BEGIN IMMEDIATE), so concurrent intakes never share a number."""
+    """The next sequence number of ``year``: the year's counter row is locked (one ``UPDATE … RETURNING`` where the
+    database has it, else SELECT … FOR UPDATE; SQLite transactions take the write lock at BEGIN IMMEDIATE), so
+    concurrent intakes never share a number. The year's first intake creates the row."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_sequence must run inside the intake transaction")
     connection = transaction.get_connection()

@@ -182,7 +182,11 @@ def append_leaf(
     1 + (trailing ones of the index) Node rows.
     """
     _flush_buffer()
-    return append_entries([Entry(kind, payload, ref_type, str(ref_id), group)])[0]
+    token = _buffer.set(None)  # this leaf now (its caller needs the row), after what was collected before it
+    try:
+        return append_entries([Entry(kind, payload, ref_type, str(ref_id), group)])[0]
+    finally:
+        _buffer.reset(token)
 
 
 # The entries of the innermost ``appending()`` block, appended at its end (None outside such a block).
