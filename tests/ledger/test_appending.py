@@ -61,3 +61,16 @@ def test_what_was_collected_is_appended_before_the_log_is_read_in_the_block():
         services.append_entries(_entries(1, start=3))
     assert [i for i, _, _ in _tail(size)] == [size, size + 1, size + 2, size + 3]
 
+
+
+def test_a_state_attested_inside_a_batch_is_appended_at_once_and_seen_by_the_next(tongxiang):
+    from tests.disputes.conftest import new_case
+    from xiangzhi.disputes import attestation
+    from xiangzhi.disputes.models import Case
+
+    case = new_case()
+    with transaction.atomic(), services.appending():
+        Case.objects.filter(pk=case.pk).update(request="请求赔偿")
+        first = attestation.ledger.attest_state(attestation.CASE_STATE_KIND, [case.pk])
+        again = attestation.ledger.attest_state(attestation.CASE_STATE_KIND, [case.pk])
+    assert len(first) == 1 and first[0].pk is not None and again == []

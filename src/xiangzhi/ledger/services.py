@@ -181,12 +181,8 @@ def append_leaf(
     Side effects: takes the log lock until the end of the (caller's) transaction; inserts one Leaf row and
     1 + (trailing ones of the index) Node rows.
     """
-    _flush_buffer()
-    token = _buffer.set(None)  # this leaf now (its caller needs the row), after what was collected before it
-    try:
+    with _unbuffered():  # this leaf now (its caller needs the row), after what was collected before it
         return append_entries([Entry(kind, payload, ref_type, str(ref_id), group)])[0]
-    finally:
-        _buffer.reset(token)
 
 
 # The entries of the innermost ``appending()`` block, appended at its end (None outside such a block).
@@ -216,17 +212,23 @@ def appending() -> Iterator[None]:
         append_entries(entries)
 
 
-def _flush_buffer() -> None:
-    """Append what the current ``appending()`` block collected so far (before something reads the log)."""
+@contextmanager
+def _unbuffered() -> Iterator[None]:
+    """Inside an ``appending()`` block: append what it collected so far, then append directly until the end of this
+    block (for the callers that read the log or need the Leaf rows)."""
     entries = _buffer.get()
-    if entries:
-        pending = list(entries)
-        entries.clear()
-        token = _buffer.set(None)
-        try:
+    if entries is None:
+        yield
+        return
+    pending = list(entries)
+    entries.clear()
+    token = _buffer.set(None)
+    try:
+        if pending:
             append_entries(pending)
-        finally:
-            _buffer.reset(token)
+        yield
+    finally:
+        _buffer.reset(token)
 
 
 def append_entries(entries: Sequence[Entry]) -> list[Leaf]:
@@ -368,8 +370,7 @@ def attest_state(kind: str, ref_ids: Iterable[str | int]) -> list[Leaf]:
 
     The rows and the latest state leaves are read under the log lock, so a concurrent change of the same record that
     appended its state first is seen (never a stale state appended after a newer one)."""
-    _flush_buffer()
-    with transaction.atomic():
+    with _unbuffered(), transaction.atomic():
         _lock_log()
         entries = state_entries(kind, ref_ids)
         return append_entries(entries) if entries else []
