@@ -28,6 +28,15 @@ def _sms_outbox():
     LocmemBackend.outbox.clear()
 
 
+@pytest.fixture(autouse=True)
+def _forget_reference_data():
+    """The dispute types and routing table are cached per process; a test's rolled-back rows send no signal."""
+    yield
+    from xiangzhi.disputes.services import forget_reference_data
+
+    forget_reference_data()
+
+
 @pytest.fixture
 def sms_outbox(_sms_outbox):
     return _sms_outbox

@@ -192,3 +192,19 @@ def attest_case(case_id: int) -> None:
 def state_entries(case_ids: Iterable[int]) -> dict[int, ledger.Entry]:
     """The state leaves to append for these cases (bulk writers: one batch of queries), by case id."""
     return {int(e.ref_id): e for e in ledger.state_entries(CASE_STATE_KIND, case_ids)}
+
+
+appending = ledger.appending  # collect a service call's leaves and append them as one batch, in order
+
+
+def attest_new_case(case: Case, parties: Sequence[Party]) -> None:
+    """Append the first state of a case just created, from the rows in memory (the case and its parties with their
+    persons, as saved): a new case has no earlier state leaf to compare with, so nothing is read. The payload is the one
+    :func:`case_states` recomputes from the rows."""
+    ordered = sorted(parties, key=lambda p: (p.order, p.pk))
+    payload = case_state_payload(
+        case_id=case.pk, number=case.number, stage=case.stage, description=case.description, request=case.request,
+        agreement_text=case.agreement_text, agreement_amount=case.agreement_amount,
+        parties=[(p.role, p.kind, p.consent, p.person.name if p.person_id else "",
+                  p.person.id_number if p.person_id else "", p.org_name) for p in ordered])
+    ledger.append_entries([ledger.state_entry(CASE_STATE_KIND, case.pk, payload)])

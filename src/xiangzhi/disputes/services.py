@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,6 +22,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from xiangzhi.core import services as core
@@ -78,10 +80,12 @@ MAX_FILES = 10
 # The ledger seam
 # ----------------------------------------------------------------------------------------------------------------
 def _record_event(case: Case, kind: str, payload: dict[str, Any], *, actor: User | None = None, text: str = "",
-                  stage_from: str = "", stage_to: str = "", public: bool = True, at: dt.datetime | None = None):
+                  stage_from: str = "", stage_to: str = "", public: bool = True, at: dt.datetime | None = None,
+                  attest: bool = True):
     """Record one event of a case's history. Called at creation, each transition, each attachment (with its SHA-256)
     and each signature. Today it writes the timeline row; the ledger app will also append ``payload`` to the
-    tamper-evident log here, and nowhere else."""
+    tamper-evident log here, and nowhere else. ``attest=False``: the caller knows the event leaves the case's attested
+    fields as its latest state leaf has them (or appends that state itself), so the state is not re-read."""
     from .models import TimelineEvent
 
     event = TimelineEvent(
@@ -94,7 +98,8 @@ def _record_event(case: Case, kind: str, payload: dict[str, Any], *, actor: User
     # disputes.attestation registers how to recompute "case.*" leaves from this row (and attachment files).
     attestation.append_event(event)
     # ... and the case's attested fields (application text, request, parties, agreement, stage) when they changed.
-    attestation.attest_case(case.pk)
+    if attest:
+        attestation.attest_case(case.pk)
     return event
 
 
@@ -104,6 +109,31 @@ def _actor_label(actor: User | None) -> str:
     if actor.kind == UserKind.CITIZEN:
         return "当事人"
     return actor.display_name or actor.username
+
+
+# The dispute types and the routing table: read by every intake, edited rarely (admin). Cached per process for
+# REFERENCE_TTL_SECONDS and forgotten at once when a row is saved or deleted through the ORM in this process (another
+# process sees an edit within the TTL, like the holiday calendar).
+REFERENCE_TTL_SECONDS = 600
+_REFERENCE: dict[str, Any] = {"at": 0.0, "types": None, "rules": None}
+
+
+def forget_reference_data(**_: Any) -> None:
+    _REFERENCE["types"] = _REFERENCE["rules"] = None
+
+
+for _model in (DisputeType, RoutingRule):
+    post_save.connect(forget_reference_data, sender=_model, dispatch_uid=f"disputes.reference.save.{_model.__name__}")
+    post_delete.connect(forget_reference_data, sender=_model, dispatch_uid=f"disputes.reference.del.{_model.__name__}")
+
+
+def _reference() -> dict[str, Any]:
+    """``{"types": {code: DisputeType} (all), "rules": [active RoutingRule in the table's order]}``, cached."""
+    if _REFERENCE["types"] is None or time.monotonic() - _REFERENCE["at"] > REFERENCE_TTL_SECONDS:
+        _REFERENCE["types"] = {t.code: t for t in DisputeType.objects.all()}
+        _REFERENCE["rules"] = list(RoutingRule.objects.filter(is_active=True))
+        _REFERENCE["at"] = time.monotonic()
+    return _REFERENCE
 
 
 def ensure_reference_data() -> None:
@@ -131,10 +161,19 @@ def format_archive_number(year: int, seq: int) -> str:
 
 
 def next_sequence(year: int) -> int:
-    """The next sequence number of ``year``: the year's counter row is locked (SELECT … FOR UPDATE on PostgreSQL;
-    SQLite transactions take the write lock at BEGIN IMMEDIATE), so concurrent intakes never share a number."""
+    """The next sequence number of ``year``: the year's counter row is locked (one ``UPDATE … RETURNING`` where the
+    database has it, else SELECT … FOR UPDATE; SQLite transactions take the write lock at BEGIN IMMEDIATE), so
+    concurrent intakes never share a number. The year's first intake creates the row."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_sequence must run inside the intake transaction")
+    connection = transaction.get_connection()
+    if connection.features.can_return_columns_from_insert:  # UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35)
+        table = connection.ops.quote_name(CaseCounter._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last", [year])  # noqa: S608 - the table name is quoted, the year a parameter
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
     counter = CaseCounter.objects.select_for_update().filter(year=year).first()
     if counter is None:
         try:
@@ -221,14 +260,15 @@ def save_upload(upload: Upload, folder: str, ext: str) -> tuple[str, str]:
 
 
 def _store(case: Case, upload: Upload, ext: str, content_type: str, *, actor: User | None, party: Party | None,
-           written: list[str]) -> Attachment:
+           written: list[str], attest: bool = True) -> Attachment:
     name, digest = save_upload(upload, "cases", ext)
     written.append(name)
     att = Attachment.objects.create(case=case, file=name, original_name=upload.name[:200], content_type=content_type,
                                     size=upload.size, sha256=digest, uploaded_by=actor if actor and actor.pk else None,
                                     party=party)
     _record_event(case, EventKind.ATTACHMENT, {"attachment": att.pk, "sha256": digest, "size": att.size,
-                                               "content_type": content_type}, actor=actor, text="提交了一份材料")
+                                               "content_type": content_type}, actor=actor, text="提交了一份材料",
+                  attest=attest)
     return att
 
 
@@ -370,9 +410,9 @@ def route(dispute_type: DisputeType, region: Region, risk_level: str, *, cross_v
     """The organisation (and level) that should handle a case: the most specific active routing rule that matches,
     then the nearest organisation of that kind — falling back from town to county when a town has none."""
     candidates = [
-        r for r in RoutingRule.objects.filter(is_active=True).filter(
-            Q(dispute_type=dispute_type) | Q(dispute_type__isnull=True)).filter(Q(risk_level=risk_level) | Q(risk_level=""))
-        if region.code.startswith(r.region_prefix)
+        r for r in _reference()["rules"]
+        if r.dispute_type_id in (dispute_type.pk, None) and r.risk_level in (risk_level, "")
+        and region.code.startswith(r.region_prefix)
     ]
     if not candidates:
         return None, Level.VILLAGE
@@ -475,8 +515,9 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
         if grid:
             region = Region.objects.get(code=grid)
     suggested_code, confidence = triage.suggest(clean["description"] + " " + clean["request"])
-    suggested = DisputeType.objects.filter(code=suggested_code).first() if suggested_code else None
-    dispute_type = clean["type"] or suggested or DisputeType.objects.get(code="other")
+    types = _reference()["types"]
+    suggested = types.get(suggested_code) if suggested_code else None
+    dispute_type = clean["type"] or suggested or types.get("other") or DisputeType.objects.get(code="other")
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -497,35 +538,44 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                 created_by=actor if actor is not None and actor.pk else None, created_at=now,
             )
             core.keep_text_numbers(case, clean["text_numbers"], region_code=region.code)
-            parties = []
             applicant_user = actor if actor is not None and actor.kind == UserKind.CITIZEN else None
-            for order, (role, p) in enumerate([(PartyRole.APPLICANT, clean["applicant"])]
-                                              + [(PartyRole.RESPONDENT, r) for r in clean["respondents"]]):
-                person = None
-                if p["kind"] == PartyKind.PERSON:
-                    person = core.create_person(name=p["name"], id_number=p["id_number"], phone=p["phone"],
-                                                region=region if role == PartyRole.APPLICANT else None,
-                                                user=applicant_user if role == PartyRole.APPLICANT else None,
-                                                actor=actor)
-                parties.append(Party.objects.create(
-                    case=case, role=role, kind=p["kind"], person=person, org_name=p.get("org_name", ""), order=order,
+            roles = ([(PartyRole.APPLICANT, clean["applicant"])]
+                     + [(PartyRole.RESPONDENT, r) for r in clean["respondents"]])
+            # Written in batches (one INSERT of persons, parties and audit rows, ONE ledger append of the audit rows,
+            # events and the case's first state), in the same order and with the same payloads as one at a time.
+            audits: list[dict[str, Any]] = []
+            with attestation.appending():
+                persons = iter(core.create_persons([
+                    core.PersonIn(name=p["name"], id_number=p["id_number"], phone=p["phone"],
+                                  region=region if role == PartyRole.APPLICANT else None,
+                                  user=applicant_user if role == PartyRole.APPLICANT else None)
+                    for role, p in roles if p["kind"] == PartyKind.PERSON], actor=actor, audits=audits))
+                parties = Party.objects.bulk_create([Party(
+                    case=case, role=role, kind=p["kind"], person=next(persons) if p["kind"] == PartyKind.PERSON else None,
+                    org_name=p.get("org_name", ""), order=order,
                     consent=Consent.AGREED if role == PartyRole.APPLICANT and data.consent else Consent.PENDING,
                     consent_at=now if role == PartyRole.APPLICANT and data.consent else None,
-                ))
-            core.audit("case.created", actor=actor, obj=case, region_code=region.code,
-                       after={"number": case.number, "channel": channel, "source": data.source,
-                              "type": dispute_type.code, "organisation": org.pk if org else None})
-            _record_event(case, EventKind.CREATED, {
-                "channel": channel, "source": data.source, "type": dispute_type.code, "region": region.code,
-                "suggested_type": suggested_code, "confidence": round(confidence, 3),
-                "organisation": org.pk if org else None,
-            }, actor=actor, text=f"案件登记（{Channel(channel).label}），编号 {case.number}", at=now)
-            if repeat is not None:
-                _record_event(case, EventKind.REPEAT, {"repeat_of": repeat.number}, actor=None,
-                              text=f"与此前案件 {repeat.number} 为同一当事人的纠纷，已关联", public=False, at=now)
-            for upload, ext, content_type in clean["files"]:
-                _store(case, upload, ext, content_type, actor=actor, party=parties[0], written=written)
-            _notify_parties(case, "已登记，可凭链接查看办理进度", key="created")
+                ) for order, (role, p) in enumerate(roles)])
+                audits.append({"action": "case.created", "actor": actor, "obj": case, "region_code": region.code,
+                               "after": {"number": case.number, "channel": channel, "source": data.source,
+                                         "type": dispute_type.code, "organisation": org.pk if org else None}})
+                core.audit_many(audits)
+                _record_event(case, EventKind.CREATED, {
+                    "channel": channel, "source": data.source, "type": dispute_type.code, "region": region.code,
+                    "suggested_type": suggested_code, "confidence": round(confidence, 3),
+                    "organisation": org.pk if org else None,
+                }, actor=actor, text=f"案件登记（{Channel(channel).label}），编号 {case.number}", at=now,
+                    attest=False)
+                attestation.attest_new_case(case, parties)  # a new case: its first state, from the rows in memory
+                # the events below leave the attested fields as they are: no state leaf to compare
+                if repeat is not None:
+                    _record_event(case, EventKind.REPEAT, {"repeat_of": repeat.number}, actor=None,
+                                  text=f"与此前案件 {repeat.number} 为同一当事人的纠纷，已关联", public=False, at=now,
+                                  attest=False)
+                for upload, ext, content_type in clean["files"]:
+                    _store(case, upload, ext, content_type, actor=actor, party=parties[0], written=written,
+                           attest=False)
+            _notify_parties(case, "已登记，可凭链接查看办理进度", key="created", parties=parties)
             if org is not None:
                 _notify_org(case, org, f"新纠纷案件 {case.number} 待受理")
             if clean["on_spot"]:
@@ -558,9 +608,16 @@ def _referred_case(data: IntakeIn) -> Case | None:
     return Case.objects.filter(referral_org=data.referral_org, referral_ref=ref).first()
 
 
-def _notify_parties(case: Case, text: str, *, key: str) -> None:
-    """An SMS to every party with a phone: the case number once, what happened, one 。, and the public link."""
+def _notify_parties(case: Case, text: str, *, key: str, parties: list[Party] | None = None) -> None:
+    """An SMS to every party with a phone: the case number once, what happened, one 。, and the public link.
+    ``parties``: the case's parties with their persons, when the caller holds them (one query less); then the
+    messages are queued with one SELECT and one INSERT."""
     body = f"【乡治·桐解码】您的纠纷案件{case.number}{text.rstrip('。.；;，, ')}。"
+    if parties is not None:
+        core.enqueue_sms_once(core.Sms(party.person.phone, body, case.public_url, f"case:{case.pk}:{key}:{party.pk}")
+                              for party in sorted(parties, key=lambda p: (p.order, p.pk))
+                              if party.person_id and party.person.phone)
+        return
     for party in case.parties.select_related("person"):
         if party.person_id and party.person.phone:
             core.enqueue_sms(party.person.phone, body, link=case.public_url,
@@ -570,9 +627,9 @@ def _notify_parties(case: Case, text: str, *, key: str) -> None:
 def _notify_org(case: Case, org: Organisation, subject: str) -> None:
     members = User.objects.filter(memberships__organisation=org, memberships__is_active=True,
                                   memberships__role=Role.MEDIATOR).distinct()[:20]
-    for user in members:
-        core.notify_user(user, subject=subject, body=f"{subject}：{case.dispute_type.name}，{case.region.display_name}。",
-                         link=f"/cases/workbench/{case.pk}/", dedupe_key=f"case:{case.pk}:org:{org.pk}:{case.stage}:{user.pk}")
+    body = f"{subject}：{case.dispute_type.name}，{case.region.display_name}。"
+    core.notify_users_once(core.Message(user, subject, body, f"/cases/workbench/{case.pk}/",
+                                        f"case:{case.pk}:org:{org.pk}:{case.stage}:{user.pk}") for user in members)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -19,10 +19,12 @@ after ``XIANGZHI_BUNDLE_LINK_HOURS``).
 from __future__ import annotations
 
 import base64
+import contextvars
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -179,16 +181,70 @@ def append_leaf(
     Side effects: takes the log lock until the end of the (caller's) transaction; inserts one Leaf row and
     1 + (trailing ones of the index) Node rows.
     """
-    return append_entries([Entry(kind, payload, ref_type, str(ref_id), group)])[0]
+    with _unbuffered():  # this leaf now (its caller needs the row), after what was collected before it
+        return append_entries([Entry(kind, payload, ref_type, str(ref_id), group)])[0]
+
+
+# The entries of the innermost ``appending()`` block, appended at its end (None outside such a block).
+_buffer: contextvars.ContextVar[list[Entry] | None] = contextvars.ContextVar("xiangzhi_ledger_buffer", default=None)
+
+
+@contextmanager
+def appending() -> Iterator[None]:
+    """Collect every :func:`append_entries` call made inside the block and append them, in the order they were
+    made, as ONE append at the end of the block (one lock, one size read, one frontier read, one INSERT of leaves and
+    one of nodes) instead of one append each. Same leaves, same order, same payloads; nothing is appended if the
+    block raises. Must run inside the caller's transaction (the leaves commit with the records they attest). A
+    nested block joins the outer one. :func:`append_leaf` and :func:`attest_state`, which read the log, append what
+    is collected so far first."""
+    if _buffer.get() is not None:
+        yield
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger.appending() must run inside a transaction")
+    entries: list[Entry] = []
+    token = _buffer.set(entries)
+    try:
+        yield
+    finally:
+        _buffer.reset(token)
+    if entries:
+        append_entries(entries)
+
+
+@contextmanager
+def _unbuffered() -> Iterator[None]:
+    """Inside an ``appending()`` block: append what it collected so far, then append directly until the end of this
+    block (for the callers that read the log or need the Leaf rows)."""
+    entries = _buffer.get()
+    if entries is None:
+        yield
+        return
+    pending = list(entries)
+    entries.clear()
+    token = _buffer.set(None)
+    try:
+        if pending:
+            append_entries(pending)
+        yield
+    finally:
+        _buffer.reset(token)
 
 
 def append_entries(entries: Sequence[Entry]) -> list[Leaf]:
-    """Append several leaves in one transaction (same rules as :func:`append_leaf`); used by imports and benches."""
+    """Append several leaves in one transaction (same rules as :func:`append_leaf`); used by imports and benches.
+    Inside an :func:`appending` block the entries are collected and appended at its end (returns ``[]`` then).
+
+    Inside the caller's transaction no savepoint is taken: a failed append fails the caller's transaction."""
+    buffered = _buffer.get()
+    if buffered is not None:
+        buffered.extend(entries)
+        return []
     prepared = []
     for e in entries:
         data = canonical_leaf(e.kind, e.payload)
         prepared.append((e, data, leaf_hash(data)))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _lock_log()
         size = tree_size()
         ids = root_hash_nodes(size)
@@ -314,7 +370,7 @@ def attest_state(kind: str, ref_ids: Iterable[str | int]) -> list[Leaf]:
 
     The rows and the latest state leaves are read under the log lock, so a concurrent change of the same record that
     appended its state first is seen (never a stale state appended after a newer one)."""
-    with transaction.atomic():
+    with _unbuffered(), transaction.atomic():
         _lock_log()
         entries = state_entries(kind, ref_ids)
         return append_entries(entries) if entries else []
