@@ -19,9 +19,8 @@ from xiangzhi.core.schemas import ErrorOut
 
 from . import rules, selectors, services
 from .deadlines import colour_info
-from .enums import CaseSource, CaseStage, Channel
+from .enums import CaseSource, CaseStage, Channel, Colour
 from .models import Case, Party
-from .models_part2 import Colour
 from .schemas import (
     AttachmentOut,
     CaseDetailOut,

@@ -14,7 +14,7 @@ from xiangzhi.core.models import User
 from xiangzhi.core.schemas import ErrorOut, TextIn
 
 from . import casefile, deadlines, documents, importer, joint, judicial, rules, selectors
-from .models_part2 import ImportJob, JointTask
+from .models import ImportJob, JointTask
 
 router = Router(tags=["disputes 桐解码 (期限、五色、联动、司法确认、文书)"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}

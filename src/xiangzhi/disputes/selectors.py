@@ -27,9 +27,8 @@ from xiangzhi.core.workdays import deadline_after
 
 from . import deadlines, joint, rules
 from .colours import colour_for, colour_label
-from .enums import NEXT_STEP, CaseStage
-from .models import Case, DisputeType, Party, Seal, Signature, TimelineEvent
-from .models_part2 import Colour, MediationExtension
+from .enums import NEXT_STEP, CaseStage, Colour
+from .models import Case, DisputeType, MediationExtension, Party, Seal, Signature, TimelineEvent
 
 S = CaseStage
 
@@ -434,7 +433,7 @@ def _newest_of_each(branches: list[QuerySet[Case]], n: int) -> Q:
 def _prefetch_extensions(rows: list[Case]) -> None:
     """One query for the mediation extensions of a page of cases, so the colour and countdown of each row cost none
     (deadlines._extension_months reads the value cached here)."""
-    from .models_part2 import MediationExtension
+    from .models import MediationExtension
 
     months = dict(MediationExtension.objects.filter(case_id__in=[c.pk for c in rows]).values_list("case_id", "months"))
     for c in rows:
