@@ -70,6 +70,19 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return number
 
 
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise SettingError(f"{name}={value!r} is not a number.") from exc
+    if minimum is not None and number < minimum:
+        raise SettingError(f"{name}={number} is below the minimum {minimum}.")
+    return number
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = _raw(name)
     if value is None or value.strip() == "":
@@ -152,6 +165,8 @@ XIANGZHI_BLIND_INDEX_KEY = _secret("XIANGZHI_BLIND_INDEX_KEY", "blind_index_key"
 XIANGZHI_SIGNING_KEY = _secret("XIANGZHI_SIGNING_KEY", "signing_key", _new_b64)
 XIANGZHI_SIGNING_KEY_NAME = env_str("XIANGZHI_SIGNING_KEY_NAME", "tongxiang.xiangzhi")
 XIANGZHI_LEDGER_CHECKPOINT_SECONDS = env_int("XIANGZHI_LEDGER_CHECKPOINT_SECONDS", 60, minimum=1)
+# The log's origin line; empty = "<XIANGZHI_SIGNING_KEY_NAME>/ledger".
+XIANGZHI_LEDGER_ORIGIN = env_str("XIANGZHI_LEDGER_ORIGIN", "")
 # How long a shareable proof-bundle link (下载存证证明 on a case's status page) is honoured after it was issued.
 XIANGZHI_BUNDLE_LINK_HOURS = env_int("XIANGZHI_BUNDLE_LINK_HOURS", 24, minimum=1)
 
@@ -363,6 +378,49 @@ XIANGZHI_SMS_BACKEND = env_str(
 )
 XIANGZHI_SMS_FILE_DIR = env_str("XIANGZHI_SMS_FILE_DIR", str(DATA_DIR / "sms"))
 XIANGZHI_NOTIFY_MAX_ATTEMPTS = env_int("XIANGZHI_NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+
+# --------------------------------------------------------------------------------------------------------------
+# 桐解码 time limits (disputes.colours: each stage's deadline and the five colours; disputes.deadlines: reminders)
+# --------------------------------------------------------------------------------------------------------------
+# acceptance / assignment after a report, reopening or escalation
+XIANGZHI_DEADLINE_ACCEPT_WORKDAYS = env_int("XIANGZHI_DEADLINE_ACCEPT_WORKDAYS", 3, minimum=1)
+# the mediator confirms an assignment (Case.confirm_due)
+XIANGZHI_DEADLINE_CONFIRM_WORKDAYS = env_int("XIANGZHI_DEADLINE_CONFIRM_WORKDAYS", 3, minimum=1)
+# notice of rights and duties served → mediation starts
+XIANGZHI_DEADLINE_NOTICE_WORKDAYS = env_int("XIANGZHI_DEADLINE_NOTICE_WORKDAYS", 5, minimum=1)
+# mediation (人民调解工作若干规定 第33条), extendable once with both parties' consent
+XIANGZHI_DEADLINE_MEDIATION_MONTHS = env_int("XIANGZHI_DEADLINE_MEDIATION_MONTHS", 1, minimum=1)
+XIANGZHI_DEADLINE_EXTENSION_MONTHS = env_int("XIANGZHI_DEADLINE_EXTENSION_MONTHS", 1, minimum=1)
+# signatures and seal on a written agreement
+XIANGZHI_DEADLINE_SIGNING_WORKDAYS = env_int("XIANGZHI_DEADLINE_SIGNING_WORKDAYS", 5, minimum=1)
+# judicial confirmation: applied for within N days of the agreement taking effect (民事诉讼法 第205条); warned M days before
+XIANGZHI_DEADLINE_JUDICIAL_DAYS = env_int("XIANGZHI_DEADLINE_JUDICIAL_DAYS", 30, minimum=1)
+XIANGZHI_DEADLINE_JUDICIAL_WARN_DAYS = env_int("XIANGZHI_DEADLINE_JUDICIAL_WARN_DAYS", 5, minimum=1)
+# a grid-level case is offered escalation to the village after N days, a village-level one to the town after M
+XIANGZHI_DEADLINE_ESCALATE_GRID_DAYS = env_int("XIANGZHI_DEADLINE_ESCALATE_GRID_DAYS", 3, minimum=1)
+XIANGZHI_DEADLINE_ESCALATE_VILLAGE_DAYS = env_int("XIANGZHI_DEADLINE_ESCALATE_VILLAGE_DAYS", 7, minimum=1)
+# a deadline this close turns the case orange (即将到期); the handler is reminded this many hours before it
+XIANGZHI_DEADLINE_DUE_SOON_DAYS = env_int("XIANGZHI_DEADLINE_DUE_SOON_DAYS", 3, minimum=0)
+XIANGZHI_DEADLINE_REMIND_BEFORE_HOURS = env_int("XIANGZHI_DEADLINE_REMIND_BEFORE_HOURS", 24, minimum=1)
+
+# 研判 early warnings (insights.services)
+XIANGZHI_INSIGHTS_REPEAT_DAYS = env_int("XIANGZHI_INSIGHTS_REPEAT_DAYS", 90, minimum=1)
+XIANGZHI_INSIGHTS_REPEAT_MIN = env_int("XIANGZHI_INSIGHTS_REPEAT_MIN", 3, minimum=2)
+XIANGZHI_INSIGHTS_BURST_MIN_RATE = env_float("XIANGZHI_INSIGHTS_BURST_MIN_RATE", 0.5, minimum=0.0)
+XIANGZHI_INSIGHTS_BURST_WINDOW_DAYS = env_int("XIANGZHI_INSIGHTS_BURST_WINDOW_DAYS", 7, minimum=1)
+XIANGZHI_INSIGHTS_BURST_BASELINE_WINDOWS = env_int("XIANGZHI_INSIGHTS_BURST_BASELINE_WINDOWS", 12, minimum=1)
+XIANGZHI_INSIGHTS_BURST_Z_OPEN = env_float("XIANGZHI_INSIGHTS_BURST_Z_OPEN", 3.0, minimum=0.0)
+XIANGZHI_INSIGHTS_BURST_Z_CLEAR = env_float("XIANGZHI_INSIGHTS_BURST_Z_CLEAR", 1.5, minimum=0.0)
+XIANGZHI_INSIGHTS_BURST_MIN = env_int("XIANGZHI_INSIGHTS_BURST_MIN", 3, minimum=1)
+XIANGZHI_INSIGHTS_BURST_PENDING_HOURS = env_int("XIANGZHI_INSIGHTS_BURST_PENDING_HOURS", 12, minimum=0)
+XIANGZHI_INSIGHTS_ORG_OVERDUE_MIN = env_int("XIANGZHI_INSIGHTS_ORG_OVERDUE_MIN", 5, minimum=1)
+XIANGZHI_INSIGHTS_MEDIATOR_FACTOR = env_float("XIANGZHI_INSIGHTS_MEDIATOR_FACTOR", 3.0, minimum=1.0)
+XIANGZHI_INSIGHTS_MEDIATOR_MIN = env_int("XIANGZHI_INSIGHTS_MEDIATOR_MIN", 8, minimum=1)
+
+# The consultation engine's cache (built indexes); empty = DATA_DIR/consult-cache.
+CONSULT_CACHE_DIR = env_str("CONSULT_CACHE_DIR", "")
+# STARD training questions for the learned re-ranker; empty = SHARED_DIR/data/stard/train.jsonl.
+XIANGZHI_STARD_TRAIN = env_str("XIANGZHI_STARD_TRAIN", "")
 
 if XIANGZHI_ENV == "test":
     # Fast hashing keeps the suite quick; production and development use Django's PBKDF2 default.

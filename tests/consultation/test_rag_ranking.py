@@ -114,7 +114,7 @@ def test_load_laws_builds_the_trained_index(db, subset_gz: Path, settings, tmp_p
     subset = [q for q in lines if q["relevant"] and all(r.startswith(("民法典-", "劳动合同法-")) for r in q["relevant"])]
     small = tmp_path / "train.jsonl"
     small.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in subset[:300]), encoding="utf-8")
-    monkeypatch.setenv("XIANGZHI_STARD_TRAIN", str(small))
+    settings.XIANGZHI_STARD_TRAIN = str(small)
     settings.CONSULT_CACHE_DIR = str(tmp_path / "cache")
     try:
         call_command("load_laws", str(subset_gz), stdout=open(tmp_path / "out.txt", "w", encoding="utf-8"))  # noqa: SIM115

@@ -10,7 +10,7 @@ from tests.disputes.conftest import MON, at, new_case, walk_at
 
 pytestmark = pytest.mark.django_db
 def colour(case, now):
-    from xiangzhi.disputes.deadlines import colour_of
+    from xiangzhi.disputes.colours import colour_of
     from xiangzhi.disputes.models import Case
 
     return colour_of(Case.objects.get(pk=case.pk), now)
@@ -25,20 +25,21 @@ def notes(fragment: str):
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
     """The working-day calendar is cached per process; a rolled-back test must not leave its holidays behind."""
-    from xiangzhi.disputes import deadlines
+    from xiangzhi.core import workdays
 
-    deadlines.forget_calendar()
+    workdays.forget_calendar()
     yield
-    deadlines.forget_calendar()
+    workdays.forget_calendar()
 
 
 @pytest.fixture
 def calendar_loaded(db):
+    from xiangzhi.core import workdays
     from xiangzhi.disputes import deadlines
 
     deadlines.load_holidays(deadlines.bundled_holidays(), actor=None)
     yield
-    deadlines.forget_calendar()
+    workdays.forget_calendar()
 
 
 def test_blue_orange_red_while_waiting_for_acceptance(mediator):
@@ -101,13 +102,13 @@ def test_the_colour_is_always_shown_with_its_word_and_countdown(mediator):
 
 
 def test_working_days_skip_the_national_day_holiday_and_count_the_make_up_saturday(mediator, calendar_loaded):
-    from xiangzhi.disputes import deadlines, services
+    from xiangzhi.disputes import colours, services
     from xiangzhi.disputes.enums import CaseStage as S
 
     case = services.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理",
                                now=at(2026, 9, 30, 9))
     # 1–7 Oct off; Thu 8, Fri 9, Sat 10 (调休上班) are the three working days
-    assert deadlines.due_for(case) == at(2026, 10, 10, 23, 59, 59)
+    assert colours.due(case) == at(2026, 10, 10, 23, 59, 59)
 
 
 @pytest.mark.parametrize("mutate, message", [
@@ -224,3 +225,18 @@ def test_two_overlapping_runs_take_the_colour_job_once_and_reminders_stay_single
     deadlines.colour_pass(now=when)
     deadlines.colour_pass(now=when)  # had the lease been lost, the dedupe keys still send each reminder once
     assert len(notes(f"case:{case.pk}:due-soon:")) == 1
+
+
+def test_the_status_page_promises_the_deadline_the_colour_rule_gives(mediator, villager_a):
+    """The party's "预计…前" is the stage's real deadline (colours.due): one month of mediation from 2 March is 2 April,
+    not the 22 working days the old estimate counted (1 April)."""
+    from xiangzhi.disputes import colours
+    from xiangzhi.disputes.enums import CaseStage as S
+    from xiangzhi.disputes.models import Case
+
+    user, client = villager_a
+    case = walk_at(new_case(actor=user), S.IN_MEDIATION, mediator.user, MON)
+    case = Case.objects.get(pk=case.pk)
+    assert colours.due(case) == at(2026, 4, 2, 9, 0)
+    body = client.get(f"/cases/s/{case.token}/").content.decode()
+    assert "调解一般在一个月内结束（预计 2026年4月2日 前）" in body

@@ -23,19 +23,19 @@ def at(*args) -> dt.datetime:
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
-    from xiangzhi.disputes import deadlines
+    from xiangzhi.core import workdays
 
-    deadlines.forget_calendar()
+    workdays.forget_calendar()
     yield
-    deadlines.forget_calendar()
+    workdays.forget_calendar()
 
 
 def _shown(now):
-    """What each row of the list shows: colour_info of the case as the list loads it (with its clock)."""
-    from xiangzhi.disputes.deadlines import colour_info
+    """What each row of the list shows: colours.info of the case as the list loads it (with its clock)."""
+    from xiangzhi.disputes import colours
     from xiangzhi.disputes.models import Case
 
-    return {c.pk: colour_info(c, now).colour for c in Case.objects.select_related("clock")}
+    return {c.pk: colours.info(c, now).colour for c in Case.objects.select_related("clock")}
 
 
 def _filtered(now):
@@ -46,10 +46,24 @@ def _filtered(now):
                         .values_list("pk", flat=True)) for colour in COLOURS}
 
 
+def _insights(now):
+    """What 研判 counts: its colour expression, its overdue condition and the colour of the facts its summaries fold."""
+    from xiangzhi.disputes.models import Case
+    from xiangzhi.insights import selectors as insights
+    from xiangzhi.insights import summary
+
+    qs = Case.objects.annotate(c=insights.colour_expr(now))
+    by_colour = {colour: set(qs.filter(c=colour).values_list("pk", flat=True)) for colour in COLOURS}
+    overdue = set(Case.objects.filter(insights.overdue_q(now)).values_list("pk", flat=True))
+    facts = {f.case_id: summary.colour_at(f.stage, f.risk, f.colour, f.overdue_from, now)
+             for f in summary.facts(Case.objects.all())}
+    return by_colour, overdue, facts
+
+
 def _make_cases(template, mediator_user, starts):
     """Cases in every stage × risk × start time, some with a current clock (whose deadline differs from the one the
     stage gives, as after a calendar change), some with a clock left from an earlier stage, some extended."""
-    from xiangzhi.disputes import deadlines
+    from xiangzhi.core import workdays
     from xiangzhi.disputes.enums import CaseStage as S
     from xiangzhi.disputes.models import Case, CaseClock, MediationExtension
 
@@ -78,7 +92,7 @@ def _make_cases(template, mediator_user, starts):
     CaseClock.objects.bulk_create(clocks)
     MediationExtension.objects.bulk_create(extensions)
     assert {e.months for e in extensions} == {1, 2}
-    deadlines.forget_calendar()
+    workdays.forget_calendar()
     return cases
 
 
@@ -110,6 +124,21 @@ def test_the_colour_filter_lists_exactly_the_cases_each_row_shows_in_that_colour
         expected = {pk for pk, c in shown.items() if c == colour}
         assert filtered[colour] == expected, colour
     assert set(shown.values()) == set(COLOURS)  # every colour occurs, so the comparison is not vacuous
+    # 研判 counts the same colours, and "overdue" is the same deadline passed
+    from xiangzhi.disputes import colours
+    from xiangzhi.disputes.models import Case
+    from xiangzhi.insights import summary
+
+    cases = {c.pk: c for c in Case.objects.select_related("clock")}
+    infos = {pk: colours.info(c, now) for pk, c in cases.items()}
+    by_colour, overdue, facts = _insights(now)
+    assert by_colour == filtered
+    expected_overdue = {pk for pk, i in infos.items() if i.status == "overdue" and cases[pk].stage in colours.OPEN_STAGES}
+    assert overdue == expected_overdue and len(overdue) > 3
+    assert facts == shown
+    folded = {f.case_id: f for f in summary.facts(Case.objects.all())}
+    assert {pk for pk, f in folded.items() if f.overdue_from is not None and f.overdue_from < now} == expected_overdue
+    assert all(f.overdue_from == infos[pk].due for pk, f in folded.items() if f.overdue_from is not None)
     # and the same a little later: each boundary moves with the clock
     later = now + dt.timedelta(hours=20)
     shown = _shown(later)
@@ -118,7 +147,7 @@ def test_the_colour_filter_lists_exactly_the_cases_each_row_shows_in_that_colour
 
 def test_an_overdue_case_shows_red_and_the_red_filter_lists_it(mediator):
     """Frozen clock: accepted on Monday 2 March, three working days → due Thursday 5 March at the end of the day."""
-    from xiangzhi.disputes import deadlines, selectors, services
+    from xiangzhi.disputes import colours, deadlines, selectors, services
     from xiangzhi.disputes.enums import CaseStage as S
 
     case = services.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理", now=at(2026, 3, 2, 9))
@@ -130,10 +159,10 @@ def test_an_overdue_case_shows_red_and_the_red_filter_lists_it(mediator):
         return [c.pk for c in rows]
 
     before = at(2026, 3, 3, 9)
-    assert deadlines.colour_info(case, before).colour == "orange"
+    assert colours.info(case, before).colour == "orange"
     assert page("orange", before) == [case.pk] and page("red", before) == []
     after = at(2026, 3, 6, 0, 0, 1)
-    assert deadlines.colour_info(case, after).colour == "red"
+    assert colours.info(case, after).colour == "red"
     assert page("red", after) == [case.pk]
     assert page("blue", after) == [quiet.pk]  # due Tuesday 10 March: on time
     # after the periodic colour pass the stored clock says the same
@@ -142,7 +171,7 @@ def test_an_overdue_case_shows_red_and_the_red_filter_lists_it(mediator):
     # a stage change after the pass: the clock is stale, the row and the filter follow the new stage
     walked = services.transition(case, S.ASSIGNED, actor=mediator.user, reason="指派", mediator=mediator.user,
                                  now=at(2026, 3, 6, 0, 0, 2))
-    assert deadlines.colour_info(walked, after).colour == "blue"
+    assert colours.info(walked, after).colour == "blue"
     assert page("red", after) == [] and page("blue", at(2026, 3, 6, 1)) == [quiet.pk, walked.pk]
 
 

@@ -79,7 +79,8 @@ def test_dashboard_query_count_is_constant_in_the_number_of_cases(tongxiang, cou
     summary.sync()  # what runperiodic does every minute (a page folds what is left, in batches of summary.CHUNK)
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get("/insights/", {"period": "2026"}).status_code == 200
-    # the selector alone: the summary check, its cells, today's deadlines, types, regions, the user's memberships
+    # the selector alone: the summary check, its cells, the deadlines near now (today's, and the colours they change),
+    # types, regions, the user's memberships
     with django_assert_num_queries(7):
         selectors.dashboard(county_admin.user, region=selectors.region_for(COUNTY),
                             period=selectors.parse_period("2026"))

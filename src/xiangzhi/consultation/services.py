@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import os
 import re
 import secrets
 import threading
@@ -181,12 +180,12 @@ _state: dict[str, Any] = {"engine": None, "kb_version": None}
 
 
 def cache_dir() -> Path:
-    return Path(getattr(settings, "CONSULT_CACHE_DIR", None) or settings.DATA_DIR / "consult-cache")
+    return Path(settings.CONSULT_CACHE_DIR or settings.DATA_DIR / "consult-cache")
 
 
 def training_questions() -> list[dict] | None:
     """STARD training questions (``XIANGZHI_STARD_TRAIN`` or ``SHARED_DIR/data/stard/train.jsonl``), if present."""
-    path = Path(os.environ.get("XIANGZHI_STARD_TRAIN") or settings.SHARED_DIR / "data/stard/train.jsonl")
+    path = Path(settings.XIANGZHI_STARD_TRAIN or settings.SHARED_DIR / "data/stard/train.jsonl")
     if not path.exists():
         return None
     from .retrieval import load_questions

@@ -7,6 +7,8 @@ Deadlines such as "the mediator confirms within 3 working days" are computed her
 from __future__ import annotations
 
 import datetime as dt
+import time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -27,10 +29,36 @@ def is_workday(day: dt.date, exceptions: dict[dt.date, bool] | None = None) -> b
     return day.weekday() < 5
 
 
-def add_workdays(day: dt.date, n: int) -> dt.date:
-    """The date ``n`` working days after ``day`` (``day`` itself is not counted). ``n`` ≥ 0."""
+# The whole calendar, cached per process for ten minutes (reloaded at once after ``load_holidays``): the deadlines of
+# many cases are computed over it without a query each.
+_CAL: dict[str, Any] = {"at": 0.0, "days": None}
+CALENDAR_TTL_SECONDS = 600  # another process sees a newly loaded calendar within 10 minutes
+
+
+def calendar() -> dict[dt.date, bool]:
+    """Every exception day of the calendar (date → is a working day), cached."""
+    if _CAL["days"] is None or time.monotonic() - _CAL["at"] > CALENDAR_TTL_SECONDS:
+        _CAL["days"] = dict(CalendarDay.objects.values_list("date", "is_workday"))
+        _CAL["at"] = time.monotonic()
+    return _CAL["days"]
+
+
+def forget_calendar() -> None:
+    _CAL["days"] = None
+
+
+def add_workdays(day: dt.date, n: int, cal: dict[dt.date, bool] | None = None) -> dt.date:
+    """The date ``n`` working days after ``day`` (``day`` itself is not counted). ``n`` ≥ 0. ``cal``: the exception
+    days already in memory (``calendar()``); without it they are read for the window needed."""
     if n < 0:
         raise ValueError("n must be ≥ 0")
+    if cal is not None:
+        current, left = day, n
+        while left:
+            current += dt.timedelta(days=1)
+            if is_workday(current, cal):
+                left -= 1
+        return current
     window = 2 * n + 30  # n working days never span more than this (Spring Festival included); extended if so
     exceptions = _exceptions(day, day + dt.timedelta(days=window))
     current, left = day, n

@@ -18,7 +18,7 @@ from xiangzhi.core.models import Organisation, User
 from xiangzhi.core.schemas import ErrorOut
 
 from . import rules, selectors, services
-from .deadlines import colour_info
+from .colours import info as colour_info
 from .enums import CaseSource, CaseStage, Channel, Colour
 from .models import Case, Party
 from .schemas import (

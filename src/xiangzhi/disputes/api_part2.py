@@ -13,7 +13,7 @@ from xiangzhi.core.idempotency import idempotent
 from xiangzhi.core.models import User
 from xiangzhi.core.schemas import ErrorOut, TextIn
 
-from . import casefile, deadlines, documents, importer, joint, judicial, rules, selectors
+from . import casefile, colours, deadlines, documents, importer, joint, judicial, rules, selectors
 from .models import ImportJob, JointTask
 
 router = Router(tags=["disputes 桐解码 (期限、五色、联动、司法确认、文书)"])
@@ -76,7 +76,7 @@ def _staff(request: HttpRequest) -> User:
 
 
 def _clock(case) -> ClockOut:  # noqa: ANN001
-    info = deadlines.colour_info(case)
+    info = colours.info(case)
     return ClockOut(colour=info.colour, colour_label=info.word, due_at=info.due, deadline_status=info.status,
                     countdown=info.countdown)
 

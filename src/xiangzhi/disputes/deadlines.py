@@ -1,246 +1,48 @@
-"""Deadlines and 五色管理 of 桐解码: each stage's time limit (configurable), the working-day calendar loader, the colour
-rule table (risk level × deadline status × stage group), raising the risk level, extending mediation, and the
-periodic colour/deadline pass with its reminders.
-
-Time limits (defaults; override any key with ``settings.XIANGZHI_CASE_DEADLINES``):
-- acceptance / assignment after a report, reopening or escalation: 3 working days;
-- the mediator confirms an assignment: 3 working days (``Case.confirm_due``, set by ``services.transition``);
-- notice of rights and duties served → mediation starts: 5 working days;
-- mediation: 1 month (人民调解工作若干规定 第33条), extendable once by 1 month with both parties' consent;
-- signatures and seal on a written agreement: 5 working days;
-- judicial-confirmation application: within 30 days of the agreement taking effect (民事诉讼法 第205条);
-- a grid-level case is offered escalation to the village after 3 days, a village-level one to the town after 7.
-
-The colour is the first matching rule of ``COLOUR_RULES`` (override with ``settings.XIANGZHI_COLOUR_RULES``).
+"""Deadlines of 桐解码 in motion: the working-day calendar loader, raising the risk level, extending mediation, and the
+periodic colour/deadline pass with its reminders. The deadline and colour rule itself is ``colours`` (defined once);
+the time limits are the ``XIANGZHI_DEADLINE_*`` settings.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from xiangzhi.core import services as core
+from xiangzhi.core import workdays
 from xiangzhi.core.enums import Role
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import CalendarDay, User
-from xiangzhi.core.workdays import is_workday
+from xiangzhi.core.workdays import forget_calendar
 
-from . import rules
+from . import colours, rules
 from .enums import CaseStage, Colour, Level, PartyRole, RiskLevel
 from .models import Case, CaseClock, MediationExtension
 
 S = CaseStage
-DEFAULTS: dict[str, Any] = {
-    "accept_workdays": 3,
-    "notice_workdays": 5,
-    "mediation_months": 1,
-    "extension_months": 1,
-    "signing_workdays": 5,
-    "judicial_days": 30,
-    "judicial_warn_days": 5,
-    "escalate_days": {Level.GRID: 3, Level.VILLAGE: 7},
-    "due_soon_days": 3,
-    "remind_before_hours": 24,
-}
-COLOUR_RULES: list[dict[str, Any]] = [
-    {"colour": Colour.GREEN, "groups": ["done"]},
-    {"colour": Colour.RED, "risk": [RiskLevel.MAJOR]},
-    {"colour": Colour.RED, "status": ["overdue"]},
-    {"colour": Colour.ORANGE, "groups": ["escalated"]},
-    {"colour": Colour.ORANGE, "status": ["due_soon"]},
-    {"colour": Colour.BLUE, "groups": ["new"]},
-    {"colour": Colour.YELLOW},
-]
-COLOUR_WORDS = dict(Colour.choices)
-STATUS_WORDS = {"overdue": "已超期", "due_soon": "即将到期", "on_time": "按期办理", "none": "无期限"}
-DONE_STAGES = frozenset({S.AGREEMENT_ORAL, S.FOLLOW_UP, S.CLOSED, S.ARCHIVED, S.NOT_ACCEPTED, S.TERMINATED})
-NEW_STAGES = frozenset({S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED})
-OPEN_STAGES = frozenset(S.values) - DONE_STAGES
+OPEN_STAGES = colours.OPEN_STAGES
 HANDLER_ROLES = frozenset({Role.MEDIATOR, Role.GRID_WORKER, Role.TOWN_STAFF, Role.CENTRE_STAFF, Role.COUNTY_ADMIN})
 SUPERVISOR_NOTICE_ROLES = frozenset({Role.TOWN_STAFF, Role.CENTRE_STAFF})
 
 
 def config() -> dict[str, Any]:
-    return {**DEFAULTS, **getattr(settings, "XIANGZHI_CASE_DEADLINES", {})}
-
-
-def colour_rules() -> list[dict[str, Any]]:
-    return getattr(settings, "XIANGZHI_COLOUR_RULES", None) or COLOUR_RULES
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# The working-day calendar (cached per process for ten minutes; reloaded at once after ``load_holidays``)
-# ----------------------------------------------------------------------------------------------------------------
-_CAL: dict[str, Any] = {"at": 0.0, "days": None}
-CALENDAR_TTL_SECONDS = 600  # another process sees a newly loaded calendar within 10 minutes
-
-
-def _calendar() -> dict[dt.date, bool]:
-    if _CAL["days"] is None or time.monotonic() - _CAL["at"] > CALENDAR_TTL_SECONDS:
-        _CAL["days"] = dict(CalendarDay.objects.values_list("date", "is_workday"))
-        _CAL["at"] = time.monotonic()
-    return _CAL["days"]
-
-
-def forget_calendar() -> None:
-    _CAL["days"] = None
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def add_workdays_fast(day: dt.date, n: int, exceptions: dict[dt.date, bool]) -> dt.date:
-    """As core.workdays.add_workdays, over an exceptions dict already in memory (same ``is_workday`` rule)."""
-    current, left = day, n
-    while left:
-        current += dt.timedelta(days=1)
-        if is_workday(current, exceptions):
-            left -= 1
-    return current
-
-
-def add_months(moment: dt.datetime, months: int) -> dt.datetime:
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
-
-
-def _end_of_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=_tz())
-
-
-@dataclass
-class CaseTimes:
-    """What the deadline of a case depends on (so the periodic pass can work on value rows, not model objects)."""
-
-    pk: int
-    stage: str
-    stage_changed_at: dt.datetime
-    risk_level: str
-    confirm_due: dt.datetime | None = None
-    agreement_effective_at: dt.datetime | None = None
-    extension_months: int = 0
-
-
-def due_for(c: Case | CaseTimes, *, exceptions: dict[dt.date, bool] | None = None,
-            memo: dict | None = None, cfg: dict[str, Any] | None = None) -> dt.datetime | None:
-    """The deadline of the case's current stage, or None (finished stages, effective agreements). The periodic pass
-    hands in the calendar, the configuration and a memo of (start day, working days) → deadline."""
-    cfg = cfg or config()
-    stage = c.stage
-    clock = c._state.fields_cache.get("clock") if isinstance(c, Case) else None
-    if clock is not None and (clock.stage, clock.stage_changed_at) == (stage, c.stage_changed_at):
-        return clock.due_at  # maintained by the periodic pass; lists that select_related("clock") avoid N queries
-    if stage in DONE_STAGES or (stage == S.AGREEMENT_WRITTEN and c.agreement_effective_at is not None):
-        return None
-    if stage == S.ASSIGNED and c.confirm_due is not None:
-        return c.confirm_due
-    if stage == S.IN_MEDIATION:
-        months = cfg["mediation_months"] + _extension_months(c)
-        return add_months(timezone.localtime(c.stage_changed_at, _tz()), months)
-    workdays = {S.NOTICE_SERVED: cfg["notice_workdays"], S.AGREEMENT_WRITTEN: cfg["signing_workdays"]}.get(
-        stage, cfg["accept_workdays"])
-    start = timezone.localtime(c.stage_changed_at, _tz()).date()
-    key = (start, workdays)
-    if memo is not None and key in memo:
-        return memo[key]
-    day = add_workdays_fast(start, workdays, exceptions if exceptions is not None else _calendar())
-    due = _end_of_day(day)
-    if memo is not None:
-        memo[key] = due
-    return due
-
-
-def _extension_months(c: Case | CaseTimes) -> int:
-    if isinstance(c, CaseTimes):
-        return c.extension_months
-    cached = c.__dict__.get("_xz_extension_months")
-    if cached is None:
-        cached = MediationExtension.objects.filter(case_id=c.pk).values_list("months", flat=True).first() or 0
-        c.__dict__["_xz_extension_months"] = cached
-    return cached
-
-
-def deadline_status(due: dt.datetime | None, now: dt.datetime, soon: dt.timedelta | None = None) -> str:
-    if due is None:
-        return "none"
-    if now > due:
-        return "overdue"
-    if due - now <= (soon if soon is not None else dt.timedelta(days=config()["due_soon_days"])):
-        return "due_soon"
-    return "on_time"
-
-
-def stage_group(stage: str, agreement_effective: bool) -> str:
-    if stage in DONE_STAGES or (stage == S.AGREEMENT_WRITTEN and agreement_effective):
-        return "done"
-    if stage == S.ESCALATED:
-        return "escalated"
-    if stage in NEW_STAGES:
-        return "new"
-    return "in_progress"
-
-
-def colour_from(*, risk: str, status: str, group: str, table: list[dict[str, Any]] | None = None) -> str:
-    """The first rule of the colour table that matches (risk level × deadline status × stage group)."""
-    for rule in table if table is not None else colour_rules():
-        if "risk" in rule and risk not in rule["risk"]:
-            continue
-        if "status" in rule and status not in rule["status"]:
-            continue
-        if "groups" in rule and group not in rule["groups"]:
-            continue
-        return str(rule["colour"])
-    return Colour.YELLOW
-
-
-def colour_of(case: Case | CaseTimes, now: dt.datetime | None = None, *, due: dt.datetime | None = None,
-              computed: bool = False) -> str:
-    now = now or timezone.now()
-    if not computed:
-        due = due_for(case)
-    return colour_from(risk=case.risk_level, status=deadline_status(due, now),
-                       group=stage_group(case.stage, case.agreement_effective_at is not None))
-
-
-def countdown_text(due: dt.datetime | None, now: dt.datetime) -> str:
-    """“剩 3 天 4 小时” / “已超期 2 天” / “” — always words, never colour alone."""
-    if due is None:
-        return ""
-    delta = due - now
-    overdue = delta.total_seconds() < 0
-    seconds = abs(int(delta.total_seconds()))
-    days, hours = seconds // 86400, (seconds % 86400) // 3600
-    span = f"{days} 天 {hours} 小时" if days else f"{hours} 小时" if hours else "不到 1 小时"
-    return f"已超期 {span}" if overdue else f"剩 {span}"
-
-
-@dataclass
-class ColourInfo:
-    colour: str
-    word: str
-    due: dt.datetime | None
-    status: str
-    countdown: str
-
-
-def colour_info(case: Case, now: dt.datetime | None = None) -> ColourInfo:
-    now = now or timezone.now()
-    due = due_for(case)
-    colour = colour_of(case, now, due=due, computed=True)
-    return ColourInfo(colour=colour, word=str(COLOUR_WORDS[colour]), due=due,
-                      status=deadline_status(due, now), countdown=countdown_text(due, now))
+    """The time limits of the reminders and of the judicial-confirmation window (settings.py ``XIANGZHI_DEADLINE_*``;
+    the stage deadlines themselves are ``colours.STAGE_DEADLINES``)."""
+    return {
+        "extension_months": settings.XIANGZHI_DEADLINE_EXTENSION_MONTHS,
+        "judicial_days": settings.XIANGZHI_DEADLINE_JUDICIAL_DAYS,
+        "judicial_warn_days": settings.XIANGZHI_DEADLINE_JUDICIAL_WARN_DAYS,
+        "escalate_days": {Level.GRID: settings.XIANGZHI_DEADLINE_ESCALATE_GRID_DAYS,
+                          Level.VILLAGE: settings.XIANGZHI_DEADLINE_ESCALATE_VILLAGE_DAYS},
+        "remind_before_hours": settings.XIANGZHI_DEADLINE_REMIND_BEFORE_HOURS,
+    }
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -330,7 +132,7 @@ def can_raise_risk(user: User, case: Case) -> bool:
     place, and departments invited into it (联动联办)."""
     from .joint import shares_case
 
-    if case.stage in DONE_STAGES:
+    if case.stage in colours.DONE_STAGES:
         return False
     return (rules.is_mediator_of(user, case) or rules.is_handler(user, case) or rules.is_supervisor_of(user, case)
             or rules.is_field_staff_of(user, case) or shares_case(user, case))
@@ -434,11 +236,9 @@ def colour_pass(*, now: dt.datetime | None = None, chunk: int = CHUNK, notify: b
     per chunk, not per overdue case — the first pass over many open cases included."""
     now = now or timezone.now()
     stats = PassStats()
-    exceptions = _calendar()
+    cal = workdays.calendar()
     memo: dict = {}
-    cfg = dict(config())  # a copy: _reminders memoises the limits derived from ``now`` in it
-    table = colour_rules()
-    soon = dt.timedelta(days=cfg["due_soon_days"])
+    cfg = config()  # _reminders memoises the limits derived from ``now`` in it
     people = _People()
     last = 0
     open_stages = sorted(OPEN_STAGES)
@@ -455,10 +255,9 @@ def colour_pass(*, now: dt.datetime | None = None, chunk: int = CHUNK, notify: b
         fire: list[tuple[tuple, dt.datetime | None, str, str | None]] = []
         for row in rows:
             pk, stage, changed_at, risk, confirm_due, effective = row[:6]
-            times = CaseTimes(pk, stage, changed_at, risk, confirm_due, effective, exts.get(pk, 0))
-            due = due_for(times, exceptions=exceptions, memo=memo, cfg=cfg)
-            colour = colour_from(risk=risk, status=deadline_status(due, now, soon),
-                                 group=stage_group(stage, effective is not None), table=table)
+            times = colours.CaseTimes(pk, stage, changed_at, risk, confirm_due, effective, exts.get(pk, 0))
+            due = colours.due(times, cal=cal, memo=memo)
+            colour = colours.colour(risk, colours.status(due, now), colours.group(stage, effective is not None))
             clock = clocks.get(pk)
             before = clock[0] if clock else None
             if clock is None:
@@ -603,10 +402,4 @@ def judicial_warnings(*, now: dt.datetime, stats: PassStats | None = None) -> in
     return sent
 
 
-def event_labels() -> dict[str, str]:
-    """Timeline kinds written by the part-2 modules (free strings beside EventKind)."""
-    return {"risk_raised": "风险等级提高", "extension": "延长调解期限", "joint": "联动联办", "handover": "移交/移入",
-            "feedback": "当事人评价", "visit": "回访", "judicial": "司法确认", "not_performed": "当事人反映未履行"}
-
-
-__all__ = ["colour_info", "colour_of", "colour_pass", "due_for", "load_holidays", "raise_risk"]
+__all__ = ["colour_pass", "extend_mediation", "load_holidays", "raise_risk"]

@@ -385,6 +385,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
     Not written: the notifications (SMS to the parties, notices to mediators) of cases that happened in the past. For
     load (``--cases N``) and the bulk of the default demo year; tests/insights/test_demo_year.py compares the two
     paths."""
+    from django.conf import settings
     from django.db import transaction
 
     from xiangzhi.core import crypto
@@ -504,7 +505,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                         case.mediator, case.assigned_at = mediator, when
                         day = timezone.localtime(when, TZ).date()
                         if day not in due_memo:
-                            due_memo[day] = deadline_after(when, services.CONFIRM_WORKDAYS)
+                            due_memo[day] = deadline_after(when, settings.XIANGZHI_DEADLINE_CONFIRM_WORKDAYS)
                         case.confirm_due = due_memo[day]
                         case.mediator_confirmed_at = None
                         case.mediator_chosen_by_party = False

@@ -10,8 +10,7 @@ from xiangzhi.core import services as core
 from xiangzhi.core import xlsx
 from xiangzhi.core.models import User
 
-from . import selectors
-from .deadlines import COLOUR_WORDS, colour_info
+from . import colours, selectors
 from .enums import CaseSource, CaseStage, Level
 from .models import Party
 
@@ -37,12 +36,12 @@ def export_xlsx(user: User, filters: selectors.CaseFilters, *, max_rows: int = M
             ps = parties.get(c.pk, [])
             app = next((p for p in ps if p.role == "applicant"), None)
             resp = [p.masked_name for p in ps if p.role != "applicant"]
-            info = colour_info(c, now)
+            info = colours.info(c, now)
             xlsx.append(ws, [
                 c.number, c.archive_number, timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M"),
                 c.dispute_type.name, c.region.display_name, str(Level(c.level).label),
                 c.organisation.name if c.organisation_id else "", str(CaseStage(c.stage).label),
-                str(COLOUR_WORDS[info.colour]), info.countdown, str(CaseSource(c.source).label),
+                info.word, info.countdown, str(CaseSource(c.source).label),
                 app.masked_name if app else "", app.person.masked_phone if app and app.person_id else "",
                 "、".join(resp), float(c.agreement_amount) if c.agreement_amount is not None else None,
                 timezone.localtime(c.closed_at).strftime("%Y-%m-%d") if c.closed_at else "",

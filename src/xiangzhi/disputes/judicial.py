@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,11 +27,9 @@ NEXT = {
 
 
 def window_closes(case: Case) -> dt.datetime | None:
-    from .deadlines import config
-
     if case.agreement_effective_at is None:
         return None
-    return case.agreement_effective_at + dt.timedelta(days=config()["judicial_days"])
+    return case.agreement_effective_at + dt.timedelta(days=settings.XIANGZHI_DEADLINE_JUDICIAL_DAYS)
 
 
 def can_offer(case: Case, now: dt.datetime | None = None) -> bool:

@@ -177,9 +177,9 @@ class Case(models.Model):
 
     @property
     def colour(self) -> str:
-        from .colours import colour_for
+        from .colours import colour_of
 
-        return colour_for(self)
+        return colour_of(self)
 
     @property
     def agreement_effective(self) -> bool:

@@ -4,18 +4,14 @@ one case only through ``access_case`` (404 for what the user may not see) or, fo
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 import hashlib
 import operator
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection
-from django.db.models import Case as Case_
-from django.db.models import CharField, F, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,10 +19,9 @@ from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import Role
 from xiangzhi.core.models import Region
-from xiangzhi.core.workdays import deadline_after
 
-from . import deadlines, joint, rules
-from .colours import colour_for, colour_label
+from . import colours, joint, rules
+from .colours import with_colour
 from .enums import NEXT_STEP, CaseStage, Colour
 from .models import Case, DisputeType, MediationExtension, Party, Seal, Signature, TimelineEvent
 
@@ -236,130 +231,6 @@ class CaseFilters:
         return f
 
 
-# ----------------------------------------------------------------------------------------------------------------
-# 五色管理 in SQL: the colour each row shows (``deadlines.colour_info``), usable as a filter
-# ----------------------------------------------------------------------------------------------------------------
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
-
-
-def _workday_cut(limit: dt.datetime, workdays: int, *, strict: bool) -> dt.datetime:
-    """The instant X such that a stage begun at t has its working-day deadline (``deadlines.due_for``) before
-    ``limit`` (``strict``) or at/before it (not ``strict``) exactly when t < X. The deadline is the end of the
-    ``workdays``-th working day after the local date the stage began, so it never moves back when that date moves
-    on: the dates that meet the test are all those before one date, found here with the same calendar."""
-    cal = deadlines._calendar()
-
-    def meets(day: dt.date) -> bool:
-        due = deadlines._end_of_day(deadlines.add_workdays_fast(day, workdays, cal))
-        return due < limit if strict else due <= limit
-
-    day = timezone.localtime(limit, ZoneInfo(settings.TIME_ZONE)).date()
-    while meets(day):
-        day += dt.timedelta(days=1)
-    while not meets(day - dt.timedelta(days=1)):
-        day -= dt.timedelta(days=1)
-    return _local_midnight(day)
-
-
-def _months_cut(limit: dt.datetime, months: int, *, strict: bool) -> Q:
-    """``stage_changed_at`` values t for which ``deadlines.add_months(local t, months)`` (the mediation deadline) is
-    before ``limit`` (``strict``) or at/before it. The month arithmetic clamps the day (31 January + 1 month = 28
-    February), so near a month's end this is a prefix plus a few ranges, not one cut-off."""
-    tz = ZoneInfo(settings.TIME_ZONE)
-    lim = timezone.localtime(limit, tz)
-    index = lim.year * 12 + lim.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    last_here = calendar.monthrange(year, month)[1]
-    last_there = calendar.monthrange(lim.year, lim.month)[1]
-    first = dt.date(year, month, 1)
-    # days before lim.day land on an earlier day of lim's month: the whole day meets the test
-    q = Q(stage_changed_at__lt=_local_midnight(first + dt.timedelta(days=min(lim.day, last_here + 1) - 1)))
-    # days that land on lim.day itself meet it up to lim's time of day
-    same = [lim.day] if lim.day < last_there else list(range(last_there, last_here + 1))
-    op = "lt" if strict else "lte"
-    for day in (d for d in same if d <= last_here):
-        start = dt.datetime.combine(dt.date(year, month, day), dt.time(), tzinfo=tz)
-        q |= Q(stage_changed_at__gte=start,
-               **{f"stage_changed_at__{op}": dt.datetime.combine(start.date(), lim.timetz())})
-    return q
-
-
-def _deadline_status_expr(now: dt.datetime) -> Case_:
-    """``deadlines.deadline_status(deadlines.due_for(case), now)`` as an SQL expression: "none", "overdue",
-    "due_soon" or "on_time".
-
-    ``due_for`` takes the deadline from the case clock when the clock was computed for the current stage; otherwise
-    (no clock row yet, or a stage change since the last colour pass) from the stage: the confirmation deadline,
-    one month of mediation (plus an extension), or a number of working days. Each branch here is exact."""
-    cfg = deadlines.config()
-    soon = now + dt.timedelta(days=cfg["due_soon_days"])
-
-    def status(overdue: Q, due_soon: Q, none: Q | None = None) -> Case_:
-        whens = [When(none, then=Value("none"))] if none is not None else []
-        whens += [When(overdue, then=Value("overdue")), When(due_soon, then=Value("due_soon"))]
-        return Case_(*whens, default=Value("on_time"), output_field=CharField())
-
-    fresh = Q(clock__stage=F("stage"), clock__stage_changed_at=F("stage_changed_at"))  # NULL without a clock row
-    whens = [
-        When(fresh, then=status(Q(clock__due_at__lt=now), Q(clock__due_at__lte=soon), Q(clock__due_at__isnull=True))),
-        When(Q(stage__in=sorted(deadlines.DONE_STAGES)) | Q(stage=S.AGREEMENT_WRITTEN, agreement_effective_at__isnull=False),
-             then=Value("none")),
-        When(Q(stage=S.ASSIGNED, confirm_due__isnull=False),
-             then=status(Q(confirm_due__lt=now), Q(confirm_due__lte=soon))),
-    ]
-    extensions = sorted(set(MediationExtension.objects.values_list("months", flat=True).distinct()))
-    for extra, has in [(0, Q(extension__isnull=True)), *[(k, Q(extension__months=k)) for k in extensions]]:
-        months = cfg["mediation_months"] + extra
-        whens.append(When(Q(stage=S.IN_MEDIATION) & has, then=status(
-            _months_cut(now, months, strict=True), _months_cut(soon, months, strict=False))))
-
-    def by_workdays(n: int) -> Case_:
-        return status(Q(stage_changed_at__lt=_workday_cut(now, n, strict=True)),
-                      Q(stage_changed_at__lt=_workday_cut(soon, n, strict=False)))
-
-    whens += [When(stage=S.NOTICE_SERVED, then=by_workdays(cfg["notice_workdays"])),
-              When(stage=S.AGREEMENT_WRITTEN, then=by_workdays(cfg["signing_workdays"]))]
-    return Case_(*whens, default=by_workdays(cfg["accept_workdays"]), output_field=CharField())
-
-
-def _group_q(group: str) -> Q:
-    """``deadlines.stage_group`` as a condition."""
-    done = Q(stage__in=sorted(deadlines.DONE_STAGES)) | Q(stage=S.AGREEMENT_WRITTEN, agreement_effective_at__isnull=False)
-    if group == "done":
-        return done
-    if group == "escalated":
-        return Q(stage=S.ESCALATED)
-    if group == "new":
-        return Q(stage__in=sorted(deadlines.NEW_STAGES))
-    return ~done & ~Q(stage=S.ESCALATED) & ~Q(stage__in=sorted(deadlines.NEW_STAGES))
-
-
-def colour_expr(now: dt.datetime | None = None) -> Case_:
-    """The colour a case shows (``deadlines.colour_info``: the first rule of the colour table that matches risk level
-    × deadline status × stage group) as an SQL expression. Annotate ``xz_status`` with ``_deadline_status_expr``
-    first. Filtering on it lists exactly the cases whose rows show that colour."""
-    whens = []
-    for rule in deadlines.colour_rules():
-        q = Q(pk__isnull=False)
-        if "risk" in rule:
-            q &= Q(risk_level__in=list(rule["risk"]))
-        if "status" in rule:
-            q &= Q(xz_status__in=list(rule["status"]))
-        if "groups" in rule:
-            groups = [_group_q(g) for g in rule["groups"]]
-            q &= functools.reduce(operator.or_, groups)
-        whens.append(When(q, then=Value(str(rule["colour"]))))
-    return Case_(*whens, default=Value(str(Colour.YELLOW)), output_field=CharField())
-
-
-def with_colour(qs: QuerySet[Case], now: dt.datetime | None = None) -> QuerySet[Case]:
-    """``qs`` with ``xz_colour``: the colour each case shows at ``now``."""
-    now = now or timezone.now()
-    return qs.alias(xz_status=_deadline_status_expr(now)).alias(xz_colour=colour_expr(now))
-
-
 # A jurisdiction of at most this many region codes (a village and its grids) is listed branch by branch.
 BRANCH_MAX_CODES = 16
 
@@ -432,8 +303,7 @@ def _newest_of_each(branches: list[QuerySet[Case]], n: int) -> Q:
 
 def _prefetch_extensions(rows: list[Case]) -> None:
     """One query for the mediation extensions of a page of cases, so the colour and countdown of each row cost none
-    (deadlines._extension_months reads the value cached here)."""
-    from .models import MediationExtension
+    (colours.extension_months reads the value cached here)."""
 
     months = dict(MediationExtension.objects.filter(case_id__in=[c.pk for c in rows]).values_list("case_id", "months"))
     for c in rows:
@@ -442,15 +312,15 @@ def _prefetch_extensions(rows: list[Case]) -> None:
 
 def stage_info(case: Case, *, with_due: bool = True) -> dict:
     """What a page shows of a case's stage: its label, colour (and the colour's label), the next step and when it is
-    due (``with_due``). Read by disputes' pages and API and by insights' case lists."""
-    colour = colour_for(case, timezone.now())
-    step, days = NEXT_STEP.get(case.stage, ("", None))
-    due = deadline_after(case.stage_changed_at, days) if days and with_due else None
+    due (``with_due``): the real deadline of the stage, by the same rule as the workbench's countdown (``colours``).
+    Read by disputes' pages and API and by insights' case lists."""
+    info = colours.info(case, timezone.now())
+    step, _days = NEXT_STEP.get(case.stage, ("", None))
+    due = info.due if with_due else None
     label = str(CaseStage(case.stage).label)
     if case.stage == CaseStage.AGREEMENT_WRITTEN and case.agreement_effective_at:
         label, step, due = "达成协议（协议已生效）", "调解员将回访协议履行情况", None
-    return {"stage_label": label, "colour": colour, "colour_label": colour_label(colour), "next_step": step,
-            "due": due}
+    return {"stage_label": label, "colour": info.colour, "colour_label": info.word, "next_step": step, "due": due}
 
 
 # The case page's panels from other apps (templates included below the actions, in registration order). An app
@@ -465,4 +335,4 @@ def register_case_panel(template_name: str) -> None:
         CASE_PANELS.append(template_name)
 
 
-__all__ = ["access_case", "agreement_for_party", "case_for_token", "cases_visible_to", "colour_for", "party_of", "stage_info", "workbench_cases"]
+__all__ = ["access_case", "agreement_for_party", "case_for_token", "cases_visible_to", "party_of", "stage_info", "workbench_cases"]

@@ -64,7 +64,6 @@ from .models import (
 S = CaseStage
 COUNTY_ABBR = "桐"
 REPEAT_WINDOW_DAYS = 90
-CONFIRM_WORKDAYS = 3
 ALLOWED_UPLOADS = {  # extension → (content type, magic bytes)
     "jpg": ("image/jpeg", b"\xff\xd8\xff"),
     "jpeg": ("image/jpeg", b"\xff\xd8\xff"),
@@ -626,7 +625,7 @@ def transition(case: Case, to: str, *, actor: User | None, reason: str = "", now
         _notify_parties(locked, f"：{text}", key=f"{to}:{locked.stage_changed_at.timestamp():.0f}")
         if to == S.ASSIGNED and locked.mediator_id and locked.mediator_id != getattr(actor, "pk", None):
             core.notify_user(locked.mediator, subject=f"案件 {locked.number} 指派给您",
-                             body=f"请在{CONFIRM_WORKDAYS}个工作日内确认接案。", link=f"/cases/workbench/{locked.pk}/")
+                             body=f"请在{settings.XIANGZHI_DEADLINE_CONFIRM_WORKDAYS}个工作日内确认接案。", link=f"/cases/workbench/{locked.pk}/")
         if to in (S.ESCALATED,) and locked.organisation_id:
             _notify_org(locked, locked.organisation, f"下级上报案件 {locked.number} 待受理")
     return locked
@@ -702,7 +701,7 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         case.mediator = mediator
         case.mediator_chosen_by_party = bool(data.get("chosen_by_party"))
         case.assigned_at = now
-        case.confirm_due = deadline_after(now, CONFIRM_WORKDAYS)
+        case.confirm_due = deadline_after(now, settings.XIANGZHI_DEADLINE_CONFIRM_WORKDAYS)
         case.mediator_confirmed_at = now if actor is not None and mediator.pk == actor.pk else None
         if case.organisation_id is None or not Membership.objects.filter(
                 user=mediator, organisation_id=case.organisation_id, is_active=True).exists():

@@ -7,8 +7,8 @@ Definitions (人民调解统计口径, domain.md 2.6), for cases registered (``c
 - 成功率 = 调解成功 / 受理; 协议金额 = sum of the agreement amounts of the successful cases;
 - 协议履行, 排查发现, 防止民转刑 / 防止群体性上访 (cases and people): ``insights.CaseFlags`` (or the case's own field
   once the disputes app has one); 排查次数: ``insights.Screening`` rounds held in the period.
-- 超期 (overdue): an open case registered more than ``OVERDUE_DAYS`` days ago (mediation normally ends within a month),
-  unless the disputes app provides a deadline field (``due_at``), which then wins.
+- 超期 (overdue): an open case past the deadline of its stage, and the colour (五色管理): both as the disputes app's
+  one rule says (``disputes.colours``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Case as Case_
 from django.db.models import (
-    CharField,
     Count,
     Exists,
     F,
@@ -35,18 +34,16 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.db.models.functions import Substr, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
 from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.enums import OrgKind, RegionLevel
 from xiangzhi.core.models import Region
+from xiangzhi.disputes import colours
 from xiangzhi.disputes import selectors as dsel
-from xiangzhi.disputes.colours import COLOUR_LABELS
 from xiangzhi.disputes.enums import OPEN_STAGES, CaseSource, CaseStage, JudicialStatus, Level, RiskLevel
 from xiangzhi.disputes.models import Case, DisputeType, Feedback, FollowUpVisit
 
@@ -54,7 +51,6 @@ from . import summary
 from .models import Screening
 
 TZ = ZoneInfo("Asia/Shanghai")
-OVERDUE_DAYS = getattr(settings, "XIANGZHI_INSIGHTS_OVERDUE_DAYS", 30)
 S = CaseStage
 NOT_ACCEPTED_YET = (S.REPORTED, S.NOT_ACCEPTED)
 LOCAL_LEVELS = (Level.GRID, Level.VILLAGE, Level.TOWN)
@@ -169,29 +165,18 @@ def performed_q() -> Q:
 
 
 def overdue_q(now: dt.datetime) -> Q:
-    """Open and past its deadline: the case clock's deadline where the disputes app keeps one, else registered more
-    than OVERDUE_DAYS ago."""
-    fallback = Q(created_at__lt=now - dt.timedelta(days=OVERDUE_DAYS))
-    return Q(stage__in=OPEN_STAGES) & (Q(clock__due_at__lt=now) | (Q(clock__isnull=True) & fallback))
+    """Open and past the deadline of its stage (``disputes.colours``, the rule the workbench shows)."""
+    return colours.overdue_q(now)
 
 
 ACCEPTED_Q = ~Q(stage__in=NOT_ACCEPTED_YET)
 SUCCESS_Q = ACCEPTED_Q & Q(agreement_effective_at__isnull=False)
-_DONE = [S.AGREEMENT_ORAL, S.FOLLOW_UP, S.CLOSED, S.ARCHIVED, S.NOT_ACCEPTED, S.TERMINATED]
-_NEW = [S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED]
+COLOUR_LABELS = {v: str(label) for v, label in colours.Colour.choices}  # red, orange, yellow, blue, green
 
 
-def colour_expr() -> Coalesce:
-    """The colour of a case (五色管理) as an SQL expression: the colour the disputes app keeps on the case clock
-    where there is one (deadline-based), else by stage and risk (the same rule as ``colours.colour_by_stage``)."""
-    by_stage = Case_(
-        When(Q(stage__in=_DONE) | Q(stage=S.AGREEMENT_WRITTEN, agreement_effective_at__isnull=False),
-             then=Value("green")),
-        When(risk_level=RiskLevel.MAJOR, then=Value("red")),
-        When(stage=S.ESCALATED, then=Value("orange")),
-        When(stage__in=_NEW, then=Value("blue")),
-        default=Value("yellow"), output_field=CharField())
-    return Coalesce(F("clock__colour"), by_stage, output_field=CharField())
+def colour_expr(now: dt.datetime) -> Case_:
+    """The colour of a case (五色管理) at ``now`` as an SQL expression (``disputes.colours``)."""
+    return colours.colour_expr(now)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -443,7 +428,7 @@ def _figures_from_cases(user, region: Region, period: Period, now: dt.datetime) 
     month_type = list(qs.annotate(m=TruncMonth("created_at", tzinfo=TZ)).values("m", "dispute_type_id").annotate(
         **counts).order_by())
     # 2 by level × stage × source × colour (a few hundred rows): levels, stages, sources, colours
-    status = list(qs.annotate(c=colour_expr()).values("level", "stage", "source", "c").annotate(**counts).order_by())
+    status = list(qs.annotate(c=colour_expr(now)).values("level", "stage", "source", "c").annotate(**counts).order_by())
     # 3 by village (towns are sums of their villages)
     by_village = {r.pop("v"): r for r in qs.annotate(v=Substr("region_code", 1, 12)).values("v").annotate(
         **counts).order_by()}
@@ -451,7 +436,7 @@ def _figures_from_cases(user, region: Region, period: Period, now: dt.datetime) 
     hist = {r["d"]: r["n"] for r in qs.filter(closed_at__isnull=False).annotate(
         d=DaysBetween(F("created_at"), F("closed_at"))).values("d").annotate(n=Count("id")).order_by()}
     # 5 now, whatever the period: open, overdue, red
-    current = base.annotate(c=colour_expr()).aggregate(
+    current = base.annotate(c=colour_expr(now)).aggregate(
         open=Count("id", filter=Q(stage__in=OPEN_STAGES)), overdue=Count("id", filter=overdue_q(now)),
         major_open=Count("id", filter=Q(stage__in=OPEN_STAGES, risk_level=RiskLevel.MAJOR)),
         red=Count("id", filter=Q(c="red")))
@@ -474,7 +459,8 @@ def _fold_cells(cells: Iterable[tuple], key) -> dict:  # noqa: ANN001
 
 
 def _figures_from_summary(region: Region, period: Period, now: dt.datetime) -> Figures:
-    """The same figures from the summary cells of the region: one query for the cells, one for today's deadlines."""
+    """The same figures from the summary cells of the region: one query for the cells, one for the deadlines
+    near now (today's overdue cases, and the colours that deadlines near or past change)."""
     summary.sync()
     cells: dict[int, list[tuple]] = {g: [] for g in summary.GROUPS}
     for c in summary.read(region.code, summary.months_of(period.start, period.end),
@@ -482,8 +468,18 @@ def _figures_from_summary(region: Region, period: Period, now: dt.datetime) -> F
         cells[c[0]].append(c)
     cube, status, now_cells = cells[summary.CUBE], cells[summary.STATUS], cells[summary.NOW]
     today = summary.day_key(now)
-    overdue = sum(c[5] for c in cells[summary.DUE] if int(c[2]) < today) + summary.overdue_today(region.code, now)
+    overdue_today, shifts = summary.near_deadlines(region.code, now)
+    overdue = sum(c[5] for c in cells[summary.DUE] if int(c[2]) < today) + overdue_today
     open_stages = set(OPEN_STAGES)
+    # the colours the cells hold are those of deadlines not yet near: move the cases whose deadline is near or past
+    colour_n = {k: v["n"] for k, v in _fold_cells(status, lambda c: c[4]).items()}
+    red = sum(c[5] for c in now_cells if c[4] == "red")
+    period_months = set(summary.months_of(period.start, period.end))
+    for month, stored, shown, n in shifts:
+        red += n * ((shown == "red") - (stored == "red"))
+        if month in period_months:
+            colour_n[stored] -= n
+            colour_n[shown] = colour_n.get(shown, 0) + n
     return Figures(
         months=_fold_cells(cube, lambda c: c[1] % 100),
         by_type=_fold_cells(cube, lambda c: int(c[2])),
@@ -491,12 +487,12 @@ def _figures_from_summary(region: Region, period: Period, now: dt.datetime) -> F
         by_village=_fold_cells(cells[summary.VILLAGE], lambda c: c[2]),
         by_source={k: v["n"] for k, v in _fold_cells(status, lambda c: c[3]).items()},
         stage_n={k: v["n"] for k, v in _fold_cells(status, lambda c: c[2]).items()},
-        colour_n={k: v["n"] for k, v in _fold_cells(status, lambda c: c[4]).items()},
+        colour_n={k: n for k, n in colour_n.items() if n},
         hist={d: v["n"] for d, v in _fold_cells(cells[summary.DAYS], lambda c: int(c[2])).items()},
         current={"open": sum(c[5] for c in now_cells if c[2] in open_stages),
                  "overdue": overdue,
                  "major_open": sum(c[5] for c in now_cells if c[2] in open_stages and c[3] == RiskLevel.MAJOR),
-                 "red": sum(c[5] for c in now_cells if c[4] == "red")})
+                 "red": red})
 
 
 def dashboard_figures(user, *, region: Region, period: Period, now: dt.datetime | None = None,  # noqa: ANN001
@@ -639,7 +635,7 @@ def drill_cases(user, params, *, now: dt.datetime | None = None) -> tuple[QueryS
     if params.get("accepted"):
         qs = qs.filter(ACCEPTED_Q)
     if (v := params.get("colour")) in COLOUR_LABELS:
-        qs = qs.annotate(_colour=colour_expr()).filter(_colour=v)
+        qs = qs.annotate(_colour=colour_expr(now)).filter(_colour=v)
     flag = params.get("flag")
     if flag == "open":
         qs = qs.filter(stage__in=OPEN_STAGES)

@@ -34,11 +34,6 @@ from . import rules
 from .models import LIVE_STATES, CaseFlags, RiskWarning, Screening, WarningKind, WarningState
 from .selectors import TZ, overdue_q
 
-
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, f"XIANGZHI_INSIGHTS_{name}", default)
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # Statistics flags and screenings
 # ----------------------------------------------------------------------------------------------------------------
@@ -167,7 +162,7 @@ def _case_link(pk: int) -> str:
 
 def detect_repeats(now: dt.datetime) -> Detection:
     """Same applicant (blind index of 身份证号, else phone) or same place with ≥ N cases in the window."""
-    days, minimum = _setting("REPEAT_DAYS", 90), _setting("REPEAT_MIN", 3)
+    days, minimum = settings.XIANGZHI_INSIGHTS_REPEAT_DAYS, settings.XIANGZHI_INSIGHTS_REPEAT_MIN
     since = now - dt.timedelta(days=days)
     out = Detection()
     seen_groups: set[tuple[int, int]] = set()
@@ -201,15 +196,16 @@ def detect_repeats(now: dt.datetime) -> Detection:
 def poisson_z(x: int, baseline: list[int]) -> tuple[float, float]:
     """(z, λ): how unusual ``x`` events in this window are against the same key's own past windows (Poisson)."""
     lam = sum(baseline) / len(baseline) if baseline else 0.0
-    lam_eff = max(lam, _setting("BURST_MIN_RATE", 0.5))
+    lam_eff = max(lam, settings.XIANGZHI_INSIGHTS_BURST_MIN_RATE)
     return (x - lam) / math.sqrt(lam_eff), lam
 
 
 def detect_bursts(now: dt.datetime) -> Detection:
     """A dispute type rising in a village or town against its own baseline: this week's count against the previous
     12 weeks (Poisson z-score). Opens at z ≥ 3 with at least 3 cases; stays live while z ≥ 1.5 (hysteresis)."""
-    window, weeks = _setting("BURST_WINDOW_DAYS", 7), _setting("BURST_BASELINE_WINDOWS", 12)
-    z_open, z_clear, minimum = _setting("BURST_Z_OPEN", 3.0), _setting("BURST_Z_CLEAR", 1.5), _setting("BURST_MIN", 3)
+    window, weeks = settings.XIANGZHI_INSIGHTS_BURST_WINDOW_DAYS, settings.XIANGZHI_INSIGHTS_BURST_BASELINE_WINDOWS
+    z_open, z_clear = settings.XIANGZHI_INSIGHTS_BURST_Z_OPEN, settings.XIANGZHI_INSIGHTS_BURST_Z_CLEAR
+    minimum = settings.XIANGZHI_INSIGHTS_BURST_MIN
     today = timezone.localtime(now, TZ).date()
     since = dt.datetime.combine(today - dt.timedelta(days=window * (weeks + 1) - 1), dt.time(), tzinfo=TZ)
     counts: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0] * (weeks + 1))
@@ -253,7 +249,7 @@ def detect_major_risk(now: dt.datetime) -> Detection:  # noqa: ARG001
 
 
 def detect_org_overdue(now: dt.datetime) -> Detection:
-    minimum = _setting("ORG_OVERDUE_MIN", 5)
+    minimum = settings.XIANGZHI_INSIGHTS_ORG_OVERDUE_MIN
     out = Detection()
     rows = (Case.objects.filter(overdue_q(now), organisation__isnull=False).values(
         "organisation_id", "organisation__name", "organisation__region__code").annotate(n=Count("id"))
@@ -270,7 +266,7 @@ def detect_org_overdue(now: dt.datetime) -> Detection:
 def detect_mediator_load(now: dt.datetime) -> Detection:  # noqa: ARG001
     """Mediators with far more open cases than their peers: ≥ 3 × the median of mediators with open cases, and
     at least N (default 8)."""
-    factor, minimum = _setting("MEDIATOR_FACTOR", 3.0), _setting("MEDIATOR_MIN", 8)
+    factor, minimum = settings.XIANGZHI_INSIGHTS_MEDIATOR_FACTOR, settings.XIANGZHI_INSIGHTS_MEDIATOR_MIN
     rows = list(Case.objects.filter(stage__in=OPEN_STAGES, mediator__isnull=False).values(
         "mediator_id", "mediator__display_name", "mediator__username").annotate(
         n=Count("id"), lo=Min("region_code"), hi=Max("region_code")).order_by())
@@ -300,7 +296,7 @@ PENDING_KINDS = {WarningKind.BURST}
 
 
 def _pending_period() -> dt.timedelta:
-    return dt.timedelta(hours=_setting("BURST_PENDING_HOURS", 12))
+    return dt.timedelta(hours=settings.XIANGZHI_INSIGHTS_BURST_PENDING_HOURS)
 
 
 def supervisors_of(region_code: str) -> list[User]:

@@ -11,7 +11,9 @@ How it stays exact:
    then the marks are deleted. It runs before every dashboard and report read (one cheap query when nothing is
    dirty) and every minute from ``runperiodic``, so a reader always sees every committed change.
 3. Time-dependent figures are not cached as such: "overdue now" is the cells of the days before today plus a live
-   count of today's deadlines that have passed (an index range of one day).
+   count of today's deadlines that have passed; a fact keeps the colour of a deadline not yet near, and the cases
+   whose deadline is near or past at the instant read are moved to their colour then (``disputes.colours``), from
+   the same one query over the facts whose deadline is before now + the due-soon days (index on ``overdue_from``).
 4. :func:`rebuild` recomputes everything from the raw tables (after bulk loads, when the triggers had to be
    reinstalled, or by ``xiangzhi insights_summary --rebuild``). tests/insights/test_summary.py checks after every
    kind of change that the figures read from the cells equal the figures computed from the raw tables.
@@ -33,6 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, QuerySet
 from django.utils import timezone
 
+from xiangzhi.core import workdays
 from xiangzhi.disputes.enums import JudicialStatus
 
 from .models import CaseFact, DirtyCase, SummaryCell, SummaryState
@@ -120,14 +123,18 @@ def covers(code: str) -> bool:
 
 def facts(qs: QuerySet) -> Iterator[Fact]:
     """The facts of the cases of ``qs``, computed with the expressions of the raw dashboard and report queries
-    (``selectors.colour_expr``, ``DaysBetween``, ``performed_exists``, ``overdue_q``'s clock rule)."""
+    (``DaysBetween``, ``performed_exists``); the deadline (``overdue_from``) and the colour with the disputes
+    app's one rule (``disputes.colours``). The colour stored is the one the case shows while its deadline is not
+    near (``colour_at`` turns it into the colour at any time: the deadline's passing changes no fact)."""
+    from xiangzhi.disputes import colours
+
     from . import selectors as sel
 
-    annotations: dict[str, Any] = {"_colour": sel.colour_expr(), "_days": sel.DaysBetween(F("created_at"),
-                                                                                          F("closed_at"))}
+    cal, memo = workdays.calendar(), {}
+    annotations: dict[str, Any] = {"_days": sel.DaysBetween(F("created_at"), F("closed_at"))}
     names = ["pk", "created_at", "region_code", "dispute_type_id", "source", "level", "stage", "risk_level",
              "organisation__kind", "repeat_of_id", "agreement_amount", "agreement_effective_at", "closed_at",
-             "_colour", "_days", "insight_flags__found_by_screening", "insight_flags__prevented_criminal",
+             "stage_changed_at", "_days", "insight_flags__found_by_screening", "insight_flags__prevented_criminal",
              "insight_flags__prevented_criminal_people", "insight_flags__prevented_petition",
              "insight_flags__prevented_petition_people", "insight_flags__agreement_performed"]
     performed_by = []
@@ -135,22 +142,25 @@ def facts(qs: QuerySet) -> Iterator[Fact]:
         annotations[f"_performed_{rel}"] = exists
         performed_by.append(len(names))
         names.append(f"_performed_{rel}")
-    names += ["judicial__status", "clock__colour", "clock__due_at"]
-    overdue_after = dt.timedelta(days=sel.OVERDUE_DAYS)
+    names += ["judicial__status", "confirm_due", "extension__months", "clock__stage", "clock__stage_changed_at",
+              "clock__due_at"]
     not_accepted = set(sel.NOT_ACCEPTED_YET)
     open_stages = set(sel.OPEN_STAGES)
     rows = qs.annotate(**annotations).order_by().values_list(*names)
     for row in rows.iterator(chunk_size=2000):
         (pk, created, code, type_id, source, level, stage, risk, org_kind, repeat_of, amount, effective, _closed,
-         colour, days, screened, criminal, criminal_people, petition, petition_people, performed) = row[:21]
+         changed_at, days, screened, criminal, criminal_people, petition, petition_people, performed) = row[:21]
         accepted = stage not in not_accepted
         success = accepted and effective is not None
         performed = accepted and bool(performed or any(row[i] for i in performed_by))
         criminal = accepted and bool(criminal)
         petition = accepted and bool(petition)
-        overdue_from = None
-        if stage in open_stages:  # a clock row (its colour is never null) gives the deadline; else the fallback
-            overdue_from = row[-1] if row[-2] is not None else created + overdue_after
+        confirm_due, extension, clock_stage, clock_changed_at, clock_due = row[-5:]
+        times = colours.CaseTimes(pk, stage, changed_at, risk, confirm_due, effective, extension or 0)
+        due = colours.due(times, cal=cal, memo=memo,
+                          clock=(clock_stage, clock_changed_at, clock_due) if clock_stage is not None else None)
+        colour = colours.colour(risk, "none" if due is None else "on_time", colours.group(stage, effective is not None))
+        overdue_from = due if stage in open_stages else None
         yield Fact(
             pk, month_key(created), code, type_id, source, level, stage, risk, colour, org_kind or "", days,
             overdue_from, 1, int(accepted), int(success), int((amount or 0) * 100) if success else 0,
@@ -385,11 +395,48 @@ def yuan(fen: int) -> Decimal:
     return Decimal(fen).scaleb(-2)
 
 
-def overdue_today(scope: str, now: dt.datetime) -> int:
-    """Open cases of ``scope`` whose deadline fell today before ``now`` (the rest of "overdue" is in DUE cells)."""
+def colour_at(stage: str, risk: str, colour: str, overdue_from: dt.datetime | None, now: dt.datetime) -> str:
+    """The colour a case with this fact shows at ``now`` (``disputes.colours``): the stored colour (the colour while
+    its deadline is not near), unless the deadline is near (即将到期) or past (超期) at ``now``."""
+    from xiangzhi.disputes import colours
+
+    return _shifted(stage, risk, colour, colours.status(overdue_from, now))
+
+
+def _shifted(stage: str, risk: str, colour: str, status: str) -> str:
+    from xiangzhi.disputes import colours
+
+    if status in ("none", "on_time") or colour == colours.Colour.GREEN:  # a finished case stays green
+        return colour
+    return colours.colour(risk, status, colours.group(stage, False))
+
+
+def near_deadlines(scope: str, now: dt.datetime) -> tuple[int, list[tuple[int, str, str, int]]]:
+    """What the cells cannot hold, as they do not change when time passes, in one GROUP BY over the facts whose
+    deadline is near or past at ``now`` (index on ``overdue_from``):
+    - the open cases of ``scope`` whose deadline fell today before ``now`` (the rest of "overdue" is in DUE cells);
+    - (month, stored colour, colour at ``now``, cases) for those whose colour is therefore not the stored one (即将到期
+      orange, 超期 red), so the colour cells answer for any instant."""
+    from django.conf import settings
+    from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+
+    soon = now + dt.timedelta(days=settings.XIANGZHI_DEADLINE_DUE_SOON_DAYS)
     start = now.astimezone(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
-    return CaseFact.objects.filter(overdue_from__gte=start, overdue_from__lt=now,
-                                   region_code__startswith=scope).count()
+    flag = {"output_field": BooleanField()}
+    rows = (CaseFact.objects.filter(region_code__startswith=scope, overdue_from__lte=soon)
+            .values("month", "stage", "risk", "colour")
+            .annotate(late=ExpressionWrapper(Q(overdue_from__lt=now), **flag),
+                      today=ExpressionWrapper(Q(overdue_from__gte=start, overdue_from__lt=now), **flag),
+                      n=Count("case_id"))
+            .order_by())
+    overdue_today, shifts = 0, []
+    for r in rows:
+        if r["today"]:
+            overdue_today += r["n"]
+        new = _shifted(r["stage"], r["risk"], r["colour"], "overdue" if r["late"] else "due_soon")
+        if new != r["colour"]:
+            shifts.append((r["month"], r["colour"], new, r["n"]))
+    return overdue_today, shifts
 
 
 def verify_cells() -> list[str]:

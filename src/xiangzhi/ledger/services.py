@@ -73,7 +73,7 @@ class LedgerError(XiangzhiError):
 # ----------------------------------------------------------------------------------------------------------------
 def origin() -> str:
     """The log's origin line, e.g. ``tongxiang.xiangzhi/ledger``."""
-    return getattr(settings, "XIANGZHI_LEDGER_ORIGIN", None) or f"{settings.XIANGZHI_SIGNING_KEY_NAME}/ledger"
+    return settings.XIANGZHI_LEDGER_ORIGIN or f"{settings.XIANGZHI_SIGNING_KEY_NAME}/ledger"
 
 
 def signer() -> notes.Signer:
@@ -94,7 +94,7 @@ def vkey() -> str:
 
 
 def checkpoint_interval() -> dt.timedelta:
-    return dt.timedelta(seconds=getattr(settings, "XIANGZHI_LEDGER_CHECKPOINT_SECONDS", 60))
+    return dt.timedelta(seconds=settings.XIANGZHI_LEDGER_CHECKPOINT_SECONDS)
 
 
 # ----------------------------------------------------------------------------------------------------------------

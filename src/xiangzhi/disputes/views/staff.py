@@ -26,6 +26,7 @@ from xiangzhi.core.models import Organisation, Region, User
 
 from .. import (
     casefile,
+    colours,
     deadlines,
     documents,
     exports,
@@ -37,10 +38,10 @@ from .. import (
     selectors,
     services,
 )
-from ..colours import COLOUR_LABELS
 from ..enums import (
     CaseStage,
     Channel,
+    Colour,
     HandoverDirection,
     JudicialStatus,
     NotAcceptedGround,
@@ -72,7 +73,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "rows": [{"case": c, **stage_info(c, with_due=False)} for c in cases], "now": now, "filters": filters,
         "next_after": next_after,
         "params": params.urlencode(), "stages": CaseStage.choices, "types": type_choices("全部类型"),
-        "colours": list(COLOUR_LABELS.items()), "scope": request.GET.get("scope", ""),
+        "colours": [(v, str(label)) for v, label in Colour.choices], "scope": request.GET.get("scope", ""),
         "can_intake": rules.can_take_intake(request.user),
     })
 
@@ -167,7 +168,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "types": [(t.code, t.name) for t in DisputeType.objects.filter(is_active=True)],
         "now_local": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
         # deadline and risk, joint handling, judicial confirmation, follow-up visits, documents and the case file
-        "info": deadlines.colour_info(case, now), "tasks": joint.overview(case, now),
+        "info": colours.info(case, now), "tasks": joint.overview(case, now),
         "handovers": list(case.handovers.all()), "directions": HandoverDirection.choices,
         "departments": Organisation.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("name")[:200],
         "judicial": getattr(case, "judicial", None) if hasattr(case, "judicial") else None,

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from xiangzhi.disputes import qr, selectors
-from xiangzhi.disputes.colours import colour_for
+from xiangzhi.disputes.colours import colour_of
 from xiangzhi.disputes.models import Case
 
 
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         limit = options["limit"]
         if limit < 1:
             raise CommandError("--limit 须为正整数")
-        rows = [{"number": c.number, "stage": c.stage, "colour": colour_for(c), "public_url": c.public_url}
+        rows = [{"number": c.number, "stage": c.stage, "colour": colour_of(c), "public_url": c.public_url}
                 for c in Case.objects.order_by("-id")[:limit]]
         if options["json"]:
             self.stdout.write(json.dumps(rows, ensure_ascii=False))
