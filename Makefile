@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed-stamp
 NODE_STAMP = node_modules/.installed-stamp
 export XIANGZHI_NODE_MODULES ?= $(CURDIR)/node_modules
 
-.PHONY: install demo test test-fast test-postgres lint bench ci clean assets
+.PHONY: install demo test test-fast test-postgres lint bench ci clean assets api-fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/xiangzhi makemigrations --check --dry-run
+
+api-fuzz: install
+	BIN=$(BIN) bash .ci/schemathesis
 
 bench: install
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

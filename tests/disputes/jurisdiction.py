@@ -51,7 +51,7 @@ def chongfu_case_triage():
 @register("POST /api/v1/cases/{case_id}/sessions")
 def chongfu_case_session():
     return {"case_id": _chongfu_case().pk, "_body": {
-        "held_at": dt.datetime(2026, 11, 1, 9, 0).isoformat(), "place": "村委会", "attendees": "双方", "summary": "调解"}}
+        "held_at": dt.datetime(2026, 11, 1, 9, 0).isoformat(), "place": "村委会", "attendees": "双方", "summary": "双方陈述意见"}}
 
 
 @register("POST /api/v1/cases/{case_id}/signatures")

@@ -252,11 +252,18 @@ def test_window_intake_records_a_police_referral(centre_staff):
 # API --------------------------------------------------------------------------------------------------------
 def test_api_intake_errors_are_422_with_code_message_detail(mediator):
     r = mediator.client().post("/api/v1/cases/", json.dumps({
-        "applicant": {"name": "张三", "phone": "123"}, "respondents": [], "region_code": "999",
+        "applicant": {"name": "张三", "phone": "13800000001", "id_number": "330483198001011230"},
+        "respondents": [{"name": "李四"}], "region_code": first_village(WUZHEN).code,
         "description": "短", "channel": "window"}), content_type="application/json")
     body = r.json()
     assert r.status_code == 422 and body["code"] == "INVALID_INTAKE"
-    assert set(body) == {"code", "message", "detail"} and "applicant.phone" in body["detail"]
+    assert set(body) == {"code", "message", "detail"} and "applicant.id_number" in body["detail"]
+    r = mediator.client().post("/api/v1/cases/", json.dumps({
+        "applicant": {"name": "张三", "phone": "123"}, "respondents": [], "region_code": "999",
+        "description": "短", "channel": "window"}), content_type="application/json")
+    body = r.json()  # what the published schema already refuses: every field named
+    assert r.status_code == 422 and body["code"] == "INVALID_INPUT"
+    assert {"phone", "respondents", "region_code"} <= {d["loc"][-1] for d in body["detail"]}
     r = mediator.client().post("/api/v1/cases/", json.dumps({"applicant": {}, "typo": 1}),
                                content_type="application/json")
     assert r.status_code == 422 and r.json()["code"] == "INVALID_INPUT"

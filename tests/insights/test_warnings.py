@@ -196,7 +196,7 @@ def test_warnings_are_scoped_by_region(tongxiang, town_staff, other_town_staff):
     assert "重大风险案件" not in town_staff.client().get("/insights/warnings/").content.decode()
     assert "重大风险案件" in other_town_staff.client().get("/insights/warnings/").content.decode()
     assert notified(other_town_staff) == 1 and notified(town_staff) == 0
-    api = other_town_staff.client().get("/api/v1/insights/warnings").json()
+    api = other_town_staff.client().get("/api/v1/insights/warnings").json()["items"]
     assert len(api) == 1
     r = other_town_staff.client().post(f"/api/v1/insights/warnings/{api[0]['id']}/ack", {"note": "已处理"},
                                        content_type="application/json")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
 
 from . import rules, selectors, services
 from .api_auth import PUBLIC, creates_session
-from .enums import OrgKind, Role
+from .enums import OrgKind, RegionLevel, Role
 from .errors import Forbidden
 from .middleware import client_ip
 from .models import Region
+from .pagination import PageIn, page_of, paginate
 from .personal import mask_name
 from .schemas import (
     AuditOut,
@@ -67,21 +67,18 @@ def me(request: HttpRequest):
     )
 
 
-@router.get("/public/regions", auth=None, response={200: list[RegionOut]}, openapi_extra=PUBLIC,
+@router.get("/public/regions", auth=None, response={200: page_of(RegionOut), **ERRORS}, openapi_extra=PUBLIC,
             summary="公开：乡镇（街道）与村（社区）列表")
-def public_regions(request: HttpRequest, town: str | None = None):  # noqa: ARG001
-    if town:
-        return [_region_out(r) for r in selectors.public_villages(town)]
-    return [_region_out(r) for r in selectors.public_towns()]
+def public_regions(request: HttpRequest, page: Query[PageIn], town: str | None = None):
+    return paginate(request, selectors.public_villages(town) if town else selectors.public_towns(), page, _region_out)
 
 
-@router.get("/regions", response={200: list[RegionOut], **ERRORS}, summary="管辖范围内的区划")
-@paginate(LimitOffsetPagination)
-def list_regions(request: HttpRequest, level: str | None = None):
+@router.get("/regions", response={200: page_of(RegionOut), **ERRORS}, summary="管辖范围内的区划")
+def list_regions(request: HttpRequest, page: Query[PageIn], level: RegionLevel | None = None):
     qs = selectors.regions_visible_to(_staff(request))
     if level:
         qs = qs.filter(level=level)
-    return [_region_out(r) for r in qs.order_by("code")]
+    return paginate(request, qs.order_by("code"), page, _region_out)
 
 
 @router.get("/regions/{code}", response={200: RegionOut, **ERRORS}, summary="区划详情（管辖范围外为404）")
@@ -99,13 +96,12 @@ def add_grid(request: HttpRequest, code: str, payload: GridIn):
     return Status(201, _region_out(grid))
 
 
-@router.get("/organisations", response={200: list[OrganisationOut], **ERRORS}, summary="管辖范围内的组织")
-@paginate(LimitOffsetPagination)
-def list_organisations(request: HttpRequest, kind: str | None = None):
+@router.get("/organisations", response={200: page_of(OrganisationOut), **ERRORS}, summary="管辖范围内的组织")
+def list_organisations(request: HttpRequest, page: Query[PageIn], kind: OrgKind | None = None):
     qs = selectors.organisations_visible_to(_staff(request))
     if kind:
         qs = qs.filter(kind=kind)
-    return [_org_out(o) for o in qs]
+    return paginate(request, qs.order_by("id"), page, _org_out)
 
 
 def _org_out(o) -> OrganisationOut:  # noqa: ANN001
@@ -146,9 +142,8 @@ def reveal_person(request: HttpRequest, person_id: int, payload: RevealIn):
     return services.reveal_personal_data(person, actor=user, reason=payload.reason, fields=payload.fields)
 
 
-@router.get("/audit", response={200: list[AuditOut], **ERRORS}, summary="审计日志（审计员、县级管理员）")
-@paginate(LimitOffsetPagination)
-def list_audit(request: HttpRequest, action: str | None = None, object_type: str | None = None,
+@router.get("/audit", response={200: page_of(AuditOut), **ERRORS}, summary="审计日志（审计员、县级管理员；新的在前）")
+def list_audit(request: HttpRequest, page: Query[PageIn], action: str | None = None, object_type: str | None = None,
                object_id: str | None = None):
     user = _staff(request)
     if not rules.can_read_audit_log(user):
@@ -160,11 +155,9 @@ def list_audit(request: HttpRequest, action: str | None = None, object_type: str
         qs = qs.filter(object_type=object_type)
     if object_id:
         qs = qs.filter(object_id=object_id)
-    return [
-        AuditOut(id=a.pk, at=a.at, actor=a.actor_label, action=a.action, object_type=a.object_type,
-                 object_id=a.object_id, region_code=a.region_code, ip=a.ip, note=a.note)
-        for a in qs[:1000]
-    ]
+    return paginate(request, qs.order_by("-id"), page, lambda a: AuditOut(
+        id=a.pk, at=a.at, actor=a.actor_label, action=a.action, object_type=a.object_type, object_id=a.object_id,
+        region_code=a.region_code, ip=a.ip, note=a.note))
 
 
 @router.post("/auth/code", auth=None, response={200: OkOut, **ERRORS}, openapi_extra=PUBLIC,
@@ -186,14 +179,14 @@ def verify_code(request: HttpRequest, payload: CodeVerifyIn):
                  roles=[])
 
 
-@router.get("/notifications", response={200: list[NotificationOut], **ERRORS}, summary="我的通知")
-@paginate(LimitOffsetPagination)
-def list_notifications(request: HttpRequest, unread: bool = Query(False)):
+@router.get("/notifications", response={200: page_of(NotificationOut), **ERRORS}, summary="我的通知（新的在前）")
+def list_notifications(request: HttpRequest, page: Query[PageIn], unread: bool = Query(False)):
     qs = selectors.notifications_for(request.auth)
     if unread:
         qs = qs.filter(read_at__isnull=True)
-    return [NotificationOut(id=n.pk, subject=n.subject, body=n.body, link=n.link, status=n.status,
-                            created_at=n.created_at, read_at=n.read_at) for n in qs[:500]]
+    return paginate(request, qs.order_by("-created_at", "-id"), page, lambda n: NotificationOut(
+        id=n.pk, subject=n.subject, body=n.body, link=n.link, status=n.status, created_at=n.created_at,
+        read_at=n.read_at))
 
 
 __all__ = ["router", "Role"]

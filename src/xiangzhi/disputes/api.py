@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -15,7 +16,8 @@ from xiangzhi.core.enums import Role, Specialty
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.idempotency import idempotent
 from xiangzhi.core.models import Organisation, User
-from xiangzhi.core.schemas import ErrorOut
+from xiangzhi.core.pagination import MAX_LIMIT, PageIn, next_url, page_of, paginate
+from xiangzhi.core.schemas import ErrorOut, IsoDate
 
 from . import rules, selectors, services
 from .colours import info as colour_info
@@ -135,19 +137,18 @@ def referral(request: HttpRequest, payload: ReferralIn):
 
 
 @router.get("/", response={200: CasePage, **ERRORS}, summary="案件列表（管辖范围内；按编号倒序，游标分页）")
-def list_cases(request: HttpRequest, scope: str = "", stage: str = "", type: str = "", colour: str = "",  # noqa: A002
-               region: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None,
-               after: int | None = None, limit: int = Query(50, ge=1, le=100)):
+def list_cases(request: HttpRequest, scope: Literal["", "mine", "queue"] = "", stage: CaseStage | Literal[""] = "",
+               type: str = Query("", max_length=30), colour: Colour | Literal[""] = "",  # noqa: A002
+               region: str = Query("", max_length=15, pattern=r"^[0-9]*$"), date_from: IsoDate | None = None,
+               date_to: IsoDate | None = None, after: int | None = Query(None, ge=1, le=2**63 - 1),
+               limit: int = Query(50, ge=1, le=MAX_LIMIT, description=f"每页条数（1–{MAX_LIMIT}）")):
     user = _staff(request)
     filters = selectors.CaseFilters(mine=scope == "mine", queue=scope == "queue", stage=stage, type_code=type,
                                     colour=colour, region=region, date_from=date_from, date_to=date_to)
-    if stage and stage not in CaseStage.values:
-        raise ValidationFailed("INVALID_FILTER", "阶段无效。", {"stage": stage})
-    if colour and colour not in Colour.values:
-        raise ValidationFailed("INVALID_FILTER", "颜色无效。", {"colour": colour})
     now = timezone.now()  # one instant for the colour filter and each item's colour and countdown
     cases, next_after = selectors.workbench_cases(user, filters, after=after, limit=limit, now=now)
-    return CasePage(items=[_list_out(c, now) for c in cases], next_after=next_after)
+    return CasePage(items=[_list_out(c, now) for c in cases], next_after=next_after,
+                    next=next_url(request, after=next_after, limit=limit) if next_after else None)
 
 
 @router.get("/public/{token}", auth=None, response={200: PublicCaseOut, 404: ErrorOut}, openapi_extra=PUBLIC,
@@ -238,11 +239,12 @@ def post_triage(request: HttpRequest, case_id: int, payload: RetriageIn):
     return _detail_out(selectors.access_case(user, case_id), user)
 
 
-@router.get("/{case_id}/attachments", response={200: list[AttachmentOut], **ERRORS}, summary="案件材料（含 SHA-256）")
-def list_attachments(request: HttpRequest, case_id: int):
+@router.get("/{case_id}/attachments", response={200: page_of(AttachmentOut), **ERRORS}, summary="案件材料（含 SHA-256）")
+def list_attachments(request: HttpRequest, case_id: int, page: Query[PageIn]):
     case = selectors.access_case(_staff(request), case_id)
-    return [AttachmentOut(id=a.pk, original_name=a.original_name, content_type=a.content_type, size=a.size,
-                          sha256=a.sha256, created_at=a.created_at) for a in case.attachments.all()]
+    return paginate(request, case.attachments.order_by("id"), page, lambda a: AttachmentOut(
+        id=a.pk, original_name=a.original_name, content_type=a.content_type, size=a.size, sha256=a.sha256,
+        created_at=a.created_at))
 
 
 @router.post("/{case_id}/attachments", response={201: AttachmentOut, **ERRORS},
@@ -255,11 +257,11 @@ def post_attachment(request: HttpRequest, case_id: int, file: UploadedFile = Fil
                                      size=att.size, sha256=att.sha256, created_at=att.created_at))
 
 
-@router.get("/{case_id}/sessions", response={200: list[SessionOut], **ERRORS}, summary="调解记录")
-def list_sessions(request: HttpRequest, case_id: int):
+@router.get("/{case_id}/sessions", response={200: page_of(SessionOut), **ERRORS}, summary="调解记录")
+def list_sessions(request: HttpRequest, case_id: int, page: Query[PageIn]):
     case = selectors.access_case(_staff(request), case_id)
-    return [SessionOut(id=s.pk, held_at=s.held_at, place=s.place, attendees=s.attendees, summary=s.summary)
-            for s in case.sessions.all()]
+    return paginate(request, case.sessions.order_by("held_at", "id"), page, lambda s: SessionOut(
+        id=s.pk, held_at=s.held_at, place=s.place, attendees=s.attendees, summary=s.summary))
 
 
 @router.post("/{case_id}/sessions", response={201: SessionOut, **ERRORS}, summary="记录一次调解")

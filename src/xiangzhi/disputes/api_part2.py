@@ -4,16 +4,20 @@ file — the same service and selector functions as the pages. Mounted beside th
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from xiangzhi.core.idempotency import idempotent
 from xiangzhi.core.models import User
-from xiangzhi.core.schemas import ErrorOut, TextIn
+from xiangzhi.core.pagination import PageIn, page_of, paginate
+from xiangzhi.core.schemas import ErrorOut, Int, IsoDateTime, Label, OptionalPhone, Strict
 
 from . import casefile, colours, deadlines, documents, importer, joint, judicial, rules, selectors
+from .enums import Colour, ImportStatus, JointStatus, JudicialStatus, RiskLevel
 from .models import ImportJob, JointTask
 
 router = Router(tags=["disputes 桐解码 (期限、五色、联动、司法确认、文书)"])
@@ -21,24 +25,24 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 
 class ClockOut(Schema):
-    colour: str
-    colour_label: str
+    colour: Colour
+    colour_label: Label
     due_at: dt.datetime | None
     deadline_status: str
     countdown: str
 
 
-class RiskIn(TextIn):
-    level: str
-    reason: str
+class RiskIn(Strict):
+    level: RiskLevel
+    reason: str = Field(..., min_length=2, examples=["双方情绪激动，有肢体冲突苗头"])
 
 
-class JointIn(TextIn):
-    organisation_id: int
-    task: str
-    due_at: dt.datetime
-    contact_name: str
-    contact_phone: str = ""
+class JointIn(Strict):
+    organisation_id: Int
+    task: str = Field(..., min_length=4, max_length=500, examples=["核实出警记录"])
+    due_at: IsoDateTime = Field(..., description="办理期限（须晚于现在）")
+    contact_name: str = Field(..., min_length=1, max_length=40)
+    contact_phone: OptionalPhone = ""
 
 
 class JointOut(Schema):
@@ -47,21 +51,21 @@ class JointOut(Schema):
     organisation: str
     task: str
     due_at: dt.datetime
-    status: str
+    status: JointStatus
     late: bool
     replies: int
 
 
-class ReplyIn(TextIn):
-    text: str
+class ReplyIn(Strict):
+    text: str = Field(..., min_length=2, examples=["已核实，出警记录附后"])
 
 
-class JudicialIn(TextIn):
-    court: str
+class JudicialIn(Strict):
+    court: str = Field(..., min_length=1, max_length=80, examples=["桐乡市人民法院"])
 
 
 class JudicialOut(Schema):
-    status: str
+    status: JudicialStatus
     court: str
     applied_at: dt.datetime
     accepted_at: dt.datetime | None
@@ -99,10 +103,11 @@ def post_risk(request: HttpRequest, case_id: int, body: RiskIn):  # noqa: ANN201
     return _clock(case)
 
 
-@router.get("/{case_id}/joint-tasks", response={200: list[JointOut], **ERRORS}, summary="联动协办任务（谁已答复、谁已超期）")
-def list_joint(request: HttpRequest, case_id: int):  # noqa: ANN201
+@router.get("/{case_id}/joint-tasks", response={200: page_of(JointOut), **ERRORS},
+            summary="联动协办任务（谁已答复、谁已超期）")
+def list_joint(request: HttpRequest, case_id: int, page: Query[PageIn]):  # noqa: ANN201
     case = selectors.access_case(_staff(request), case_id)
-    return [_joint_out(r) for r in joint.overview(case)]
+    return paginate(request, joint.overview(case), page, _joint_out)
 
 
 @router.post("/{case_id}/joint-tasks", response={201: JointOut, **ERRORS}, summary="邀请部门联动协办")
@@ -134,35 +139,39 @@ def post_judicial(request: HttpRequest, case_id: int, body: JudicialIn):  # noqa
                                    window_closes=judicial.window_closes(case)))
 
 
+DocumentKind = Literal[tuple(documents.KINDS)]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+REASON = Query("", max_length=200, description="查看完整个人信息的理由（须有个人信息查看权限；每次查看记入日志）")
 
 
-class DocumentIn(Schema):
-    reason: str = ""
+def _download(content_type: str, description: str) -> dict:
+    return {"responses": {200: {"description": description,
+                                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}}}}}
 
 
-@router.get("/{case_id}/documents/{kind}", response={200: None, **ERRORS},
+class DocumentIn(Strict):
+    reason: str = Field("", max_length=200, description="签发协议书、司法确认申请书时查看完整个人信息的理由")
+
+
+@router.get("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, openapi_extra=_download(DOCX, "Word 文书"),
             summary="下载文书（.docx；不改变案件；个人信息脱敏，有权限者填写 reason 可得完整版并记录查看日志）")
-def get_document(request: HttpRequest, case_id: int, kind: str, reason: str = ""):  # noqa: ANN201
+def get_document(request: HttpRequest, case_id: int, kind: DocumentKind, reason: str = REASON):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    if kind not in documents.KINDS:
-        raise Http404
     return HttpResponse(documents.download(case, kind, actor=user, reason=reason), content_type=DOCX)
 
 
-@router.post("/{case_id}/documents/{kind}", response={200: None, **ERRORS},
+@router.post("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, openapi_extra=_download(DOCX, "Word 文书"),
              summary="签发文书（记入办理经过并存证 SHA-256；协议书、司法确认申请书须有权限并填写 reason）")
-def post_document(request: HttpRequest, case_id: int, kind: str, body: DocumentIn):  # noqa: ANN201
+def post_document(request: HttpRequest, case_id: int, kind: DocumentKind, body: DocumentIn):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    if kind not in documents.KINDS:
-        raise Http404
     return HttpResponse(documents.generate(case, kind, actor=user, reason=body.reason), content_type=DOCX)
 
 
-@router.get("/{case_id}/casefile", response={200: None, **ERRORS}, summary="一案一卷 ZIP（目录、全部材料、SHA-256）")
-def get_casefile(request: HttpRequest, case_id: int, reason: str = ""):  # noqa: ANN201
+@router.get("/{case_id}/casefile", response={200: None, **ERRORS},
+            openapi_extra=_download("application/zip", "一案一卷 ZIP"), summary="一案一卷 ZIP（目录、全部材料、SHA-256）")
+def get_casefile(request: HttpRequest, case_id: int, reason: str = REASON):  # noqa: ANN201
     user = _staff(request)
     return HttpResponse(casefile.build(selectors.access_case(user, case_id), actor=user, reason=reason),
                         content_type="application/zip")
@@ -178,9 +187,9 @@ class ImportErrorOut(Schema):
 class ImportJobOut(Schema):
     id: int
     file_name: str
-    mode: str
-    status: str
-    status_label: str
+    mode: Literal[importer.MODES]
+    status: ImportStatus
+    status_label: Label
     percent: int
     expected_rows: int
     total_rows: int
@@ -213,7 +222,8 @@ def _job_out(job: ImportJob) -> ImportJobOut:
 
 @router.post("/imports/jobs", response={202: ImportJobOut, **ERRORS},
              summary="上传历史案件文件（.xlsx/.csv；后台逐行校验后导入，返回任务）")
-def post_import(request: HttpRequest, file: UploadedFile = File(...), mode: str = Form("all")):  # noqa: ANN201, B008
+def post_import(request: HttpRequest, file: UploadedFile = File(...),  # noqa: ANN201, B008
+                mode: Literal[importer.MODES] = Form("all")):  # noqa: B008
     job = importer.start_import(file, actor=_importer(request), mode=mode)
     return Status(202, _job_out(job))
 

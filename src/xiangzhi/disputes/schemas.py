@@ -4,82 +4,112 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
 
-from xiangzhi.core.schemas import Strict
+from xiangzhi.core.schemas import (
+    Bool,
+    Int,
+    IsoDateTime,
+    Label,
+    OptionalIdNumber,
+    OptionalPhone,
+    RegionCode,
+    Strict,
+)
+
+from .enums import (
+    CaseSource,
+    CaseStage,
+    Channel,
+    Colour,
+    Consent,
+    EventKind,
+    Level,
+    NotAcceptedGround,
+    PartyKind,
+    PartyRole,
+    RiskLevel,
+    SignatureMethod,
+    TerminationReason,
+)
+
+TypeCode = Field("", max_length=30, pattern=r"^[-a-zA-Z0-9_]*$", description="纠纷类型代码；留空由系统建议")
 
 
 class PartySchemaIn(Strict):
-    kind: str = Field("person", description="person 自然人 / organisation 单位")
-    name: str = ""
-    id_number: str = Field("", description="身份证号（被申请人可不填）")
-    phone: str = ""
-    org_name: str = ""
+    kind: PartyKind = Field(PartyKind.PERSON, description="person 自然人 / organisation 单位")
+    name: str = Field("", max_length=60, examples=["张三"])
+    id_number: OptionalIdNumber = Field("", description="身份证号（被申请人可不填）")
+    phone: OptionalPhone = ""
+    org_name: str = Field("", max_length=120)
 
 
 class IntakeSchemaIn(Strict):
     applicant: PartySchemaIn
-    respondents: list[PartySchemaIn]
-    region_code: str = Field(..., description="纠纷发生地村（社区）或网格的区划代码")
-    description: str
+    respondents: list[PartySchemaIn] = Field(..., min_length=1, max_length=50)
+    region_code: RegionCode = Field(..., description="纠纷发生地村（社区）或网格的区划代码")
+    description: str = Field(..., min_length=1, max_length=5000, examples=["隔壁邻居把围墙砌到我家院子里来了，占了一米多"])
     request: str = ""
-    type_code: str = Field("", description="纠纷类型代码；留空由系统建议")
-    place: str = ""
-    consent: bool = False
-    source: str = Field("application", description="application / initiative / referral_police / referral_court / referral_government")
-    risk_level: str = "normal"
+    type_code: str = TypeCode
+    place: str = Field("", max_length=120)
+    consent: Bool = False
+    source: CaseSource = Field(CaseSource.APPLICATION, description="案件来源")
+    risk_level: RiskLevel = RiskLevel.NORMAL
     on_spot_agreement: str = Field("", description="一米调解：网格员当场化解时达成的内容（仅 channel=grid）")
-    preferred_mediator: str = Field("", description="申请人希望的调解员姓名（人民调解法第23条，选填）")
-    channel: str = Field("window", description="工作人员：window 窗口 / grid 网格员代办；群众提交时忽略")
+    preferred_mediator: str = Field("", max_length=60, description="申请人希望的调解员姓名（人民调解法第23条，选填）")
+    channel: str = Field("window", max_length=10, json_schema_extra={"enum": ["window", "grid"]},
+                         description="工作人员：window 窗口 / grid 网格员代办；群众提交时忽略（不合法的渠道 422）")
 
 
 class ReferralIn(Strict):
     applicant: PartySchemaIn
-    respondents: list[PartySchemaIn]
-    region_code: str
-    description: str
+    respondents: list[PartySchemaIn] = Field(..., min_length=1, max_length=50)
+    region_code: RegionCode
+    description: str = Field(..., min_length=1, max_length=5000)
     request: str = ""
-    type_code: str = ""
-    risk_level: str = "normal"
-    referral_ref: str = Field("", description="移送单位的文书编号")
+    type_code: str = TypeCode
+    risk_level: RiskLevel = RiskLevel.NORMAL
+    referral_ref: str = Field("", max_length=60, description="移送单位的文书编号")
 
 
 class TransitionIn(Strict):
-    to: str = Field(..., description="目标阶段")
+    to: CaseStage = Field(..., description="目标阶段")
     reason: str = ""
-    ground: str = ""
+    ground: NotAcceptedGround | Literal[""] = Field("", description="不予受理事由（转为 not_accepted 时）")
     redirect_to: str = ""
-    mediator_id: int | None = None
-    chosen_by_party: bool = False
+    mediator_id: Int | None = None
+    chosen_by_party: Bool = False
     agreement_text: str = ""
-    agreement_amount: Decimal | None = None
-    termination_reason: str = ""
+    agreement_amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    termination_reason: TerminationReason | Literal[""] = Field("", description="终止事由（转为 terminated 时）")
 
 
 class SessionIn(Strict):
-    held_at: dt.datetime
-    place: str
-    attendees: str
-    summary: str
+    held_at: IsoDateTime
+    place: str = Field(..., min_length=1, max_length=120)
+    attendees: str = Field(..., min_length=1, max_length=300)
+    summary: str = Field(..., min_length=4)
 
 
 class SignatureIn(Strict):
-    party_id: int | None = None
-    as_mediator: bool = False
-    method: str = "handwritten"
+    party_id: Int | None = None
+    as_mediator: Bool = False
+    method: SignatureMethod = SignatureMethod.HANDWRITTEN
 
 
 class PartySignIn(Strict):
-    agreement_sha256: str = Field(..., description="所阅读协议文本的 SHA-256（见 GET …/agreement），防止签署已变更的协议")
-    confirm: bool = Field(..., description="当事人确认已阅读协议全文并同意")
+    agreement_sha256: str = Field(..., pattern=r"^[0-9a-f]{64}$",
+                                  description="所阅读协议文本的 SHA-256（见 GET …/agreement），防止签署已变更的协议")
+    confirm: Bool = Field(..., description="当事人确认已阅读协议全文并同意")
 
 
 class RetriageIn(Strict):
-    type_code: str
-    risk_level: str | None = None
-    reroute: bool = True
+    type_code: str = Field(..., max_length=30, pattern=r"^[-a-zA-Z0-9_]*$")
+    risk_level: RiskLevel | None = None
+    reroute: Bool = True
     reason: str = ""
 
 
@@ -87,10 +117,10 @@ class CaseListOut(Schema):
     id: int
     number: str
     archive_number: str
-    stage: str
-    stage_label: str
-    colour: str = Field(..., description="五色管理：red / orange / yellow / blue / green")
-    colour_label: str = Field(..., description="颜色文字（红色、橙色……），与倒计时一起显示，不单靠颜色")
+    stage: CaseStage
+    stage_label: Label
+    colour: Colour = Field(..., description="五色管理：red / orange / yellow / blue / green")
+    colour_label: Label = Field(..., description="颜色文字（红色、橙色……），与倒计时一起显示，不单靠颜色")
     due_at: dt.datetime | None = Field(None, description="本阶段期限")
     countdown: str = Field("", description="倒计时，如“剩 2 天 14 小时”“已超期 2 天 3 小时”；无期限时为空")
     dispute_type: str
@@ -101,21 +131,27 @@ class CaseListOut(Schema):
 
 
 class CasePage(Schema):
+    """The case list is keyset-paginated (no count): follow ``next`` (or pass ``next_after`` as ``after``)."""
+
     items: list[CaseListOut]
+    count: int | None = Field(None, description="游标分页不计总数，恒为 null")
+    next: str | None = Field(None, description="下一页的地址；没有下一页时为 null")
     next_after: int | None = Field(None, description="下一页：把它作为 after 参数传回")
 
 
 class PartyOut(Schema):
     id: int
-    role: str
-    kind: str
+    role: PartyRole
+    kind: PartyKind
     name: str = Field(..., description="脱敏姓名或单位名称")
-    consent: str
+    consent: Consent
 
 
 class EventOut(Schema):
     at: dt.datetime
-    kind: str
+    kind: str = Field(..., description="EventKind 之一，或期限、联动、回访等模块的事件（risk_raised、extension、joint、"
+                                        "handover、feedback、visit、not_performed、judicial）",
+                      examples=[EventKind.TRANSITION])
     actor: str
     stage_from: str
     stage_to: str
@@ -124,10 +160,10 @@ class EventOut(Schema):
 
 class CaseDetailOut(CaseListOut):
     public_url: str
-    source: str
-    channel: str
-    risk_level: str
-    level: str
+    source: CaseSource
+    channel: Channel
+    risk_level: RiskLevel
+    level: Level
     mediator: str | None
     mediator_confirmed: bool
     preferred_mediator: str = Field("", description="申请人登记时希望的调解员")
@@ -141,7 +177,7 @@ class CaseDetailOut(CaseListOut):
     outcome_note: str
     parties: list[PartyOut]
     timeline: list[EventOut]
-    allowed_transitions: list[str]
+    allowed_transitions: list[CaseStage]
 
 
 class AttachmentOut(Schema):
@@ -165,18 +201,18 @@ class SignatureOut(Schema):
     id: int
     party_id: int | None
     mediator: bool
-    method: str
+    method: SignatureMethod
     signed_at: dt.datetime
     agreement_effective: bool
 
 
 class PublicCaseOut(Schema):
-    stage: str
-    stage_label: str
+    stage: CaseStage
+    stage_label: Label
 
 
 class SignerOut(Schema):
-    role: str
+    role: Label = Field(..., description="身份（申请人、被申请人……）")
     name: str = Field(..., description="脱敏姓名或单位名称")
     signed_at: dt.datetime | None
 

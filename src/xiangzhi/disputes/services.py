@@ -590,6 +590,8 @@ def transition(case: Case, to: str, *, actor: User | None, reason: str = "", now
     Saves with update_fields; writes an audit row and a timeline row; notifies the parties (and the mediator).
     Returns the fresh case. Refusals: ``ALREADY_ACCEPTED``, ``INVALID_TRANSITION``, ``FORBIDDEN`` and guard codes.
     """
+    if to not in CaseStage.values:
+        raise ValidationFailed("INVALID_STAGE", "目标阶段无效。", {"to": str(to)[:40], "allowed": CaseStage.values})
     now = now or timezone.now()
     reason = (reason or "").strip()
     with transaction.atomic():

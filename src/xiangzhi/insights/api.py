@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.http import Http404, HttpRequest
-from ninja import Router
+from ninja import Query, Router
 
 from xiangzhi.core.errors import ValidationFailed
 from xiangzhi.core.models import User
+from xiangzhi.core.pagination import PageIn, page_of, paginate
 from xiangzhi.core.schemas import ErrorOut
 
 from . import rules, selectors, services
@@ -67,10 +68,10 @@ def _warning_out(w) -> WarningOut:  # noqa: ANN001
                       opened_at=w.opened_at, acknowledged_at=w.acknowledged_at, ack_note=w.ack_note)
 
 
-@router.get("/warnings", response={200: list[WarningOut], **ERRORS}, summary="风险预警列表")
-def warnings(request: HttpRequest, all: bool = False):  # noqa: A002
+@router.get("/warnings", response={200: page_of(WarningOut), **ERRORS}, summary="风险预警列表")
+def warnings(request: HttpRequest, page: Query[PageIn], all: bool = False):  # noqa: A002
     user = _staff(request)
-    return [_warning_out(w) for w in selectors.warnings_visible_to(user, show_all=all)[:500]]
+    return paginate(request, selectors.warnings_visible_to(user, show_all=all), page, _warning_out)
 
 
 @router.post("/warnings/{pk}/ack", response={200: WarningOut, **ERRORS}, summary="签收预警（须填写说明）")

@@ -4,8 +4,11 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
 
-from xiangzhi.core.schemas import TextIn
+from xiangzhi.core.schemas import Strict
+
+from .models import WarningKind, WarningState
 
 
 class ReportRowOut(Schema):
@@ -48,8 +51,8 @@ class DashboardOut(Schema):
 
 class WarningOut(Schema):
     id: int
-    kind: str
-    state: str
+    kind: WarningKind
+    state: WarningState
     region_code: str
     title: str
     reasons: list[str]
@@ -61,5 +64,5 @@ class WarningOut(Schema):
     ack_note: str
 
 
-class AckIn(TextIn):
-    note: str
+class AckIn(Strict):
+    note: str = Field(..., min_length=2, max_length=300, examples=["已联系村调委会，明日上门化解"])

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest
 from ninja import Router
 
 from xiangzhi.core import rules
+from xiangzhi.core.errors import ValidationFailed
 from xiangzhi.core.schemas import ErrorOut
 
 from . import services
@@ -60,12 +61,8 @@ def bundle(request: HttpRequest, indices: str):  # noqa: ANN201
     _staff(request)
     if not rules.can_read_audit_log(request.auth):
         raise Http404
-    try:
-        wanted = [int(i) for i in indices.split(",") if i.strip()]
-    except ValueError:
-        wanted = []
-    if not wanted:
-        from xiangzhi.core.errors import ValidationFailed
-
-        raise ValidationFailed("LEDGER_NO_LEAVES", "请以逗号分隔给出叶子序号。")
+    parts = [i.strip() for i in indices.split(",") if i.strip()]
+    if not parts or not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
+        raise ValidationFailed("LEDGER_NO_LEAVES", "请以逗号分隔给出叶子序号（非负整数）。", {"indices": indices[:100]})
+    wanted = [int(p) for p in parts]
     return services.bundle_for_indices(wanted)

@@ -592,16 +592,25 @@ def _checkpoint_covering(max_index: int) -> Checkpoint:
     return cp
 
 
+MAX_BUNDLE_LEAVES = 1000
+
+
 def bundle_for_indices(indices: Iterable[int]) -> dict[str, Any]:
     """An offline proof bundle (see ``bundle.py``) for the given leaves against the latest checkpoint.
 
     Signs a new checkpoint first if the latest one does not cover every leaf yet. Reads the nodes of all proofs in
-    one query. Raises NotFound for unknown indices.
+    one query. Raises NotFound for unknown indices (out-of-range ones included) and ValidationFailed for more than
+    MAX_BUNDLE_LEAVES.
     """
     wanted = sorted({int(i) for i in indices})
     if not wanted:
         raise ValidationFailed("LEDGER_NO_LEAVES", "请指定至少一个叶子。")
-    leaf_data = {i: bytes(d) for i, d in Leaf.objects.filter(index__in=wanted).values_list("index", "data")}
+    if len(wanted) > MAX_BUNDLE_LEAVES:
+        raise ValidationFailed("LEDGER_TOO_MANY_LEAVES", f"一个证明包最多包含 {MAX_BUNDLE_LEAVES} 个叶子。",
+                               {"count": len(wanted), "max": MAX_BUNDLE_LEAVES})
+    size = tree_size()
+    in_range = [i for i in wanted if 0 <= i < size]  # never ask the database about an index it cannot hold
+    leaf_data = {i: bytes(d) for i, d in Leaf.objects.filter(index__in=in_range).values_list("index", "data")}
     missing = [i for i in wanted if i not in leaf_data]
     if missing:
         raise NotFound("存证记录不存在。", {"missing": missing[:20]})
