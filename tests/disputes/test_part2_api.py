@@ -59,7 +59,7 @@ def test_text_longer_than_its_column_is_refused_by_the_schema_not_the_database(m
     """The schema's maxLength is the model's max_length: on PostgreSQL a longer value was a 500 (DataError)."""
     from django.utils import timezone
 
-    from xiangzhi.disputes.models_part2 import JointTask
+    from xiangzhi.disputes.models import JointTask
 
     case = new_case()
     due = (timezone.now() + dt.timedelta(days=2)).isoformat()
