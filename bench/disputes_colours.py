@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from disputes_part2_setup import setup, staff_for_reminders
+from disputes_setup import fresh_database, staff_for_reminders
 
 
 def insert(n: int, start: int, mediators: list[int], base: dt.datetime) -> None:
@@ -128,7 +128,7 @@ def main() -> None:
     if args.measure:
         print(json.dumps(_measure_child(dt.datetime.fromisoformat(args.measure))))
         return
-    setup("colours")
+    fresh_database("colours")
     from django.db import connection
 
     mediators = staff_for_reminders()

@@ -104,9 +104,9 @@ def child(path: Path, rows: int, what: str) -> dict:
     """One process on a fresh database: ``import`` (timed, peak RSS growth) or ``floor`` (the same rows parsed and
     validated untimed, then bulk-created by the chunk writer, timed; and one bare parse of the file, timed)."""
     sys.path.insert(0, str(HERE))
-    from disputes_part2_setup import setup
+    from disputes_setup import fresh_database
 
-    setup("import")
+    fresh_database("import")
     import gc
 
     from django.db import connection, transaction

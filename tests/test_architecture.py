@@ -127,3 +127,56 @@ def test_the_import_reader_sees_every_kind_of_import(tmp_path):
         "disputes imports insights, which stands after it in the order: xiangzhi.disputes.views.staff",
     ]
     assert project_users == {"settings": {"xiangzhi.disputes.selectors"}}
+
+
+def phase_names(repo: Path) -> list[str]:
+    """What is named after a delivery phase (part2, part_3, _v2, new_, old_) instead of what it holds: modules, template
+    folders and files, test files and benchmarks under src/xiangzhi, tests and bench, and URL namespaces
+    (``app_name`` or ``namespace=`` in any urls*.py). Migrations keep their names."""
+    import re
+
+    phase = re.compile(r"(part_?\d|_v\d\b|(^|_)new_|(^|_)old_)")
+    found = []
+    for top in ("src/xiangzhi", "tests", "bench"):
+        for path in sorted((repo / top).rglob("*")):
+            parts = path.relative_to(repo).parts
+            if "migrations" in parts or "__pycache__" in parts:
+                continue
+            if phase.search(path.stem):
+                found.append(str(path.relative_to(repo)))
+    for urls in sorted((repo / "src/xiangzhi").rglob("urls*.py")):
+        text = urls.read_text("utf8")
+        for m in re.finditer(r"app_name\s*=\s*['\"]([^'\"]+)['\"]|namespace\s*=\s*['\"]([^'\"]+)['\"]", text):
+            name = m.group(1) or m.group(2)
+            if phase.search(name):
+                found.append(f"URL namespace {name} ({urls.relative_to(repo)})")
+    return found
+
+
+def test_nothing_is_named_after_a_delivery_phase():
+    assert phase_names(SRC.parent.parent) == []
+
+
+def test_the_phase_name_check_sees_modules_templates_tests_benchmarks_and_namespaces(tmp_path):
+    files = {
+        "src/xiangzhi/disputes/models_part2.py": "",
+        "src/xiangzhi/disputes/models.py": "",
+        "src/xiangzhi/disputes/templates/disputes/part2/page.html": "",
+        "src/xiangzhi/disputes/urls.py": 'app_name = "disputes_v2"\n',
+        "src/xiangzhi/urls.py": 'include("x", namespace="old_cases")\n',
+        "src/xiangzhi/disputes/migrations/0003_part2_deadlines.py": "",  # migrations keep their names
+        "src/xiangzhi/disputes/views/renewal.py": "",  # "new" inside a word is no phase
+        "tests/disputes/test_new_intake.py": "",
+        "bench/disputes_part_3_setup.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert phase_names(tmp_path) == [
+        "src/xiangzhi/disputes/models_part2.py",
+        "src/xiangzhi/disputes/templates/disputes/part2",
+        "tests/disputes/test_new_intake.py",
+        "bench/disputes_part_3_setup.py",
+        "URL namespace disputes_v2 (src/xiangzhi/disputes/urls.py)",
+        "URL namespace old_cases (src/xiangzhi/urls.py)",
+    ]

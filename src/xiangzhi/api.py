@@ -107,7 +107,6 @@ def on_unhandled(request: HttpRequest, exc: Exception):  # noqa: ANN201
 # Each router with the auth of its app: an API token needs a scope of that app (enums.TOKEN_APPS).
 api.add_router("/", core_router, auth=default_auth("core"))
 api.add_router("/cases", "xiangzhi.disputes.api.router", auth=default_auth("cases"))
-api.add_router("/cases", "xiangzhi.disputes.api_part2.router", auth=default_auth("cases"))
 api.add_router("/ledger", "xiangzhi.ledger.api.router", auth=default_auth("ledger"))
 api.add_router("/consult", "xiangzhi.consultation.api.router", auth=default_auth("consult"))
 api.add_router("/insights", "xiangzhi.insights.api.router", auth=default_auth("insights"))

@@ -10,7 +10,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("ledger/", include("xiangzhi.ledger.urls")),
     path("cases/", include("xiangzhi.disputes.urls")),
-    path("cases/", include("xiangzhi.disputes.urls_part2")),
     path("consult/", include("xiangzhi.consultation.urls")),
     path("insights/", include("xiangzhi.insights.urls")),
     path("", include("xiangzhi.web.urls")),

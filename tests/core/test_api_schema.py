@@ -3,8 +3,7 @@
 import pytest
 
 from xiangzhi.disputes.documents import KINDS
-from xiangzhi.disputes.enums import CaseStage, Channel, RiskLevel
-from xiangzhi.disputes.models_part2 import Colour
+from xiangzhi.disputes.enums import CaseStage, Channel, Colour, RiskLevel
 
 
 @pytest.fixture

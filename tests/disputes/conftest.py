@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from tests.conftest import first_village, valid_id_number
@@ -51,4 +54,27 @@ def case(mediator):
     return new_case()
 
 
-__all__ = ["CHONGFU", "WUZHEN", "intake", "new_case", "valid_id_number", "walk"]
+# A frozen clock for deadline tests: walk a case with ``now=`` at a fixed instant.
+TZ = ZoneInfo("Asia/Shanghai")
+MON = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday without holidays around it
+
+
+def at(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=TZ)
+
+
+def walk_at(case, to, user, when, **data):
+    from xiangzhi.disputes import services
+    from xiangzhi.disputes.enums import CaseStage as S
+
+    path = [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION]
+    for stage in path:
+        if case.stage == to:
+            return case
+        case = services.transition(case, stage, actor=user, reason="测试", now=when)
+    if case.stage != to:
+        case = services.transition(case, to, actor=user, reason="测试", now=when, **data)
+    return case
+
+
+__all__ = ["CHONGFU", "MON", "TZ", "WUZHEN", "at", "intake", "new_case", "valid_id_number", "walk", "walk_at"]

@@ -9,8 +9,9 @@ import datetime as dt
 from tests.conftest import CHONGFU, first_village
 from tests.jurisdiction import register, token_route
 
-token_route("disputes:status", "disputes:party_action", "disputes:qr_png", "disputes:qr_svg", "disputes:slip")
-# the party's own agreement and signature: token + the party's phone session (tests/disputes/test_wb_party_sign.py)
+token_route("disputes:status", "disputes:party_action", "disputes:feedback", "disputes:qr_png", "disputes:qr_svg",
+            "disputes:slip")
+# the party's own agreement and signature: token + the party's phone session (tests/disputes/test_party_sign.py)
 token_route("GET /api/v1/cases/party/{token}/agreement", "POST /api/v1/cases/party/{token}/signature")
 
 
@@ -20,7 +21,7 @@ def _chongfu_case():
     return new_case(region_code=first_village(CHONGFU).code, applicant_phone="13700000099")
 
 
-@register("disputes:case", "disputes:case_action", "disputes:staff_slip")
+@register("disputes:case", "disputes:case_action", "disputes:staff_slip", "disputes:casefile")
 def chongfu_case_pk():
     return {"pk": _chongfu_case().pk}
 
@@ -66,4 +67,79 @@ def chongfu_case_attachment():
     return {"case_id": _chongfu_case().pk, "_multipart": {"file": SimpleUploadedFile("a.png", png, "image/png")}}
 
 
-import tests.disputes.jurisdiction_part2  # noqa: E402, F401  (part 2 routes)
+@register("disputes:document")
+def chongfu_case_document():
+    return {"pk": _chongfu_case().pk, "kind": "agreement"}
+
+
+@register("disputes:joint_task")
+def chongfu_joint_task():
+    from django.utils import timezone
+
+    from tests.conftest import make_staff
+    from xiangzhi.core.models import Organisation
+    from xiangzhi.disputes import joint
+
+    cf = make_staff("mediator_cf", "mediator", first_village(CHONGFU).code,
+                    {"region": first_village(CHONGFU), "kind": "village_committee"})
+    dept = Organisation.objects.filter(kind="department").order_by("id").first()
+    task = joint.invite(_chongfu_case(), actor=cf.user, organisation_id=dept.pk, task="核实情况",
+                        due_at=timezone.now() + dt.timedelta(days=3), contact_name="联系人")
+    return {"pk": task.pk}
+
+
+@register("disputes:import_status")
+def chongfu_import_job():
+    from tests.conftest import make_staff
+    from xiangzhi.disputes.models import ImportJob
+
+    staff = make_staff("sfs_cf", "town_staff", CHONGFU, {"region__code": CHONGFU, "kind": "justice_office"})
+    return {"pk": ImportJob.objects.create(file_name="x.xlsx", created_by=staff.user).pk}
+
+
+@register("GET /api/v1/cases/imports/jobs/{job_id}")
+def chongfu_import_job_api():
+    return {"job_id": chongfu_import_job()["pk"]}
+
+
+@register("GET /api/v1/cases/{case_id}/clock", "GET /api/v1/cases/{case_id}/joint-tasks",
+          "GET /api/v1/cases/{case_id}/casefile")
+def chongfu_case_id_for_clock_joint_and_casefile():
+    return {"case_id": _chongfu_case().pk}
+
+
+@register("GET /api/v1/cases/{case_id}/documents/{kind}")
+def chongfu_case_document_api():
+    return {"case_id": _chongfu_case().pk, "kind": "agreement"}
+
+
+@register("POST /api/v1/cases/{case_id}/documents/{kind}")
+def chongfu_case_document_issue_api():
+    return {"case_id": _chongfu_case().pk, "kind": "record", "_body": {"reason": "交当事人"}}
+
+
+@register("POST /api/v1/cases/{case_id}/risk")
+def chongfu_case_risk():
+    return {"case_id": _chongfu_case().pk, "_body": {"level": "major", "reason": "扬言报复"}}
+
+
+@register("POST /api/v1/cases/{case_id}/joint-tasks")
+def chongfu_case_joint():
+    from django.utils import timezone
+
+    from xiangzhi.core.models import Organisation
+
+    dept = Organisation.objects.filter(kind="department").order_by("id").first()
+    return {"case_id": _chongfu_case().pk, "_body": {
+        "organisation_id": dept.pk, "task": "核实情况", "due_at": (timezone.now() + dt.timedelta(days=3)).isoformat(),
+        "contact_name": "联系人"}}
+
+
+@register("POST /api/v1/cases/joint-tasks/{task_id}/replies")
+def chongfu_joint_reply():
+    return {"task_id": chongfu_joint_task()["pk"], "_body": {"text": "已核实"}}
+
+
+@register("POST /api/v1/cases/{case_id}/judicial")
+def chongfu_case_judicial():
+    return {"case_id": _chongfu_case().pk, "_body": {"court": "桐乡市人民法院"}}

@@ -158,10 +158,10 @@ def test_issuing_is_a_post_by_the_staff_of_the_case_and_is_recorded(agreed, medi
     assert page.status_code == 200 and TimelineEvent.objects.filter(case=agreed, kind="document").count() == 2
 
 
-def test_the_tools_page_offers_full_copies_and_issuing_only_to_those_who_may(agreed, mediator, auditor):
-    mine = mediator.client().get(f"/cases/workbench/{agreed.pk}/tools/").content.decode()
+def test_the_case_page_offers_full_copies_and_issuing_only_to_those_who_may(agreed, mediator, auditor):
+    mine = mediator.client().get(f"/cases/workbench/{agreed.pk}/").content.decode()
     assert "下载完整版" in mine and "签发并存证" in mine and 'name="reason"' in mine
-    theirs = auditor.client().get(f"/cases/workbench/{agreed.pk}/tools/")
+    theirs = auditor.client().get(f"/cases/workbench/{agreed.pk}/")
     assert theirs.status_code == 200
     page = theirs.content.decode()
     assert "judicial.docx" in page and "下载完整版" not in page and "签发并存证" not in page

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from tests.core.test_xlsx import FORMULAS
 from tests.disputes.conftest import new_case
-from tests.disputes.test_part2_documents import docx_text
+from tests.disputes.test_documents import docx_text
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +57,17 @@ def test_a_control_character_already_in_the_database_breaks_no_document_and_no_e
     assert export.status_code == 200
     rows = list(load_workbook(io.BytesIO(export.content)).worksheets[0].iter_rows(values_only=True))
     assert [row[13] for row in rows if row[0] == case.number] == ["桐乡某公司"]
+
+
+def test_the_export_masks_personal_data_and_shows_colour_words(mediator):
+    from openpyxl import load_workbook
+
+    case = new_case()
+    r = mediator.client().get("/cases/export.xlsx")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.content), read_only=True).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    mine = [row for row in rows if row[0] == case.number][0]
+    flat = " ".join(str(v) for v in mine if v is not None)
+    assert "13800000001" not in flat and "张三" not in flat and "138****0001" in flat
+    assert mine[8] in ("蓝色", "橙色", "红色", "黄色", "绿色")

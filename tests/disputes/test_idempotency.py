@@ -15,8 +15,7 @@ from tests.conftest import WUZHEN, first_village
 from tests.disputes.conftest import new_case
 from xiangzhi.core import services as core
 from xiangzhi.core.models import IdempotencyKey, Organisation, Region, User
-from xiangzhi.disputes.models import Attachment, Case
-from xiangzhi.disputes.models_part2 import JointReply
+from xiangzhi.disputes.models import Attachment, Case, JointReply
 
 
 def _intake(description="隔壁邻居把围墙砌到我家院子里来了"):

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.disputes.conftest import new_case
-from xiangzhi.disputes.models_part2 import JointReply
+from xiangzhi.disputes.models import JointReply
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"0" * 64

@@ -14,8 +14,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import COUNTY, WUZHEN, first_village
-from tests.disputes.conftest import new_case
-from tests.disputes.test_part2_deadlines import walk_at
+from tests.disputes.conftest import new_case, walk_at
 from tests.insights.conftest import bulk_cases
 from xiangzhi.disputes.models import Case
 from xiangzhi.insights import selectors, summary, triggers

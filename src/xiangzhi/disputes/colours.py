@@ -32,8 +32,8 @@ from django.utils import timezone
 
 from xiangzhi.core import workdays
 
-from .enums import CaseStage, RiskLevel
-from .models_part2 import Colour, MediationExtension
+from .enums import CaseStage, Colour, RiskLevel
+from .models import MediationExtension
 
 S = CaseStage
 COLOUR_WORDS = dict(Colour.choices)

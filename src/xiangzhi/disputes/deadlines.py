@@ -23,9 +23,8 @@ from xiangzhi.core.models import CalendarDay, User
 from xiangzhi.core.workdays import forget_calendar
 
 from . import colours, rules
-from .enums import CaseStage, Level, PartyRole, RiskLevel
-from .models import Case
-from .models_part2 import CaseClock, Colour, MediationExtension
+from .enums import CaseStage, Colour, Level, PartyRole, RiskLevel
+from .models import Case, CaseClock, MediationExtension
 
 S = CaseStage
 OPEN_STAGES = colours.OPEN_STAGES

@@ -178,3 +178,40 @@ class EventKind(models.TextChoices):
     REPEAT = "repeat", _("关联重复纠纷")
     AGREEMENT_EFFECTIVE = "agreement_effective", _("协议生效")
     DOCUMENT = "document", _("生成文书")
+
+
+class Colour(models.TextChoices):
+    RED = "red", _("红色")
+    ORANGE = "orange", _("橙色")
+    YELLOW = "yellow", _("黄色")
+    BLUE = "blue", _("蓝色")
+    GREEN = "green", _("绿色")
+
+
+class JointStatus(models.TextChoices):
+    OPEN = "open", _("待办理")
+    ANSWERED = "answered", _("已答复")
+    RETURNED = "returned", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class HandoverDirection(models.TextChoices):
+    IN = "in", _("移入（转入调解）")
+    OUT = "out", _("移出（诉调对接/移交）")
+
+
+class JudicialStatus(models.TextChoices):
+    APPLIED = "applied", _("已申请")
+    ACCEPTED = "accepted", _("法院已受理")
+    CONFIRMED = "confirmed", _("裁定确认有效")
+    REJECTED = "rejected", _("裁定驳回")
+    NOT_ACCEPTED = "not_accepted", _("法院不予受理")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队等待")
+    VALIDATING = "validating", _("正在校验")
+    IMPORTING = "importing", _("正在写入")
+    DONE = "done", _("已完成")
+    REFUSED = "refused", _("未导入（有错误）")
+    FAILED = "failed", _("失败")

@@ -16,8 +16,7 @@ from xiangzhi.core.models import User
 
 from . import rules
 from .enums import CaseStage
-from .models import Case, Party
-from .models_part2 import Feedback, FollowUpVisit
+from .models import Case, Feedback, FollowUpVisit, Party
 
 S = CaseStage
 FEEDBACK_STAGES = frozenset({S.FOLLOW_UP, S.CLOSED, S.ARCHIVED})

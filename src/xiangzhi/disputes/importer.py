@@ -41,9 +41,8 @@ from xiangzhi.core.errors import ValidationFailed
 from xiangzhi.core.models import Person, Region, TextNumber, User
 from xiangzhi.core.text import clean_text
 
-from .enums import CaseSource, CaseStage, Channel, Consent, EventKind, Level, PartyRole
-from .models import Case, CaseCounter, DisputeType, Party, TimelineEvent
-from .models_part2 import ImportJob, ImportStatus
+from .enums import CaseSource, CaseStage, Channel, Consent, EventKind, ImportStatus, Level, PartyRole
+from .models import Case, CaseCounter, DisputeType, ImportJob, Party, TimelineEvent
 
 log = logging.getLogger(__name__)
 S = CaseStage

@@ -21,9 +21,8 @@ from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import Organisation, User
 
 from . import rules
-from .enums import CaseStage
-from .models import Case
-from .models_part2 import Handover, HandoverDirection, JointReply, JointStatus, JointTask
+from .enums import CaseStage, HandoverDirection, JointStatus
+from .models import Case, Handover, JointReply, JointTask
 from .services import Upload, check_upload, save_upload
 
 S = CaseStage

@@ -16,9 +16,8 @@ from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import User
 
 from . import rules
-from .enums import CaseStage
-from .models import Case
-from .models_part2 import JudicialConfirmation, JudicialStatus
+from .enums import CaseStage, JudicialStatus
+from .models import Case, JudicialConfirmation
 
 S = CaseStage
 NEXT = {

@@ -1,4 +1,5 @@
-"""Periodic jobs of 桐解码 (run by ``xiangzhi runperiodic``)."""
+"""Periodic jobs of 桐解码 (run by ``xiangzhi runperiodic``): expiry of unconfirmed assignments, the colour/deadline
+pass with its reminders, and re-enqueueing import jobs left queued."""
 
 from __future__ import annotations
 
@@ -13,8 +14,18 @@ def _expire() -> object:
     return expire_unconfirmed_assignments()
 
 
-JOBS = [Job("disputes.expire_unconfirmed_assignments", dt.timedelta(minutes=15), _expire)]
+def _colours() -> object:
+    from .deadlines import colour_pass
 
-from .periodic_part2 import JOBS_PART2  # noqa: E402
+    return str(colour_pass())
 
-JOBS += JOBS_PART2
+
+def _requeue_imports() -> object:
+    from .importer import requeue_stale
+
+    return requeue_stale()
+
+
+JOBS = [Job("disputes.expire_unconfirmed_assignments", dt.timedelta(minutes=15), _expire),
+        Job("disputes.colour_pass", dt.timedelta(minutes=10), _colours, lease=dt.timedelta(hours=2)),
+        Job("disputes.requeue_imports", dt.timedelta(minutes=10), _requeue_imports)]

@@ -24,8 +24,12 @@ from .enums import (
     CaseSource,
     CaseStage,
     Channel,
+    Colour,
     Consent,
     EventKind,
+    ImportStatus,
+    JointStatus,
+    JudicialStatus,
     Level,
     NotAcceptedGround,
     PartyKind,
@@ -34,7 +38,7 @@ from .enums import (
     SignatureMethod,
     TerminationReason,
 )
-from .models_part2 import Colour
+from .importer import MODES as IMPORT_MODES
 
 TypeCode = Field("", max_length=30, pattern=r"^[-a-zA-Z0-9_]*$", description="纠纷类型代码；留空由系统建议")
 
@@ -237,3 +241,84 @@ class TextNumberOut(Schema):
     kind: str = Field(..., description="id_number 身份证号 / phone 手机号")
     masked: str = Field(..., description="文中显示的脱敏号码")
     value: str = Field(..., description="完整号码")
+
+
+# --- deadline and colour, risk, joint handling, judicial confirmation, documents, import jobs --------------------
+class ClockOut(Schema):
+    colour: Colour
+    colour_label: Label
+    due_at: dt.datetime | None
+    deadline_status: str
+    countdown: str
+
+
+class RiskIn(Strict):
+    level: RiskLevel
+    reason: str = Field(..., min_length=2, examples=["双方情绪激动，有肢体冲突苗头"])
+
+
+class JointIn(Strict):
+    organisation_id: Int
+    task: str = Field(..., min_length=4, max_length=500, examples=["核实出警记录"])
+    due_at: IsoDateTime = Field(..., description="办理期限（须晚于现在）")
+    contact_name: str = Field(..., min_length=1, max_length=40)
+    contact_phone: OptionalPhone = ""
+
+
+class JointOut(Schema):
+    id: int
+    organisation_id: int
+    organisation: str
+    task: str
+    due_at: dt.datetime
+    status: JointStatus
+    late: bool
+    replies: int
+
+
+class ReplyIn(Strict):
+    text: str = Field(..., min_length=2, examples=["已核实，出警记录附后"])
+
+
+class JudicialIn(Strict):
+    court: str = Field(..., min_length=1, max_length=80, examples=["桐乡市人民法院"])
+
+
+class JudicialOut(Schema):
+    status: JudicialStatus
+    court: str
+    applied_at: dt.datetime
+    accepted_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    window_closes: dt.datetime | None
+
+
+class DocumentIn(Strict):
+    reason: str = Field("", max_length=200, description="签发协议书、司法确认申请书时查看完整个人信息的理由")
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    problem: str
+
+
+class ImportJobOut(Schema):
+    id: int
+    file_name: str
+    mode: Literal[IMPORT_MODES]
+    status: ImportStatus
+    status_label: Label
+    percent: int
+    expected_rows: int
+    total_rows: int
+    processed_rows: int
+    valid_rows: int
+    imported_rows: int
+    error_count: int
+    errors: list[ImportErrorOut]
+    message: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    updated_at: dt.datetime | None
+    finished_at: dt.datetime | None

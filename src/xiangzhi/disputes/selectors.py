@@ -22,9 +22,8 @@ from xiangzhi.core.models import Region
 
 from . import colours, joint, rules
 from .colours import with_colour
-from .enums import NEXT_STEP, CaseStage
-from .models import Case, DisputeType, Party, Seal, Signature, TimelineEvent
-from .models_part2 import Colour, MediationExtension
+from .enums import NEXT_STEP, CaseStage, Colour
+from .models import Case, DisputeType, MediationExtension, Party, Seal, Signature, TimelineEvent
 
 S = CaseStage
 

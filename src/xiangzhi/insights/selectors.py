@@ -44,9 +44,8 @@ from xiangzhi.core.enums import OrgKind, RegionLevel
 from xiangzhi.core.models import Region
 from xiangzhi.disputes import colours
 from xiangzhi.disputes import selectors as dsel
-from xiangzhi.disputes.enums import OPEN_STAGES, CaseSource, CaseStage, Level, RiskLevel
+from xiangzhi.disputes.enums import OPEN_STAGES, CaseSource, CaseStage, JudicialStatus, Level, RiskLevel
 from xiangzhi.disputes.models import Case, DisputeType, Feedback, FollowUpVisit
-from xiangzhi.disputes.models_part2 import JudicialStatus
 
 from . import summary
 from .models import Screening

@@ -36,7 +36,7 @@ from django.db.models import Exists, F, QuerySet
 from django.utils import timezone
 
 from xiangzhi.core import workdays
-from xiangzhi.disputes.models_part2 import JudicialStatus
+from xiangzhi.disputes.enums import JudicialStatus
 
 from .models import CaseFact, DirtyCase, SummaryCell, SummaryState
 

@@ -1,4 +1,4 @@
-"""Villagers' pages (mobile first): apply, look a case up, and the status page behind the QR code."""
+"""Villagers' pages (mobile first): apply, look a case up, the status page behind the QR code and the feedback page."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from xiangzhi.core.middleware import client_ip
 from xiangzhi.core.services import check_rate
 from xiangzhi.ledger import services as ledger_services
 
-from .. import attestation, qr, rules, selectors, services
+from .. import attestation, feedback, qr, rules, selectors, services
 from ..enums import Channel, PartyRole
 from ..forms import IntakeForm
 from ..services import Upload
@@ -150,3 +150,35 @@ def slip(request: HttpRequest, token: str) -> HttpResponse:
     """Printable case slip: the number (read aloud), the archive number and the QR code. No personal data."""
     case = selectors.case_for_token(token)
     return render(request, "disputes/slip.html", {"case": case, "qr_svg": qr.svg_inline(case.public_url, scale=6)})
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def party_feedback(request: HttpRequest, token: str) -> HttpResponse:
+    """The status page's feedback part: stage, colour word and countdown; after closing, the satisfaction rating;
+    "the agreement was not performed". Only a party (verified phone session) may act."""
+    case = selectors.case_for_token(token)
+    party = selectors.party_of(request.user, case)
+    if party is None:
+        return redirect("disputes:status", token=token)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "rate":
+                feedback.rate(case, party, actor=request.user, rating=request.POST.get("rating"),
+                              comment=request.POST.get("comment", ""))
+                messages.success(request, "感谢您的评价。")
+            elif action == "not_performed":
+                feedback.report_not_performed(case, party, actor=request.user, note=request.POST.get("note", ""))
+                messages.success(request, "已记录，调解员将跟进协议履行情况。")
+            else:
+                messages.error(request, "未知操作。")
+        except XiangzhiError as exc:
+            messages.error(request, exc.message)
+        return redirect("disputes:feedback", token=token)
+    return render(request, "disputes/feedback.html", {
+        "case": case, "party": party, **stage_info(case),
+        "can_rate": feedback.party_can_rate(party, case),
+        "can_report": feedback.party_can_report_not_performed(party, case),
+        "rated": case.feedback.filter(party=party).first(),
+    })

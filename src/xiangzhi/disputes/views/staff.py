@@ -1,12 +1,18 @@
-"""The mediator's workbench: lists, intake at the window and by grid workers, and the case page with the actions
-this user may take in the current stage. Thin: every change is a service call."""
+"""The mediator's workbench: lists, intake at the window and by grid workers, the case page (the actions this
+user may take in the current stage, deadline and risk, joint handling, judicial confirmation, follow-up visits,
+documents and the case file) with its one action dispatcher, and the export. Thin: every change is a service
+call; every case comes through ``selectors.access_case`` (404 for what the user may not see)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,16 +24,38 @@ from xiangzhi.core.enums import OrgKind, RegionLevel, Role
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import Organisation, Region, User
 
-from .. import qr, rules, selectors, services
-from ..enums import CaseStage, Channel, NotAcceptedGround, TerminationReason
+from .. import (
+    casefile,
+    colours,
+    deadlines,
+    documents,
+    exports,
+    feedback,
+    joint,
+    judicial,
+    qr,
+    rules,
+    selectors,
+    services,
+)
+from ..enums import (
+    CaseStage,
+    Channel,
+    Colour,
+    HandoverDirection,
+    JudicialStatus,
+    NotAcceptedGround,
+    TerminationReason,
+)
 from ..forms import GridIntakeForm, WindowIntakeForm, type_choices
 from ..models import DisputeType
-from ..models_part2 import Colour
 from ..services import Upload
 from .common import stage_info
 
 dispute_staff = predicate_required(rules.is_dispute_staff, "disputes.staff")
 intake_staff = predicate_required(rules.can_take_intake, "disputes.intake")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dispute_staff
@@ -116,6 +144,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     preferred = next((m for m in mediators if case.preferred_mediator
                       and case.preferred_mediator in (m.display_name, m.username)), None)
     signed_parties = set(case.signatures.filter(party__isnull=False).values_list("party_id", flat=True))
+    now = timezone.now()
     revealed_numbers = None
     if request.method == "POST":  # the numbers typed into the free text, in full: the right, a reason, logged
         try:
@@ -137,7 +166,16 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sealed": _has_seal(case),
         "missing": services.agreement_missing(case) if case.stage == CaseStage.AGREEMENT_WRITTEN else [],
         "types": [(t.code, t.name) for t in DisputeType.objects.filter(is_active=True)],
-        "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "now_local": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
+        # deadline and risk, joint handling, judicial confirmation, follow-up visits, documents and the case file
+        "info": colours.info(case, now), "tasks": joint.overview(case, now),
+        "handovers": list(case.handovers.all()), "directions": HandoverDirection.choices,
+        "departments": Organisation.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("name")[:200],
+        "judicial": getattr(case, "judicial", None) if hasattr(case, "judicial") else None,
+        "judicial_offer": judicial.can_offer(case, now), "judicial_closes": judicial.window_closes(case),
+        "judicial_steps": JudicialStatus.choices, "visits": list(case.visits.select_related("visitor")),
+        "documents": documents.KINDS.items(), "full_data_kinds": documents.FULL_DATA_KINDS,
+        "can_issue": rules.can_issue_document(user, case),
     })
 
 
@@ -147,58 +185,155 @@ def _has_seal(case) -> bool:  # noqa: ANN001
     return Seal.objects.filter(case=case).exists()
 
 
+def _transition(request: HttpRequest, case) -> str:  # noqa: ANN001
+    post = request.POST
+    to = post.get("to", "")
+    if to not in CaseStage.values:
+        raise XiangzhiError("INVALID_STAGE", "目标阶段无效。")
+    data = {k: post.get(k) for k in ("ground", "redirect_to", "agreement_text", "agreement_amount",
+                                     "termination_reason") if post.get(k)}
+    if post.get("mediator"):
+        data["mediator"] = User.objects.filter(pk=post.get("mediator")).first()
+        data["chosen_by_party"] = post.get("chosen_by_party") == "1"  # 人民调解法 Art. 19
+    services.transition(case, to, actor=request.user, reason=post.get("reason", ""), **data)
+    return f"已{rules.ACTION_LABELS.get(to, '操作')}。"
+
+
+def _confirm(request: HttpRequest, case) -> str:  # noqa: ANN001
+    services.confirm_assignment(case, actor=request.user)
+    return "已确认接案。"
+
+
+def _session(request: HttpRequest, case) -> str:  # noqa: ANN001
+    post = request.POST
+    services.record_session(case, actor=request.user, held_at=_parse_local(post.get("held_at", "")),
+                            place=post.get("place", ""), attendees=post.get("attendees", ""),
+                            summary=post.get("summary", ""))
+    return "调解记录已保存。"
+
+
+def _sign(request: HttpRequest, case) -> str:  # noqa: ANN001
+    post = request.POST
+    if post.get("signer") == "mediator":
+        services.sign_agreement(case, actor=request.user, as_mediator=True)
+    else:
+        party = case.parties.filter(pk=post.get("signer") or 0).first()
+        services.sign_agreement(case, actor=request.user, party=party, method=post.get("method", "handwritten"))
+    return "签名已记录。"
+
+
+def _seal(request: HttpRequest, case) -> str:  # noqa: ANN001
+    services.apply_seal(case, actor=request.user)
+    return "已加盖调解委员会印章。"
+
+
+def _retriage(request: HttpRequest, case) -> str:  # noqa: ANN001
+    post = request.POST
+    services.retriage(case, actor=request.user, type_code=post.get("type_code", ""),
+                      risk_level=post.get("risk_level") or None, reroute=bool(post.get("reroute")),
+                      reason=post.get("reason", ""))
+    return "已更正类型。"
+
+
+def _material(request: HttpRequest, case) -> str:  # noqa: ANN001
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise XiangzhiError("FILE_REQUIRED", "请选择要上传的文件。")
+    services.add_attachment(case, Upload.from_django(upload), actor=request.user)
+    return "材料已上传。"
+
+
+def _risk(request: HttpRequest, case) -> str:  # noqa: ANN001
+    p = request.POST
+    deadlines.raise_risk(case, p.get("level", ""), actor=request.user, reason=p.get("reason", ""))
+    return "已保存。"
+
+
+def _extend(request: HttpRequest, case) -> str:  # noqa: ANN001
+    p = request.POST
+    deadlines.extend_mediation(case, actor=request.user,
+                               applicant_consent_at=_when(p.get("applicant_at", "")) or timezone.now(),
+                               respondent_consent_at=_when(p.get("respondent_at", "")) or timezone.now(),
+                               reason=p.get("reason", ""))
+    return "已保存。"
+
+
+def _invite(request: HttpRequest, case) -> str:  # noqa: ANN001
+    p = request.POST
+    joint.invite(case, actor=request.user, organisation_id=int(p.get("organisation") or 0), task=p.get("task", ""),
+                 due_at=_when(p.get("due_at", "")), contact_name=p.get("contact_name", ""),
+                 contact_phone=p.get("contact_phone", ""))
+    return "已保存。"
+
+
+def _handover(request: HttpRequest, case) -> str:  # noqa: ANN001
+    p = request.POST
+    joint.record_handover(case, actor=request.user, direction=p.get("direction", ""),
+                          counterpart=p.get("counterpart", ""), reference=p.get("reference", ""),
+                          note=p.get("note", ""))
+    return "已保存。"
+
+
+def _judicial_apply(request: HttpRequest, case) -> str:  # noqa: ANN001
+    judicial.apply(case, actor=request.user, court=request.POST.get("court", ""))
+    return "已保存。"
+
+
+def _judicial_step(request: HttpRequest, case) -> str:  # noqa: ANN001
+    p = request.POST
+    judicial.record_court(case, actor=request.user, status=p.get("status", ""),
+                          at=_when(p.get("at", "")) or timezone.now(),
+                          court_case_number=p.get("court_case_number", ""), note=p.get("note", ""))
+    return "已保存。"
+
+
+def _visit(request: HttpRequest, case) -> str:  # noqa: ANN001
+    p = request.POST
+    sat = p.get("satisfaction") or None
+    feedback.record_visit(case, actor=request.user, performed=p.get("performed") == "1",
+                          satisfaction=int(sat) if sat else None, note=p.get("note", ""),
+                          visited_at=_when(p.get("visited_at", "")) or timezone.now())
+    return "已保存。"
+
+
+# Every action of the case page: name → handler (request, case) → the success message. The handler calls one
+# service, which guards; a refusal comes back as a message on the case page.
+ACTIONS: dict[str, Callable[[HttpRequest, object], str]] = {
+    "transition": _transition, "confirm": _confirm, "session": _session, "sign": _sign, "seal": _seal,
+    "retriage": _retriage, "material": _material, "risk": _risk, "extend": _extend, "invite": _invite,
+    "handover": _handover, "judicial_apply": _judicial_apply, "judicial_step": _judicial_step, "visit": _visit,
+}
+# Actions whose numbers are typed in by hand: bad input is answered with a message, not a server error.
+_TYPED_INPUT = {"risk", "extend", "invite", "handover", "judicial_apply", "judicial_step", "visit"}
+
+
 @dispute_staff
 @require_POST
 def case_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case page's one action dispatcher (``ACTIONS``); back to the case page with what happened."""
     case = selectors.access_case(request.user, pk)
-    user, post = request.user, request.POST
-    action = post.get("action", "")
+    action = request.POST.get("action", "")
     try:
-        if action == "transition":
-            to = post.get("to", "")
-            if to not in CaseStage.values:
-                raise XiangzhiError("INVALID_STAGE", "目标阶段无效。")
-            data = {k: post.get(k) for k in ("ground", "redirect_to", "agreement_text", "agreement_amount",
-                                             "termination_reason") if post.get(k)}
-            if post.get("mediator"):
-                data["mediator"] = User.objects.filter(pk=post.get("mediator")).first()
-                data["chosen_by_party"] = post.get("chosen_by_party") == "1"  # 人民调解法 Art. 19
-            services.transition(case, to, actor=user, reason=post.get("reason", ""), **data)
-            messages.success(request, f"已{rules.ACTION_LABELS.get(to, '操作')}。")
-        elif action == "confirm":
-            services.confirm_assignment(case, actor=user)
-            messages.success(request, "已确认接案。")
-        elif action == "session":
-            held_at = _parse_local(post.get("held_at", ""))
-            services.record_session(case, actor=user, held_at=held_at, place=post.get("place", ""),
-                                    attendees=post.get("attendees", ""), summary=post.get("summary", ""))
-            messages.success(request, "调解记录已保存。")
-        elif action == "sign":
-            if post.get("signer") == "mediator":
-                services.sign_agreement(case, actor=user, as_mediator=True)
-            else:
-                party = case.parties.filter(pk=post.get("signer") or 0).first()
-                services.sign_agreement(case, actor=user, party=party, method=post.get("method", "handwritten"))
-            messages.success(request, "签名已记录。")
-        elif action == "seal":
-            services.apply_seal(case, actor=user)
-            messages.success(request, "已加盖调解委员会印章。")
-        elif action == "retriage":
-            services.retriage(case, actor=user, type_code=post.get("type_code", ""),
-                              risk_level=post.get("risk_level") or None, reroute=bool(post.get("reroute")),
-                              reason=post.get("reason", ""))
-            messages.success(request, "已更正类型。")
-        elif action == "material":
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise XiangzhiError("FILE_REQUIRED", "请选择要上传的文件。")
-            services.add_attachment(case, Upload.from_django(upload), actor=user)
-            messages.success(request, "材料已上传。")
-        else:
+        handler = ACTIONS.get(action)
+        if handler is None:
             raise XiangzhiError("UNKNOWN_ACTION", "未知操作。")
+        try:
+            messages.success(request, handler(request, case))
+        except ValueError:
+            if action not in _TYPED_INPUT:
+                raise
+            raise XiangzhiError("INVALID_INPUT", "输入有误。") from None
     except XiangzhiError as exc:
         messages.error(request, exc.message)
     return redirect("disputes:case", pk=case.pk)
+
+
+def _when(raw: str) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def _parse_local(raw: str) -> dt.datetime | None:
@@ -213,3 +348,46 @@ def _parse_local(raw: str) -> dt.datetime | None:
 def staff_slip(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
     return render(request, "disputes/slip.html", {"case": case, "qr_svg": qr.svg_inline(case.public_url, scale=6)})
+
+
+@dispute_staff
+@require_http_methods(["GET", "POST"])
+def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """GET downloads (changes nothing on the case); POST issues (recorded and attested). Personal data in full only
+    with the right and a ``reason`` (documents.disclose)."""
+    case = selectors.access_case(request.user, pk)
+    if kind not in documents.KINDS:
+        raise Http404
+    try:
+        if request.method == "POST":
+            data = documents.generate(case, kind, actor=request.user, reason=request.POST.get("reason", ""))
+        else:
+            data = documents.download(case, kind, actor=request.user, reason=request.GET.get("reason", ""))
+    except XiangzhiError as exc:
+        messages.error(request, exc.message)
+        return redirect("disputes:case", pk=pk)
+    resp = HttpResponse(data, content_type=DOCX)
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(documents.filename(case, kind))}"
+    return resp
+
+
+@dispute_staff
+def case_file(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.access_case(request.user, pk)
+    try:
+        data = casefile.build(case, actor=request.user, reason=request.GET.get("reason", ""))
+    except XiangzhiError as exc:
+        messages.error(request, exc.message)
+        return redirect("disputes:case", pk=pk)
+    resp = HttpResponse(data, content_type="application/zip")
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(case.archive_number + '.zip')}"
+    return resp
+
+
+@dispute_staff
+def export(request: HttpRequest) -> HttpResponse:
+    filters = selectors.CaseFilters.from_params(request.GET)
+    data, _ = exports.export_xlsx(request.user, filters)
+    resp = HttpResponse(data, content_type=XLSX)
+    resp["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(f"案件清单-{timezone.localdate():%Y%m%d}.xlsx")
+    return resp

@@ -35,7 +35,7 @@ def test_status_page_shows_stage_colour_word_and_countdown_then_the_rating(live_
     state = page.locator(".card").first.inner_text()
     assert "调解中" in state and "黄色" in state and "剩 " in state and "天" in state, state
     assert_fits_width(page)
-    screenshot(page, "disputes-part2-status-360")
+    screenshot(page, "disputes-status-countdown-360")
 
     case = services.transition(case, S.AGREEMENT_ORAL, actor=mediator.user, reason="达成", agreement_text="李四拆除围墙")
     services.transition(case, S.CLOSED, actor=mediator.user, reason="已履行")
@@ -47,10 +47,10 @@ def test_status_page_shows_stage_colour_word_and_countdown_then_the_rating(live_
     page.check("input[name=rating][value='5']")
     page.fill("textarea[name=comment]", "调解员很耐心")
     assert_fits_width(page)
-    screenshot(page, "disputes-part2-rating-360")
+    screenshot(page, "disputes-status-rating-360")
     page.get_by_role("button", name="提交评价").click()
     page.wait_for_url("**/feedback/")
     assert "满意度 5 星" in page.content()
-    screenshot(page, "disputes-part2-rated-360")
+    screenshot(page, "disputes-status-rated-360")
     assert Feedback.objects.get(case=case).rating == 5
     context.close()

@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.disputes.conftest import new_case
+from tests.disputes.conftest import MON, at, new_case, walk_at
 
 pytestmark = pytest.mark.django_db
-TZ = ZoneInfo("Asia/Shanghai")
-MON = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday without holidays around it
-
-
-def at(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=TZ)
-
-
-def walk_at(case, to, user, when, **data):
-    from xiangzhi.disputes import services
-    from xiangzhi.disputes.enums import CaseStage as S
-
-    path = [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION]
-    for stage in path:
-        if case.stage == to:
-            return case
-        case = services.transition(case, stage, actor=user, reason="测试", now=when)
-    if case.stage != to:
-        case = services.transition(case, to, actor=user, reason="测试", now=when, **data)
-    return case
-
-
 def colour(case, now):
     from xiangzhi.disputes.colours import colour_of
     from xiangzhi.disputes.models import Case

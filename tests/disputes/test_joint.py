@@ -1,0 +1,71 @@
+"""联动联办 and 诉调对接: what a liaison sees, answering or handing a task back, and hand-overs in and out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.http import Http404
+
+from tests.disputes.conftest import TZ, new_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_liaison_sees_only_cases_shared_with_their_department(mediator, liaison):
+    from xiangzhi.disputes import joint, selectors
+
+    shared, other = new_case(), new_case(applicant_phone="13800000007")
+    assert not selectors.cases_visible_to(liaison.user).filter(pk=shared.pk).exists()
+    task = joint.invite(shared, actor=mediator.user, organisation_id=liaison.organisation.pk, task="核实报警记录",
+                        due_at=dt.datetime.now(TZ) + dt.timedelta(days=3), contact_name="王警官")
+    assert selectors.access_case(liaison.user, shared.pk).pk == shared.pk
+    with pytest.raises(Http404):
+        selectors.access_case(liaison.user, other.pk)
+    assert joint.access_task(liaison.user, task.pk) == task
+    c = liaison.client()
+    assert c.get(f"/cases/joint/{task.pk}/").status_code == 200
+    assert c.get("/cases/joint/").status_code == 200
+
+
+def test_the_liaison_answers_or_hands_back_and_the_lead_sees_who_is_late(mediator, liaison):
+    from xiangzhi.core.errors import Conflict
+    from xiangzhi.disputes import joint
+    from xiangzhi.disputes.services import Upload
+
+    case = new_case()
+    due = dt.datetime.now(TZ) + dt.timedelta(days=2)
+    task = joint.invite(case, actor=mediator.user, organisation_id=liaison.organisation.pk, task="提供出警记录",
+                        due_at=due, contact_name="王警官")
+    rows = joint.overview(case, now=due + dt.timedelta(hours=1))
+    assert rows[0].late and rows[0].replies == 0
+    joint.reply(task, actor=liaison.user, text="出警记录已上传", upload=Upload("记录.pdf", b"%PDF-1.4 test"))
+    rows = joint.overview(case, now=due + dt.timedelta(hours=1))
+    assert not rows[0].late and rows[0].replies == 1 and rows[0].task.status == "answered"
+    with pytest.raises(Conflict):
+        joint.hand_back(task, actor=liaison.user, reason="非本单位职责")
+    second = joint.invite(case, actor=mediator.user, organisation_id=liaison.organisation.pk, task="协助劝导",
+                          due_at=due, contact_name="王警官")
+    joint.hand_back(second, actor=liaison.user, reason="非本单位职责")
+    second.refresh_from_db()
+    assert second.status == "returned" and second.return_reason == "非本单位职责"
+
+
+def test_an_outsider_cannot_open_a_joint_task(mediator, liaison, other_mediator):
+    from xiangzhi.disputes import joint
+
+    task = joint.invite(new_case(), actor=mediator.user, organisation_id=liaison.organisation.pk, task="核实情况",
+                        due_at=dt.datetime.now(TZ) + dt.timedelta(days=3), contact_name="王警官")
+    with pytest.raises(Http404):
+        joint.access_task(other_mediator.user, task.pk)
+    assert other_mediator.client().get(f"/cases/joint/{task.pk}/").status_code == 404
+
+
+def test_referral_in_and_handover_out_are_recorded(mediator):
+    from xiangzhi.disputes import joint
+
+    case = new_case()
+    joint.record_handover(case, actor=mediator.user, direction="in", counterpart="桐乡市人民法院", reference="诉前调")
+    joint.record_handover(case, actor=mediator.user, direction="out", counterpart="桐乡市人民法院", reference="诉调对接")
+    assert list(case.handovers.values_list("direction", flat=True)) == ["in", "out"]
+    assert case.timeline.filter(kind="handover").count() == 2
