@@ -317,3 +317,7 @@ def test_control_characters_in_a_question_are_not_stored(kb, client):
                     content_type="application/json")
     assert r.status_code == 200, r.content
     assert Question.objects.latest("pk").text == "借钱不还怎么办"
+    # a field with a pattern refuses a control character, as the schema says, instead of cleaning it to "valid"
+    r = client.post("/api/v1/consult/ask", {"question": "借钱不还怎么办", "village": "\x84"},
+                    content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "INVALID_INPUT"

@@ -63,12 +63,13 @@ IsoDate = Annotated[dt.date, _iso(_ISO_DATE, "date")]
 IsoDateTime = Annotated[dt.datetime, _iso(_ISO_DATETIME, "datetime"), AfterValidator(_real_offset)]
 
 
-
 class TextIn(Schema):
-    """Every API input schema derives from this: control characters are taken out of every string before the
-    fields are validated (``core.text.clean_text``; the pages do the same in ``core.middleware.CleanInputMiddleware``)."""
+    """Every API input schema derives from this: control characters are taken out of every string once the fields
+    are validated (``core.text.clean_text``; the pages do the same in ``core.middleware.CleanInputMiddleware``). After,
+    not before: a field with a pattern (a region code, a phone) refuses a control character as its schema says,
+    while free text keeps what was typed, less the control characters."""
 
-    @field_validator("*", mode="before")
+    @field_validator("*", mode="after")
     @classmethod
     def _clean_text(cls, value: Any) -> Any:
         return clean_data(value)

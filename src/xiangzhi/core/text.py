@@ -19,8 +19,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 
 
 def clean_text(value: str) -> str:
-    """``value`` without control characters (tab, line feed and carriage return stay)."""
-    return _CONTROL.sub("", value)
+    """``value`` without control characters (tab, line feed and carriage return stay); ``value`` itself (an enum
+    member stays one) when it has none."""
+    return _CONTROL.sub("", value) if _CONTROL.search(value) else value
 
 
 def clean_data(value: Any) -> Any:
