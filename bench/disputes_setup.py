@@ -11,17 +11,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def setup(label: str, database_url: str | None = None) -> dict:
-    """``database_url``: an empty PostgreSQL database to use instead of the temporary SQLite file."""
+def _django(label: str, database_url: str | None) -> str:
+    """Django set up on a fresh, migrated database: SQLite in a new data dir (tmpfs when there is one: the figures
+    are about queries and CPU, not this machine's disk), or ``database_url`` (an empty PostgreSQL database).
+    Returns the data dir."""
     sys.path.insert(0, str(ROOT / "src"))
     sys.path.insert(0, str(ROOT))
-    # tmpfs when there is one: the figures are about queries and CPU, not this machine's disk
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
     data_dir = tempfile.mkdtemp(prefix=f"xz-bench-{label}-", dir=shm)
-    import atexit
-    import shutil
-
-    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     os.environ["XIANGZHI_DATA_DIR"] = data_dir
     if database_url:
         os.environ["DATABASE_URL"] = database_url
@@ -37,6 +34,16 @@ def setup(label: str, database_url: str | None = None) -> dict:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    return data_dir
+
+
+def setup(label: str, database_url: str | None = None) -> dict:
+    """``database_url``: an empty PostgreSQL database to use instead of the temporary SQLite file."""
+    import atexit
+    import shutil
+
+    data_dir = _django(label, database_url)
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     import json
     import random
 
@@ -69,27 +76,10 @@ def fresh_database(label: str) -> None:
     """A fresh database (SQLite in tmpfs by default, or DATABASE_URL when BENCH_DATABASE_URL is given) with Tongxiang's
     regions and organisations and the dispute types, for the import and colour benchmarks. The data dir is kept, so a
     child process can use the same database."""
-    sys.path.insert(0, str(ROOT / "src"))
-    sys.path.insert(0, str(ROOT))
-    shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
-    os.environ["XIANGZHI_DATA_DIR"] = tempfile.mkdtemp(prefix=f"xz-bench-{label}-", dir=shm)
-    if os.environ.get("BENCH_DATABASE_URL"):
-        os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("XIANGZHI_ENV", "test")
-    os.environ.setdefault("XIANGZHI_SMS_BACKEND", "xiangzhi.core.sms.LocmemBackend")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "xiangzhi.settings"
-    os.environ["XIANGZHI_TASK_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
-    import django
-
-    django.setup()
     import json
     import random
 
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
+    _django(label, os.environ.get("BENCH_DATABASE_URL"))
     from xiangzhi.core import services
     from xiangzhi.core.demo import DIVISIONS, DemoContext, build_organisations
     from xiangzhi.core.models import Region

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,6 +27,18 @@ def intake(region_code: str | None = None, *, description: str = "隔壁邻居�
         description=description, request="请求拆除占地部分围墙", type_code=type_code, consent=consent,
         files=files or [], on_spot_agreement=on_spot, risk_level=risk_level,
     )
+
+
+def docx_text(data: bytes) -> str:
+    """The text of a .docx: its paragraphs, then its tables' cells."""
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)
 
 
 def new_case(actor=None, channel="online", **kw):

@@ -9,20 +9,10 @@ import zipfile
 
 import pytest
 
-from tests.disputes.conftest import MON, new_case, walk_at
+from tests.disputes.conftest import MON, docx_text, new_case, walk_at
 
 pytestmark = pytest.mark.django_db
 
-
-def docx_text(data: bytes) -> str:
-    from docx import Document
-
-    doc = Document(io.BytesIO(data))
-    parts = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
 
 
 def agreed_case(mediator):

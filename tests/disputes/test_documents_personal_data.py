@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from tests.disputes.conftest import new_case, valid_id_number, walk
+from tests.disputes.conftest import docx_text, new_case, valid_id_number, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -23,16 +23,6 @@ RESPONDENT_ID = valid_id_number("33048319850505456")
 APPLICANT_PHONE = "13800000001"
 REASON = "向法院提交司法确认申请"
 
-
-def docx_text(data: bytes) -> str:
-    from docx import Document
-
-    doc = Document(io.BytesIO(data))
-    parts = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
 
 
 def zip_text(data: bytes) -> str:
