@@ -23,7 +23,7 @@ from xiangzhi.core.models import CalendarDay, User
 from xiangzhi.core.workdays import forget_calendar
 
 from . import colours, rules
-from .enums import CaseStage, Colour, Level, PartyRole, RiskLevel
+from .enums import CaseStage, Colour, EventKind, Level, PartyRole, RiskLevel
 from .models import Case, CaseClock, MediationExtension
 
 S = CaseStage
@@ -166,7 +166,7 @@ def raise_risk(case: Case, level: str, *, actor: User, reason: str, now: dt.date
         locked.save(update_fields=["risk_level"])
         core.audit("case.risk_raised", actor=actor, obj=locked, region_code=locked.region_code,
                    before={"risk": before}, after={"risk": level}, note=reason)
-        _record_event(locked, "risk_raised", {"from": before, "to": level, "reason": reason}, actor=actor,
+        _record_event(locked, EventKind.RISK_RAISED, {"from": before, "to": level, "reason": reason}, actor=actor,
                       text=f"风险等级提高为“{RiskLevel(level).label}”：{reason}"[:300], public=False, at=now)
         for user in supervisors_of(locked):
             core.notify_user(user, subject=f"案件 {locked.number} 风险等级提高为{RiskLevel(level).label}",
@@ -196,7 +196,7 @@ def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.dateti
             respondent_consent_at=respondent_consent_at, reason=reason.strip()[:200], granted_by=actor)
         core.audit("case.mediation_extended", actor=actor, obj=locked, region_code=locked.region_code,
                    after={"months": ext.months}, note=reason)
-        _record_event(locked, "extension", {"months": ext.months, "reason": reason}, actor=actor,
+        _record_event(locked, EventKind.EXTENSION, {"months": ext.months, "reason": reason}, actor=actor,
                       text=f"经双方当事人同意，调解期限延长{ext.months}个月")
     return ext
 

@@ -79,7 +79,7 @@ MAX_FILES = 10
 # ----------------------------------------------------------------------------------------------------------------
 # The ledger seam
 # ----------------------------------------------------------------------------------------------------------------
-def _record_event(case: Case, kind: str, payload: dict[str, Any], *, actor: User | None = None, text: str = "",
+def _record_event(case: Case, kind: EventKind, payload: dict[str, Any], *, actor: User | None = None, text: str = "",
                   stage_from: str = "", stage_to: str = "", public: bool = True, at: dt.datetime | None = None,
                   attest: bool = True):
     """Record one event of a case's history. Called at creation, each transition, each attachment (with its SHA-256)
