@@ -197,11 +197,8 @@ def party_agreement(request: HttpRequest, token: str):
              summary="当事人（手机验证登录）：确认协议内容并本人签名（只能为自己签一次）")
 def party_sign(request: HttpRequest, token: str, payload: PartySignIn):
     case, party = _own_party(request, token)
-    if not payload.confirm:
-        raise ValidationFailed("CONFIRM_REQUIRED", "请先阅读协议全文并确认同意。")
-    if payload.agreement_sha256 != selectors.agreement_digest(case):
-        raise Conflict("AGREEMENT_CHANGED", "协议内容已有变更，请重新阅读后再签名。")
-    sig = services.sign_agreement(case, actor=request.auth, party=party)
+    sig = services.sign_as_party(case, party, actor=request.auth, digest=payload.agreement_sha256,
+                                 confirmed=payload.confirm)
     case.refresh_from_db(fields=["agreement_effective_at"])
     return Status(201, SignatureOut(id=sig.pk, party_id=sig.party_id, mediator=False, method=sig.method,
                                     signed_at=sig.signed_at, agreement_effective=case.agreement_effective_at is not None))

@@ -910,17 +910,28 @@ def record_session(case: Case, *, actor: User, held_at: dt.datetime, place: str,
     return session
 
 
+def sign_as_party(case: Case, party: Party, *, actor: User, digest: str, confirmed: bool) -> Signature:
+    """A party signs the written agreement for themselves (the status page or the API): only after confirming they
+    have read it, and only the text they read: ``digest`` is the SHA-256 of the agreement shown to them, checked
+    against the locked case, so an agreement changed in between is refused."""
+    if not confirmed:
+        raise ValidationFailed("CONFIRM_REQUIRED", "请先阅读协议全文，并勾选“我已阅读并同意”。")
+    return sign_agreement(case, actor=actor, party=party, expected_digest=digest or "")
+
+
 def sign_agreement(case: Case, *, actor: User, party: Party | None = None, as_mediator: bool = False,
-                   method: str = SignatureMethod.HANDWRITTEN) -> Signature:
+                   method: str = SignatureMethod.HANDWRITTEN, expected_digest: str | None = None) -> Signature:
     """Record one signature on the written agreement — a party's (recorded by the mediator, or by the party itself
-    online) or the mediator's own. The agreement takes effect when every party and the mediator have signed and the
-    committee seal is applied (人民调解法 第29条)."""
+    online, through ``sign_as_party``) or the mediator's own. The agreement takes effect when every party and the
+    mediator have signed and the committee seal is applied (人民调解法 第29条)."""
     if method not in SignatureMethod.values:
         raise ValidationFailed("INVALID_METHOD", "签名方式无效。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.stage != S.AGREEMENT_WRITTEN or locked.agreement_effective_at is not None:
             raise Conflict("NOT_SIGNABLE", "只有待生效的书面协议可以签名。")
+        if expected_digest is not None and expected_digest != hashlib.sha256(locked.agreement_text.encode()).hexdigest():
+            raise Conflict("AGREEMENT_CHANGED", "协议内容已有变更，请重新阅读后再签名。")
         citizen_self = (actor.kind == UserKind.CITIZEN and party is not None and not as_mediator)
         if citizen_self:
             from .selectors import party_of

@@ -111,14 +111,10 @@ def party_action(request: HttpRequest, token: str) -> HttpResponse:
             services.answer_consent(case, party, actor=request.user, agree=action == "agree")
             messages.success(request, "已记录您的答复。")
         elif action == "sign":
-            if not request.POST.get("confirm"):
-                messages.error(request, "请先阅读协议全文，并勾选“我已阅读并同意”。")
-            elif request.POST.get("digest", "") != selectors.agreement_digest(case):
-                messages.error(request, "协议内容已有变更，请重新阅读后再签名。")
-            else:
-                # the signer is the party this session proves, never one named in the form
-                services.sign_agreement(case, actor=request.user, party=party)
-                messages.success(request, "您已在调解协议上签名。")
+            # the signer is the party this session proves, never one named in the form
+            services.sign_as_party(case, party, actor=request.user, digest=request.POST.get("digest", ""),
+                                   confirmed=bool(request.POST.get("confirm")))
+            messages.success(request, "您已在调解协议上签名。")
         elif action == "material":
             upload = request.FILES.get("file")
             if upload is None:
