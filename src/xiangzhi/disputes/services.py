@@ -25,8 +25,9 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
-from xiangzhi.core.enums import OrgKind, RegionLevel, Role, UserKind
+from xiangzhi.core.enums import OrgKind, RegionLevel, Role, Specialty, UserKind
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import Membership, Organisation, Region, User
 from xiangzhi.core.workdays import deadline_after
@@ -479,6 +480,52 @@ def find_repeat(clean: dict[str, Any], *, now: dt.datetime) -> Case | None:
                        .values_list("id", flat=True))
     hits = same_respondent | same_village
     return Case.objects.filter(pk=max(hits)).first() if hits else None
+
+
+_REFERRAL_SOURCE = {Specialty.POLICE: CaseSource.REFERRAL_POLICE, Specialty.COURT: CaseSource.REFERRAL_COURT}
+
+
+def channel_for(actor: User, requested: str) -> str:
+    """The intake channel of an API registration: a villager's is always online (网上申请); staff register at the
+    window or as a grid worker (a department's referral has its own entry, ``refer``)."""
+    if core_rules.is_citizen(actor):
+        return Channel.ONLINE
+    if requested in (Channel.WINDOW, Channel.GRID):
+        return requested
+    raise ValidationFailed("INVALID_CHANNEL", "受理渠道只能是 window 或 grid。")
+
+
+def apply_online(data: IntakeIn, *, actor: User, client_ip: str) -> Case:
+    """A villager's own application (the application page and the API): rate-limited per client address, the
+    applicant's phone is the one the session proved, the source is an application and there is no on-the-spot
+    agreement (that is the grid channel's)."""
+    if not core_rules.is_citizen(actor):
+        raise XiangzhiError("FORBIDDEN", "请先用手机号和短信验证码登录后再申请。", status=403)
+    core.check_rate(f"apply:{client_ip}", limit=settings.XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR, window_seconds=3600)
+    data.applicant.phone = actor.phone
+    data.source, data.on_spot_agreement = CaseSource.APPLICATION, ""
+    return create_case(data, actor=actor, channel=Channel.ONLINE)
+
+
+def lookup(number: str, *, actor: User | None, client_ip: str) -> Case | None:  # noqa: ARG001
+    """A case looked up by its number (rate-limited per client address: the number must not be guessable by
+    trying). What the caller may then see of it is the selectors' business."""
+    from .selectors import case_by_number
+
+    core.check_rate(f"lookup:{client_ip}", limit=settings.XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE, window_seconds=60)
+    return case_by_number(number)
+
+
+def refer(data: IntakeIn, *, actor: User) -> Case:
+    """A department's referral (部门移送) through its API account: only a liaison may refer; the referring
+    organisation is the account's liaison organisation and the source follows from its specialty."""
+    org_ids = rules.org_ids_for(actor, frozenset({Role.LIAISON}))
+    org = Organisation.objects.filter(pk__in=org_ids).order_by("id").first()
+    if org is None:
+        raise XiangzhiError("FORBIDDEN", "只有联动部门的接口账号可以移送案件。", status=403)
+    data.referral_org = org
+    data.source = _REFERRAL_SOURCE.get(org.specialty, CaseSource.REFERRAL_GOVERNMENT)
+    return create_case(data, actor=actor, channel=Channel.API)
 
 
 def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.datetime | None = None) -> Case:
