@@ -175,13 +175,20 @@ def raise_risk(case: Case, level: str, *, actor: User, reason: str, now: dt.date
     return locked
 
 
-def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.datetime,
-                     respondent_consent_at: dt.datetime, reason: str) -> MediationExtension:
-    """Extend mediation once, by ``extension_months``, with both parties' consent recorded."""
+def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.datetime | None,
+                     respondent_consent_at: dt.datetime | None, reason: str) -> MediationExtension:
+    """Extend mediation once, by ``extension_months``, with both parties' consent recorded: each party's consent
+    must be given, with the time it was given, and not in the future."""
     from .services import _record_event
 
     if len((reason or "").strip()) < 2:
         raise ValidationFailed("REASON_REQUIRED", "延长调解期限须说明理由。")
+    now = timezone.now()
+    for who, at in (("申请人", applicant_consent_at), ("被申请人", respondent_consent_at)):
+        if at is None:
+            raise ValidationFailed("CONSENT_REQUIRED", f"延长调解期限须经双方当事人同意，请填写{who}同意的时间。")
+        if at > now:
+            raise ValidationFailed("CONSENT_IN_FUTURE", f"{who}同意的时间不能晚于现在。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.stage != S.IN_MEDIATION or not (rules.is_mediator_of(actor, locked)
