@@ -962,7 +962,7 @@ def sign_as_party(case: Case, party: Party, *, actor: User, digest: str, confirm
     have read it, and only the text they read: ``digest`` is the SHA-256 of the agreement shown to them, checked
     against the locked case, so an agreement changed in between is refused."""
     if not confirmed:
-        raise ValidationFailed("CONFIRM_REQUIRED", "请先阅读协议全文，并勾选“我已阅读并同意”。")
+        raise ValidationFailed("CONFIRM_REQUIRED", "请先阅读协议全文并确认同意。")
     return sign_agreement(case, actor=actor, party=party, expected_digest=digest or "")
 
 
