@@ -315,6 +315,10 @@ XIANGZHI_REQUIRE_ADMIN_TOTP = env_bool("XIANGZHI_REQUIRE_ADMIN_TOTP", PRODUCTION
 XIANGZHI_OTP_TTL_SECONDS = env_int("XIANGZHI_OTP_TTL_SECONDS", 300, minimum=60)
 XIANGZHI_RATE_LIMIT_OTP_PER_HOUR = env_int("XIANGZHI_RATE_LIMIT_OTP_PER_HOUR", 5, minimum=1)
 XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE", 60, minimum=1)
+# A villager's online applications (page and API) per client address and hour, and case look-ups by number per client
+# address and minute (the number is short: the limit keeps it from being guessed).
+XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR = env_int("XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR", 20, minimum=1)
+XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE", 30, minimum=1)
 # A machine client with a valid API token has its own budget (every request), not the anonymous per-address one.
 XIANGZHI_RATE_LIMIT_TOKEN_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_TOKEN_PER_MINUTE", 600, minimum=1)
 # 智能咨询 questions per client address (beside the per-visitor limit, which a client escapes with a new visitor id);

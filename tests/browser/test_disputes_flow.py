@@ -72,6 +72,13 @@ def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_serv
     staff.fill(".session-form input[name=attendees]", "张三、李四、调解员钱建国")
     staff.fill(".session-form textarea[name=summary]", "双方陈述事实，经释法说理，李四同意拆除多砌的围墙")
     staff.get_by_role("button", name="保存调解记录").click()
+    # both parties agreed to take longer: the form asks when each of them consented
+    staff.fill("input[name=applicant_at]", "2026-01-05T10:00")
+    staff.fill("input[name=respondent_at]", "2026-01-05T10:30")
+    staff.fill("input[name=reason][aria-label=延长理由]", "双方同意再协商一个月")
+    staff.get_by_role("button", name=re.compile("延长调解期限")).click()
+    assert "已保存" in staff.content() and "调解期限延长" in staff.content()
+    screenshot(staff, "disputes-case-extended-360")
     staff.fill("form.action-agreement_written textarea[name=agreement_text]",
                "一、李四于2026年12月10日前拆除多砌部分围墙；二、张三不再追究其他责任。")
     staff.locator("form.action-agreement_written button").click()

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.disputes.conftest import MON, new_case, walk_at
 
@@ -63,3 +64,39 @@ def test_a_number_typed_wrong_on_the_case_page_is_a_message_not_a_server_error(m
     assert not FollowUpVisit.objects.filter(case=case).exists() and not JointTask.objects.filter(case=case).exists()
     r = client.post(act, {"action": "tools"})
     assert r.status_code == 302 and "未知操作。" in _messages(r)
+
+
+def test_the_extension_form_asks_for_both_consent_times_and_never_fills_them_in(mediator):
+    """Before, a missing consent time became "now" in the view; now the form requires both and the service records
+    them as given."""
+    from xiangzhi.disputes.models import MediationExtension
+
+    case = walk_at(new_case(), "in_mediation", mediator.user, MON)
+    client, act = mediator.client(), reverse("disputes:case_action", args=[case.pk])
+    page = client.get(reverse("disputes:case", args=[case.pk])).content.decode()
+    assert 'name="applicant_at" required' in page and 'name="respondent_at" required' in page
+    r = client.post(act, {"action": "extend", "reason": "双方同意延长", "applicant_at": "2026-03-03T10:00"})
+    assert r.status_code == 302 and "请填写被申请人同意的时间" in " ".join(_messages(r))
+    r = client.post(act, {"action": "extend", "reason": "双方同意延长", "applicant_at": "2026-03-03T10:00",
+                          "respondent_at": "三月四日"})
+    assert r.status_code == 302 and "输入有误。" in " ".join(_messages(r))
+    assert not MediationExtension.objects.filter(case=case).exists()
+    r = client.post(act, {"action": "extend", "reason": "双方同意延长", "applicant_at": "2026-03-03T10:00",
+                          "respondent_at": "2026-03-04T16:30"})
+    assert r.status_code == 302 and "已保存。" in _messages(r)
+    ext = MediationExtension.objects.get(case=case)
+    local = timezone.localtime(ext.respondent_consent_at)
+    assert (timezone.localtime(ext.applicant_consent_at).day, local.day, local.hour) == (3, 4, 16)
+
+
+@pytest.mark.parametrize("data", [
+    {"action": "transition", "to": "assigned", "mediator": "王调解"},
+    {"action": "sign", "signer": "张三"},
+    {"action": "judicial_step", "status": "accepted", "at": "昨天"},
+    {"action": "invite", "organisation": "", "task": "核实情况", "contact_name": "王"},
+])
+def test_an_id_or_time_typed_wrong_in_any_action_is_a_chinese_message_not_a_server_error(mediator, data):
+    case = walk_at(new_case(), "in_mediation", mediator.user, MON)
+    client, act = mediator.client(), reverse("disputes:case_action", args=[case.pk])
+    r = client.post(act, data)
+    assert r.status_code == 302 and "输入有误。" in _messages(r), _messages(r)

@@ -240,3 +240,28 @@ def test_the_status_page_promises_the_deadline_the_colour_rule_gives(mediator, v
     assert colours.due(case) == at(2026, 4, 2, 9, 0)
     body = client.get(f"/cases/s/{case.token}/").content.decode()
     assert "调解一般在一个月内结束（预计 2026年4月2日 前）" in body
+
+
+@pytest.mark.parametrize("applicant_at, respondent_at, code", [
+    (None, MON, "CONSENT_REQUIRED"),
+    (MON, None, "CONSENT_REQUIRED"),
+    (MON, "future", "CONSENT_IN_FUTURE"),
+])
+def test_the_extension_service_refuses_a_missing_or_future_consent(mediator, applicant_at, respondent_at, code):
+    """Both parties' consent, each at a time already past: decided in the service, whatever the caller sends."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from xiangzhi.core.errors import ValidationFailed
+    from xiangzhi.disputes import deadlines
+    from xiangzhi.disputes.models import MediationExtension
+
+    case = walk_at(new_case(), "in_mediation", mediator.user, MON)
+    if respondent_at == "future":
+        respondent_at = timezone.now() + dt.timedelta(hours=1)
+    with pytest.raises(ValidationFailed) as exc:
+        deadlines.extend_mediation(case, actor=mediator.user, applicant_consent_at=applicant_at,
+                                   respondent_consent_at=respondent_at, reason="双方同意延长")
+    assert exc.value.code == code
+    assert not MediationExtension.objects.filter(case=case).exists()

@@ -374,3 +374,67 @@ def test_control_characters_in_an_api_intake_are_not_stored(mediator):
     case = Case.objects.get()
     assert case.description == "隔壁邻居把围墙砌到我家院子里来了，占了一米多" and case.request == "拆除围墙"
     assert sorted(p.person.name for p in case.parties.select_related("person")) == ["张三", "李四"]
+
+
+# Guards inside the intake services (not in the page or the API function) ---------------------------------------
+def test_only_a_liaison_may_refer_and_the_service_resolves_organisation_and_source(tongxiang, mediator, liaison):
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.core.models import Organisation
+
+    with pytest.raises(XiangzhiError) as exc:
+        services.refer(intake(), actor=mediator.user)
+    assert exc.value.code == "FORBIDDEN" and exc.value.status == 403
+    assert not Case.objects.exists()
+    data = intake()
+    data.referral_ref = "桐公乌（2026）89号"
+    case = services.refer(data, actor=liaison.user)
+    police = Organisation.objects.get(pk=case.referral_org_id)
+    assert (case.source, case.channel, police.specialty) == ("referral_police", "api", "police")
+
+
+def test_the_api_intake_channel_is_decided_by_the_service(villager_a, mediator):
+    assert services.channel_for(villager_a[0], "window") == "online"
+    assert services.channel_for(mediator.user, "grid") == "grid"
+    for requested in ("online", "api", ""):
+        with pytest.raises(ValidationFailed) as exc:
+            services.channel_for(mediator.user, requested)
+        assert exc.value.code == "INVALID_CHANNEL"
+
+
+def test_online_applications_are_limited_per_address_in_the_service(villager_a, mediator, tongxiang, settings):
+    from xiangzhi.core.errors import RateLimited, XiangzhiError
+
+    settings.XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR = 2
+    with pytest.raises(XiangzhiError) as exc:
+        services.apply_online(intake(), actor=mediator.user, client_ip="10.0.0.1")  # staff are not villagers
+    assert exc.value.code == "FORBIDDEN"
+    for _ in range(2):
+        case = services.apply_online(intake(), actor=villager_a[0], client_ip="10.0.0.1")
+    assert (case.channel, case.source) == ("online", "application")
+    with pytest.raises(RateLimited):
+        services.apply_online(intake(), actor=villager_a[0], client_ip="10.0.0.1")
+    assert Case.objects.count() == 2
+    services.apply_online(intake(), actor=villager_a[0], client_ip="10.0.0.2")  # another address has its own count
+
+
+def test_the_api_citizen_intake_shares_the_application_limit(villager_a, tongxiang, settings):
+    """Before, only the application page was limited; a villager's API intake now counts against the same limit."""
+    settings.XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR = 1
+    _, c = villager_a
+    body = {"applicant": {"name": "张三"}, "respondents": [{"name": "李四"}], "region_code": first_village(WUZHEN).code,
+            "consent": True, "description": "邻居家空调外机对着我家窗户吹热风", "request": "移走外机"}
+    codes = [c.post("/api/v1/cases/", json.dumps(body), content_type="application/json").status_code
+             for _ in range(2)]
+    assert codes == [201, 429]
+    assert Case.objects.count() == 1
+
+
+def test_case_lookups_are_limited_per_address_in_the_service(villager_a, tongxiang, settings):
+    from xiangzhi.core.errors import RateLimited
+
+    settings.XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE = 2
+    case = new_case()
+    assert services.lookup(case.number, actor=None, client_ip="10.0.0.3") == case
+    assert services.lookup("2026-99999", actor=None, client_ip="10.0.0.3") is None
+    with pytest.raises(RateLimited):
+        services.lookup(case.number, actor=None, client_ip="10.0.0.3")

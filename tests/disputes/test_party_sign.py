@@ -158,3 +158,25 @@ def test_the_api_answers_404_to_anyone_but_a_party(agreement_case, client, media
     assert client.get(base + "/agreement").status_code in (401, 404)
     assert _post(client, base + "/signature", body).status_code in (401, 404)
     assert _signatures(agreement_case) == []
+
+
+@pytest.mark.parametrize("digest, confirmed, code", [
+    ("ok", False, "CONFIRM_REQUIRED"),
+    ("0" * 64, True, "AGREEMENT_CHANGED"),
+    ("", True, "AGREEMENT_CHANGED"),
+])
+def test_the_signing_service_itself_refuses_an_unconfirmed_or_changed_agreement(agreement_case, villager_a, digest,
+                                                                                 confirmed, code):
+    """The guard lives in the service: a caller other than the page or the API cannot skip it."""
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.disputes import selectors, services
+
+    party = agreement_case.parties.get(role="applicant")
+    digest = selectors.agreement_digest(agreement_case) if digest == "ok" else digest
+    with pytest.raises(XiangzhiError) as exc:
+        services.sign_as_party(agreement_case, party, actor=villager_a[0], digest=digest, confirmed=confirmed)
+    assert exc.value.code == code
+    assert _signatures(agreement_case) == []
+    services.sign_as_party(agreement_case, party, actor=villager_a[0],
+                           digest=selectors.agreement_digest(agreement_case), confirmed=True)
+    assert _signatures(agreement_case) == [("applicant", "electronic")]

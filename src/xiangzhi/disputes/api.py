@@ -12,18 +12,17 @@ from django.utils import timezone
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
-from xiangzhi.core import rules as core_rules
 from xiangzhi.core.api_auth import PUBLIC
-from xiangzhi.core.enums import Role, Specialty
-from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
+from xiangzhi.core.errors import Conflict
 from xiangzhi.core.idempotency import idempotent
-from xiangzhi.core.models import Organisation, User
+from xiangzhi.core.middleware import client_ip
+from xiangzhi.core.models import User
 from xiangzhi.core.pagination import MAX_LIMIT, PageIn, next_url, page_of, paginate
 from xiangzhi.core.schemas import ErrorOut, IsoDate
 
 from . import casefile, colours, deadlines, documents, importer, joint, judicial, rules, selectors, services
 from .colours import info as colour_info
-from .enums import CaseSource, CaseStage, Channel, Colour
+from .enums import CaseStage, Channel, Colour
 from .models import Case, ImportJob, JointTask, Party
 from .schemas import (
     AttachmentOut,
@@ -108,25 +107,16 @@ def _detail_out(c: Case, user: User) -> CaseDetailOut:
 @idempotent
 def create_case(request: HttpRequest, payload: IntakeSchemaIn):
     user = request.auth
-    if core_rules.is_citizen(user):
-        channel, payload.source, payload.on_spot_agreement = Channel.ONLINE, CaseSource.APPLICATION, ""
-        payload.applicant.phone = user.phone
-    elif payload.channel in (Channel.WINDOW, Channel.GRID):
-        channel = payload.channel
-    else:
-        raise ValidationFailed("INVALID_CHANNEL", "受理渠道只能是 window 或 grid。")
+    channel = services.channel_for(user, payload.channel)
     data = IntakeIn(applicant=_party(payload.applicant), respondents=[_party(r) for r in payload.respondents],
                     region_code=payload.region_code, description=payload.description, request=payload.request,
                     type_code=payload.type_code, place=payload.place, consent=payload.consent,
                     source=payload.source, risk_level=payload.risk_level, on_spot_agreement=payload.on_spot_agreement,
                     preferred_mediator=payload.preferred_mediator)
+    if channel == Channel.ONLINE:
+        return Status(201, _detail_out(services.apply_online(data, actor=user, client_ip=client_ip(request)), user))
     case = services.create_case(data, actor=user, channel=channel)
-    if core_rules.is_citizen(user):
-        return Status(201, _detail_out(case, user))
     return Status(201, _detail_out(selectors.access_case(user, case.pk), user))
-
-
-_REFERRAL_SOURCE = {Specialty.POLICE: CaseSource.REFERRAL_POLICE, Specialty.COURT: CaseSource.REFERRAL_COURT}
 
 
 @router.post("/referrals", response={201: CaseDetailOut, **ERRORS},
@@ -134,16 +124,10 @@ _REFERRAL_SOURCE = {Specialty.POLICE: CaseSource.REFERRAL_POLICE, Specialty.COUR
 @idempotent
 def referral(request: HttpRequest, payload: ReferralIn):
     user = request.auth
-    org_ids = rules.org_ids_for(user, frozenset({Role.LIAISON}))
-    org = Organisation.objects.filter(pk__in=org_ids).order_by("id").first()
-    if org is None:
-        raise XiangzhiError("FORBIDDEN", "只有联动部门的接口账号可以移送案件。", status=403)
     data = IntakeIn(applicant=_party(payload.applicant), respondents=[_party(r) for r in payload.respondents],
                     region_code=payload.region_code, description=payload.description, request=payload.request,
-                    type_code=payload.type_code, risk_level=payload.risk_level, referral_org=org,
-                    referral_ref=payload.referral_ref,
-                    source=_REFERRAL_SOURCE.get(org.specialty, CaseSource.REFERRAL_GOVERNMENT))
-    case = services.create_case(data, actor=user, channel=Channel.API)
+                    type_code=payload.type_code, risk_level=payload.risk_level, referral_ref=payload.referral_ref)
+    case = services.refer(data, actor=user)
     return Status(201, _detail_out(selectors.access_case(user, case.pk), user))
 
 
@@ -197,11 +181,8 @@ def party_agreement(request: HttpRequest, token: str):
              summary="当事人（手机验证登录）：确认协议内容并本人签名（只能为自己签一次）")
 def party_sign(request: HttpRequest, token: str, payload: PartySignIn):
     case, party = _own_party(request, token)
-    if not payload.confirm:
-        raise ValidationFailed("CONFIRM_REQUIRED", "请先阅读协议全文并确认同意。")
-    if payload.agreement_sha256 != selectors.agreement_digest(case):
-        raise Conflict("AGREEMENT_CHANGED", "协议内容已有变更，请重新阅读后再签名。")
-    sig = services.sign_agreement(case, actor=request.auth, party=party)
+    sig = services.sign_as_party(case, party, actor=request.auth, digest=payload.agreement_sha256,
+                                 confirmed=payload.confirm)
     case.refresh_from_db(fields=["agreement_effective_at"])
     return Status(201, SignatureOut(id=sig.pk, party_id=sig.party_id, mediator=False, method=sig.method,
                                     signed_at=sig.signed_at, agreement_effective=case.agreement_effective_at is not None))

@@ -36,6 +36,7 @@ from xiangzhi.core import crypto
 from xiangzhi.ledger import services as ledger
 from xiangzhi.ledger.registry import register_kind, register_state
 
+from .enums import EventKind
 from .models import Attachment, Case, Party, TimelineEvent
 
 # Case events (桐解码): every TimelineEvent written by ``services._record_event`` — creation, each transition, each
@@ -89,7 +90,7 @@ def recompute_event(ref_id: str) -> dict[str, Any] | None:
     if event is None:
         return None
     attachment_id = (event.payload or {}).get("attachment")
-    if event.kind != "attachment" or attachment_id is None:
+    if event.kind != EventKind.ATTACHMENT or attachment_id is None:
         return event_payload(event)
     att = Attachment.objects.filter(pk=attachment_id).first()
     digest = None

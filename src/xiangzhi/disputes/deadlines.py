@@ -23,7 +23,7 @@ from xiangzhi.core.models import CalendarDay, User
 from xiangzhi.core.workdays import forget_calendar
 
 from . import colours, rules
-from .enums import CaseStage, Colour, Level, PartyRole, RiskLevel
+from .enums import CaseStage, Colour, EventKind, Level, PartyRole, RiskLevel
 from .models import Case, CaseClock, MediationExtension
 
 S = CaseStage
@@ -166,7 +166,7 @@ def raise_risk(case: Case, level: str, *, actor: User, reason: str, now: dt.date
         locked.save(update_fields=["risk_level"])
         core.audit("case.risk_raised", actor=actor, obj=locked, region_code=locked.region_code,
                    before={"risk": before}, after={"risk": level}, note=reason)
-        _record_event(locked, "risk_raised", {"from": before, "to": level, "reason": reason}, actor=actor,
+        _record_event(locked, EventKind.RISK_RAISED, {"from": before, "to": level, "reason": reason}, actor=actor,
                       text=f"风险等级提高为“{RiskLevel(level).label}”：{reason}"[:300], public=False, at=now)
         for user in supervisors_of(locked):
             core.notify_user(user, subject=f"案件 {locked.number} 风险等级提高为{RiskLevel(level).label}",
@@ -175,13 +175,20 @@ def raise_risk(case: Case, level: str, *, actor: User, reason: str, now: dt.date
     return locked
 
 
-def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.datetime,
-                     respondent_consent_at: dt.datetime, reason: str) -> MediationExtension:
-    """Extend mediation once, by ``extension_months``, with both parties' consent recorded."""
+def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.datetime | None,
+                     respondent_consent_at: dt.datetime | None, reason: str) -> MediationExtension:
+    """Extend mediation once, by ``extension_months``, with both parties' consent recorded: each party's consent
+    must be given, with the time it was given, and not in the future."""
     from .services import _record_event
 
     if len((reason or "").strip()) < 2:
         raise ValidationFailed("REASON_REQUIRED", "延长调解期限须说明理由。")
+    now = timezone.now()
+    for who, at in (("申请人", applicant_consent_at), ("被申请人", respondent_consent_at)):
+        if at is None:
+            raise ValidationFailed("CONSENT_REQUIRED", f"延长调解期限须经双方当事人同意，请填写{who}同意的时间。")
+        if at > now:
+            raise ValidationFailed("CONSENT_IN_FUTURE", f"{who}同意的时间不能晚于现在。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.stage != S.IN_MEDIATION or not (rules.is_mediator_of(actor, locked)
@@ -196,7 +203,7 @@ def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.dateti
             respondent_consent_at=respondent_consent_at, reason=reason.strip()[:200], granted_by=actor)
         core.audit("case.mediation_extended", actor=actor, obj=locked, region_code=locked.region_code,
                    after={"months": ext.months}, note=reason)
-        _record_event(locked, "extension", {"months": ext.months, "reason": reason}, actor=actor,
+        _record_event(locked, EventKind.EXTENSION, {"months": ext.months, "reason": reason}, actor=actor,
                       text=f"经双方当事人同意，调解期限延长{ext.months}个月")
     return ext
 

@@ -178,6 +178,14 @@ class EventKind(models.TextChoices):
     REPEAT = "repeat", _("关联重复纠纷")
     AGREEMENT_EFFECTIVE = "agreement_effective", _("协议生效")
     DOCUMENT = "document", _("生成文书")
+    RISK_RAISED = "risk_raised", _("风险升级")
+    EXTENSION = "extension", _("延长调解期限")
+    JOINT = "joint", _("联动联办")
+    HANDOVER = "handover", _("移交/接收")
+    FEEDBACK = "feedback", _("当事人评价")
+    VISIT = "visit", _("回访")
+    NOT_PERFORMED = "not_performed", _("反映未履行")
+    JUDICIAL = "judicial", _("司法确认")
 
 
 class Colour(models.TextChoices):

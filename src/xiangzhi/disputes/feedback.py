@@ -15,7 +15,7 @@ from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import User
 
 from . import rules
-from .enums import CaseStage
+from .enums import CaseStage, EventKind
 from .models import Case, Feedback, FollowUpVisit, Party
 
 S = CaseStage
@@ -53,7 +53,7 @@ def rate(case: Case, party: Party, *, actor: User, rating: int, comment: str = "
             raise Conflict("ALREADY_RATED", "您已经评价过了。") from None
         core.audit("case.feedback", actor=actor, obj=locked, region_code=locked.region_code,
                    after={"party": party.pk, "rating": rating})
-        _record_event(locked, "feedback", {"party": party.pk, "rating": rating}, actor=actor,
+        _record_event(locked, EventKind.FEEDBACK, {"party": party.pk, "rating": rating}, actor=actor,
                       text=f"当事人评价：满意度 {rating} 星", public=False)
     return fb
 
@@ -75,7 +75,7 @@ def record_visit(case: Case, *, actor: User, performed: bool, visited_at: dt.dat
                                              note=(note or "").strip()[:500], visitor=actor, visited_at=visited_at)
         core.audit("case.follow_up_visit", actor=actor, obj=locked, region_code=locked.region_code,
                    after={"visit": visit.pk, "performed": performed, "satisfaction": satisfaction})
-        _record_event(locked, "visit", {"visit": visit.pk, "performed": performed}, actor=actor,
+        _record_event(locked, EventKind.VISIT, {"visit": visit.pk, "performed": performed}, actor=actor,
                       text="回访：协议" + ("已履行" if performed else "未履行"))
     return visit
 
@@ -94,7 +94,7 @@ def report_not_performed(case: Case, party: Party, *, actor: User, note: str = "
         raise Conflict("CANNOT_REPORT", "只有协议达成后的回访中或结案后，当事人可以反映未履行。")
     mediator = case.mediator
     with transaction.atomic():
-        _record_event(case, "not_performed", {"party": party.pk, "note": note}, actor=actor,
+        _record_event(case, EventKind.NOT_PERFORMED, {"party": party.pk, "note": note}, actor=actor,
                       text="当事人反映调解协议未履行" + (f"：{note}" if note else ""), at=now)
         core.audit("case.not_performed", actor=actor, obj=case, region_code=case.region_code,
                    after={"party": party.pk}, note=note)

@@ -76,3 +76,42 @@ class NotAcceptedForm(forms.Form):
 
 class TerminateForm(forms.Form):
     termination_reason = forms.ChoiceField(choices=TerminationReason.choices)
+
+
+# The case page's typed actions: the forms only parse (a number or a time typed wrong is a Chinese message, never a
+# server error); the rules stay in the services.
+class TransitionActionForm(forms.Form):
+    mediator = forms.IntegerField(label="调解员", required=False)
+
+
+class SignActionForm(forms.Form):
+    signer = forms.CharField(label="签名人", required=False)
+
+    def clean_signer(self) -> str | int | None:
+        raw = (self.cleaned_data.get("signer") or "").strip()
+        if raw in ("", "mediator"):
+            return raw or None
+        if not raw.isdigit():
+            raise forms.ValidationError("请选择签名的当事人。")
+        return int(raw)
+
+
+class ExtendForm(forms.Form):
+    """延长调解期限: both parties' consent, each with the time it was given (required; never defaulted)."""
+    applicant_at = forms.DateTimeField(label="申请人同意时间", error_messages={"required": "请填写申请人同意的时间。"})
+    respondent_at = forms.DateTimeField(label="被申请人同意时间", error_messages={"required": "请填写被申请人同意的时间。"})
+    reason = forms.CharField(label="延长理由", required=False)
+
+
+class InviteForm(forms.Form):
+    organisation = forms.IntegerField(label="协办单位", error_messages={"required": "请选择协办单位。"})
+    due_at = forms.DateTimeField(label="办理期限", required=False)
+
+
+class JudicialStepForm(forms.Form):
+    at = forms.DateTimeField(label="时间", required=False)
+
+
+class VisitForm(forms.Form):
+    satisfaction = forms.IntegerField(label="满意度", required=False)
+    visited_at = forms.DateTimeField(label="回访时间", required=False)

@@ -21,7 +21,7 @@ from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import Organisation, User
 
 from . import rules
-from .enums import CaseStage, HandoverDirection, JointStatus
+from .enums import CaseStage, EventKind, HandoverDirection, JointStatus
 from .models import Case, Handover, JointReply, JointTask
 from .services import Upload, check_upload, save_upload
 
@@ -102,7 +102,7 @@ def invite(case: Case, *, actor: User, organisation_id: int, task: str, due_at: 
                                       invited_by=actor)
         core.audit("case.joint_invited", actor=actor, obj=locked, region_code=locked.region_code,
                    after={"task": jt.pk, "organisation": org.pk})
-        _record_event(locked, "joint", {"task": jt.pk, "organisation": org.pk, "action": "invited"}, actor=actor,
+        _record_event(locked, EventKind.JOINT, {"task": jt.pk, "organisation": org.pk, "action": "invited"}, actor=actor,
                       text=f"邀请{org.name}联动协办")
         for user in User.objects.filter(memberships__organisation=org, memberships__is_active=True,
                                         memberships__role=Role.LIAISON).distinct()[:20]:
@@ -139,7 +139,7 @@ def reply(task: JointTask, *, actor: User, text: str, upload: Upload | None = No
         case = locked.case
         core.audit("case.joint_answered", actor=actor, obj=case, region_code=case.region_code,
                    after={"task": locked.pk, "reply": r.pk, "sha256": r.sha256})
-        _record_event(case, "joint", {"task": locked.pk, "reply": r.pk, "action": "answered", "sha256": r.sha256},
+        _record_event(case, EventKind.JOINT, {"task": locked.pk, "reply": r.pk, "action": "answered", "sha256": r.sha256},
                       actor=actor, text=f"{locked.organisation.name}答复协办事项", public=False)
         if locked.invited_by_id:
             core.notify_user(locked.invited_by, subject=f"案件 {case.number} 协办单位已答复", body=text[:100],
@@ -165,7 +165,7 @@ def hand_back(task: JointTask, *, actor: User, reason: str) -> JointTask:
         case = locked.case
         core.audit("case.joint_returned", actor=actor, obj=case, region_code=case.region_code,
                    after={"task": locked.pk}, note=reason)
-        _record_event(case, "joint", {"task": locked.pk, "action": "returned", "reason": reason}, actor=actor,
+        _record_event(case, EventKind.JOINT, {"task": locked.pk, "action": "returned", "reason": reason}, actor=actor,
                       text=f"{locked.organisation.name}退回协办任务：{reason}"[:300], public=False)
         core.notify_user(locked.invited_by, subject=f"案件 {case.number} 协办任务被退回", body=reason[:100],
                          link=f"/cases/joint/{locked.pk}/")
@@ -205,6 +205,6 @@ def record_handover(case: Case, *, actor: User, direction: str, counterpart: str
         core.audit("case.handover", actor=actor, obj=locked, region_code=locked.region_code,
                    after={"handover": h.pk, "direction": direction, "counterpart": counterpart})
         label = "移入自" if direction == HandoverDirection.IN else "移交"
-        _record_event(locked, "handover", {"handover": h.pk, "direction": direction, "reference": reference},
+        _record_event(locked, EventKind.HANDOVER, {"handover": h.pk, "direction": direction, "reference": reference},
                       actor=actor, text=f"{label}{counterpart}{('（' + reference + '）') if reference else ''}")
     return h

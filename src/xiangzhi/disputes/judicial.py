@@ -16,7 +16,7 @@ from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import User
 
 from . import rules
-from .enums import CaseStage, JudicialStatus
+from .enums import CaseStage, EventKind, JudicialStatus
 from .models import Case, JudicialConfirmation
 
 S = CaseStage
@@ -67,7 +67,7 @@ def apply(case: Case, *, actor: User, court: str, applied_at: dt.datetime | None
                                                  recorded_by=actor)
         core.audit("case.judicial_applied", actor=actor, obj=locked, region_code=locked.region_code,
                    after={"court": court})
-        _record_event(locked, "judicial", {"status": jc.status, "court": court}, actor=actor,
+        _record_event(locked, EventKind.JUDICIAL, {"status": jc.status, "court": court}, actor=actor,
                       text=f"双方当事人向{court}共同申请司法确认", at=applied_at)
     return jc
 
@@ -102,6 +102,6 @@ def record_court(case: Case, *, actor: User, status: str, at: dt.datetime, court
         jc.save()
         core.audit("case.judicial_" + status, actor=actor, obj=jc.case, region_code=jc.case.region_code,
                    after={"status": status, "court_case_number": jc.court_case_number})
-        _record_event(jc.case, "judicial", {"status": status, "court_case_number": jc.court_case_number},
+        _record_event(jc.case, EventKind.JUDICIAL, {"status": status, "court_case_number": jc.court_case_number},
                       actor=actor, text=f"司法确认：{JudicialStatus(status).label}", at=at)
     return jc

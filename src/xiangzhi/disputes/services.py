@@ -25,8 +25,9 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
-from xiangzhi.core.enums import OrgKind, RegionLevel, Role, UserKind
+from xiangzhi.core.enums import OrgKind, RegionLevel, Role, Specialty, UserKind
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import Membership, Organisation, Region, User
 from xiangzhi.core.workdays import deadline_after
@@ -79,7 +80,7 @@ MAX_FILES = 10
 # ----------------------------------------------------------------------------------------------------------------
 # The ledger seam
 # ----------------------------------------------------------------------------------------------------------------
-def _record_event(case: Case, kind: str, payload: dict[str, Any], *, actor: User | None = None, text: str = "",
+def _record_event(case: Case, kind: EventKind, payload: dict[str, Any], *, actor: User | None = None, text: str = "",
                   stage_from: str = "", stage_to: str = "", public: bool = True, at: dt.datetime | None = None,
                   attest: bool = True):
     """Record one event of a case's history. Called at creation, each transition, each attachment (with its SHA-256)
@@ -479,6 +480,52 @@ def find_repeat(clean: dict[str, Any], *, now: dt.datetime) -> Case | None:
                        .values_list("id", flat=True))
     hits = same_respondent | same_village
     return Case.objects.filter(pk=max(hits)).first() if hits else None
+
+
+_REFERRAL_SOURCE = {Specialty.POLICE: CaseSource.REFERRAL_POLICE, Specialty.COURT: CaseSource.REFERRAL_COURT}
+
+
+def channel_for(actor: User, requested: str) -> str:
+    """The intake channel of an API registration: a villager's is always online (网上申请); staff register at the
+    window or as a grid worker (a department's referral has its own entry, ``refer``)."""
+    if core_rules.is_citizen(actor):
+        return Channel.ONLINE
+    if requested in (Channel.WINDOW, Channel.GRID):
+        return requested
+    raise ValidationFailed("INVALID_CHANNEL", "受理渠道只能是 window 或 grid。")
+
+
+def apply_online(data: IntakeIn, *, actor: User, client_ip: str) -> Case:
+    """A villager's own application (the application page and the API): rate-limited per client address, the
+    applicant's phone is the one the session proved, the source is an application and there is no on-the-spot
+    agreement (that is the grid channel's)."""
+    if not core_rules.is_citizen(actor):
+        raise XiangzhiError("FORBIDDEN", "请先用手机号和短信验证码登录后再申请。", status=403)
+    core.check_rate(f"apply:{client_ip}", limit=settings.XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR, window_seconds=3600)
+    data.applicant.phone = actor.phone
+    data.source, data.on_spot_agreement = CaseSource.APPLICATION, ""
+    return create_case(data, actor=actor, channel=Channel.ONLINE)
+
+
+def lookup(number: str, *, actor: User | None, client_ip: str) -> Case | None:  # noqa: ARG001
+    """A case looked up by its number (rate-limited per client address: the number must not be guessable by
+    trying). What the caller may then see of it is the selectors' business."""
+    from .selectors import case_by_number
+
+    core.check_rate(f"lookup:{client_ip}", limit=settings.XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE, window_seconds=60)
+    return case_by_number(number)
+
+
+def refer(data: IntakeIn, *, actor: User) -> Case:
+    """A department's referral (部门移送) through its API account: only a liaison may refer; the referring
+    organisation is the account's liaison organisation and the source follows from its specialty."""
+    org_ids = rules.org_ids_for(actor, frozenset({Role.LIAISON}))
+    org = Organisation.objects.filter(pk__in=org_ids).order_by("id").first()
+    if org is None:
+        raise XiangzhiError("FORBIDDEN", "只有联动部门的接口账号可以移送案件。", status=403)
+    data.referral_org = org
+    data.source = _REFERRAL_SOURCE.get(org.specialty, CaseSource.REFERRAL_GOVERNMENT)
+    return create_case(data, actor=actor, channel=Channel.API)
 
 
 def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.datetime | None = None) -> Case:
@@ -910,17 +957,28 @@ def record_session(case: Case, *, actor: User, held_at: dt.datetime, place: str,
     return session
 
 
+def sign_as_party(case: Case, party: Party, *, actor: User, digest: str, confirmed: bool) -> Signature:
+    """A party signs the written agreement for themselves (the status page or the API): only after confirming they
+    have read it, and only the text they read: ``digest`` is the SHA-256 of the agreement shown to them, checked
+    against the locked case, so an agreement changed in between is refused."""
+    if not confirmed:
+        raise ValidationFailed("CONFIRM_REQUIRED", "请先阅读协议全文并确认同意。")
+    return sign_agreement(case, actor=actor, party=party, expected_digest=digest or "")
+
+
 def sign_agreement(case: Case, *, actor: User, party: Party | None = None, as_mediator: bool = False,
-                   method: str = SignatureMethod.HANDWRITTEN) -> Signature:
+                   method: str = SignatureMethod.HANDWRITTEN, expected_digest: str | None = None) -> Signature:
     """Record one signature on the written agreement — a party's (recorded by the mediator, or by the party itself
-    online) or the mediator's own. The agreement takes effect when every party and the mediator have signed and the
-    committee seal is applied (人民调解法 第29条)."""
+    online, through ``sign_as_party``) or the mediator's own. The agreement takes effect when every party and the
+    mediator have signed and the committee seal is applied (人民调解法 第29条)."""
     if method not in SignatureMethod.values:
         raise ValidationFailed("INVALID_METHOD", "签名方式无效。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.stage != S.AGREEMENT_WRITTEN or locked.agreement_effective_at is not None:
             raise Conflict("NOT_SIGNABLE", "只有待生效的书面协议可以签名。")
+        if expected_digest is not None and expected_digest != hashlib.sha256(locked.agreement_text.encode()).hexdigest():
+            raise Conflict("AGREEMENT_CHANGED", "协议内容已有变更，请重新阅读后再签名。")
         citizen_self = (actor.kind == UserKind.CITIZEN and party is not None and not as_mediator)
         if citizen_self:
             from .selectors import party_of

@@ -10,13 +10,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.access import public
-from xiangzhi.core.errors import XiangzhiError
+from xiangzhi.core.errors import RateLimited, XiangzhiError
 from xiangzhi.core.middleware import client_ip
-from xiangzhi.core.services import check_rate
 from xiangzhi.ledger import services as ledger_services
 
 from .. import attestation, feedback, qr, rules, selectors, services
-from ..enums import Channel, PartyRole
+from ..enums import PartyRole
 from ..forms import IntakeForm
 from ..services import Upload
 from .common import stage_info
@@ -35,11 +34,11 @@ def apply(request: HttpRequest) -> HttpResponse:
     errors: dict = {}
     error = ""
     if request.method == "POST" and form.is_valid():
-        check_rate(f"apply:{client_ip(request)}", limit=20, window_seconds=3600)
         data = form.to_intake(request.FILES.getlist("files"))
-        data.applicant.phone = request.user.phone
         try:
-            case = services.create_case(data, actor=request.user, channel=Channel.ONLINE)
+            case = services.apply_online(data, actor=request.user, client_ip=client_ip(request))
+        except RateLimited:
+            raise  # answered 429 by the middleware, as any limit
         except XiangzhiError as exc:
             error, errors = exc.message, exc.detail if isinstance(exc.detail, dict) else {}
         else:
@@ -55,8 +54,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     number = (request.GET.get("number") or "").strip()
     found = None
     if number:
-        check_rate(f"lookup:{client_ip(request)}", limit=30, window_seconds=60)
-        case = selectors.case_by_number(number)
+        case = services.lookup(number, actor=request.user, client_ip=client_ip(request))
         if case is not None and selectors.party_of(request.user, case) is not None:
             return redirect("disputes:status", token=case.token)
         found = {"case": case, **stage_info(case)} if case is not None else False
@@ -111,14 +109,10 @@ def party_action(request: HttpRequest, token: str) -> HttpResponse:
             services.answer_consent(case, party, actor=request.user, agree=action == "agree")
             messages.success(request, "已记录您的答复。")
         elif action == "sign":
-            if not request.POST.get("confirm"):
-                messages.error(request, "请先阅读协议全文，并勾选“我已阅读并同意”。")
-            elif request.POST.get("digest", "") != selectors.agreement_digest(case):
-                messages.error(request, "协议内容已有变更，请重新阅读后再签名。")
-            else:
-                # the signer is the party this session proves, never one named in the form
-                services.sign_agreement(case, actor=request.user, party=party)
-                messages.success(request, "您已在调解协议上签名。")
+            # the signer is the party this session proves, never one named in the form
+            services.sign_as_party(case, party, actor=request.user, digest=request.POST.get("digest", ""),
+                                   confirmed=bool(request.POST.get("confirm")))
+            messages.success(request, "您已在调解协议上签名。")
         elif action == "material":
             upload = request.FILES.get("file")
             if upload is None:

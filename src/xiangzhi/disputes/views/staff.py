@@ -8,9 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -47,7 +46,17 @@ from ..enums import (
     NotAcceptedGround,
     TerminationReason,
 )
-from ..forms import GridIntakeForm, WindowIntakeForm, type_choices
+from ..forms import (
+    ExtendForm,
+    GridIntakeForm,
+    InviteForm,
+    JudicialStepForm,
+    SignActionForm,
+    TransitionActionForm,
+    VisitForm,
+    WindowIntakeForm,
+    type_choices,
+)
 from ..models import DisputeType
 from ..services import Upload
 from .common import stage_info
@@ -192,8 +201,9 @@ def _transition(request: HttpRequest, case) -> str:  # noqa: ANN001
         raise XiangzhiError("INVALID_STAGE", "目标阶段无效。")
     data = {k: post.get(k) for k in ("ground", "redirect_to", "agreement_text", "agreement_amount",
                                      "termination_reason") if post.get(k)}
-    if post.get("mediator"):
-        data["mediator"] = User.objects.filter(pk=post.get("mediator")).first()
+    mediator_id = _parsed(TransitionActionForm, request)["mediator"]
+    if mediator_id is not None:
+        data["mediator"] = User.objects.filter(pk=mediator_id).first()
         data["chosen_by_party"] = post.get("chosen_by_party") == "1"  # 人民调解法 Art. 19
     services.transition(case, to, actor=request.user, reason=post.get("reason", ""), **data)
     return f"已{rules.ACTION_LABELS.get(to, '操作')}。"
@@ -214,10 +224,11 @@ def _session(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 def _sign(request: HttpRequest, case) -> str:  # noqa: ANN001
     post = request.POST
-    if post.get("signer") == "mediator":
+    signer = _parsed(SignActionForm, request)["signer"]
+    if signer == "mediator":
         services.sign_agreement(case, actor=request.user, as_mediator=True)
     else:
-        party = case.parties.filter(pk=post.get("signer") or 0).first()
+        party = case.parties.filter(pk=signer).first() if signer is not None else None
         services.sign_agreement(case, actor=request.user, party=party, method=post.get("method", "handwritten"))
     return "签名已记录。"
 
@@ -250,18 +261,16 @@ def _risk(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 
 def _extend(request: HttpRequest, case) -> str:  # noqa: ANN001
-    p = request.POST
-    deadlines.extend_mediation(case, actor=request.user,
-                               applicant_consent_at=_when(p.get("applicant_at", "")) or timezone.now(),
-                               respondent_consent_at=_when(p.get("respondent_at", "")) or timezone.now(),
-                               reason=p.get("reason", ""))
+    d = _parsed(ExtendForm, request)
+    deadlines.extend_mediation(case, actor=request.user, applicant_consent_at=d["applicant_at"],
+                               respondent_consent_at=d["respondent_at"], reason=d["reason"])
     return "已保存。"
 
 
 def _invite(request: HttpRequest, case) -> str:  # noqa: ANN001
-    p = request.POST
-    joint.invite(case, actor=request.user, organisation_id=int(p.get("organisation") or 0), task=p.get("task", ""),
-                 due_at=_when(p.get("due_at", "")), contact_name=p.get("contact_name", ""),
+    p, d = request.POST, _parsed(InviteForm, request)
+    joint.invite(case, actor=request.user, organisation_id=d["organisation"], task=p.get("task", ""),
+                 due_at=d["due_at"], contact_name=p.get("contact_name", ""),
                  contact_phone=p.get("contact_phone", ""))
     return "已保存。"
 
@@ -282,17 +291,16 @@ def _judicial_apply(request: HttpRequest, case) -> str:  # noqa: ANN001
 def _judicial_step(request: HttpRequest, case) -> str:  # noqa: ANN001
     p = request.POST
     judicial.record_court(case, actor=request.user, status=p.get("status", ""),
-                          at=_when(p.get("at", "")) or timezone.now(),
+                          at=_parsed(JudicialStepForm, request)["at"] or timezone.now(),
                           court_case_number=p.get("court_case_number", ""), note=p.get("note", ""))
     return "已保存。"
 
 
 def _visit(request: HttpRequest, case) -> str:  # noqa: ANN001
-    p = request.POST
-    sat = p.get("satisfaction") or None
+    p, d = request.POST, _parsed(VisitForm, request)
     feedback.record_visit(case, actor=request.user, performed=p.get("performed") == "1",
-                          satisfaction=int(sat) if sat else None, note=p.get("note", ""),
-                          visited_at=_when(p.get("visited_at", "")) or timezone.now())
+                          satisfaction=d["satisfaction"], note=p.get("note", ""),
+                          visited_at=d["visited_at"] or timezone.now())
     return "已保存。"
 
 
@@ -303,8 +311,15 @@ ACTIONS: dict[str, Callable[[HttpRequest, object], str]] = {
     "retriage": _retriage, "material": _material, "risk": _risk, "extend": _extend, "invite": _invite,
     "handover": _handover, "judicial_apply": _judicial_apply, "judicial_step": _judicial_step, "visit": _visit,
 }
-# Actions whose numbers are typed in by hand: bad input is answered with a message, not a server error.
-_TYPED_INPUT = {"risk", "extend", "invite", "handover", "judicial_apply", "judicial_step", "visit"}
+
+
+def _parsed(form_class: type[forms.Form], request: HttpRequest) -> dict:
+    """The action's typed fields, parsed by its form; bad input is a Chinese message on the case page."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        problems = [f"{form.fields[name].label}：{e}" for name, errors in form.errors.items() for e in errors]
+        raise XiangzhiError("INVALID_INPUT", "输入有误。", detail=problems)
+    return form.cleaned_data
 
 
 @dispute_staff
@@ -317,23 +332,13 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
         handler = ACTIONS.get(action)
         if handler is None:
             raise XiangzhiError("UNKNOWN_ACTION", "未知操作。")
-        try:
-            messages.success(request, handler(request, case))
-        except ValueError:
-            if action not in _TYPED_INPUT:
-                raise
-            raise XiangzhiError("INVALID_INPUT", "输入有误。") from None
+        messages.success(request, handler(request, case))
     except XiangzhiError as exc:
         messages.error(request, exc.message)
+        if exc.code == "INVALID_INPUT":
+            for problem in exc.detail:
+                messages.error(request, problem)
     return redirect("disputes:case", pk=case.pk)
-
-
-def _when(raw: str) -> dt.datetime | None:
-    try:
-        value = dt.datetime.fromisoformat(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def _parse_local(raw: str) -> dt.datetime | None:
