@@ -15,7 +15,16 @@ from tests.conftest import first_village, make_staff
 from tests.disputes.conftest import WUZHEN, new_case, walk
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.disputes import services
-from xiangzhi.disputes.enums import ALLOWED_TRANSITIONS, CaseStage, Consent
+from xiangzhi.disputes.enums import (
+    ALLOWED_TRANSITIONS,
+    PARTY_MOVES,
+    SYSTEM_MOVES,
+    WITHDRAWABLE_STAGES,
+    CaseStage,
+    Consent,
+    PartyMove,
+    SystemMove,
+)
 from xiangzhi.disputes.models import Case, TimelineEvent
 
 S = CaseStage
@@ -134,6 +143,43 @@ def test_the_system_may_only_send_unconfirmed_assignments_back(mediator):
     with pytest.raises(XiangzhiError) as exc:
         services.transition(case, S.ACCEPTED, actor=None)
     assert exc.value.code == "FORBIDDEN"
+
+
+def test_the_system_and_party_moves_are_rows_of_the_transition_table():
+    assert SYSTEM_MOVES and PARTY_MOVES
+    for before, to in [*SYSTEM_MOVES, *PARTY_MOVES]:
+        assert to in ALLOWED_TRANSITIONS[before]
+    assert {before for before, _ in PARTY_MOVES} == set(WITHDRAWABLE_STAGES)
+
+
+def test_the_system_moves_only_along_its_rows_and_for_their_reason(mediator, town_staff):
+    case = walk(new_case(), S.ASSIGNED, mediator.user)
+    case.mediator_confirmed_at = None
+    case.save(update_fields=["mediator_confirmed_at"])
+    for by in (SystemMove.NOT_PERFORMED, ""):  # the right row needs its own reason; no reason is no system move
+        with pytest.raises(XiangzhiError) as exc:
+            services.transition(case, S.ACCEPTED, actor=None, by=by)
+        assert exc.value.code == "FORBIDDEN"
+    with pytest.raises(XiangzhiError) as exc:  # a row of the system is not a staff move
+        services.transition(case, S.ACCEPTED, actor=town_staff, by=SystemMove.CONFIRMATION_EXPIRED)
+    assert exc.value.code == "FORBIDDEN"
+    moved = services.transition(case, S.ACCEPTED, actor=None, by=SystemMove.CONFIRMATION_EXPIRED)
+    assert moved.stage == S.ACCEPTED and moved.mediator_id is None
+    with pytest.raises(XiangzhiError) as exc:  # ACCEPTED → TERMINATED is no row of the system's
+        services.transition(moved, S.TERMINATED, actor=None, by=SystemMove.CONFIRMATION_EXPIRED,
+                            termination_reason="no_agreement")
+    assert exc.value.code == "FORBIDDEN"
+
+
+def test_a_party_withdraws_only_along_a_party_row(mediator):
+    case = walk(new_case(), S.IN_MEDIATION, mediator.user)
+    applicant = case.parties.get(order=0)
+    with pytest.raises(XiangzhiError) as exc:  # a party's move to another stage than terminated
+        services.transition(case, S.AGREEMENT_ORAL, actor=None, by=PartyMove.WITHDRAW, party=applicant,
+                            agreement_text="双方同意和解")
+    assert exc.value.code == "FORBIDDEN"
+    done = services.withdraw(case, applicant, actor=None)
+    assert done.stage == S.TERMINATED and done.outcome_reason == "withdrawn"
 
 
 def test_escalation_climbs_village_town_county_and_keeps_the_number(mediator, town_staff, centre_staff):
