@@ -700,10 +700,8 @@ def plan_move(case: Case, to: str, *, actor: User | None, memo: dict, reason: st
     if to not in CaseStage.values:
         raise ValidationFailed("INVALID_STAGE", "目标阶段无效。", {"to": str(to)[:40], "allowed": CaseStage.values})
     before = case.stage
-    if consents is not None:
-        memo[("consents", id(case))] = consents
     fields = _move(case, to, actor=actor, reason=(reason or "").strip(), now=now, by=by, party=party, data=data,
-                   memo=memo)
+                   memo=memo, consents=consents)
     values = {k: getattr(case, f"{k}_id") if k in ("organisation", "mediator") else _jsonable(getattr(case, k))
               for k in fields}
     return PlannedMove(before, to, fields, values, _public_text(case, before, to, reason))
@@ -723,12 +721,13 @@ def entry_fields(entry: str, stage: str, at: dt.datetime) -> dict[str, Any]:
 
 
 def _move(case: Case, to: str, *, actor: User | None, reason: str, now: dt.datetime, by: str, party: Party | None,
-          data: dict[str, Any], memo: dict | None) -> list[str]:
+          data: dict[str, Any], memo: dict | None, consents: tuple[str, ...] | None = None) -> list[str]:
     """The state machine's one step, shared by ``transition`` (a locked row) and ``plan_move`` (a row in memory):
     the table, who may, the guards, then the stage. Returns the other fields changed."""
     before = case.stage
     _check_move(case, to, actor=actor, by=by, party=party)
-    fields = _apply_guards(case, before, to, actor=actor, reason=reason, now=now, data=data, memo=memo)
+    fields = _apply_guards(case, before, to, actor=actor, reason=reason, now=now, data=data, memo=memo,
+                           consents=consents)
     case.stage = to
     case.stage_changed_at = now
     return fields
@@ -797,9 +796,9 @@ def _need_reason(reason: str, what: str) -> None:
 
 
 def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reason: str, now: dt.datetime,
-                  data: dict[str, Any], memo: dict | None = None) -> list[str]:
+                  data: dict[str, Any], memo: dict | None = None, consents: tuple[str, ...] | None = None) -> list[str]:
     """The conditions of each target stage, and the fields it changes. Raises on a failed guard. ``memo``: a batch's
-    kept reads (plan_move); None reads afresh."""
+    kept reads (plan_move), None reads afresh; ``consents``: the parties' consents of a case not saved yet."""
     fields: list[str] = []
     if to == S.ACCEPTED:
         if before == S.ASSIGNED:
@@ -851,7 +850,6 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         if case.mediator_confirmed_at is None:
             raise Conflict("NOT_CONFIRMED", "调解员尚未确认接案，不能送达权利义务告知书。")
     elif to == S.IN_MEDIATION:
-        consents = memo.get(("consents", id(case))) if memo is not None else None
         refused = (Consent.REFUSED in consents if consents is not None
                    else case.parties.filter(consent=Consent.REFUSED).exists())
         if refused:
