@@ -535,7 +535,7 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                 level = Level.GRID if clean["on_spot"] else level
             case = Case.objects.create(
                 year=year, seq=seq, number=format_number(year, seq), archive_number=format_archive_number(year, seq),
-                token=new_token(), stage=S.REPORTED, stage_changed_at=now, channel=channel, source=data.source,
+                token=new_token(), **entry_fields(Entry.INTAKE, S.REPORTED, now), channel=channel, source=data.source,
                 referral_org=data.referral_org, referral_ref=(data.referral_ref or "")[:60],
                 dispute_type=dispute_type, suggested_type=suggested, risk_level=data.risk_level, region=region,
                 region_code=region.code, place=clean["place"], level=level, organisation=org,
