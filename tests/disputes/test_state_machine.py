@@ -15,7 +15,17 @@ from tests.conftest import first_village, make_staff
 from tests.disputes.conftest import WUZHEN, new_case, walk
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.disputes import services
-from xiangzhi.disputes.enums import ALLOWED_TRANSITIONS, CaseStage, Consent
+from xiangzhi.disputes.enums import (
+    ALLOWED_TRANSITIONS,
+    PARTY_MOVES,
+    SYSTEM_MOVES,
+    WITHDRAWABLE_STAGES,
+    CaseStage,
+    Consent,
+    Entry,
+    PartyMove,
+    SystemMove,
+)
 from xiangzhi.disputes.models import Case, TimelineEvent
 
 S = CaseStage
@@ -134,6 +144,92 @@ def test_the_system_may_only_send_unconfirmed_assignments_back(mediator):
     with pytest.raises(XiangzhiError) as exc:
         services.transition(case, S.ACCEPTED, actor=None)
     assert exc.value.code == "FORBIDDEN"
+
+
+def test_the_system_and_party_moves_are_rows_of_the_transition_table():
+    assert SYSTEM_MOVES and PARTY_MOVES
+    for before, to in [*SYSTEM_MOVES, *PARTY_MOVES]:
+        assert to in ALLOWED_TRANSITIONS[before]
+    assert {before for before, _ in PARTY_MOVES} == set(WITHDRAWABLE_STAGES)
+
+
+def test_the_system_moves_only_along_its_rows_and_for_their_reason(mediator, town_staff):
+    case = walk(new_case(), S.ASSIGNED, mediator.user)
+    case.mediator_confirmed_at = None
+    case.save(update_fields=["mediator_confirmed_at"])
+    for by in (SystemMove.NOT_PERFORMED, ""):  # the right row needs its own reason; no reason is no system move
+        with pytest.raises(XiangzhiError) as exc:
+            services.transition(case, S.ACCEPTED, actor=None, by=by)
+        assert exc.value.code == "FORBIDDEN"
+    with pytest.raises(XiangzhiError) as exc:  # a row of the system is not a staff move
+        services.transition(case, S.ACCEPTED, actor=town_staff.user, by=SystemMove.CONFIRMATION_EXPIRED)
+    assert exc.value.code == "FORBIDDEN"
+    moved = services.transition(case, S.ACCEPTED, actor=None, by=SystemMove.CONFIRMATION_EXPIRED)
+    assert moved.stage == S.ACCEPTED and moved.mediator_id is None
+    with pytest.raises(XiangzhiError) as exc:  # ACCEPTED → TERMINATED is no row of the system's
+        services.transition(moved, S.TERMINATED, actor=None, by=SystemMove.CONFIRMATION_EXPIRED,
+                            termination_reason="no_agreement")
+    assert exc.value.code == "FORBIDDEN"
+
+
+def test_a_party_withdraws_only_along_a_party_row(mediator):
+    case = walk(new_case(), S.IN_MEDIATION, mediator.user)
+    applicant = case.parties.get(order=0)
+    with pytest.raises(XiangzhiError) as exc:  # a party's move to another stage than terminated
+        services.transition(case, S.AGREEMENT_ORAL, actor=None, by=PartyMove.WITHDRAW, party=applicant,
+                            agreement_text="双方同意和解")
+    assert exc.value.code == "FORBIDDEN"
+    done = services.withdraw(case, applicant, actor=None)
+    assert done.stage == S.TERMINATED and done.outcome_reason == "withdrawn"
+
+
+def test_plan_move_runs_the_same_table_and_guards_in_memory_with_no_query_per_case(
+        mediator, town_staff, django_assert_num_queries):
+    first, second = new_case(), new_case()
+    memo: dict = {}
+    now = dt.datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
+    with pytest.raises(Conflict) as exc:  # the table
+        services.plan_move(first, S.IN_MEDIATION, actor=town_staff.user, memo=memo, now=now)
+    assert exc.value.code == "INVALID_TRANSITION"
+    with pytest.raises(XiangzhiError) as exc:  # who may: the system has no row from reported
+        services.plan_move(first, S.ACCEPTED, actor=None, memo=memo, now=now, by=SystemMove.CONFIRMATION_EXPIRED)
+    assert exc.value.code == "FORBIDDEN"
+
+    def walk_in_memory(case: Case) -> list[services.PlannedMove]:
+        moves = [services.plan_move(case, S.ACCEPTED, actor=town_staff.user, memo=memo, now=now),
+                 services.plan_move(case, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now, mediator=mediator.user)]
+        case.mediator_confirmed_at = now
+        moves += [services.plan_move(case, to, actor=town_staff.user, memo=memo, now=now, consents=(Consent.AGREED,))
+                  for to in (S.NOTICE_SERVED, S.IN_MEDIATION)]
+        with pytest.raises(ValidationFailed) as exc:  # a guard: terminating needs a reason
+            services.plan_move(case, S.TERMINATED, actor=town_staff.user, memo=memo, now=now,
+                               termination_reason="no_agreement")
+        assert exc.value.code == "REASON_REQUIRED"
+        return moves
+
+    moves = walk_in_memory(first)
+    assert [(m.before, m.to) for m in moves] == [(S.REPORTED, S.ACCEPTED), (S.ACCEPTED, S.ASSIGNED),
+                                                 (S.ASSIGNED, S.NOTICE_SERVED), (S.NOTICE_SERVED, S.IN_MEDIATION)]
+    assert moves[1].values["mediator"] == mediator.user.pk and first.stage == S.IN_MEDIATION
+    assert first.confirm_due is not None and first.stage_changed_at == now
+    with django_assert_num_queries(0):  # the batch's reads are kept: the second case asks the database nothing
+        walk_in_memory(second)
+    assert Case.objects.get(pk=first.pk).stage == S.REPORTED  # nothing written: the caller writes the rows
+    third = new_case()
+    services.plan_move(third, S.ACCEPTED, actor=town_staff.user, memo=memo, now=now)
+    with pytest.raises(ValidationFailed) as exc:  # the mediator guard
+        services.plan_move(third, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now, mediator=town_staff.user)
+    assert exc.value.code == "INVALID_MEDIATOR"
+
+
+def test_a_case_is_created_only_in_a_stage_its_entry_allows():
+    now = dt.datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
+    assert services.entry_fields(Entry.INTAKE, S.REPORTED, now) == {"stage": S.REPORTED, "stage_changed_at": now}
+    assert services.entry_fields(Entry.HISTORICAL_IMPORT, S.TERMINATED, now)["outcome_reason"] == "no_agreement"
+    for entry, stage in ((Entry.INTAKE, S.CLOSED), (Entry.HISTORICAL_IMPORT, S.IN_MEDIATION)):
+        with pytest.raises(Conflict) as exc:
+            services.entry_fields(entry, stage, now)
+        assert exc.value.code == "INVALID_ENTRY_STAGE"
 
 
 def test_escalation_climbs_village_town_county_and_keeps_the_number(mediator, town_staff, centre_staff):

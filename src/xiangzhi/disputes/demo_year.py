@@ -385,35 +385,20 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
     Not written: the notifications (SMS to the parties, notices to mediators) of cases that happened in the past. For
     load (``--cases N``) and the bulk of the default demo year; tests/insights/test_demo_year.py compares the two
     paths."""
-    from django.conf import settings
     from django.db import transaction
 
     from xiangzhi.core import crypto
-    from xiangzhi.core.models import AuditLog, Membership, Person
+    from xiangzhi.core.models import AuditLog, Person
     from xiangzhi.core.services import _actor_label as audit_label
-    from xiangzhi.core.workdays import deadline_after
     from xiangzhi.ledger import services as ledger
 
-    from . import attestation, rules, triage
-    from .enums import Consent, EventKind, NotAcceptedGround, PartyKind, PartyRole, TerminationReason
+    from . import attestation, triage
+    from .enums import Consent, Entry, EventKind, NotAcceptedGround, PartyKind, PartyRole, TerminationReason
     from .models import CaseCounter, Party, TimelineEvent
 
     router = router or Router()
     types, regions = router.types, router.regions
-    next_level: dict[tuple, tuple] = {}  # _next_level depends on the town code, the level and the organisation
-    due_memo: dict[dt.date, dt.datetime] = {}  # deadline_after depends on the local date only
-    mediator_orgs: dict[int, tuple[set[int], int | None]] = {}
-    for m in set(mediators.values()):
-        orgs = set(Membership.objects.filter(user=m, is_active=True).values_list("organisation_id", flat=True))
-        first = Membership.objects.filter(user=m, role=Role.MEDIATOR, is_active=True, organisation__isnull=False
-                                          ).values_list("organisation_id", flat=True).first()
-        mediator_orgs[m.pk] = (orgs, first)
-    first_org = min(rules.org_ids_for(supervisor), default=None)  # what ACCEPTED gives a case without one
-    first_org = Organisation.objects.filter(pk=first_org).first() if first_org else None
-
-    def value(case: Case, name: str):  # noqa: ANN202 - services._jsonable of a field, without loading relations
-        return getattr(case, f"{name}_id") if name in ("organisation", "mediator") else services._jsonable(  # noqa: SLF001
-            getattr(case, name))
+    memo: dict = {}  # the guards' reads, kept across the batch (services.plan_move)
 
     last_case_of: dict[str, tuple] = {}  # phone index → newest case (Case or pk, village, created, number)
     for pk, phone_index, code, created, number in Party.objects.filter(
@@ -447,7 +432,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                     days=services.REPEAT_WINDOW_DAYS)
                 case = Case(year=year, seq=seq, number=services.format_number(year, seq),
                             archive_number=services.format_archive_number(year, seq), token=services.new_token(),
-                            stage=S.REPORTED, stage_changed_at=at, channel="grid" if spot else "window",
+                            **services.entry_fields(Entry.INTAKE, S.REPORTED, at), channel="grid" if spot else "window",
                             source=data.source, referral_org=data.referral_org, referral_ref=data.referral_ref[:60],
                             dispute_type=dtype, suggested_type=types.get(suggested_code), risk_level=p.risk,
                             region=region, region_code=region.code, place="", level=level, organisation=org,
@@ -484,65 +469,27 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                 end = at + dt.timedelta(days=p.days)
                 for n_step, step in enumerate(steps, start=1):
                     when = at if spot else at + (end - at) * n_step / max(1, len(steps))
-                    before = case.stage
-                    reason, fields = "", []
-                    if step == S.ACCEPTED:
-                        if case.organisation_id is None and first_org is not None:
-                            case.organisation = first_org
-                            fields.append("organisation")
-                    elif step == S.ESCALATED:
+                    reason, moved = "", {}
+                    if step == S.ESCALATED:
                         reason = "疑难复杂，提请上级调解组织调处"
-                        nk = (case.region_code[:9], case.level, case.organisation_id)
-                        if nk not in next_level:
-                            next_level[nk] = services._next_level(case)  # noqa: SLF001
-                        case.level, case.organisation = next_level[nk]
-                        case.mediator, case.assigned_at, case.confirm_due, case.mediator_confirmed_at = None, None, None, None
-                        fields += ["level", "organisation", "mediator", "assigned_at", "confirm_due",
-                                   "mediator_confirmed_at"]
                     elif step == S.ASSIGNED:
                         mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
-                        mediator = mediator or mediators[case.region_code[:6]]
-                        case.mediator, case.assigned_at = mediator, when
-                        day = timezone.localtime(when, TZ).date()
-                        if day not in due_memo:
-                            due_memo[day] = deadline_after(when, settings.XIANGZHI_DEADLINE_CONFIRM_WORKDAYS)
-                        case.confirm_due = due_memo[day]
-                        case.mediator_confirmed_at = None
-                        case.mediator_chosen_by_party = False
-                        orgs, org_of_mediator = mediator_orgs[mediator.pk]
-                        if (case.organisation_id is None or case.organisation_id not in orgs) and org_of_mediator:
-                            case.organisation_id = org_of_mediator
-                            fields.append("organisation")
-                        fields += ["mediator", "mediator_chosen_by_party", "assigned_at", "confirm_due",
-                                   "mediator_confirmed_at"]
+                        moved = {"mediator": mediator or mediators[case.region_code[:6]]}
                     elif step == S.AGREEMENT_ORAL:
                         reason = "一米调解：网格内当场化解" if spot else ""
-                        case.agreement_text = data.on_spot_agreement if spot else "双方自愿达成协议，按约定期限履行。"
-                        if not spot and p.amount is not None:
-                            case.agreement_amount = Decimal(str(p.amount)).quantize(Decimal("0.01"))
-                            fields.append("agreement_amount")
-                        case.agreement_effective_at = when
-                        fields += ["agreement_text", "agreement_effective_at"]
+                        moved = {"agreement_text": data.on_spot_agreement if spot else "双方自愿达成协议，按约定期限履行。",
+                                 "agreement_amount": None if spot else p.amount}
                     elif step == S.TERMINATED:
                         reason = "双方分歧较大，调解不成"
-                        case.outcome_reason = TerminationReason.NO_AGREEMENT
-                        case.outcome_note = (f"{TerminationReason.NO_AGREEMENT.label}。{reason}。"
-                                             f"已告知当事人：{services.ROUTES_NOTICE}")
-                        fields += ["outcome_reason", "outcome_note"]
+                        moved = {"termination_reason": TerminationReason.NO_AGREEMENT}
                     elif step == S.NOT_ACCEPTED:
                         reason = "已由人民法院立案受理"
-                        g = NotAcceptedGround.ALREADY_HANDLED
-                        case.outcome_reason = g
-                        case.outcome_note = f"{g.label}。{reason}。{services.GROUND_REDIRECT[g]}"
-                        case.closed_at = when
-                        fields += ["outcome_reason", "outcome_note", "closed_at"]
+                        moved = {"ground": NotAcceptedGround.ALREADY_HANDLED}
                     elif step == S.CLOSED:
                         reason = "当场化解，网格结案" if spot else ""
-                        case.closed_at = when
-                        fields.append("closed_at")
-                    case.stage, case.stage_changed_at = step, when
-                    values = {k: value(case, k) for k in fields}
-                    text = services._public_text(case, before, step, reason)  # noqa: SLF001
+                    move = services.plan_move(case, step, actor=actor, memo=memo, reason=reason, now=when,
+                                              consents=(Consent.AGREED, Consent.PENDING), **moved)
+                    before, values, text = move.before, move.values, move.text
                     log.append(("audit", "case.transition", actor, {"stage": before}, {"stage": step, **values}, reason))
                     ev.append((EventKind.TRANSITION, {"from": before, "to": step, "reason": reason, **values}, text,
                                before, step, True, when, actor))

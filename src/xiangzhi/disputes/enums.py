@@ -49,6 +49,41 @@ OPEN_STAGES = frozenset({S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTIC
 FINISHED_STAGES = frozenset({S.NOT_ACCEPTED, S.TERMINATED, S.CLOSED, S.ARCHIVED})
 # A party may withdraw while mediation has not produced an agreement.
 WITHDRAWABLE_STAGES = frozenset({S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION})
+
+
+class SystemMove(models.TextChoices):
+    """A move the system makes itself (``actor=None``), and why."""
+    CONFIRMATION_EXPIRED = "confirmation_expired", _("调解员未在期限内确认接案")
+    NOT_PERFORMED = "not_performed", _("当事人反映协议未履行")
+
+
+class PartyMove(models.TextChoices):
+    """A move a party makes on their own case."""
+    WITHDRAW = "withdraw", _("申请人撤回申请")
+
+
+# Who may make a move: staff by their roles (rules.can_transition) along ALLOWED_TRANSITIONS; the system and the
+# parties only along these rows, each naming the one reason for which they may.
+SYSTEM_MOVES: dict[tuple[str, str], SystemMove] = {
+    (S.ASSIGNED, S.ACCEPTED): SystemMove.CONFIRMATION_EXPIRED,
+    (S.CLOSED, S.REOPENED): SystemMove.NOT_PERFORMED,
+    (S.REOPENED, S.ASSIGNED): SystemMove.NOT_PERFORMED,
+}
+PARTY_MOVES: dict[tuple[str, str], PartyMove] = {(s, S.TERMINATED): PartyMove.WITHDRAW for s in WITHDRAWABLE_STAGES}
+
+
+class Entry(models.TextChoices):
+    """How a case comes into being."""
+    INTAKE = "intake", _("登记")
+    HISTORICAL_IMPORT = "historical_import", _("历史案件导入")
+
+
+# The stages a case may be created in, by how it enters.
+ENTRY_STAGES: dict[str, frozenset[str]] = {
+    Entry.INTAKE: frozenset({S.REPORTED}),
+    Entry.HISTORICAL_IMPORT: frozenset({S.CLOSED, S.TERMINATED, S.NOT_ACCEPTED}),
+}
+
 # Stages in which a party may still add materials.
 MATERIAL_STAGES = OPEN_STAGES | {S.AGREEMENT_ORAL, S.FOLLOW_UP}
 

@@ -15,7 +15,7 @@ from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import User
 
 from . import rules
-from .enums import CaseStage, EventKind
+from .enums import CaseStage, EventKind, SystemMove
 from .models import Case, Feedback, FollowUpVisit, Party
 
 S = CaseStage
@@ -100,10 +100,10 @@ def report_not_performed(case: Case, party: Party, *, actor: User, note: str = "
                    after={"party": party.pk}, note=note)
         if case.stage == S.CLOSED:
             reason = "当事人反映协议未履行，案件重新启动" + (f"：{note}" if note else "")
-            case = transition(case, S.REOPENED, actor=None, reason=reason, not_performed=True, now=now)
+            case = transition(case, S.REOPENED, actor=None, reason=reason, by=SystemMove.NOT_PERFORMED, now=now)
             if mediator is not None:
                 case = transition(case, S.ASSIGNED, actor=None, reason="重新启动后交原调解员办理", mediator=mediator,
-                                  not_performed=True, now=now)
+                                  by=SystemMove.NOT_PERFORMED, now=now)
         for user in ([mediator] if mediator else []) + supervisors_of(case):
             core.notify_user(user, subject=f"案件 {case.number} 当事人反映协议未履行", body=note or "请核实并处理。",
                              link=f"/cases/workbench/{case.pk}/",

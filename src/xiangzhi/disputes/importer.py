@@ -41,7 +41,7 @@ from xiangzhi.core.errors import ValidationFailed
 from xiangzhi.core.models import Person, Region, TextNumber, User
 from xiangzhi.core.text import clean_text
 
-from .enums import CaseSource, CaseStage, Channel, Consent, EventKind, ImportStatus, Level, PartyRole
+from .enums import CaseSource, CaseStage, Channel, Consent, Entry, EventKind, ImportStatus, Level, PartyRole
 from .models import Case, CaseCounter, DisputeType, ImportJob, Party, TimelineEvent
 
 log = logging.getLogger(__name__)
@@ -413,7 +413,7 @@ def _reserve(year: int, count: int) -> int:
 def _write_chunk(rows: list[dict[str, Any]], job_id: int | None) -> tuple[int, tuple[int, int]]:
     """Bulk-insert one chunk of validated rows: cases (numbers reserved per year), persons, parties and one
     "历史案件导入" timeline row per case. Returns the count and the id range of the timeline rows written."""
-    from .services import format_archive_number, format_number, new_token
+    from .services import entry_fields, format_archive_number, format_number, new_token
 
     by_year: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
@@ -424,14 +424,11 @@ def _write_chunk(rows: list[dict[str, Any]], job_id: int | None) -> tuple[int, t
         for r in items:
             cases.append(Case(
                 year=year, seq=seq, number=format_number(year, seq), archive_number=format_archive_number(year, seq),
-                token=new_token(), stage=r["stage"], stage_changed_at=r["closed"], channel=Channel.WINDOW,
-                source=CaseSource.APPLICATION, dispute_type_id=r["type_id"], region_id=r["region_id"],
-                region_code=r["region_code"], level=Level.VILLAGE, description=r["description"],
-                agreement_text=r["agreement"], agreement_amount=r["amount"],
-                agreement_effective_at=r["closed"] if r["stage"] == S.CLOSED else None,
-                outcome_reason="no_agreement" if r["stage"] == S.TERMINATED else (
-                    "other" if r["stage"] == S.NOT_ACCEPTED else ""),
-                outcome_note="历史案件导入", created_at=r["created"], closed_at=r["closed"],
+                token=new_token(), **entry_fields(Entry.HISTORICAL_IMPORT, r["stage"], r["closed"]),
+                channel=Channel.WINDOW, source=CaseSource.APPLICATION, dispute_type_id=r["type_id"],
+                region_id=r["region_id"], region_code=r["region_code"], level=Level.VILLAGE,
+                description=r["description"], agreement_text=r["agreement"], agreement_amount=r["amount"],
+                outcome_note="历史案件导入", created_at=r["created"],
             ))
             seq += 1
     Case.objects.bulk_create(cases, batch_size=1000)

@@ -35,21 +35,27 @@ from xiangzhi.core.workdays import deadline_after
 from . import attestation, rules, triage
 from .enums import (
     ALLOWED_TRANSITIONS,
+    ENTRY_STAGES,
     GROUND_REDIRECT,
     LEVEL_ORDER,
+    PARTY_MOVES,
     REFERRAL_SOURCES,
     ROUTES_NOTICE,
+    SYSTEM_MOVES,
     CaseSource,
     CaseStage,
     Channel,
     Consent,
+    Entry,
     EventKind,
     Level,
     NotAcceptedGround,
     PartyKind,
+    PartyMove,
     PartyRole,
     RiskLevel,
     SignatureMethod,
+    SystemMove,
     TerminationReason,
 )
 from .models import (
@@ -576,7 +582,7 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                 level = Level.GRID if clean["on_spot"] else level
             case = Case.objects.create(
                 year=year, seq=seq, number=format_number(year, seq), archive_number=format_archive_number(year, seq),
-                token=new_token(), stage=S.REPORTED, stage_changed_at=now, channel=channel, source=data.source,
+                token=new_token(), **entry_fields(Entry.INTAKE, S.REPORTED, now), channel=channel, source=data.source,
                 referral_org=data.referral_org, referral_ref=(data.referral_ref or "")[:60],
                 dispute_type=dispute_type, suggested_type=suggested, risk_level=data.risk_level, region=region,
                 region_code=region.code, place=clean["place"], level=level, organisation=org,
@@ -686,13 +692,14 @@ ACCEPTED_OR_LATER = frozenset(CaseStage.values) - {S.REPORTED, S.ESCALATED}
 
 
 def transition(case: Case, to: str, *, actor: User | None, reason: str = "", now: dt.datetime | None = None,
-               **data: Any) -> Case:
-    """Move ``case`` to stage ``to``: the only writer of ``Case.stage``.
+               by: str = "", party: Party | None = None, **data: Any) -> Case:
+    """Move ``case`` to stage ``to``: the only writer of ``Case.stage`` for a case that exists.
 
-    Locks the row, checks ALLOWED_TRANSITIONS, the actor's permission (rules.can_transition; ``actor=None`` is the
-    system, allowed only to send an unconfirmed assignment back to the queue), and the guards of the target stage.
-    Saves with update_fields; writes an audit row and a timeline row; notifies the parties (and the mediator).
-    Returns the fresh case. Refusals: ``ALREADY_ACCEPTED``, ``INVALID_TRANSITION``, ``FORBIDDEN`` and guard codes.
+    Locks the row, checks ALLOWED_TRANSITIONS and who may make the move (``_check_move``: staff by rules.can_transition;
+    the system, ``actor=None`` with ``by`` a SystemMove, and a party, ``by`` a PartyMove with ``party``, only along
+    their rows of SYSTEM_MOVES / PARTY_MOVES), and the guards of the target stage. Saves with update_fields; writes an
+    audit row and a timeline row; notifies the parties (and the mediator). Returns the fresh case. Refusals:
+    ``ALREADY_ACCEPTED``, ``INVALID_TRANSITION``, ``FORBIDDEN`` and guard codes.
     """
     if to not in CaseStage.values:
         raise ValidationFailed("INVALID_STAGE", "目标阶段无效。", {"to": str(to)[:40], "allowed": CaseStage.values})
@@ -701,25 +708,7 @@ def transition(case: Case, to: str, *, actor: User | None, reason: str = "", now
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         before = locked.stage
-        if to not in ALLOWED_TRANSITIONS.get(before, ()):
-            if to == S.ACCEPTED and before in ACCEPTED_OR_LATER:
-                raise Conflict("ALREADY_ACCEPTED", "该案件已被受理", {"stage": before})
-            raise Conflict("INVALID_TRANSITION",
-                           f"案件当前处于“{CaseStage(before).label}”阶段，不能转为“{CaseStage(to).label}”。",
-                           {"from": before, "to": to})
-        withdrawal = data.pop("withdrawn_by_party", None)
-        if actor is None:
-            if not (before == S.ASSIGNED and to == S.ACCEPTED and data.get("timeout")) and not (
-                    data.get("not_performed") and (before, to) in ((S.CLOSED, S.REOPENED), (S.REOPENED, S.ASSIGNED))):
-                raise XiangzhiError("FORBIDDEN", "系统不能执行此操作。", status=403)
-        elif withdrawal is not None:
-            if not rules.party_can_withdraw(withdrawal, locked) or to != S.TERMINATED:
-                raise XiangzhiError("FORBIDDEN", "当前阶段不能撤回申请。", status=403)
-        elif not rules.can_transition(actor, locked, to):
-            raise XiangzhiError("FORBIDDEN", "您无权对该案件执行此操作。", status=403)
-        fields = _apply_guards(locked, before, to, actor=actor, reason=reason, now=now, data=data)
-        locked.stage = to
-        locked.stage_changed_at = now
+        fields = _move(locked, to, actor=actor, reason=reason, now=now, by=by, party=party, data=data, memo=None)
         locked.save(update_fields=sorted({"stage", "stage_changed_at", *fields}))
         core.audit("case.transition", actor=actor, obj=locked, region_code=locked.region_code,
                    before={"stage": before}, after={"stage": to, **{k: _jsonable(getattr(locked, k)) for k in fields}},
@@ -735,6 +724,88 @@ def transition(case: Case, to: str, *, actor: User | None, reason: str = "", now
         if to in (S.ESCALATED,) and locked.organisation_id:
             _notify_org(locked, locked.organisation, f"下级上报案件 {locked.number} 待受理")
     return locked
+
+
+@dataclass(frozen=True)
+class PlannedMove:
+    """One move applied to a case in memory by ``plan_move``: what the caller writes (event, audit row)."""
+    before: str
+    to: str
+    fields: list[str]  # the fields the move changed besides stage and stage_changed_at, in the services' order
+    values: dict[str, Any]  # those fields as the audit row and the timeline payload hold them
+    text: str  # the public timeline text
+
+
+def plan_move(case: Case, to: str, *, actor: User | None, memo: dict, reason: str = "", now: dt.datetime,
+              by: str = "", party: Party | None = None, consents: tuple[str, ...] | None = None,
+              **data: Any) -> PlannedMove:
+    """Apply one move to ``case`` in memory, for cases written in bulk (the demo year's past cases): the same table,
+    who-may check and guards as ``transition`` (one code path, ``_move``), without a lock, a save, an event or a
+    notification; the caller writes the rows. ``memo`` (one dict per batch) keeps the guards' reads (the actor's
+    first organisation, the mediators' memberships, the next level up, confirmation deadlines) across the batch, so
+    the batch makes no query per case. ``consents``: the parties' consents of a case not saved yet."""
+    if to not in CaseStage.values:
+        raise ValidationFailed("INVALID_STAGE", "目标阶段无效。", {"to": str(to)[:40], "allowed": CaseStage.values})
+    before = case.stage
+    fields = _move(case, to, actor=actor, reason=(reason or "").strip(), now=now, by=by, party=party, data=data,
+                   memo=memo, consents=consents)
+    values = {k: getattr(case, f"{k}_id") if k in ("organisation", "mediator") else _jsonable(getattr(case, k))
+              for k in fields}
+    return PlannedMove(before, to, fields, values, _public_text(case, before, to, reason))
+
+
+def entry_fields(entry: str, stage: str, at: dt.datetime) -> dict[str, Any]:
+    """The stage fields of a case created at ``at`` in ``stage`` by way of ``entry`` (a row of ENTRY_STAGES): a
+    registered case starts as reported; a historical case is imported finished (closed, terminated, not accepted)."""
+    if stage not in ENTRY_STAGES.get(entry, ()):
+        raise Conflict("INVALID_ENTRY_STAGE", "案件不能以该阶段登记。", {"entry": entry, "stage": stage})
+    fields: dict[str, Any] = {"stage": stage, "stage_changed_at": at}
+    if entry == Entry.HISTORICAL_IMPORT:
+        fields.update(closed_at=at, agreement_effective_at=at if stage == S.CLOSED else None,
+                      outcome_reason=(TerminationReason.NO_AGREEMENT if stage == S.TERMINATED else
+                                      NotAcceptedGround.OTHER if stage == S.NOT_ACCEPTED else ""))
+    return fields
+
+
+def _move(case: Case, to: str, *, actor: User | None, reason: str, now: dt.datetime, by: str, party: Party | None,
+          data: dict[str, Any], memo: dict | None, consents: tuple[str, ...] | None = None) -> list[str]:
+    """The state machine's one step, shared by ``transition`` (a locked row) and ``plan_move`` (a row in memory):
+    the table, who may, the guards, then the stage. Returns the other fields changed."""
+    before = case.stage
+    _check_move(case, to, actor=actor, by=by, party=party)
+    fields = _apply_guards(case, before, to, actor=actor, reason=reason, now=now, data=data, memo=memo,
+                           consents=consents)
+    case.stage = to
+    case.stage_changed_at = now
+    return fields
+
+
+def _check_move(case: Case, to: str, *, actor: User | None, by: str, party: Party | None) -> None:
+    """Is ``to`` a row of ALLOWED_TRANSITIONS from the case's stage, and may this mover make it?"""
+    before = case.stage
+    if to not in ALLOWED_TRANSITIONS.get(before, ()):
+        if to == S.ACCEPTED and before in ACCEPTED_OR_LATER:
+            raise Conflict("ALREADY_ACCEPTED", "该案件已被受理", {"stage": before})
+        raise Conflict("INVALID_TRANSITION",
+                       f"案件当前处于“{CaseStage(before).label}”阶段，不能转为“{CaseStage(to).label}”。",
+                       {"from": before, "to": to})
+    if by in PartyMove.values:
+        if PARTY_MOVES.get((before, to)) != by or party is None or not rules.party_can_withdraw(party, case):
+            raise XiangzhiError("FORBIDDEN", "当前阶段不能撤回申请。", status=403)
+    elif actor is None or by in SystemMove.values:
+        if actor is not None or SYSTEM_MOVES.get((before, to)) != by:
+            raise XiangzhiError("FORBIDDEN", "系统不能执行此操作。", status=403)
+    elif by or not rules.can_transition(actor, case, to):
+        raise XiangzhiError("FORBIDDEN", "您无权对该案件执行此操作。", status=403)
+
+
+def _memo(memo: dict | None, key: tuple, compute: Any) -> Any:
+    """``compute()``, kept in ``memo`` under ``key`` when the caller batches (plan_move)."""
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def _jsonable(value: Any) -> Any:
@@ -772,8 +843,9 @@ def _need_reason(reason: str, what: str) -> None:
 
 
 def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reason: str, now: dt.datetime,
-                  data: dict[str, Any]) -> list[str]:
-    """The conditions of each target stage, and the fields it changes. Raises on a failed guard."""
+                  data: dict[str, Any], memo: dict | None = None, consents: tuple[str, ...] | None = None) -> list[str]:
+    """The conditions of each target stage, and the fields it changes. Raises on a failed guard. ``memo``: a batch's
+    kept reads (plan_move), None reads afresh; ``consents``: the parties' consents of a case not saved yet."""
     fields: list[str] = []
     if to == S.ACCEPTED:
         if before == S.ASSIGNED:
@@ -783,7 +855,8 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
             case.mediator_chosen_by_party = False
             fields += ["mediator", "assigned_at", "confirm_due", "mediator_confirmed_at", "mediator_chosen_by_party"]
         elif actor is not None and case.organisation_id is None:
-            org = Organisation.objects.filter(pk__in=rules.org_ids_for(actor)).order_by("id").first()
+            org = _memo(memo, ("first_org", actor.pk), lambda: Organisation.objects.filter(
+                pk__in=rules.org_ids_for(actor)).order_by("id").first())
             if org is not None:
                 case.organisation = org
                 fields.append("organisation")
@@ -802,17 +875,20 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         fields += ["outcome_reason", "outcome_note", "closed_at"]
     elif to == S.ASSIGNED:
         mediator = data.get("mediator") or actor
-        if not isinstance(mediator, User) or not _may_mediate(mediator, case):
+        if not isinstance(mediator, User):
+            raise ValidationFailed("INVALID_MEDIATOR", "所选人员不是本案承办调解组织或辖区内的人民调解员。")
+        memberships = _memo(memo, ("memberships", mediator.pk), lambda: list(Membership.objects.filter(
+            user=mediator, is_active=True).order_by("pk").values_list("role", "organisation_id", "region__code")))
+        if not _may_mediate(memberships, case):
             raise ValidationFailed("INVALID_MEDIATOR", "所选人员不是本案承办调解组织或辖区内的人民调解员。")
         case.mediator = mediator
         case.mediator_chosen_by_party = bool(data.get("chosen_by_party"))
         case.assigned_at = now
-        case.confirm_due = deadline_after(now, settings.XIANGZHI_DEADLINE_CONFIRM_WORKDAYS)
+        case.confirm_due = _memo(memo, ("confirm_due", timezone.localtime(now).date()),  # depends on the local date only
+                                 lambda: deadline_after(now, settings.XIANGZHI_DEADLINE_CONFIRM_WORKDAYS))
         case.mediator_confirmed_at = now if actor is not None and mediator.pk == actor.pk else None
-        if case.organisation_id is None or not Membership.objects.filter(
-                user=mediator, organisation_id=case.organisation_id, is_active=True).exists():
-            org = Membership.objects.filter(user=mediator, role=Role.MEDIATOR, is_active=True,
-                                            organisation__isnull=False).values_list("organisation_id", flat=True).first()
+        if case.organisation_id is None or case.organisation_id not in {o for _, o, _ in memberships}:
+            org = next((o for role, o, _ in memberships if role == Role.MEDIATOR and o is not None), None)
             if org:
                 case.organisation_id = org
                 fields.append("organisation")
@@ -821,7 +897,8 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         if case.mediator_confirmed_at is None:
             raise Conflict("NOT_CONFIRMED", "调解员尚未确认接案，不能送达权利义务告知书。")
     elif to == S.IN_MEDIATION:
-        refused = case.parties.filter(consent=Consent.REFUSED).exists()
+        refused = (Consent.REFUSED in consents if consents is not None
+                   else case.parties.filter(consent=Consent.REFUSED).exists())
         if refused:
             raise Conflict("PARTY_REFUSED", "有当事人明确拒绝调解，不得进行调解（人民调解法第十七条）。可终止并告知其他救济途径。")
     elif to in (S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL):
@@ -852,7 +929,8 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         fields += ["outcome_reason", "outcome_note"]
     elif to == S.ESCALATED:
         _need_reason(reason, "上报上级")
-        level, org = _next_level(case)
+        level, org = _memo(memo, ("next_level", case.region_code, case.level, case.organisation_id),
+                           lambda: _next_level(case))
         case.level, case.organisation = level, org
         case.mediator, case.assigned_at, case.confirm_due, case.mediator_confirmed_at = None, None, None, None
         fields += ["level", "organisation", "mediator", "assigned_at", "confirm_due", "mediator_confirmed_at"]
@@ -870,12 +948,11 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
     return fields
 
 
-def _may_mediate(user: User, case: Case) -> bool:
-    memberships = Membership.objects.filter(user=user, is_active=True, role=Role.MEDIATOR).select_related("region")
-    return any(
-        (case.organisation_id and m.organisation_id == case.organisation_id) or case.region_code.startswith(m.region.code)
-        for m in memberships
-    )
+def _may_mediate(memberships: list[tuple[str, int | None, str | None]], case: Case) -> bool:
+    """``memberships``: the user's active (role, organisation id, region code), as _apply_guards reads them."""
+    return any(role == Role.MEDIATOR and (
+        (case.organisation_id and org == case.organisation_id) or case.region_code.startswith(code or "\0"))
+        for role, org, code in memberships)
 
 
 def _next_level(case: Case) -> tuple[str, Organisation]:
@@ -918,7 +995,8 @@ def expire_unconfirmed_assignments(*, now: dt.datetime | None = None) -> int:
     for pk in due:
         case = Case.objects.get(pk=pk)
         try:
-            transition(case, S.ACCEPTED, actor=None, reason="调解员未在3个工作日内确认接案，退回待派", timeout=True, now=now)
+            transition(case, S.ACCEPTED, actor=None, reason="调解员未在3个工作日内确认接案，退回待派",
+                       by=SystemMove.CONFIRMATION_EXPIRED, now=now)
         except XiangzhiError:
             continue  # someone confirmed or moved it meanwhile
         done += 1
@@ -1146,4 +1224,4 @@ def answer_consent(case: Case, party: Party, *, actor: User, agree: bool) -> Par
 def withdraw(case: Case, party: Party, *, actor: User, reason: str = "") -> Case:
     """The applicant withdraws the application: the case ends as terminated (withdrawn)."""
     return transition(case, S.TERMINATED, actor=actor, reason=reason or "申请人主动撤回",
-                      termination_reason=TerminationReason.WITHDRAWN, withdrawn_by_party=party)
+                      termination_reason=TerminationReason.WITHDRAWN, by=PartyMove.WITHDRAW, party=party)
