@@ -200,6 +200,26 @@ def villager_b(db):
     return make_citizen("13900000002")
 
 
+def run_in_threads(work, n: int) -> None:
+    """Run ``work()`` in ``n`` threads at once and wait for all; each thread closes its own database connection
+    (PostgreSQL concurrency tests: every thread is a separate client)."""
+    import threading
+
+    from django.db import connection
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def valid_id_number(prefix17: str) -> str:
     from xiangzhi.core.personal import id_check_digit
 

@@ -57,30 +57,25 @@ def env_bool(name: str, default: bool) -> bool:
     raise SettingError(f"{name}={value!r} is not a boolean (use true/false).")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+def _env_number(name: str, default, parse, kind: str, minimum):  # noqa: ANN001, ANN202
     value = _raw(name)
     if value is None or value == "":
         return default
     try:
-        number = int(value)
+        number = parse(value)
     except ValueError as exc:
-        raise SettingError(f"{name}={value!r} is not an integer.") from exc
+        raise SettingError(f"{name}={value!r} is not {kind}.") from exc
     if minimum is not None and number < minimum:
         raise SettingError(f"{name}={number} is below the minimum {minimum}.")
     return number
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    return _env_number(name, default, int, "an integer", minimum)
 
 
 def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
-    value = _raw(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = float(value)
-    except ValueError as exc:
-        raise SettingError(f"{name}={value!r} is not a number.") from exc
-    if minimum is not None and number < minimum:
-        raise SettingError(f"{name}={number} is below the minimum {minimum}.")
-    return number
+    return _env_number(name, default, float, "a number", minimum)
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
+from tests.conftest import run_in_threads
 from xiangzhi.core import services
 from xiangzhi.core.models import Notification
 from xiangzhi.core.sms import LocmemBackend
@@ -69,16 +70,9 @@ def test_two_workers_at_once_send_each_message_once(sms_outbox):
 
     def work():
         barrier.wait()
-        try:
-            services.deliver_notifications(worker=threading.current_thread().name)
-        finally:
-            connection.close()
+        services.deliver_notifications(worker=threading.current_thread().name)
 
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(work, 2)
     texts = sorted(m["text"] for m in sms_outbox)
     assert texts == sorted(f"消息{i}" for i in range(40))
 

@@ -19,7 +19,7 @@ import pyotp
 import pytest
 from django.test import Client
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, run_in_threads
 from xiangzhi import settings as settings_module
 from xiangzhi.core import security
 from xiangzhi.core.models import AuditLog, User
@@ -210,18 +210,11 @@ def test_the_same_code_sent_by_many_requests_at_once_passes_once():
     accepted = []
 
     def request():
-        try:
-            same_user = User.objects.get(pk=user.pk)
-            barrier.wait()
-            accepted.append(security.use_totp_code(same_user, code))
-        finally:
-            connection.close()
+        same_user = User.objects.get(pk=user.pk)
+        barrier.wait()
+        accepted.append(security.use_totp_code(same_user, code))
 
-    threads = [threading.Thread(target=request) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(request, 6)
     assert sorted(accepted) == [False] * 5 + [True]
 
 

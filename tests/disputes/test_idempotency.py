@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import WUZHEN, first_village
+from tests.conftest import WUZHEN, first_village, run_in_threads
 from tests.disputes.conftest import new_case
 from xiangzhi.core import services as core
 from xiangzhi.core.models import IdempotencyKey, Organisation, Region, User
@@ -188,16 +188,9 @@ def test_concurrent_retries_with_one_key_create_one_case(mediator):
     def work():
         client = mediator.client()
         barrier.wait()
-        try:
-            responses.append(_post(client, "/api/v1/cases/", _intake(), key="at-once"))
-        finally:
-            connection.close()
+        responses.append(_post(client, "/api/v1/cases/", _intake(), key="at-once"))
 
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(work, 3)
     assert Case.objects.count() == 1
     assert [r.status_code for r in responses] == [201, 201, 201]
     assert len({r.content for r in responses}) == 1
