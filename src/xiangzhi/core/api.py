@@ -163,8 +163,7 @@ def list_audit(request: HttpRequest, page: Query[PageIn], action: str | None = N
 @router.post("/auth/code", auth=None, response={200: OkOut, **ERRORS}, openapi_extra=PUBLIC,
              summary="公开：获取短信验证码")
 def request_code(request: HttpRequest, payload: CodeRequestIn):
-    services.check_rate(f"otp-ip:{client_ip(request)}", limit=20, window_seconds=3600)
-    services.request_login_code(payload.phone)
+    services.request_login_code(payload.phone, client_ip=client_ip(request))
     return OkOut()
 
 
@@ -172,8 +171,7 @@ def request_code(request: HttpRequest, payload: CodeRequestIn):
              summary="公开：验证码登录（群众）")
 @creates_session
 def verify_code(request: HttpRequest, payload: CodeVerifyIn):
-    services.check_rate(f"otp-verify-ip:{client_ip(request)}", limit=30, window_seconds=600)
-    user = services.verify_login_code(payload.phone, payload.code)
+    user = services.verify_login_code(payload.phone, payload.code, client_ip=client_ip(request))
     login(request, user, backend="xiangzhi.core.security.LockoutBackend")
     return MeOut(username=user.username, display_name=user.display_name, kind=user.kind, phone=user.masked_phone,
                  roles=[])

@@ -564,8 +564,11 @@ def check_phone(phone: str) -> str:
         raise ValidationFailed("INVALID_PHONE", exc.messages[0], {"phone": exc.messages}) from exc
 
 
-def request_login_code(phone: str) -> None:
-    """Send a 6-digit sign-in code by SMS. Side effects: one OneTimeCode row, one queued SMS; rate limited per phone."""
+def request_login_code(phone: str, *, client_ip: str | None = None) -> None:
+    """Send a 6-digit sign-in code by SMS. Side effects: one OneTimeCode row, one queued SMS; rate limited per phone
+    and, for a request from ``client_ip``, 20 an hour per client address (pages and API alike)."""
+    if client_ip is not None:
+        check_rate(f"otp-ip:{client_ip}", limit=20, window_seconds=3600)
     phone = check_phone(phone)
     index = crypto.blind_index(phone, purpose="user.phone")
     check_rate(f"otp:{index}", limit=settings.XIANGZHI_RATE_LIMIT_OTP_PER_HOUR, window_seconds=3600)
@@ -581,8 +584,11 @@ def request_login_code(phone: str) -> None:
                     priority=True, secret=code)
 
 
-def verify_login_code(phone: str, code: str) -> User:
-    """Check a sign-in code; create the citizen account on first sign-in. Five wrong tries burn the code."""
+def verify_login_code(phone: str, code: str, *, client_ip: str | None = None) -> User:
+    """Check a sign-in code; create the citizen account on first sign-in. Five wrong tries burn the code; a client
+    address (``client_ip``) has 30 tries in ten minutes, whatever the phones."""
+    if client_ip is not None:
+        check_rate(f"otp-verify-ip:{client_ip}", limit=30, window_seconds=600)
     phone = check_phone(phone)
     index = crypto.blind_index(phone, purpose="user.phone")
     now = timezone.now()

@@ -158,13 +158,12 @@ def citizen_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if step == "phone" and phone_form.is_valid():
-                services.check_rate(f"otp-ip:{client_ip(request)}", limit=20, window_seconds=3600)
-                services.request_login_code(phone_form.cleaned_data["phone"])
+                services.request_login_code(phone_form.cleaned_data["phone"], client_ip=client_ip(request))
                 sent = True
                 code_form = PhoneCodeForm(initial={"phone": phone_form.cleaned_data["phone"]})
             elif step == "code" and code_form.is_valid():
-                services.check_rate(f"otp-verify-ip:{client_ip(request)}", limit=30, window_seconds=600)
-                user = services.verify_login_code(code_form.cleaned_data["phone"], code_form.cleaned_data["code"])
+                user = services.verify_login_code(code_form.cleaned_data["phone"], code_form.cleaned_data["code"],
+                                                  client_ip=client_ip(request))
                 login(request, user, backend=BACKEND)
                 return redirect(_next(request, "web:citizen_home"))
             elif step == "code":
