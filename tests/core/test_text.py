@@ -41,3 +41,24 @@ def test_an_api_body_reaches_the_service_cleaned(county_admin):
                                    content_type="application/json")
     assert r.status_code == 201, r.content
     assert Region.objects.filter(parent=village, name="第十网格").exists()
+
+
+def test_every_api_input_schema_cleans_text():
+    """Every schema an API operation takes as its body derives from ``TextIn`` (control characters cleaned), so a
+    new endpoint cannot forget it (a reveal reason with NUL was a 500 on PostgreSQL)."""
+    from ninja import Schema
+
+    from xiangzhi.api import api
+    from xiangzhi.core.schemas import TextIn
+
+    api.get_openapi_schema()  # imports every router
+    missing = []
+    for router_prefix, router in api._routers:  # noqa: SLF001
+        for path, path_view in router.path_operations.items():
+            for op in path_view.operations:
+                for model in op.models:
+                    for name, field in model.model_fields.items():
+                        kind = field.annotation
+                        if isinstance(kind, type) and issubclass(kind, Schema) and not issubclass(kind, TextIn):
+                            missing.append(f"{router_prefix}{path} {name}: {kind.__name__}")
+    assert not missing, missing

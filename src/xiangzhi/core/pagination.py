@@ -19,11 +19,13 @@ from django.http import HttpRequest
 from ninja import Schema
 from pydantic import Field, create_model
 
+from .schemas import TextIn
+
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 200
 
 
-class PageIn(Schema):
+class PageIn(TextIn):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"每页条数（1–{MAX_LIMIT}）")
     offset: int = Field(0, ge=0, le=2**31, description="跳过的条数")
 

@@ -232,7 +232,7 @@ class PartyAgreementOut(Schema):
     signed_at: dt.datetime | None = Field(None, description="本人签名时间；未签名为空")
 
 
-class TextNumbersRevealIn(Schema):
+class TextNumbersRevealIn(Strict):
     reason: str = Field(..., min_length=2, max_length=200, description="查看事由（记入审计日志）")
 
 
