@@ -65,7 +65,7 @@ def run(now: dt.datetime) -> tuple[float, int, object]:
     """One pass in this process: seconds, queries, stats."""
     from django.db import connection
 
-    from xiangzhi.disputes.deadlines import colour_pass
+    from xiangzhi.disputes.services.deadlines import colour_pass
 
     queries = 0
 

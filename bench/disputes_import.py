@@ -1,4 +1,4 @@
-"""Import of historical cases from .xlsx through the real import path (importer.import_file: the job, the streamed
+"""Import of historical cases from .xlsx through the real import path (importing.import_file: the job, the streamed
 validation pass, the write transaction, the ledger attestation and the audit row — what the background task runs).
 
 Prints, for 100,000 rows (default): rows per second; the ratio to a floor measured in the same run, in a process of
@@ -41,7 +41,7 @@ def _col(i: int) -> str:
 
 def write_xlsx(path: Path, n: int, villages: list[str]) -> None:
     """An .xlsx as Excel writes it (shared strings, date serials with numFmt 14, dimension), streamed to the zip."""
-    from xiangzhi.disputes.importer import COLUMNS
+    from xiangzhi.disputes.import_format import COLUMNS
 
     rng = random.Random(7)
     strings: dict[str, int] = {}
@@ -111,7 +111,8 @@ def child(path: Path, rows: int, what: str) -> dict:
 
     from django.db import connection, transaction
 
-    from xiangzhi.disputes import importer
+    from xiangzhi.disputes import import_format
+    from xiangzhi.disputes.services import importing
 
     out: dict = {"vendor": connection.vendor, "rows": rows}
     if what == "import":
@@ -119,21 +120,21 @@ def child(path: Path, rows: int, what: str) -> dict:
         Path("/proc/self/clear_refs").write_text("5")  # reset the peak resident set (VmHWM) to the current one
         base = _kib("VmRSS")
         t0, c0 = time.perf_counter(), time.process_time()
-        job, report = importer.import_file(path, actor=None)
+        job, report = importing.import_file(path, actor=None)
         out["seconds"], out["cpu"] = time.perf_counter() - t0, time.process_time() - c0
         out["peak_kib"] = _kib("VmHWM") - base
         out["phases"] = report.seconds
         assert job.status == "done" and report.imported == rows, (job.status, job.errors[:3])
         return out
     t0 = time.perf_counter()
-    assert sum(1 for _ in importer.read_rows(path)) == rows
+    assert sum(1 for _ in import_format.read_rows(path)) == rows
     out["parse"] = time.perf_counter() - t0
-    v = importer.Validator()
-    parsed = [v.check(n, cells)[0] for n, cells in importer.read_rows(path)]
+    v = import_format.Validator()
+    parsed = [v.check(n, cells)[0] for n, cells in import_format.read_rows(path)]
     t0, c0 = time.perf_counter(), time.process_time()
     with transaction.atomic():
-        for i in range(0, len(parsed), importer.CHUNK):
-            importer._write_chunk(parsed[i:i + importer.CHUNK], None)
+        for i in range(0, len(parsed), import_format.CHUNK):
+            importing._write_chunk(parsed[i:i + import_format.CHUNK], None)
     out["floor"], out["floor_cpu"] = time.perf_counter() - t0, time.process_time() - c0
     return out
 

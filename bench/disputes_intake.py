@@ -14,6 +14,8 @@ import time
 
 from disputes_setup import setup
 
+from xiangzhi.disputes.services import intake
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -26,27 +28,27 @@ def main() -> None:
     from django.utils import timezone
 
     from xiangzhi.core.models import Person, Region
-    from xiangzhi.disputes import services, triage
+    from xiangzhi.disputes import triage
     from xiangzhi.disputes.models import Case, DisputeType, Party
 
     villages = list(Region.objects.filter(level="village").order_by("code"))
     examples = triage.load_examples()
     triage.model()  # train once, outside the timing
 
-    def data(i: int) -> services.IntakeIn:
-        return services.IntakeIn(
-            applicant=services.PartyIn(name=f"申请人{i}", phone=f"136{i:08d}"),
-            respondents=[services.PartyIn(name=f"被申请人{i}")], region_code=villages[i % len(villages)].code,
+    def data(i: int) -> intake.IntakeIn:
+        return intake.IntakeIn(
+            applicant=intake.PartyIn(name=f"申请人{i}", phone=f"136{i:08d}"),
+            respondents=[intake.PartyIn(name=f"被申请人{i}")], region_code=villages[i % len(villages)].code,
             description=examples[i % len(examples)]["text"], request="请求调解", consent=True)
 
-    services.create_case(data(0), actor=None, channel="online")  # the year's first intake creates its counter row
+    intake.create_case(data(0), actor=None, channel="online")  # the year's first intake creates its counter row
     with CaptureQueriesContext(connection) as ctx:
-        services.create_case(data(args.n + 1), actor=None, channel="online")
+        intake.create_case(data(args.n + 1), actor=None, channel="online")
     per_intake = len(ctx.captured_queries)
 
     started = time.perf_counter()
     for i in range(1, args.n + 1):
-        services.create_case(data(i), actor=None, channel="online")
+        intake.create_case(data(i), actor=None, channel="online")
     service_s = time.perf_counter() - started
     service_rate = args.n / service_s
 

@@ -83,7 +83,7 @@ def fresh_database(label: str) -> None:
     from xiangzhi.core import services
     from xiangzhi.core.demo import DIVISIONS, DemoContext, build_organisations
     from xiangzhi.core.models import Region
-    from xiangzhi.disputes.services import ensure_reference_data
+    from xiangzhi.disputes.services.routing import ensure_reference_data
 
     if not Region.objects.exists():
         services.load_regions(json.loads(DIVISIONS.read_text(encoding="utf-8")), actor=None, source="bench")

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from disputes_setup import setup
 
+from xiangzhi.disputes.services import intake
+
 
 def _pg_admin(url: str, *statements: str) -> None:
     """Run statements on the server's maintenance database (CREATE/DROP DATABASE cannot run inside the target)."""
@@ -64,7 +66,6 @@ def main() -> None:
     from django.utils import timezone
 
     from xiangzhi.core.models import Organisation, Person, Region, User
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.enums import CaseStage
     from xiangzhi.disputes.models import Case, DisputeType
 
@@ -74,8 +75,8 @@ def main() -> None:
     stages = list(CaseStage.values)
     # a real case with parties for the status page, made through the services
     party_phone = "13600000001"
-    real = services.create_case(services.IntakeIn(
-        applicant=services.PartyIn(name="张三", phone=party_phone), respondents=[services.PartyIn(name="李四")],
+    real = intake.create_case(intake.IntakeIn(
+        applicant=intake.PartyIn(name="张三", phone=party_phone), respondents=[intake.PartyIn(name="李四")],
         region_code=env["village"].code, description="隔壁邻居把围墙砌到我家院子里来了", request="拆除", consent=True),
         actor=None, channel="online")
     citizen = User.objects.create(username="bench_citizen", kind="citizen", phone=party_phone)

@@ -90,7 +90,7 @@ def insert(n: int) -> float:
     from xiangzhi.core.models import Organisation, Region
     from xiangzhi.disputes.enums import CaseStage as S
     from xiangzhi.disputes.models import Case, DisputeType
-    from xiangzhi.disputes.services import ensure_reference_data
+    from xiangzhi.disputes.services.routing import ensure_reference_data
 
     ensure_reference_data()
     rng = random.Random(42)

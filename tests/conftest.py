@@ -32,7 +32,7 @@ def _sms_outbox():
 def _forget_reference_data():
     """The dispute types and routing table are cached per process; a test's rolled-back rows send no signal."""
     yield
-    from xiangzhi.disputes.services import forget_reference_data
+    from xiangzhi.disputes.services.routing import forget_reference_data
 
     forget_reference_data()
 

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_server, browser, phone_page, mediator,
                                                                         settings):
     from xiangzhi.disputes.models import Case
-    from xiangzhi.disputes.services import ensure_reference_data
+    from xiangzhi.disputes.services.routing import ensure_reference_data
 
     ensure_reference_data()
     settings.XIANGZHI_PUBLIC_URL = live_server.url
@@ -102,7 +102,7 @@ def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_serv
 
 def test_grid_worker_records_a_dispute_resolved_on_the_spot(live_server, phone_page, grid_worker):
     from xiangzhi.disputes.models import Case
-    from xiangzhi.disputes.services import ensure_reference_data
+    from xiangzhi.disputes.services.routing import ensure_reference_data
 
     ensure_reference_data()
     page = phone_page

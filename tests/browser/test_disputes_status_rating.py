@@ -8,6 +8,7 @@ import pytest
 from tests.browser.conftest import assert_fits_width, screenshot
 from tests.conftest import make_citizen
 from tests.disputes.conftest import new_case, walk
+from xiangzhi.disputes.services import transitions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +22,6 @@ def _sign_in(context, live_server_url: str, phone: str) -> None:
 
 
 def test_status_page_shows_stage_colour_word_and_countdown_then_the_rating(live_server, browser, mediator, settings):
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.enums import CaseStage as S
     from xiangzhi.disputes.models import Feedback
 
@@ -37,8 +37,8 @@ def test_status_page_shows_stage_colour_word_and_countdown_then_the_rating(live_
     assert_fits_width(page)
     screenshot(page, "disputes-status-countdown-360")
 
-    case = services.transition(case, S.AGREEMENT_ORAL, actor=mediator.user, reason="达成", agreement_text="李四拆除围墙")
-    services.transition(case, S.CLOSED, actor=mediator.user, reason="已履行")
+    case = transitions.transition(case, S.AGREEMENT_ORAL, actor=mediator.user, reason="达成", agreement_text="李四拆除围墙")
+    transitions.transition(case, S.CLOSED, actor=mediator.user, reason="已履行")
     page.goto(f"{live_server.url}/cases/s/{case.token}/")
     assert "绿色" in page.locator(".card").first.inner_text()
     page.click("#feedback-link")

@@ -7,6 +7,7 @@ import pytest
 
 from tests.browser.conftest import assert_fits_width, screenshot, sms_code
 from tests.conftest import first_village
+from xiangzhi.disputes.services import intake, routing, transitions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TEXT = "李四于2026年12月31日前自费拆除占用张三宅基地的围墙（约一米），并恢复原状；张三不再追究其他责任。"
@@ -14,17 +15,16 @@ TEXT = "李四于2026年12月31日前自费拆除占用张三宅基地的围墙�
 
 def _agreement_case(mediator_user):
     from tests.disputes.conftest import walk
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.enums import CaseStage as S
 
-    services.ensure_reference_data()
-    case = services.create_case(services.IntakeIn(
-        applicant=services.PartyIn(name="张三", phone="13800000001"),
-        respondents=[services.PartyIn(name="李四", phone="13900000002")],
+    routing.ensure_reference_data()
+    case = intake.create_case(intake.IntakeIn(
+        applicant=intake.PartyIn(name="张三", phone="13800000001"),
+        respondents=[intake.PartyIn(name="李四", phone="13900000002")],
         region_code=first_village("330483100").code, description="隔壁邻居把围墙砌到我家院子里来了，占了一米多",
         request="拆除围墙", consent=True), actor=None, channel="online")
     case = walk(case, S.IN_MEDIATION, mediator_user)
-    return services.transition(case, S.AGREEMENT_WRITTEN, actor=mediator_user, reason="达成协议", agreement_text=TEXT,
+    return transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator_user, reason="达成协议", agreement_text=TEXT,
                                agreement_amount="300.00")
 
 

@@ -9,16 +9,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import first_village, valid_id_number
+from xiangzhi.disputes.services import intake, routing, transitions
 
 WUZHEN = "330483100"
 CHONGFU = "330483107"
 
 
-def intake(region_code: str | None = None, *, description: str = "隔壁邻居把围墙砌到我家院子里来了，占了一米多",
+def intake_data(region_code: str | None = None, *, description: str = "隔壁邻居把围墙砌到我家院子里来了，占了一米多",
            applicant_phone: str = "13800000001", applicant_id: str = "", respondent_name: str = "李四",
            respondent_id: str = "", files=None, type_code: str = "", on_spot: str = "", consent: bool = True,
            risk_level: str = "normal"):
-    from xiangzhi.disputes.services import IntakeIn, PartyIn
+    from xiangzhi.disputes.services.intake import IntakeIn, PartyIn
 
     return IntakeIn(
         applicant=PartyIn(name="张三", phone=applicant_phone, id_number=applicant_id),
@@ -42,15 +43,13 @@ def docx_text(data: bytes) -> str:
 
 
 def new_case(actor=None, channel="online", **kw):
-    from xiangzhi.disputes import services
 
-    services.ensure_reference_data()  # transactional tests flush what the data migration seeded
-    return services.create_case(intake(**kw), actor=actor, channel=channel)
+    routing.ensure_reference_data()  # transactional tests flush what the data migration seeded
+    return intake.create_case(intake_data(**kw), actor=actor, channel=channel)
 
 
 def walk(case, to, mediator_user):
     """Move a fresh case along the main path until it reaches ``to`` (the mediator acts throughout)."""
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.enums import CaseStage as S
 
     path = [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_WRITTEN]
@@ -58,7 +57,7 @@ def walk(case, to, mediator_user):
     for stage in path:
         if case.stage == to:
             return case
-        case = services.transition(case, stage, actor=mediator_user, reason="测试", **data.get(stage, {}))
+        case = transitions.transition(case, stage, actor=mediator_user, reason="测试", **data.get(stage, {}))
     return case
 
 
@@ -77,16 +76,15 @@ def at(*args) -> dt.datetime:
 
 
 def walk_at(case, to, user, when, **data):
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.enums import CaseStage as S
 
     path = [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION]
     for stage in path:
         if case.stage == to:
             return case
-        case = services.transition(case, stage, actor=user, reason="测试", now=when)
+        case = transitions.transition(case, stage, actor=user, reason="测试", now=when)
     if case.stage != to:
-        case = services.transition(case, to, actor=user, reason="测试", now=when, **data)
+        case = transitions.transition(case, to, actor=user, reason="测试", now=when, **data)
     return case
 
 

@@ -78,7 +78,7 @@ def chongfu_joint_task():
 
     from tests.conftest import make_staff
     from xiangzhi.core.models import Organisation
-    from xiangzhi.disputes import joint
+    from xiangzhi.disputes.services import joint
 
     cf = make_staff("mediator_cf", "mediator", first_village(CHONGFU).code,
                     {"region": first_village(CHONGFU), "kind": "village_committee"})

@@ -95,13 +95,13 @@ def test_the_party_sees_masked_names_only(villager_a, tongxiang):
 
 def test_a_party_identified_by_verified_phone_sees_the_case(villager_b, tongxiang):
     user, c = villager_b  # 13900000002
-    from tests.disputes.conftest import intake
-    from xiangzhi.disputes import services
-    from xiangzhi.disputes.services import PartyIn
+    from tests.disputes.conftest import intake_data
+    from xiangzhi.disputes.services import intake
+    from xiangzhi.disputes.services.intake import PartyIn
 
-    data = intake()
+    data = intake_data()
     data.respondents = [PartyIn(name="李四", phone="13900000002")]
-    case = services.create_case(data, actor=None, channel="online")
+    case = intake.create_case(data, actor=None, channel="online")
     body = c.get(f"/cases/s/{case.token}/").content.decode()
     assert "是否同意调解" in body
     r = c.post(f"/cases/s/{case.token}/act/", {"action": "refuse"})

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from tests.disputes.conftest import MON, at, new_case, walk_at
+from xiangzhi.disputes.services import transitions
 
 pytestmark = pytest.mark.django_db
 def colour(case, now):
@@ -35,7 +36,7 @@ def _fresh_calendar_cache():
 @pytest.fixture
 def calendar_loaded(db):
     from xiangzhi.core import workdays
-    from xiangzhi.disputes import deadlines
+    from xiangzhi.disputes.services import deadlines
 
     deadlines.load_holidays(deadlines.bundled_holidays(), actor=None)
     yield
@@ -43,10 +44,9 @@ def calendar_loaded(db):
 
 
 def test_blue_orange_red_while_waiting_for_acceptance(mediator):
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.enums import CaseStage as S
 
-    case = services.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理", now=MON)
+    case = transitions.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理", now=MON)
     # 3 working days → due Thursday 5 March 23:59:59
     assert colour(case, MON) == "blue"
     assert colour(case, at(2026, 3, 3, 9)) == "orange"  # due within 3 days
@@ -55,7 +55,7 @@ def test_blue_orange_red_while_waiting_for_acceptance(mediator):
 
 
 def test_yellow_in_mediation_then_orange_then_red_and_extension_moves_the_deadline(mediator):
-    from xiangzhi.disputes import deadlines
+    from xiangzhi.disputes.services import deadlines
 
     case = walk_at(new_case(), "in_mediation", mediator.user, MON)
     assert colour(case, at(2026, 3, 10, 9)) == "yellow"
@@ -71,14 +71,14 @@ def test_yellow_in_mediation_then_orange_then_red_and_extension_moves_the_deadli
 
 
 def test_major_risk_is_red_escalated_is_orange_finished_is_green(mediator, town_staff):
-    from xiangzhi.disputes import deadlines, services
     from xiangzhi.disputes.enums import CaseStage as S
+    from xiangzhi.disputes.services import deadlines
 
     case = walk_at(new_case(), "in_mediation", mediator.user, MON)
     deadlines.raise_risk(case, "major", actor=mediator.user, reason="扬言报复")
     assert colour(case, at(2026, 3, 3, 9)) == "red"
     assert notes(f"case:{case.pk}:risk:major:{town_staff.user.pk}")  # supervisor told at once (Art. 25)
-    other = services.transition(new_case(applicant_phone="13800000005"), S.ESCALATED, actor=mediator.user,
+    other = transitions.transition(new_case(applicant_phone="13800000005"), S.ESCALATED, actor=mediator.user,
                                 reason="疑难复杂", now=MON)
     assert colour(other, at(2026, 3, 2, 10)) == "orange"
     oral = walk_at(new_case(applicant_phone="13800000006"), "agreement_oral", mediator.user, MON,
@@ -89,10 +89,9 @@ def test_major_risk_is_red_escalated_is_orange_finished_is_green(mediator, town_
 def test_the_colour_is_always_shown_with_its_word_and_countdown(mediator):
     from django.template import Context, Template
 
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.enums import CaseStage as S
 
-    case = services.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理", now=MON)
+    case = transitions.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理", now=MON)
     html = Template("{% load case_colour %}{% case_colour case now %}").render(
         Context({"case": case, "now": at(2026, 3, 3, 9)}))
     assert "橙色" in html and "剩 2 天 14 小时" in html
@@ -102,10 +101,10 @@ def test_the_colour_is_always_shown_with_its_word_and_countdown(mediator):
 
 
 def test_working_days_skip_the_national_day_holiday_and_count_the_make_up_saturday(mediator, calendar_loaded):
-    from xiangzhi.disputes import colours, services
+    from xiangzhi.disputes import colours
     from xiangzhi.disputes.enums import CaseStage as S
 
-    case = services.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理",
+    case = transitions.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理",
                                now=at(2026, 9, 30, 9))
     # 1–7 Oct off; Thu 8, Fri 9, Sat 10 (调休上班) are the three working days
     assert colours.due(case) == at(2026, 10, 10, 23, 59, 59)
@@ -123,7 +122,7 @@ def test_a_calendar_with_gaps_or_overlaps_is_refused_and_nothing_changes(db, mut
 
     from xiangzhi.core.errors import ValidationFailed
     from xiangzhi.core.models import CalendarDay
-    from xiangzhi.disputes import deadlines
+    from xiangzhi.disputes.services import deadlines
 
     data = copy.deepcopy(json.loads((deadlines.BUNDLED / "2026.json").read_text(encoding="utf-8")))
     data["years"].append(json.loads((deadlines.BUNDLED / "2027.json").read_text(encoding="utf-8"))["years"][0])
@@ -150,7 +149,7 @@ def test_load_holidays_command_loads_the_bundled_schedules_and_says_2027_is_prov
 
 
 def test_deadline_reminder_fires_once_even_when_the_job_runs_twice(mediator):
-    from xiangzhi.disputes import deadlines
+    from xiangzhi.disputes.services import deadlines
 
     case = walk_at(new_case(), "in_mediation", mediator.user, MON)
     due = at(2026, 4, 2, 9)
@@ -163,8 +162,8 @@ def test_deadline_reminder_fires_once_even_when_the_job_runs_twice(mediator):
 
 
 def test_supervisor_is_told_once_when_a_case_turns_red(mediator, town_staff):
-    from xiangzhi.disputes import deadlines
     from xiangzhi.disputes.models import CaseClock
+    from xiangzhi.disputes.services import deadlines
 
     case = walk_at(new_case(), "in_mediation", mediator.user, MON)
     deadlines.colour_pass(now=at(2026, 3, 10))
@@ -177,10 +176,10 @@ def test_supervisor_is_told_once_when_a_case_turns_red(mediator, town_staff):
 
 
 def test_an_overdue_village_case_is_offered_escalation_once(mediator, town_staff):
-    from xiangzhi.disputes import deadlines, services
     from xiangzhi.disputes.enums import CaseStage as S
+    from xiangzhi.disputes.services import deadlines
 
-    case = services.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理", now=MON)
+    case = transitions.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理", now=MON)
     assert case.level == "village"
     deadlines.colour_pass(now=at(2026, 3, 4))
     assert not notes(f"case:{case.pk}:escalate-offer:")
@@ -203,7 +202,7 @@ def test_the_periodic_job_is_registered_and_runs(mediator):
 
 def test_risk_can_be_raised_only_by_someone_handling_the_case(mediator, other_mediator):
     from xiangzhi.core.errors import XiangzhiError
-    from xiangzhi.disputes import deadlines
+    from xiangzhi.disputes.services import deadlines
 
     case = new_case()
     with pytest.raises(XiangzhiError):
@@ -215,7 +214,7 @@ def test_risk_can_be_raised_only_by_someone_handling_the_case(mediator, other_me
 
 def test_two_overlapping_runs_take_the_colour_job_once_and_reminders_stay_single(mediator):
     from xiangzhi.core.periodic import discover_jobs, release, try_lease
-    from xiangzhi.disputes import deadlines
+    from xiangzhi.disputes.services import deadlines
 
     job = next(j for j in discover_jobs() if j.name == "disputes.colour_pass")
     assert try_lease(job, force=True) and not try_lease(job, force=True)  # the second runner skips
@@ -254,8 +253,8 @@ def test_the_extension_service_refuses_a_missing_or_future_consent(mediator, app
     from django.utils import timezone
 
     from xiangzhi.core.errors import ValidationFailed
-    from xiangzhi.disputes import deadlines
     from xiangzhi.disputes.models import MediationExtension
+    from xiangzhi.disputes.services import deadlines
 
     case = walk_at(new_case(), "in_mediation", mediator.user, MON)
     if respondent_at == "future":

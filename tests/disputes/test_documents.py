@@ -10,18 +10,18 @@ import zipfile
 import pytest
 
 from tests.disputes.conftest import MON, docx_text, new_case, walk_at
+from xiangzhi.disputes.services import mediation, uploads
 
 pytestmark = pytest.mark.django_db
 
 
 
 def agreed_case(mediator):
-    from xiangzhi.disputes import services
 
     case = walk_at(new_case(applicant_id="330483199001011234"[:17] + "X" if False else ""), "agreement_written",
                    mediator.user, MON, agreement_text="李四于2026年3月31日前拆除占地围墙；张三不再追究。",
                    agreement_amount="500")
-    services.record_session(case, actor=mediator.user, held_at=MON, place="东苑社区调解室", attendees="张三、李四",
+    mediation.record_session(case, actor=mediator.user, held_at=MON, place="东苑社区调解室", attendees="张三、李四",
                             summary="双方陈述，达成一致") if case.stage == "in_mediation" else None
     return case
 
@@ -57,20 +57,21 @@ def test_every_document_opens_and_holds_the_case_number_the_qr_code_and_the_requ
 
 def test_the_agreement_names_the_parties_in_full_for_signature(mediator):
     from xiangzhi.disputes import documents
+    from xiangzhi.disputes.services import documents as case_documents
 
     case = agreed_case(mediator)
-    disclosure = documents.disclose(case, actor=mediator.user, reason="交当事人签署")
+    disclosure = case_documents.disclose(case, actor=mediator.user, reason="交当事人签署")
     text = docx_text(documents.render(case, "agreement", disclosure))
     assert "张三" in text and "李四" in text and "13800000001" in text
 
 
 def test_the_case_file_zip_lists_every_file_with_its_sha256(mediator):
-    from xiangzhi.disputes import casefile, services
+    from xiangzhi.disputes.services import documents as case_documents
 
     png = b"\x89PNG\r\n\x1a\n" + b"\x01" * 80
-    case = new_case(files=[services.Upload("现场.png", png, "image/png")])
+    case = new_case(files=[uploads.Upload("现场.png", png, "image/png")])
     case = walk_at(case, "in_mediation", mediator.user, MON)
-    data = casefile.build(case, actor=mediator.user)
+    data = case_documents.casefile(case, actor=mediator.user)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         names = set(z.namelist())
         listing = list(csv.reader(io.StringIO(z.read("目录.csv").decode("utf-8-sig"))))

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tests.disputes.conftest import MON, at, new_case, walk_at
+from xiangzhi.disputes.services import transitions
 
 pytestmark = pytest.mark.django_db
 
 
 def closed_case(mediator):
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.enums import CaseStage as S
 
     case = walk_at(new_case(), S.AGREEMENT_ORAL, mediator.user, MON, agreement_text="李四于3月31日前拆除围墙")
-    return services.transition(case, S.CLOSED, actor=mediator.user, reason="已履行", now=MON)
+    return transitions.transition(case, S.CLOSED, actor=mediator.user, reason="已履行", now=MON)
 
 
 def applicant(case):
@@ -23,7 +23,7 @@ def applicant(case):
 
 def test_each_party_rates_once_after_closing(mediator, villager_a):
     from xiangzhi.core.errors import Conflict
-    from xiangzhi.disputes import feedback
+    from xiangzhi.disputes.services import feedback
 
     case = closed_case(mediator)
     fb = feedback.rate(case, applicant(case), actor=villager_a[0], rating=5, comment="调解员很耐心")
@@ -34,7 +34,7 @@ def test_each_party_rates_once_after_closing(mediator, villager_a):
 
 def test_rating_is_refused_before_closing_and_outside_1_to_5(mediator, villager_a):
     from xiangzhi.core.errors import XiangzhiError
-    from xiangzhi.disputes import feedback
+    from xiangzhi.disputes.services import feedback
 
     case = new_case()
     with pytest.raises(XiangzhiError):
@@ -46,7 +46,7 @@ def test_rating_is_refused_before_closing_and_outside_1_to_5(mediator, villager_
 
 def test_not_performed_reopens_the_case_for_its_mediator(mediator, town_staff, villager_a):
     from xiangzhi.core.models import Notification
-    from xiangzhi.disputes import feedback
+    from xiangzhi.disputes.services import feedback
 
     case = closed_case(mediator)
     case = feedback.report_not_performed(case, applicant(case), actor=villager_a[0], note="围墙至今未拆",
@@ -60,7 +60,7 @@ def test_not_performed_reopens_the_case_for_its_mediator(mediator, town_staff, v
 
 
 def test_a_follow_up_visit_records_performance_satisfaction_visitor_and_time(mediator):
-    from xiangzhi.disputes import feedback
+    from xiangzhi.disputes.services import feedback
 
     case = closed_case(mediator)
     visit = feedback.record_visit(case, actor=mediator.user, performed=True, satisfaction=5, note="已拆除",

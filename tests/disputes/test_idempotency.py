@@ -16,6 +16,7 @@ from tests.disputes.conftest import new_case
 from xiangzhi.core import services as core
 from xiangzhi.core.models import IdempotencyKey, Organisation, Region, User
 from xiangzhi.disputes.models import Attachment, Case, JointReply
+from xiangzhi.disputes.services import routing
 
 
 def _intake(description="隔壁邻居把围墙砌到我家院子里来了"):
@@ -179,9 +180,8 @@ def test_concurrent_retries_with_one_key_create_one_case(mediator):
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL for truly concurrent requests")
-    from xiangzhi.disputes import services
 
-    services.ensure_reference_data()  # a transactional test flushed what the data migration seeded
+    routing.ensure_reference_data()  # a transactional test flushed what the data migration seeded
     barrier = threading.Barrier(3)
     responses = []
 

@@ -31,7 +31,7 @@ def rows(n: int, village: str) -> list[list[str]]:
 def xlsx_bytes(data: list[list[str]]) -> bytes:
     from openpyxl import Workbook
 
-    from xiangzhi.disputes.importer import COLUMNS
+    from xiangzhi.disputes.import_format import COLUMNS
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("历史案件")
@@ -44,7 +44,7 @@ def xlsx_bytes(data: list[list[str]]) -> bytes:
 
 
 def csv_bytes(data: list[list[str]]) -> bytes:
-    from xiangzhi.disputes.importer import COLUMNS
+    from xiangzhi.disputes.import_format import COLUMNS
 
     out = io.StringIO()
     w = csv.writer(out)
@@ -92,12 +92,13 @@ def test_the_page_stores_the_file_queues_the_job_and_shows_progress_then_the_res
 
 
 def test_a_refused_file_shows_the_per_row_error_report_and_writes_nothing(town_staff):
-    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes import tasks
+    from xiangzhi.disputes.services import importing
 
     data = rows(30, first_village(WUZHEN).code)
     data[7][0] = "2024-02-30"
     data[20][2] = "110101001001"
-    job = importer.start_import(upload("h.csv", csv_bytes(data)), actor=town_staff.user, mode="all")
+    job = importing.start_import(upload("h.csv", csv_bytes(data)), actor=town_staff.user, mode="all")
     tasks.import_cases.call(job.pk)
     job.refresh_from_db()
     assert job.status == "refused" and job.total_rows == 30 and job.valid_rows == 28 and job.imported_rows == 0
@@ -109,14 +110,15 @@ def test_a_refused_file_shows_the_per_row_error_report_and_writes_nothing(town_s
 
 
 def test_running_the_job_twice_imports_it_once(town_staff):
-    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes import tasks
+    from xiangzhi.disputes.services import importing
 
-    job = importer.start_import(upload("h.xlsx", xlsx_bytes(rows(4, first_village(WUZHEN).code))),
+    job = importing.start_import(upload("h.xlsx", xlsx_bytes(rows(4, first_village(WUZHEN).code))),
                                 actor=town_staff.user)
     assert tasks.import_cases.call(job.pk)["imported"] == 4
     again = tasks.import_cases.call(job.pk)  # a re-enqueued or retried task finds the job taken
     assert again["status"].startswith("not queued") and imported_count() == 4
-    assert importer.run_job(job.pk) is None and importer.claim(job.pk, worker="other") is False
+    assert importing.run_job(job.pk) is None and importing.claim(job.pk, worker="other") is False
 
 
 @pytest.mark.postgres_only
@@ -126,18 +128,18 @@ def test_two_workers_picking_the_same_job_import_it_once(town_staff):
         pytest.skip("needs PostgreSQL and real concurrent connections")
     from django.db import connections
 
-    from xiangzhi.disputes import importer
-    from xiangzhi.disputes.services import ensure_reference_data
+    from xiangzhi.disputes.services import importing
+    from xiangzhi.disputes.services.routing import ensure_reference_data
 
     ensure_reference_data()
-    job = importer.start_import(upload("h.csv", csv_bytes(rows(50, first_village(WUZHEN).code))),
+    job = importing.start_import(upload("h.csv", csv_bytes(rows(50, first_village(WUZHEN).code))),
                                 actor=town_staff.user)
     barrier, results = threading.Barrier(2), []
 
     def worker(name: str) -> None:
         try:
             barrier.wait()
-            results.append(importer.run_job(job.pk, worker=name))
+            results.append(importing.run_job(job.pk, worker=name))
         finally:
             connections.close_all()
 
@@ -159,8 +161,8 @@ def test_written_rows_are_visible_to_other_requests_during_the_write_transaction
         pytest.skip("needs PostgreSQL (SQLite has a single writer)")
     from django.db import transaction
 
-    from xiangzhi.disputes.importer import _Progress
     from xiangzhi.disputes.models import ImportJob
+    from xiangzhi.disputes.services.importing import _Progress
 
     job = ImportJob.objects.create(file_name="x.xlsx", created_by=town_staff.user)
     progress = _Progress(job.pk)
@@ -194,11 +196,11 @@ def test_written_rows_are_visible_to_other_requests_during_the_write_transaction
 def test_a_bad_upload_is_refused_at_once_with_a_chinese_message_and_nothing_stored(
         town_staff, name, content, code, words):
     from xiangzhi.core.errors import ValidationFailed
-    from xiangzhi.disputes import importer
     from xiangzhi.disputes.models import ImportJob
+    from xiangzhi.disputes.services import importing
 
     with pytest.raises(ValidationFailed) as exc:
-        importer.start_import(upload(name, content), actor=town_staff.user)
+        importing.start_import(upload(name, content), actor=town_staff.user)
     assert exc.value.code == code and words in exc.value.message
     assert not ImportJob.objects.exists()
     r = town_staff.client().post("/cases/import/", {"file": upload(name, content)})
@@ -207,17 +209,18 @@ def test_a_bad_upload_is_refused_at_once_with_a_chinese_message_and_nothing_stor
 
 def test_a_file_too_large_is_refused(town_staff, settings):
     from xiangzhi.core.errors import ValidationFailed
-    from xiangzhi.disputes import importer
+    from xiangzhi.disputes.services import importing
 
     settings.XIANGZHI_MAX_UPLOAD_BYTES = 1024
     with pytest.raises(ValidationFailed, match="超过"):
-        importer.start_import(upload("h.csv", csv_bytes(rows(40, "330483100201"))), actor=town_staff.user)
+        importing.start_import(upload("h.csv", csv_bytes(rows(40, "330483100201"))), actor=town_staff.user)
 
 
 def test_a_corrupt_xlsx_fails_the_job_with_a_message_and_writes_nothing(town_staff):
-    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes import tasks
+    from xiangzhi.disputes.services import importing
 
-    job = importer.start_import(upload("h.xlsx", b"PK\x03\x04 truncated"), actor=town_staff.user)
+    job = importing.start_import(upload("h.xlsx", b"PK\x03\x04 truncated"), actor=town_staff.user)
     assert tasks.import_cases.call(job.pk)["status"] == "failed"
     job.refresh_from_db()
     assert job.status == "failed" and "无法读取" in job.message and imported_count() == 0
@@ -254,13 +257,14 @@ def test_the_api_uploads_and_reports_progress_and_errors(town_staff, centre_staf
 
 def test_imported_cases_are_attested_in_the_ledger_and_the_job_is_audited(town_staff):
     from xiangzhi.core.models import AuditLog
-    from xiangzhi.disputes import attestation, importer, tasks
+    from xiangzhi.disputes import attestation, tasks
     from xiangzhi.disputes.models import Case, TimelineEvent
+    from xiangzhi.disputes.services import importing
     from xiangzhi.ledger import services as ledger
     from xiangzhi.ledger.models import Leaf
 
     before = ledger.tree_size()
-    job = importer.start_import(upload("h.xlsx", xlsx_bytes(rows(7, first_village(WUZHEN).code))),
+    job = importing.start_import(upload("h.xlsx", xlsx_bytes(rows(7, first_village(WUZHEN).code))),
                                 actor=town_staff.user)
     tasks.import_cases.call(job.pk)
     events = TimelineEvent.objects.filter(payload__import_job=job.pk).order_by("id")
@@ -278,11 +282,12 @@ def test_imported_cases_are_attested_in_the_ledger_and_the_job_is_audited(town_s
 
 
 def test_the_ledger_verify_catches_an_imported_case_event_changed_afterwards(town_staff):
-    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes import tasks
     from xiangzhi.disputes.models import TimelineEvent
+    from xiangzhi.disputes.services import importing
     from xiangzhi.ledger import services as ledger
 
-    job = importer.start_import(upload("h.csv", csv_bytes(rows(3, first_village(WUZHEN).code))),
+    job = importing.start_import(upload("h.csv", csv_bytes(rows(3, first_village(WUZHEN).code))),
                                 actor=town_staff.user)
     tasks.import_cases.call(job.pk)
     event = TimelineEvent.objects.filter(payload__import_job=job.pk).order_by("id").first()
@@ -299,7 +304,7 @@ def test_end_to_end_with_the_db_worker(town_staff):
     from django.core.management import call_command
 
     from xiangzhi.disputes.models import ImportJob
-    from xiangzhi.disputes.services import ensure_reference_data
+    from xiangzhi.disputes.services.routing import ensure_reference_data
 
     ensure_reference_data()
     c = town_staff.client()
@@ -313,22 +318,23 @@ def test_end_to_end_with_the_db_worker(town_staff):
 
 
 def test_progress_is_recorded_chunk_by_chunk_while_validating_and_writing(town_staff, monkeypatch, settings, tmp_path):
-    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes import import_format, selectors, tasks
+    from xiangzhi.disputes.services import importing
 
     settings.DATA_DIR = tmp_path
-    monkeypatch.setattr(importer, "CHUNK", 4)
+    monkeypatch.setattr(import_format, "CHUNK", 4)
     seen: list[dict] = []
     shown: list[int] = []
-    real = importer._Progress.__call__
+    real = importing._Progress.__call__
 
     def spy(self, **fields):  # records what the real progress writer is asked to write, then writes it
         seen.append({k: v for k, v in fields.items() if k != "updated_at"})
         real(self, **fields)
         if "imported_rows" in fields:  # what the job's page shows meanwhile (SQLite: from the progress file)
-            shown.append(importer.access_job(town_staff.user, self.job_id).imported_rows)
+            shown.append(selectors.access_job(town_staff.user, self.job_id).imported_rows)
 
-    monkeypatch.setattr(importer._Progress, "__call__", spy)
-    job = importer.start_import(upload("h.csv", csv_bytes(rows(10, first_village(WUZHEN).code))),
+    monkeypatch.setattr(importing._Progress, "__call__", spy)
+    job = importing.start_import(upload("h.csv", csv_bytes(rows(10, first_village(WUZHEN).code))),
                                 actor=town_staff.user)
     tasks.import_cases.call(job.pk)
     assert seen[0] == {"expected_rows": 10}
@@ -359,10 +365,11 @@ def test_the_progress_card_shows_rows_validated_and_written_of_the_total(town_st
 def test_the_uploaded_spreadsheet_is_deleted_once_the_job_is_over(town_staff, settings):
     from pathlib import Path
 
-    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes import tasks
     from xiangzhi.disputes.models import ImportJob
+    from xiangzhi.disputes.services import importing
 
-    job = importer.start_import(upload("h.csv", csv_bytes(rows(2, first_village(WUZHEN).code))), actor=town_staff.user)
+    job = importing.start_import(upload("h.csv", csv_bytes(rows(2, first_village(WUZHEN).code))), actor=town_staff.user)
     stored = Path(settings.MEDIA_ROOT) / job.file.name
     assert stored.exists() and "张0" in stored.read_text(encoding="utf-8-sig")
     tasks.import_cases.call(job.pk)
@@ -376,23 +383,24 @@ def test_a_job_left_queued_is_enqueued_again_by_runperiodic_and_still_imported_o
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes import tasks
     from xiangzhi.disputes.models import ImportJob
+    from xiangzhi.disputes.services import importing
 
     with django_capture_on_commit_callbacks(execute=True):
-        job = importer.start_import(upload("h.csv", csv_bytes(rows(3, first_village(WUZHEN).code))),
+        job = importing.start_import(upload("h.csv", csv_bytes(rows(3, first_village(WUZHEN).code))),
                                     actor=town_staff.user)
     from xiangzhi.core.periodic import discover_jobs
 
     assert "disputes.requeue_imports" in {j.name for j in discover_jobs()}
-    assert importer.requeue_stale() == 0  # fresh: left alone
+    assert importing.requeue_stale() == 0  # fresh: left alone
     ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=11))
-    assert importer.requeue_stale() == 1
+    assert importing.requeue_stale() == 1
     queued = DBTaskResult.objects.filter(task_path__endswith="import_cases", status="READY")
     assert queued.count() == 2
     results = [tasks.import_cases.call(r.args_kwargs["args"][0]) for r in queued]
     assert [r["status"] for r in results] == ["done", "not queued (already claimed or finished)"]
-    assert imported_count() == 3 and importer.requeue_stale() == 0
+    assert imported_count() == 3 and importing.requeue_stale() == 0
 
 
 def test_a_stalled_job_is_taken_back_by_runperiodic_and_imported_once(town_staff):
@@ -403,39 +411,40 @@ def test_a_stalled_job_is_taken_back_by_runperiodic_and_imported_once(town_staff
     from django.utils import timezone
 
     from xiangzhi.core.models import AuditLog
-    from xiangzhi.disputes import importer, tasks
+    from xiangzhi.disputes import tasks
     from xiangzhi.disputes.models import ImportJob
+    from xiangzhi.disputes.services import importing
 
-    job = importer.start_import(upload("h.csv", csv_bytes(rows(3, first_village(WUZHEN).code))),
+    job = importing.start_import(upload("h.csv", csv_bytes(rows(3, first_village(WUZHEN).code))),
                                 actor=town_staff.user)
-    assert importer.claim(job.pk, worker="dead-host:1")
+    assert importing.claim(job.pk, worker="dead-host:1")
     ImportJob.objects.filter(pk=job.pk).update(status="importing", processed_rows=3)
-    assert importer.requeue_stale() == 0  # still reporting recently: left alone
+    assert importing.requeue_stale() == 0  # still reporting recently: left alone
     ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=31))
-    assert importer.requeue_stale() == 1
+    assert importing.requeue_stale() == 1
     job.refresh_from_db()
     assert (job.status, job.worker, job.processed_rows) == ("queued", "", 0) and "中断" in job.message
     assert AuditLog.objects.filter(action="case.import_requeued", object_id=str(job.pk)).exists()
     assert tasks.import_cases.call(job.pk)["imported"] == 3
-    assert imported_count() == 3 and importer.requeue_stale() == 0
+    assert imported_count() == 3 and importing.requeue_stale() == 0
 
 
 def test_a_worker_whose_job_was_taken_back_writes_nothing(town_staff, monkeypatch):
     """The slow worker finds at its commit that the job is no longer its own: its whole write rolls back, the job is
     neither finished nor failed by it, and the upload stays for the worker that now holds the job."""
-    from xiangzhi.disputes import importer
     from xiangzhi.disputes.models import ImportJob
+    from xiangzhi.disputes.services import importing
 
-    job = importer.start_import(upload("h.csv", csv_bytes(rows(5, first_village(WUZHEN).code))),
+    job = importing.start_import(upload("h.csv", csv_bytes(rows(5, first_village(WUZHEN).code))),
                                 actor=town_staff.user)
-    real_attest = importer._attest
+    real_attest = importing._attest
 
     def taken_back_meanwhile(job_id, ranges):  # what requeue_stale + another worker's claim do, seen at commit
         ImportJob.objects.filter(pk=job_id).update(worker="other-host:2")
         return real_attest(job_id, ranges)
 
-    monkeypatch.setattr(importer, "_attest", taken_back_meanwhile)
-    assert importer.run_job(job.pk, worker="slow-host:1") is None
+    monkeypatch.setattr(importing, "_attest", taken_back_meanwhile)
+    assert importing.run_job(job.pk, worker="slow-host:1") is None
     assert imported_count() == 0
     job.refresh_from_db()
     assert job.status == "importing" and job.file  # rolled back to where the write began; file kept
@@ -451,9 +460,11 @@ def test_the_write_phase_shows_its_progress_and_stays_claimed_on_either_database
     from django.db import transaction
     from django.utils import timezone
 
-    from xiangzhi.disputes import importer
-    from xiangzhi.disputes.importer import _Progress, _progress_file
+    from xiangzhi.disputes import selectors
+    from xiangzhi.disputes.import_format import progress_file
     from xiangzhi.disputes.models import ImportJob
+    from xiangzhi.disputes.services import importing
+    from xiangzhi.disputes.services.importing import _Progress
 
     settings.DATA_DIR = tmp_path
     long_ago = timezone.now() - dt.timedelta(hours=2)
@@ -465,15 +476,15 @@ def test_the_write_phase_shows_its_progress_and_stays_claimed_on_either_database
         with transaction.atomic():
             progress.in_write_transaction = True
             progress(imported_rows=2000)
-            seen = importer.access_job(town_staff.user, job.pk)
+            seen = selectors.access_job(town_staff.user, job.pk)
             assert seen.imported_rows == 2000 and seen.percent == 70
             if connection.vendor == "sqlite":
-                assert _progress_file(job.pk).exists()
+                assert progress_file(job.pk).exists()
                 assert ImportJob.objects.filter(pk=job.pk).values_list("imported_rows", flat=True).get() == 0
-                assert importer.requeue_stale() == 0  # reporting through the file: not stalled
+                assert importing.requeue_stale() == 0  # reporting through the file: not stalled
             page = town_staff.client().get(f"/cases/import/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
             assert "已写入 2000 / 5000 行（正在写入，全部写入后一并提交）" in page
     finally:
         progress.close()
-    assert not _progress_file(job.pk).exists()
-    assert importer.access_job(town_staff.user, job.pk).imported_rows == (2000 if connection.vendor == "postgresql" else 0)
+    assert not progress_file(job.pk).exists()
+    assert selectors.access_job(town_staff.user, job.pk).imported_rows == (2000 if connection.vendor == "postgresql" else 0)

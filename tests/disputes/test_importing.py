@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def write_xlsx(path, rows):
     from openpyxl import Workbook
 
-    from xiangzhi.disputes.importer import COLUMNS
+    from xiangzhi.disputes.import_format import COLUMNS
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("历史案件")
@@ -30,8 +30,8 @@ def good_row(i: int, village: str):
 
 def test_a_10000_row_file_with_one_bad_row_imports_nothing_and_names_the_row(tmp_path, tongxiang):
     from tests.conftest import WUZHEN, first_village
-    from xiangzhi.disputes import importer
     from xiangzhi.disputes.models import Case
+    from xiangzhi.disputes.services import importing
 
     village = first_village(WUZHEN).code
     rows = [good_row(i, village) for i in range(10_000)]
@@ -39,15 +39,16 @@ def test_a_10000_row_file_with_one_bad_row_imports_nothing_and_names_the_row(tmp
     path = tmp_path / "history.xlsx"
     write_xlsx(path, rows)
     before = Case.objects.count()
-    job, report = importer.import_file(path, actor=None)
+    job, report = importing.import_file(path, actor=None)
     assert job.status == "refused" and report.total == 10_000 and Case.objects.count() == before
     assert [e.as_dict() for e in report.errors] == [{"row": 4323, "column": "登记日期", "problem": "日期格式应为 YYYY-MM-DD"}]
 
 
 def test_only_valid_rows_are_imported_when_chosen_and_csv_works(tmp_path, tongxiang):
     from tests.conftest import WUZHEN, first_village
-    from xiangzhi.disputes import importer
+    from xiangzhi.disputes import import_format
     from xiangzhi.disputes.models import Case
+    from xiangzhi.disputes.services import importing
 
     village = first_village(WUZHEN).code
     rows = [good_row(i, village) for i in range(5)]
@@ -57,9 +58,9 @@ def test_only_valid_rows_are_imported_when_chosen_and_csv_works(tmp_path, tongxi
     path = tmp_path / "h.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(importer.COLUMNS)
+        w.writerow(import_format.COLUMNS)
         w.writerows(rows)
-    job, report = importer.import_file(path, actor=None, mode="valid")
+    job, report = importing.import_file(path, actor=None, mode="valid")
     assert job.status == "done" and report.imported == 3
     assert {(e["row"], e["column"]) for e in job.errors} == {(4, "纠纷类型"), (5, "协议内容")}
     imported = Case.objects.filter(outcome_note="历史案件导入").order_by("id")
@@ -68,11 +69,11 @@ def test_only_valid_rows_are_imported_when_chosen_and_csv_works(tmp_path, tongxi
 
 
 def test_a_wrong_header_is_refused(tmp_path, tongxiang):
-    from xiangzhi.disputes import importer
+    from xiangzhi.disputes.services import importing
 
     path = tmp_path / "h.csv"
     path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
-    job, report = importer.import_file(path, actor=None)
+    job, report = importing.import_file(path, actor=None)
     assert job.status == "refused" and "表头" in report.errors[0].column
 
 

@@ -12,12 +12,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import first_village, valid_id_number
-from tests.disputes.conftest import CHONGFU, WUZHEN, intake, new_case
+from tests.disputes.conftest import CHONGFU, WUZHEN, intake_data, new_case
 from xiangzhi.core.errors import ValidationFailed
-from xiangzhi.disputes import services
 from xiangzhi.disputes.enums import CaseStage
 from xiangzhi.disputes.models import Attachment, Case, TimelineEvent
-from xiangzhi.disputes.services import Upload
+from xiangzhi.disputes.services import intake, records, transitions
+from xiangzhi.disputes.services.uploads import Upload
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"0" * 64
@@ -41,11 +41,11 @@ def test_the_applicant_gets_an_sms_with_the_number_and_link(tongxiang):
 
 
 def test_intake_validation_collects_chinese_messages(tongxiang):
-    data = intake(description="太短", consent=False)
+    data = intake_data(description="太短", consent=False)
     data.respondents = []
     data.region_code = "330483100"  # a town, not a village
     with pytest.raises(ValidationFailed) as exc:
-        services.create_case(data, actor=None, channel="online")
+        intake.create_case(data, actor=None, channel="online")
     assert exc.value.code == "INVALID_INTAKE"
     detail = exc.value.detail
     assert set(detail) >= {"respondents", "region_code", "description", "consent"}
@@ -55,7 +55,7 @@ def test_intake_validation_collects_chinese_messages(tongxiang):
 
 def test_a_bad_id_number_of_the_applicant_is_refused(tongxiang):
     with pytest.raises(ValidationFailed) as exc:
-        services.create_case(intake(applicant_id="330483199001011230"), actor=None, channel="online")
+        intake.create_case(intake_data(applicant_id="330483199001011230"), actor=None, channel="online")
     assert "applicant.id_number" in exc.value.detail
 
 
@@ -87,7 +87,7 @@ def test_files_written_are_removed_when_the_transaction_fails(tongxiang, monkeyp
     def boom(*args, **kwargs):
         raise RuntimeError("notification outbox down")
 
-    monkeypatch.setattr(services, "_notify_parties", boom)
+    monkeypatch.setattr(records, "_notify_parties", boom)
     with pytest.raises(RuntimeError):
         new_case(files=[Upload(name="photo.png", content=PNG)])
     assert Case.objects.count() == 0 and _media_files() == files_before
@@ -158,7 +158,7 @@ def test_an_administrator_edits_the_routing_table(tongxiang):
 def test_retriage_reroutes_and_keeps_number_token_and_history(mediator):
     case = new_case(type_code="neighbour")
     number, token, events = case.number, case.token, case.timeline.count()
-    fixed = services.retriage(case, actor=mediator.user, type_code="labour", reason="实为拖欠工资")
+    fixed = intake.retriage(case, actor=mediator.user, type_code="labour", reason="实为拖欠工资")
     assert (fixed.number, fixed.token) == (number, token)
     assert fixed.dispute_type.code == "labour" and fixed.organisation.specialty == "labour"
     assert fixed.timeline.count() == events + 1
@@ -166,8 +166,8 @@ def test_retriage_reroutes_and_keeps_number_token_and_history(mediator):
 
 
 def test_grid_worker_resolves_on_the_spot(grid_worker):
-    data = intake(on_spot="李四当场同意拆除多砌的围墙，张三不再追究")
-    case = services.create_case(data, actor=grid_worker.user, channel="grid")
+    data = intake_data(on_spot="李四当场同意拆除多砌的围墙，张三不再追究")
+    case = intake.create_case(data, actor=grid_worker.user, channel="grid")
     assert case.stage == CaseStage.CLOSED and case.level == "grid" and case.resolved_on_spot
     assert case.region_code == grid_worker.region.code
     assert case.agreement_effective_at is not None and case.colour == "green"
@@ -177,14 +177,14 @@ def test_grid_worker_resolves_on_the_spot(grid_worker):
 
 def test_only_grid_intake_may_record_on_the_spot(mediator):
     with pytest.raises(ValidationFailed):
-        services.create_case(intake(on_spot="当场和解"), actor=mediator.user, channel="window")
+        intake.create_case(intake_data(on_spot="当场和解"), actor=mediator.user, channel="window")
 
 
 def test_citizens_cannot_use_staff_channels(villager_a):
     from xiangzhi.core.errors import XiangzhiError
 
     with pytest.raises(XiangzhiError) as exc:
-        services.create_case(intake(), actor=villager_a[0], channel="window")
+        intake.create_case(intake_data(), actor=villager_a[0], channel="window")
     assert exc.value.code == "FORBIDDEN"
 
 
@@ -311,7 +311,7 @@ def test_a_villager_names_the_mediator_they_want_and_the_case_page_offers_that_c
     assert r.status_code == 302
     case = Case.objects.get()
     assert case.preferred_mediator == "王调解"
-    case = services.transition(case, CaseStage.ACCEPTED, actor=mediator.user)
+    case = transitions.transition(case, CaseStage.ACCEPTED, actor=mediator.user)
     page = mediator.client().get(f"/cases/workbench/{case.pk}/").content.decode()
     assert "申请人希望由「王调解」调解" in page and "没有此人" not in page
     assert f'<option value="{mediator.user.pk}" selected>王调解</option>' in page
@@ -319,27 +319,26 @@ def test_a_villager_names_the_mediator_they_want_and_the_case_page_offers_that_c
 
     r = c.post("/cases/apply/", {**form, "preferred_mediator": "村里的老支书"})
     other = Case.objects.exclude(pk=case.pk).get()
-    other = services.transition(other, CaseStage.ACCEPTED, actor=mediator.user)
+    other = transitions.transition(other, CaseStage.ACCEPTED, actor=mediator.user)
     page = mediator.client().get(f"/cases/workbench/{other.pk}/").content.decode()
     assert "申请人希望由「村里的老支书」调解（本组织调解员中没有此人" in page
     assert 'name="chosen_by_party" value="1" checked' not in page
 
 
 def test_a_preferred_mediator_longer_than_a_name_is_refused_in_chinese(tongxiang):
-    data = intake()
+    data = intake_data()
     data.preferred_mediator = "我希望" * 30
     with pytest.raises(ValidationFailed) as exc:
-        services.create_case(data, actor=None, channel="online")
+        intake.create_case(data, actor=None, channel="online")
     assert "preferred_mediator" in exc.value.detail and Case.objects.count() == 0
 
 
 def test_case_sms_name_the_number_once_end_with_one_full_stop_and_link_absolutely(mediator, sms_outbox):
     from xiangzhi.core.services import deliver_notifications
-    from xiangzhi.disputes import services as dispute_services
     from xiangzhi.disputes.enums import CaseStage
 
     case = new_case()
-    dispute_services.transition(case, CaseStage.TERMINATED, actor=mediator.user, reason="申请人撤回",
+    transitions.transition(case, CaseStage.TERMINATED, actor=mediator.user, reason="申请人撤回",
                                 termination_reason="withdrawn")
     deliver_notifications()
     texts = [m["text"] for m in sms_outbox]
@@ -382,22 +381,22 @@ def test_only_a_liaison_may_refer_and_the_service_resolves_organisation_and_sour
     from xiangzhi.core.models import Organisation
 
     with pytest.raises(XiangzhiError) as exc:
-        services.refer(intake(), actor=mediator.user)
+        intake.refer(intake_data(), actor=mediator.user)
     assert exc.value.code == "FORBIDDEN" and exc.value.status == 403
     assert not Case.objects.exists()
-    data = intake()
+    data = intake_data()
     data.referral_ref = "桐公乌（2026）89号"
-    case = services.refer(data, actor=liaison.user)
+    case = intake.refer(data, actor=liaison.user)
     police = Organisation.objects.get(pk=case.referral_org_id)
     assert (case.source, case.channel, police.specialty) == ("referral_police", "api", "police")
 
 
 def test_the_api_intake_channel_is_decided_by_the_service(villager_a, mediator):
-    assert services.channel_for(villager_a[0], "window") == "online"
-    assert services.channel_for(mediator.user, "grid") == "grid"
+    assert intake.channel_for(villager_a[0], "window") == "online"
+    assert intake.channel_for(mediator.user, "grid") == "grid"
     for requested in ("online", "api", ""):
         with pytest.raises(ValidationFailed) as exc:
-            services.channel_for(mediator.user, requested)
+            intake.channel_for(mediator.user, requested)
         assert exc.value.code == "INVALID_CHANNEL"
 
 
@@ -406,15 +405,15 @@ def test_online_applications_are_limited_per_address_in_the_service(villager_a, 
 
     settings.XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR = 2
     with pytest.raises(XiangzhiError) as exc:
-        services.apply_online(intake(), actor=mediator.user, client_ip="10.0.0.1")  # staff are not villagers
+        intake.apply_online(intake_data(), actor=mediator.user, client_ip="10.0.0.1")  # staff are not villagers
     assert exc.value.code == "FORBIDDEN"
     for _ in range(2):
-        case = services.apply_online(intake(), actor=villager_a[0], client_ip="10.0.0.1")
+        case = intake.apply_online(intake_data(), actor=villager_a[0], client_ip="10.0.0.1")
     assert (case.channel, case.source) == ("online", "application")
     with pytest.raises(RateLimited):
-        services.apply_online(intake(), actor=villager_a[0], client_ip="10.0.0.1")
+        intake.apply_online(intake_data(), actor=villager_a[0], client_ip="10.0.0.1")
     assert Case.objects.count() == 2
-    services.apply_online(intake(), actor=villager_a[0], client_ip="10.0.0.2")  # another address has its own count
+    intake.apply_online(intake_data(), actor=villager_a[0], client_ip="10.0.0.2")  # another address has its own count
 
 
 def test_the_api_citizen_intake_shares_the_application_limit(villager_a, tongxiang, settings):
@@ -434,7 +433,7 @@ def test_case_lookups_are_limited_per_address_in_the_service(villager_a, tongxia
 
     settings.XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE = 2
     case = new_case()
-    assert services.lookup(case.number, actor=None, client_ip="10.0.0.3") == case
-    assert services.lookup("2026-99999", actor=None, client_ip="10.0.0.3") is None
+    assert intake.lookup(case.number, actor=None, client_ip="10.0.0.3") == case
+    assert intake.lookup("2026-99999", actor=None, client_ip="10.0.0.3") is None
     with pytest.raises(RateLimited):
-        services.lookup(case.number, actor=None, client_ip="10.0.0.3")
+        intake.lookup(case.number, actor=None, client_ip="10.0.0.3")

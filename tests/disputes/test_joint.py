@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_liaison_sees_only_cases_shared_with_their_department(mediator, liaison):
-    from xiangzhi.disputes import joint, selectors
+    from xiangzhi.disputes import selectors
+    from xiangzhi.disputes.services import joint
 
     shared, other = new_case(), new_case(applicant_phone="13800000007")
     assert not selectors.cases_visible_to(liaison.user).filter(pk=shared.pk).exists()
@@ -22,7 +23,7 @@ def test_the_liaison_sees_only_cases_shared_with_their_department(mediator, liai
     assert selectors.access_case(liaison.user, shared.pk).pk == shared.pk
     with pytest.raises(Http404):
         selectors.access_case(liaison.user, other.pk)
-    assert joint.access_task(liaison.user, task.pk) == task
+    assert selectors.access_task(liaison.user, task.pk) == task
     c = liaison.client()
     assert c.get(f"/cases/joint/{task.pk}/").status_code == 200
     assert c.get("/cases/joint/").status_code == 200
@@ -30,17 +31,18 @@ def test_the_liaison_sees_only_cases_shared_with_their_department(mediator, liai
 
 def test_the_liaison_answers_or_hands_back_and_the_lead_sees_who_is_late(mediator, liaison):
     from xiangzhi.core.errors import Conflict
-    from xiangzhi.disputes import joint
-    from xiangzhi.disputes.services import Upload
+    from xiangzhi.disputes import selectors
+    from xiangzhi.disputes.services import joint
+    from xiangzhi.disputes.services.uploads import Upload
 
     case = new_case()
     due = dt.datetime.now(TZ) + dt.timedelta(days=2)
     task = joint.invite(case, actor=mediator.user, organisation_id=liaison.organisation.pk, task="提供出警记录",
                         due_at=due, contact_name="王警官")
-    rows = joint.overview(case, now=due + dt.timedelta(hours=1))
+    rows = selectors.overview(case, now=due + dt.timedelta(hours=1))
     assert rows[0].late and rows[0].replies == 0
     joint.reply(task, actor=liaison.user, text="出警记录已上传", upload=Upload("记录.pdf", b"%PDF-1.4 test"))
-    rows = joint.overview(case, now=due + dt.timedelta(hours=1))
+    rows = selectors.overview(case, now=due + dt.timedelta(hours=1))
     assert not rows[0].late and rows[0].replies == 1 and rows[0].task.status == "answered"
     with pytest.raises(Conflict):
         joint.hand_back(task, actor=liaison.user, reason="非本单位职责")
@@ -52,17 +54,18 @@ def test_the_liaison_answers_or_hands_back_and_the_lead_sees_who_is_late(mediato
 
 
 def test_an_outsider_cannot_open_a_joint_task(mediator, liaison, other_mediator):
-    from xiangzhi.disputes import joint
+    from xiangzhi.disputes import selectors
+    from xiangzhi.disputes.services import joint
 
     task = joint.invite(new_case(), actor=mediator.user, organisation_id=liaison.organisation.pk, task="核实情况",
                         due_at=dt.datetime.now(TZ) + dt.timedelta(days=3), contact_name="王警官")
     with pytest.raises(Http404):
-        joint.access_task(other_mediator.user, task.pk)
+        selectors.access_task(other_mediator.user, task.pk)
     assert other_mediator.client().get(f"/cases/joint/{task.pk}/").status_code == 404
 
 
 def test_referral_in_and_handover_out_are_recorded(mediator):
-    from xiangzhi.disputes import joint
+    from xiangzhi.disputes.services import joint
 
     case = new_case()
     joint.record_handover(case, actor=mediator.user, direction="in", counterpart="桐乡市人民法院", reference="诉前调")

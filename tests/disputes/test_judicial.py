@@ -15,10 +15,11 @@ def effective_case(mediator, when=MON):
 
 def test_judicial_confirmation_is_tracked_from_application_to_ruling(mediator):
     from xiangzhi.core.errors import Conflict
-    from xiangzhi.disputes import judicial
+    from xiangzhi.disputes import rules
+    from xiangzhi.disputes.services import judicial
 
     case = effective_case(mediator)
-    assert judicial.can_offer(case, now=at(2026, 3, 10))
+    assert rules.can_offer(case, now=at(2026, 3, 10))
     jc = judicial.apply(case, actor=mediator.user, court="桐乡市人民法院", applied_at=at(2026, 3, 10))
     with pytest.raises(Conflict):
         judicial.record_court(case, actor=mediator.user, status="confirmed", at=at(2026, 3, 11))
@@ -30,17 +31,18 @@ def test_judicial_confirmation_is_tracked_from_application_to_ruling(mediator):
 
 def test_judicial_application_after_30_days_is_refused(mediator):
     from xiangzhi.core.errors import Conflict
-    from xiangzhi.disputes import judicial
+    from xiangzhi.disputes import rules
+    from xiangzhi.disputes.services import judicial
 
     case = effective_case(mediator)
-    assert not judicial.can_offer(case, now=at(2026, 4, 2))
+    assert not rules.can_offer(case, now=at(2026, 4, 2))
     with pytest.raises(Conflict, match="30日"):
         judicial.apply(case, actor=mediator.user, court="桐乡市人民法院", applied_at=at(2026, 4, 2))
 
 
 def test_the_30_day_warning_is_sent_once_before_the_window_closes(mediator):
     from xiangzhi.core.models import Notification
-    from xiangzhi.disputes import deadlines
+    from xiangzhi.disputes.services import deadlines
 
     case = effective_case(mediator)
     assert deadlines.judicial_warnings(now=at(2026, 3, 20)) == 0

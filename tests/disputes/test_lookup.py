@@ -6,15 +6,15 @@ import pytest
 
 from tests.conftest import make_citizen
 from tests.disputes.conftest import new_case
+from xiangzhi.disputes.services import transitions
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_non_party_sees_only_the_stage(client, mediator):
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.enums import CaseStage as S
 
-    case = services.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理")
+    case = transitions.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理")
     _, outsider = make_citizen("13700000066")
     for c in (client, outsider):
         r = c.get("/cases/lookup/", {"number": case.number})

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import first_village, make_citizen
 from tests.disputes.conftest import WUZHEN, walk
+from xiangzhi.disputes.services import agreement, intake, routing, transitions
 
 pytestmark = pytest.mark.django_db
 TEXT = "李四于2026年12月31日前拆除占用张三宅基地的围墙，张三不再追究。"
@@ -18,17 +19,16 @@ TEXT = "李四于2026年12月31日前拆除占用张三宅基地的围墙，张�
 @pytest.fixture
 def agreement_case(mediator):
     """A case with two parties who both verified their phones, at a written agreement awaiting signatures."""
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.enums import CaseStage as S
 
-    services.ensure_reference_data()
-    case = services.create_case(services.IntakeIn(
-        applicant=services.PartyIn(name="张三", phone="13800000001"),
-        respondents=[services.PartyIn(name="李四", phone="13900000002")],
+    routing.ensure_reference_data()
+    case = intake.create_case(intake.IntakeIn(
+        applicant=intake.PartyIn(name="张三", phone="13800000001"),
+        respondents=[intake.PartyIn(name="李四", phone="13900000002")],
         region_code=first_village(WUZHEN).code, description="隔壁邻居把围墙砌到我家院子里来了，占了一米多",
         request="拆除围墙", consent=True), actor=None, channel="online")
     case = walk(case, S.IN_MEDIATION, mediator.user)
-    return services.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user, reason="达成协议",
+    return transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user, reason="达成协议",
                                agreement_text=TEXT)
 
 
@@ -63,16 +63,15 @@ def test_a_party_reads_the_agreement_and_signs_it_once(agreement_case, villager_
 
 def test_the_agreement_takes_effect_only_when_all_have_signed_and_the_seal_is_applied(
         agreement_case, villager_a, villager_b, mediator):
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.models import Case
 
     _sign(villager_a[1], agreement_case)
     _sign(villager_b[1], agreement_case)
     assert sorted(_signatures(agreement_case)) == [("applicant", "electronic"), ("respondent", "electronic")]
     assert Case.objects.get(pk=agreement_case.pk).agreement_effective_at is None  # mediator and seal missing
-    services.sign_agreement(agreement_case, actor=mediator.user, as_mediator=True)
+    agreement.sign_agreement(agreement_case, actor=mediator.user, as_mediator=True)
     assert Case.objects.get(pk=agreement_case.pk).agreement_effective_at is None  # seal missing
-    services.apply_seal(agreement_case, actor=mediator.user)
+    agreement.apply_seal(agreement_case, actor=mediator.user)
     assert Case.objects.get(pk=agreement_case.pk).agreement_effective_at is not None
     html = villager_a[1].get(f"/cases/s/{agreement_case.token}/").content.decode()
     assert "达成协议（协议已生效）" in html and "确认并签名" not in html
@@ -169,14 +168,14 @@ def test_the_signing_service_itself_refuses_an_unconfirmed_or_changed_agreement(
                                                                                  confirmed, code):
     """The guard lives in the service: a caller other than the page or the API cannot skip it."""
     from xiangzhi.core.errors import XiangzhiError
-    from xiangzhi.disputes import selectors, services
+    from xiangzhi.disputes import selectors
 
     party = agreement_case.parties.get(role="applicant")
     digest = selectors.agreement_digest(agreement_case) if digest == "ok" else digest
     with pytest.raises(XiangzhiError) as exc:
-        services.sign_as_party(agreement_case, party, actor=villager_a[0], digest=digest, confirmed=confirmed)
+        agreement.sign_as_party(agreement_case, party, actor=villager_a[0], digest=digest, confirmed=confirmed)
     assert exc.value.code == code
     assert _signatures(agreement_case) == []
-    services.sign_as_party(agreement_case, party, actor=villager_a[0],
+    agreement.sign_as_party(agreement_case, party, actor=villager_a[0],
                            digest=selectors.agreement_digest(agreement_case), confirmed=True)
     assert _signatures(agreement_case) == [("applicant", "electronic")]

@@ -1,5 +1,5 @@
 """One writer of ``Case.stage``: read from the source, every place that sets a case's stage is inside the state
-machine in disputes/services.py (``_move``, the step ``transition`` and ``plan_move`` share, and ``entry_fields``,
+machine in disputes/services/transitions.py (``_move``, the step ``transition`` and ``plan_move`` share, and ``entry_fields``,
 the stage a case is created in)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.apps import apps
 from xiangzhi.disputes.models import Case
 
 SRC = Path(__file__).resolve().parent.parent.parent / "src" / "xiangzhi"
-OWNERS = {("disputes/services.py", "_move"), ("disputes/services.py", "entry_fields")}
+OWNERS = {("disputes/services/transitions.py", "_move"), ("disputes/services/transitions.py", "entry_fields")}
 # Attributes named ``stage`` that are not a case's: the workbench's filter form values.
 NOT_A_CASE = {("disputes/selectors.py", "f.stage")}
 QUERYSET_WRITES = {"create", "update", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
@@ -120,11 +120,11 @@ def test_only_the_state_machine_writes_case_stage():
         for line, function, what in stage_writes(path.read_text(encoding="utf-8"), others):
             if (rel, function) not in OWNERS and (rel, what) not in NOT_A_CASE:
                 outside.append(f"{rel}:{line} in {function or 'module'}: {what}")
-    assert outside == [], "Case.stage is written outside the state machine (disputes/services.py _move, entry_fields)"
+    assert outside == [], "Case.stage is written outside the state machine (disputes/services/transitions.py _move, entry_fields)"
 
 
 def test_the_owners_still_write_the_stage():
     """The allow-list names functions that exist and do write it (a renamed function is not silently allowed)."""
-    seen = {("disputes/services.py", f) for _, f, _ in stage_writes(
-        (SRC / "disputes" / "services.py").read_text(encoding="utf-8"), _other_models_with_a_stage())}
-    assert seen >= {("disputes/services.py", "_move")}
+    seen = {("disputes/services/transitions.py", f) for _, f, _ in stage_writes(
+        (SRC / "disputes" / "services" / "transitions.py").read_text(encoding="utf-8"), _other_models_with_a_stage())}
+    assert seen >= {("disputes/services/transitions.py", "_move")}

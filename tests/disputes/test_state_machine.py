@@ -14,7 +14,6 @@ from django.db import connection
 from tests.conftest import first_village, make_staff
 from tests.disputes.conftest import WUZHEN, new_case, walk
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
-from xiangzhi.disputes import services
 from xiangzhi.disputes.enums import (
     ALLOWED_TRANSITIONS,
     PARTY_MOVES,
@@ -27,6 +26,7 @@ from xiangzhi.disputes.enums import (
     SystemMove,
 )
 from xiangzhi.disputes.models import Case, TimelineEvent
+from xiangzhi.disputes.services import agreement, mediation, routing, transitions
 
 S = CaseStage
 TZ = ZoneInfo("Asia/Shanghai")
@@ -60,7 +60,7 @@ def test_every_allowed_transition_works_for_the_town_supervisor(start, to, town_
     if to == S.ASSIGNED:
         data["mediator"] = mediator.user
     events = TimelineEvent.objects.filter(case=case).count()
-    moved = services.transition(case, to, actor=town_staff.user, reason="测试理由", **data)
+    moved = transitions.transition(case, to, actor=town_staff.user, reason="测试理由", **data)
     assert moved.stage == to
     assert Case.objects.get(pk=case.pk).stage == to
     assert TimelineEvent.objects.filter(case=case).count() == events + 1
@@ -75,7 +75,7 @@ def test_every_allowed_transition_works_for_the_town_supervisor(start, to, town_
 def test_every_forbidden_transition_is_refused_and_changes_nothing(start, to, town_staff, mediator):
     case = put_in_stage(new_case(), start, mediator.user)
     with pytest.raises(Conflict) as exc:
-        services.transition(case, to, actor=town_staff.user, reason="测试理由", **DATA.get(to, {}))
+        transitions.transition(case, to, actor=town_staff.user, reason="测试理由", **DATA.get(to, {}))
     expected = "ALREADY_ACCEPTED" if to == S.ACCEPTED and start not in (S.REPORTED, S.ESCALATED) else \
         "INVALID_TRANSITION"
     assert exc.value.code == expected
@@ -86,13 +86,13 @@ def test_a_party_who_refuses_blocks_entry_into_mediation(mediator):
     case = walk(new_case(), S.NOTICE_SERVED, mediator.user)
     respondent = case.parties.get(role="respondent")
     respondent_user = _citizen_for(respondent)
-    services.answer_consent(case, respondent, actor=respondent_user, agree=False)
+    mediation.answer_consent(case, respondent, actor=respondent_user, agree=False)
     with pytest.raises(Conflict) as exc:
-        services.transition(case, S.IN_MEDIATION, actor=mediator.user)
+        transitions.transition(case, S.IN_MEDIATION, actor=mediator.user)
     assert exc.value.code == "PARTY_REFUSED"
     assert "第十七条" in exc.value.message
     assert Case.objects.get(pk=case.pk).stage == S.NOTICE_SERVED
-    ended = services.transition(case, S.TERMINATED, actor=mediator.user, reason="被申请人拒绝调解",
+    ended = transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="被申请人拒绝调解",
                                 termination_reason="party_refuses")
     assert "仲裁" in ended.outcome_note and "司法" in ended.outcome_note
 
@@ -109,40 +109,40 @@ def _citizen_for(party):
 def test_guards_need_their_data(mediator, town_staff):
     case = new_case()
     with pytest.raises(ValidationFailed) as exc:
-        services.transition(case, S.NOT_ACCEPTED, actor=town_staff.user, reason="理由")
+        transitions.transition(case, S.NOT_ACCEPTED, actor=town_staff.user, reason="理由")
     assert exc.value.code == "GROUND_REQUIRED"
     case = walk(case, S.IN_MEDIATION, mediator.user)
     with pytest.raises(ValidationFailed) as exc:
-        services.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user)
+        transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user)
     assert exc.value.code == "AGREEMENT_REQUIRED"
     with pytest.raises(ValidationFailed) as exc:
-        services.transition(case, S.TERMINATED, actor=mediator.user, reason="x", termination_reason="no_agreement")
+        transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="x", termination_reason="no_agreement")
     assert exc.value.code == "REASON_REQUIRED"
 
 
 def test_a_written_agreement_needs_every_signature_and_the_seal_before_follow_up(mediator):
     case = walk(new_case(), S.AGREEMENT_WRITTEN, mediator.user)
     with pytest.raises(Conflict) as exc:
-        services.transition(case, S.FOLLOW_UP, actor=mediator.user)
+        transitions.transition(case, S.FOLLOW_UP, actor=mediator.user)
     assert exc.value.code == "AGREEMENT_NOT_EFFECTIVE"
     parties = list(case.parties.all())
-    services.sign_agreement(case, actor=mediator.user, party=parties[0])
-    services.apply_seal(case, actor=mediator.user)
-    services.sign_agreement(case, actor=mediator.user, as_mediator=True)
+    agreement.sign_agreement(case, actor=mediator.user, party=parties[0])
+    agreement.apply_seal(case, actor=mediator.user)
+    agreement.sign_agreement(case, actor=mediator.user, as_mediator=True)
     assert Case.objects.get(pk=case.pk).agreement_effective_at is None
     with pytest.raises(Conflict):
-        services.sign_agreement(case, actor=mediator.user, party=parties[0])
-    services.sign_agreement(case, actor=mediator.user, party=parties[1])
+        agreement.sign_agreement(case, actor=mediator.user, party=parties[0])
+    agreement.sign_agreement(case, actor=mediator.user, party=parties[1])
     case.refresh_from_db()
     assert case.agreement_effective_at is not None
     assert case.colour == "green"
-    assert services.transition(case, S.FOLLOW_UP, actor=mediator.user).stage == S.FOLLOW_UP
+    assert transitions.transition(case, S.FOLLOW_UP, actor=mediator.user).stage == S.FOLLOW_UP
 
 
 def test_the_system_may_only_send_unconfirmed_assignments_back(mediator):
     case = new_case()
     with pytest.raises(XiangzhiError) as exc:
-        services.transition(case, S.ACCEPTED, actor=None)
+        transitions.transition(case, S.ACCEPTED, actor=None)
     assert exc.value.code == "FORBIDDEN"
 
 
@@ -159,15 +159,15 @@ def test_the_system_moves_only_along_its_rows_and_for_their_reason(mediator, tow
     case.save(update_fields=["mediator_confirmed_at"])
     for by in (SystemMove.NOT_PERFORMED, ""):  # the right row needs its own reason; no reason is no system move
         with pytest.raises(XiangzhiError) as exc:
-            services.transition(case, S.ACCEPTED, actor=None, by=by)
+            transitions.transition(case, S.ACCEPTED, actor=None, by=by)
         assert exc.value.code == "FORBIDDEN"
     with pytest.raises(XiangzhiError) as exc:  # a row of the system is not a staff move
-        services.transition(case, S.ACCEPTED, actor=town_staff.user, by=SystemMove.CONFIRMATION_EXPIRED)
+        transitions.transition(case, S.ACCEPTED, actor=town_staff.user, by=SystemMove.CONFIRMATION_EXPIRED)
     assert exc.value.code == "FORBIDDEN"
-    moved = services.transition(case, S.ACCEPTED, actor=None, by=SystemMove.CONFIRMATION_EXPIRED)
+    moved = transitions.transition(case, S.ACCEPTED, actor=None, by=SystemMove.CONFIRMATION_EXPIRED)
     assert moved.stage == S.ACCEPTED and moved.mediator_id is None
     with pytest.raises(XiangzhiError) as exc:  # ACCEPTED → TERMINATED is no row of the system's
-        services.transition(moved, S.TERMINATED, actor=None, by=SystemMove.CONFIRMATION_EXPIRED,
+        transitions.transition(moved, S.TERMINATED, actor=None, by=SystemMove.CONFIRMATION_EXPIRED,
                             termination_reason="no_agreement")
     assert exc.value.code == "FORBIDDEN"
 
@@ -176,10 +176,10 @@ def test_a_party_withdraws_only_along_a_party_row(mediator):
     case = walk(new_case(), S.IN_MEDIATION, mediator.user)
     applicant = case.parties.get(order=0)
     with pytest.raises(XiangzhiError) as exc:  # a party's move to another stage than terminated
-        services.transition(case, S.AGREEMENT_ORAL, actor=None, by=PartyMove.WITHDRAW, party=applicant,
+        transitions.transition(case, S.AGREEMENT_ORAL, actor=None, by=PartyMove.WITHDRAW, party=applicant,
                             agreement_text="双方同意和解")
     assert exc.value.code == "FORBIDDEN"
-    done = services.withdraw(case, applicant, actor=None)
+    done = mediation.withdraw(case, applicant, actor=None)
     assert done.stage == S.TERMINATED and done.outcome_reason == "withdrawn"
 
 
@@ -189,20 +189,20 @@ def test_plan_move_runs_the_same_table_and_guards_in_memory_with_no_query_per_ca
     memo: dict = {}
     now = dt.datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
     with pytest.raises(Conflict) as exc:  # the table
-        services.plan_move(first, S.IN_MEDIATION, actor=town_staff.user, memo=memo, now=now)
+        transitions.plan_move(first, S.IN_MEDIATION, actor=town_staff.user, memo=memo, now=now)
     assert exc.value.code == "INVALID_TRANSITION"
     with pytest.raises(XiangzhiError) as exc:  # who may: the system has no row from reported
-        services.plan_move(first, S.ACCEPTED, actor=None, memo=memo, now=now, by=SystemMove.CONFIRMATION_EXPIRED)
+        transitions.plan_move(first, S.ACCEPTED, actor=None, memo=memo, now=now, by=SystemMove.CONFIRMATION_EXPIRED)
     assert exc.value.code == "FORBIDDEN"
 
-    def walk_in_memory(case: Case) -> list[services.PlannedMove]:
-        moves = [services.plan_move(case, S.ACCEPTED, actor=town_staff.user, memo=memo, now=now),
-                 services.plan_move(case, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now, mediator=mediator.user)]
+    def walk_in_memory(case: Case) -> list[transitions.PlannedMove]:
+        moves = [transitions.plan_move(case, S.ACCEPTED, actor=town_staff.user, memo=memo, now=now),
+                 transitions.plan_move(case, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now, mediator=mediator.user)]
         case.mediator_confirmed_at = now
-        moves += [services.plan_move(case, to, actor=town_staff.user, memo=memo, now=now, consents=(Consent.AGREED,))
+        moves += [transitions.plan_move(case, to, actor=town_staff.user, memo=memo, now=now, consents=(Consent.AGREED,))
                   for to in (S.NOTICE_SERVED, S.IN_MEDIATION)]
         with pytest.raises(ValidationFailed) as exc:  # a guard: terminating needs a reason
-            services.plan_move(case, S.TERMINATED, actor=town_staff.user, memo=memo, now=now,
+            transitions.plan_move(case, S.TERMINATED, actor=town_staff.user, memo=memo, now=now,
                                termination_reason="no_agreement")
         assert exc.value.code == "REASON_REQUIRED"
         return moves
@@ -216,30 +216,30 @@ def test_plan_move_runs_the_same_table_and_guards_in_memory_with_no_query_per_ca
         walk_in_memory(second)
     assert Case.objects.get(pk=first.pk).stage == S.REPORTED  # nothing written: the caller writes the rows
     third = new_case()
-    services.plan_move(third, S.ACCEPTED, actor=town_staff.user, memo=memo, now=now)
+    transitions.plan_move(third, S.ACCEPTED, actor=town_staff.user, memo=memo, now=now)
     with pytest.raises(ValidationFailed) as exc:  # the mediator guard
-        services.plan_move(third, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now, mediator=town_staff.user)
+        transitions.plan_move(third, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now, mediator=town_staff.user)
     assert exc.value.code == "INVALID_MEDIATOR"
 
 
 def test_a_case_is_created_only_in_a_stage_its_entry_allows():
     now = dt.datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
-    assert services.entry_fields(Entry.INTAKE, S.REPORTED, now) == {"stage": S.REPORTED, "stage_changed_at": now}
-    assert services.entry_fields(Entry.HISTORICAL_IMPORT, S.TERMINATED, now)["outcome_reason"] == "no_agreement"
+    assert transitions.entry_fields(Entry.INTAKE, S.REPORTED, now) == {"stage": S.REPORTED, "stage_changed_at": now}
+    assert transitions.entry_fields(Entry.HISTORICAL_IMPORT, S.TERMINATED, now)["outcome_reason"] == "no_agreement"
     for entry, stage in ((Entry.INTAKE, S.CLOSED), (Entry.HISTORICAL_IMPORT, S.IN_MEDIATION)):
         with pytest.raises(Conflict) as exc:
-            services.entry_fields(entry, stage, now)
+            transitions.entry_fields(entry, stage, now)
         assert exc.value.code == "INVALID_ENTRY_STAGE"
 
 
 def test_escalation_climbs_village_town_county_and_keeps_the_number(mediator, town_staff, centre_staff):
-    case = services.transition(new_case(), S.ACCEPTED, actor=mediator.user)
+    case = transitions.transition(new_case(), S.ACCEPTED, actor=mediator.user)
     number = case.number
-    case = services.transition(case, S.ESCALATED, actor=mediator.user, reason="跨村纠纷，情况复杂")
+    case = transitions.transition(case, S.ESCALATED, actor=mediator.user, reason="跨村纠纷，情况复杂")
     assert case.level == "town" and case.organisation.kind == "town_committee"
     assert case.colour == "orange"
-    case = services.transition(case, S.ACCEPTED, actor=town_staff.user)
-    case = services.transition(case, S.ESCALATED, actor=town_staff.user, reason="重大风险")
+    case = transitions.transition(case, S.ACCEPTED, actor=town_staff.user)
+    case = transitions.transition(case, S.ESCALATED, actor=town_staff.user, reason="重大风险")
     assert case.level == "county" and case.organisation.kind == "county_centre"
     assert case.number == number
 
@@ -252,13 +252,13 @@ def test_an_unconfirmed_assignment_goes_back_to_the_queue_after_3_working_days(m
 
     CalendarDay.objects.create(date=dt.date(2026, 12, 1), is_workday=False, note="测试假日")
     friday = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)
-    case = services.transition(new_case(), S.ACCEPTED, actor=town_staff.user, now=friday)
-    case = services.transition(case, S.ASSIGNED, actor=town_staff.user, mediator=mediator.user, now=friday)
+    case = transitions.transition(new_case(), S.ACCEPTED, actor=town_staff.user, now=friday)
+    case = transitions.transition(case, S.ASSIGNED, actor=town_staff.user, mediator=mediator.user, now=friday)
     # Fri + 3 working days = Mon 30, (Tue 1 is a holiday), Wed 2, Thu 3 → end of Thursday
     assert timezone_local(case.confirm_due) == dt.datetime(2026, 12, 3, 23, 59, 59, tzinfo=TZ)
-    assert services.expire_unconfirmed_assignments(now=dt.datetime(2026, 12, 3, 23, 0, tzinfo=TZ)) == 0
+    assert mediation.expire_unconfirmed_assignments(now=dt.datetime(2026, 12, 3, 23, 0, tzinfo=TZ)) == 0
     assert Case.objects.get(pk=case.pk).stage == S.ASSIGNED
-    assert services.expire_unconfirmed_assignments(now=dt.datetime(2026, 12, 4, 0, 1, tzinfo=TZ)) == 1
+    assert mediation.expire_unconfirmed_assignments(now=dt.datetime(2026, 12, 4, 0, 1, tzinfo=TZ)) == 1
     back = Case.objects.get(pk=case.pk)
     assert back.stage == S.ACCEPTED and back.mediator is None
     assert TimelineEvent.objects.filter(case=case, stage_to=S.ACCEPTED, actor__isnull=True).exists()
@@ -270,13 +270,13 @@ def timezone_local(value):
 
 def test_a_confirmed_assignment_is_not_sent_back(mediator, town_staff):
     now = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)
-    case = services.transition(new_case(), S.ACCEPTED, actor=town_staff.user, now=now)
-    case = services.transition(case, S.ASSIGNED, actor=town_staff.user, mediator=mediator.user, now=now)
+    case = transitions.transition(new_case(), S.ACCEPTED, actor=town_staff.user, now=now)
+    case = transitions.transition(case, S.ASSIGNED, actor=town_staff.user, mediator=mediator.user, now=now)
     with pytest.raises(Conflict):
-        services.transition(case, S.NOTICE_SERVED, actor=mediator.user)
-    services.confirm_assignment(case, actor=mediator.user, now=now + dt.timedelta(hours=2))
-    assert services.expire_unconfirmed_assignments(now=now + dt.timedelta(days=30)) == 0
-    assert services.transition(case, S.NOTICE_SERVED, actor=mediator.user).stage == S.NOTICE_SERVED
+        transitions.transition(case, S.NOTICE_SERVED, actor=mediator.user)
+    mediation.confirm_assignment(case, actor=mediator.user, now=now + dt.timedelta(hours=2))
+    assert mediation.expire_unconfirmed_assignments(now=now + dt.timedelta(days=30)) == 0
+    assert transitions.transition(case, S.NOTICE_SERVED, actor=mediator.user).stage == S.NOTICE_SERVED
 
 
 def test_the_periodic_job_is_declared():
@@ -297,9 +297,9 @@ def second_mediator(tongxiang):
 def test_the_second_accept_gets_already_accepted(mediator, second_mediator):
     """The same guard as the race below, sequentially (SQLite serialises writers with BEGIN IMMEDIATE)."""
     case = new_case()
-    services.transition(case, S.ACCEPTED, actor=mediator.user)
+    transitions.transition(case, S.ACCEPTED, actor=mediator.user)
     with pytest.raises(Conflict) as exc:
-        services.transition(case, S.ACCEPTED, actor=second_mediator.user)
+        transitions.transition(case, S.ACCEPTED, actor=second_mediator.user)
     assert (exc.value.code, exc.value.message) == ("ALREADY_ACCEPTED", "该案件已被受理")
 
 
@@ -317,7 +317,7 @@ def test_two_mediators_accepting_at_once_exactly_one_wins(mediator, second_media
 
         try:
             barrier.wait()
-            services.transition(Case.objects.get(pk=case.pk), S.ACCEPTED, actor=user)
+            transitions.transition(Case.objects.get(pk=case.pk), S.ACCEPTED, actor=user)
             results.append("ok")
         except Conflict as exc:
             results.append(exc.code)
@@ -338,7 +338,7 @@ def test_two_mediators_accepting_at_once_exactly_one_wins(mediator, second_media
 def test_concurrent_intakes_get_distinct_consecutive_numbers(tongxiang):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL and real concurrent connections")
-    services.ensure_reference_data()  # seed once here, not from six threads at once after a flush
+    routing.ensure_reference_data()  # seed once here, not from six threads at once after a flush
     numbers: list[str] = []
     errors: list[Exception] = []
     barrier = threading.Barrier(6)
@@ -369,8 +369,8 @@ def test_consent_answers_are_recorded(mediator):
     case = new_case()
     respondent = case.parties.get(role="respondent")
     user = _citizen_for(respondent)
-    services.answer_consent(case, respondent, actor=user, agree=True)
+    mediation.answer_consent(case, respondent, actor=user, agree=True)
     respondent.refresh_from_db()
     assert respondent.consent == Consent.AGREED
     with pytest.raises(Conflict):
-        services.answer_consent(case, respondent, actor=user, agree=False)
+        mediation.answer_consent(case, respondent, actor=user, agree=False)

@@ -107,16 +107,17 @@ def test_the_full_numbers_need_the_right_and_a_reason_and_each_view_is_audited(m
 
 def test_the_importer_masks_and_keeps_the_numbers(tmp_path, tongxiang):
     from xiangzhi.core.models import TextNumber
-    from xiangzhi.disputes import importer
+    from xiangzhi.disputes import import_format
     from xiangzhi.disputes.models import Case
+    from xiangzhi.disputes.services import importing
 
     path = tmp_path / "h.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(importer.COLUMNS)
+        w.writerow(import_format.COLUMNS)
         w.writerow(["2024-03-05", "邻里纠纷", first_village(WUZHEN).code, "张一", "13800000011", "李一", DESCRIPTION,
                     "调解成功", "李一赔偿，联系 13712345678", "100", "2024-03-20"])
-    job, report = importer.import_file(path, actor=None)
+    job, report = importing.import_file(path, actor=None)
     assert job.status == "done" and report.imported == 1
     case = Case.objects.get(outcome_note="历史案件导入")
     assert_only_masked(raw_case_row(case.pk) + case.agreement_text)

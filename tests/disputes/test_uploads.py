@@ -55,7 +55,7 @@ def test_a_stored_attachment_is_private_and_named_at_random(media, villager_a):
 # --- joint-task replies ------------------------------------------------------------------------------------------
 @pytest.fixture
 def task(mediator, liaison):
-    from xiangzhi.disputes import joint
+    from xiangzhi.disputes.services import joint
 
     return joint.invite(new_case(), actor=mediator.user, organisation_id=liaison.organisation.pk, task="提供出警记录",
                         due_at=dt.datetime.now(ZoneInfo("Asia/Shanghai")) + dt.timedelta(days=2), contact_name="王警官")

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import CHONGFU, WUZHEN, first_village, make_staff
 from tests.disputes.conftest import new_case
+from xiangzhi.disputes.services import transitions
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +42,9 @@ def mixed_cases(mediator, other_mediator):
     from django.utils import timezone
 
     from xiangzhi.core.models import Organisation
-    from xiangzhi.disputes import joint, services
     from xiangzhi.disputes.enums import CaseStage as S
     from xiangzhi.disputes.models import Case
+    from xiangzhi.disputes.services import joint
 
     village = first_village(WUZHEN)
     grid = village.children.order_by("code").first()
@@ -57,7 +58,7 @@ def mixed_cases(mediator, other_mediator):
     Case.objects.filter(pk=handled.pk).update(organisation=mediator.organisation)  # routed to the committee
     personal = new_case(region_code=elsewhere, applicant_phone="13700000002")
     Case.objects.filter(pk=personal.pk).update(mediator=mediator.user)
-    shared = services.transition(new_case(region_code=elsewhere, applicant_phone="13700000003"), S.ACCEPTED,
+    shared = transitions.transition(new_case(region_code=elsewhere, applicant_phone="13700000003"), S.ACCEPTED,
                                  actor=other_mediator.user, reason="受理")
     dept = Organisation.objects.filter(kind="department", region__code__startswith=CHONGFU[:6]).order_by("id").first()
     joint.invite(shared, actor=other_mediator.user, organisation_id=dept.pk, task="核实情况",

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.disputes.conftest import new_case, walk
+from xiangzhi.disputes.services import transitions
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -113,7 +114,7 @@ NOW_CASES = [
 
 @pytest.mark.parametrize("now, starts", NOW_CASES, ids=["midweek", "end-of-february", "end-of-march", "national-day"])
 def test_the_colour_filter_lists_exactly_the_cases_each_row_shows_in_that_colour(mediator, now, starts):
-    from xiangzhi.disputes import deadlines
+    from xiangzhi.disputes.services import deadlines
 
     deadlines.load_holidays(deadlines.bundled_holidays(), actor=None)
     template = new_case()
@@ -147,11 +148,12 @@ def test_the_colour_filter_lists_exactly_the_cases_each_row_shows_in_that_colour
 
 def test_an_overdue_case_shows_red_and_the_red_filter_lists_it(mediator):
     """Frozen clock: accepted on Monday 2 March, three working days → due Thursday 5 March at the end of the day."""
-    from xiangzhi.disputes import colours, deadlines, selectors, services
+    from xiangzhi.disputes import colours, selectors
     from xiangzhi.disputes.enums import CaseStage as S
+    from xiangzhi.disputes.services import deadlines
 
-    case = services.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理", now=at(2026, 3, 2, 9))
-    quiet = services.transition(new_case(applicant_phone="13800000009"), S.ACCEPTED, actor=mediator.user,
+    case = transitions.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理", now=at(2026, 3, 2, 9))
+    quiet = transitions.transition(new_case(applicant_phone="13800000009"), S.ACCEPTED, actor=mediator.user,
                                 reason="受理", now=at(2026, 3, 5, 9))
 
     def page(colour, now):
@@ -169,7 +171,7 @@ def test_an_overdue_case_shows_red_and_the_red_filter_lists_it(mediator):
     deadlines.colour_pass(now=after, notify=False)
     assert page("red", after) == [case.pk]
     # a stage change after the pass: the clock is stale, the row and the filter follow the new stage
-    walked = services.transition(case, S.ASSIGNED, actor=mediator.user, reason="指派", mediator=mediator.user,
+    walked = transitions.transition(case, S.ASSIGNED, actor=mediator.user, reason="指派", mediator=mediator.user,
                                  now=at(2026, 3, 6, 0, 0, 2))
     assert colours.info(walked, after).colour == "blue"
     assert page("red", after) == [] and page("blue", at(2026, 3, 6, 1)) == [quiet.pk, walked.pk]
@@ -179,10 +181,9 @@ def test_the_workbench_page_shows_red_with_the_countdown_and_filters_it(mediator
     """The page uses the real clock: a case accepted 20 days ago is overdue now."""
     from django.utils import timezone
 
-    from xiangzhi.disputes import services
     from xiangzhi.disputes.enums import CaseStage as S
 
-    late = services.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理",
+    late = transitions.transition(new_case(), S.ACCEPTED, actor=mediator.user, reason="受理",
                                now=timezone.now() - dt.timedelta(days=20))
     fresh = walk(new_case(applicant_phone="13800000008"), S.ACCEPTED, mediator.user)
     c = mediator.client()

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from xiangzhi.disputes import importer
+from xiangzhi.disputes import import_format
 
 ROWS = [
     ["登记日期", "纠纷类型", "金额", "备注", None, "手机号"],
@@ -28,7 +28,7 @@ def openpyxl_rows(path):
 
 
 def ours(path):
-    return [values for _, values in importer.xlsx_rows(path)]
+    return [values for _, values in import_format.xlsx_rows(path)]
 
 
 def trimmed(rows):
@@ -68,11 +68,11 @@ def test_row_numbers_are_the_spreadsheet_rows_even_with_blank_rows_between(tmp_p
     ws["B7"] = "y"
     path = tmp_path / "t.xlsx"
     wb.save(path)
-    assert list(importer.xlsx_rows(path)) == [(1, ["h"]), (4, ["x"]), (7, [None, "y"])]
+    assert list(import_format.xlsx_rows(path)) == [(1, ["h"]), (4, ["x"]), (7, [None, "y"])]
 
 
 def test_a_large_shared_string_table_is_spilled_to_disk_and_read_back(tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "SPILL_STRINGS", 10)
+    monkeypatch.setattr(import_format, "SPILL_STRINGS", 10)
     wb = Workbook()
     ws = wb.active
     for i in range(50):
@@ -80,7 +80,7 @@ def test_a_large_shared_string_table_is_spilled_to_disk_and_read_back(tmp_path, 
     path = tmp_path / "t.xlsx"
     wb.save(path)
     assert trimmed(ours(path)) == trimmed(openpyxl_rows(path))
-    strings = importer._SharedStrings()
+    strings = import_format._SharedStrings()
     for i in range(30):
         strings.add(f"串{i}")
     strings.freeze()

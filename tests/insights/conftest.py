@@ -20,7 +20,7 @@ def bulk_cases(n: int, *, seed: int = 1, year: int = 2026, towns=("330483100", "
     from xiangzhi.core.models import Organisation, Region
     from xiangzhi.disputes.enums import CaseSource, CaseStage, Level, RiskLevel
     from xiangzhi.disputes.models import Case, CaseCounter, DisputeType
-    from xiangzhi.disputes.services import format_archive_number, format_number
+    from xiangzhi.disputes.services.intake import format_archive_number, format_number
     from xiangzhi.insights.models import CaseFlags
 
     rng = random.Random(seed)
@@ -79,7 +79,7 @@ def bulk_cases(n: int, *, seed: int = 1, year: int = 2026, towns=("330483100", "
 
 @pytest.fixture
 def cases_2026(tongxiang):
-    from xiangzhi.disputes.services import ensure_reference_data
+    from xiangzhi.disputes.services.routing import ensure_reference_data
 
     ensure_reference_data()
     return bulk_cases(160, seed=7)

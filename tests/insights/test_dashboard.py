@@ -64,7 +64,7 @@ def test_people_without_dispute_roles_get_nothing(cases_2026, bank_officer, clie
 
 def test_dashboard_query_count_is_constant_in_the_number_of_cases(tongxiang, county_admin,
                                                                  django_assert_num_queries):
-    from xiangzhi.disputes.services import ensure_reference_data
+    from xiangzhi.disputes.services.routing import ensure_reference_data
 
     ensure_reference_data()
     bulk_cases(10, seed=3)

@@ -104,7 +104,7 @@ def _audit_and_ledger(cases):
 
 
 def test_the_bulk_path_writes_the_same_state_as_the_services(tongxiang):
-    from xiangzhi.disputes.services import ensure_reference_data
+    from xiangzhi.disputes.services.routing import ensure_reference_data
 
     ensure_reference_data()
     sup, mediators, grids = demo_year._demo_users(1)

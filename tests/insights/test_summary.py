@@ -17,6 +17,7 @@ from tests.conftest import COUNTY, WUZHEN, first_village
 from tests.disputes.conftest import new_case, walk_at
 from tests.insights.conftest import bulk_cases
 from xiangzhi.disputes.models import Case
+from xiangzhi.disputes.services import intake, routing, transitions
 from xiangzhi.insights import selectors, summary, triggers
 from xiangzhi.insights.models import CaseFact, DirtyCase, SummaryCell
 
@@ -68,11 +69,11 @@ def test_bulk_inserts_raw_updates_and_deletions(cases_2026):
 
 
 def test_every_service_change_of_a_case(tongxiang, mediator, town_staff, villager_a):
-    from xiangzhi.disputes import deadlines, feedback, judicial, services
     from xiangzhi.disputes.enums import CaseStage as S
+    from xiangzhi.disputes.services import deadlines, feedback, judicial
     from xiangzhi.insights.services import set_case_flags
 
-    services.ensure_reference_data()
+    routing.ensure_reference_data()
     bulk_cases(30, seed=5)
     assert_agrees()
     now = dt.datetime.now(TZ)
@@ -82,20 +83,20 @@ def test_every_service_change_of_a_case(tongxiang, mediator, town_staff, village
     a, b, c, d, e, f, g = cases
     a = walk_at(a, S.AGREEMENT_ORAL, mediator.user, now, agreement_text="李四拆除占地围墙", agreement_amount="3200")
     assert_agrees()
-    a = services.transition(a, S.CLOSED, actor=mediator.user, reason="已履行", now=now)
+    a = transitions.transition(a, S.CLOSED, actor=mediator.user, reason="已履行", now=now)
     assert_agrees()
     b = walk_at(b, S.AGREEMENT_WRITTEN, mediator.user, now, agreement_text="李四赔偿张三800元", agreement_amount="800")
     assert_agrees()
-    c = services.transition(c, S.NOT_ACCEPTED, actor=mediator.user, reason="已起诉", ground="already_handled")
+    c = transitions.transition(c, S.NOT_ACCEPTED, actor=mediator.user, reason="已起诉", ground="already_handled")
     assert_agrees()
     d = walk_at(d, S.IN_MEDIATION, mediator.user, now)
-    d = services.transition(d, S.TERMINATED, actor=mediator.user, reason="调解不成",
+    d = transitions.transition(d, S.TERMINATED, actor=mediator.user, reason="调解不成",
                             termination_reason="no_agreement")
     assert_agrees()
-    e = services.transition(e, S.ACCEPTED, actor=mediator.user, reason="受理")
-    e = services.transition(e, S.ESCALATED, actor=mediator.user, reason="疑难复杂，上报")
+    e = transitions.transition(e, S.ACCEPTED, actor=mediator.user, reason="受理")
+    e = transitions.transition(e, S.ESCALATED, actor=mediator.user, reason="疑难复杂，上报")
     assert_agrees()
-    f = services.retriage(f, actor=town_staff.user, type_code="labour", risk_level="major", reason="更正")
+    f = intake.retriage(f, actor=town_staff.user, type_code="labour", risk_level="major", reason="更正")
     assert_agrees()
     set_case_flags(g, actor=None, found_by_screening=True, prevented_petition=True, prevented_petition_people=12)
     set_case_flags(a, actor=None, prevented_criminal=True, prevented_criminal_people=3)

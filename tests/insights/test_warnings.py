@@ -20,7 +20,8 @@ NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 
 
 def make_case(region, *, created, type_code="neighbour", stage="in_mediation", **kw):
-    from xiangzhi.disputes.services import ensure_reference_data, format_archive_number, format_number
+    from xiangzhi.disputes.services.intake import format_archive_number, format_number
+    from xiangzhi.disputes.services.routing import ensure_reference_data
 
     ensure_reference_data()
     counter, _ = CaseCounter.objects.get_or_create(year=2026)
@@ -84,7 +85,7 @@ def test_repeat_same_place_fires_at_three(tongxiang, town_staff):
 
 def test_repeat_same_applicant_through_the_intake_service(tongxiang, mediator, town_staff):
     from tests.conftest import valid_id_number
-    from xiangzhi.disputes.services import IntakeIn, PartyIn, create_case
+    from xiangzhi.disputes.services.intake import IntakeIn, PartyIn, create_case
 
     village = first_village(WUZHEN)
     id_number = valid_id_number("33048319800101123")

@@ -17,9 +17,10 @@ from tests.conftest import valid_id_number
 from tests.disputes.conftest import new_case, walk
 from tests.ledger.helpers import run_ledger
 from xiangzhi.core.models import Person, User
-from xiangzhi.disputes import attestation, services
+from xiangzhi.disputes import attestation
 from xiangzhi.disputes.enums import CaseStage as S
 from xiangzhi.disputes.models import Case, Party
+from xiangzhi.disputes.services import agreement, intake, mediation, transitions
 from xiangzhi.ledger import services as ledger
 from xiangzhi.ledger.models import Leaf
 
@@ -56,15 +57,15 @@ def _state_leaves(case):
 
 def test_a_case_changed_through_the_services_is_attested_at_each_change_and_verifies(mediator):
     case = new_case(applicant_id=APPLICANT_ID, respondent_id=RESPONDENT_ID)
-    services.retriage(case, actor=mediator.user, type_code="labour", reroute=False, reason="实为拖欠工资")
+    intake.retriage(case, actor=mediator.user, type_code="labour", reroute=False, reason="实为拖欠工资")
     case = walk(case, S.AGREEMENT_WRITTEN, mediator.user)
     parties = list(case.parties.order_by("order"))
     for party in parties:
-        services.sign_agreement(case, actor=mediator.user, party=party)
-    services.sign_agreement(case, actor=mediator.user, as_mediator=True)
-    services.apply_seal(case, actor=mediator.user)
-    case = services.transition(case, S.FOLLOW_UP, actor=mediator.user)
-    case = services.transition(case, S.CLOSED, actor=mediator.user)
+        agreement.sign_agreement(case, actor=mediator.user, party=party)
+    agreement.sign_agreement(case, actor=mediator.user, as_mediator=True)
+    agreement.apply_seal(case, actor=mediator.user)
+    case = transitions.transition(case, S.FOLLOW_UP, actor=mediator.user)
+    case = transitions.transition(case, S.CLOSED, actor=mediator.user)
     status, out, _ = run_ledger("verify")
     assert status == 0, out
     # one state leaf per change of an attested field: created, and each of the seven stage changes
@@ -84,7 +85,7 @@ def test_a_consent_answer_is_a_new_attested_state(mediator):
     respondent = case.parties.get(role="respondent")
     user = User.objects.create(username="c_resp2", kind="citizen")
     Person.objects.filter(pk=respondent.person_id).update(user=user)
-    services.answer_consent(case, respondent, actor=user, agree=True)
+    mediation.answer_consent(case, respondent, actor=user, agree=True)
     last = json.loads(bytes(_state_leaves(case)[-1].data))
     assert [p["consent"] for p in last["parties"]] == ["agreed", "agreed"]
     assert run_ledger("verify")[0] == 0

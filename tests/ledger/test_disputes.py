@@ -1,4 +1,4 @@
-"""Case events of 桐解码 are attested through disputes.services._record_event; verify recomputes them (and files)."""
+"""Case events of 桐解码 are attested through disputes.services.records.record; verify recomputes them (and files)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def case_with_file(mediator, settings, tmp_path):
-    from xiangzhi.disputes.services import Upload
+    from xiangzhi.disputes.services.uploads import Upload
 
     settings.MEDIA_ROOT = tmp_path / "media"
     case = new_case(files=[Upload(name="现场照片.png", content=b"\x89PNG\r\n\x1a\n fence photo", content_type="image/png")])

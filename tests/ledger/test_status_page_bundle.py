@@ -51,11 +51,11 @@ def test_an_outsider_sees_no_bundle_link(mediator, villager_b):
 def test_a_generated_agreement_is_attested_with_its_sha256(mediator):
     import hashlib
 
-    from xiangzhi.disputes import documents
+    from xiangzhi.disputes.services import documents as case_documents
     from xiangzhi.ledger.models import Leaf
 
     case = walk(new_case(applicant_phone="13800000001"), "agreement_written", mediator.user)
-    data = documents.generate(case, "agreement", actor=mediator.user, reason="交当事人签署")
+    data = case_documents.generate(case, "agreement", actor=mediator.user, reason="交当事人签署")
     digest = hashlib.sha256(data).hexdigest()
     leaves = [bytes(leaf.data).decode() for leaf in Leaf.objects.filter(kind__startswith="case.").order_by("-index")[:5]]
     assert any(digest in text and case.number in text for text in leaves)

@@ -20,7 +20,7 @@ from xiangzhi.core.models import User
 from xiangzhi.core.pagination import MAX_LIMIT, PageIn, next_url, page_of, paginate
 from xiangzhi.core.schemas import ErrorOut, IsoDate
 
-from . import casefile, colours, deadlines, documents, importer, joint, judicial, rules, selectors, services
+from . import colours, documents, rules, selectors
 from .colours import info as colour_info
 from .enums import CaseStage, Channel, Colour
 from .models import Case, ImportJob, JointTask, Party
@@ -56,7 +56,20 @@ from .schemas import (
     TextNumbersRevealIn,
     TransitionIn,
 )
-from .services import IntakeIn, PartyIn, Upload
+from .services import (
+    agreement,
+    deadlines,
+    importing,
+    intake,
+    joint,
+    judicial,
+    mediation,
+    transitions,
+    uploads,
+)
+from .services import documents as case_documents
+from .services.intake import IntakeIn, PartyIn
+from .services.uploads import Upload
 from .views.common import stage_info
 
 router = Router(tags=["disputes 桐解码"])
@@ -107,15 +120,15 @@ def _detail_out(c: Case, user: User) -> CaseDetailOut:
 @idempotent
 def create_case(request: HttpRequest, payload: IntakeSchemaIn):
     user = request.auth
-    channel = services.channel_for(user, payload.channel)
+    channel = intake.channel_for(user, payload.channel)
     data = IntakeIn(applicant=_party(payload.applicant), respondents=[_party(r) for r in payload.respondents],
                     region_code=payload.region_code, description=payload.description, request=payload.request,
                     type_code=payload.type_code, place=payload.place, consent=payload.consent,
                     source=payload.source, risk_level=payload.risk_level, on_spot_agreement=payload.on_spot_agreement,
                     preferred_mediator=payload.preferred_mediator)
     if channel == Channel.ONLINE:
-        return Status(201, _detail_out(services.apply_online(data, actor=user, client_ip=client_ip(request)), user))
-    case = services.create_case(data, actor=user, channel=channel)
+        return Status(201, _detail_out(intake.apply_online(data, actor=user, client_ip=client_ip(request)), user))
+    case = intake.create_case(data, actor=user, channel=channel)
     return Status(201, _detail_out(selectors.access_case(user, case.pk), user))
 
 
@@ -127,7 +140,7 @@ def referral(request: HttpRequest, payload: ReferralIn):
     data = IntakeIn(applicant=_party(payload.applicant), respondents=[_party(r) for r in payload.respondents],
                     region_code=payload.region_code, description=payload.description, request=payload.request,
                     type_code=payload.type_code, risk_level=payload.risk_level, referral_ref=payload.referral_ref)
-    case = services.refer(data, actor=user)
+    case = intake.refer(data, actor=user)
     return Status(201, _detail_out(selectors.access_case(user, case.pk), user))
 
 
@@ -181,7 +194,7 @@ def party_agreement(request: HttpRequest, token: str):
              summary="当事人（手机验证登录）：确认协议内容并本人签名（只能为自己签一次）")
 def party_sign(request: HttpRequest, token: str, payload: PartySignIn):
     case, party = _own_party(request, token)
-    sig = services.sign_as_party(case, party, actor=request.auth, digest=payload.agreement_sha256,
+    sig = agreement.sign_as_party(case, party, actor=request.auth, digest=payload.agreement_sha256,
                                  confirmed=payload.confirm)
     case.refresh_from_db(fields=["agreement_effective_at"])
     return Status(201, SignatureOut(id=sig.pk, party_id=sig.party_id, mediator=False, method=sig.method,
@@ -199,7 +212,7 @@ def get_case(request: HttpRequest, case_id: int):
 def reveal_text_numbers(request: HttpRequest, case_id: int, payload: TextNumbersRevealIn):
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    return [TextNumberOut(**n) for n in services.reveal_text_numbers(case, actor=user, reason=payload.reason)]
+    return [TextNumberOut(**n) for n in intake.reveal_text_numbers(case, actor=user, reason=payload.reason)]
 
 
 @router.post("/{case_id}/transitions", response={200: CaseDetailOut, **ERRORS}, summary="阶段变更（唯一的状态机）")
@@ -212,21 +225,21 @@ def post_transition(request: HttpRequest, case_id: int, payload: TransitionIn):
                               "chosen_by_party": payload.chosen_by_party}.items() if v not in ("", None)}
     if payload.mediator_id:
         data["mediator"] = User.objects.filter(pk=payload.mediator_id).first()
-    services.transition(case, payload.to, actor=user, reason=payload.reason, **data)
+    transitions.transition(case, payload.to, actor=user, reason=payload.reason, **data)
     return _detail_out(selectors.access_case(user, case_id), user)
 
 
 @router.post("/{case_id}/confirm", response={200: CaseDetailOut, **ERRORS}, summary="调解员确认接案（3个工作日内）")
 def confirm(request: HttpRequest, case_id: int):
     user = _staff(request)
-    services.confirm_assignment(selectors.access_case(user, case_id), actor=user)
+    mediation.confirm_assignment(selectors.access_case(user, case_id), actor=user)
     return _detail_out(selectors.access_case(user, case_id), user)
 
 
 @router.post("/{case_id}/triage", response={200: CaseDetailOut, **ERRORS}, summary="更正纠纷类型、风险并改派（编号不变）")
 def post_triage(request: HttpRequest, case_id: int, payload: RetriageIn):
     user = _staff(request)
-    services.retriage(selectors.access_case(user, case_id), actor=user, type_code=payload.type_code,
+    intake.retriage(selectors.access_case(user, case_id), actor=user, type_code=payload.type_code,
                       risk_level=payload.risk_level, reroute=payload.reroute, reason=payload.reason)
     return _detail_out(selectors.access_case(user, case_id), user)
 
@@ -244,7 +257,7 @@ def list_attachments(request: HttpRequest, case_id: int, page: Query[PageIn]):
 @idempotent
 def post_attachment(request: HttpRequest, case_id: int, file: UploadedFile = File(...)):  # noqa: B008
     user = _staff(request)
-    att = services.add_attachment(selectors.access_case(user, case_id), Upload.from_django(file), actor=user)
+    att = uploads.add_attachment(selectors.access_case(user, case_id), Upload.from_django(file), actor=user)
     return Status(201, AttachmentOut(id=att.pk, original_name=att.original_name, content_type=att.content_type,
                                      size=att.size, sha256=att.sha256, created_at=att.created_at))
 
@@ -260,7 +273,7 @@ def list_sessions(request: HttpRequest, case_id: int, page: Query[PageIn]):
 @idempotent
 def post_session(request: HttpRequest, case_id: int, payload: SessionIn):
     user = _staff(request)
-    s = services.record_session(selectors.access_case(user, case_id), actor=user, held_at=payload.held_at,
+    s = mediation.record_session(selectors.access_case(user, case_id), actor=user, held_at=payload.held_at,
                                 place=payload.place, attendees=payload.attendees, summary=payload.summary)
     return Status(201, SessionOut(id=s.pk, held_at=s.held_at, place=s.place, attendees=s.attendees,
                                   summary=s.summary))
@@ -271,7 +284,7 @@ def post_signature(request: HttpRequest, case_id: int, payload: SignatureIn):
     user = _staff(request)
     case = selectors.access_case(user, case_id)
     party = case.parties.filter(pk=payload.party_id).first() if payload.party_id else None
-    sig = services.sign_agreement(case, actor=user, party=party, as_mediator=payload.as_mediator,
+    sig = agreement.sign_agreement(case, actor=user, party=party, as_mediator=payload.as_mediator,
                                   method=payload.method)
     case.refresh_from_db(fields=["agreement_effective_at"])
     return Status(201, SignatureOut(id=sig.pk, party_id=sig.party_id, mediator=sig.mediator_id is not None,
@@ -282,7 +295,7 @@ def post_signature(request: HttpRequest, case_id: int, payload: SignatureIn):
 @router.post("/{case_id}/seal", response={200: CaseDetailOut, **ERRORS}, summary="加盖调解委员会印章")
 def post_seal(request: HttpRequest, case_id: int):
     user = _staff(request)
-    services.apply_seal(selectors.access_case(user, case_id), actor=user)
+    agreement.apply_seal(selectors.access_case(user, case_id), actor=user)
     return _detail_out(selectors.access_case(user, case_id), user)
 
 
@@ -293,7 +306,7 @@ def _clock(case) -> ClockOut:  # noqa: ANN001
                     countdown=info.countdown)
 
 
-def _joint_out(row: joint.TaskRow) -> JointOut:
+def _joint_out(row: selectors.TaskRow) -> JointOut:
     t = row.task
     return JointOut(id=t.pk, organisation_id=t.organisation_id, organisation=t.organisation.name, task=t.task,
                     due_at=t.due_at, status=t.status, late=row.late, replies=row.replies)
@@ -315,7 +328,7 @@ def post_risk(request: HttpRequest, case_id: int, body: RiskIn):  # noqa: ANN201
             summary="联动协办任务（谁已答复、谁已超期）")
 def list_joint(request: HttpRequest, case_id: int, page: Query[PageIn]):  # noqa: ANN201
     case = selectors.access_case(_staff(request), case_id)
-    return paginate(request, joint.overview(case), page, _joint_out)
+    return paginate(request, selectors.overview(case), page, _joint_out)
 
 
 @router.post("/{case_id}/joint-tasks", response={201: JointOut, **ERRORS}, summary="邀请部门联动协办")
@@ -325,16 +338,16 @@ def post_joint(request: HttpRequest, case_id: int, body: JointIn):  # noqa: ANN2
     case = selectors.access_case(user, case_id)
     task = joint.invite(case, actor=user, organisation_id=body.organisation_id, task=body.task, due_at=body.due_at,
                         contact_name=body.contact_name, contact_phone=body.contact_phone)
-    return Status(201, _joint_out(joint.TaskRow(task=task, late=False, replies=0)))
+    return Status(201, _joint_out(selectors.TaskRow(task=task, late=False, replies=0)))
 
 
 @router.post("/joint-tasks/{task_id}/replies", response={201: JointOut, **ERRORS}, summary="协办单位答复（联络员）")
 @idempotent
 def post_joint_reply(request: HttpRequest, task_id: int, body: ReplyIn):  # noqa: ANN201
-    task = joint.access_task(request.auth, task_id)
+    task = selectors.access_task(request.auth, task_id)
     joint.reply(task, actor=request.auth, text=body.text)
     task = JointTask.objects.select_related("organisation").get(pk=task.pk)
-    return Status(201, _joint_out(joint.TaskRow(task=task, late=False, replies=task.replies.count())))
+    return Status(201, _joint_out(selectors.TaskRow(task=task, late=False, replies=task.replies.count())))
 
 
 @router.post("/{case_id}/judicial", response={201: JudicialOut, **ERRORS}, summary="记录双方共同申请司法确认（30日内）")
@@ -344,7 +357,7 @@ def post_judicial(request: HttpRequest, case_id: int, body: JudicialIn):  # noqa
     jc = judicial.apply(case, actor=user, court=body.court)
     return Status(201, JudicialOut(status=jc.status, court=jc.court, applied_at=jc.applied_at,
                                    accepted_at=jc.accepted_at, decided_at=jc.decided_at,
-                                   window_closes=judicial.window_closes(case)))
+                                   window_closes=rules.window_closes(case)))
 
 
 DocumentKind = Literal[tuple(documents.KINDS)]
@@ -362,7 +375,7 @@ def _download(content_type: str, description: str) -> dict:
 def get_document(request: HttpRequest, case_id: int, kind: DocumentKind, reason: str = REASON):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    return HttpResponse(documents.download(case, kind, actor=user, reason=reason), content_type=DOCX)
+    return HttpResponse(case_documents.download(case, kind, actor=user, reason=reason), content_type=DOCX)
 
 
 @router.post("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, openapi_extra=_download(DOCX, "Word 文书"),
@@ -370,20 +383,20 @@ def get_document(request: HttpRequest, case_id: int, kind: DocumentKind, reason:
 def post_document(request: HttpRequest, case_id: int, kind: DocumentKind, body: DocumentIn):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    return HttpResponse(documents.generate(case, kind, actor=user, reason=body.reason), content_type=DOCX)
+    return HttpResponse(case_documents.generate(case, kind, actor=user, reason=body.reason), content_type=DOCX)
 
 
 @router.get("/{case_id}/casefile", response={200: None, **ERRORS},
             openapi_extra=_download("application/zip", "一案一卷 ZIP"), summary="一案一卷 ZIP（目录、全部材料、SHA-256）")
 def get_casefile(request: HttpRequest, case_id: int, reason: str = REASON):  # noqa: ANN201
     user = _staff(request)
-    return HttpResponse(casefile.build(selectors.access_case(user, case_id), actor=user, reason=reason),
+    return HttpResponse(case_documents.casefile(selectors.access_case(user, case_id), actor=user, reason=reason),
                         content_type="application/zip")
 
 
 # --- import of historical cases (background job) ---------------------------------------------------------------
 def _importer(request: HttpRequest) -> User:
-    if not importer.can_import(request.auth):
+    if not rules.can_import(request.auth):
         raise Http404
     return request.auth
 
@@ -400,12 +413,12 @@ def _job_out(job: ImportJob) -> ImportJobOut:
 @router.post("/imports/jobs", response={202: ImportJobOut, **ERRORS},
              summary="上传历史案件文件（.xlsx/.csv；后台逐行校验后导入，返回任务）")
 def post_import(request: HttpRequest, file: UploadedFile = File(...),  # noqa: ANN201, B008
-                mode: Literal[importer.MODES] = Form("all")):  # noqa: B008
-    job = importer.start_import(file, actor=_importer(request), mode=mode)
+                mode: Literal[importing.MODES] = Form("all")):  # noqa: B008
+    job = importing.start_import(file, actor=_importer(request), mode=mode)
     return Status(202, _job_out(job))
 
 
 @router.get("/imports/jobs/{job_id}", response={200: ImportJobOut, **ERRORS},
             summary="导入任务进度（已校验/已写入行数）和逐行错误清单")
 def get_import(request: HttpRequest, job_id: int):  # noqa: ANN201
-    return _job_out(importer.access_job(_importer(request), job_id))
+    return _job_out(selectors.access_job(_importer(request), job_id))

@@ -3,9 +3,9 @@
 The ledger knows nothing of cases: this module names their leaves (``CASE_REF``, ``CASE_EVENT_REF``, the
 ``case.<event kind>`` kinds and the ``disputes.case:<id>`` groups) and registers how to recompute them.
 
-Timeline events are attested one by one (``_record_event`` → :func:`append_event`): :func:`recompute_event` rebuilds
+Timeline events are attested one by one (``services.records.record`` → :func:`append_event`): :func:`recompute_event` rebuilds
 an event's leaf from its row (and, for an attachment, from the file on disk). The case row and its parties change over the case's
-life, so the ledger also holds the case's *state*: a leaf of kind ``state.case`` appended by ``_record_event``
+life, so the ledger also holds the case's *state*: a leaf of kind ``state.case`` appended by ``services.records.record``
 whenever an event leaves the attested fields different from the case's latest state leaf (creation, every stage
 change, a consent answer, the agreement…), in the same transaction. ``xiangzhi ledger verify`` recomputes every
 case's state from the live rows (:func:`case_states`, a chunk of cases in three queries) and compares it with the
@@ -39,7 +39,7 @@ from xiangzhi.ledger.registry import register_kind, register_state
 from .enums import EventKind
 from .models import Attachment, Case, Party, TimelineEvent
 
-# Case events (桐解码): every TimelineEvent written by ``services._record_event`` — creation, each transition, each
+# Case events (桐解码): every TimelineEvent written by ``services.records.record`` — creation, each transition, each
 # attachment (with the SHA-256 of the file), each signature, the seal… — becomes a leaf of kind "case.<event kind>",
 # grouped under its case so that ``ledger.bundle_for_ref(CASE_REF, [case.pk])`` finds them.
 CASE_EVENT_REF = "disputes.timelineevent"
@@ -79,7 +79,7 @@ def event_entry(event: Any) -> ledger.Entry:
 
 
 def append_event(event: Any) -> None:
-    """Attest one case timeline event (called by ``services._record_event`` in its transaction)."""
+    """Attest one case timeline event (called by ``services.records.record`` in its transaction)."""
     ledger.append_entries([event_entry(event)])
 
 
@@ -186,7 +186,7 @@ register_state(CASE_STATE_KIND, ref_type=CASE_STATE_REF, snapshot=case_states, i
 
 def attest_case(case_id: int) -> None:
     """Append the case's state to the ledger if its attested fields changed since its latest state leaf (called by
-    ``services._record_event`` in the transaction of every change)."""
+    ``services.records.record`` in the transaction of every change)."""
     ledger.attest_state(CASE_STATE_KIND, [case_id])
 
 

@@ -2,9 +2,8 @@
 登记表, 权利义务告知书, 身份证明, 委托书, 调查记录, 证据, 调解记录, 协议书, 履行凭证, 回访记录, 司法确认材料, 卷内备考表),
 a contents list (目录.csv) with each file's number, title, path, size and SHA-256, and SHA256SUMS.
 
-Personal data follow ``documents.disclose`` (the reveal's rule): in full only for a role with the right and a reason,
-each party's disclosure logged; otherwise every document in the file is masked. Building the file changes nothing on
-the case: one audit row, no timeline entry.
+Personal data: as the given disclosure has them (``services.documents.casefile`` decides, under the reveal's rule);
+otherwise every document in the file is masked.
 """
 
 from __future__ import annotations
@@ -15,9 +14,6 @@ import io
 import zipfile
 
 from django.utils import timezone
-
-from xiangzhi.core import services as core
-from xiangzhi.core.models import User
 
 from . import documents
 from .enums import CaseStage
@@ -50,15 +46,16 @@ def _plan(case: Case) -> list[tuple[str, str, str]]:
     return plan
 
 
-def build(case: Case, *, actor: User | None = None, reason: str = "") -> bytes:
-    """The ZIP bytes. Each file is written once; the contents list and SHA256SUMS name every file with its hash.
+def wants_personal_data(case: Case) -> bool:
+    """Does the case file hold a document that carries the parties' personal data in full when disclosed?"""
+    return any(kind in documents.FULL_DATA_KINDS for _, _, kind in _plan(case))
 
-    Side effects (with an ``actor``): the reveal's access-log rows when personal data are disclosed; one audit row
-    ``case.casefile_built``, attested like every audit row."""
+
+def build(case: Case, disclosure: documents.Disclosure = documents.MASKED) -> tuple[bytes, int]:
+    """The ZIP bytes and the number of files in it. Each file is written once; the contents list and SHA256SUMS name
+    every file with its hash. Writes nothing: who gets the file with what personal data is
+    ``services.documents.casefile``."""
     plan = _plan(case)
-    disclosure = documents.MASKED
-    if any(kind in documents.FULL_DATA_KINDS for _, _, kind in plan):
-        disclosure = documents.disclose(case, actor=actor, reason=reason)
     out = io.BytesIO()
     rows: list[tuple[str, str, str, int, str]] = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -82,8 +79,4 @@ def build(case: Case, *, actor: User | None = None, reason: str = "") -> bytes:
         w.writerow(["案件编号", case.number, "卷宗号", case.archive_number, timezone.localtime().isoformat()])
         zf.writestr("目录.csv", "\ufeff" + listing.getvalue())
         zf.writestr("SHA256SUMS", "".join(f"{r[4]}  {r[2]}\n" for r in rows))
-    if actor is not None:
-        core.audit("case.casefile_built", actor=actor, obj=case, region_code=case.region_code,
-                   after={"files": len(rows), "personal_data": "full" if disclosure.full else "masked"},
-                   note=disclosure.reason)
-    return out.getvalue()
+    return out.getvalue(), len(rows)

@@ -12,9 +12,10 @@ from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import Region, User
 
-from . import rules, services, triage
+from . import rules, triage
 from .enums import CaseStage as S
 from .models import Case
+from .services import agreement, intake, mediation, routing, transitions
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡沈钱沈陆顾姚费屠"
 GIVEN = ["建国", "秀英", "国强", "美华", "志明", "小芳", "金荣", "月娥", "根宝", "丽萍", "伟东", "阿三", "桂英", "海峰"]
@@ -36,7 +37,7 @@ def _name(rng) -> str:  # noqa: ANN001
 
 
 def build(ctx: DemoContext) -> None:
-    services.ensure_reference_data()
+    routing.ensure_reference_data()
     target = int(ctx.options.get("cases") or 30)
     existing = Case.objects.count()
     if existing >= target:
@@ -61,12 +62,12 @@ def build(ctx: DemoContext) -> None:
             village = next(v for v in villages if v.code == code)
         else:
             village = rng.choice(villages)
-        data = services.IntakeIn(
-            applicant=services.PartyIn(name=_name(rng), phone=f"137{i:08d}"),
-            respondents=[services.PartyIn(name=_name(rng))], region_code=village.code,
+        data = intake.IntakeIn(
+            applicant=intake.PartyIn(name=_name(rng), phone=f"137{i:08d}"),
+            respondents=[intake.PartyIn(name=_name(rng))], region_code=village.code,
             description=example["text"], request="请求依法调解处理", consent=True,
         )
-        case = services.create_case(data, actor=None, channel="online")
+        case = intake.create_case(data, actor=None, channel="online")
         mediator = mediator_villages.get(village.code)
         path = MEDIATED_PATHS[i % len(MEDIATED_PATHS)] if mediator else ELSEWHERE_PATHS[i % len(ELSEWHERE_PATHS)]
         actor = mediator or centre
@@ -82,9 +83,9 @@ def build(ctx: DemoContext) -> None:
 def _step(case: Case, step: str, *, actor: User, centre: User | None) -> Case:
     if step == "sign":
         for party in case.parties.all():
-            services.sign_agreement(case, actor=actor, party=party)
-        services.sign_agreement(case, actor=actor, as_mediator=True)
-        services.apply_seal(case, actor=actor)
+            agreement.sign_agreement(case, actor=actor, party=party)
+        agreement.sign_agreement(case, actor=actor, as_mediator=True)
+        agreement.apply_seal(case, actor=actor)
         return Case.objects.get(pk=case.pk)
     data = {
         S.NOT_ACCEPTED: {"ground": "already_handled"},
@@ -98,8 +99,8 @@ def _step(case: Case, step: str, *, actor: User, centre: User | None) -> Case:
     if centre is not None and (step == S.NOT_ACCEPTED or not rules.can_transition(actor, case, step)):
         who = centre  # e.g. a case routed to a professional committee: the county centre accepts and assigns
     if step == S.ASSIGNED:
-        case = services.transition(case, step, actor=who, mediator=actor)
+        case = transitions.transition(case, step, actor=who, mediator=actor)
         if who is not actor:
-            case = services.confirm_assignment(case, actor=actor)
+            case = mediation.confirm_assignment(case, actor=actor)
         return case
-    return services.transition(case, step, actor=who, reason=reason, **data)
+    return transitions.transition(case, step, actor=who, reason=reason, **data)

@@ -31,9 +31,9 @@ from xiangzhi.core.enums import OrgKind, RegionLevel, Role, Specialty
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import AuditLog, Organisation, Region, User
 
-from . import services
 from .enums import CaseSource, CaseStage, Level, RiskLevel
 from .models import Case
+from .services import intake, mediation, records, routing, transitions
 
 S = CaseStage
 TZ = ZoneInfo("Asia/Shanghai")
@@ -191,7 +191,7 @@ def _demo_users(seed: int) -> tuple[User, dict[str, User], dict[str, User]]:
 
 
 class Router:
-    """``services.route`` for many cases: asked once per type × risk × town; a case routed to a village committee
+    """``routing.route`` for many cases: asked once per type × risk × town; a case routed to a village committee
     goes to its own village's committee (what ``route`` answers for each village of Tongxiang, where every village
     has one; otherwise ``route`` itself is asked)."""
 
@@ -209,12 +209,12 @@ class Router:
     def __call__(self, type_code: str, village_code: str, risk: str) -> tuple[Organisation | None, str]:
         key = (type_code, village_code[:9], risk)
         if key not in self.memo:
-            self.memo[key] = services.route(self.types[type_code], self.regions[village_code], risk)
+            self.memo[key] = routing.route(self.types[type_code], self.regions[village_code], risk)
         org, level = self.memo[key]
         if org is not None and org.kind == OrgKind.VILLAGE_COMMITTEE and level == Level.VILLAGE:
             own = self.village_orgs.get(village_code)
             if own is None:
-                return services.route(self.types[type_code], self.regions[village_code], risk)
+                return routing.route(self.types[type_code], self.regions[village_code], risk)
             return own, level
         return org, level
 
@@ -249,7 +249,7 @@ def build_year(*, seed: int, year: int | None = None, cases: int | None = None, 
     if AuditLog.objects.filter(action="demo.year", object_id=str(year)).exists():
         say(f"演示年度 {year}：已存在，未新增")
         return 0
-    services.ensure_reference_data()
+    routing.ensure_reference_data()
     villages = list(Region.objects.filter(level=RegionLevel.VILLAGE, is_active=True).order_by("code")
                     .values_list("code", flat=True))
     existing = Case.objects.filter(created_at__gte=dt.datetime(year, 1, 1, tzinfo=TZ),
@@ -284,16 +284,16 @@ def run_plan(p: Plan, *, supervisor: User, mediators: dict[str, User], grid_work
     spot = p.outcome == "spot"
     referral = police.get(town) if p.source == CaseSource.REFERRAL_POLICE else None
     source = p.source if (referral or p.source != CaseSource.REFERRAL_POLICE) else CaseSource.APPLICATION
-    data = services.IntakeIn(
-        applicant=services.PartyIn(name=p.applicant, phone=p.phone),
-        respondents=[services.PartyIn(name=p.respondent)], region_code=p.village_code,
+    data = intake.IntakeIn(
+        applicant=intake.PartyIn(name=p.applicant, phone=p.phone),
+        respondents=[intake.PartyIn(name=p.respondent)], region_code=p.village_code,
         description=DESCRIPTIONS[p.type_code], request="请求调解处理", type_code=p.type_code, consent=True,
         source=CaseSource.INITIATIVE if spot else source, risk_level=p.risk,
         referral_org=referral if not spot else None, referral_ref=f"{p.created_at:%Y}-{p.index}" if referral else "",
         on_spot_agreement="双方当场和解，互相谅解。" if spot else "",
     )
     actor = grid_workers[town] if spot else supervisor
-    case = services.create_case(data, actor=actor, channel="grid" if spot else "window", now=at)
+    case = intake.create_case(data, actor=actor, channel="grid" if spot else "window", now=at)
     if spot:
         if on_cases is not None:
             on_cases([(p, case)])
@@ -328,8 +328,8 @@ def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediato
     if step == S.ASSIGNED:
         mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
         mediator = mediator or mediators[case.region_code[:6]]
-        case = services.transition(case, S.ASSIGNED, actor=supervisor, mediator=mediator, now=when)
-        return services.confirm_assignment(case, actor=mediator, now=when)
+        case = transitions.transition(case, S.ASSIGNED, actor=supervisor, mediator=mediator, now=when)
+        return mediation.confirm_assignment(case, actor=mediator, now=when)
     data = {
         S.NOT_ACCEPTED: {"ground": "already_handled"},
         S.AGREEMENT_ORAL: {"agreement_text": "双方自愿达成协议，按约定期限履行。",
@@ -338,20 +338,20 @@ def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediato
     }.get(step, {})
     reason = {S.NOT_ACCEPTED: "已由人民法院立案受理", S.TERMINATED: "双方分歧较大，调解不成",
               S.ESCALATED: "疑难复杂，提请上级调解组织调处"}.get(step, "")
-    return services.transition(case, step, actor=supervisor, reason=reason, now=when, **data)
+    return transitions.transition(case, step, actor=supervisor, reason=reason, now=when, **data)
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # The bulk path: the same rows as ``run_plan`` would write, in batches
 # ----------------------------------------------------------------------------------------------------------------
-def _intake(p: Plan, police: dict[str, Organisation]) -> services.IntakeIn:
+def _intake(p: Plan, police: dict[str, Organisation]) -> intake.IntakeIn:
     town = p.village_code[:9]
     spot = p.outcome == "spot"
     referral = police.get(town) if p.source == CaseSource.REFERRAL_POLICE else None
     source = p.source if (referral or p.source != CaseSource.REFERRAL_POLICE) else CaseSource.APPLICATION
-    return services.IntakeIn(
-        applicant=services.PartyIn(name=p.applicant, phone=p.phone),
-        respondents=[services.PartyIn(name=p.respondent)], region_code=p.village_code,
+    return intake.IntakeIn(
+        applicant=intake.PartyIn(name=p.applicant, phone=p.phone),
+        respondents=[intake.PartyIn(name=p.respondent)], region_code=p.village_code,
         description=DESCRIPTIONS[p.type_code], request="请求调解处理", type_code=p.type_code, consent=True,
         source=CaseSource.INITIATIVE if spot else source, risk_level=p.risk,
         referral_org=referral if not spot else None, referral_ref=f"{p.created_at:%Y}-{p.index}" if referral else "",
@@ -398,7 +398,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
 
     router = router or Router()
     types, regions = router.types, router.regions
-    memo: dict = {}  # the guards' reads, kept across the batch (services.plan_move)
+    memo: dict = {}  # the guards' reads, kept across the batch (transitions.plan_move)
 
     last_case_of: dict[str, tuple] = {}  # phone index → newest case (Case or pk, village, created, number)
     for pk, phone_index, code, created, number in Party.objects.filter(
@@ -429,10 +429,10 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                 phone_index = crypto.blind_index(p.phone, purpose="person.phone")
                 prev = last_case_of.get(phone_index)
                 repeat = prev is not None and prev[1][:12] == p.village_code and at - prev[2] <= dt.timedelta(
-                    days=services.REPEAT_WINDOW_DAYS)
-                case = Case(year=year, seq=seq, number=services.format_number(year, seq),
-                            archive_number=services.format_archive_number(year, seq), token=services.new_token(),
-                            **services.entry_fields(Entry.INTAKE, S.REPORTED, at), channel="grid" if spot else "window",
+                    days=intake.REPEAT_WINDOW_DAYS)
+                case = Case(year=year, seq=seq, number=intake.format_number(year, seq),
+                            archive_number=intake.format_archive_number(year, seq), token=intake.new_token(),
+                            **transitions.entry_fields(Entry.INTAKE, S.REPORTED, at), channel="grid" if spot else "window",
                             source=data.source, referral_org=data.referral_org, referral_ref=data.referral_ref[:60],
                             dispute_type=dtype, suggested_type=types.get(suggested_code), risk_level=p.risk,
                             region=region, region_code=region.code, place="", level=level, organisation=org,
@@ -448,7 +448,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                 attested: list[tuple] = []
 
                 def event(n: int, case: Case = case, log: list = log, attested: list = attested) -> None:
-                    """The n-th event, then the case's state leaf if its attested fields changed (_record_event)."""
+                    """The n-th event, then the case's state leaf if its attested fields changed (services.records.record)."""
                     log.append(("event", n))
                     state = (case.stage, case.agreement_text, case.agreement_amount)
                     if not attested or attested[-1] != state:
@@ -462,6 +462,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                        actor)]
                 event(0)
                 if repeat:
+                    log.append(("audit", "case.repeat_linked", None, None, {"repeat_of": prev[3]}, ""))
                     ev.append((EventKind.REPEAT, {"repeat_of": prev[3]}, f"与此前案件 {prev[3]} 为同一当事人的纠纷，已关联",
                                "", "", False, at, None))
                     event(len(ev) - 1)
@@ -487,7 +488,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                         moved = {"ground": NotAcceptedGround.ALREADY_HANDLED}
                     elif step == S.CLOSED:
                         reason = "当场化解，网格结案" if spot else ""
-                    move = services.plan_move(case, step, actor=actor, memo=memo, reason=reason, now=when,
+                    move = transitions.plan_move(case, step, actor=actor, memo=memo, reason=reason, now=when,
                                               consents=(Consent.AGREED, Consent.PENDING), **moved)
                     before, values, text = move.before, move.values, move.text
                     log.append(("audit", "case.transition", actor, {"stage": before}, {"stage": step, **values}, reason))
@@ -518,7 +519,7 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                 c._timeline = []  # noqa: SLF001
                 for kind, payload, text, s_from, s_to, public, at, who in c._events:  # noqa: SLF001
                     events.append(TimelineEvent(case=c, kind=kind, at=at, actor=who,
-                                                actor_label=services._actor_label(who), stage_from=s_from,  # noqa: SLF001
+                                                actor_label=records._actor_label(who), stage_from=s_from,  # noqa: SLF001
                                                 stage_to=s_to, text=text[:300], public=public,
                                                 payload={"case": c.number, **payload}))
                     c._timeline.append(events[-1])  # noqa: SLF001

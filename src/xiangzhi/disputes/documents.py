@@ -4,24 +4,14 @@ responsibilities, terms, manner/place/deadline of performance), 口头协议登�
 回访记录, 结案报告表.
 
 Personal data appear masked in every document. The agreement and the judicial application, which the parties sign and
-the court needs, carry the parties' names, 身份证号 and phones in full only under the rule of the personal-data reveal:
-a role with the personal-data right, with a reason, each party's disclosure logged by
-``core.services.reveal_personal_data`` (``disclose``). Without that, they come out masked and say so on their face:
-a draft for checking the text, not a copy to sign or file.
-
-Two ways out, for every kind and for the case-file ZIP:
-- ``download`` (a GET): changes nothing on the case — no timeline entry, no "document generated" event, no state
-  change; it leaves one audit row (attested in the ledger like every audit row) and, for full personal data, the
-  access-log rows of the reveal.
-- ``generate`` (a POST, by staff who work the case): issues the document — the audit row and a case event carrying
-  the document's SHA-256, which the ledger attests, so the copy handed to a party or a court can later be proven to
-  be the one the platform issued. The agreement and the judicial application are issued only with full personal data
-  (a masked copy cannot be signed or filed), so only with the right and a reason.
+the court needs, carry the parties' names, 身份证号 and phones in full only when given a ``Disclosure`` made under the
+rule of the personal-data reveal (``services.documents.disclose``). Without that, they come out masked and say so on
+their face: a draft for checking the text, not a copy to sign or file. ``render`` writes nothing; who gets which
+document, and what is recorded, is ``services.documents``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,13 +19,9 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from docx.shared import Cm, Pt
 
-from xiangzhi.core import rules as core_rules
-from xiangzhi.core import services as core
 from xiangzhi.core import word
-from xiangzhi.core.errors import ValidationFailed, XiangzhiError
-from xiangzhi.core.models import User
 
-from . import qr, rules
+from . import qr
 from .enums import ROUTES_NOTICE, CaseSource, CaseStage, NotAcceptedGround, PartyRole, TerminationReason
 from .models import Case
 
@@ -83,20 +69,6 @@ class Disclosure:
 
 
 MASKED = Disclosure()
-
-
-def disclose(case: Case, *, actor: User | None, reason: str) -> Disclosure:
-    """The case's parties in full for a document — the reveal's rule: a role with the personal-data right and a
-    reason; each party's disclosure writes its personal-data access-log row. Without the right or without a reason:
-    ``MASKED`` (nothing logged, nothing disclosed)."""
-    reason = (reason or "").strip()
-    if not reason or actor is None or not core_rules.can_view_personal_data(actor):
-        return MASKED
-    people = {}
-    for p in case.parties.select_related("person").filter(person__isnull=False).order_by("order", "id"):
-        people[p.person_id] = core.reveal_personal_data(p.person, actor=actor, reason=reason,
-                                                        fields=("name", "id_number", "phone"))
-    return Disclosure(people, reason)
 
 
 def _party_name(p, disclosure: Disclosure) -> str:  # noqa: ANN001
@@ -281,62 +253,6 @@ def render(case: Case, kind: str, disclosure: Disclosure = MASKED) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
-
-
-def download(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
-    """A document for a GET: changes nothing on the case. Personal data in full only through ``disclose`` (the
-    reveal's rule and its access-log rows); otherwise masked.
-
-    Side effects: one audit row ``case.document_downloaded`` (kind, SHA-256, full or masked), attested in the ledger
-    like every audit row; the reveal's access-log rows when personal data are disclosed."""
-    from django.db import transaction
-
-    if kind not in BUILDERS:
-        raise KeyError(kind)
-    with transaction.atomic():
-        disclosure = disclose(case, actor=actor, reason=reason) if kind in FULL_DATA_KINDS else MASKED
-        data = render(case, kind, disclosure)
-        core.audit("case.document_downloaded", actor=actor, obj=case, region_code=case.region_code,
-                   after={"kind": kind, "sha256": hashlib.sha256(data).hexdigest(),
-                          "personal_data": "full" if disclosure.full else "masked"},
-                   note=disclosure.reason)
-    return data
-
-
-def generate(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
-    """Issue a document (a POST): staff who work the case (``rules.can_issue_document``). The agreement and the
-    judicial application are issued only with the parties' data in full (a masked copy cannot be signed or filed), so
-    only by a role with the personal-data right and with a reason.
-
-    Side effects: the reveal's access-log rows; an audit row ``case.document_generated``; a case event carrying the
-    document's SHA-256, which the ledger attests (区块链存证), so the copy handed to a party or a court can later be
-    proven to be the one the platform issued."""
-    from django.db import transaction
-
-    from .enums import EventKind
-    from .services import _record_event
-
-    if kind not in BUILDERS:
-        raise KeyError(kind)
-    if not rules.can_issue_document(actor, case):
-        raise XiangzhiError("FORBIDDEN", "您无权签发该案件的文书。", status=403)
-    if kind in FULL_DATA_KINDS:
-        if not core_rules.can_view_personal_data(actor):
-            raise XiangzhiError("PERSONAL_DATA_FORBIDDEN", "签发此文书须载明当事人完整个人信息，您的角色无权查看。",
-                                status=403)
-        if len((reason or "").strip()) < 2:
-            raise ValidationFailed("REASON_REQUIRED", "签发此文书须载明当事人完整个人信息，请填写查看事由。")
-    with transaction.atomic():
-        disclosure = disclose(case, actor=actor, reason=reason) if kind in FULL_DATA_KINDS else MASKED
-        data = render(case, kind, disclosure)
-        digest = hashlib.sha256(data).hexdigest()
-        core.audit("case.document_generated", actor=actor, obj=case, region_code=case.region_code,
-                   after={"kind": kind, "sha256": digest, "personal_data": "full" if disclosure.full else "masked"},
-                   note=disclosure.reason)
-        _record_event(case, EventKind.DOCUMENT, {"document": kind, "title": KINDS[kind], "sha256": digest,
-                                                 "size": len(data)},
-                      actor=actor, text=f"生成{KINDS[kind]}")
-    return data
 
 
 def filename(case: Case, kind: str) -> str:

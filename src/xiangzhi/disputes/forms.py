@@ -8,7 +8,8 @@ from xiangzhi.core.selectors import public_village_groups
 
 from .enums import CaseSource, NotAcceptedGround, PartyKind, RiskLevel, TerminationReason
 from .models import DisputeType
-from .services import IntakeIn, PartyIn, Upload
+from .services.intake import IntakeIn, PartyIn
+from .services.uploads import Upload
 
 
 def village_choices() -> list:

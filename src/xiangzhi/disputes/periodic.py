@@ -9,19 +9,19 @@ from xiangzhi.core.periodic import Job
 
 
 def _expire() -> object:
-    from .services import expire_unconfirmed_assignments
+    from .services.mediation import expire_unconfirmed_assignments
 
     return expire_unconfirmed_assignments()
 
 
 def _colours() -> object:
-    from .deadlines import colour_pass
+    from .services.deadlines import colour_pass
 
     return str(colour_pass())
 
 
 def _requeue_imports() -> object:
-    from .importer import requeue_stale
+    from .services.importing import requeue_stale
 
     return requeue_stale()
 

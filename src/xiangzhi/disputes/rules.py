@@ -10,10 +10,18 @@ Who is who for a case:
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import Role
 
-from .enums import ALLOWED_TRANSITIONS, MATERIAL_STAGES, CaseStage, Consent
+from . import colours
+from .enums import ALLOWED_TRANSITIONS, MATERIAL_STAGES, CaseStage, Consent, JointStatus, RiskLevel
+from .models import Feedback, JointTask, JudicialConfirmation
 
 S = CaseStage
 # Roles that take part in dispute work at all (others, e.g. banks and lawyers, never see cases).
@@ -167,3 +175,93 @@ def available_transitions(user, case) -> list[tuple[str, str]]:  # noqa: ANN001
             out.append((to, label))
     order = list(ACTION_LABELS)
     return sorted(out, key=lambda item: order.index(item[0]))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Import of historical cases
+# ----------------------------------------------------------------------------------------------------------------
+def can_import(user) -> bool:  # noqa: ANN001
+    """County administrators, the county centre and town justice offices import historical cases."""
+    return bool(getattr(user, "is_authenticated", False)
+                and codes_for(user, frozenset({Role.COUNTY_ADMIN, Role.CENTRE_STAFF, Role.TOWN_STAFF})))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Joint handling (联动联办)
+# ----------------------------------------------------------------------------------------------------------------
+JOINT_ACTIVE = (JointStatus.OPEN, JointStatus.ANSWERED)
+JOINT_ROLES = frozenset({Role.LIAISON, Role.MEDIATOR, Role.TOWN_STAFF, Role.CENTRE_STAFF})
+
+
+def liaison_orgs(user) -> list[int]:  # noqa: ANN001
+    return sorted(org_ids_for(user, frozenset({Role.LIAISON})))
+
+
+def shared_case_q(user) -> Q:  # noqa: ANN001
+    """Cases in which the user's department (liaison membership) holds an active joint task."""
+    orgs = liaison_orgs(user)
+    if not orgs:
+        return Q(pk__in=[])
+    return Q(pk__in=JointTask.objects.filter(organisation_id__in=orgs, status__in=JOINT_ACTIVE).values("case_id"))
+
+
+def shares_case(user, case) -> bool:  # noqa: ANN001
+    orgs = liaison_orgs(user)
+    return bool(orgs) and JointTask.objects.filter(case=case, organisation_id__in=orgs, status__in=JOINT_ACTIVE).exists()
+
+
+def can_lead(user, case) -> bool:  # noqa: ANN001
+    """The lead organisation: the case's mediator, its organisation's mediators, supervisors of the place."""
+    return is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Judicial confirmation (司法确认)
+# ----------------------------------------------------------------------------------------------------------------
+def window_closes(case) -> dt.datetime | None:
+    if case.agreement_effective_at is None:
+        return None
+    return case.agreement_effective_at + dt.timedelta(days=settings.XIANGZHI_DEADLINE_JUDICIAL_DAYS)
+
+
+def can_offer(case, now: dt.datetime | None = None) -> bool:
+    """Offer the joint application: an effective agreement, inside the 30-day window, no application yet."""
+    now = now or timezone.now()
+    closes = window_closes(case)
+    return (closes is not None and now <= closes and case.stage not in (S.TERMINATED, S.NOT_ACCEPTED)
+            and not JudicialConfirmation.objects.filter(case=case).exists())
+
+
+def can_record_judicial(user, case) -> bool:
+    return is_mediator_of(user, case) or is_supervisor_of(user, case) or is_handler(user, case)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Feedback and performance
+# ----------------------------------------------------------------------------------------------------------------
+FEEDBACK_STAGES = frozenset({S.FOLLOW_UP, S.CLOSED, S.ARCHIVED})
+NOT_PERFORMED_STAGES = frozenset({S.FOLLOW_UP, S.CLOSED})
+
+
+def party_can_rate(party, case) -> bool:
+    return party is not None and case.stage in (S.CLOSED, S.ARCHIVED) and not Feedback.objects.filter(
+        case=case, party=party).exists()
+
+
+def party_can_report_not_performed(party, case) -> bool:
+    return party is not None and case.stage in NOT_PERFORMED_STAGES and bool(case.agreement_text)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Risk and extension
+# ----------------------------------------------------------------------------------------------------------------
+RISK_ORDER = [RiskLevel.NORMAL, RiskLevel.ELEVATED, RiskLevel.MAJOR]
+
+
+def can_raise_risk(user, case) -> bool:  # noqa: ANN001
+    """Anyone handling the case: its mediator, its organisation's mediators, field staff and supervisors of the
+    place, and departments invited into it (联动联办)."""
+    if case.stage in colours.DONE_STAGES:
+        return False
+    return (is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case)
+            or is_field_staff_of(user, case) or shares_case(user, case))

@@ -38,7 +38,7 @@ from .enums import (
     SignatureMethod,
     TerminationReason,
 )
-from .importer import MODES as IMPORT_MODES
+from .services.importing import MODES as IMPORT_MODES
 
 TypeCode = Field("", max_length=30, pattern=r"^[-a-zA-Z0-9_]*$", description="纠纷类型代码；留空由系统建议")
 

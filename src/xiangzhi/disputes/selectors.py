@@ -11,7 +11,7 @@ import operator
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,10 +20,21 @@ from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import Role
 from xiangzhi.core.models import Region
 
-from . import colours, joint, rules
+from . import colours, rules
 from .colours import with_colour
-from .enums import NEXT_STEP, CaseStage, Colour
-from .models import Case, DisputeType, MediationExtension, Party, Seal, Signature, TimelineEvent
+from .enums import NEXT_STEP, CaseStage, Colour, JointStatus
+from .import_format import live_progress
+from .models import (
+    Case,
+    DisputeType,
+    ImportJob,
+    JointTask,
+    MediationExtension,
+    Party,
+    Seal,
+    Signature,
+    TimelineEvent,
+)
 
 S = CaseStage
 
@@ -58,7 +69,7 @@ def _visibility(user) -> _Visibility | None:  # noqa: ANN001
     terms = [Q(organisation_id=org) for org in sorted(rules.org_ids_for(user))]
     terms += [Q(referral_org_id=org) for org in sorted(rules.org_ids_for(user, frozenset({Role.LIAISON})))]
     terms.append(Q(mediator_id=user.pk))
-    terms.append(joint.shared_case_q(user))  # 联动联办: cases shared with the user's department
+    terms.append(rules.shared_case_q(user))  # 联动联办: cases shared with the user's department
     return _Visibility(_minimal(rules.codes_for(user, rules.DISPUTE_ROLES)), terms)
 
 
@@ -335,4 +346,49 @@ def register_case_panel(template_name: str) -> None:
         CASE_PANELS.append(template_name)
 
 
-__all__ = ["access_case", "agreement_for_party", "case_for_token", "cases_visible_to", "party_of", "stage_info", "workbench_cases"]
+__all__ = ["access_case", "access_job", "access_task", "agreement_for_party", "case_for_token", "cases_visible_to", "jobs_of",
+           "overview", "party_of", "stage_info", "tasks_for_liaison", "workbench_cases"]
+
+
+def jobs_of(user) -> QuerySet[ImportJob]:  # noqa: ANN001
+    """The import jobs a user started (newest first); nobody else's."""
+    return ImportJob.objects.filter(created_by=user).order_by("-id") if rules.can_import(user) else ImportJob.objects.none()
+
+
+def access_job(user, pk: int) -> ImportJob:  # noqa: ANN001
+    """One of the user's own import jobs, or 404 (a job of someone else is not revealed)."""
+    from xiangzhi.core.errors import NotFound
+
+    job = jobs_of(user).filter(pk=pk).first()
+    if job is None:
+        raise NotFound()
+    return live_progress(job)
+
+
+def tasks_for_liaison(user) -> QuerySet[JointTask]:  # noqa: ANN001
+    return (JointTask.objects.filter(organisation_id__in=rules.liaison_orgs(user) or [0])
+            .select_related("case", "organisation").order_by("-invited_at", "-id"))
+
+
+def access_task(user, pk: int) -> JointTask:  # noqa: ANN001
+    """A task of the user's department, or one of a case the user leads; 404 otherwise."""
+    task = JointTask.objects.select_related("case", "organisation").filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    if task.organisation_id in rules.liaison_orgs(user) or rules.can_lead(user, task.case):
+        return task
+    raise Http404
+
+
+@dataclass
+class TaskRow:
+    task: JointTask
+    late: bool
+    replies: int
+
+
+def overview(case: Case, now: dt.datetime | None = None) -> list[TaskRow]:
+    """For the lead: every task of the case, who answered, who is late (open after the deadline)."""
+    now = now or timezone.now()
+    tasks = case.joint_tasks.select_related("organisation").annotate(n=Count("replies")).order_by("invited_at", "id")
+    return [TaskRow(task=t, late=t.status == JointStatus.OPEN and now > t.due_at, replies=t.n) for t in tasks]

@@ -9,7 +9,7 @@ from django_tasks import task
 def import_cases(job_id: int) -> dict[str, object]:
     """Import one uploaded file of historical cases (importer.run_job). Safe to run twice or on two workers at once:
     the job is claimed with a guarded UPDATE and a second run finds it taken."""
-    from .importer import run_job
+    from .services.importing import run_job
 
     job = run_job(job_id)
     if job is None:

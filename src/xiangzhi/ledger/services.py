@@ -366,7 +366,7 @@ def state_entries(kind: str, ref_ids: Iterable[str | int]) -> list[Entry]:
 
 def attest_state(kind: str, ref_ids: Iterable[str | int]) -> list[Leaf]:
     """Append the current state of these records where it changed since its latest state leaf; call it in the
-    transaction that changed them (the disputes app does, in ``_record_event``). Returns the new leaves.
+    transaction that changed them (the disputes app does, in ``services.records.record``). Returns the new leaves.
 
     The rows and the latest state leaves are read under the log lock, so a concurrent change of the same record that
     appended its state first is seen (never a stale state appended after a newer one)."""

@@ -13,16 +13,17 @@ from django.views.decorators.http import require_http_methods
 from xiangzhi.core.access import predicate_required
 from xiangzhi.core.errors import NotFound, XiangzhiError
 
-from .. import importer
+from .. import import_format, rules, selectors
 from ..models import ImportJob
+from ..services import importing
 
-importer_required = predicate_required(importer.can_import, "disputes.import")
+importer_required = predicate_required(rules.can_import, "disputes.import")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @importer_required
 def import_template(request: HttpRequest) -> HttpResponse:  # noqa: ARG001
-    resp = HttpResponse(importer.template_xlsx(), content_type=XLSX)
+    resp = HttpResponse(import_format.template_xlsx(), content_type=XLSX)
     resp["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote("历史案件导入模板.xlsx")
     return resp
 
@@ -37,7 +38,7 @@ def import_cases(request: HttpRequest) -> HttpResponse:
             messages.error(request, "请选择要导入的文件。")
         else:
             try:
-                job = importer.start_import(upload, actor=request.user, mode=request.POST.get("mode") or "all")
+                job = importing.start_import(upload, actor=request.user, mode=request.POST.get("mode") or "all")
             except XiangzhiError as exc:
                 messages.error(request, exc.message)
             else:
@@ -46,14 +47,14 @@ def import_cases(request: HttpRequest) -> HttpResponse:
 
 
 def _my_jobs(request: HttpRequest) -> list[ImportJob]:
-    return list(importer.jobs_of(request.user)[:10])
+    return list(selectors.jobs_of(request.user)[:10])
 
 
 @importer_required
 def import_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's progress and, when finished, its per-row error report; htmx polls the progress card."""
     try:
-        job = importer.access_job(request.user, pk)
+        job = selectors.access_job(request.user, pk)
     except NotFound:
         raise Http404 from None
     if request.headers.get("HX-Request"):

@@ -1,5 +1,5 @@
 """联动联办 pages of a department liaison: the tasks shared with their department, and one task to answer or hand
-back. Thin: every change is a service call; every task comes through ``joint.access_task`` (404 for what the user
+back. Thin: every change is a service call; every task comes through ``selectors.access_task`` (404 for what the user
 may not see)."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from xiangzhi.core.access import predicate_required
 from xiangzhi.core.enums import Role
 from xiangzhi.core.errors import XiangzhiError
 
-from .. import joint, rules
-from ..services import Upload
+from .. import rules, selectors
+from ..services import joint
+from ..services.uploads import Upload
 
 liaison_required = predicate_required(lambda u: bool(rules.org_ids_for(u, frozenset({Role.LIAISON}))),
                                       "disputes.liaison")
@@ -23,14 +24,14 @@ liaison_required = predicate_required(lambda u: bool(rules.org_ids_for(u, frozen
 
 @liaison_required
 def joint_list(request: HttpRequest) -> HttpResponse:
-    rows = list(joint.tasks_for_liaison(request.user)[:200])
+    rows = list(selectors.tasks_for_liaison(request.user)[:200])
     return render(request, "disputes/joint_list.html", {"rows": rows, "now": timezone.now()})
 
 
 @predicate_required(lambda u: u.is_authenticated and not getattr(u, "is_citizen", False), "disputes.joint")
 @require_http_methods(["GET", "POST"])
 def joint_task(request: HttpRequest, pk: int) -> HttpResponse:
-    task = joint.access_task(request.user, pk)
+    task = selectors.access_task(request.user, pk)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "reply":

@@ -14,10 +14,11 @@ from xiangzhi.core.errors import RateLimited, XiangzhiError
 from xiangzhi.core.middleware import client_ip
 from xiangzhi.ledger import services as ledger_services
 
-from .. import attestation, feedback, qr, rules, selectors, services
+from .. import attestation, qr, rules, selectors
 from ..enums import PartyRole
 from ..forms import IntakeForm
-from ..services import Upload
+from ..services import agreement, feedback, intake, mediation, uploads
+from ..services.uploads import Upload
 from .common import stage_info
 
 
@@ -36,7 +37,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.to_intake(request.FILES.getlist("files"))
         try:
-            case = services.apply_online(data, actor=request.user, client_ip=client_ip(request))
+            case = intake.apply_online(data, actor=request.user, client_ip=client_ip(request))
         except RateLimited:
             raise  # answered 429 by the middleware, as any limit
         except XiangzhiError as exc:
@@ -54,7 +55,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     number = (request.GET.get("number") or "").strip()
     found = None
     if number:
-        case = services.lookup(number, actor=request.user, client_ip=client_ip(request))
+        case = intake.lookup(number, actor=request.user, client_ip=client_ip(request))
         if case is not None and selectors.party_of(request.user, case) is not None:
             return redirect("disputes:status", token=case.token)
         found = {"case": case, **stage_info(case)} if case is not None else False
@@ -103,14 +104,14 @@ def party_action(request: HttpRequest, token: str) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         if action == "withdraw":
-            services.withdraw(case, party, actor=request.user, reason=request.POST.get("reason", ""))
+            mediation.withdraw(case, party, actor=request.user, reason=request.POST.get("reason", ""))
             messages.success(request, "已撤回申请。")
         elif action in ("agree", "refuse"):
-            services.answer_consent(case, party, actor=request.user, agree=action == "agree")
+            mediation.answer_consent(case, party, actor=request.user, agree=action == "agree")
             messages.success(request, "已记录您的答复。")
         elif action == "sign":
             # the signer is the party this session proves, never one named in the form
-            services.sign_as_party(case, party, actor=request.user, digest=request.POST.get("digest", ""),
+            agreement.sign_as_party(case, party, actor=request.user, digest=request.POST.get("digest", ""),
                                    confirmed=bool(request.POST.get("confirm")))
             messages.success(request, "您已在调解协议上签名。")
         elif action == "material":
@@ -118,7 +119,7 @@ def party_action(request: HttpRequest, token: str) -> HttpResponse:
             if upload is None:
                 messages.error(request, "请选择要上传的文件。")
             else:
-                services.add_attachment(case, Upload.from_django(upload), actor=request.user, party=party)
+                uploads.add_attachment(case, Upload.from_django(upload), actor=request.user, party=party)
                 messages.success(request, "材料已提交。")
         else:
             messages.error(request, "未知操作。")
@@ -172,7 +173,7 @@ def party_feedback(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("disputes:feedback", token=token)
     return render(request, "disputes/feedback.html", {
         "case": case, "party": party, **stage_info(case),
-        "can_rate": feedback.party_can_rate(party, case),
-        "can_report": feedback.party_can_report_not_performed(party, case),
+        "can_rate": rules.party_can_rate(party, case),
+        "can_report": rules.party_can_report_not_performed(party, case),
         "rated": case.feedback.filter(party=party).first(),
     })

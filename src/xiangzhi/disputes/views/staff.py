@@ -23,20 +23,7 @@ from xiangzhi.core.enums import OrgKind, RegionLevel, Role
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import Organisation, Region, User
 
-from .. import (
-    casefile,
-    colours,
-    deadlines,
-    documents,
-    exports,
-    feedback,
-    joint,
-    judicial,
-    qr,
-    rules,
-    selectors,
-    services,
-)
+from .. import colours, documents, exports, qr, rules, selectors
 from ..enums import (
     CaseStage,
     Channel,
@@ -58,7 +45,19 @@ from ..forms import (
     type_choices,
 )
 from ..models import DisputeType
-from ..services import Upload
+from ..services import (
+    agreement,
+    deadlines,
+    feedback,
+    intake,
+    joint,
+    judicial,
+    mediation,
+    transitions,
+    uploads,
+)
+from ..services import documents as case_documents
+from ..services.uploads import Upload
 from .common import stage_info
 
 dispute_staff = predicate_required(rules.is_dispute_staff, "disputes.staff")
@@ -106,7 +105,7 @@ def _intake(request: HttpRequest, form_class, channel: str, template: str, *, gr
                          referral_org=Organisation.objects.filter(pk=org_id).first() if org_id else None)
         if not error:
             try:
-                case = services.create_case(form.to_intake(request.FILES.getlist("files"), **extra),
+                case = intake.create_case(form.to_intake(request.FILES.getlist("files"), **extra),
                                             actor=request.user, channel=channel)
             except XiangzhiError as exc:
                 error, errors = exc.message, exc.detail if isinstance(exc.detail, dict) else {}
@@ -157,7 +156,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     revealed_numbers = None
     if request.method == "POST":  # the numbers typed into the free text, in full: the right, a reason, logged
         try:
-            revealed_numbers = services.reveal_text_numbers(case, actor=user, reason=request.POST.get("reason", ""))
+            revealed_numbers = intake.reveal_text_numbers(case, actor=user, reason=request.POST.get("reason", ""))
         except XiangzhiError as exc:
             messages.error(request, exc.message)
     return render(request, "disputes/case.html", {
@@ -173,15 +172,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_retriage": rules.can_retriage(user, case), "can_add": rules.can_add_material(user, case),
         "signed_parties": signed_parties, "mediator_signed": case.signatures.filter(mediator__isnull=False).exists(),
         "sealed": _has_seal(case),
-        "missing": services.agreement_missing(case) if case.stage == CaseStage.AGREEMENT_WRITTEN else [],
+        "missing": agreement.agreement_missing(case) if case.stage == CaseStage.AGREEMENT_WRITTEN else [],
         "types": [(t.code, t.name) for t in DisputeType.objects.filter(is_active=True)],
         "now_local": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
         # deadline and risk, joint handling, judicial confirmation, follow-up visits, documents and the case file
-        "info": colours.info(case, now), "tasks": joint.overview(case, now),
+        "info": colours.info(case, now), "tasks": selectors.overview(case, now),
         "handovers": list(case.handovers.all()), "directions": HandoverDirection.choices,
         "departments": Organisation.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("name")[:200],
         "judicial": getattr(case, "judicial", None) if hasattr(case, "judicial") else None,
-        "judicial_offer": judicial.can_offer(case, now), "judicial_closes": judicial.window_closes(case),
+        "judicial_offer": rules.can_offer(case, now), "judicial_closes": rules.window_closes(case),
         "judicial_steps": JudicialStatus.choices, "visits": list(case.visits.select_related("visitor")),
         "documents": documents.KINDS.items(), "full_data_kinds": documents.FULL_DATA_KINDS,
         "can_issue": rules.can_issue_document(user, case),
@@ -205,18 +204,18 @@ def _transition(request: HttpRequest, case) -> str:  # noqa: ANN001
     if mediator_id is not None:
         data["mediator"] = User.objects.filter(pk=mediator_id).first()
         data["chosen_by_party"] = post.get("chosen_by_party") == "1"  # 人民调解法 Art. 19
-    services.transition(case, to, actor=request.user, reason=post.get("reason", ""), **data)
+    transitions.transition(case, to, actor=request.user, reason=post.get("reason", ""), **data)
     return f"已{rules.ACTION_LABELS.get(to, '操作')}。"
 
 
 def _confirm(request: HttpRequest, case) -> str:  # noqa: ANN001
-    services.confirm_assignment(case, actor=request.user)
+    mediation.confirm_assignment(case, actor=request.user)
     return "已确认接案。"
 
 
 def _session(request: HttpRequest, case) -> str:  # noqa: ANN001
     post = request.POST
-    services.record_session(case, actor=request.user, held_at=_parse_local(post.get("held_at", "")),
+    mediation.record_session(case, actor=request.user, held_at=_parse_local(post.get("held_at", "")),
                             place=post.get("place", ""), attendees=post.get("attendees", ""),
                             summary=post.get("summary", ""))
     return "调解记录已保存。"
@@ -226,21 +225,21 @@ def _sign(request: HttpRequest, case) -> str:  # noqa: ANN001
     post = request.POST
     signer = _parsed(SignActionForm, request)["signer"]
     if signer == "mediator":
-        services.sign_agreement(case, actor=request.user, as_mediator=True)
+        agreement.sign_agreement(case, actor=request.user, as_mediator=True)
     else:
         party = case.parties.filter(pk=signer).first() if signer is not None else None
-        services.sign_agreement(case, actor=request.user, party=party, method=post.get("method", "handwritten"))
+        agreement.sign_agreement(case, actor=request.user, party=party, method=post.get("method", "handwritten"))
     return "签名已记录。"
 
 
 def _seal(request: HttpRequest, case) -> str:  # noqa: ANN001
-    services.apply_seal(case, actor=request.user)
+    agreement.apply_seal(case, actor=request.user)
     return "已加盖调解委员会印章。"
 
 
 def _retriage(request: HttpRequest, case) -> str:  # noqa: ANN001
     post = request.POST
-    services.retriage(case, actor=request.user, type_code=post.get("type_code", ""),
+    intake.retriage(case, actor=request.user, type_code=post.get("type_code", ""),
                       risk_level=post.get("risk_level") or None, reroute=bool(post.get("reroute")),
                       reason=post.get("reason", ""))
     return "已更正类型。"
@@ -250,7 +249,7 @@ def _material(request: HttpRequest, case) -> str:  # noqa: ANN001
     upload = request.FILES.get("file")
     if upload is None:
         raise XiangzhiError("FILE_REQUIRED", "请选择要上传的文件。")
-    services.add_attachment(case, Upload.from_django(upload), actor=request.user)
+    uploads.add_attachment(case, Upload.from_django(upload), actor=request.user)
     return "材料已上传。"
 
 
@@ -359,15 +358,15 @@ def staff_slip(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """GET downloads (changes nothing on the case); POST issues (recorded and attested). Personal data in full only
-    with the right and a ``reason`` (documents.disclose)."""
+    with the right and a ``reason`` (services.documents.disclose)."""
     case = selectors.access_case(request.user, pk)
     if kind not in documents.KINDS:
         raise Http404
     try:
         if request.method == "POST":
-            data = documents.generate(case, kind, actor=request.user, reason=request.POST.get("reason", ""))
+            data = case_documents.generate(case, kind, actor=request.user, reason=request.POST.get("reason", ""))
         else:
-            data = documents.download(case, kind, actor=request.user, reason=request.GET.get("reason", ""))
+            data = case_documents.download(case, kind, actor=request.user, reason=request.GET.get("reason", ""))
     except XiangzhiError as exc:
         messages.error(request, exc.message)
         return redirect("disputes:case", pk=pk)
@@ -380,7 +379,7 @@ def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def case_file(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
     try:
-        data = casefile.build(case, actor=request.user, reason=request.GET.get("reason", ""))
+        data = case_documents.casefile(case, actor=request.user, reason=request.GET.get("reason", ""))
     except XiangzhiError as exc:
         messages.error(request, exc.message)
         return redirect("disputes:case", pk=pk)

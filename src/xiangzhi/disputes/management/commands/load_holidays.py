@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from xiangzhi.core.errors import XiangzhiError
-from xiangzhi.disputes import deadlines
+from xiangzhi.disputes.services import deadlines
 
 
 class Command(BaseCommand):

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import User
 
-from . import rules
-from .enums import CaseStage, EventKind, JudicialStatus
-from .models import Case, JudicialConfirmation
+from .. import rules
+from ..enums import CaseStage, EventKind, JudicialStatus
+from ..models import Case, JudicialConfirmation
+from .records import record
 
 S = CaseStage
 NEXT = {
@@ -26,27 +25,8 @@ NEXT = {
 }
 
 
-def window_closes(case: Case) -> dt.datetime | None:
-    if case.agreement_effective_at is None:
-        return None
-    return case.agreement_effective_at + dt.timedelta(days=settings.XIANGZHI_DEADLINE_JUDICIAL_DAYS)
-
-
-def can_offer(case: Case, now: dt.datetime | None = None) -> bool:
-    """Offer the joint application: an effective agreement, inside the 30-day window, no application yet."""
-    now = now or timezone.now()
-    closes = window_closes(case)
-    return (closes is not None and now <= closes and case.stage not in (S.TERMINATED, S.NOT_ACCEPTED)
-            and not JudicialConfirmation.objects.filter(case=case).exists())
-
-
-def _may_record(user: User, case: Case) -> bool:
-    return rules.is_mediator_of(user, case) or rules.is_supervisor_of(user, case) or rules.is_handler(user, case)
-
-
 def apply(case: Case, *, actor: User, court: str, applied_at: dt.datetime | None = None) -> JudicialConfirmation:
     """Record the joint application (filed with ``court``). Refused after the 30-day window."""
-    from .services import _record_event
 
     applied_at = applied_at or timezone.now()
     court = (court or "").strip()
@@ -54,9 +34,9 @@ def apply(case: Case, *, actor: User, court: str, applied_at: dt.datetime | None
         raise ValidationFailed("COURT_REQUIRED", "请填写受理的人民法院。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if not _may_record(actor, locked):
+        if not rules.can_record_judicial(actor, locked):
             raise XiangzhiError("FORBIDDEN", "您无权办理该案件的司法确认。", status=403)
-        closes = window_closes(locked)
+        closes = rules.window_closes(locked)
         if closes is None:
             raise Conflict("NO_EFFECTIVE_AGREEMENT", "协议生效后才能申请司法确认。")
         if applied_at > closes:
@@ -65,17 +45,15 @@ def apply(case: Case, *, actor: User, court: str, applied_at: dt.datetime | None
             raise Conflict("ALREADY_APPLIED", "已经申请过司法确认。")
         jc = JudicialConfirmation.objects.create(case=locked, court=court[:80], applied_at=applied_at,
                                                  recorded_by=actor)
-        core.audit("case.judicial_applied", actor=actor, obj=locked, region_code=locked.region_code,
-                   after={"court": court})
-        _record_event(locked, EventKind.JUDICIAL, {"status": jc.status, "court": court}, actor=actor,
-                      text=f"双方当事人向{court}共同申请司法确认", at=applied_at)
+        record(locked, EventKind.JUDICIAL, {"status": jc.status, "court": court}, actor=actor,
+               action="case.judicial_applied", after={"court": court},
+               text=f"双方当事人向{court}共同申请司法确认", at=applied_at)
     return jc
 
 
 def record_court(case: Case, *, actor: User, status: str, at: dt.datetime, court_case_number: str = "",
                  note: str = "") -> JudicialConfirmation:
     """The court's step with its date: accepted (with 调确字 number) / not accepted, then confirmed / rejected."""
-    from .services import _record_event
 
     if status not in JudicialStatus.values:
         raise ValidationFailed("INVALID_STATUS", "司法确认状态无效。")
@@ -83,7 +61,7 @@ def record_court(case: Case, *, actor: User, status: str, at: dt.datetime, court
         jc = JudicialConfirmation.objects.select_for_update().select_related("case").filter(case_id=case.pk).first()
         if jc is None:
             raise Conflict("NOT_APPLIED", "尚未申请司法确认。")
-        if not _may_record(actor, jc.case):
+        if not rules.can_record_judicial(actor, jc.case):
             raise XiangzhiError("FORBIDDEN", "您无权办理该案件的司法确认。", status=403)
         if status not in NEXT.get(jc.status, set()):
             raise Conflict("INVALID_JUDICIAL_STEP",
@@ -100,8 +78,6 @@ def record_court(case: Case, *, actor: User, status: str, at: dt.datetime, court
         jc.status = status
         jc.decision_note = (note or "")[:300]
         jc.save()
-        core.audit("case.judicial_" + status, actor=actor, obj=jc.case, region_code=jc.case.region_code,
-                   after={"status": status, "court_case_number": jc.court_case_number})
-        _record_event(jc.case, EventKind.JUDICIAL, {"status": status, "court_case_number": jc.court_case_number},
-                      actor=actor, text=f"司法确认：{JudicialStatus(status).label}", at=at)
+        record(jc.case, EventKind.JUDICIAL, {"status": status, "court_case_number": jc.court_case_number},
+               actor=actor, action="case.judicial_" + status, text=f"司法确认：{JudicialStatus(status).label}", at=at)
     return jc

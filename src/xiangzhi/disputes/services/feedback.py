@@ -10,31 +10,21 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import User
 
-from . import rules
-from .enums import CaseStage, EventKind, SystemMove
-from .models import Case, Feedback, FollowUpVisit, Party
+from .. import rules
+from ..enums import CaseStage, EventKind, SystemMove
+from ..models import Case, Feedback, FollowUpVisit, Party
+from .deadlines import supervisors_of
+from .records import ToUser, record
+from .transitions import transition
 
 S = CaseStage
-FEEDBACK_STAGES = frozenset({S.FOLLOW_UP, S.CLOSED, S.ARCHIVED})
-NOT_PERFORMED_STAGES = frozenset({S.FOLLOW_UP, S.CLOSED})
-
-
-def party_can_rate(party: Party | None, case: Case) -> bool:
-    return party is not None and case.stage in (S.CLOSED, S.ARCHIVED) and not Feedback.objects.filter(
-        case=case, party=party).exists()
-
-
-def party_can_report_not_performed(party: Party | None, case: Case) -> bool:
-    return party is not None and case.stage in NOT_PERFORMED_STAGES and bool(case.agreement_text)
 
 
 def rate(case: Case, party: Party, *, actor: User, rating: int, comment: str = "") -> Feedback:
     """A party's satisfaction rating, once per party. Side effects: the row, audit, a non-public timeline row."""
-    from .services import _record_event
 
     try:
         rating = int(rating)
@@ -44,39 +34,36 @@ def rate(case: Case, party: Party, *, actor: User, rating: int, comment: str = "
         raise ValidationFailed("INVALID_RATING", "请选择 1 至 5 星的满意度。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if party.case_id != locked.pk or not party_can_rate(party, locked):
+        if party.case_id != locked.pk or not rules.party_can_rate(party, locked):
             raise Conflict("CANNOT_RATE", "结案后每位当事人可以评价一次。")
         try:
             with transaction.atomic():
                 fb = Feedback.objects.create(case=locked, party=party, rating=rating, comment=(comment or "").strip()[:500])
         except IntegrityError:
             raise Conflict("ALREADY_RATED", "您已经评价过了。") from None
-        core.audit("case.feedback", actor=actor, obj=locked, region_code=locked.region_code,
-                   after={"party": party.pk, "rating": rating})
-        _record_event(locked, EventKind.FEEDBACK, {"party": party.pk, "rating": rating}, actor=actor,
-                      text=f"当事人评价：满意度 {rating} 星", public=False)
+        record(locked, EventKind.FEEDBACK, {"party": party.pk, "rating": rating}, actor=actor,
+               action="case.feedback", text=f"当事人评价：满意度 {rating} 星", public=False)
     return fb
 
 
 def record_visit(case: Case, *, actor: User, performed: bool, visited_at: dt.datetime, satisfaction: int | None = None,
                  note: str = "", party: Party | None = None) -> FollowUpVisit:
     """回访记录 by the mediator or a supervisor: performed?, satisfaction, visitor, time."""
-    from .services import _record_event
 
     if satisfaction is not None and not 1 <= int(satisfaction) <= 5:
         raise ValidationFailed("INVALID_RATING", "满意度为 1 至 5。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if locked.stage not in FEEDBACK_STAGES | {S.AGREEMENT_ORAL} or not (
+        if locked.stage not in rules.FEEDBACK_STAGES | {S.AGREEMENT_ORAL} or not (
                 rules.is_mediator_of(actor, locked) or rules.is_supervisor_of(actor, locked)
                 or rules.is_handler(actor, locked)):
             raise XiangzhiError("FORBIDDEN", "只有本案调解员或上级在协议达成后可以记录回访。", status=403)
         visit = FollowUpVisit.objects.create(case=locked, party=party, performed=performed, satisfaction=satisfaction,
                                              note=(note or "").strip()[:500], visitor=actor, visited_at=visited_at)
-        core.audit("case.follow_up_visit", actor=actor, obj=locked, region_code=locked.region_code,
-                   after={"visit": visit.pk, "performed": performed, "satisfaction": satisfaction})
-        _record_event(locked, EventKind.VISIT, {"visit": visit.pk, "performed": performed}, actor=actor,
-                      text="回访：协议" + ("已履行" if performed else "未履行"))
+        record(locked, EventKind.VISIT, {"visit": visit.pk, "performed": performed}, actor=actor,
+               action="case.follow_up_visit",
+               after={"visit": visit.pk, "performed": performed, "satisfaction": satisfaction},
+               text="回访：协议" + ("已履行" if performed else "未履行"))
     return visit
 
 
@@ -85,27 +72,23 @@ def report_not_performed(case: Case, party: Party, *, actor: User, note: str = "
     """A party says the agreement was not performed. A closed case is reopened and handed back to its mediator
     (CLOSED → REOPENED → ASSIGNED through ``services.transition``, as the system); during follow-up the mediator and
     the supervisors are told at once. Side effects: feedback timeline row, transitions, notifications."""
-    from .deadlines import supervisors_of
-    from .services import _record_event, transition
 
     now = now or timezone.now()
     note = (note or "").strip()[:300]
-    if party.case_id != case.pk or not party_can_report_not_performed(party, case):
+    if party.case_id != case.pk or not rules.party_can_report_not_performed(party, case):
         raise Conflict("CANNOT_REPORT", "只有协议达成后的回访中或结案后，当事人可以反映未履行。")
     mediator = case.mediator
     with transaction.atomic():
-        _record_event(case, EventKind.NOT_PERFORMED, {"party": party.pk, "note": note}, actor=actor,
-                      text="当事人反映调解协议未履行" + (f"：{note}" if note else ""), at=now)
-        core.audit("case.not_performed", actor=actor, obj=case, region_code=case.region_code,
-                   after={"party": party.pk}, note=note)
+        record(case, EventKind.NOT_PERFORMED, {"party": party.pk, "note": note}, actor=actor,
+               action="case.not_performed", after={"party": party.pk}, note=note,
+               text="当事人反映调解协议未履行" + (f"：{note}" if note else ""), at=now,
+               notify=[ToUser(user, f"案件 {case.number} 当事人反映协议未履行", note or "请核实并处理。",
+                              key=f"case:{case.pk}:not-performed:{party.pk}:{now.timestamp():.0f}:{user.pk}")
+                       for user in ([mediator] if mediator else []) + supervisors_of(case)])
         if case.stage == S.CLOSED:
             reason = "当事人反映协议未履行，案件重新启动" + (f"：{note}" if note else "")
             case = transition(case, S.REOPENED, actor=None, reason=reason, by=SystemMove.NOT_PERFORMED, now=now)
             if mediator is not None:
                 case = transition(case, S.ASSIGNED, actor=None, reason="重新启动后交原调解员办理", mediator=mediator,
                                   by=SystemMove.NOT_PERFORMED, now=now)
-        for user in ([mediator] if mediator else []) + supervisors_of(case):
-            core.notify_user(user, subject=f"案件 {case.number} 当事人反映协议未履行", body=note or "请核实并处理。",
-                             link=f"/cases/workbench/{case.pk}/",
-                             dedupe_key=f"case:{case.pk}:not-performed:{party.pk}:{now.timestamp():.0f}:{user.pk}")
     return case

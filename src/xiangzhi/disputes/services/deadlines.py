@@ -22,13 +22,13 @@ from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import CalendarDay, User
 from xiangzhi.core.workdays import forget_calendar
 
-from . import colours, rules
-from .enums import CaseStage, Colour, EventKind, Level, PartyRole, RiskLevel
-from .models import Case, CaseClock, MediationExtension
+from .. import colours, rules
+from ..enums import CaseStage, Colour, EventKind, Level, PartyRole, RiskLevel
+from ..models import Case, CaseClock, MediationExtension
+from .records import ToUser, record
 
 S = CaseStage
 OPEN_STAGES = colours.OPEN_STAGES
-HANDLER_ROLES = frozenset({Role.MEDIATOR, Role.GRID_WORKER, Role.TOWN_STAFF, Role.CENTRE_STAFF, Role.COUNTY_ADMIN})
 SUPERVISOR_NOTICE_ROLES = frozenset({Role.TOWN_STAFF, Role.CENTRE_STAFF})
 
 
@@ -49,7 +49,7 @@ def config() -> dict[str, Any]:
 # Holidays: the official schedule, loaded by administrators
 # ----------------------------------------------------------------------------------------------------------------
 REQUIRED_FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
-BUNDLED = Path(__file__).resolve().parent / "data" / "holidays"
+BUNDLED = Path(__file__).resolve().parent.parent / "data" / "holidays"
 
 
 def _date(value: Any, where: str) -> dt.date:
@@ -121,21 +121,8 @@ def bundled_holidays() -> dict[str, Any]:
     return {"years": years}
 
 
-# ----------------------------------------------------------------------------------------------------------------
-# Risk and extension
-# ----------------------------------------------------------------------------------------------------------------
-RISK_ORDER = [RiskLevel.NORMAL, RiskLevel.ELEVATED, RiskLevel.MAJOR]
 
 
-def can_raise_risk(user: User, case: Case) -> bool:
-    """Anyone handling the case: its mediator, its organisation's mediators, field staff and supervisors of the
-    place, and departments invited into it (联动联办)."""
-    from .joint import shares_case
-
-    if case.stage in colours.DONE_STAGES:
-        return False
-    return (rules.is_mediator_of(user, case) or rules.is_handler(user, case) or rules.is_supervisor_of(user, case)
-            or rules.is_field_staff_of(user, case) or shares_case(user, case))
 
 
 def supervisors_of(case: Case) -> list[User]:
@@ -148,7 +135,6 @@ def supervisors_of(case: Case) -> list[User]:
 def raise_risk(case: Case, level: str, *, actor: User, reason: str, now: dt.datetime | None = None) -> Case:
     """Raise the risk level (never lower it here). The supervisors are notified at once (人民调解法 第25条: 防止矛盾
     激化). Side effects: Case.risk_level, audit, a non-public timeline row, notifications to supervisors."""
-    from .services import _record_event
 
     now = now or timezone.now()
     if level not in RiskLevel.values:
@@ -157,21 +143,19 @@ def raise_risk(case: Case, level: str, *, actor: User, reason: str, now: dt.date
         raise ValidationFailed("REASON_REQUIRED", "提高风险等级须说明理由。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if not can_raise_risk(actor, locked):
+        if not rules.can_raise_risk(actor, locked):
             raise XiangzhiError("FORBIDDEN", "您无权调整该案件的风险等级。", status=403)
-        if RISK_ORDER.index(level) <= RISK_ORDER.index(locked.risk_level):
+        if rules.RISK_ORDER.index(level) <= rules.RISK_ORDER.index(locked.risk_level):
             raise Conflict("RISK_NOT_HIGHER", "只能提高风险等级；降低须由上级在分流更正中办理。")
         before = locked.risk_level
         locked.risk_level = level
         locked.save(update_fields=["risk_level"])
-        core.audit("case.risk_raised", actor=actor, obj=locked, region_code=locked.region_code,
-                   before={"risk": before}, after={"risk": level}, note=reason)
-        _record_event(locked, EventKind.RISK_RAISED, {"from": before, "to": level, "reason": reason}, actor=actor,
-                      text=f"风险等级提高为“{RiskLevel(level).label}”：{reason}"[:300], public=False, at=now)
-        for user in supervisors_of(locked):
-            core.notify_user(user, subject=f"案件 {locked.number} 风险等级提高为{RiskLevel(level).label}",
-                             body=f"{reason}（人民调解法第二十五条：防止矛盾激化）", link=f"/cases/workbench/{locked.pk}/",
-                             dedupe_key=f"case:{locked.pk}:risk:{level}:{user.pk}")
+        record(locked, EventKind.RISK_RAISED, {"from": before, "to": level, "reason": reason}, actor=actor,
+               action="case.risk_raised", before={"risk": before}, after={"risk": level}, note=reason,
+               text=f"风险等级提高为“{RiskLevel(level).label}”：{reason}"[:300], public=False, at=now,
+               notify=[ToUser(user, f"案件 {locked.number} 风险等级提高为{RiskLevel(level).label}",
+                              f"{reason}（人民调解法第二十五条：防止矛盾激化）",
+                              key=f"case:{locked.pk}:risk:{level}:{user.pk}") for user in supervisors_of(locked)])
     return locked
 
 
@@ -179,7 +163,6 @@ def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.dateti
                      respondent_consent_at: dt.datetime | None, reason: str) -> MediationExtension:
     """Extend mediation once, by ``extension_months``, with both parties' consent recorded: each party's consent
     must be given, with the time it was given, and not in the future."""
-    from .services import _record_event
 
     if len((reason or "").strip()) < 2:
         raise ValidationFailed("REASON_REQUIRED", "延长调解期限须说明理由。")
@@ -201,10 +184,9 @@ def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.dateti
         ext = MediationExtension.objects.create(
             case=locked, months=config()["extension_months"], applicant_consent_at=applicant_consent_at,
             respondent_consent_at=respondent_consent_at, reason=reason.strip()[:200], granted_by=actor)
-        core.audit("case.mediation_extended", actor=actor, obj=locked, region_code=locked.region_code,
-                   after={"months": ext.months}, note=reason)
-        _record_event(locked, EventKind.EXTENSION, {"months": ext.months, "reason": reason}, actor=actor,
-                      text=f"经双方当事人同意，调解期限延长{ext.months}个月")
+        record(locked, EventKind.EXTENSION, {"months": ext.months, "reason": reason}, actor=actor,
+               action="case.mediation_extended", after={"months": ext.months}, note=reason,
+               text=f"经双方当事人同意，调解期限延长{ext.months}个月")
     return ext
 
 
@@ -382,7 +364,6 @@ def _reminders(row: tuple, due: dt.datetime | None, colour: str, before: str | N
 
 def judicial_warnings(*, now: dt.datetime, stats: PassStats | None = None) -> int:
     """Warn the mediator and the parties before the 30-day judicial-confirmation window closes (once per case)."""
-    from .judicial import window_closes
 
     cfg = config()
     earliest = now - dt.timedelta(days=cfg["judicial_days"])
@@ -392,7 +373,7 @@ def judicial_warnings(*, now: dt.datetime, stats: PassStats | None = None) -> in
           .exclude(stage__in=[S.TERMINATED, S.NOT_ACCEPTED]).select_related("mediator").order_by("id"))
     sent = 0
     for case in qs.iterator(chunk_size=1000):
-        closes = window_closes(case)
+        closes = rules.window_closes(case)
         text = f"司法确认申请期限将于 {timezone.localtime(closes):%Y年%m月%d日} 届满（协议生效之日起30日内）"
         if case.mediator_id and core.notify_user(case.mediator, subject=f"案件 {case.number} {text}",
                                                  body="如需司法确认，请协助双方当事人共同申请。",

@@ -1,0 +1,132 @@
+"""The written agreement (人民调解法 第28–29条): the parties' and the mediator's signatures, the committee seal, and
+the moment it takes effect."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import transaction
+from django.utils import timezone
+
+from xiangzhi.core.enums import UserKind
+from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
+from xiangzhi.core.models import User
+
+from .. import rules
+from ..enums import (
+    CaseStage,
+    EventKind,
+    SignatureMethod,
+)
+from ..models import (
+    Case,
+    Party,
+    Seal,
+    Signature,
+)
+from ..selectors import party_of
+from .records import ToParties, record
+
+S = CaseStage
+
+
+def sign_as_party(case: Case, party: Party, *, actor: User, digest: str, confirmed: bool) -> Signature:
+    """A party signs the written agreement for themselves (the status page or the API): only after confirming they
+    have read it, and only the text they read: ``digest`` is the SHA-256 of the agreement shown to them, checked
+    against the locked case, so an agreement changed in between is refused."""
+    if not confirmed:
+        raise ValidationFailed("CONFIRM_REQUIRED", "请先阅读协议全文并确认同意。")
+    return sign_agreement(case, actor=actor, party=party, expected_digest=digest or "")
+
+
+def sign_agreement(case: Case, *, actor: User, party: Party | None = None, as_mediator: bool = False,
+                   method: str = SignatureMethod.HANDWRITTEN, expected_digest: str | None = None) -> Signature:
+    """Record one signature on the written agreement — a party's (recorded by the mediator, or by the party itself
+    online, through ``sign_as_party``) or the mediator's own. The agreement takes effect when every party and the
+    mediator have signed and the committee seal is applied (人民调解法 第29条)."""
+    if method not in SignatureMethod.values:
+        raise ValidationFailed("INVALID_METHOD", "签名方式无效。")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.stage != S.AGREEMENT_WRITTEN or locked.agreement_effective_at is not None:
+            raise Conflict("NOT_SIGNABLE", "只有待生效的书面协议可以签名。")
+        if expected_digest is not None and expected_digest != hashlib.sha256(locked.agreement_text.encode()).hexdigest():
+            raise Conflict("AGREEMENT_CHANGED", "协议内容已有变更，请重新阅读后再签名。")
+        citizen_self = (actor.kind == UserKind.CITIZEN and party is not None and not as_mediator)
+        if citizen_self:
+            own = party_of(actor, locked)
+            if own is None or own.pk != party.pk:
+                raise XiangzhiError("FORBIDDEN", "只能本人签名。", status=403)
+            method = SignatureMethod.ELECTRONIC
+        elif not rules.can_sign_or_seal(actor, locked):
+            raise XiangzhiError("FORBIDDEN", "您无权为该协议记录签名。", status=403)
+        if as_mediator:
+            if locked.mediator_id != actor.pk:
+                raise XiangzhiError("FORBIDDEN", "只有本案调解员本人可以作为调解员签名。", status=403)
+            exists = Signature.objects.filter(case=locked, mediator=actor).exists()
+            sig_kwargs = {"mediator": actor}
+            who = "调解员"
+        else:
+            if party is None or party.case_id != locked.pk:
+                raise ValidationFailed("PARTY_REQUIRED", "请选择签名的当事人。")
+            exists = Signature.objects.filter(case=locked, party=party).exists()
+            sig_kwargs = {"party": party}
+            who = f"当事人{party.masked_name}"
+        if exists:
+            raise Conflict("ALREADY_SIGNED", f"{who}已经签过名。")
+        sig = Signature.objects.create(case=locked, method=method, recorded_by=actor, **sig_kwargs)
+        record(locked, EventKind.SIGNATURE, {
+            "signature": sig.pk, "party": party.pk if party and not as_mediator else None,
+            "mediator": actor.pk if as_mediator else None, "method": method,
+            "agreement_sha256": hashlib.sha256(locked.agreement_text.encode()).hexdigest()},
+            actor=actor, action="case.signed",
+            after={"signature": sig.pk, "party": party.pk if party else None, "mediator": as_mediator},
+            text=f"{who}在协议上签名")
+        _maybe_effective(locked, actor=actor)
+    return sig
+
+
+def apply_seal(case: Case, *, actor: User) -> Seal:
+    """The committee seal on the written agreement (by the case's mediator or a supervisor)."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.stage != S.AGREEMENT_WRITTEN or locked.agreement_effective_at is not None:
+            raise Conflict("NOT_SIGNABLE", "只有待生效的书面协议可以盖章。")
+        if not rules.can_sign_or_seal(actor, locked):
+            raise XiangzhiError("FORBIDDEN", "您无权加盖印章。", status=403)
+        if locked.organisation_id is None:
+            raise Conflict("NO_ORGANISATION", "案件没有承办调解组织，无法盖章。")
+        if Seal.objects.filter(case=locked).exists():
+            raise Conflict("ALREADY_SEALED", "协议已经加盖印章。")
+        seal = Seal.objects.create(case=locked, organisation_id=locked.organisation_id, applied_by=actor)
+        record(locked, EventKind.SEAL, {"seal": seal.pk, "organisation": locked.organisation_id,
+                                        "agreement_sha256": hashlib.sha256(locked.agreement_text.encode()).hexdigest()},
+               actor=actor, action="case.sealed", after={"organisation": locked.organisation_id},
+               text="调解委员会已在协议上盖章")
+        _maybe_effective(locked, actor=actor)
+    return seal
+
+
+def agreement_missing(case: Case) -> list[str]:
+    """What the written agreement still lacks before it takes effect (for the case page)."""
+    missing = []
+    signed_parties = set(Signature.objects.filter(case=case, party__isnull=False).values_list("party_id", flat=True))
+    for party in case.parties.select_related("person"):
+        if party.pk not in signed_parties:
+            missing.append(f"当事人{party.masked_name}签名")
+    if not case.mediator_id or not Signature.objects.filter(case=case, mediator_id=case.mediator_id).exists():
+        missing.append("调解员签名")
+    if not Seal.objects.filter(case=case).exists():
+        missing.append("调解委员会印章")
+    return missing
+
+
+def _maybe_effective(case: Case, *, actor: User) -> None:
+    if agreement_missing(case):
+        return
+    now = timezone.now()
+    case.agreement_effective_at = now
+    case.save(update_fields=["agreement_effective_at"])
+    record(case, EventKind.AGREEMENT_EFFECTIVE, {"at": now.isoformat()}, actor=actor,
+           action="case.agreement_effective", after=None, text="达成协议：各方签名、盖章齐全，协议生效",
+           notify=[ToParties("的调解协议已生效", key="effective")])

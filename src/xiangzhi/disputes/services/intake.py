@@ -1,0 +1,463 @@
+"""Intake from every channel (群众网上申请, 网格员代办, 窗口受理, 部门移送): the checks, case numbers and tokens
+(一案一码), repeat detection, triage corrections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from xiangzhi.core import rules as core_rules
+from xiangzhi.core import services as core
+from xiangzhi.core.enums import RegionLevel, Role, Specialty, UserKind
+from xiangzhi.core.errors import ValidationFailed, XiangzhiError
+from xiangzhi.core.models import Organisation, Region, User
+
+from .. import attestation, rules, triage
+from ..enums import (
+    REFERRAL_SOURCES,
+    CaseSource,
+    CaseStage,
+    Channel,
+    Consent,
+    Entry,
+    EventKind,
+    Level,
+    PartyKind,
+    PartyRole,
+    RiskLevel,
+)
+from ..models import (
+    Case,
+    CaseCounter,
+    DisputeType,
+    Party,
+)
+from .records import Notice, ToOrganisation, ToParties, record
+from .routing import reference_data, route
+from .transitions import entry_fields, transition
+from .uploads import MAX_FILES, Upload, check_upload, remove_files, store
+
+S = CaseStage
+
+COUNTY_ABBR = "桐"
+REPEAT_WINDOW_DAYS = 90
+MAX_RESPONDENTS = 10
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Numbers and tokens (一案一码)
+# ----------------------------------------------------------------------------------------------------------------
+def format_number(year: int, seq: int) -> str:
+    return f"{COUNTY_ABBR}解〔{year}〕{seq:05d}号"
+
+
+def format_archive_number(year: int, seq: int) -> str:
+    return f"({year}){COUNTY_ABBR}人调字第{seq}号"
+
+
+def next_sequence(year: int) -> int:
+    """The next sequence number of ``year``: the year's counter row is locked (one ``UPDATE … RETURNING`` where the
+    database has it, else SELECT … FOR UPDATE; SQLite transactions take the write lock at BEGIN IMMEDIATE), so
+    concurrent intakes never share a number. The year's first intake creates the row."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_sequence must run inside the intake transaction")
+    connection = transaction.get_connection()
+    if connection.features.can_return_columns_from_insert:  # UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35)
+        table = connection.ops.quote_name(CaseCounter._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last", [year])  # noqa: S608 - the table name is quoted, the year a parameter
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
+    counter = CaseCounter.objects.select_for_update().filter(year=year).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.create(year=year, last=0)
+        except IntegrityError:
+            pass  # another intake created it first
+        counter = CaseCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)  # 192 bits
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Intake
+# ----------------------------------------------------------------------------------------------------------------
+@dataclass
+class PartyIn:
+    name: str = ""
+    kind: str = PartyKind.PERSON
+    id_number: str = ""
+    phone: str = ""
+    org_name: str = ""
+
+
+@dataclass
+class IntakeIn:
+    applicant: PartyIn
+    respondents: list[PartyIn]
+    region_code: str
+    description: str
+    request: str = ""
+    type_code: str = ""
+    place: str = ""
+    consent: bool = False
+    source: str = CaseSource.APPLICATION
+    risk_level: str = RiskLevel.NORMAL
+    referral_org: Organisation | None = None
+    referral_ref: str = ""
+    files: list[Upload] = field(default_factory=list)
+    on_spot_agreement: str = ""  # 一米调解: what was agreed on the spot (grid channel only)
+    preferred_mediator: str = ""  # the mediator the applicant would like (人民调解法 第23条), free text
+
+
+def check_intake(data: IntakeIn, *, channel: str) -> dict[str, Any]:
+    """Validate an intake completely before anything is written. Returns cleaned values; raises ValidationFailed
+    ``INVALID_INTAKE`` with ``{field: [messages]}`` in detail (or the file error of the first bad file).
+
+    The free text (description, request, place, preferred mediator, on-the-spot agreement) comes back with any
+    身份证号 or mobile number masked; the numbers themselves in ``text_numbers``, for ``create_case`` to keep
+    encrypted (core.protect_texts, the one way every writer of a case's free text takes)."""
+    errors: dict[str, list[str]] = {}
+
+    def err(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    clean: dict[str, Any] = {}
+    try:
+        clean["applicant"] = _check_party(data.applicant, need_phone=channel in (Channel.ONLINE, Channel.GRID))
+    except ValidationFailed as exc:
+        for k, v in (exc.detail or {}).items():
+            errors[f"applicant.{k}"] = v
+    if not data.respondents:
+        err("respondents", "请至少填写一名被申请人（对方当事人）。")
+    if len(data.respondents) > MAX_RESPONDENTS:
+        err("respondents", f"被申请人最多 {MAX_RESPONDENTS} 名。")
+    clean["respondents"] = []
+    for i, resp in enumerate(data.respondents[:MAX_RESPONDENTS]):
+        try:
+            clean["respondents"].append(_check_party(resp, need_phone=False))
+        except ValidationFailed as exc:
+            for k, v in (exc.detail or {}).items():
+                errors[f"respondents.{i}.{k}"] = v
+    region = Region.objects.filter(code=(data.region_code or "").strip(), is_active=True).first()
+    if region is None or region.level not in (RegionLevel.VILLAGE, RegionLevel.GRID):
+        err("region_code", "请选择纠纷发生地所在的村（社区）。")
+    elif not region.code.startswith(settings.XIANGZHI_COUNTY_CODE):
+        err("region_code", "纠纷发生地不在本市范围内。")
+    clean["region"] = region
+    description = (data.description or "").strip()
+    if len(description) < 10:
+        err("description", "请用至少10个字说明发生了什么。")
+    elif len(description) > 5000:
+        err("description", "纠纷经过请控制在5000字以内。")
+    clean["description"] = description
+    clean["request"] = (data.request or "").strip()[:2000]
+    if channel == Channel.ONLINE and not clean["request"]:
+        err("request", "请填写您希望如何解决。")
+    dispute_type = None
+    if data.type_code:
+        dispute_type = DisputeType.objects.filter(code=data.type_code, is_active=True).first()
+        if dispute_type is None:
+            err("type_code", "纠纷类型无效。")
+    clean["type"] = dispute_type
+    if channel in (Channel.ONLINE, Channel.GRID) and not data.consent:
+        err("consent", "人民调解须当事人自愿，请确认同意调解。")
+    if data.source not in CaseSource.values:
+        err("source", "案件来源无效。")
+    if data.source in REFERRAL_SOURCES and data.referral_org is None:
+        err("referral_org", "移送案件须注明移送单位。")
+    if channel == Channel.ONLINE and data.source != CaseSource.APPLICATION:
+        err("source", "群众网上申请的来源只能是当事人申请。")
+    if data.risk_level not in RiskLevel.values:
+        err("risk_level", "风险等级无效。")
+    if data.on_spot_agreement and channel != Channel.GRID:
+        err("on_spot_agreement", "只有网格员代办可以记录当场化解。")
+    clean["on_spot"] = (data.on_spot_agreement or "").strip()[:3000]
+    clean["preferred_mediator"] = " ".join((data.preferred_mediator or "").split())
+    if len(clean["preferred_mediator"]) > 60:
+        err("preferred_mediator", "希望的调解员请只填姓名或称呼（60字以内）。")
+    if len(data.files) > MAX_FILES:
+        err("files", f"一次最多上传 {MAX_FILES} 个文件。")
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationFailed("INVALID_INTAKE", first, errors)
+    clean["files"] = [(f, *check_upload(f)) for f in data.files]
+    texts, clean["text_numbers"] = core.protect_texts({
+        "description": clean["description"], "request": clean["request"], "place": (data.place or "")[:120],
+        "preferred_mediator": clean["preferred_mediator"], "agreement_text": clean["on_spot"]})
+    clean.update(description=texts["description"], request=texts["request"], place=texts["place"],
+                 preferred_mediator=texts["preferred_mediator"], on_spot=texts["agreement_text"])
+    return clean
+
+
+def _check_party(p: PartyIn, *, need_phone: bool) -> dict[str, Any]:
+    if p.kind == PartyKind.ORGANISATION:
+        name = (p.org_name or p.name or "").strip()
+        if not name:
+            raise ValidationFailed("INVALID_PERSON", "请填写单位名称。", {"org_name": ["请填写单位名称。"]})
+        return {"kind": PartyKind.ORGANISATION, "org_name": name[:120]}
+    if p.kind != PartyKind.PERSON:
+        raise ValidationFailed("INVALID_PERSON", "当事人类型无效。", {"kind": ["当事人类型无效。"]})
+    if need_phone and not (p.phone or "").strip():
+        raise ValidationFailed("INVALID_PERSON", "请填写手机号，用于接收办理进度。", {"phone": ["请填写手机号，用于接收办理进度。"]})
+    clean = core.check_person_fields(name=p.name, id_number=p.id_number, phone=p.phone)
+    return {"kind": PartyKind.PERSON, **clean}
+
+
+def _identity_q(party: dict[str, Any], region_code: str) -> Q | None:
+    from xiangzhi.core import crypto
+
+    if party["kind"] == PartyKind.ORGANISATION:
+        return Q(org_name=party["org_name"])
+    q = Q(pk__in=[])
+    found = False
+    if party.get("id_number"):
+        q |= Q(person__id_number_index=crypto.blind_index(party["id_number"], purpose="person.id"))
+        found = True
+    if party.get("phone"):
+        q |= Q(person__phone_index=crypto.blind_index(party["phone"], purpose="person.phone"))
+        found = True
+    if not found:  # a respondent named without 身份证号 or phone: same name, same village
+        q = Q(person__name=party["name"], case__region_code__startswith=region_code[:12])
+    return q
+
+
+def find_repeat(clean: dict[str, Any], *, now: dt.datetime) -> Case | None:
+    """An earlier case with the same applicant (blind index of 身份证号/phone) and either the same respondent or the
+    same village, that is still open or was reported in the last 90 days. The newest such case."""
+    region_code = clean["region"].code
+    recent = Q(case__stage__in=[s for s in CaseStage.values if s not in (S.CLOSED, S.ARCHIVED, S.NOT_ACCEPTED,
+                                                                          S.TERMINATED)])
+    recent |= Q(case__created_at__gte=now - dt.timedelta(days=REPEAT_WINDOW_DAYS))
+    applicant_q = _identity_q(clean["applicant"], region_code)
+    same_applicant = set(Party.objects.filter(recent, applicant_q).values_list("case_id", flat=True)[:200])
+    if not same_applicant:
+        return None
+    resp_q = Q(pk__in=[])
+    for resp in clean["respondents"]:
+        resp_q |= _identity_q(resp, region_code)
+    same_respondent = set(Party.objects.filter(resp_q, case_id__in=same_applicant).values_list("case_id", flat=True))
+    same_village = set(Case.objects.filter(pk__in=same_applicant, region_code__startswith=region_code[:12])
+                       .values_list("id", flat=True))
+    hits = same_respondent | same_village
+    return Case.objects.filter(pk=max(hits)).first() if hits else None
+
+
+_REFERRAL_SOURCE = {Specialty.POLICE: CaseSource.REFERRAL_POLICE, Specialty.COURT: CaseSource.REFERRAL_COURT}
+
+
+def channel_for(actor: User, requested: str) -> str:
+    """The intake channel of an API registration: a villager's is always online (网上申请); staff register at the
+    window or as a grid worker (a department's referral has its own entry, ``refer``)."""
+    if core_rules.is_citizen(actor):
+        return Channel.ONLINE
+    if requested in (Channel.WINDOW, Channel.GRID):
+        return requested
+    raise ValidationFailed("INVALID_CHANNEL", "受理渠道只能是 window 或 grid。")
+
+
+def apply_online(data: IntakeIn, *, actor: User, client_ip: str) -> Case:
+    """A villager's own application (the application page and the API): rate-limited per client address, the
+    applicant's phone is the one the session proved, the source is an application and there is no on-the-spot
+    agreement (that is the grid channel's)."""
+    if not core_rules.is_citizen(actor):
+        raise XiangzhiError("FORBIDDEN", "请先用手机号和短信验证码登录后再申请。", status=403)
+    core.check_rate(f"apply:{client_ip}", limit=settings.XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR, window_seconds=3600)
+    data.applicant.phone = actor.phone
+    data.source, data.on_spot_agreement = CaseSource.APPLICATION, ""
+    return create_case(data, actor=actor, channel=Channel.ONLINE)
+
+
+def lookup(number: str, *, actor: User | None, client_ip: str) -> Case | None:  # noqa: ARG001
+    """A case looked up by its number (rate-limited per client address: the number must not be guessable by
+    trying). What the caller may then see of it is the selectors' business."""
+    from ..selectors import case_by_number
+
+    core.check_rate(f"lookup:{client_ip}", limit=settings.XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE, window_seconds=60)
+    return case_by_number(number)
+
+
+def refer(data: IntakeIn, *, actor: User) -> Case:
+    """A department's referral (部门移送) through its API account: only a liaison may refer; the referring
+    organisation is the account's liaison organisation and the source follows from its specialty."""
+    org_ids = rules.org_ids_for(actor, frozenset({Role.LIAISON}))
+    org = Organisation.objects.filter(pk__in=org_ids).order_by("id").first()
+    if org is None:
+        raise XiangzhiError("FORBIDDEN", "只有联动部门的接口账号可以移送案件。", status=403)
+    data.referral_org = org
+    data.source = _REFERRAL_SOURCE.get(org.specialty, CaseSource.REFERRAL_GOVERNMENT)
+    return create_case(data, actor=actor, channel=Channel.API)
+
+
+def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.datetime | None = None) -> Case:
+    """Register a dispute from any channel (群众网上申请, 网格员代办, 窗口受理, 部门移送).
+
+    Side effects, all or nothing: a number from the year's counter; the case, its applicant and respondents (persons
+    with encrypted 身份证号/phone); attachments (files written after validation and removed again if anything fails);
+    a suggested type from the triage model; routing to an organisation; a repeat-dispute link; the 身份证号 and phone
+    numbers typed into the free text, kept encrypted (core TextNumber) while the text holds them masked; audit row; timeline
+    rows (services.records.record); an SMS to the applicant with the number and the public link. A grid worker's "resolved on
+    the spot" (一米调解) is then recorded as an oral agreement and closed at grid level through ``transition``.
+
+    A department's referral with a document number it already referred returns that case and writes nothing (one
+    referral, one case: the ``case_referral_once`` constraint, also against a concurrent duplicate).
+    """
+    if channel not in Channel.values:
+        raise ValidationFailed("INVALID_CHANNEL", "受理渠道无效。")
+    if channel == Channel.API:
+        allowed = actor is not None and bool(rules.codes_for(actor, frozenset({Role.LIAISON})))
+    else:
+        allowed = channel == Channel.ONLINE or (actor is not None and rules.can_take_intake(actor))
+    if not allowed:
+        raise XiangzhiError("FORBIDDEN", "您无权登记纠纷案件。", status=403)
+    referred = _referred_case(data)
+    if referred is not None:
+        return referred
+    clean = check_intake(data, channel=channel)
+    now = now or timezone.now()
+    region: Region = clean["region"]
+    if channel == Channel.GRID and region.level == RegionLevel.VILLAGE:
+        # a grid worker registers in their own grid: the case sits at grid level, inside their jurisdiction
+        grid = next((c for c in rules.codes_for(actor, frozenset({Role.GRID_WORKER}))
+                     if c.startswith(region.code) and len(c) == 15), None)
+        if grid:
+            region = Region.objects.get(code=grid)
+    suggested_code, confidence = triage.suggest(clean["description"] + " " + clean["request"])
+    types = reference_data()["types"]
+    suggested = types.get(suggested_code) if suggested_code else None
+    dispute_type = clean["type"] or suggested or types.get("other") or DisputeType.objects.get(code="other")
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            year = timezone.localtime(now).year
+            seq = next_sequence(year)
+            repeat = find_repeat(clean, now=now)
+            org, level = route(dispute_type, region, data.risk_level)
+            if channel == Channel.GRID:
+                level = Level.GRID if clean["on_spot"] else level
+            case = Case.objects.create(
+                year=year, seq=seq, number=format_number(year, seq), archive_number=format_archive_number(year, seq),
+                token=new_token(), **entry_fields(Entry.INTAKE, S.REPORTED, now), channel=channel, source=data.source,
+                referral_org=data.referral_org, referral_ref=(data.referral_ref or "")[:60],
+                dispute_type=dispute_type, suggested_type=suggested, risk_level=data.risk_level, region=region,
+                region_code=region.code, place=clean["place"], level=level, organisation=org,
+                preferred_mediator=clean["preferred_mediator"], description=clean["description"], request=clean["request"],
+                consent_at=now if data.consent else None, repeat_of=repeat, resolved_on_spot=bool(clean["on_spot"]),
+                created_by=actor if actor is not None and actor.pk else None, created_at=now,
+            )
+            core.keep_text_numbers(case, clean["text_numbers"], region_code=region.code)
+            applicant_user = actor if actor is not None and actor.kind == UserKind.CITIZEN else None
+            roles = ([(PartyRole.APPLICANT, clean["applicant"])]
+                     + [(PartyRole.RESPONDENT, r) for r in clean["respondents"]])
+            # Written in batches (one INSERT of persons, parties and audit rows, ONE ledger append of the audit rows,
+            # events and the case's first state), in the same order and with the same payloads as one at a time.
+            audits: list[dict[str, Any]] = []
+            with attestation.appending():
+                persons = iter(core.create_persons([
+                    core.PersonIn(name=p["name"], id_number=p["id_number"], phone=p["phone"],
+                                  region=region if role == PartyRole.APPLICANT else None,
+                                  user=applicant_user if role == PartyRole.APPLICANT else None)
+                    for role, p in roles if p["kind"] == PartyKind.PERSON], actor=actor, audits=audits))
+                parties = Party.objects.bulk_create([Party(
+                    case=case, role=role, kind=p["kind"], person=next(persons) if p["kind"] == PartyKind.PERSON else None,
+                    org_name=p.get("org_name", ""), order=order,
+                    consent=Consent.AGREED if role == PartyRole.APPLICANT and data.consent else Consent.PENDING,
+                    consent_at=now if role == PartyRole.APPLICANT and data.consent else None,
+                ) for order, (role, p) in enumerate(roles)])
+                notify: list[Notice] = [ToParties("已登记，可凭链接查看办理进度", key="created", parties=parties)]
+                if org is not None:
+                    notify.append(ToOrganisation(org, f"新纠纷案件 {case.number} 待受理"))
+                record(case, EventKind.CREATED, {
+                    "channel": channel, "source": data.source, "type": dispute_type.code, "region": region.code,
+                    "suggested_type": suggested_code, "confidence": round(confidence, 3),
+                    "organisation": org.pk if org else None,
+                }, actor=actor, action="case.created", audits=audits,
+                    after={"number": case.number, "channel": channel, "source": data.source,
+                           "type": dispute_type.code, "organisation": org.pk if org else None},
+                    text=f"案件登记（{Channel(channel).label}），编号 {case.number}", at=now, attest=False,
+                    notify=notify)
+                attestation.attest_new_case(case, parties)  # a new case: its first state, from the rows in memory
+                # the events below leave the attested fields as they are: no state leaf to compare
+                if repeat is not None:
+                    record(case, EventKind.REPEAT, {"repeat_of": repeat.number}, actor=None, action="case.repeat_linked",
+                           text=f"与此前案件 {repeat.number} 为同一当事人的纠纷，已关联", public=False, at=now,
+                           attest=False)
+                for upload, ext, content_type in clean["files"]:
+                    store(case, upload, ext, content_type, actor=actor, party=parties[0], written=written,
+                          attest=False)
+            if clean["on_spot"]:
+                case = transition(case, S.AGREEMENT_ORAL, actor=actor, reason="一米调解：网格内当场化解",
+                                  agreement_text=clean["on_spot"], now=now)
+                case = transition(case, S.CLOSED, actor=actor, reason="当场化解，网格结案", now=now)
+    except IntegrityError:
+        remove_files(written)
+        referred = _referred_case(data)  # the same referral, registered meanwhile by a concurrent request
+        if referred is None:
+            raise
+        return referred
+    except BaseException:
+        remove_files(written)
+        raise
+    return case
+
+
+def reveal_text_numbers(case: Case, *, actor: User, reason: str) -> list[dict[str, str]]:
+    """The 身份证号 and phone numbers typed into the case's free text, in full: the personal-data right and a reason
+    (core.reveal_text_numbers). Side effects: one audit row with the reason, attested in the ledger."""
+    return core.reveal_text_numbers(case, actor=actor, reason=reason, region_code=case.region_code)
+
+
+def _referred_case(data: IntakeIn) -> Case | None:
+    """The case a department already registered under this referral's document number, if any."""
+    ref = (data.referral_ref or "")[:60]
+    if data.referral_org is None or not ref:
+        return None
+    return Case.objects.filter(referral_org=data.referral_org, referral_ref=ref).first()
+
+
+def retriage(case: Case, *, actor: User, type_code: str, risk_level: str | None = None, reroute: bool = True,
+             reason: str = "") -> Case:
+    """Correct the type (and risk) and re-route. The number, token and history stay. Side effects: audit, timeline,
+    notice to the new organisation."""
+    dispute_type = DisputeType.objects.filter(code=type_code, is_active=True).first()
+    if dispute_type is None:
+        raise ValidationFailed("INVALID_TYPE", "纠纷类型无效。")
+    if risk_level is not None and risk_level not in RiskLevel.values:
+        raise ValidationFailed("INVALID_RISK", "风险等级无效。")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("region").get(pk=case.pk)
+        if not rules.can_retriage(actor, locked):
+            raise XiangzhiError("FORBIDDEN", "您无权更正该案件的类型或改派。", status=403)
+        before = {"type": locked.dispute_type.code, "risk": locked.risk_level, "organisation": locked.organisation_id}
+        locked.dispute_type = dispute_type
+        if risk_level:
+            locked.risk_level = risk_level
+        fields = ["dispute_type", "risk_level"]
+        if reroute:
+            org, level = route(dispute_type, locked.region, locked.risk_level)
+            if org is not None:
+                locked.organisation, locked.level = org, level
+                fields += ["organisation", "level"]
+        locked.save(update_fields=fields)
+        after = {"type": dispute_type.code, "risk": locked.risk_level, "organisation": locked.organisation_id}
+        moved = reroute and locked.organisation_id and locked.organisation_id != before["organisation"]
+        record(locked, EventKind.RETRIAGE, {"before": before, "after": after, "reason": reason}, actor=actor,
+               action="case.retriaged", before=before, after=after, note=reason,
+               text=f"纠纷类型更正为“{dispute_type.name}”" + (
+                   f"，改由{locked.organisation.name}办理" if reroute and locked.organisation_id else ""),
+               notify=[ToOrganisation(locked.organisation, f"改派案件 {locked.number} 待受理")] if moved else ())
+    return locked

@@ -1,0 +1,123 @@
+"""Mediation: the mediator's confirmation of an assignment and its deadline, the records of mediation sessions
+(人民调解法 第27条), a respondent's consent (第17条), an applicant's withdrawal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db import transaction
+from django.utils import timezone
+
+from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
+from xiangzhi.core.models import User
+
+from .. import rules
+from ..enums import (
+    CaseStage,
+    Consent,
+    EventKind,
+    PartyMove,
+    SystemMove,
+    TerminationReason,
+)
+from ..models import (
+    Case,
+    MediationSession,
+    Party,
+)
+from .records import ToUser, record
+from .transitions import transition
+
+S = CaseStage
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Assignment confirmation and its deadline
+# ----------------------------------------------------------------------------------------------------------------
+def confirm_assignment(case: Case, *, actor: User, now: dt.datetime | None = None) -> Case:
+    """The assigned mediator confirms within 3 working days. Side effects: the case row, audit, timeline."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not rules.can_confirm_assignment(actor, locked):
+            raise Conflict("CANNOT_CONFIRM", "只有被指派的调解员可以在“已指派”阶段确认接案。")
+        if locked.confirm_due and now > locked.confirm_due:
+            raise Conflict("CONFIRMATION_EXPIRED", "已超过3个工作日的确认期限，案件将退回待派。")
+        locked.mediator_confirmed_at = now
+        locked.save(update_fields=["mediator_confirmed_at"])
+        record(locked, EventKind.ASSIGNMENT_CONFIRMED, {"mediator": actor.pk}, actor=actor,
+               action="case.assignment_confirmed", after=None, text="调解员已确认接案", at=now)
+    return locked
+
+
+def expire_unconfirmed_assignments(*, now: dt.datetime | None = None) -> int:
+    """Periodic: assignments not confirmed by their deadline go back to the organisation's queue."""
+    now = now or timezone.now()
+    due = list(Case.objects.filter(stage=S.ASSIGNED, mediator_confirmed_at__isnull=True, confirm_due__lt=now)
+               .values_list("pk", flat=True)[:500])
+    done = 0
+    for pk in due:
+        case = Case.objects.get(pk=pk)
+        try:
+            transition(case, S.ACCEPTED, actor=None, reason="调解员未在3个工作日内确认接案，退回待派",
+                       by=SystemMove.CONFIRMATION_EXPIRED, now=now)
+        except XiangzhiError:
+            continue  # someone confirmed or moved it meanwhile
+        done += 1
+    return done
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Mediation records, signatures, seal
+# ----------------------------------------------------------------------------------------------------------------
+def record_session(case: Case, *, actor: User, held_at: dt.datetime, place: str, attendees: str, summary: str
+                   ) -> MediationSession:
+    """调解工作记录 (人民调解法 第27条). Side effects: the row, audit, a non-public timeline row."""
+    place, attendees, summary = (place or "").strip(), (attendees or "").strip(), (summary or "").strip()
+    errors = {}
+    if not place:
+        errors["place"] = ["请填写调解地点。"]
+    if not attendees:
+        errors["attendees"] = ["请填写参加人员。"]
+    if len(summary) < 4:
+        errors["summary"] = ["请记录调解情况。"]
+    if held_at is None:
+        errors["held_at"] = ["请填写调解时间。"]
+    if errors:
+        raise ValidationFailed("INVALID_SESSION", next(iter(errors.values()))[0], errors)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not rules.can_record_session(actor, locked):
+            raise Conflict("CANNOT_RECORD_SESSION", "只有本案调解员在调解阶段可以记录调解情况。")
+        session = MediationSession.objects.create(case=locked, held_at=held_at, place=place[:120],
+                                                  attendees=attendees[:300], summary=summary, recorded_by=actor)
+        record(locked, EventKind.SESSION, {"session": session.pk, "held_at": held_at.isoformat(),
+                                           "sha256": hashlib.sha256(summary.encode()).hexdigest()},
+               actor=actor, action="case.session_recorded", after={"session": session.pk},
+               text=f"调解员记录了一次调解（{place[:40]}）")
+    return session
+
+
+def answer_consent(case: Case, party: Party, *, actor: User, agree: bool) -> Party:
+    """A respondent answers "do you agree to mediation?". A clear refusal blocks mediation (人民调解法 第17条)."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        party = Party.objects.select_for_update().get(pk=party.pk, case=locked)
+        if not rules.party_can_answer_consent(party, locked):
+            raise Conflict("CANNOT_ANSWER", "当前不能答复是否同意调解。")
+        party.consent = Consent.AGREED if agree else Consent.REFUSED
+        party.consent_at = timezone.now()
+        party.save(update_fields=["consent", "consent_at"])
+        record(locked, EventKind.CONSENT, {"party": party.pk, "consent": party.consent}, actor=actor,
+               action="case.consent", text="被申请人同意调解" if agree else "被申请人明确拒绝调解",
+               notify=[ToUser(locked.mediator, f"案件 {locked.number} 当事人答复",
+                              "被申请人同意调解。" if agree else "被申请人明确拒绝调解，不得进行调解。")]
+               if locked.mediator_id else ())
+    return party
+
+
+def withdraw(case: Case, party: Party, *, actor: User, reason: str = "") -> Case:
+    """The applicant withdraws the application: the case ends as terminated (withdrawn)."""
+    return transition(case, S.TERMINATED, actor=actor, reason=reason or "申请人主动撤回",
+                      termination_reason=TerminationReason.WITHDRAWN, by=PartyMove.WITHDRAW, party=party)

@@ -1,0 +1,313 @@
+"""The state machine of a case: the one writer of ``Case.stage``. ``transition`` moves a saved case (locked row,
+table, who may, guards, one save, one record); ``plan_move`` applies the same step to cases in memory for bulk
+writers (the demo year); ``entry_fields`` gives a new case its first stage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from xiangzhi.core.enums import Role
+from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
+from xiangzhi.core.models import Membership, Organisation, User
+from xiangzhi.core.workdays import deadline_after
+
+from .. import rules
+from ..enums import (
+    ALLOWED_TRANSITIONS,
+    ENTRY_STAGES,
+    GROUND_REDIRECT,
+    PARTY_MOVES,
+    ROUTES_NOTICE,
+    SYSTEM_MOVES,
+    CaseStage,
+    Consent,
+    Entry,
+    EventKind,
+    NotAcceptedGround,
+    PartyMove,
+    SystemMove,
+    TerminationReason,
+)
+from ..models import (
+    Case,
+    Party,
+)
+from .records import Notice, ToOrganisation, ToParties, ToUser, record
+from .routing import next_level
+
+S = CaseStage
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The one transition function
+# ----------------------------------------------------------------------------------------------------------------
+ACCEPTED_OR_LATER = frozenset(CaseStage.values) - {S.REPORTED, S.ESCALATED}
+
+
+def transition(case: Case, to: str, *, actor: User | None, reason: str = "", now: dt.datetime | None = None,
+               by: str = "", party: Party | None = None, **data: Any) -> Case:
+    """Move ``case`` to stage ``to``: the only writer of ``Case.stage`` for a case that exists.
+
+    Locks the row, checks ALLOWED_TRANSITIONS and who may make the move (``_check_move``: staff by rules.can_transition;
+    the system, ``actor=None`` with ``by`` a SystemMove, and a party, ``by`` a PartyMove with ``party``, only along
+    their rows of SYSTEM_MOVES / PARTY_MOVES), and the guards of the target stage. Saves with update_fields; writes an
+    audit row and a timeline row; notifies the parties (and the mediator). Returns the fresh case. Refusals:
+    ``ALREADY_ACCEPTED``, ``INVALID_TRANSITION``, ``FORBIDDEN`` and guard codes.
+    """
+    if to not in CaseStage.values:
+        raise ValidationFailed("INVALID_STAGE", "目标阶段无效。", {"to": str(to)[:40], "allowed": CaseStage.values})
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        before = locked.stage
+        fields = _move(locked, to, actor=actor, reason=reason, now=now, by=by, party=party, data=data, memo=None)
+        locked.save(update_fields=sorted({"stage", "stage_changed_at", *fields}))
+        values = {k: _jsonable(getattr(locked, k)) for k in fields}
+        text = _public_text(locked, before, to, reason)
+        notify: list[Notice] = [ToParties(f"：{text}", key=f"{to}:{locked.stage_changed_at.timestamp():.0f}")]
+        if to == S.ASSIGNED and locked.mediator_id and locked.mediator_id != getattr(actor, "pk", None):
+            notify.append(ToUser(locked.mediator, f"案件 {locked.number} 指派给您",
+                                 f"请在{settings.XIANGZHI_DEADLINE_CONFIRM_WORKDAYS}个工作日内确认接案。"))
+        if to == S.ESCALATED and locked.organisation_id:
+            notify.append(ToOrganisation(locked.organisation, f"下级上报案件 {locked.number} 待受理"))
+        record(locked, EventKind.TRANSITION, {"from": before, "to": to, "reason": reason, **values},
+               actor=actor, action="case.transition", before={"stage": before}, after={"stage": to, **values},
+               note=reason, text=text, stage_from=before, stage_to=to, at=now, notify=notify)
+    return locked
+
+
+@dataclass(frozen=True)
+class PlannedMove:
+    """One move applied to a case in memory by ``plan_move``: what the caller writes (event, audit row)."""
+    before: str
+    to: str
+    fields: list[str]  # the fields the move changed besides stage and stage_changed_at, in the services' order
+    values: dict[str, Any]  # those fields as the audit row and the timeline payload hold them
+    text: str  # the public timeline text
+
+
+def plan_move(case: Case, to: str, *, actor: User | None, memo: dict, reason: str = "", now: dt.datetime,
+              by: str = "", party: Party | None = None, consents: tuple[str, ...] | None = None,
+              **data: Any) -> PlannedMove:
+    """Apply one move to ``case`` in memory, for cases written in bulk (the demo year's past cases): the same table,
+    who-may check and guards as ``transition`` (one code path, ``_move``), without a lock, a save, an event or a
+    notification; the caller writes the rows. ``memo`` (one dict per batch) keeps the guards' reads (the actor's
+    first organisation, the mediators' memberships, the next level up, confirmation deadlines) across the batch, so
+    the batch makes no query per case. ``consents``: the parties' consents of a case not saved yet."""
+    if to not in CaseStage.values:
+        raise ValidationFailed("INVALID_STAGE", "目标阶段无效。", {"to": str(to)[:40], "allowed": CaseStage.values})
+    before = case.stage
+    fields = _move(case, to, actor=actor, reason=(reason or "").strip(), now=now, by=by, party=party, data=data,
+                   memo=memo, consents=consents)
+    values = {k: getattr(case, f"{k}_id") if k in ("organisation", "mediator") else _jsonable(getattr(case, k))
+              for k in fields}
+    return PlannedMove(before, to, fields, values, _public_text(case, before, to, reason))
+
+
+def entry_fields(entry: str, stage: str, at: dt.datetime) -> dict[str, Any]:
+    """The stage fields of a case created at ``at`` in ``stage`` by way of ``entry`` (a row of ENTRY_STAGES): a
+    registered case starts as reported; a historical case is imported finished (closed, terminated, not accepted)."""
+    if stage not in ENTRY_STAGES.get(entry, ()):
+        raise Conflict("INVALID_ENTRY_STAGE", "案件不能以该阶段登记。", {"entry": entry, "stage": stage})
+    fields: dict[str, Any] = {"stage": stage, "stage_changed_at": at}
+    if entry == Entry.HISTORICAL_IMPORT:
+        fields.update(closed_at=at, agreement_effective_at=at if stage == S.CLOSED else None,
+                      outcome_reason=(TerminationReason.NO_AGREEMENT if stage == S.TERMINATED else
+                                      NotAcceptedGround.OTHER if stage == S.NOT_ACCEPTED else ""))
+    return fields
+
+
+def _move(case: Case, to: str, *, actor: User | None, reason: str, now: dt.datetime, by: str, party: Party | None,
+          data: dict[str, Any], memo: dict | None, consents: tuple[str, ...] | None = None) -> list[str]:
+    """The state machine's one step, shared by ``transition`` (a locked row) and ``plan_move`` (a row in memory):
+    the table, who may, the guards, then the stage. Returns the other fields changed."""
+    before = case.stage
+    _check_move(case, to, actor=actor, by=by, party=party)
+    fields = _apply_guards(case, before, to, actor=actor, reason=reason, now=now, data=data, memo=memo,
+                           consents=consents)
+    case.stage = to
+    case.stage_changed_at = now
+    return fields
+
+
+def _check_move(case: Case, to: str, *, actor: User | None, by: str, party: Party | None) -> None:
+    """Is ``to`` a row of ALLOWED_TRANSITIONS from the case's stage, and may this mover make it?"""
+    before = case.stage
+    if to not in ALLOWED_TRANSITIONS.get(before, ()):
+        if to == S.ACCEPTED and before in ACCEPTED_OR_LATER:
+            raise Conflict("ALREADY_ACCEPTED", "该案件已被受理", {"stage": before})
+        raise Conflict("INVALID_TRANSITION",
+                       f"案件当前处于“{CaseStage(before).label}”阶段，不能转为“{CaseStage(to).label}”。",
+                       {"from": before, "to": to})
+    if by in PartyMove.values:
+        if PARTY_MOVES.get((before, to)) != by or party is None or not rules.party_can_withdraw(party, case):
+            raise XiangzhiError("FORBIDDEN", "当前阶段不能撤回申请。", status=403)
+    elif actor is None or by in SystemMove.values:
+        if actor is not None or SYSTEM_MOVES.get((before, to)) != by:
+            raise XiangzhiError("FORBIDDEN", "系统不能执行此操作。", status=403)
+    elif by or not rules.can_transition(actor, case, to):
+        raise XiangzhiError("FORBIDDEN", "您无权对该案件执行此操作。", status=403)
+
+
+def _memo(memo: dict | None, key: tuple, compute: Any) -> Any:
+    """``compute()``, kept in ``memo`` under ``key`` when the caller batches (plan_move)."""
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _public_text(case: Case, before: str, to: str, reason: str) -> str:
+    labels = {
+        S.ACCEPTED: "已退回待派，将另行指派调解员" if before == S.ASSIGNED else "调解组织已受理",
+        S.NOT_ACCEPTED: "不予受理：" + case.outcome_note,
+        S.ASSIGNED: "已指派调解员",
+        S.NOTICE_SERVED: "已告知当事人权利义务",
+        S.IN_MEDIATION: "调解开始",
+        S.AGREEMENT_WRITTEN: "达成协议，待各方签名盖章后生效",
+        S.AGREEMENT_ORAL: "达成口头协议，即时生效",
+        S.TERMINATED: "调解终止。" + ROUTES_NOTICE,
+        S.ESCALATED: f"已上报{case.organisation.name if case.organisation_id else '上级调解组织'}",
+        S.FOLLOW_UP: "转入回访",
+        S.CLOSED: "已结案",
+        S.ARCHIVED: "已归档",
+        S.REOPENED: "案件重新启动",
+    }
+    return labels.get(to, CaseStage(to).label)
+
+
+def _need_reason(reason: str, what: str) -> None:
+    if len(reason) < 2:
+        raise ValidationFailed("REASON_REQUIRED", f"{what}须填写理由。")
+
+
+def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reason: str, now: dt.datetime,
+                  data: dict[str, Any], memo: dict | None = None, consents: tuple[str, ...] | None = None) -> list[str]:
+    """The conditions of each target stage, and the fields it changes. Raises on a failed guard. ``memo``: a batch's
+    kept reads (plan_move), None reads afresh; ``consents``: the parties' consents of a case not saved yet."""
+    fields: list[str] = []
+    if to == S.ACCEPTED:
+        if before == S.ASSIGNED:
+            if actor is None:
+                reason = reason or "调解员未在3个工作日内确认接案"
+            case.mediator, case.assigned_at, case.confirm_due, case.mediator_confirmed_at = None, None, None, None
+            case.mediator_chosen_by_party = False
+            fields += ["mediator", "assigned_at", "confirm_due", "mediator_confirmed_at", "mediator_chosen_by_party"]
+        elif actor is not None and case.organisation_id is None:
+            org = _memo(memo, ("first_org", actor.pk), lambda: Organisation.objects.filter(
+                pk__in=rules.org_ids_for(actor)).order_by("id").first())
+            if org is not None:
+                case.organisation = org
+                fields.append("organisation")
+    elif to == S.NOT_ACCEPTED:
+        ground = data.get("ground", "")
+        if ground not in NotAcceptedGround.values:
+            raise ValidationFailed("GROUND_REQUIRED", "不予受理须选择法定事由（人民调解工作若干规定第二十二条等）。",
+                                   {"grounds": NotAcceptedGround.values})
+        redirect_to = (data.get("redirect_to") or GROUND_REDIRECT[NotAcceptedGround(ground)]).strip()
+        if not redirect_to:
+            raise ValidationFailed("REDIRECT_REQUIRED", "请告知当事人应向哪个机关或途径申请。")
+        _need_reason(reason, "不予受理")
+        case.outcome_reason = ground
+        case.outcome_note = f"{NotAcceptedGround(ground).label}。{reason}。{redirect_to}"
+        case.closed_at = now
+        fields += ["outcome_reason", "outcome_note", "closed_at"]
+    elif to == S.ASSIGNED:
+        mediator = data.get("mediator") or actor
+        if not isinstance(mediator, User):
+            raise ValidationFailed("INVALID_MEDIATOR", "所选人员不是本案承办调解组织或辖区内的人民调解员。")
+        memberships = _memo(memo, ("memberships", mediator.pk), lambda: list(Membership.objects.filter(
+            user=mediator, is_active=True).order_by("pk").values_list("role", "organisation_id", "region__code")))
+        if not _may_mediate(memberships, case):
+            raise ValidationFailed("INVALID_MEDIATOR", "所选人员不是本案承办调解组织或辖区内的人民调解员。")
+        case.mediator = mediator
+        case.mediator_chosen_by_party = bool(data.get("chosen_by_party"))
+        case.assigned_at = now
+        case.confirm_due = _memo(memo, ("confirm_due", timezone.localtime(now).date()),  # depends on the local date only
+                                 lambda: deadline_after(now, settings.XIANGZHI_DEADLINE_CONFIRM_WORKDAYS))
+        case.mediator_confirmed_at = now if actor is not None and mediator.pk == actor.pk else None
+        if case.organisation_id is None or case.organisation_id not in {o for _, o, _ in memberships}:
+            org = next((o for role, o, _ in memberships if role == Role.MEDIATOR and o is not None), None)
+            if org:
+                case.organisation_id = org
+                fields.append("organisation")
+        fields += ["mediator", "mediator_chosen_by_party", "assigned_at", "confirm_due", "mediator_confirmed_at"]
+    elif to == S.NOTICE_SERVED:
+        if case.mediator_confirmed_at is None:
+            raise Conflict("NOT_CONFIRMED", "调解员尚未确认接案，不能送达权利义务告知书。")
+    elif to == S.IN_MEDIATION:
+        refused = (Consent.REFUSED in consents if consents is not None
+                   else case.parties.filter(consent=Consent.REFUSED).exists())
+        if refused:
+            raise Conflict("PARTY_REFUSED", "有当事人明确拒绝调解，不得进行调解（人民调解法第十七条）。可终止并告知其他救济途径。")
+    elif to in (S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL):
+        text = (data.get("agreement_text") or "").strip()
+        if len(text) < 4:
+            raise ValidationFailed("AGREEMENT_REQUIRED", "请填写协议内容（各方权利义务、履行方式和期限）。")
+        case.agreement_text = text[:5000]
+        amount = data.get("agreement_amount")
+        if amount not in (None, ""):
+            try:
+                case.agreement_amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+            except (InvalidOperation, ValueError):
+                raise ValidationFailed("INVALID_AMOUNT", "协议金额格式不正确。") from None
+            if case.agreement_amount < 0:
+                raise ValidationFailed("INVALID_AMOUNT", "协议金额不能为负数。")
+            fields.append("agreement_amount")
+        case.agreement_effective_at = now if to == S.AGREEMENT_ORAL else None
+        fields += ["agreement_text", "agreement_effective_at"]
+    elif to == S.TERMINATED:
+        ground = data.get("termination_reason", "")
+        if ground not in TerminationReason.values:
+            raise ValidationFailed("TERMINATION_REASON_REQUIRED", "请选择终止调解的事由。", {"reasons": TerminationReason.values})
+        if before == S.AGREEMENT_WRITTEN and case.agreement_effective_at is not None:
+            raise Conflict("AGREEMENT_EFFECTIVE", "协议已经生效，不能终止调解。")
+        _need_reason(reason, "终止调解")
+        case.outcome_reason = ground
+        case.outcome_note = f"{TerminationReason(ground).label}。{reason}。已告知当事人：{ROUTES_NOTICE}"
+        fields += ["outcome_reason", "outcome_note"]
+    elif to == S.ESCALATED:
+        _need_reason(reason, "上报上级")
+        level, org = _memo(memo, ("next_level", case.region_code, case.level, case.organisation_id),
+                           lambda: next_level(case))
+        case.level, case.organisation = level, org
+        case.mediator, case.assigned_at, case.confirm_due, case.mediator_confirmed_at = None, None, None, None
+        fields += ["level", "organisation", "mediator", "assigned_at", "confirm_due", "mediator_confirmed_at"]
+    elif to == S.FOLLOW_UP:
+        if before == S.AGREEMENT_WRITTEN and case.agreement_effective_at is None:
+            raise Conflict("AGREEMENT_NOT_EFFECTIVE", "书面协议须经各方当事人和调解员签名并加盖调解委员会印章后生效。")
+    elif to == S.CLOSED:
+        case.closed_at = now
+        fields.append("closed_at")
+    elif to == S.REOPENED:
+        _need_reason(reason, "重新启动")
+        case.closed_at = None
+        case.mediator, case.assigned_at, case.confirm_due, case.mediator_confirmed_at = None, None, None, None
+        fields += ["closed_at", "mediator", "assigned_at", "confirm_due", "mediator_confirmed_at"]
+    return fields
+
+
+def _may_mediate(memberships: list[tuple[str, int | None, str | None]], case: Case) -> bool:
+    """``memberships``: the user's active (role, organisation id, region code), as _apply_guards reads them."""
+    return any(role == Role.MEDIATOR and (
+        (case.organisation_id and org == case.organisation_id) or case.region_code.startswith(code or "\0"))
+        for role, org, code in memberships)
