@@ -14,8 +14,6 @@ import time
 
 from disputes_setup import setup
 
-from xiangzhi.disputes.services import intake
-
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -30,6 +28,7 @@ def main() -> None:
     from xiangzhi.core.models import Person, Region
     from xiangzhi.disputes import triage
     from xiangzhi.disputes.models import Case, DisputeType, Party
+    from xiangzhi.disputes.services import intake
 
     villages = list(Region.objects.filter(level="village").order_by("code"))
     examples = triage.load_examples()

@@ -27,8 +27,6 @@ from pathlib import Path
 
 from disputes_setup import setup
 
-from xiangzhi.disputes.services import intake
-
 
 def _pg_admin(url: str, *statements: str) -> None:
     """Run statements on the server's maintenance database (CREATE/DROP DATABASE cannot run inside the target)."""
@@ -68,6 +66,7 @@ def main() -> None:
     from xiangzhi.core.models import Organisation, Person, Region, User
     from xiangzhi.disputes.enums import CaseStage
     from xiangzhi.disputes.models import Case, DisputeType
+    from xiangzhi.disputes.services import intake
 
     villages = list(Region.objects.filter(level="village").order_by("code"))
     orgs = dict(Organisation.objects.filter(kind="village_committee").values_list("region_id", "id"))
