@@ -106,7 +106,7 @@ def _measure_child(now: dt.datetime) -> dict:
 
     django.setup()
     from xiangzhi.core import workdays
-    from xiangzhi.disputes import deadlines  # noqa: F401 (load the modules the pass uses)
+    from xiangzhi.disputes.services import deadlines  # noqa: F401 (load the modules the pass uses)
     from xiangzhi.disputes.models import Case
 
     Case.objects.exists()  # connect, load the modules the pass uses

@@ -381,7 +381,7 @@ XIANGZHI_SMS_FILE_DIR = env_str("XIANGZHI_SMS_FILE_DIR", str(DATA_DIR / "sms"))
 XIANGZHI_NOTIFY_MAX_ATTEMPTS = env_int("XIANGZHI_NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
 
 # --------------------------------------------------------------------------------------------------------------
-# 桐解码 time limits (disputes.colours: each stage's deadline and the five colours; disputes.deadlines: reminders)
+# 桐解码 time limits (disputes.colours: each stage's deadline and the five colours; disputes.services.deadlines: reminders)
 # --------------------------------------------------------------------------------------------------------------
 # acceptance / assignment after a report, reopening or escalation
 XIANGZHI_DEADLINE_ACCEPT_WORKDAYS = env_int("XIANGZHI_DEADLINE_ACCEPT_WORKDAYS", 3, minimum=1)
