@@ -317,3 +317,16 @@ def test_who_imports_historical_cases_and_opens_the_joint_pages(name):
     assert rules.can_import(person(name)) == (name in IMPORTERS)
     assert rules.is_liaison(person(name)) == (name in DEPARTMENT_OF)
     assert rules.can_open_joint_pages(person(name)) == (name not in {"citizen", "anonymous"})
+
+
+PERSONAL_DATA = {"mediator", "colleague", "outside_mediator", "town_staff", "other_town_staff", "centre_staff",
+                 "county_admin"}  # the roles with the personal-data right (mediation and justice-office staff)
+
+
+@pytest.mark.parametrize("name, full_data", every(NAMES, (True, False)))
+def test_who_issues_which_document(name, full_data):
+    """Staff who work the case issue documents; a kind with the parties' data in full needs the personal-data
+    right as well (the read-only auditor and the grid worker issue none)."""
+    works_it = name in LEAD
+    assert rules.can_issue_kind(person(name), a_case("in_mediation"), full_data=full_data) == (
+        works_it and (not full_data or name in PERSONAL_DATA))

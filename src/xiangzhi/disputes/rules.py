@@ -130,6 +130,12 @@ def can_issue_document(user, case) -> bool:  # noqa: ANN001
         is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case))
 
 
+def can_issue_kind(user, case, *, full_data: bool) -> bool:  # noqa: ANN001
+    """Issue one kind of document: a kind carrying the parties' data in full (the agreement, the judicial
+    application: a masked copy cannot be signed or filed) also needs the personal-data right."""
+    return can_issue_document(user, case) and (not full_data or core_rules.can_view_personal_data(user))
+
+
 def can_add_material(user, case) -> bool:  # noqa: ANN001
     return case.stage in MATERIAL_STAGES and (
         is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case)

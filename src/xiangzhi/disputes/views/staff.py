@@ -179,7 +179,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "judicial_closes": rules.window_closes(case),
         "judicial_steps": JudicialStatus.choices, "visits": list(case.visits.select_related("visitor")),
         "documents": documents.KINDS.items(), "full_data_kinds": documents.FULL_DATA_KINDS,
-        "can_issue": rules.can_issue_document(user, case),
+        "issuable": [k for k in documents.KINDS
+                     if rules.can_issue_kind(user, case, full_data=k in documents.FULL_DATA_KINDS)],
     })
 
 
