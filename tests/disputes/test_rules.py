@@ -1,13 +1,20 @@
-"""Permission predicates as truth tables: every persona × every stage × every target stage."""
+"""Permission predicates as truth tables: every persona × every stage × every target stage (stored memberships), and
+every predicate over persona × stage × the facts it decides on (in memory, no database)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from tests.disputes.conftest import new_case
+from xiangzhi.core.enums import Role, UserKind
+from xiangzhi.core.models import User
 from xiangzhi.disputes import rules
-from xiangzhi.disputes.enums import ALLOWED_TRANSITIONS, CaseStage
-from xiangzhi.disputes.models import Case
+from xiangzhi.disputes.enums import ALLOWED_TRANSITIONS, CaseStage, Channel, JointStatus, PartyRole, RiskLevel
+from xiangzhi.disputes.models import Case, JointTask, Party
 
 S = CaseStage
 
@@ -119,16 +126,6 @@ def test_citizens_and_anonymous_may_not_transition(villager_a, people):
 # works a case: its mediator, its organisation's mediators, the supervisors of its place, the field staff of its place,
 # the departments invited into it) — written as explicit sets of personas and stage names, not from rules.py.
 # ================================================================================================================
-import datetime as dt  # noqa: E402
-import itertools  # noqa: E402
-
-from django.contrib.auth.models import AnonymousUser  # noqa: E402
-
-from xiangzhi.core.enums import Role, UserKind  # noqa: E402
-from xiangzhi.core.models import User  # noqa: E402
-from xiangzhi.disputes.enums import Channel, JointStatus, PartyRole, RiskLevel  # noqa: E402
-from xiangzhi.disputes.models import JointTask, Party  # noqa: E402
-
 COUNTY, TOWN, VILLAGE = "330483", "330483100", "330483100201"  # the case lies in VILLAGE of TOWN
 OTHER_TOWN, OTHER_VILLAGE = "330483107", "330483107201"
 ORG, OTHER_ORG, CENTRE, BUREAU, BANK = 10, 11, 12, 13, 60  # ORG: the village committee handling the case
