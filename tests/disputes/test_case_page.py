@@ -34,7 +34,13 @@ def test_every_section_is_on_the_case_page_and_every_form_posts_to_its_one_dispa
     assert [u for u in posts if u.startswith("/cases/") and u != act and not u.startswith(documents)] == []
     assert posts.count(act) >= 8
     actions = set(re.findall(r'name="action" value="(\w+)"', page))
-    assert {"transition", "session", "risk", "extend", "invite", "handover", "visit"} <= actions
+    assert {"transition", "session", "risk", "extend", "invite", "handover"} <= actions
+    assert "visit" not in actions  # the page offers what rules allow now: a visit follows an agreement
+    agreed = walk_at(new_case(applicant_phone="13800000007"), "agreement_oral", mediator.user, MON,
+                     agreement_text="李四拆除围墙")
+    page = mediator.client().get(reverse("disputes:case", args=[agreed.pk])).content.decode()
+    actions = set(re.findall(r'name="action" value="(\w+)"', page))
+    assert {"visit", "handover", "invite"} <= actions and not {"extend", "risk", "session"} & actions
 
 
 def test_the_dispatcher_raises_the_risk_records_a_visit_and_returns_to_the_case_page(mediator):

@@ -264,3 +264,19 @@ def test_the_extension_service_refuses_a_missing_or_future_consent(mediator, app
                                    respondent_consent_at=respondent_at, reason="双方同意延长")
     assert exc.value.code == code
     assert not MediationExtension.objects.filter(case=case).exists()
+
+
+def test_the_extension_guard_lives_in_the_service(mediator, other_mediator):
+    from xiangzhi.core.errors import Conflict
+    from xiangzhi.disputes.services import deadlines
+
+    consent = {"applicant_consent_at": MON, "respondent_consent_at": MON, "reason": "双方同意再谈一次"}
+    assigned = walk_at(new_case(), "assigned", mediator.user, MON)
+    with pytest.raises(Conflict) as exc:  # not in mediation yet
+        deadlines.extend_mediation(assigned, actor=mediator.user, **consent)
+    assert exc.value.code == "CANNOT_EXTEND"
+    case = walk_at(new_case(applicant_phone="13800000009"), "in_mediation", mediator.user, MON)
+    with pytest.raises(Conflict) as exc:  # not the case's mediator
+        deadlines.extend_mediation(case, actor=other_mediator.user, **consent)
+    assert exc.value.code == "CANNOT_EXTEND"
+    assert deadlines.extend_mediation(case, actor=mediator.user, **consent).months >= 1

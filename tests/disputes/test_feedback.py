@@ -86,3 +86,17 @@ def test_an_outsider_cannot_rate_through_the_token(mediator, villager_b):
     case = closed_case(mediator)
     r = villager_b[1].post(f"/cases/s/{case.token}/feedback/", {"action": "rate", "rating": "1"})
     assert r.status_code in (302, 404) and not Feedback.objects.exists()
+
+
+def test_the_visit_guard_lives_in_the_service(mediator, other_mediator):
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.disputes.services import feedback
+
+    closed = closed_case(mediator)
+    with pytest.raises(XiangzhiError) as exc:
+        feedback.record_visit(closed, actor=other_mediator.user, performed=True, visited_at=at(2026, 4, 1, 15))
+    assert exc.value.code == "FORBIDDEN"
+    in_mediation = walk_at(new_case(applicant_phone="13800000008"), "in_mediation", mediator.user, MON)
+    with pytest.raises(XiangzhiError) as exc:  # no agreement yet: nothing to follow up
+        feedback.record_visit(in_mediation, actor=mediator.user, performed=True, visited_at=at(2026, 4, 1, 15))
+    assert exc.value.code == "FORBIDDEN"

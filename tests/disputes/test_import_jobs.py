@@ -488,3 +488,15 @@ def test_the_write_phase_shows_its_progress_and_stays_claimed_on_either_database
         progress.close()
     assert not progress_file(job.pk).exists()
     assert selectors.access_job(town_staff.user, job.pk).imported_rows == (2000 if connection.vendor == "postgresql" else 0)
+
+
+def test_only_importers_may_start_an_import_even_calling_the_service(mediator, town_staff):
+    """The page and the API check ``rules.can_import`` too, but the guard is the service's: nothing is stored."""
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.disputes.models import ImportJob
+    from xiangzhi.disputes.services import importing
+
+    with pytest.raises(XiangzhiError) as exc:
+        importing.start_import(upload("h.csv", csv_bytes(rows(2, first_village(WUZHEN).code))), actor=mediator.user)
+    assert (exc.value.code, exc.value.status) == ("FORBIDDEN", 403)
+    assert not ImportJob.objects.exists()

@@ -72,3 +72,47 @@ def test_referral_in_and_handover_out_are_recorded(mediator):
     joint.record_handover(case, actor=mediator.user, direction="out", counterpart="桐乡市人民法院", reference="诉调对接")
     assert list(case.handovers.values_list("direction", flat=True)) == ["in", "out"]
     assert case.timeline.filter(kind="handover").count() == 2
+
+
+def test_an_invited_department_may_raise_the_risk_only_while_its_task_is_active(mediator, liaison):
+    """The fact ``rules.can_raise_risk`` decides on (which departments hold an active task) is read by the service."""
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.disputes import selectors
+    from xiangzhi.disputes.services import deadlines, joint
+
+    case = new_case()
+    with pytest.raises(XiangzhiError) as exc:
+        deadlines.raise_risk(case, "elevated", actor=liaison.user, reason="扬言报复")
+    assert exc.value.code == "FORBIDDEN"
+    task = joint.invite(case, actor=mediator.user, organisation_id=liaison.organisation.pk, task="核实报警记录",
+                        due_at=dt.datetime.now(TZ) + dt.timedelta(days=3), contact_name="王警官")
+    assert selectors.active_task_orgs(case) == {liaison.organisation.pk}
+    assert deadlines.raise_risk(case, "elevated", actor=liaison.user, reason="扬言报复").risk_level == "elevated"
+    joint.hand_back(task, actor=liaison.user, reason="非本单位职责")
+    assert selectors.active_task_orgs(case) == set()
+    with pytest.raises(XiangzhiError) as exc:
+        deadlines.raise_risk(case, "major", actor=liaison.user, reason="再次扬言")
+    assert exc.value.code == "FORBIDDEN"
+
+
+def test_the_invite_and_reply_guards_live_in_the_services(mediator, liaison, other_mediator):
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.disputes.models import Case
+    from xiangzhi.disputes.services import joint
+
+    case = new_case()
+    due = dt.datetime.now(TZ) + dt.timedelta(days=3)
+    with pytest.raises(XiangzhiError) as exc:
+        joint.invite(case, actor=other_mediator.user, organisation_id=liaison.organisation.pk, task="核实报警记录",
+                     due_at=due, contact_name="王警官")
+    assert exc.value.code == "FORBIDDEN"
+    task = joint.invite(case, actor=mediator.user, organisation_id=liaison.organisation.pk, task="核实报警记录",
+                        due_at=due, contact_name="王警官")
+    with pytest.raises(XiangzhiError) as exc:
+        joint.reply(task, actor=mediator.user, text="由牵头单位代答")  # the lead does not answer for the department
+    assert exc.value.code == "FORBIDDEN"
+    Case.objects.filter(pk=case.pk).update(stage="closed")
+    with pytest.raises(XiangzhiError) as exc:
+        joint.invite(case, actor=mediator.user, organisation_id=liaison.organisation.pk, task="再核实一次",
+                     due_at=due, contact_name="王警官")
+    assert exc.value.code == "FORBIDDEN"

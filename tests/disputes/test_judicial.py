@@ -19,7 +19,7 @@ def test_judicial_confirmation_is_tracked_from_application_to_ruling(mediator):
     from xiangzhi.disputes.services import judicial
 
     case = effective_case(mediator)
-    assert rules.can_offer(case, now=at(2026, 3, 10))
+    assert rules.can_offer(case, now=at(2026, 3, 10), applied=False)
     jc = judicial.apply(case, actor=mediator.user, court="桐乡市人民法院", applied_at=at(2026, 3, 10))
     with pytest.raises(Conflict):
         judicial.record_court(case, actor=mediator.user, status="confirmed", at=at(2026, 3, 11))
@@ -35,7 +35,7 @@ def test_judicial_application_after_30_days_is_refused(mediator):
     from xiangzhi.disputes.services import judicial
 
     case = effective_case(mediator)
-    assert not rules.can_offer(case, now=at(2026, 4, 2))
+    assert not rules.can_offer(case, now=at(2026, 4, 2), applied=False)
     with pytest.raises(Conflict, match="30日"):
         judicial.apply(case, actor=mediator.user, court="桐乡市人民法院", applied_at=at(2026, 4, 2))
 

@@ -1,4 +1,8 @@
-"""Permission predicates for cases: role AND stage. Small and pure; tested as truth tables over every stage.
+"""Permission and eligibility predicates of the disputes app: role AND stage AND the facts that matter. The one home
+of every such decision: services guard with them, pages and the API show what they allow. Small and pure: a fact
+that needs a query (an application exists, a party has rated, which departments hold a task) is an argument, read by
+the caller through ``selectors``; the user's memberships are read once and cached on the user object. Tested as
+truth tables (tests/disputes/test_rules.py).
 
 Who is who for a case:
 - *handler*: a mediator whose organisation is the case's organisation (the organisation's queue);
@@ -11,17 +15,15 @@ Who is who for a case:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Q
-from django.utils import timezone
 
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import Role
 
 from . import colours
-from .enums import ALLOWED_TRANSITIONS, MATERIAL_STAGES, CaseStage, Consent, JointStatus, RiskLevel
-from .models import Feedback, JointTask, JudicialConfirmation
+from .enums import ALLOWED_TRANSITIONS, MATERIAL_STAGES, CaseStage, Channel, Consent, JointStatus, RiskLevel
 
 S = CaseStage
 # Roles that take part in dispute work at all (others, e.g. banks and lawyers, never see cases).
@@ -117,11 +119,6 @@ def can_record_session(user, case) -> bool:  # noqa: ANN001
     return case.stage == S.IN_MEDIATION and (is_mediator_of(user, case) or is_supervisor_of(user, case))
 
 
-def can_sign_or_seal(user, case) -> bool:  # noqa: ANN001
-    return (case.stage == S.AGREEMENT_WRITTEN and case.agreement_effective_at is None
-            and (is_mediator_of(user, case) or is_supervisor_of(user, case)))
-
-
 def can_retriage(user, case) -> bool:  # noqa: ANN001
     return case.stage in RETRIAGE_STAGES and (is_handler(user, case) or is_supervisor_of(user, case))
 
@@ -131,6 +128,12 @@ def can_issue_document(user, case) -> bool:  # noqa: ANN001
     mediators, the supervisors of its place. Not the read-only auditor, not a grid worker."""
     return core_rules.is_staff_member(user) and (
         is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case))
+
+
+def can_issue_kind(user, case, *, full_data: bool) -> bool:  # noqa: ANN001
+    """Issue one kind of document: a kind carrying the parties' data in full (the agreement, the judicial
+    application: a masked copy cannot be signed or filed) also needs the personal-data right."""
+    return can_issue_document(user, case) and (not full_data or core_rules.can_view_personal_data(user))
 
 
 def can_add_material(user, case) -> bool:  # noqa: ANN001
@@ -178,8 +181,21 @@ def available_transitions(user, case) -> list[tuple[str, str]]:  # noqa: ANN001
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Import of historical cases
+# Intake channels and the import of historical cases
 # ----------------------------------------------------------------------------------------------------------------
+def can_refer(user) -> bool:  # noqa: ANN001
+    """A department's referral (部门移送) through the API: only a liaison may refer."""
+    return bool(codes_for(user, frozenset({Role.LIAISON})))
+
+
+def can_register(user, channel: str) -> bool:  # noqa: ANN001
+    """May ``user`` register a dispute through ``channel``? Online: anyone (the application page asks villagers to
+    sign in first); the API (部门移送): a liaison; the window and the grid: intake staff."""
+    if channel == Channel.API:
+        return user is not None and can_refer(user)
+    return channel == Channel.ONLINE or (user is not None and can_take_intake(user))
+
+
 def can_import(user) -> bool:  # noqa: ANN001
     """County administrators, the county centre and town justice offices import historical cases."""
     return bool(getattr(user, "is_authenticated", False)
@@ -191,48 +207,112 @@ def can_import(user) -> bool:  # noqa: ANN001
 # ----------------------------------------------------------------------------------------------------------------
 JOINT_ACTIVE = (JointStatus.OPEN, JointStatus.ANSWERED)
 JOINT_ROLES = frozenset({Role.LIAISON, Role.MEDIATOR, Role.TOWN_STAFF, Role.CENTRE_STAFF})
+# No department is invited into a case that is over or was never taken up.
+NO_INVITE_STAGES = frozenset({S.CLOSED, S.ARCHIVED, S.NOT_ACCEPTED})
 
 
 def liaison_orgs(user) -> list[int]:  # noqa: ANN001
     return sorted(org_ids_for(user, frozenset({Role.LIAISON})))
 
 
-def shared_case_q(user) -> Q:  # noqa: ANN001
-    """Cases in which the user's department (liaison membership) holds an active joint task."""
-    orgs = liaison_orgs(user)
-    if not orgs:
-        return Q(pk__in=[])
-    return Q(pk__in=JointTask.objects.filter(organisation_id__in=orgs, status__in=JOINT_ACTIVE).values("case_id"))
+def is_liaison(user) -> bool:  # noqa: ANN001
+    """A department's liaison (联络员): the joint-handling pages of their department."""
+    return bool(liaison_orgs(user))
 
 
-def shares_case(user, case) -> bool:  # noqa: ANN001
-    orgs = liaison_orgs(user)
-    return bool(orgs) and JointTask.objects.filter(case=case, organisation_id__in=orgs, status__in=JOINT_ACTIVE).exists()
+def can_open_joint_pages(user) -> bool:  # noqa: ANN001
+    """The joint-task page is for signed-in staff and departments (which task: ``selectors.access_task``)."""
+    return bool(getattr(user, "is_authenticated", False)) and not getattr(user, "is_citizen", False)
+
+
+def shares_case(user, task_orgs: Iterable[int]) -> bool:  # noqa: ANN001
+    """The user's department holds an active joint task in the case. ``task_orgs``: the organisations holding one
+    (``selectors.active_task_orgs(case)``)."""
+    return not set(liaison_orgs(user)).isdisjoint(task_orgs)
 
 
 def can_lead(user, case) -> bool:  # noqa: ANN001
-    """The lead organisation: the case's mediator, its organisation's mediators, supervisors of the place."""
+    """The lead organisation: the case's mediator, its organisation's mediators, supervisors of the place. The lead
+    records hand-overs (诉调对接) and sees every task of the case."""
     return is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case)
+
+
+def can_invite(user, case) -> bool:  # noqa: ANN001
+    """The lead invites departments while the case is being handled."""
+    return case.stage not in NO_INVITE_STAGES and can_lead(user, case)
+
+
+def is_department_of(user, task) -> bool:  # noqa: ANN001
+    """The user is a liaison of the department the task was given to."""
+    return task.organisation_id in liaison_orgs(user)
+
+
+def can_open_task(user, task) -> bool:  # noqa: ANN001
+    """A task is seen by its department and by the lead of its case."""
+    return is_department_of(user, task) or can_lead(user, task.case)
+
+
+def can_reply(user, task) -> bool:  # noqa: ANN001
+    """The department answers a task still active (open or already answered once)."""
+    return task.status in JOINT_ACTIVE and is_department_of(user, task)
+
+
+def can_hand_back(user, task) -> bool:  # noqa: ANN001
+    """The department hands back a task it has not answered yet."""
+    return task.status == JointStatus.OPEN and is_department_of(user, task)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The written agreement: signatures and seal
+# ----------------------------------------------------------------------------------------------------------------
+def agreement_signable(case) -> bool:  # noqa: ANN001
+    """A written agreement awaiting its signatures and seal (not yet in effect)."""
+    return case.stage == S.AGREEMENT_WRITTEN and case.agreement_effective_at is None
+
+
+def can_sign_or_seal(user, case) -> bool:  # noqa: ANN001
+    """Record a party's signature, or apply the committee seal: the case's mediator or a supervisor."""
+    return agreement_signable(case) and (is_mediator_of(user, case) or is_supervisor_of(user, case))
+
+
+def can_sign_as_mediator(user, case) -> bool:  # noqa: ANN001
+    """Sign as the mediator: the case's mediator in person, nobody for them."""
+    return agreement_signable(case) and is_mediator_of(user, case)
+
+
+def party_can_sign(own, party, case) -> bool:  # noqa: ANN001
+    """A party signs online for themselves only: ``own`` is the party the session proves (``selectors.party_of``),
+    ``party`` the one to sign for."""
+    return agreement_signable(case) and own is not None and party is not None and own.pk == party.pk
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # Judicial confirmation (司法确认)
 # ----------------------------------------------------------------------------------------------------------------
-def window_closes(case) -> dt.datetime | None:
+NO_JUDICIAL_STAGES = frozenset({S.TERMINATED, S.NOT_ACCEPTED})
+
+
+def window_closes(case) -> dt.datetime | None:  # noqa: ANN001
+    """The end of the 30-day window after the agreement took effect (民事诉讼法 第205条), or None before."""
     if case.agreement_effective_at is None:
         return None
     return case.agreement_effective_at + dt.timedelta(days=settings.XIANGZHI_DEADLINE_JUDICIAL_DAYS)
 
 
-def can_offer(case, now: dt.datetime | None = None) -> bool:
-    """Offer the joint application: an effective agreement, inside the 30-day window, no application yet."""
-    now = now or timezone.now()
+def window_open(case, at: dt.datetime) -> bool:  # noqa: ANN001
+    """The window is open at ``at``, its last instant included."""
     closes = window_closes(case)
-    return (closes is not None and now <= closes and case.stage not in (S.TERMINATED, S.NOT_ACCEPTED)
-            and not JudicialConfirmation.objects.filter(case=case).exists())
+    return closes is not None and at <= closes
 
 
-def can_record_judicial(user, case) -> bool:
+def can_offer(case, *, now: dt.datetime, applied: bool) -> bool:  # noqa: ANN001
+    """Offer the joint application: an effective agreement, inside the 30-day window, no application yet
+    (``applied``: the case has a JudicialConfirmation)."""
+    return case.stage not in NO_JUDICIAL_STAGES and not applied and window_open(case, now)
+
+
+def can_record_judicial(user, case) -> bool:  # noqa: ANN001
+    """Record the application and the court's steps: the case's mediator, its organisation's mediators, supervisors."""
     return is_mediator_of(user, case) or is_supervisor_of(user, case) or is_handler(user, case)
 
 
@@ -240,16 +320,30 @@ def can_record_judicial(user, case) -> bool:
 # Feedback and performance
 # ----------------------------------------------------------------------------------------------------------------
 FEEDBACK_STAGES = frozenset({S.FOLLOW_UP, S.CLOSED, S.ARCHIVED})
+RATE_STAGES = frozenset({S.CLOSED, S.ARCHIVED})
 NOT_PERFORMED_STAGES = frozenset({S.FOLLOW_UP, S.CLOSED})
+# Follow-up visits: once an agreement is reached (an oral one is in effect at once) and after.
+VISIT_STAGES = FEEDBACK_STAGES | {S.AGREEMENT_ORAL}
 
 
-def party_can_rate(party, case) -> bool:
-    return party is not None and case.stage in (S.CLOSED, S.ARCHIVED) and not Feedback.objects.filter(
-        case=case, party=party).exists()
+def party_can_open_feedback(party, case) -> bool:  # noqa: ANN001
+    """The status page links a party to the feedback page once the case is in follow-up or closed."""
+    return party is not None and case.stage in FEEDBACK_STAGES
 
 
-def party_can_report_not_performed(party, case) -> bool:
+def party_can_rate(party, case, *, already_rated: bool) -> bool:  # noqa: ANN001
+    """Each party rates once, after closing (``already_rated``: this party's Feedback row exists)."""
+    return party is not None and case.stage in RATE_STAGES and not already_rated
+
+
+def party_can_report_not_performed(party, case) -> bool:  # noqa: ANN001
     return party is not None and case.stage in NOT_PERFORMED_STAGES and bool(case.agreement_text)
+
+
+def can_record_visit(user, case) -> bool:  # noqa: ANN001
+    """回访 by the case's mediator, its organisation's mediators or a supervisor, once an agreement is reached."""
+    return case.stage in VISIT_STAGES and (
+        is_mediator_of(user, case) or is_supervisor_of(user, case) or is_handler(user, case))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -258,10 +352,20 @@ def party_can_report_not_performed(party, case) -> bool:
 RISK_ORDER = [RiskLevel.NORMAL, RiskLevel.ELEVATED, RiskLevel.MAJOR]
 
 
-def can_raise_risk(user, case) -> bool:  # noqa: ANN001
-    """Anyone handling the case: its mediator, its organisation's mediators, field staff and supervisors of the
-    place, and departments invited into it (联动联办)."""
+def is_higher_risk(level: str, than: str) -> bool:
+    """Risk is only raised here (lowering it is a supervisor's correction in re-triage)."""
+    return RISK_ORDER.index(level) > RISK_ORDER.index(than)
+
+
+def can_raise_risk(user, case, *, task_orgs: Iterable[int]) -> bool:  # noqa: ANN001
+    """Anyone handling a case not yet done: its mediator, its organisation's mediators, field staff and supervisors
+    of the place, and departments invited into it (联动联办; ``task_orgs`` as for ``shares_case``)."""
     if case.stage in colours.DONE_STAGES:
         return False
     return (is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case)
-            or is_field_staff_of(user, case) or shares_case(user, case))
+            or is_field_staff_of(user, case) or shares_case(user, task_orgs))
+
+
+def can_extend(user, case) -> bool:  # noqa: ANN001
+    """Extend mediation (once, with both parties' consent): the case's mediator or a supervisor, during mediation."""
+    return case.stage == S.IN_MEDIATION and (is_mediator_of(user, case) or is_supervisor_of(user, case))

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
-from xiangzhi.core.enums import Role
-from xiangzhi.core.models import Region
+from xiangzhi.core.enums import OrgKind, RegionLevel, Role
+from xiangzhi.core.models import Organisation, Region, User
 
 from . import colours, rules
 from .colours import with_colour
@@ -27,6 +27,7 @@ from .import_format import live_progress
 from .models import (
     Case,
     DisputeType,
+    Feedback,
     ImportJob,
     JointTask,
     MediationExtension,
@@ -69,8 +70,16 @@ def _visibility(user) -> _Visibility | None:  # noqa: ANN001
     terms = [Q(organisation_id=org) for org in sorted(rules.org_ids_for(user))]
     terms += [Q(referral_org_id=org) for org in sorted(rules.org_ids_for(user, frozenset({Role.LIAISON})))]
     terms.append(Q(mediator_id=user.pk))
-    terms.append(rules.shared_case_q(user))  # 联动联办: cases shared with the user's department
+    terms.append(_shared_cases_q(user))  # 联动联办: cases shared with the user's department
     return _Visibility(_minimal(rules.codes_for(user, rules.DISPUTE_ROLES)), terms)
+
+
+def _shared_cases_q(user) -> Q:  # noqa: ANN001
+    """Cases in which the user's department (liaison membership) holds an active joint task."""
+    orgs = rules.liaison_orgs(user)
+    if not orgs:
+        return Q(pk__in=[])
+    return Q(pk__in=JointTask.objects.filter(organisation_id__in=orgs, status__in=rules.JOINT_ACTIVE).values("case_id"))
 
 
 def cases_visible_to(user) -> QuerySet[Case]:  # noqa: ANN001
@@ -78,6 +87,11 @@ def cases_visible_to(user) -> QuerySet[Case]:  # noqa: ANN001
     to the user; a department liaison sees the cases their organisation referred. Everyone else: nothing."""
     vis = _visibility(user)
     return Case.objects.none() if vis is None else Case.objects.filter(vis.q())
+
+
+def is_visible_to(user, case: Case) -> bool:  # noqa: ANN001
+    """May ``user`` open ``case`` on the workbench (扫码办理 from the QR page)?"""
+    return core_rules.is_staff_member(user) and cases_visible_to(user).filter(pk=case.pk).exists()
 
 
 def access_case(user, pk: int) -> Case:  # noqa: ANN001
@@ -188,7 +202,7 @@ class AgreementForParty:
 
 def agreement_for_party(case: Case, party: Party, parties: list[Party] | None = None) -> AgreementForParty | None:
     """None unless the case holds a written agreement that has not yet taken effect. Two queries."""
-    if case.stage != S.AGREEMENT_WRITTEN or case.agreement_effective_at is not None:
+    if not rules.agreement_signable(case):
         return None
     parties = parties if parties is not None else list(case.parties.select_related("person"))
     signed: dict[int, dt.datetime] = {}
@@ -346,8 +360,10 @@ def register_case_panel(template_name: str) -> None:
         CASE_PANELS.append(template_name)
 
 
-__all__ = ["access_case", "access_job", "access_task", "agreement_for_party", "case_for_token", "cases_visible_to", "jobs_of",
-           "overview", "party_of", "stage_info", "tasks_for_liaison", "workbench_cases"]
+__all__ = ["access_case", "access_job", "access_task", "active_task_orgs", "agreement_for_party", "assignable_mediators",
+           "case_for_token", "cases_visible_to", "departments", "feedback_of", "intake_villages", "is_visible_to",
+           "jobs_of", "overview", "party_of", "referral_departments", "stage_info", "tasks_for_liaison",
+           "workbench_cases"]
 
 
 def jobs_of(user) -> QuerySet[ImportJob]:  # noqa: ANN001
@@ -373,11 +389,15 @@ def tasks_for_liaison(user) -> QuerySet[JointTask]:  # noqa: ANN001
 def access_task(user, pk: int) -> JointTask:  # noqa: ANN001
     """A task of the user's department, or one of a case the user leads; 404 otherwise."""
     task = JointTask.objects.select_related("case", "organisation").filter(pk=pk).first()
-    if task is None:
+    if task is None or not rules.can_open_task(user, task):
         raise Http404
-    if task.organisation_id in rules.liaison_orgs(user) or rules.can_lead(user, task.case):
-        return task
-    raise Http404
+    return task
+
+
+def active_task_orgs(case: Case) -> set[int]:
+    """The organisations holding an active joint task in ``case`` (the fact ``rules.shares_case`` decides on)."""
+    return set(JointTask.objects.filter(case=case, status__in=rules.JOINT_ACTIVE)
+               .values_list("organisation_id", flat=True))
 
 
 @dataclass
@@ -392,3 +412,40 @@ def overview(case: Case, now: dt.datetime | None = None) -> list[TaskRow]:
     now = now or timezone.now()
     tasks = case.joint_tasks.select_related("organisation").annotate(n=Count("replies")).order_by("invited_at", "id")
     return [TaskRow(task=t, late=t.status == JointStatus.OPEN and now > t.due_at, replies=t.n) for t in tasks]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# What the pages offer to choose from
+# ----------------------------------------------------------------------------------------------------------------
+def assignable_mediators(user, case: Case) -> list[User]:  # noqa: ANN001
+    """The mediators the case page offers when assigning ``case``: its organisation's mediators, and the user
+    themselves when they are a mediator."""
+    mediators = list(User.objects.filter(
+        memberships__role=Role.MEDIATOR, memberships__is_active=True,
+        memberships__organisation_id=case.organisation_id).distinct().order_by("username")) if case.organisation_id else []
+    if user not in mediators and rules.codes_for(user, frozenset({Role.MEDIATOR})):
+        mediators.insert(0, user)
+    return mediators
+
+
+def intake_villages(user) -> list[tuple[str, str]]:  # noqa: ANN001
+    """(code, name) of the villages a grid worker or intake staff may register in: those in, or holding, one of
+    their intake jurisdictions."""
+    codes = rules.codes_for(user, rules.INTAKE_ROLES)
+    return [(r.code, r.display_name) for r in Region.objects.filter(level=RegionLevel.VILLAGE, is_active=True)
+            .order_by("code") if any(r.code.startswith(c) or c.startswith(r.code) for c in codes)]
+
+
+def departments() -> QuerySet[Organisation]:
+    """Active departments a case can invite into joint handling (联动联办), by name."""
+    return Organisation.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("name")[:200]
+
+
+def referral_departments() -> list[tuple[int, str]]:
+    """(id, name) of the departments a window intake may name as the referring one (部门移送)."""
+    return [(o.pk, o.name) for o in Organisation.objects.filter(kind=OrgKind.DEPARTMENT).order_by("region__code", "name")]
+
+
+def feedback_of(party: Party) -> Feedback | None:
+    """The party's own satisfaction rating of its case, if given."""
+    return Feedback.objects.filter(case_id=party.case_id, party=party).first()

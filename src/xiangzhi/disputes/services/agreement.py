@@ -14,7 +14,6 @@ from xiangzhi.core.models import User
 
 from .. import rules
 from ..enums import (
-    CaseStage,
     EventKind,
     SignatureMethod,
 )
@@ -26,8 +25,6 @@ from ..models import (
 )
 from ..selectors import party_of
 from .records import ToParties, record
-
-S = CaseStage
 
 
 def sign_as_party(case: Case, party: Party, *, actor: User, digest: str, confirmed: bool) -> Signature:
@@ -48,20 +45,19 @@ def sign_agreement(case: Case, *, actor: User, party: Party | None = None, as_me
         raise ValidationFailed("INVALID_METHOD", "签名方式无效。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if locked.stage != S.AGREEMENT_WRITTEN or locked.agreement_effective_at is not None:
+        if not rules.agreement_signable(locked):
             raise Conflict("NOT_SIGNABLE", "只有待生效的书面协议可以签名。")
         if expected_digest is not None and expected_digest != hashlib.sha256(locked.agreement_text.encode()).hexdigest():
             raise Conflict("AGREEMENT_CHANGED", "协议内容已有变更，请重新阅读后再签名。")
         citizen_self = (actor.kind == UserKind.CITIZEN and party is not None and not as_mediator)
         if citizen_self:
-            own = party_of(actor, locked)
-            if own is None or own.pk != party.pk:
+            if not rules.party_can_sign(party_of(actor, locked), party, locked):
                 raise XiangzhiError("FORBIDDEN", "只能本人签名。", status=403)
             method = SignatureMethod.ELECTRONIC
         elif not rules.can_sign_or_seal(actor, locked):
             raise XiangzhiError("FORBIDDEN", "您无权为该协议记录签名。", status=403)
         if as_mediator:
-            if locked.mediator_id != actor.pk:
+            if not rules.can_sign_as_mediator(actor, locked):
                 raise XiangzhiError("FORBIDDEN", "只有本案调解员本人可以作为调解员签名。", status=403)
             exists = Signature.objects.filter(case=locked, mediator=actor).exists()
             sig_kwargs = {"mediator": actor}
@@ -90,7 +86,7 @@ def apply_seal(case: Case, *, actor: User) -> Seal:
     """The committee seal on the written agreement (by the case's mediator or a supervisor)."""
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if locked.stage != S.AGREEMENT_WRITTEN or locked.agreement_effective_at is not None:
+        if not rules.agreement_signable(locked):
             raise Conflict("NOT_SIGNABLE", "只有待生效的书面协议可以盖章。")
         if not rules.can_sign_or_seal(actor, locked):
             raise XiangzhiError("FORBIDDEN", "您无权加盖印章。", status=403)

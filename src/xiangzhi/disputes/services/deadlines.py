@@ -25,6 +25,7 @@ from xiangzhi.core.workdays import forget_calendar
 from .. import colours, rules
 from ..enums import CaseStage, Colour, EventKind, Level, PartyRole, RiskLevel
 from ..models import Case, CaseClock, MediationExtension
+from ..selectors import active_task_orgs
 from .records import ToUser, record
 
 S = CaseStage
@@ -143,9 +144,9 @@ def raise_risk(case: Case, level: str, *, actor: User, reason: str, now: dt.date
         raise ValidationFailed("REASON_REQUIRED", "提高风险等级须说明理由。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if not rules.can_raise_risk(actor, locked):
+        if not rules.can_raise_risk(actor, locked, task_orgs=active_task_orgs(locked)):
             raise XiangzhiError("FORBIDDEN", "您无权调整该案件的风险等级。", status=403)
-        if rules.RISK_ORDER.index(level) <= rules.RISK_ORDER.index(locked.risk_level):
+        if not rules.is_higher_risk(level, locked.risk_level):
             raise Conflict("RISK_NOT_HIGHER", "只能提高风险等级；降低须由上级在分流更正中办理。")
         before = locked.risk_level
         locked.risk_level = level
@@ -174,8 +175,7 @@ def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.dateti
             raise ValidationFailed("CONSENT_IN_FUTURE", f"{who}同意的时间不能晚于现在。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if locked.stage != S.IN_MEDIATION or not (rules.is_mediator_of(actor, locked)
-                                                  or rules.is_supervisor_of(actor, locked)):
+        if not rules.can_extend(actor, locked):
             raise Conflict("CANNOT_EXTEND", "只有本案调解员或上级在调解阶段可以延长调解期限。")
         if MediationExtension.objects.filter(case=locked).exists():
             raise Conflict("ALREADY_EXTENDED", "调解期限只能延长一次。")

@@ -75,7 +75,7 @@ def generate(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
     if not rules.can_issue_document(actor, case):
         raise XiangzhiError("FORBIDDEN", "您无权签发该案件的文书。", status=403)
     if kind in FULL_DATA_KINDS:
-        if not core_rules.can_view_personal_data(actor):
+        if not rules.can_issue_kind(actor, case, full_data=True):
             raise XiangzhiError("PERSONAL_DATA_FORBIDDEN", "签发此文书须载明当事人完整个人信息，您的角色无权查看。",
                                 status=403)
         if len((reason or "").strip()) < 2:

@@ -16,6 +16,7 @@ from xiangzhi.core.models import User
 from .. import rules
 from ..enums import CaseStage, EventKind, SystemMove
 from ..models import Case, Feedback, FollowUpVisit, Party
+from ..selectors import feedback_of
 from .deadlines import supervisors_of
 from .records import ToUser, record
 from .transitions import transition
@@ -34,7 +35,8 @@ def rate(case: Case, party: Party, *, actor: User, rating: int, comment: str = "
         raise ValidationFailed("INVALID_RATING", "请选择 1 至 5 星的满意度。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if party.case_id != locked.pk or not rules.party_can_rate(party, locked):
+        if party.case_id != locked.pk or not rules.party_can_rate(party, locked,
+                                                                  already_rated=feedback_of(party) is not None):
             raise Conflict("CANNOT_RATE", "结案后每位当事人可以评价一次。")
         try:
             with transaction.atomic():
@@ -54,9 +56,7 @@ def record_visit(case: Case, *, actor: User, performed: bool, visited_at: dt.dat
         raise ValidationFailed("INVALID_RATING", "满意度为 1 至 5。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if locked.stage not in rules.FEEDBACK_STAGES | {S.AGREEMENT_ORAL} or not (
-                rules.is_mediator_of(actor, locked) or rules.is_supervisor_of(actor, locked)
-                or rules.is_handler(actor, locked)):
+        if not rules.can_record_visit(actor, locked):
             raise XiangzhiError("FORBIDDEN", "只有本案调解员或上级在协议达成后可以记录回访。", status=403)
         visit = FollowUpVisit.objects.create(case=locked, party=party, performed=performed, satisfaction=satisfaction,
                                              note=(note or "").strip()[:500], visitor=actor, visited_at=visited_at)

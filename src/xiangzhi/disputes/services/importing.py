@@ -34,9 +34,10 @@ from django.utils import timezone
 
 from xiangzhi.core import crypto
 from xiangzhi.core import services as core
-from xiangzhi.core.errors import ValidationFailed
+from xiangzhi.core.errors import ValidationFailed, XiangzhiError
 from xiangzhi.core.models import Person, TextNumber, User
 
+from .. import rules
 from ..enums import CaseSource, Channel, Consent, Entry, EventKind, ImportStatus, Level, PartyRole
 from ..import_format import (
     HeaderError,
@@ -152,6 +153,8 @@ def start_import(upload: Any, *, actor: User, mode: str = "all") -> ImportJob:
     ImportJob (queued) and enqueue the background task once the transaction commits. A file that is not an .xlsx
     (zip) or whose csv header differs from the template is refused here, before anything is stored.
     Side effects: the stored file, the ImportJob row, an audit row, one task queued."""
+    if not rules.can_import(actor):
+        raise XiangzhiError("FORBIDDEN", "只有县、镇司法行政人员可以导入历史案件。", status=403)
     suffix = check_upload(upload.name, upload.size, mode)
     head = next(iter(upload.chunks()), b"")
     if hasattr(upload, "seek"):

@@ -294,9 +294,8 @@ def lookup(number: str, *, actor: User | None, client_ip: str) -> Case | None:  
 def refer(data: IntakeIn, *, actor: User) -> Case:
     """A department's referral (部门移送) through its API account: only a liaison may refer; the referring
     organisation is the account's liaison organisation and the source follows from its specialty."""
-    org_ids = rules.org_ids_for(actor, frozenset({Role.LIAISON}))
-    org = Organisation.objects.filter(pk__in=org_ids).order_by("id").first()
-    if org is None:
+    org = Organisation.objects.filter(pk__in=rules.liaison_orgs(actor)).order_by("id").first()
+    if not rules.can_refer(actor) or org is None:
         raise XiangzhiError("FORBIDDEN", "只有联动部门的接口账号可以移送案件。", status=403)
     data.referral_org = org
     data.source = _REFERRAL_SOURCE.get(org.specialty, CaseSource.REFERRAL_GOVERNMENT)
@@ -318,11 +317,7 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
     """
     if channel not in Channel.values:
         raise ValidationFailed("INVALID_CHANNEL", "受理渠道无效。")
-    if channel == Channel.API:
-        allowed = actor is not None and bool(rules.codes_for(actor, frozenset({Role.LIAISON})))
-    else:
-        allowed = channel == Channel.ONLINE or (actor is not None and rules.can_take_intake(actor))
-    if not allowed:
+    if not rules.can_register(actor, channel):
         raise XiangzhiError("FORBIDDEN", "您无权登记纠纷案件。", status=403)
     referred = _referred_case(data)
     if referred is not None:

@@ -2,7 +2,8 @@
 task, a deadline and a contact; the department's liaison sees only the cases shared with their organisation, answers
 in the case (text, a file) or hands the task back with a reason; the lead sees who answered and who is late.
 
-``shared_case_q(user)`` is the selector ``selectors.cases_visible_to`` ORs in.
+Who may do what is ``rules`` (can_invite, can_lead, can_reply, can_hand_back); which cases a department sees is
+``selectors.cases_visible_to``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,10 @@ from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import Organisation, User
 
 from .. import rules
-from ..enums import CaseStage, EventKind, HandoverDirection, JointStatus
+from ..enums import EventKind, HandoverDirection, JointStatus
 from ..models import Case, Handover, JointReply, JointTask
 from .records import ToUser, record
 from .uploads import Upload, check_upload, save_upload
-
-S = CaseStage
-ACTIVE = (JointStatus.OPEN, JointStatus.ANSWERED)
 
 
 def _department(org_id: int) -> Organisation:
@@ -51,7 +49,7 @@ def invite(case: Case, *, actor: User, organisation_id: int, task: str, due_at: 
     org = _department(organisation_id)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if not rules.can_lead(actor, locked) or locked.stage in (S.CLOSED, S.ARCHIVED, S.NOT_ACCEPTED):
+        if not rules.can_invite(actor, locked):
             raise XiangzhiError("FORBIDDEN", "只有牵头调解组织可以在办理中邀请协办单位。", status=403)
         if JointTask.objects.filter(case=locked, organisation=org, status=JointStatus.OPEN).exists():
             raise Conflict("ALREADY_INVITED", f"{org.name}已有未完成的协办任务。")
@@ -80,9 +78,9 @@ def reply(task: JointTask, *, actor: User, text: str, upload: Upload | None = No
     ext = check_upload(upload)[0] if upload is not None else ""
     with transaction.atomic():
         locked = JointTask.objects.select_for_update().select_related("case").get(pk=task.pk)
-        if locked.organisation_id not in rules.liaison_orgs(actor):
+        if not rules.is_department_of(actor, locked):
             raise XiangzhiError("FORBIDDEN", "只有协办单位的联络员可以答复。", status=403)
-        if locked.status not in rules.JOINT_ACTIVE:
+        if not rules.can_reply(actor, locked):
             raise Conflict("TASK_CLOSED", "该协办任务已退回或撤回。")
         r = JointReply(task=locked, author=actor, text=text[:5000])
         if upload is not None:
@@ -110,9 +108,9 @@ def hand_back(task: JointTask, *, actor: User, reason: str) -> JointTask:
         raise ValidationFailed("REASON_REQUIRED", "退回须说明理由。")
     with transaction.atomic():
         locked = JointTask.objects.select_for_update().select_related("case", "organisation").get(pk=task.pk)
-        if locked.organisation_id not in rules.liaison_orgs(actor):
+        if not rules.is_department_of(actor, locked):
             raise XiangzhiError("FORBIDDEN", "只有协办单位的联络员可以退回。", status=403)
-        if locked.status != JointStatus.OPEN:
+        if not rules.can_hand_back(actor, locked):
             raise Conflict("TASK_NOT_OPEN", "只有待办理的协办任务可以退回。")
         locked.status, locked.returned_at, locked.return_reason = JointStatus.RETURNED, timezone.now(), reason[:300]
         locked.save(update_fields=["status", "returned_at", "return_reason"])

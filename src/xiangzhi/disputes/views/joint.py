@@ -11,15 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from xiangzhi.core.access import predicate_required
-from xiangzhi.core.enums import Role
 from xiangzhi.core.errors import XiangzhiError
 
 from .. import rules, selectors
 from ..services import joint
 from ..services.uploads import Upload
 
-liaison_required = predicate_required(lambda u: bool(rules.org_ids_for(u, frozenset({Role.LIAISON}))),
-                                      "disputes.liaison")
+liaison_required = predicate_required(rules.is_liaison, "disputes.liaison")
 
 
 @liaison_required
@@ -28,7 +26,7 @@ def joint_list(request: HttpRequest) -> HttpResponse:
     return render(request, "disputes/joint_list.html", {"rows": rows, "now": timezone.now()})
 
 
-@predicate_required(lambda u: u.is_authenticated and not getattr(u, "is_citizen", False), "disputes.joint")
+@predicate_required(rules.can_open_joint_pages, "disputes.joint")
 @require_http_methods(["GET", "POST"])
 def joint_task(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.access_task(request.user, pk)
@@ -47,5 +45,5 @@ def joint_task(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("disputes:joint_task", pk=pk)
     return render(request, "disputes/joint_task.html", {
         "task": task, "case": task.case, "replies": list(task.replies.select_related("author")),
-        "is_department": task.organisation_id in rules.org_ids_for(request.user, frozenset({Role.LIAISON})),
+        "can_reply": rules.can_reply(request.user, task), "can_hand_back": rules.can_hand_back(request.user, task),
     })

@@ -15,7 +15,6 @@ from xiangzhi.core.middleware import client_ip
 from xiangzhi.ledger import services as ledger_services
 
 from .. import attestation, qr, rules, selectors
-from ..enums import PartyRole
 from ..forms import IntakeForm
 from ..services import agreement, feedback, intake, mediation, uploads
 from ..services.uploads import Upload
@@ -68,7 +67,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     """The page behind the case's QR code. Staff who may handle the case go to the workbench (扫码办理); parties see
     the stage, next step, timeline and their actions; anyone else sees only the stage."""
     case = selectors.case_for_token(token)
-    if core_rules.is_staff_member(request.user) and selectors.cases_visible_to(request.user).filter(pk=case.pk).exists():
+    if selectors.is_visible_to(request.user, case):
         return redirect("disputes:case", pk=case.pk)
     party = selectors.party_of(request.user, case)
     ctx = {"case": case, "party": party, **stage_info(case)}
@@ -83,10 +82,10 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         # 一案一码: a written agreement awaiting signatures — the party reads it and signs for themselves
         "agreement": selectors.agreement_for_party(case, party, parties),
         "can_withdraw": rules.party_can_withdraw(party, case),
+        "feedback_open": rules.party_can_open_feedback(party, case),
         "can_consent": rules.party_can_answer_consent(party, case),
         "can_add": rules.party_can_add_material(party, case),
         "qr_svg": qr.svg_inline(case.public_url),
-        "is_applicant": party.role == PartyRole.APPLICANT,
         # 区块链存证: the offline proof bundle of this case's records, for the party (and, through them, a court)
         "bundle_url": ledger_services.bundle_url(attestation.CASE_REF, [case.pk]),
         "bundle_link_hours": ledger_services.bundle_link_hours(),
@@ -171,9 +170,10 @@ def party_feedback(request: HttpRequest, token: str) -> HttpResponse:
         except XiangzhiError as exc:
             messages.error(request, exc.message)
         return redirect("disputes:feedback", token=token)
+    rated = selectors.feedback_of(party)
     return render(request, "disputes/feedback.html", {
         "case": case, "party": party, **stage_info(case),
-        "can_rate": rules.party_can_rate(party, case),
+        "can_rate": rules.party_can_rate(party, case, already_rated=rated is not None),
         "can_report": rules.party_can_report_not_performed(party, case),
-        "rated": case.feedback.filter(party=party).first(),
+        "rated": rated,
     })

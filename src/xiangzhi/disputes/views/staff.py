@@ -19,9 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.access import predicate_required
-from xiangzhi.core.enums import OrgKind, RegionLevel, Role
 from xiangzhi.core.errors import XiangzhiError
-from xiangzhi.core.models import Organisation, Region, User
+from xiangzhi.core.models import Organisation, User
 
 from .. import colours, documents, exports, qr, rules, selectors
 from ..enums import (
@@ -89,8 +88,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
 def _intake(request: HttpRequest, form_class, channel: str, template: str, *, grid_codes=None) -> HttpResponse:  # noqa: ANN001
     form = form_class(request.POST or None, initial={"region_code": request.GET.get("v", "")}, grid_codes=grid_codes)
     if form_class is WindowIntakeForm:
-        form.fields["referral_org"].widget.choices = [("", "（非移送案件）")] + [
-            (o.pk, o.name) for o in Organisation.objects.filter(kind=OrgKind.DEPARTMENT).order_by("region__code", "name")]
+        form.fields["referral_org"].widget.choices = [("", "（非移送案件）")] + selectors.referral_departments()
     error, errors = "", {}
     if request.method == "POST" and form.is_valid():
         extra = {}
@@ -126,12 +124,8 @@ def window_intake(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def grid_intake(request: HttpRequest) -> HttpResponse:
     """扫码代办 by a grid worker on a phone, with "resolved on the spot" (一米调解)."""
-    codes = rules.codes_for(request.user, rules.INTAKE_ROLES)
-    villages = [(r.code, r.display_name) for r in Region.objects.filter(
-        level=RegionLevel.VILLAGE, is_active=True).order_by("code")
-        if any(r.code.startswith(c) or c.startswith(r.code) for c in codes)]
     return _intake(request, GridIntakeForm, Channel.GRID, "disputes/intake_grid.html",
-                   grid_codes=[("", "请选择村（社区）")] + villages)
+                   grid_codes=[("", "请选择村（社区）")] + selectors.intake_villages(request.user))
 
 
 @dispute_staff
@@ -140,19 +134,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
     user = request.user
     parties = list(case.parties.select_related("person").prefetch_related("signatures"))
-    mediators = []
     actions = rules.available_transitions(user, case)
-    if any(to == CaseStage.ASSIGNED for to, _ in actions):
-        mediators = list(User.objects.filter(
-            memberships__role=Role.MEDIATOR, memberships__is_active=True,
-            memberships__organisation_id=case.organisation_id).distinct().order_by("username")) if case.organisation_id else []
-        if user not in mediators and rules.codes_for(user, frozenset({Role.MEDIATOR})):
-            mediators.insert(0, user)
+    mediators = selectors.assignable_mediators(user, case) if any(to == CaseStage.ASSIGNED for to, _ in actions) else []
     # The mediator the applicant named at intake (人民调解法 第23条), when one of the organisation's mediators
     preferred = next((m for m in mediators if case.preferred_mediator
                       and case.preferred_mediator in (m.display_name, m.username)), None)
     signed_parties = set(case.signatures.filter(party__isnull=False).values_list("party_id", flat=True))
     now = timezone.now()
+    tasks = selectors.overview(case, now)
+    judicial_row = getattr(case, "judicial", None) if hasattr(case, "judicial") else None
     revealed_numbers = None
     if request.method == "POST":  # the numbers typed into the free text, in full: the right, a reason, logged
         try:
@@ -171,19 +161,26 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_session": rules.can_record_session(user, case), "can_sign": rules.can_sign_or_seal(user, case),
         "can_retriage": rules.can_retriage(user, case), "can_add": rules.can_add_material(user, case),
         "signed_parties": signed_parties, "mediator_signed": case.signatures.filter(mediator__isnull=False).exists(),
-        "sealed": _has_seal(case),
+        "sealed": _has_seal(case), "can_sign_as_mediator": rules.can_sign_as_mediator(user, case),
         "missing": agreement.agreement_missing(case) if case.stage == CaseStage.AGREEMENT_WRITTEN else [],
         "types": [(t.code, t.name) for t in DisputeType.objects.filter(is_active=True)],
         "now_local": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
         # deadline and risk, joint handling, judicial confirmation, follow-up visits, documents and the case file
-        "info": colours.info(case, now), "tasks": selectors.overview(case, now),
+        "info": colours.info(case, now), "tasks": tasks,
         "handovers": list(case.handovers.all()), "directions": HandoverDirection.choices,
-        "departments": Organisation.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("name")[:200],
-        "judicial": getattr(case, "judicial", None) if hasattr(case, "judicial") else None,
-        "judicial_offer": rules.can_offer(case, now), "judicial_closes": rules.window_closes(case),
+        "departments": selectors.departments(),
+        "can_raise_risk": rules.can_raise_risk(user, case, task_orgs={r.task.organisation_id for r in tasks
+                                                                       if r.task.status in rules.JOINT_ACTIVE}),
+        "can_extend": rules.can_extend(user, case), "can_invite": rules.can_invite(user, case),
+        "can_lead": rules.can_lead(user, case), "can_record_judicial": rules.can_record_judicial(user, case),
+        "can_record_visit": rules.can_record_visit(user, case),
+        "judicial": judicial_row,
+        "judicial_offer": rules.can_offer(case, now=now, applied=judicial_row is not None),
+        "judicial_closes": rules.window_closes(case),
         "judicial_steps": JudicialStatus.choices, "visits": list(case.visits.select_related("visitor")),
         "documents": documents.KINDS.items(), "full_data_kinds": documents.FULL_DATA_KINDS,
-        "can_issue": rules.can_issue_document(user, case),
+        "issuable": [k for k in documents.KINDS
+                     if rules.can_issue_kind(user, case, full_data=k in documents.FULL_DATA_KINDS)],
     })
 
 
