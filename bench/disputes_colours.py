@@ -106,8 +106,8 @@ def _measure_child(now: dt.datetime) -> dict:
 
     django.setup()
     from xiangzhi.core import workdays
-    from xiangzhi.disputes.services import deadlines  # noqa: F401 (load the modules the pass uses)
     from xiangzhi.disputes.models import Case
+    from xiangzhi.disputes.services import deadlines  # noqa: F401 (load the modules the pass uses)
 
     Case.objects.exists()  # connect, load the modules the pass uses
     workdays.calendar()
