@@ -9,7 +9,7 @@ as (2026, 5335):
 - the number as printed, with any kind of brackets, with or without the zeros and the prefix:
   ``桐解（2026）05335号``, ``桐解[2026]5335号``, ``桐解〔2026〕05335号``, ``【2026】第5335号``, ``桐解2026-5335``;
 - the file number, ``(2026)桐人调字第5335号``;
-- any of these with full-width digits, punctuation or brackets (``２０２６－５３３５``) and spaces anywhere.
+- any of these with full-width digits, punctuation or brackets (``２０２６－５３３５``) and spaces around the parts.
 
 Anything else is not a case number (None): another county's prefix, a year that is not four digits, a sequence
 number of zero or of more than seven digits, two numbers run together without a separator, other words.

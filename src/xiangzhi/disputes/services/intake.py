@@ -39,7 +39,7 @@ from ..models import (
     DisputeType,
     Party,
 )
-from ..numbers import COUNTY_ABBR, format_archive_number, format_number  # noqa: F401 (the services' names for them)
+from ..numbers import format_archive_number, format_number
 from .records import Notice, ToOrganisation, ToParties, record
 from .routing import reference_data, route
 from .transitions import entry_fields, transition
