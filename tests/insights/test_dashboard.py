@@ -20,20 +20,23 @@ def test_the_county_dashboard_shows_every_chart_as_a_table(cases_2026, county_ad
     r = county_admin.client().get("/insights/", {"region": COUNTY, "period": "2026"})
     assert r.status_code == 200
     html = r.content.decode()
-    for title in ("各月纠纷数", "纠纷类型", "案件来源", "各镇（街道）纠纷数", "办理阶段分布", "五色管理分布", "各层级化解占比",
-                  "结案用时分布", "超期与红色案件", "纠纷最多的十个村", "镇村两级化解占比"):
+    for title in ("各月纠纷数", "纠纷类型", "案件来源", "各镇（街道）纠纷数", "办理阶段分布", "五色管理分布", "各层级调处纠纷占比",
+                  "结案用时分布", "超期与红色案件", "纠纷最多的十个村", "镇、村调解组织调处纠纷占比"):
         assert title in html, title
     assert 'data-table="type"' in html and "vendor/echarts/echarts.min.js" in html
     assert "<script>" not in html.replace('<script id="insights-charts" type="application/json">', "")
 
 
-def test_local_share_is_town_and_village_share_of_accepted_cases(cases_2026):
+def test_local_share_is_town_and_village_share_of_successful_mediations(cases_2026):
     period = selectors.parse_period("2026")
     board = selectors.dashboard(None, region=selectors.region_for(COUNTY), period=period)
     accepted = Case.objects.filter(created_at__gte=period.start, created_at__lt=period.end).exclude(
         stage__in=["reported", "not_accepted"])
-    local = accepted.filter(level__in=["grid", "village", "town"]).count()
-    assert board.cards["local_share"] == round(100 * local / accepted.count(), 2)
+    success = accepted.filter(agreement_effective_at__isnull=False)  # no case of the fixture was ever reopened
+    local = success.filter(level__in=["grid", "village", "town"]).count()
+    assert 0 < local < success.count() < accepted.count()
+    assert (board.cards["success"], board.cards["local"]) == (success.count(), local)
+    assert board.cards["local_share"] == round(100 * local / success.count(), 2)
     assert board.cards["total"] == Case.objects.filter(created_at__gte=period.start, created_at__lt=period.end).count()
 
 
@@ -100,7 +103,7 @@ def test_every_table_entry_drills_down_to_as_many_cases(cases_2026, county_admin
         qs, _ = selectors.drill_cases(user, params)
         expected = row.values[0]
         if chart == "level":
-            expected = row.values[0]  # accepted cases at that level
+            expected = row.values[0]  # successful mediations at that level
         assert qs.count() == expected, (chart, row.label, row.href)
 
 

@@ -174,3 +174,25 @@ def test_the_demo_year_has_the_countys_shape_and_is_idempotent(tongxiang):
     assert flagged > 0 and AuditLog.objects.filter(action="insights.case_flags").count() == flagged
     assert demo.build_year(seed=5, cases=600, until=UNTIL, say=lambda s: None) == 0
     assert Case.objects.count() == 600
+
+
+def test_the_demo_year_holds_the_countys_successful_mediations_at_its_share(tongxiang, grid_worker):
+    """By default the year is planned to a number of successful mediations (the county's 5,334; 300 here), exactly
+    LOCAL_SHARE of them by town and village organisations — counting the cases of the year written before it (two
+    on-the-spot settlements here), as a direct count of the rows shows."""
+    from tests.disputes.conftest import intake_data
+    from xiangzhi.disputes import selectors as dsel
+    from xiangzhi.disputes.services import intake
+
+    for phone in ("13600000001", "13600000002"):
+        intake.create_case(intake_data(on_spot="当场和解", applicant_phone=phone), actor=grid_worker.user,
+                           channel="grid", now=UNTIL - dt.timedelta(days=100))
+    made = demo.build_year(seed=6, successes=300, until=UNTIL, say=lambda s: None, service_cases=3)
+    year = selectors.parse_period("2026")
+    in_year = Case.objects.filter(created_at__gte=year.start, created_at__lt=year.end)
+    assert in_year.count() == made + 2 > 300
+    done = in_year.filter(dsel.successful_q())
+    local = done.filter(level__in=["grid", "village", "town"]).count()
+    assert done.count() == 300 and local == round(300 * demo_year.LOCAL_SHARE) == 212
+    board = selectors.dashboard(None, region=selectors.region_for("330483"), period=year)
+    assert (board.cards["success"], board.cards["local"], board.cards["local_share"]) == (300, 212, 70.67)

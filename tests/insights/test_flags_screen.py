@@ -75,7 +75,9 @@ def test_town_staff_record_screenings_and_the_report_counts_them(town_staff, cli
                                              "disputes_found": "4", "note": "春节前排查"})
     assert r.status_code == 302
     after = _report()
-    assert (after.screenings, after.screening_disputes) == (before.screenings + 1, before.screening_disputes + 4)
+    assert (after.screenings, after.screening_reported) == (before.screenings + 1, before.screening_reported + 4)
+    # what a round records is its own tally; 排查发现纠纷 stays the column's total (the cases found by screening)
+    assert after.screening_disputes == after.totals["screened"] == before.screening_disputes
     assert "春节前排查" in staff.get("/insights/screenings/").content.decode()
     # bad input: a clear Chinese message, nothing written
     for data, message in (({"region": village.code, "held_on": today.isoformat(), "disputes_found": "-2"},

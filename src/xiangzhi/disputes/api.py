@@ -13,7 +13,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from xiangzhi.core.api_auth import PUBLIC
-from xiangzhi.core.errors import Conflict
+from xiangzhi.core.errors import Conflict, ValidationFailed
 from xiangzhi.core.idempotency import idempotent
 from xiangzhi.core.middleware import client_ip
 from xiangzhi.core.models import User
@@ -149,10 +149,14 @@ def list_cases(request: HttpRequest, scope: Literal["", "mine", "queue"] = "", s
                type: str = Query("", max_length=30), colour: Colour | Literal[""] = "",  # noqa: A002
                region: str = Query("", max_length=15, pattern=r"^[0-9]*$"), date_from: IsoDate | None = None,
                date_to: IsoDate | None = None, after: int | None = Query(None, ge=1, le=2**63 - 1),
-               limit: int = Query(50, ge=1, le=MAX_LIMIT, description=f"每页条数（1–{MAX_LIMIT}）")):
+               limit: int = Query(50, ge=1, le=MAX_LIMIT, description=f"每页条数（1–{MAX_LIMIT}）"),
+               number: str = Query("", max_length=60, description="案件编号，如 5335、2026-5335、桐解〔2026〕05335号")):
     user = _staff(request)
     filters = selectors.CaseFilters(mine=scope == "mine", queue=scope == "queue", stage=stage, type_code=type,
-                                    colour=colour, region=region, date_from=date_from, date_to=date_to)
+                                    colour=colour, region=region, date_from=date_from, date_to=date_to,
+                                    number=number.strip())
+    if filters.number and selectors.number_q(filters.number) is None:
+        raise ValidationFailed("INVALID_NUMBER", "案件编号无法识别，请输入如 5335、2026-5335 或 桐解〔2026〕05335号。")
     now = timezone.now()  # one instant for the colour filter and each item's colour and countdown
     cases, next_after = selectors.workbench_cases(user, filters, after=after, limit=limit, now=now)
     return CasePage(items=[_list_out(c, now) for c in cases], next_after=next_after,

@@ -1,5 +1,6 @@
-"""A realistic demo year of 桐解码 (about 5,334 disputes over Tongxiang's villages), built through the services so
-that routing, the stage rules, the audit log, the ledger and the notifications all apply (STYLE.md practice 10).
+"""A realistic demo year of 桐解码 (the county's 5,334 successful mediations, about 6,000 disputes over Tongxiang's
+villages), built through the services so that routing, the stage rules, the audit log, the ledger and the
+notifications all apply (STYLE.md practice 10).
 
 Called from ``xiangzhi.insights.demo`` (the 研判 dashboards need a year of data), which passes ``on_cases``: what it
 adds to the cases (its report flags, from ``Plan.flags``); this app does not import it. Reproducible from the seed;
@@ -11,8 +12,10 @@ What the plan holds, by the county's own figures and published category shares (
 - places: every village, some much busier than others; seasonality (more around the Spring Festival and summer);
 - outcomes: most cases mediated to an agreement (oral, then closed), some terminated, a few not accepted; cases of
   the last weeks still open (some past their deadline);
-- levels: about 70.83% of accepted cases resolved by town and village (and grid) organisations, the rest escalated
-  to or routed at county level.
+- the county's headline: 5,334 successful mediations (an agreement in effect, ``selectors.successful_q``), exactly
+  70.83% of them (3,778) by town and village organisations (a grid's on-the-spot settlement counts as the village's),
+  the rest escalated to or routed at county level; the other accepted cases end at county level in the same
+  proportion.
 """
 
 from __future__ import annotations
@@ -37,12 +40,14 @@ from .services import intake, mediation, records, routing, transitions
 
 S = CaseStage
 TZ = ZoneInfo("Asia/Shanghai")
-DEFAULT_CASES = 5334
 # The first cases of the year go through the services one by one (≈1 s each on SQLite: audit, ledger, SMS outbox);
 # the rest through ``bulk_year``, which writes the same case, party and timeline rows (tests/insights/test_demo_year.py
 # proves it on a sample) without the per-row audit/ledger/notification side effects.
 SERVICE_CASES = 5
+# The county's report: "全市各调解组织成功调处矛盾纠纷5334件，其中镇、村调解组织调处纠纷占比70.83%" (domain.md A)
+SUCCESSFUL_MEDIATIONS = 5334
 LOCAL_SHARE = 0.7083
+SUCCESS_OUTCOMES = frozenset({"spot", "success"})  # the plans that end in an agreement in effect
 # Dispute types and their shares (县级人民调解统计: family, neighbour, housing, contracts lead).
 TYPE_SHARES = [
     ("neighbour", 18), ("family", 16), ("contract", 13), ("housing", 10), ("labour", 9), ("traffic", 9),
@@ -94,23 +99,32 @@ def _weighted(rng: random.Random, items: list[tuple[str, float]]) -> str:
 CasesHook = Callable[[list[tuple[Plan, Case]]], None]
 
 
-def plan_year(n: int, *, seed: int, year: int, villages: list[str], until: dt.datetime) -> list[Plan]:
-    """The reproducible plan of ``n`` cases registered in ``year`` before ``until``."""
+def _successes(plans: list[Plan]) -> list[Plan]:
+    return [p for p in plans if p.outcome in SUCCESS_OUTCOMES]
+
+
+def plan_year(n: int | None, *, seed: int, year: int, villages: list[str], until: dt.datetime,
+              successes: int | None = None) -> list[Plan]:
+    """The reproducible plan of the cases registered in ``year`` before ``until``: ``n`` cases, or (``n`` None) as
+    many as it takes for exactly ``successes`` of them to end in a successful mediation (``SUCCESS_OUTCOMES``)."""
+    if n is None and successes is None:
+        raise ValueError("plan_year needs the number of cases or of successful mediations")
     rng = random.Random(f"demo-year:{seed}:{year}")
     start = dt.datetime(year, 1, 1, tzinfo=TZ)
     end = min(dt.datetime(year + 1, 1, 1, tzinfo=TZ), until)
     span_days = max(1, (end - start).days)
     busy = {v: rng.lognormvariate(0, 0.6) for v in villages}
     village_items = sorted(busy.items())
-    days_by_weight = []
-    for d in range(span_days):
+    day_numbers, cum_weights, total = list(range(span_days)), [], 0.0
+    for d in day_numbers:
         day = start + dt.timedelta(days=d)
-        days_by_weight.append((d, MONTH_WEIGHTS[day.month - 1] * (0.6 if day.weekday() >= 5 else 1.0)))
-    stamps = sorted(start + dt.timedelta(days=rng.choices([d for d, _ in days_by_weight],
-                                                           weights=[w for _, w in days_by_weight])[0],
-                                         minutes=rng.randint(8 * 60, 18 * 60)) for _ in range(n))
+        total += MONTH_WEIGHTS[day.month - 1] * (0.6 if day.weekday() >= 5 else 1.0)
+        cum_weights.append(total)
     plans: list[Plan] = []
-    for i, created in enumerate(stamps):
+    succeeded = 0
+    while (len(plans) < n) if n is not None else (succeeded < successes):
+        created = start + dt.timedelta(days=rng.choices(day_numbers, cum_weights=cum_weights)[0],
+                                       minutes=rng.randint(8 * 60, 18 * 60))
         type_code = _weighted(rng, TYPE_SHARES)
         village = _weighted(rng, village_items)
         risk = _weighted(rng, [(RiskLevel.NORMAL, 90), (RiskLevel.ELEVATED, 8), (RiskLevel.MAJOR, 2)])
@@ -121,6 +135,7 @@ def plan_year(n: int, *, seed: int, year: int, villages: list[str], until: dt.da
         else:
             outcome = _weighted(rng, [("spot", 12), ("success", 80), ("terminated", 5), ("not_accepted", 1.5),
                                       ("open_" + S.IN_MEDIATION, 1.5)])
+        succeeded += outcome in SUCCESS_OUTCOMES
         days = 0 if outcome == "spot" else min(max(1, int(rng.expovariate(1 / 12))), 60, max(1, age - 1))
         amount = None
         if outcome in ("success", "spot") and type_code in ("contract", "labour", "traffic", "damages", "medical",
@@ -140,9 +155,12 @@ def plan_year(n: int, *, seed: int, year: int, villages: list[str], until: dt.da
             flags.update(prevented_petition=True, prevented_petition_people=rng.randint(5, 30))
         if outcome in ("success", "spot") and rng.random() < 0.9:
             flags["agreement_performed"] = True
-        plans.append(Plan(i, created, type_code, village, source, risk, outcome, False, days, amount,
+        plans.append(Plan(0, created, type_code, village, source, risk, outcome, False, days, amount,
                           rng.choice(SURNAMES) + rng.choice(GIVEN), rng.choice(SURNAMES) + rng.choice(GIVEN),
                           f"158{rng.randint(10**7, 10**8 - 1):08d}", flags))
+    plans.sort(key=lambda p: p.created_at)  # stable: cases registered at the same minute keep their drawing order
+    for i, p in enumerate(plans):
+        p.index = i
     # some applicants come back within two months in the same village (repeat disputes, 重复纠纷)
     last_in_village: dict[str, Plan] = {}
     for p in plans:
@@ -150,15 +168,32 @@ def plan_year(n: int, *, seed: int, year: int, villages: list[str], until: dt.da
         if prev is not None and rng.random() < 0.06 and (p.created_at - prev.created_at).days <= 60:
             p.phone, p.applicant = prev.phone, prev.applicant
         last_in_village[p.village_code] = p
-    # exactly enough county cases for the county's 70.83% (accepted cases resolved by town and village)
-    accepted = [p for p in plans if p.outcome not in ("not_accepted", "open_" + S.REPORTED)]
-    county_target = round(len(accepted) * (1 - LOCAL_SHARE))
-    routed_county = [p for p in accepted if p.risk == RiskLevel.MAJOR or p.type_code == "medical"]
-    candidates = [p for p in accepted if p not in routed_county and p.outcome != "spot"]
-    rng.shuffle(candidates)
-    for p in candidates[: max(0, county_target - len(routed_county))]:
-        p.to_county = True
+    # without the routing table at hand: major risks and medical disputes go to the county (the default rules)
+    choose_county(plans, lambda p: p.risk == RiskLevel.MAJOR or p.type_code == "medical", rng=rng)
     return plans
+
+
+def choose_county(plans: list[Plan], routed_to_county: Callable[[Plan], bool], *, rng: random.Random,
+                  existing: tuple[int, int] = (0, 0)) -> None:
+    """Decide which planned cases end at county level (``Plan.to_county``: escalated village → town → county, unless
+    routing already sends them there) so that exactly LOCAL_SHARE of the year's successful mediations are the town's
+    and the village's (the county report's 镇、村调解组织调处纠纷占比; ``disputes.selectors.local_q``), counting the
+    ``existing`` (successful, of which local) mediations of the year written before the plan. The other accepted
+    cases end at county level in the same proportion. An on-the-spot settlement stays in the grid."""
+    done_before, local_before = existing
+    successes = _successes(plans)
+    county_successes = (len(successes) + done_before) - round((len(successes) + done_before) * LOCAL_SHARE)
+    county_successes -= done_before - local_before
+    others = [p for p in plans if p.outcome not in SUCCESS_OUTCOMES
+              and p.outcome not in ("not_accepted", "open_" + S.REPORTED)]
+    for group, target in ((successes, county_successes), (others, round(len(others) * (1 - LOCAL_SHARE)))):
+        at_county = [p for p in group if p.outcome != "spot" and routed_to_county(p)]
+        candidates = [p for p in group if p.outcome != "spot" and not routed_to_county(p)]
+        for p in group:
+            p.to_county = False
+        rng.shuffle(candidates)
+        for p in candidates[: max(0, target - len(at_county))]:
+            p.to_county = True
 
 
 def _demo_users(seed: int) -> tuple[User, dict[str, User], dict[str, User]]:
@@ -219,20 +254,23 @@ class Router:
         return org, level
 
 
-def balance_levels(plans: list[Plan], *, seed: int, router: Router | None = None) -> None:
-    """Choose exactly enough county-bound cases for LOCAL_SHARE, knowing where routing sends each case."""
+def balance_levels(plans: list[Plan], *, seed: int, router: Router | None = None,
+                   existing: tuple[int, int] = (0, 0)) -> None:
+    """``choose_county`` knowing where routing sends each case; ``existing``: the year's successful mediations
+    written before the plan, and how many of them were local."""
     router = router or Router()
-    accepted = [p for p in plans if p.outcome not in ("not_accepted", "open_" + S.REPORTED)]
-    at_county = []
-    for p in accepted:
-        p.to_county = False
-        if router(p.type_code, p.village_code, p.risk)[1] == Level.COUNTY and p.outcome != "spot":
-            at_county.append(p)
-    target = round(len(accepted) * (1 - LOCAL_SHARE))
-    candidates = [p for p in accepted if p.outcome != "spot" and p not in at_county]
-    random.Random(f"demo-year-levels:{seed}").shuffle(candidates)
-    for p in candidates[: max(0, target - len(at_county))]:
-        p.to_county = True
+    choose_county(plans, lambda p: router(p.type_code, p.village_code, p.risk)[1] == Level.COUNTY,
+                  rng=random.Random(f"demo-year-levels:{seed}"), existing=existing)
+
+
+def year_successes(year: int) -> tuple[int, int]:
+    """The successful mediations of cases registered in ``year`` (``selectors.successful_q``), and how many of them
+    town and village organisations handled (``selectors.local_q``)."""
+    from . import selectors
+
+    done = Case.objects.filter(selectors.successful_q(), created_at__gte=dt.datetime(year, 1, 1, tzinfo=TZ),
+                               created_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=TZ))
+    return done.count(), done.filter(selectors.local_q()).count()
 
 
 def police_by_town() -> dict[str, Organisation]:
@@ -241,9 +279,12 @@ def police_by_town() -> dict[str, Organisation]:
 
 
 def build_year(*, seed: int, year: int | None = None, cases: int | None = None, until: dt.datetime | None = None,
-               say=print, service_cases: int = SERVICE_CASES, on_cases: CasesHook | None = None) -> int:  # noqa: ANN001
+               say=print, service_cases: int = SERVICE_CASES, on_cases: CasesHook | None = None,  # noqa: ANN001
+               successes: int = SUCCESSFUL_MEDIATIONS) -> int:
     """Build the demo year through the services. Returns the number of cases made (0 when the year exists).
-    ``on_cases``: see :data:`CasesHook`."""
+    ``cases``: the number of cases of the year (for load); by default, as many as it takes for the year to hold
+    ``successes`` successful mediations (the county's 5,334), LOCAL_SHARE of them by town and village organisations,
+    counting the cases of the year already written. ``on_cases``: see :data:`CasesHook`."""
     now = until or timezone.now()
     year = year or timezone.localtime(now, TZ).year
     if AuditLog.objects.filter(action="demo.year", object_id=str(year)).exists():
@@ -254,10 +295,14 @@ def build_year(*, seed: int, year: int | None = None, cases: int | None = None, 
                     .values_list("code", flat=True))
     existing = Case.objects.filter(created_at__gte=dt.datetime(year, 1, 1, tzinfo=TZ),
                                    created_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=TZ)).count()
-    n = max(0, (cases or DEFAULT_CASES) - existing)
-    plans = plan_year(n, seed=seed, year=year, villages=villages, until=now)
+    done_before = year_successes(year)
+    if cases is not None:
+        plans = plan_year(max(0, cases - existing), seed=seed, year=year, villages=villages, until=now)
+    else:
+        plans = plan_year(None, successes=max(0, successes - done_before[0]), seed=seed, year=year,
+                          villages=villages, until=now)
     router = Router()
-    balance_levels(plans, seed=seed, router=router)
+    balance_levels(plans, seed=seed, router=router, existing=done_before)
     supervisor, mediators, grid_workers = _demo_users(seed)
     police = police_by_town()
     made = 0

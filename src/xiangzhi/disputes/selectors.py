@@ -11,7 +11,7 @@ import operator
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from xiangzhi.core.models import Organisation, Region, User
 
 from . import colours, rules
 from .colours import with_colour
-from .enums import NEXT_STEP, CaseStage, Colour, JointStatus
+from .enums import NEXT_STEP, CaseStage, Colour, EventKind, JointStatus, Level
 from .import_format import live_progress
 from .models import (
     Case,
@@ -36,6 +36,7 @@ from .models import (
     Signature,
     TimelineEvent,
 )
+from .numbers import MAX_TYPED, parse_case_number
 
 S = CaseStage
 
@@ -111,10 +112,64 @@ def case_for_token(token: str) -> Case:
     return case
 
 
-def case_by_number(number: str) -> Case | None:
-    """For the command line and the public lookup (which shows only the stage)."""
-    number = (number or "").strip()
-    return Case.objects.filter(Q(number=number) | Q(archive_number=number)).first()
+def number_q(typed: str, *, today: dt.date | None = None) -> Q | None:
+    """The case whose number (or file number) is ``typed`` as people type it (``numbers.parse_case_number``: a bare
+    sequence number is one of the current year), as a condition; None when ``typed`` is no case number."""
+    parsed = parse_case_number(typed, current_year=(today or timezone.localdate()).year)
+    if parsed is None:
+        return None
+    return Q(year=parsed[0], seq=parsed[1])
+
+
+def case_by_number(number: str, *, today: dt.date | None = None) -> Case | None:
+    """For the command line and the public lookup (which shows only the stage): the case ``number`` names, however it
+    is typed (``number_q``)."""
+    q = number_q(number, today=today)
+    return Case.objects.filter(q).first() if q is not None else None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Successful mediations (成功调处), as the county's report counts them
+# ----------------------------------------------------------------------------------------------------------------
+NOT_ACCEPTED_YET = (S.REPORTED, S.NOT_ACCEPTED)
+# The organisations of the town and the village: a grid worker's on-the-spot settlement (一米调解, level "grid") is
+# the village's, the grid being part of it. What is left is the county's (its centre and county-level committees).
+LOCAL_LEVELS = (Level.GRID, Level.VILLAGE, Level.TOWN)
+
+
+def reopened_after_agreement() -> Exists:
+    """The case was reopened (重新启动: a party reported the agreement not performed) at or after the moment its
+    agreement took effect: that agreement failed. A reopening at the same instant counts as after it (an agreement
+    precedes the report that it was not performed)."""
+    return Exists(TimelineEvent.objects.filter(case_id=OuterRef("pk"), kind=EventKind.TRANSITION,
+                                               stage_to=S.REOPENED, at__gte=OuterRef("agreement_effective_at")))
+
+
+def accepted_q() -> Q:
+    """受理: every case except those still awaiting acceptance (已申报) and those not accepted (不予受理)."""
+    return ~Q(stage__in=NOT_ACCEPTED_YET)
+
+
+def successful_q() -> Q:
+    """成功调处 (a successful mediation), as the county's report counts "成功调处矛盾纠纷" (domain.md A; 人民调解法
+    第28–30条): an accepted case whose agreement is in effect and has not failed since —
+
+    - in effect: ``agreement_effective_at`` is set, which happens when an oral agreement is recorded (stage
+      达成协议（口头）, including a grid worker's on-the-spot settlement) or when a written agreement has every
+      party's and the mediator's signature and the committee's seal (``services.agreement``), or when a historical
+      case is imported as closed with an agreement; it stays set through 回访中, 已结案 and 已归档;
+    - not failed since: the case was not reopened at or after that moment (``reopened_after_agreement``). A case
+      reopened because the agreement was not performed is a success again only once a new agreement takes effect
+      (which sets ``agreement_effective_at`` after the reopening); while it is mediated again, and if that mediation
+      is terminated and the case closed, it is not one. A written agreement not yet signed and sealed is not one.
+    """
+    return accepted_q() & Q(agreement_effective_at__isnull=False) & ~reopened_after_agreement()
+
+
+def local_q() -> Q:
+    """Handled by a town or village organisation (镇、村调解组织; a grid's on-the-spot settlement counts as the
+    village's): the level of the organisation that handled the case at the end (承办层级), as escalation moves it."""
+    return Q(level__in=LOCAL_LEVELS)
 
 
 def party_of(user, case: Case) -> Party | None:  # noqa: ANN001
@@ -230,13 +285,16 @@ class CaseFilters:
     region: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    number: str = ""  # a case number as typed (number_q); one that is no case number matches no case
     errors: list[str] = field(default_factory=list)
 
     @classmethod
     def from_params(cls, params) -> CaseFilters:  # noqa: ANN001
         f = cls(mine=params.get("scope") == "mine", queue=params.get("scope") == "queue",
                 stage=params.get("stage", ""), type_code=params.get("type", ""), colour=params.get("colour", ""),
-                region=params.get("region", ""))
+                region=params.get("region", ""), number=(params.get("number") or "").strip()[:MAX_TYPED])
+        if f.number and number_q(f.number) is None:
+            f.errors.append("案件编号无法识别，请输入如 5335、2026-5335 或 桐解〔2026〕05335号。")
         if f.stage and f.stage not in CaseStage.values:
             f.errors.append("阶段无效。")
             f.stage = ""
@@ -277,6 +335,11 @@ def workbench_cases(user, filters: CaseFilters, *, after: int | None = None, lim
     if vis is None:
         return [], None
     qs = Case.objects.all()
+    if filters.number:
+        by_number = number_q(filters.number, today=timezone.localdate(now))
+        if by_number is None:
+            return [], None
+        qs = qs.filter(by_number)
     if filters.mine:
         qs = qs.filter(mediator_id=user.pk)
     if filters.queue:

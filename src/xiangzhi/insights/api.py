@@ -46,7 +46,8 @@ def report(request: HttpRequest, period: str = "", region: str = ""):
                      sections=[ReportSectionOut(title=s.title, dimension=s.dimension,
                                                 rows=[ReportRowOut(label=label, values=_plain(row)) for label, row in s.rows])
                                for s in rep.sections],
-                     totals=_plain(rep.totals), screenings=rep.screenings, screening_disputes=rep.screening_disputes)
+                     totals=_plain(rep.totals), screenings=rep.screenings, screening_disputes=rep.screening_disputes,
+                     screening_reported=rep.screening_reported)
 
 
 @router.get("/dashboard", response={200: DashboardOut, **ERRORS}, summary="研判看板数据（县、镇、村）")

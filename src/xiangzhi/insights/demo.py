@@ -1,9 +1,10 @@
 """研判 demo data: a realistic year of disputes (``disputes.demo_year``), so that the dashboards, the report and the
 warnings have something to show.
 
-``--cases N`` sets the size of the year; the default is the county's 5,334 (measured: the whole ``xiangzhi demo
---no-serve`` takes about 76 s on 2 cores, the year itself about 45 s: its first cases go through the services, the
-rest through the bulk path that tests/insights/test_demo_year.py proves equal to it).
+``--cases N`` sets the number of cases of the year; by default the year holds the county's 5,334 successful
+mediations, 70.83% of them by town and village organisations (``disputes.demo_year``; about 6,000 cases). Its first
+cases go through the services, the rest through the bulk path that tests/insights/test_demo_year.py proves equal to
+it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from typing import Any
 from xiangzhi.core.demo import DemoContext
 from xiangzhi.disputes import demo_year
 from xiangzhi.disputes.models import Case
-
-DEFAULT_CASES = 5334
 
 
 def planned_flags(plan: demo_year.Plan, case: Case) -> dict[str, Any]:
@@ -40,7 +39,7 @@ def build_year(**options: Any) -> int:
 def build(ctx: DemoContext) -> None:
     from .services import run_warnings
 
-    made = build_year(seed=ctx.seed, cases=ctx.options.get("cases") or DEFAULT_CASES, say=ctx.say)
+    made = build_year(seed=ctx.seed, cases=ctx.options.get("cases") or None, say=ctx.say)
     if made:
         stats = run_warnings()
         ctx.say(f"风险预警：新增 {stats['opened']} 条，观察期 {stats['pending']} 条")

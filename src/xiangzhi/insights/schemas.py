@@ -30,7 +30,8 @@ class ReportOut(Schema):
     sections: list[ReportSectionOut]
     totals: dict[str, Any]
     screenings: int
-    screening_disputes: int
+    screening_disputes: int = Field(..., description="排查发现纠纷（件）：受理的排查发现案件，等于 totals.screened")
+    screening_reported: int = Field(..., description="各次排查登记的发现纠纷数（随排查记录填报，不对应案件）")
 
 
 class ChartOut(Schema):

@@ -3,7 +3,11 @@ does not depend on the number of cases, always over ``cases_visible_to(user)`` (
 
 Definitions (人民调解统计口径, domain.md 2.6), for cases registered (``created_at``) in the period:
 - 受理 (accepted): every case except those still awaiting acceptance (已申报) and those not accepted (不予受理);
-- 调解成功: accepted cases whose agreement took effect (oral agreement, or written agreement signed and sealed);
+- 调解成功 / 成功调处: accepted cases whose agreement is in effect (oral agreement, or written agreement signed and
+  sealed) and was not reopened as not performed since (``disputes.selectors.successful_q``, which says it exactly);
+- 镇、村调解组织调处纠纷占比 (the county report's headline, dashboard card ``local_share``): of the successful
+  mediations (``success``), the share handled by town and village organisations (``local``; a grid's on-the-spot
+  settlement counts as the village's, ``disputes.selectors.local_q``): 100 × local / success;
 - 成功率 = 调解成功 / 受理; 协议金额 = sum of the agreement amounts of the successful cases;
 - 协议履行, 排查发现, 防止民转刑 / 防止群体性上访 (cases and people): ``insights.CaseFlags`` (or the case's own field
   once the disputes app has one); 排查次数: ``insights.Screening`` rounds held in the period.
@@ -52,8 +56,8 @@ from .models import Screening
 
 TZ = ZoneInfo("Asia/Shanghai")
 S = CaseStage
-NOT_ACCEPTED_YET = (S.REPORTED, S.NOT_ACCEPTED)
-LOCAL_LEVELS = (Level.GRID, Level.VILLAGE, Level.TOWN)
+NOT_ACCEPTED_YET = dsel.NOT_ACCEPTED_YET
+LOCAL_LEVELS = dsel.LOCAL_LEVELS
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -169,8 +173,8 @@ def overdue_q(now: dt.datetime) -> Q:
     return colours.overdue_q(now)
 
 
-ACCEPTED_Q = ~Q(stage__in=NOT_ACCEPTED_YET)
-SUCCESS_Q = ACCEPTED_Q & Q(agreement_effective_at__isnull=False)
+ACCEPTED_Q = dsel.accepted_q()
+SUCCESS_Q = dsel.successful_q()
 COLOUR_LABELS = {v: str(label) for v, label in colours.Colour.choices}  # red, orange, yellow, blue, green
 
 
@@ -238,9 +242,15 @@ class Report:
     columns: list[Column]
     sections: list[ReportSection]
     totals: dict[str, Any]
-    screenings: int
-    screening_disputes: int
+    screenings: int  # 排查次数: the screening rounds held in the period and region
+    screening_reported: int  # what those rounds recorded as found (typed with each round, not tied to cases)
     generated_at: dt.datetime = field(default_factory=timezone.now)
+
+    @property
+    def screening_disputes(self) -> int:
+        """排查发现纠纷 (cases): the accepted cases of the period found by screening — the column's total, one
+        figure wherever the report shows it."""
+        return self.totals["screened"]
 
     @property
     def title(self) -> str:
@@ -308,7 +318,7 @@ def mediation_report(user, *, period: Period, region_code: str, source: str = "a
         ReportSection("按纠纷类型", "纠纷类型", type_rows),
         ReportSection("按调解组织层级", "调解组织层级", level_rows),
         ReportSection("按调解组织类型", "调解组织类型", kind_rows),
-    ], totals=totals, screenings=sc["n"] or 0, screening_disputes=sc["found"] or 0)
+    ], totals=totals, screenings=sc["n"] or 0, screening_reported=sc["found"] or 0)
 
 
 def format_cell(col: Column, value: Any) -> str:
@@ -533,13 +543,14 @@ def dashboard(user, *, region: Region, period: Period, link_base: str = "",  # n
     accepted = sum(r["accepted"] for r in by_type)
     success = sum(r["success"] for r in by_type)
     amount = sum((r["amount"] or Decimal(0) for r in by_type), Decimal(0))
-    local = sum(by_level.get(lv, {}).get("accepted", 0) for lv in LOCAL_LEVELS)
+    # 镇、村调解组织调处纠纷占比: successful mediations by town and village organisations over all successful ones
+    local = sum(by_level.get(lv, {}).get("success", 0) for lv in LOCAL_LEVELS)
     closed_n = sum(hist.values())
     avg_days = round(sum(d * n for d, n in hist.items()) / closed_n, 1) if closed_n else 0.0
     repeats = sum(r["repeats"] for r in by_village.values())
     cards = {
         "total": total, "accepted": accepted, "success": success, "success_rate": _pct(success, accepted),
-        "local_share": _pct(local, accepted), "local": local, "amount": amount, "avg_days": avg_days,
+        "local_share": _pct(local, success), "local": local, "amount": amount, "avg_days": avg_days,
         "p90_days": percentile(hist, 0.9), "closed": closed_n, "repeats": repeats,
         "open": current["open"], "overdue": current["overdue"], "red": red_now, "major_open": current["major_open"],
     }
@@ -580,9 +591,9 @@ def dashboard(user, *, region: Region, period: Period, link_base: str = "",  # n
         ChartRow(str(label), [stage_n[v]], href(stage=v)) for v, label in CaseStage.choices if stage_n.get(v)]))
     charts.append(Chart("colour", "五色管理分布", "pie", ["案件（件）"], [
         ChartRow(COLOUR_LABELS[c], [colour_n.get(c, 0)], href(colour=c)) for c in COLOUR_LABELS]))
-    charts.append(Chart("level", "各层级化解占比", "pie", ["受理（件）", "调解成功（件）", "占受理比例"], [
-        ChartRow(str(label), [by_level.get(v, {}).get("accepted", 0), by_level.get(v, {}).get("success", 0),
-                              f"{_pct(by_level.get(v, {}).get('accepted', 0), accepted)}%"], href(level=v, accepted=1))
+    charts.append(Chart("level", "各层级调处纠纷占比", "pie", ["调解成功（件）", "受理（件）", "占调解成功比例"], [
+        ChartRow(str(label), [by_level.get(v, {}).get("success", 0), by_level.get(v, {}).get("accepted", 0),
+                              f"{_pct(by_level.get(v, {}).get('success', 0), success)}%"], href(level=v, flag="success"))
         for v, label in Level.choices]))
     buckets = [(0, 0, "当天"), (1, 3, "1–3天"), (4, 7, "4–7天"), (8, 15, "8–15天"), (16, 30, "16–30天"),
                (31, 60, "31–60天"), (61, 10**6, "60天以上")]

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, QuerySet
 from django.utils import timezone
 
 from xiangzhi.core import workdays
@@ -143,7 +143,8 @@ def facts(qs: QuerySet) -> Iterator[Fact]:
         performed_by.append(len(names))
         names.append(f"_performed_{rel}")
     names += ["judicial__status", "confirm_due", "extension__months", "clock__stage", "clock__stage_changed_at",
-              "clock__due_at"]
+              "clock__due_at", "_success"]
+    annotations["_success"] = ExpressionWrapper(sel.SUCCESS_Q, output_field=BooleanField())
     not_accepted = set(sel.NOT_ACCEPTED_YET)
     open_stages = set(sel.OPEN_STAGES)
     rows = qs.annotate(**annotations).order_by().values_list(*names)
@@ -151,11 +152,11 @@ def facts(qs: QuerySet) -> Iterator[Fact]:
         (pk, created, code, type_id, source, level, stage, risk, org_kind, repeat_of, amount, effective, _closed,
          changed_at, days, screened, criminal, criminal_people, petition, petition_people, performed) = row[:21]
         accepted = stage not in not_accepted
-        success = accepted and effective is not None
+        success = bool(row[-1])  # the raw queries' SUCCESS_Q (disputes.selectors.successful_q)
         performed = accepted and bool(performed or any(row[i] for i in performed_by))
         criminal = accepted and bool(criminal)
         petition = accepted and bool(petition)
-        confirm_due, extension, clock_stage, clock_changed_at, clock_due = row[-5:]
+        confirm_due, extension, clock_stage, clock_changed_at, clock_due = row[-6:-1]
         times = colours.CaseTimes(pk, stage, changed_at, risk, confirm_due, effective, extension or 0)
         due = colours.due(times, cal=cal, memo=memo,
                           clock=(clock_stage, clock_changed_at, clock_due) if clock_stage is not None else None)

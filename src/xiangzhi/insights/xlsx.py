@@ -26,7 +26,8 @@ def report_workbook(report: Report) -> Workbook:
         ws = wb.create_sheet(section.title)
         xlsx.append(ws, [report.title], font=Font(bold=True, size=14))
         xlsx.append(ws, [f"统计期：{report.period.label}", f"区域：{report.region.display_name}",
-                         f"排查次数：{report.screenings}", f"排查发现纠纷（次报）：{report.screening_disputes}",
+                         f"排查次数：{report.screenings}（登记发现 {report.screening_reported} 件）",
+                         f"排查发现纠纷：{report.screening_disputes}",
                          f"生成时间：{report.generated_at:%Y-%m-%d %H:%M}"])
         xlsx.append(ws, [section.dimension] + [c.header for c in report.columns], font=xlsx.BOLD)
         for cell in ws[3]:
@@ -48,7 +49,8 @@ def dashboard_workbook(board: Dashboard, only: str | None = None) -> Workbook:
     cards = wb.create_sheet("概览")
     xlsx.append(cards, [f"{board.region.display_name} 研判概览（{board.period.label}）"])
     labels = {"total": "登记纠纷（件）", "accepted": "受理（件）", "success": "调解成功（件）", "success_rate": "调解成功率（%）",
-              "local_share": "镇村两级化解占比（%）", "amount": "协议金额（元）", "avg_days": "平均结案天数",
+              "local": "镇、村调解组织调处纠纷（件）",
+              "local_share": "镇、村调解组织调处纠纷占比（%）", "amount": "协议金额（元）", "avg_days": "平均结案天数",
               "p90_days": "90%案件结案天数", "repeats": "重复纠纷（件）", "open": "在办（件）", "overdue": "超期（件）",
               "red": "红色（件）"}
     for key, label in labels.items():

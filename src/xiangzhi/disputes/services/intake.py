@@ -39,6 +39,7 @@ from ..models import (
     DisputeType,
     Party,
 )
+from ..numbers import format_archive_number, format_number
 from .records import Notice, ToOrganisation, ToParties, record
 from .routing import reference_data, route
 from .transitions import entry_fields, transition
@@ -46,22 +47,13 @@ from .uploads import MAX_FILES, Upload, check_upload, remove_files, store
 
 S = CaseStage
 
-COUNTY_ABBR = "桐"
 REPEAT_WINDOW_DAYS = 90
 MAX_RESPONDENTS = 10
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Numbers and tokens (一案一码)
+# Numbers and tokens (一案一码); the number's format and how it is read back: ``disputes.numbers``
 # ----------------------------------------------------------------------------------------------------------------
-def format_number(year: int, seq: int) -> str:
-    return f"{COUNTY_ABBR}解〔{year}〕{seq:05d}号"
-
-
-def format_archive_number(year: int, seq: int) -> str:
-    return f"({year}){COUNTY_ABBR}人调字第{seq}号"
-
-
 def next_sequence(year: int) -> int:
     """The next sequence number of ``year``: the year's counter row is locked (one ``UPDATE … RETURNING`` where the
     database has it, else SELECT … FOR UPDATE; SQLite transactions take the write lock at BEGIN IMMEDIATE), so
