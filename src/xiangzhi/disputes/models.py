@@ -274,11 +274,14 @@ class MediationSession(models.Model):
 
 
 class Signature(models.Model):
-    """A signature on the written agreement: one per party and one by the mediator (人民调解法 第29条)."""
+    """A signature on the written agreement: one per party and one by the mediator (人民调解法 第29条), each bound to the
+    version of the text it signs (``agreement_sha256``, the SHA-256 of the agreement text): a new version of the
+    agreement needs every signature again."""
 
     case = models.ForeignKey(Case, models.CASCADE, related_name="signatures")
     party = models.ForeignKey(Party, models.PROTECT, null=True, blank=True, related_name="signatures")
     mediator = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    agreement_sha256 = models.CharField(max_length=64)
     method = models.CharField(max_length=12, choices=SignatureMethod.choices, default=SignatureMethod.HANDWRITTEN)
     signed_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
@@ -286,8 +289,9 @@ class Signature(models.Model):
     class Meta:
         ordering = ["signed_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "party"], name="signature_one_per_party"),
-            models.UniqueConstraint(fields=["case", "mediator"], name="signature_one_per_mediator"),
+            models.UniqueConstraint(fields=["case", "agreement_sha256", "party"], name="signature_one_per_party"),
+            models.UniqueConstraint(fields=["case", "agreement_sha256", "mediator"],
+                                    name="signature_one_per_mediator"),
             models.CheckConstraint(condition=models.Q(party__isnull=False) | models.Q(mediator__isnull=False),
                                    name="signature_has_signer"),
         ]
@@ -297,12 +301,16 @@ class Signature(models.Model):
 
 
 class Seal(models.Model):
-    """The mediation committee's seal on the written agreement."""
+    """The mediation committee's seal on the written agreement, bound like a signature to the version it seals."""
 
-    case = models.OneToOneField(Case, models.CASCADE, related_name="seal")
+    case = models.ForeignKey(Case, models.CASCADE, related_name="seals")
     organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="+")
+    agreement_sha256 = models.CharField(max_length=64)
     applied_at = models.DateTimeField(default=timezone.now)
     applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "agreement_sha256"], name="seal_one_per_version")]
 
     def __str__(self) -> str:
         return f"seal of case {self.case_id}"

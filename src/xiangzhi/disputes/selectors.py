@@ -255,24 +255,43 @@ class AgreementForParty:
     signed_at: dt.datetime | None  # this party's signature
 
 
-def agreement_for_party(case: Case, party: Party, parties: list[Party] | None = None) -> AgreementForParty | None:
-    """None unless the case holds a written agreement that has not yet taken effect. Two queries."""
-    if not rules.agreement_signable(case):
-        return None
-    parties = parties if parties is not None else list(case.parties.select_related("person"))
+@dataclass(frozen=True)
+class AgreementSigning:
+    """Who has signed and sealed the current version of a case's written agreement (人民调解法 第29条): only
+    signatures and a seal bound to this text's digest count; those of an earlier version do not."""
+
+    digest: str
+    signed_parties: dict[int, dt.datetime]  # party id → signed at
+    mediator_signed: bool
+    sealed: bool
+
+
+def agreement_signing(case: Case) -> AgreementSigning:
+    """The signatures and seal of the agreement's current text. Two queries."""
+    digest = agreement_digest(case)
     signed: dict[int, dt.datetime] = {}
     mediator_signed = False
-    for party_id, mediator_id, at in Signature.objects.filter(case=case).values_list("party_id", "mediator_id",
-                                                                                       "signed_at"):
+    for party_id, mediator_id, at in Signature.objects.filter(case=case, agreement_sha256=digest).values_list(
+            "party_id", "mediator_id", "signed_at"):
         if party_id:
             signed[party_id] = at
         elif mediator_id and mediator_id == case.mediator_id:
             mediator_signed = True
+    return AgreementSigning(digest, signed, mediator_signed,
+                            Seal.objects.filter(case=case, agreement_sha256=digest).exists())
+
+
+def agreement_for_party(case: Case, party: Party, parties: list[Party] | None = None) -> AgreementForParty | None:
+    """None unless the case holds a written agreement that has not yet taken effect. Three queries."""
+    if not rules.agreement_signable(case):
+        return None
+    parties = parties if parties is not None else list(case.parties.select_related("person"))
+    signing = agreement_signing(case)
     return AgreementForParty(
-        text=case.agreement_text, amount=case.agreement_amount, digest=agreement_digest(case),
-        signers=[(p.get_role_display(), p.masked_name, signed.get(p.pk)) for p in parties],
-        mediator_signed=mediator_signed, sealed=Seal.objects.filter(case=case).exists(),
-        signed_at=signed.get(party.pk))
+        text=case.agreement_text, amount=case.agreement_amount, digest=signing.digest,
+        signers=[(p.get_role_display(), p.masked_name, signing.signed_parties.get(p.pk)) for p in parties],
+        mediator_signed=signing.mediator_signed, sealed=signing.sealed,
+        signed_at=signing.signed_parties.get(party.pk))
 
 
 @dataclass

@@ -3,8 +3,6 @@ the moment it takes effect."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,7 +21,7 @@ from ..models import (
     Seal,
     Signature,
 )
-from ..selectors import party_of
+from ..selectors import agreement_digest, agreement_signing, party_of
 from .records import ToParties, record
 
 
@@ -47,7 +45,8 @@ def sign_agreement(case: Case, *, actor: User, party: Party | None = None, as_me
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if not rules.agreement_signable(locked):
             raise Conflict("NOT_SIGNABLE", "只有待生效的书面协议可以签名。")
-        if expected_digest is not None and expected_digest != hashlib.sha256(locked.agreement_text.encode()).hexdigest():
+        digest = agreement_digest(locked)
+        if expected_digest is not None and expected_digest != digest:
             raise Conflict("AGREEMENT_CHANGED", "协议内容已有变更，请重新阅读后再签名。")
         citizen_self = (actor.kind == UserKind.CITIZEN and party is not None and not as_mediator)
         if citizen_self:
@@ -59,22 +58,22 @@ def sign_agreement(case: Case, *, actor: User, party: Party | None = None, as_me
         if as_mediator:
             if not rules.can_sign_as_mediator(actor, locked):
                 raise XiangzhiError("FORBIDDEN", "只有本案调解员本人可以作为调解员签名。", status=403)
-            exists = Signature.objects.filter(case=locked, mediator=actor).exists()
+            exists = Signature.objects.filter(case=locked, agreement_sha256=digest, mediator=actor).exists()
             sig_kwargs = {"mediator": actor}
             who = "调解员"
         else:
             if party is None or party.case_id != locked.pk:
                 raise ValidationFailed("PARTY_REQUIRED", "请选择签名的当事人。")
-            exists = Signature.objects.filter(case=locked, party=party).exists()
+            exists = Signature.objects.filter(case=locked, agreement_sha256=digest, party=party).exists()
             sig_kwargs = {"party": party}
             who = f"当事人{party.masked_name}"
         if exists:
             raise Conflict("ALREADY_SIGNED", f"{who}已经签过名。")
-        sig = Signature.objects.create(case=locked, method=method, recorded_by=actor, **sig_kwargs)
+        sig = Signature.objects.create(case=locked, method=method, recorded_by=actor, agreement_sha256=digest,
+                                       **sig_kwargs)
         record(locked, EventKind.SIGNATURE, {
             "signature": sig.pk, "party": party.pk if party and not as_mediator else None,
-            "mediator": actor.pk if as_mediator else None, "method": method,
-            "agreement_sha256": hashlib.sha256(locked.agreement_text.encode()).hexdigest()},
+            "mediator": actor.pk if as_mediator else None, "method": method, "agreement_sha256": digest},
             actor=actor, action="case.signed",
             after={"signature": sig.pk, "party": party.pk if party else None, "mediator": as_mediator},
             text=f"{who}在协议上签名")
@@ -92,11 +91,13 @@ def apply_seal(case: Case, *, actor: User) -> Seal:
             raise XiangzhiError("FORBIDDEN", "您无权加盖印章。", status=403)
         if locked.organisation_id is None:
             raise Conflict("NO_ORGANISATION", "案件没有承办调解组织，无法盖章。")
-        if Seal.objects.filter(case=locked).exists():
+        digest = agreement_digest(locked)
+        if Seal.objects.filter(case=locked, agreement_sha256=digest).exists():
             raise Conflict("ALREADY_SEALED", "协议已经加盖印章。")
-        seal = Seal.objects.create(case=locked, organisation_id=locked.organisation_id, applied_by=actor)
+        seal = Seal.objects.create(case=locked, organisation_id=locked.organisation_id, applied_by=actor,
+                                   agreement_sha256=digest)
         record(locked, EventKind.SEAL, {"seal": seal.pk, "organisation": locked.organisation_id,
-                                        "agreement_sha256": hashlib.sha256(locked.agreement_text.encode()).hexdigest()},
+                                        "agreement_sha256": digest},
                actor=actor, action="case.sealed", after={"organisation": locked.organisation_id},
                text="调解委员会已在协议上盖章")
         _maybe_effective(locked, actor=actor)
@@ -104,15 +105,14 @@ def apply_seal(case: Case, *, actor: User) -> Seal:
 
 
 def agreement_missing(case: Case) -> list[str]:
-    """What the written agreement still lacks before it takes effect (for the case page)."""
-    missing = []
-    signed_parties = set(Signature.objects.filter(case=case, party__isnull=False).values_list("party_id", flat=True))
-    for party in case.parties.select_related("person"):
-        if party.pk not in signed_parties:
-            missing.append(f"当事人{party.masked_name}签名")
-    if not case.mediator_id or not Signature.objects.filter(case=case, mediator_id=case.mediator_id).exists():
+    """What the current version of the written agreement still lacks before it takes effect (for the case page):
+    signatures and a seal on an earlier version of the text do not count (人民调解法 第29条)."""
+    signing = agreement_signing(case)
+    missing = [f"当事人{party.masked_name}签名" for party in case.parties.select_related("person")
+               if party.pk not in signing.signed_parties]
+    if not case.mediator_id or not signing.mediator_signed:
         missing.append("调解员签名")
-    if not Seal.objects.filter(case=case).exists():
+    if not signing.sealed:
         missing.append("调解委员会印章")
     return missing
 

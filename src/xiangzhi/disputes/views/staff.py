@@ -133,13 +133,13 @@ def grid_intake(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
     user = request.user
-    parties = list(case.parties.select_related("person").prefetch_related("signatures"))
+    parties = list(case.parties.select_related("person"))
     actions = rules.available_transitions(user, case)
     mediators = selectors.assignable_mediators(user, case) if any(to == CaseStage.ASSIGNED for to, _ in actions) else []
     # The mediator the applicant named at intake (人民调解法 第23条), when one of the organisation's mediators
     preferred = next((m for m in mediators if case.preferred_mediator
                       and case.preferred_mediator in (m.display_name, m.username)), None)
-    signed_parties = set(case.signatures.filter(party__isnull=False).values_list("party_id", flat=True))
+    signing = selectors.agreement_signing(case)
     now = timezone.now()
     tasks = selectors.overview(case, now)
     judicial_row = getattr(case, "judicial", None) if hasattr(case, "judicial") else None
@@ -160,8 +160,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_confirm": rules.can_confirm_assignment(user, case),
         "can_session": rules.can_record_session(user, case), "can_sign": rules.can_sign_or_seal(user, case),
         "can_retriage": rules.can_retriage(user, case), "can_add": rules.can_add_material(user, case),
-        "signed_parties": signed_parties, "mediator_signed": case.signatures.filter(mediator__isnull=False).exists(),
-        "sealed": _has_seal(case), "can_sign_as_mediator": rules.can_sign_as_mediator(user, case),
+        "signed_parties": set(signing.signed_parties), "mediator_signed": signing.mediator_signed,
+        "sealed": signing.sealed, "can_sign_as_mediator": rules.can_sign_as_mediator(user, case),
         "missing": agreement.agreement_missing(case) if case.stage == CaseStage.AGREEMENT_WRITTEN else [],
         "types": [(t.code, t.name) for t in DisputeType.objects.filter(is_active=True)],
         "now_local": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
@@ -183,11 +183,6 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                      if rules.can_issue_kind(user, case, full_data=k in documents.FULL_DATA_KINDS)],
     })
 
-
-def _has_seal(case) -> bool:  # noqa: ANN001
-    from ..models import Seal
-
-    return Seal.objects.filter(case=case).exists()
 
 
 def _transition(request: HttpRequest, case) -> str:  # noqa: ANN001
