@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.disputes.conftest import new_case
+from tests.disputes.conftest import new_case, risk_report_json
 
 
 def post(client, url, body=None):
@@ -124,7 +124,8 @@ def test_risk_joint_tasks_documents_and_case_file_through_the_api(mediator, liai
 
     case = new_case()
     c = mediator.client()
-    r = c.post(f"/api/v1/cases/{case.pk}/risk", {"level": "major", "reason": "扬言报复"}, content_type="application/json")
+    r = c.post(f"/api/v1/cases/{case.pk}/risk", {"level": "major", "reason": "扬言报复", "report": risk_report_json()},
+               content_type="application/json")
     assert r.status_code == 200 and r.json()["colour"] == "red"
     due = (timezone.now() + dt.timedelta(days=2)).isoformat()
     r = c.post(f"/api/v1/cases/{case.pk}/joint-tasks", {"organisation_id": liaison.organisation.pk, "task": "核实出警记录",
@@ -146,7 +147,7 @@ def test_a_case_whose_timeline_holds_risk_and_joint_events_is_served(mediator):
     """Found by schemathesis: the detail's event kinds are not only EventKind's (risk_raised, joint…)."""
     case = new_case()
     c = mediator.client()
-    r = c.post(f"/api/v1/cases/{case.pk}/risk", {"level": "major", "reason": "双方情绪激动"},
+    r = c.post(f"/api/v1/cases/{case.pk}/risk", {"level": "major", "reason": "双方情绪激动", "report": risk_report_json()},
                content_type="application/json")
     assert r.status_code == 200, r.content
     r = c.get(f"/api/v1/cases/{case.pk}")

@@ -48,7 +48,9 @@ def test_the_dispatcher_raises_the_risk_records_a_visit_and_returns_to_the_case_
 
     case = walk_at(new_case(), "in_mediation", mediator.user, MON)
     client, act = mediator.client(), reverse("disputes:case_action", args=[case.pk])
-    r = client.post(act, {"action": "risk", "level": "major", "reason": "扬言报复"})
+    r = client.post(act, {"action": "risk", "level": "major", "reason": "扬言报复", "recipient": "police",
+                          "reported_to": "乌镇派出所", "method": "phone",
+                          "reported_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
     assert r.status_code == 302 and r.url == reverse("disputes:case", args=[case.pk])
     assert Case.objects.get(pk=case.pk).risk_level == "major"
     agreed = walk_at(new_case(applicant_phone="13800000006"), "agreement_oral", mediator.user, MON,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.disputes.conftest import MON, at, new_case, walk_at
+from tests.disputes.conftest import MON, at, new_case, risk_report, walk_at
 from xiangzhi.disputes.services import transitions
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_major_risk_is_red_escalated_is_orange_finished_is_green(mediator, town_
     from xiangzhi.disputes.services import deadlines
 
     case = walk_at(new_case(), "in_mediation", mediator.user, MON)
-    deadlines.raise_risk(case, "major", actor=mediator.user, reason="扬言报复")
+    deadlines.raise_risk(case, "major", actor=mediator.user, reason="扬言报复", report=risk_report())
     assert colour(case, at(2026, 3, 3, 9)) == "red"
     assert notes(f"case:{case.pk}:risk:major:{town_staff.user.pk}")  # supervisor told at once (Art. 25)
     other = transitions.transition(new_case(applicant_phone="13800000005"), S.ESCALATED, actor=mediator.user,

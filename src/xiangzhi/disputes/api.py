@@ -47,6 +47,8 @@ from .schemas import (
     ReplyIn,
     RetriageIn,
     RiskIn,
+    RiskReportBody,
+    RiskReportOut,
     SessionIn,
     SessionOut,
     SignatureIn,
@@ -324,8 +326,18 @@ def get_clock(request: HttpRequest, case_id: int):  # noqa: ANN201
 @router.post("/{case_id}/risk", response={200: ClockOut, **ERRORS}, summary="提高风险等级（立即报告上级）")
 def post_risk(request: HttpRequest, case_id: int, body: RiskIn):  # noqa: ANN201
     user = _staff(request)
-    case = deadlines.raise_risk(selectors.access_case(user, case_id), body.level, actor=user, reason=body.reason)
+    case = deadlines.raise_risk(selectors.access_case(user, case_id), body.level, actor=user, reason=body.reason,
+                                report=body.report.as_input() if body.report is not None else None)
     return _clock(case)
+
+
+@router.post("/{case_id}/risk-reports", response={201: RiskReportOut, **ERRORS},
+             summary="记录向公安机关或有关部门的报告（重大风险，人民调解法第二十五条）")
+def post_risk_report(request: HttpRequest, case_id: int, body: RiskReportBody):  # noqa: ANN201
+    user = _staff(request)
+    r = deadlines.report_risk(selectors.access_case(user, case_id), body.as_input(), actor=user)
+    return Status(201, RiskReportOut(id=r.pk, recipient=r.recipient, reported_to=r.reported_to, method=r.method,
+                                     reported_at=r.reported_at, reference=r.reference, note=r.note))
 
 
 @router.get("/{case_id}/joint-tasks", response={200: page_of(JointOut), **ERRORS},

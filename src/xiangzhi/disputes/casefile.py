@@ -40,6 +40,8 @@ def _plan(case: Case) -> list[tuple[str, str, str]]:
         plan.append(("08", "终止调解告知书", "termination"))
     if case.visits.exists():
         plan.append(("10", "回访记录", "visit"))
+    if case.risk_reports.exists():
+        plan.append(("10", "纠纷激化风险报告记录", "risk"))
     if hasattr(case, "judicial"):
         plan.append(("11", "司法确认申请书", "judicial"))
     plan.append(("12", "结案报告表", "closing"))

@@ -36,6 +36,7 @@ KINDS: dict[str, str] = {
     "termination": "终止调解告知书",
     "judicial": "司法确认申请书",
     "visit": "回访记录",
+    "risk": "纠纷激化风险报告记录",
     "closing": "结案报告表",
 }
 # Documents that carry the parties' personal data in full when it is disclosed (人民调解法 第29条; the court's form).
@@ -219,6 +220,19 @@ def _visit(doc, case: Case) -> None:  # noqa: ANN001
     _kv(doc, rows)
 
 
+def _risk(doc, case: Case) -> None:  # noqa: ANN001
+    """人民调解法 第25条: the reports to the police or the competent department, as recorded."""
+    reports = list(case.risk_reports.select_related("recorded_by"))
+    rows = [("当事人", "\n".join(_party_lines(case))), ("风险等级", case.get_risk_level_display())]
+    for r in reports:
+        rows += [("报告时间", _fmt(r.reported_at)), ("报告对象", f"{r.get_recipient_display()}：{r.reported_to}"),
+                 ("报告方式", r.get_method_display()), ("接报编号或回执", r.reference or "—"),
+                 ("报告内容摘要", r.note or "—"), ("记录人", r.recorded_by.display_name or r.recorded_by.username)]
+    if not reports:
+        rows.append(("报告情况", "（尚未记录报告）"))
+    _kv(doc, rows)
+
+
 def _closing(doc, case: Case) -> None:  # noqa: ANN001
     _kv(doc, [("卷宗号", case.archive_number), ("承办调解委员会", case.organisation.name if case.organisation_id else ""),
               ("调解员", (case.mediator.display_name or case.mediator.username) if case.mediator_id else ""),
@@ -232,6 +246,7 @@ def _closing(doc, case: Case) -> None:  # noqa: ANN001
 BUILDERS: dict[str, Callable] = {
     "register": _register, "not_accepted": _not_accepted, "rights": _rights, "record": _record,
     "agreement": _agreement, "oral": _oral, "termination": _termination, "judicial": _judicial, "visit": _visit,
+    "risk": _risk,
     "closing": _closing,
 }
 

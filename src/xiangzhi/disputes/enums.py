@@ -214,6 +214,7 @@ class EventKind(models.TextChoices):
     AGREEMENT_EFFECTIVE = "agreement_effective", _("协议生效")
     DOCUMENT = "document", _("生成文书")
     RISK_RAISED = "risk_raised", _("风险升级")
+    RISK_REPORTED = "risk_reported", _("报告公安机关或有关部门")
     EXTENSION = "extension", _("延长调解期限")
     JOINT = "joint", _("联动联办")
     HANDOVER = "handover", _("移交/接收")
@@ -221,6 +222,19 @@ class EventKind(models.TextChoices):
     VISIT = "visit", _("回访")
     NOT_PERFORMED = "not_performed", _("反映未履行")
     JUDICIAL = "judicial", _("司法确认")
+
+
+class ReportRecipient(models.TextChoices):
+    """Whom a dispute that may become a public-order or criminal case is reported to (人民调解法 第25条)."""
+    POLICE = "police", _("公安机关")
+    DEPARTMENT = "department", _("其他有关部门")
+
+
+class ReportMethod(models.TextChoices):
+    PHONE = "phone", _("电话")
+    IN_PERSON = "in_person", _("当面")
+    WRITTEN = "written", _("书面")
+    PLATFORM = "platform", _("平台推送")
 
 
 class Colour(models.TextChoices):

@@ -6,8 +6,17 @@ from django import forms
 
 from xiangzhi.core.selectors import public_village_groups
 
-from .enums import CaseSource, NotAcceptedGround, PartyKind, RiskLevel, TerminationReason
+from .enums import (
+    CaseSource,
+    NotAcceptedGround,
+    PartyKind,
+    ReportMethod,
+    ReportRecipient,
+    RiskLevel,
+    TerminationReason,
+)
 from .models import DisputeType
+from .services.deadlines import RiskReportIn
 from .services.intake import IntakeIn, PartyIn
 from .services.uploads import Upload
 
@@ -102,6 +111,25 @@ class ExtendForm(forms.Form):
     applicant_at = forms.DateTimeField(label="申请人同意时间", error_messages={"required": "请填写申请人同意的时间。"})
     respondent_at = forms.DateTimeField(label="被申请人同意时间", error_messages={"required": "请填写被申请人同意的时间。"})
     reason = forms.CharField(label="延长理由", required=False)
+
+
+class RiskReportForm(forms.Form):
+    """人民调解法 第25条: the report to the police or the competent department (required when raising to 重大)."""
+    recipient = forms.ChoiceField(label="报告对象", choices=[("", "—")] + list(ReportRecipient.choices), required=False)
+    reported_to = forms.CharField(label="接收单位及人员", required=False, max_length=120)
+    method = forms.ChoiceField(label="报告方式", choices=[("", "—")] + list(ReportMethod.choices), required=False)
+    reported_at = forms.DateTimeField(label="报告时间", required=False)
+    reference = forms.CharField(label="接报编号或回执", required=False, max_length=60)
+    note = forms.CharField(label="报告内容摘要", required=False, max_length=300)
+
+
+def risk_report(d: dict) -> RiskReportIn | None:
+    """The report as typed in a ``RiskReportForm``, or None when nothing of it was filled in (the service then says
+    what a 重大 case needs)."""
+    if not any(d.get(k) for k in ("recipient", "reported_to", "method", "reported_at")):
+        return None
+    return RiskReportIn(recipient=d["recipient"], reported_to=d["reported_to"], method=d["method"],
+                        reported_at=d["reported_at"], reference=d["reference"], note=d["note"])
 
 
 class InviteForm(forms.Form):

@@ -28,6 +28,8 @@ from .enums import (
     Level,
     PartyKind,
     PartyRole,
+    ReportMethod,
+    ReportRecipient,
     RiskLevel,
     SignatureMethod,
 )
@@ -349,6 +351,28 @@ class MediationExtension(models.Model):
 
     def __str__(self) -> str:
         return f"extension of case {self.case_id}"
+
+
+class RiskReport(AppendOnlyModel):
+    """A report to the police or another competent department of a dispute that may become a public-order or criminal
+    case (人民调解法 第25条): to whom (the body and, if known, the person), how, when, with what reference. Kept as
+    written: a correction is a further report."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="risk_reports")
+    recipient = models.CharField(_("报告对象"), max_length=12, choices=ReportRecipient.choices)
+    reported_to = models.CharField(_("接收单位及人员"), max_length=120)
+    method = models.CharField(_("报告方式"), max_length=12, choices=ReportMethod.choices)
+    reported_at = models.DateTimeField(_("报告时间"))
+    reference = models.CharField(_("接报编号或回执"), max_length=60, blank=True)
+    note = models.CharField(_("报告内容摘要"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["reported_at", "id"]
+
+    def __str__(self) -> str:
+        return f"risk report {self.pk} of case {self.case_id}"
 
 
 class JointTask(models.Model):

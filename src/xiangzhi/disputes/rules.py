@@ -357,6 +357,17 @@ def is_higher_risk(level: str, than: str) -> bool:
     return RISK_ORDER.index(level) > RISK_ORDER.index(than)
 
 
+def needs_report(level: str) -> bool:
+    """A dispute at 重大 risk may become a public-order or criminal case: it is reported to the police or the
+    competent department (人民调解法 第25条)."""
+    return level == RiskLevel.MAJOR
+
+
+def report_missing(case, *, reported: bool) -> bool:  # noqa: ANN001
+    """The case page prompts for the report: an open case at 重大 risk with no report recorded."""
+    return needs_report(case.risk_level) and not reported and case.stage in colours.OPEN_STAGES
+
+
 def can_raise_risk(user, case, *, task_orgs: Iterable[int]) -> bool:  # noqa: ANN001
     """Anyone handling a case not yet done: its mediator, its organisation's mediators, field staff and supervisors
     of the place, and departments invited into it (联动联办; ``task_orgs`` as for ``shares_case``)."""

@@ -34,10 +34,13 @@ from .enums import (
     NotAcceptedGround,
     PartyKind,
     PartyRole,
+    ReportMethod,
+    ReportRecipient,
     RiskLevel,
     SignatureMethod,
     TerminationReason,
 )
+from .services.deadlines import RiskReportIn
 from .services.importing import MODES as IMPORT_MODES
 
 TypeCode = Field("", max_length=30, pattern=r"^[-a-zA-Z0-9_]*$", description="纠纷类型代码；留空由系统建议")
@@ -252,9 +255,34 @@ class ClockOut(Schema):
     countdown: str
 
 
+class RiskReportBody(Strict):
+    """人民调解法 第25条: the report to the police or the competent department."""
+    recipient: ReportRecipient
+    reported_to: str = Field(..., min_length=2, max_length=120, examples=["乌镇派出所 王警官"])
+    method: ReportMethod
+    reported_at: IsoDateTime
+    reference: str = Field("", max_length=60)
+    note: str = Field("", max_length=300)
+
+    def as_input(self) -> RiskReportIn:
+        return RiskReportIn(recipient=self.recipient, reported_to=self.reported_to, method=self.method,
+                            reported_at=self.reported_at, reference=self.reference, note=self.note)
+
+
 class RiskIn(Strict):
     level: RiskLevel
     reason: str = Field(..., min_length=2, examples=["双方情绪激动，有肢体冲突苗头"])
+    report: RiskReportBody | None = Field(None, description="提高为重大风险时必填：向公安机关或有关部门报告的情况")
+
+
+class RiskReportOut(Schema):
+    id: int
+    recipient: str
+    reported_to: str
+    method: str
+    reported_at: dt.datetime
+    reference: str
+    note: str
 
 
 class JointIn(Strict):

@@ -23,8 +23,8 @@ from xiangzhi.core.models import CalendarDay, User
 from xiangzhi.core.workdays import forget_calendar
 
 from .. import colours, rules
-from ..enums import CaseStage, Colour, EventKind, Level, PartyRole, RiskLevel
-from ..models import Case, CaseClock, MediationExtension
+from ..enums import CaseStage, Colour, EventKind, Level, PartyRole, ReportMethod, ReportRecipient, RiskLevel
+from ..models import Case, CaseClock, MediationExtension, RiskReport
 from ..selectors import active_task_orgs
 from .records import ToUser, record
 
@@ -133,9 +133,58 @@ def supervisors_of(case: Case) -> list[User]:
                                     memberships__region__code__in=sorted(prefixes)).distinct().order_by("id")[:50])
 
 
-def raise_risk(case: Case, level: str, *, actor: User, reason: str, now: dt.datetime | None = None) -> Case:
+@dataclass(frozen=True)
+class RiskReportIn:
+    """A report to the police or another competent department (人民调解法 第25条): to whom, how, when."""
+    recipient: str
+    reported_to: str
+    method: str
+    reported_at: dt.datetime | None
+    reference: str = ""
+    note: str = ""
+
+
+def _check_report(report: RiskReportIn | None, case: Case, now: dt.datetime) -> dict[str, Any]:
+    if report is None:
+        raise ValidationFailed("REPORT_REQUIRED", "提高为重大风险，须记录向公安机关或有关部门报告的情况（人民调解法第二十五条）：报告对象、方式和时间。")
+    errors: dict[str, list[str]] = {}
+    if report.recipient not in ReportRecipient.values:
+        errors["recipient"] = ["请选择报告对象（公安机关或其他有关部门）。"]
+    reported_to = (report.reported_to or "").strip()
+    if len(reported_to) < 2:
+        errors["reported_to"] = ["请填写接收报告的单位（及人员）。"]
+    if report.method not in ReportMethod.values:
+        errors["method"] = ["请选择报告方式。"]
+    if report.reported_at is None:
+        errors["reported_at"] = ["请填写报告时间。"]
+    elif report.reported_at > now:
+        errors["reported_at"] = ["报告时间不能晚于现在。"]
+    elif report.reported_at < case.created_at.replace(second=0, microsecond=0):  # forms give whole minutes
+        errors["reported_at"] = ["报告时间不能早于案件登记时间。"]
+    if errors:
+        raise ValidationFailed("INVALID_REPORT", next(iter(errors.values()))[0], errors)
+    return {"recipient": report.recipient, "reported_to": reported_to[:120], "method": report.method,
+            "reported_at": report.reported_at, "reference": (report.reference or "").strip()[:60],
+            "note": (report.note or "").strip()[:300]}
+
+
+def _record_report(case: Case, clean: dict[str, Any], *, actor: User, now: dt.datetime) -> RiskReport:
+    row = RiskReport.objects.create(case=case, recorded_by=actor, recorded_at=now, **clean)
+    text = (f"已{ReportMethod(row.method).label}向{ReportRecipient(row.recipient).label}（{row.reported_to}）报告"
+            "可能激化的纠纷（人民调解法第二十五条）")
+    record(case, EventKind.RISK_REPORTED, {
+        "report": row.pk, "recipient": row.recipient, "reported_to": row.reported_to, "method": row.method,
+        "reported_at": row.reported_at.isoformat(), "reference": row.reference},
+        actor=actor, action="case.risk_reported", text=text, public=False, at=now)
+    return row
+
+
+def raise_risk(case: Case, level: str, *, actor: User, reason: str, report: RiskReportIn | None = None,
+               now: dt.datetime | None = None) -> Case:
     """Raise the risk level (never lower it here). The supervisors are notified at once (人民调解法 第25条: 防止矛盾
-    激化). Side effects: Case.risk_level, audit, a non-public timeline row, notifications to supervisors."""
+    激化). Raising to 重大 needs the report to the police or the competent department (``report``: whom, how, when;
+    not in the future), recorded in the same transaction. Side effects: Case.risk_level, audit, a non-public timeline
+    row, the report and its row, notifications to supervisors."""
 
     now = now or timezone.now()
     if level not in RiskLevel.values:
@@ -148,6 +197,7 @@ def raise_risk(case: Case, level: str, *, actor: User, reason: str, now: dt.date
             raise XiangzhiError("FORBIDDEN", "您无权调整该案件的风险等级。", status=403)
         if not rules.is_higher_risk(level, locked.risk_level):
             raise Conflict("RISK_NOT_HIGHER", "只能提高风险等级；降低须由上级在分流更正中办理。")
+        clean = _check_report(report, locked, now) if rules.needs_report(level) else None
         before = locked.risk_level
         locked.risk_level = level
         locked.save(update_fields=["risk_level"])
@@ -157,7 +207,22 @@ def raise_risk(case: Case, level: str, *, actor: User, reason: str, now: dt.date
                notify=[ToUser(user, f"案件 {locked.number} 风险等级提高为{RiskLevel(level).label}",
                               f"{reason}（人民调解法第二十五条：防止矛盾激化）",
                               key=f"case:{locked.pk}:risk:{level}:{user.pk}") for user in supervisors_of(locked)])
+        if clean is not None:
+            _record_report(locked, clean, actor=actor, now=now)
     return locked
+
+
+def report_risk(case: Case, report: RiskReportIn, *, actor: User, now: dt.datetime | None = None) -> RiskReport:
+    """Record a report to the police or a competent department for a case at 重大 risk (a case registered as 重大 at
+    intake, or a further report): the same people who may raise the risk, the same checks."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not rules.can_raise_risk(actor, locked, task_orgs=active_task_orgs(locked)):
+            raise XiangzhiError("FORBIDDEN", "您无权记录该案件的风险报告。", status=403)
+        if not rules.needs_report(locked.risk_level):
+            raise Conflict("REPORT_NOT_NEEDED", "只有重大风险的案件需要向公安机关或有关部门报告。")
+        return _record_report(locked, _check_report(report, locked, now), actor=actor, now=now)
 
 
 def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.datetime | None,

@@ -30,6 +30,8 @@ from ..enums import (
     HandoverDirection,
     JudicialStatus,
     NotAcceptedGround,
+    ReportMethod,
+    ReportRecipient,
     TerminationReason,
 )
 from ..forms import (
@@ -37,10 +39,12 @@ from ..forms import (
     GridIntakeForm,
     InviteForm,
     JudicialStepForm,
+    RiskReportForm,
     SignActionForm,
     TransitionActionForm,
     VisitForm,
     WindowIntakeForm,
+    risk_report,
     type_choices,
 )
 from ..models import DisputeType
@@ -56,6 +60,7 @@ from ..services import (
     uploads,
 )
 from ..services import documents as case_documents
+from ..services.deadlines import RiskReportIn
 from ..services.uploads import Upload
 from .common import stage_info
 
@@ -140,8 +145,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     preferred = next((m for m in mediators if case.preferred_mediator
                       and case.preferred_mediator in (m.display_name, m.username)), None)
     signing = selectors.agreement_signing(case)
+    reports = list(case.risk_reports.select_related("recorded_by"))
     now = timezone.now()
     tasks = selectors.overview(case, now)
+    can_raise = rules.can_raise_risk(user, case, task_orgs={r.task.organisation_id for r in tasks
+                                                            if r.task.status in rules.JOINT_ACTIVE})
     judicial_row = getattr(case, "judicial", None) if hasattr(case, "judicial") else None
     revealed_numbers = None
     if request.method == "POST":  # the numbers typed into the free text, in full: the right, a reason, logged
@@ -169,8 +177,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "info": colours.info(case, now), "tasks": tasks,
         "handovers": list(case.handovers.all()), "directions": HandoverDirection.choices,
         "departments": selectors.departments(),
-        "can_raise_risk": rules.can_raise_risk(user, case, task_orgs={r.task.organisation_id for r in tasks
-                                                                       if r.task.status in rules.JOINT_ACTIVE}),
+        "risk_reports": reports, "report_missing": rules.report_missing(case, reported=bool(reports)),
+        "report_recipients": ReportRecipient.choices, "report_methods": ReportMethod.choices,
+        "can_raise_risk": can_raise, "can_report": can_raise and rules.needs_report(case.risk_level),
         "can_extend": rules.can_extend(user, case), "can_invite": rules.can_invite(user, case),
         "can_lead": rules.can_lead(user, case), "can_record_judicial": rules.can_record_judicial(user, case),
         "can_record_visit": rules.can_record_visit(user, case),
@@ -247,8 +256,21 @@ def _material(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 def _risk(request: HttpRequest, case) -> str:  # noqa: ANN001
     p = request.POST
-    deadlines.raise_risk(case, p.get("level", ""), actor=request.user, reason=p.get("reason", ""))
-    return "已保存。"
+    report = _risk_report(request)
+    deadlines.raise_risk(case, p.get("level", ""), actor=request.user, reason=p.get("reason", ""), report=report)
+    return "已保存。" if report is None else "已保存，并记录了向有关机关的报告。"
+
+
+def _risk_report(request: HttpRequest) -> RiskReportIn | None:
+    return risk_report(_parsed(RiskReportForm, request))
+
+
+def _report(request: HttpRequest, case) -> str:  # noqa: ANN001
+    report = _risk_report(request)
+    if report is None:
+        raise XiangzhiError("REPORT_REQUIRED", "请填写报告对象、接收单位、方式和时间。")
+    deadlines.report_risk(case, report, actor=request.user)
+    return "已记录向有关机关的报告。"
 
 
 def _extend(request: HttpRequest, case) -> str:  # noqa: ANN001
@@ -299,7 +321,7 @@ def _visit(request: HttpRequest, case) -> str:  # noqa: ANN001
 # service, which guards; a refusal comes back as a message on the case page.
 ACTIONS: dict[str, Callable[[HttpRequest, object], str]] = {
     "transition": _transition, "confirm": _confirm, "session": _session, "sign": _sign, "seal": _seal,
-    "retriage": _retriage, "material": _material, "risk": _risk, "extend": _extend, "invite": _invite,
+    "retriage": _retriage, "material": _material, "risk": _risk, "report": _report, "extend": _extend, "invite": _invite,
     "handover": _handover, "judicial_apply": _judicial_apply, "judicial_step": _judicial_step, "visit": _visit,
 }
 
