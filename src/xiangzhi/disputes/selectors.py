@@ -441,9 +441,9 @@ def departments() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("name")[:200]
 
 
-def referral_departments() -> list[tuple[int, str]]:
-    """(id, name) of the departments a window intake may name as the referring one (部门移送)."""
-    return [(o.pk, o.name) for o in Organisation.objects.filter(kind=OrgKind.DEPARTMENT).order_by("region__code", "name")]
+def referral_departments() -> QuerySet[Organisation]:
+    """The departments a window intake may name as the referring one (部门移送)."""
+    return Organisation.objects.filter(kind=OrgKind.DEPARTMENT).order_by("region__code", "name")
 
 
 def feedback_of(party: Party) -> Feedback | None:
