@@ -418,10 +418,10 @@ def overview(case: Case, now: dt.datetime | None = None) -> list[TaskRow]:
 # What the pages offer to choose from
 # ----------------------------------------------------------------------------------------------------------------
 def assignable_mediators(user, case: Case) -> list[User]:  # noqa: ANN001
-    """The mediators the case page offers when assigning ``case``: its organisation's mediators, and the user
-    themselves when they are a mediator."""
+    """The mediators the case page offers when assigning ``case``: its organisation's active mediators (the ones
+    transitions accepts), and the user themselves when they are a mediator."""
     mediators = list(User.objects.filter(
-        memberships__role=Role.MEDIATOR, memberships__is_active=True,
+        is_active=True, memberships__role=Role.MEDIATOR, memberships__is_active=True,
         memberships__organisation_id=case.organisation_id).distinct().order_by("username")) if case.organisation_id else []
     if user not in mediators and rules.codes_for(user, frozenset({Role.MEDIATOR})):
         mediators.insert(0, user)
