@@ -58,7 +58,8 @@ def test_the_mediator_is_resolved_by_id_and_must_be_an_active_mediator_in_scope(
     case = transitions.transition(new_case(), S.ACCEPTED, actor=town_staff.user)
     events = TimelineEvent.objects.filter(case=case).count()
     unknown = (User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
-    for mediator_id in (unknown, other_mediator.user.pk, town_staff.user.pk):  # none; another town's; no mediator
+    # none; another town's; no mediator; no id at all
+    for mediator_id in (unknown, other_mediator.user.pk, town_staff.user.pk, str(mediator.user.pk), True, 2**64):
         with pytest.raises(ValidationFailed) as exc:
             transitions.transition(case, S.ASSIGNED, actor=town_staff.user, details=transitions.Assign(mediator_id))
         assert exc.value.code == "INVALID_MEDIATOR", mediator_id

@@ -171,8 +171,8 @@ def plan_move(case: Case, to: str, *, actor: User | None, memo: dict, reason: st
     """Apply one move to ``case`` in memory, for cases written in bulk (the demo year's past cases): the same table,
     who-may check and guards as ``transition`` (one code path, ``_move``), without a lock, a save, an event or a
     notification; the caller writes the rows. ``memo`` (one dict per batch) keeps the guards' reads (the actor's
-    first organisation, the mediators and their memberships, the next level up, confirmation deadlines) across the batch, so
-    the batch makes no query per case. ``consents``: the parties' consents of a case not saved yet."""
+    first organisation, the mediators and their memberships, the next level up, confirmation deadlines) across the
+    batch, so the batch makes no query per case. ``consents``: the parties' consents of a case not saved yet."""
     if to not in CaseStage.values:
         raise ValidationFailed("INVALID_STAGE", "目标阶段无效。", {"to": str(to)[:40], "allowed": CaseStage.values})
     details = _checked_details(to, details)
@@ -387,6 +387,8 @@ def _mediator(mediator_id: int | None, actor: User | None, memo: dict | None) ->
     none is named; None when there is no such user (then INVALID_MEDIATOR, as for one who may not mediate)."""
     if mediator_id is None:
         return actor
+    if isinstance(mediator_id, bool) or not isinstance(mediator_id, int) or not 0 < mediator_id < 2**63:
+        return None  # no id a row can have
     if actor is not None and actor.pk == mediator_id:
         return actor
     return _memo(memo, ("mediator", mediator_id),
