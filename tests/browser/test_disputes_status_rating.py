@@ -37,7 +37,7 @@ def test_status_page_shows_stage_colour_word_and_countdown_then_the_rating(live_
     assert_fits_width(page)
     screenshot(page, "disputes-status-countdown-360")
 
-    case = transitions.transition(case, S.AGREEMENT_ORAL, actor=mediator.user, reason="达成", agreement_text="李四拆除围墙")
+    case = transitions.transition(case, S.AGREEMENT_ORAL, actor=mediator.user, reason="达成", details=transitions.Agree("李四拆除围墙"))
     transitions.transition(case, S.CLOSED, actor=mediator.user, reason="已履行")
     page.goto(f"{live_server.url}/cases/s/{case.token}/")
     assert "绿色" in page.locator(".card").first.inner_text()

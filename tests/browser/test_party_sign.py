@@ -3,6 +3,8 @@ agreement and signs it for themselves (「确认并签名」); an outsider who o
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tests.browser.conftest import assert_fits_width, screenshot, sms_code
@@ -24,8 +26,7 @@ def _agreement_case(mediator_user):
         region_code=first_village("330483100").code, description="隔壁邻居把围墙砌到我家院子里来了，占了一米多",
         request="拆除围墙", consent=True), actor=None, channel="online")
     case = walk(case, S.IN_MEDIATION, mediator_user)
-    return transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator_user, reason="达成协议", agreement_text=TEXT,
-                               agreement_amount="300.00")
+    return transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator_user, reason="达成协议", details=transitions.Agree(TEXT, Decimal("300.00")))
 
 
 def _login_by_phone(page, phone: str) -> None:

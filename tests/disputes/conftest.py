@@ -53,11 +53,11 @@ def walk(case, to, mediator_user):
     from xiangzhi.disputes.enums import CaseStage as S
 
     path = [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_WRITTEN]
-    data = {S.AGREEMENT_WRITTEN: {"agreement_text": "李四拆除占地围墙，张三不再追究"}}
+    details = {S.AGREEMENT_WRITTEN: transitions.Agree("李四拆除占地围墙，张三不再追究")}
     for stage in path:
         if case.stage == to:
             return case
-        case = transitions.transition(case, stage, actor=mediator_user, reason="测试", **data.get(stage, {}))
+        case = transitions.transition(case, stage, actor=mediator_user, reason="测试", details=details.get(stage))
     return case
 
 
@@ -75,7 +75,9 @@ def at(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=TZ)
 
 
-def walk_at(case, to, user, when, **data):
+def walk_at(case, to, user, when, **fields):
+    """Like ``walk``, at ``when``, by ``user``; ``fields``: the last move's fields as a form or the API gives them
+    (transitions.details_for)."""
     from xiangzhi.disputes.enums import CaseStage as S
 
     path = [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION]
@@ -84,7 +86,8 @@ def walk_at(case, to, user, when, **data):
             return case
         case = transitions.transition(case, stage, actor=user, reason="测试", now=when)
     if case.stage != to:
-        case = transitions.transition(case, to, actor=user, reason="测试", now=when, **data)
+        case = transitions.transition(case, to, actor=user, reason="测试", now=when,
+                                      details=transitions.details_for(to, **fields))
     return case
 
 

@@ -37,7 +37,7 @@ def _second_version(mediator):
     assert case.stage == S.ASSIGNED
     case = walk(case, S.IN_MEDIATION, mediator.user)
     case = transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user, reason="重新达成协议",
-                                  agreement_text=V2)
+                                  details=transitions.Agree(V2))
     assert case.agreement_effective_at is None
     return case
 

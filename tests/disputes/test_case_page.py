@@ -108,3 +108,88 @@ def test_an_id_or_time_typed_wrong_in_any_action_is_a_chinese_message_not_a_serv
     client, act = mediator.client(), reverse("disputes:case_action", args=[case.pk])
     r = client.post(act, data)
     assert r.status_code == 302 and "输入有误。" in _messages(r), _messages(r)
+
+
+@pytest.mark.parametrize("data", [
+    {"to": "flying"},  # no stage
+    {"to": "assigned", "mediator": "-3"},
+    {"to": "assigned", "mediator": "99999999999999999999999"},  # beyond any id
+    {"to": "not_accepted", "ground": "bored", "reason": "不属于民间纠纷"},
+    {"to": "agreement_oral", "agreement_text": "李四赔偿张三", "agreement_amount": "五百元"},
+    {"to": "agreement_oral", "agreement_text": "李四赔偿张三", "agreement_amount": "-1"},
+    {"to": "terminated", "termination_reason": "bored", "reason": "双方分歧较大"},
+], ids=["stage", "mediator-negative", "mediator-huge", "ground", "amount-words", "amount-negative", "reason-code"])
+def test_a_transition_typed_wrong_is_a_chinese_message_and_moves_nothing(mediator, data):
+    from xiangzhi.disputes.models import Case, TimelineEvent
+
+    case = walk_at(new_case(), "in_mediation", mediator.user, MON)
+    events = TimelineEvent.objects.filter(case=case).count()
+    r = mediator.client().post(reverse("disputes:case_action", args=[case.pk]), {"action": "transition", **data})
+    assert r.status_code == 302 and "输入有误。" in _messages(r), _messages(r)
+    assert Case.objects.get(pk=case.pk).stage == "in_mediation"
+    assert TimelineEvent.objects.filter(case=case).count() == events
+
+
+def test_a_mediator_id_that_names_no_mediator_is_refused_on_the_case_page(mediator, town_staff):
+    """Before, an id that named no one fell back to the user acting; now the service refuses it."""
+    from xiangzhi.disputes.models import Case
+    from xiangzhi.disputes.services import transitions
+
+    case = transitions.transition(new_case(), "accepted", actor=mediator.user)
+    act = reverse("disputes:case_action", args=[case.pk])
+    for mediator_id in ("987654321", str(town_staff.user.pk)):
+        r = mediator.client().post(act, {"action": "transition", "to": "assigned", "mediator": mediator_id})
+        assert r.status_code == 302 and "所选人员不是本案承办调解组织或辖区内的人民调解员。" in _messages(r)
+        assert Case.objects.get(pk=case.pk).mediator_id is None
+    r = mediator.client().post(act, {"action": "transition", "to": "assigned", "mediator": str(mediator.user.pk),
+                                     "chosen_by_party": "1"})
+    case = Case.objects.get(pk=case.pk)
+    assert r.status_code == 302 and case.mediator_id == mediator.user.pk and case.mediator_chosen_by_party
+
+
+def test_a_session_or_visit_typed_wrong_is_a_message_and_records_nothing(mediator):
+    from xiangzhi.disputes.models import FollowUpVisit, MediationSession
+
+    case = walk_at(new_case(), "in_mediation", mediator.user, MON)
+    client, act = mediator.client(), reverse("disputes:case_action", args=[case.pk])
+    r = client.post(act, {"action": "session", "held_at": "昨天下午", "place": "村委会", "attendees": "张三、李四",
+                          "summary": "双方陈述了各自意见"})
+    assert r.status_code == 302 and "输入有误。" in _messages(r)
+    assert not MediationSession.objects.filter(case=case).exists()
+    agreed = walk_at(new_case(applicant_phone="13800000006"), "agreement_oral", mediator.user, MON,
+                     agreement_text="李四拆除围墙")
+    r = client.post(reverse("disputes:case_action", args=[agreed.pk]),
+                    {"action": "visit", "performed": "也许", "satisfaction": "5"})
+    assert r.status_code == 302 and "输入有误。" in _messages(r)
+    r = client.post(reverse("disputes:case_action", args=[agreed.pk]), {"action": "visit", "performed": "0"})
+    assert r.status_code == 302 and "已保存。" in _messages(r)  # no time given: the service takes now
+    visit = FollowUpVisit.objects.get(case=agreed)
+    assert visit.performed is False and visit.visited_at is not None
+
+
+def test_a_material_without_a_file_is_refused_by_the_service(mediator):
+    from xiangzhi.disputes.models import Attachment
+
+    case = walk_at(new_case(), "in_mediation", mediator.user, MON)
+    r = mediator.client().post(reverse("disputes:case_action", args=[case.pk]), {"action": "material"})
+    assert r.status_code == 302 and "请选择要上传的文件。" in _messages(r)
+    assert not Attachment.objects.filter(case=case).exists()
+
+
+def test_intake_typed_wrong_at_the_window_or_by_a_grid_worker_is_422_and_registers_nothing(centre_staff, grid_worker):
+    from tests.conftest import first_village
+    from xiangzhi.disputes.models import Case
+
+    base = {"applicant_name": "张三", "applicant_phone": "13800000001", "respondent_kind": "person",
+            "respondent_name": "李四", "region_code": first_village("330483100").code, "consent": "on",
+            "description": "两家因宅基地界线发生口角，派出所出警后移送调解"}
+    for referral_org in ("公安", "987654321"):
+        r = centre_staff.client().post(reverse("disputes:new"), {
+            **base, "source": "referral_police", "referral_org": referral_org, "risk_level": "normal"})
+        assert r.status_code == 422 and "移送单位无效" in r.content.decode()
+    r = centre_staff.client().post(reverse("disputes:new"), {**base, "source": "hearsay", "risk_level": "normal"})
+    assert r.status_code == 422 and "案件来源" in r.content.decode()
+    r = grid_worker.client().post(reverse("disputes:grid_new"), {
+        **base, "on_spot": "on", "on_spot_agreement": "  "})
+    assert r.status_code == 422 and "请填写当场达成的内容。" in r.content.decode()
+    assert not Case.objects.exists()

@@ -100,3 +100,16 @@ def test_the_visit_guard_lives_in_the_service(mediator, other_mediator):
     with pytest.raises(XiangzhiError) as exc:  # no agreement yet: nothing to follow up
         feedback.record_visit(in_mediation, actor=mediator.user, performed=True, visited_at=at(2026, 4, 1, 15))
     assert exc.value.code == "FORBIDDEN"
+
+
+def test_a_rating_typed_wrong_on_the_feedback_page_is_a_message_not_a_server_error(mediator, villager_a):
+    from xiangzhi.disputes.models import Feedback
+
+    case = closed_case(mediator)
+    client = villager_a[1]
+    for rating in ("五星", "9" * 30, "6"):
+        r = client.post(f"/cases/s/{case.token}/feedback/", {"action": "rate", "rating": rating}, follow=True)
+        assert r.status_code == 200
+        text = r.content.decode()
+        assert "输入有误。" in text or "请选择 1 至 5 星的满意度。" in text, rating
+    assert not Feedback.objects.exists()

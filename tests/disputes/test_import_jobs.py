@@ -500,3 +500,15 @@ def test_only_importers_may_start_an_import_even_calling_the_service(mediator, t
         importing.start_import(upload("h.csv", csv_bytes(rows(2, first_village(WUZHEN).code))), actor=mediator.user)
     assert (exc.value.code, exc.value.status) == ("FORBIDDEN", 403)
     assert not ImportJob.objects.exists()
+
+
+def test_the_page_without_a_file_or_with_an_unknown_mode_is_a_message_and_queues_nothing(town_staff):
+    from xiangzhi.disputes.models import ImportJob
+
+    c = town_staff.client()
+    r = c.post("/cases/import/", {"mode": "all"})
+    assert r.status_code == 200 and "请选择要导入的文件。" in r.content.decode()
+    r = c.post("/cases/import/", {"file": upload("历史.csv", csv_bytes(rows(2, first_village(WUZHEN).code))),
+                                  "mode": "some"})
+    assert r.status_code == 200 and "导入方式应为" in r.content.decode()
+    assert not ImportJob.objects.exists()

@@ -339,7 +339,7 @@ def test_case_sms_name_the_number_once_end_with_one_full_stop_and_link_absolutel
 
     case = new_case()
     transitions.transition(case, CaseStage.TERMINATED, actor=mediator.user, reason="申请人撤回",
-                                termination_reason="withdrawn")
+                                details=transitions.Terminate("withdrawn"))
     deliver_notifications()
     texts = [m["text"] for m in sms_outbox]
     assert len(texts) == 2

@@ -29,7 +29,7 @@ def agreement_case(mediator):
         request="拆除围墙", consent=True), actor=None, channel="online")
     case = walk(case, S.IN_MEDIATION, mediator.user)
     return transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user, reason="达成协议",
-                               agreement_text=TEXT)
+                               details=transitions.Agree(TEXT))
 
 
 def _signatures(case):

@@ -33,11 +33,11 @@ TZ = ZoneInfo("Asia/Shanghai")
 ALL_PAIRS = list(itertools.product(CaseStage.values, CaseStage.values))
 ALLOWED_PAIRS = [(a, b) for a, b in ALL_PAIRS if b in ALLOWED_TRANSITIONS[a]]
 FORBIDDEN_PAIRS = [(a, b) for a, b in ALL_PAIRS if b not in ALLOWED_TRANSITIONS[a]]
-DATA = {
-    S.NOT_ACCEPTED: {"ground": "not_civil"},
-    S.TERMINATED: {"termination_reason": "no_agreement"},
-    S.AGREEMENT_WRITTEN: {"agreement_text": "双方同意由李四赔偿张三500元"},
-    S.AGREEMENT_ORAL: {"agreement_text": "双方同意互相道歉"},
+DETAILS = {
+    S.NOT_ACCEPTED: transitions.NotAccept("not_civil"),
+    S.TERMINATED: transitions.Terminate("no_agreement"),
+    S.AGREEMENT_WRITTEN: transitions.Agree("双方同意由李四赔偿张三500元"),
+    S.AGREEMENT_ORAL: transitions.Agree("双方同意互相道歉"),
 }
 
 
@@ -56,11 +56,9 @@ def put_in_stage(case: Case, stage: str, mediator_user, *, effective: bool = Tru
 @pytest.mark.parametrize(("start", "to"), ALLOWED_PAIRS, ids=[f"{a}->{b}" for a, b in ALLOWED_PAIRS])
 def test_every_allowed_transition_works_for_the_town_supervisor(start, to, town_staff, mediator):
     case = put_in_stage(new_case(), start, mediator.user, effective=to != S.TERMINATED)
-    data = dict(DATA.get(to, {}))
-    if to == S.ASSIGNED:
-        data["mediator"] = mediator.user
+    details = transitions.Assign(mediator.user.pk) if to == S.ASSIGNED else DETAILS.get(to)
     events = TimelineEvent.objects.filter(case=case).count()
-    moved = transitions.transition(case, to, actor=town_staff.user, reason="测试理由", **data)
+    moved = transitions.transition(case, to, actor=town_staff.user, reason="测试理由", details=details)
     assert moved.stage == to
     assert Case.objects.get(pk=case.pk).stage == to
     assert TimelineEvent.objects.filter(case=case).count() == events + 1
@@ -75,7 +73,7 @@ def test_every_allowed_transition_works_for_the_town_supervisor(start, to, town_
 def test_every_forbidden_transition_is_refused_and_changes_nothing(start, to, town_staff, mediator):
     case = put_in_stage(new_case(), start, mediator.user)
     with pytest.raises(Conflict) as exc:
-        transitions.transition(case, to, actor=town_staff.user, reason="测试理由", **DATA.get(to, {}))
+        transitions.transition(case, to, actor=town_staff.user, reason="测试理由", details=DETAILS.get(to))
     expected = "ALREADY_ACCEPTED" if to == S.ACCEPTED and start not in (S.REPORTED, S.ESCALATED) else \
         "INVALID_TRANSITION"
     assert exc.value.code == expected
@@ -93,7 +91,7 @@ def test_a_party_who_refuses_blocks_entry_into_mediation(mediator):
     assert "第十七条" in exc.value.message
     assert Case.objects.get(pk=case.pk).stage == S.NOTICE_SERVED
     ended = transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="被申请人拒绝调解",
-                                termination_reason="party_refuses")
+                                details=transitions.Terminate("party_refuses"))
     assert "仲裁" in ended.outcome_note and "司法" in ended.outcome_note
 
 
@@ -116,7 +114,7 @@ def test_guards_need_their_data(mediator, town_staff):
         transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user)
     assert exc.value.code == "AGREEMENT_REQUIRED"
     with pytest.raises(ValidationFailed) as exc:
-        transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="x", termination_reason="no_agreement")
+        transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="x", details=transitions.Terminate("no_agreement"))
     assert exc.value.code == "REASON_REQUIRED"
 
 
@@ -168,7 +166,7 @@ def test_the_system_moves_only_along_its_rows_and_for_their_reason(mediator, tow
     assert moved.stage == S.ACCEPTED and moved.mediator_id is None
     with pytest.raises(XiangzhiError) as exc:  # ACCEPTED → TERMINATED is no row of the system's
         transitions.transition(moved, S.TERMINATED, actor=None, by=SystemMove.CONFIRMATION_EXPIRED,
-                            termination_reason="no_agreement")
+                            details=transitions.Terminate("no_agreement"))
     assert exc.value.code == "FORBIDDEN"
 
 
@@ -177,7 +175,7 @@ def test_a_party_withdraws_only_along_a_party_row(mediator):
     applicant = case.parties.get(order=0)
     with pytest.raises(XiangzhiError) as exc:  # a party's move to another stage than terminated
         transitions.transition(case, S.AGREEMENT_ORAL, actor=None, by=PartyMove.WITHDRAW, party=applicant,
-                            agreement_text="双方同意和解")
+                            details=transitions.Agree("双方同意和解"))
     assert exc.value.code == "FORBIDDEN"
     done = mediation.withdraw(case, applicant, actor=None)
     assert done.stage == S.TERMINATED and done.outcome_reason == "withdrawn"
@@ -197,13 +195,13 @@ def test_plan_move_runs_the_same_table_and_guards_in_memory_with_no_query_per_ca
 
     def walk_in_memory(case: Case) -> list[transitions.PlannedMove]:
         moves = [transitions.plan_move(case, S.ACCEPTED, actor=town_staff.user, memo=memo, now=now),
-                 transitions.plan_move(case, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now, mediator=mediator.user)]
+                 transitions.plan_move(case, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now, details=transitions.Assign(mediator.user.pk))]
         case.mediator_confirmed_at = now
         moves += [transitions.plan_move(case, to, actor=town_staff.user, memo=memo, now=now, consents=(Consent.AGREED,))
                   for to in (S.NOTICE_SERVED, S.IN_MEDIATION)]
         with pytest.raises(ValidationFailed) as exc:  # a guard: terminating needs a reason
             transitions.plan_move(case, S.TERMINATED, actor=town_staff.user, memo=memo, now=now,
-                               termination_reason="no_agreement")
+                               details=transitions.Terminate("no_agreement"))
         assert exc.value.code == "REASON_REQUIRED"
         return moves
 
@@ -218,7 +216,7 @@ def test_plan_move_runs_the_same_table_and_guards_in_memory_with_no_query_per_ca
     third = new_case()
     transitions.plan_move(third, S.ACCEPTED, actor=town_staff.user, memo=memo, now=now)
     with pytest.raises(ValidationFailed) as exc:  # the mediator guard
-        transitions.plan_move(third, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now, mediator=town_staff.user)
+        transitions.plan_move(third, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now, details=transitions.Assign(town_staff.user.pk))
     assert exc.value.code == "INVALID_MEDIATOR"
 
 
@@ -253,7 +251,7 @@ def test_an_unconfirmed_assignment_goes_back_to_the_queue_after_3_working_days(m
     CalendarDay.objects.create(date=dt.date(2026, 12, 1), is_workday=False, note="测试假日")
     friday = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)
     case = transitions.transition(new_case(), S.ACCEPTED, actor=town_staff.user, now=friday)
-    case = transitions.transition(case, S.ASSIGNED, actor=town_staff.user, mediator=mediator.user, now=friday)
+    case = transitions.transition(case, S.ASSIGNED, actor=town_staff.user, details=transitions.Assign(mediator.user.pk), now=friday)
     # Fri + 3 working days = Mon 30, (Tue 1 is a holiday), Wed 2, Thu 3 → end of Thursday
     assert timezone_local(case.confirm_due) == dt.datetime(2026, 12, 3, 23, 59, 59, tzinfo=TZ)
     assert mediation.expire_unconfirmed_assignments(now=dt.datetime(2026, 12, 3, 23, 0, tzinfo=TZ)) == 0
@@ -271,7 +269,7 @@ def timezone_local(value):
 def test_a_confirmed_assignment_is_not_sent_back(mediator, town_staff):
     now = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)
     case = transitions.transition(new_case(), S.ACCEPTED, actor=town_staff.user, now=now)
-    case = transitions.transition(case, S.ASSIGNED, actor=town_staff.user, mediator=mediator.user, now=now)
+    case = transitions.transition(case, S.ASSIGNED, actor=town_staff.user, details=transitions.Assign(mediator.user.pk), now=now)
     with pytest.raises(Conflict):
         transitions.transition(case, S.NOTICE_SERVED, actor=mediator.user)
     mediation.confirm_assignment(case, actor=mediator.user, now=now + dt.timedelta(hours=2))

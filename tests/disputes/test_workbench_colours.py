@@ -171,7 +171,7 @@ def test_an_overdue_case_shows_red_and_the_red_filter_lists_it(mediator):
     deadlines.colour_pass(now=after, notify=False)
     assert page("red", after) == [case.pk]
     # a stage change after the pass: the clock is stale, the row and the filter follow the new stage
-    walked = transitions.transition(case, S.ASSIGNED, actor=mediator.user, reason="指派", mediator=mediator.user,
+    walked = transitions.transition(case, S.ASSIGNED, actor=mediator.user, reason="指派", details=transitions.Assign(mediator.user.pk),
                                  now=at(2026, 3, 6, 0, 0, 2))
     assert colours.info(walked, after).colour == "blue"
     assert page("red", after) == [] and page("blue", at(2026, 3, 6, 1)) == [quiet.pk, walked.pk]

@@ -34,7 +34,8 @@ def _assigned_to_mediation(case, user, assigner=None):
     """From accepted (at whatever level; ``assigner`` assigns, by default the mediator) or assigned to in mediation,
     the mediator acting from then on."""
     if case.stage != S.ASSIGNED:
-        case = transitions.transition(case, S.ASSIGNED, actor=assigner or user, mediator=user)
+        case = transitions.transition(case, S.ASSIGNED, actor=assigner or user,
+                                      details=transitions.Assign(mediator_id=user.pk))
     if case.mediator_confirmed_at is None:
         case = mediation.confirm_assignment(case, actor=user)
     case = transitions.transition(case, S.NOTICE_SERVED, actor=user)
@@ -49,7 +50,7 @@ def _in_mediation(case, user):
 def _mediate(case, user, *, assigner=None, oral="李四拆除占地围墙，张三不再追究", close=True):
     """From accepted (at whatever level) to an oral agreement; then closed."""
     case = _assigned_to_mediation(case, user, assigner)
-    case = transitions.transition(case, S.AGREEMENT_ORAL, actor=user, agreement_text=oral)
+    case = transitions.transition(case, S.AGREEMENT_ORAL, actor=user, details=transitions.Agree(oral))
     return transitions.transition(case, S.CLOSED, actor=user, reason="已履行") if close else case
 
 
@@ -100,7 +101,8 @@ def year_of_outcomes(mediator, town_staff, centre_staff, grid_worker, villager_a
                                         mediator.user, assigner=centre_staff.user, close=False)
     # village: a written agreement, signed by everyone and sealed (in effect), and one still unsigned
     case = _in_mediation(new_case(applicant_phone=next(phones)), mediator.user)
-    written = transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user, agreement_text="李四赔偿张三500元")
+    written = transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user,
+                                     details=transitions.Agree("李四赔偿张三500元"))
     for party in written.parties.all():
         agreement.sign_agreement(written, actor=mediator.user, party=party)
     agreement.sign_agreement(written, actor=mediator.user, as_mediator=True)
@@ -108,13 +110,14 @@ def year_of_outcomes(mediator, town_staff, centre_staff, grid_worker, villager_a
     made["written_effective"] = Case.objects.get(pk=written.pk)
     case = _in_mediation(new_case(applicant_phone=next(phones)), mediator.user)
     made["written_unsigned"] = transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user,
-                                                      agreement_text="李四赔偿张三800元")
+                                                      details=transitions.Agree("李四赔偿张三800元"))
     # village: terminated, and not accepted
     case = transitions.transition(new_case(applicant_phone=next(phones)), S.ACCEPTED, actor=mediator.user)
     made["terminated"] = transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="双方分歧较大",
-                                                termination_reason="no_agreement")
+                                                details=transitions.Terminate("no_agreement"))
     made["not_accepted"] = transitions.transition(new_case(applicant_phone=next(phones)), S.NOT_ACCEPTED,
-                                                  actor=mediator.user, reason="已由法院受理", ground="already_handled")
+                                                  actor=mediator.user, reason="已由法院受理",
+                                                  details=transitions.NotAccept("already_handled"))
     # agreements reported not performed: reopened and mediated again (open), then terminated and closed, and one
     # mediated to a new agreement (a success again)
     for name in ("reopened_open", "reopened_terminated", "reopened_agreed_again"):
@@ -124,11 +127,12 @@ def year_of_outcomes(mediator, town_staff, centre_staff, grid_worker, villager_a
         assert case.stage == S.ASSIGNED
         if name == "reopened_terminated":
             case = transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="对方拒不履行",
-                                          termination_reason="no_agreement")
+                                          details=transitions.Terminate("no_agreement"))
             case = transitions.transition(case, S.CLOSED, actor=mediator.user, reason="告知诉讼途径")
         elif name == "reopened_agreed_again":
             case = _assigned_to_mediation(case, mediator.user)
-            case = transitions.transition(case, S.AGREEMENT_ORAL, actor=mediator.user, agreement_text="李四十日内拆除")
+            case = transitions.transition(case, S.AGREEMENT_ORAL, actor=mediator.user,
+                                          details=transitions.Agree("李四十日内拆除"))
         made[name] = case
     # reported only
     made["reported"] = new_case(applicant_phone=next(phones))

@@ -87,11 +87,11 @@ def test_every_service_change_of_a_case(tongxiang, mediator, town_staff, village
     assert_agrees()
     b = walk_at(b, S.AGREEMENT_WRITTEN, mediator.user, now, agreement_text="李四赔偿张三800元", agreement_amount="800")
     assert_agrees()
-    c = transitions.transition(c, S.NOT_ACCEPTED, actor=mediator.user, reason="已起诉", ground="already_handled")
+    c = transitions.transition(c, S.NOT_ACCEPTED, actor=mediator.user, reason="已起诉", details=transitions.NotAccept("already_handled"))
     assert_agrees()
     d = walk_at(d, S.IN_MEDIATION, mediator.user, now)
     d = transitions.transition(d, S.TERMINATED, actor=mediator.user, reason="调解不成",
-                            termination_reason="no_agreement")
+                            details=transitions.Terminate("no_agreement"))
     assert_agrees()
     e = transitions.transition(e, S.ACCEPTED, actor=mediator.user, reason="受理")
     e = transitions.transition(e, S.ESCALATED, actor=mediator.user, reason="疑难复杂，上报")

@@ -225,13 +225,11 @@ def reveal_text_numbers(request: HttpRequest, case_id: int, payload: TextNumbers
 def post_transition(request: HttpRequest, case_id: int, payload: TransitionIn):
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    data = {k: v for k, v in {"ground": payload.ground, "redirect_to": payload.redirect_to,
-                              "agreement_text": payload.agreement_text, "agreement_amount": payload.agreement_amount,
-                              "termination_reason": payload.termination_reason,
-                              "chosen_by_party": payload.chosen_by_party}.items() if v not in ("", None)}
-    if payload.mediator_id:
-        data["mediator"] = User.objects.filter(pk=payload.mediator_id).first()
-    transitions.transition(case, payload.to, actor=user, reason=payload.reason, **data)
+    details = transitions.details_for(
+        payload.to, ground=payload.ground, redirect_to=payload.redirect_to, mediator_id=payload.mediator_id,
+        chosen_by_party=payload.chosen_by_party, agreement_text=payload.agreement_text,
+        agreement_amount=payload.agreement_amount, termination_reason=payload.termination_reason)
+    transitions.transition(case, payload.to, actor=user, reason=payload.reason, details=details)
     return _detail_out(selectors.access_case(user, case_id), user)
 
 

@@ -87,20 +87,20 @@ def _step(case: Case, step: str, *, actor: User, centre: User | None) -> Case:
         agreement.sign_agreement(case, actor=actor, as_mediator=True)
         agreement.apply_seal(case, actor=actor)
         return Case.objects.get(pk=case.pk)
-    data = {
-        S.NOT_ACCEPTED: {"ground": "already_handled"},
-        S.AGREEMENT_WRITTEN: {"agreement_text": "双方自愿达成如下协议：被申请人于十五日内履行，申请人不再追究。"},
-        S.AGREEMENT_ORAL: {"agreement_text": "双方当场和解，互相道歉。"},
-        S.TERMINATED: {"termination_reason": "no_agreement"},
-    }.get(step, {})
+    details = {
+        S.NOT_ACCEPTED: transitions.NotAccept("already_handled"),
+        S.AGREEMENT_WRITTEN: transitions.Agree("双方自愿达成如下协议：被申请人于十五日内履行，申请人不再追究。"),
+        S.AGREEMENT_ORAL: transitions.Agree("双方当场和解，互相道歉。"),
+        S.TERMINATED: transitions.Terminate("no_agreement"),
+    }.get(step)
     reason = {S.NOT_ACCEPTED: "已由人民法院立案受理", S.TERMINATED: "双方分歧较大", S.ESCALATED: "跨村纠纷，提交镇调委会"}.get(
         step, "")
     who = actor
     if centre is not None and (step == S.NOT_ACCEPTED or not rules.can_transition(actor, case, step)):
         who = centre  # e.g. a case routed to a professional committee: the county centre accepts and assigns
     if step == S.ASSIGNED:
-        case = transitions.transition(case, step, actor=who, mediator=actor)
+        case = transitions.transition(case, step, actor=who, details=transitions.Assign(actor.pk))
         if who is not actor:
             case = mediation.confirm_assignment(case, actor=actor)
         return case
-    return transitions.transition(case, step, actor=who, reason=reason, **data)
+    return transitions.transition(case, step, actor=who, reason=reason, details=details)

@@ -373,17 +373,17 @@ def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediato
     if step == S.ASSIGNED:
         mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
         mediator = mediator or mediators[case.region_code[:6]]
-        case = transitions.transition(case, S.ASSIGNED, actor=supervisor, mediator=mediator, now=when)
+        case = transitions.transition(case, S.ASSIGNED, actor=supervisor, details=transitions.Assign(mediator.pk),
+                                      now=when)
         return mediation.confirm_assignment(case, actor=mediator, now=when)
-    data = {
-        S.NOT_ACCEPTED: {"ground": "already_handled"},
-        S.AGREEMENT_ORAL: {"agreement_text": "双方自愿达成协议，按约定期限履行。",
-                           "agreement_amount": plan.amount},
-        S.TERMINATED: {"termination_reason": "no_agreement"},
-    }.get(step, {})
+    details = {
+        S.NOT_ACCEPTED: transitions.NotAccept("already_handled"),
+        S.AGREEMENT_ORAL: transitions.Agree("双方自愿达成协议，按约定期限履行。", plan.amount),
+        S.TERMINATED: transitions.Terminate("no_agreement"),
+    }.get(step)
     reason = {S.NOT_ACCEPTED: "已由人民法院立案受理", S.TERMINATED: "双方分歧较大，调解不成",
               S.ESCALATED: "疑难复杂，提请上级调解组织调处"}.get(step, "")
-    return transitions.transition(case, step, actor=supervisor, reason=reason, now=when, **data)
+    return transitions.transition(case, step, actor=supervisor, reason=reason, details=details, now=when)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -515,26 +515,26 @@ def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User]
                 end = at + dt.timedelta(days=p.days)
                 for n_step, step in enumerate(steps, start=1):
                     when = at if spot else at + (end - at) * n_step / max(1, len(steps))
-                    reason, moved = "", {}
+                    reason, details = "", None
                     if step == S.ESCALATED:
                         reason = "疑难复杂，提请上级调解组织调处"
                     elif step == S.ASSIGNED:
                         mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
-                        moved = {"mediator": mediator or mediators[case.region_code[:6]]}
+                        details = transitions.Assign((mediator or mediators[case.region_code[:6]]).pk)
                     elif step == S.AGREEMENT_ORAL:
                         reason = "一米调解：网格内当场化解" if spot else ""
-                        moved = {"agreement_text": data.on_spot_agreement if spot else "双方自愿达成协议，按约定期限履行。",
-                                 "agreement_amount": None if spot else p.amount}
+                        details = transitions.Agree(data.on_spot_agreement if spot else "双方自愿达成协议，按约定期限履行。",
+                                                    None if spot else p.amount)
                     elif step == S.TERMINATED:
                         reason = "双方分歧较大，调解不成"
-                        moved = {"termination_reason": TerminationReason.NO_AGREEMENT}
+                        details = transitions.Terminate(TerminationReason.NO_AGREEMENT)
                     elif step == S.NOT_ACCEPTED:
                         reason = "已由人民法院立案受理"
-                        moved = {"ground": NotAcceptedGround.ALREADY_HANDLED}
+                        details = transitions.NotAccept(NotAcceptedGround.ALREADY_HANDLED)
                     elif step == S.CLOSED:
                         reason = "当场化解，网格结案" if spot else ""
-                    move = transitions.plan_move(case, step, actor=actor, memo=memo, reason=reason, now=when,
-                                              consents=(Consent.AGREED, Consent.PENDING), **moved)
+                    move = transitions.plan_move(case, step, actor=actor, memo=memo, reason=reason, details=details,
+                                                 now=when, consents=(Consent.AGREED, Consent.PENDING))
                     before, values, text = move.before, move.values, move.text
                     log.append(("audit", "case.transition", actor, {"stage": before}, {"stage": step, **values}, reason))
                     ev.append((EventKind.TRANSITION, {"from": before, "to": step, "reason": reason, **values}, text,

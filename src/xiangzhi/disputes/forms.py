@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
+from xiangzhi.core.models import Organisation
 from xiangzhi.core.selectors import public_village_groups
 
+from . import selectors
 from .enums import (
     CaseSource,
+    CaseStage,
     NotAcceptedGround,
     PartyKind,
     ReportMethod,
@@ -16,9 +19,12 @@ from .enums import (
     TerminationReason,
 )
 from .models import DisputeType
+from .services import transitions
 from .services.deadlines import RiskReportIn
 from .services.intake import IntakeIn, PartyIn
 from .services.uploads import Upload
+
+ID_MAX = 2**63 - 1  # the largest id a row can have; beyond it a number typed is no id
 
 
 def village_choices() -> list:
@@ -65,19 +71,40 @@ class IntakeForm(forms.Form):
             region_code=d.get("region_code", ""), place=d.get("place", ""), type_code=d.get("type_code", ""),
             description=d.get("description", ""), request=d.get("request", ""), consent=bool(d.get("consent")),
             preferred_mediator=d.get("preferred_mediator", ""),
-            files=[Upload.from_django(f) for f in files], **extra,
+            files=[Upload.from_django(f) for f in files], **self.channel_fields(), **extra,
         )
+
+    def channel_fields(self) -> dict:
+        """The IntakeIn fields of this channel's own part of the form."""
+        return {}
 
 
 class GridIntakeForm(IntakeForm):
     on_spot = forms.BooleanField(label="已当场化解（一米调解）", required=False)
     on_spot_agreement = forms.CharField(label="当场达成的内容", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
+    def channel_fields(self) -> dict:
+        d = self.cleaned_data  # the text counts only when "resolved on the spot" is ticked; the service checks it
+        on_spot = bool(d.get("on_spot"))
+        return {"resolved_on_spot": on_spot, "on_spot_agreement": d.get("on_spot_agreement", "") if on_spot else ""}
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
+        return obj.name
+
 
 class WindowIntakeForm(IntakeForm):
     source = forms.ChoiceField(label="案件来源", choices=CaseSource.choices, initial=CaseSource.APPLICATION)
-    referral_org = forms.IntegerField(label="移送单位", required=False, widget=forms.Select)
+    referral_org = DepartmentChoiceField(
+        label="移送单位", required=False, empty_label="（非移送案件）",
+        queryset=selectors.referral_departments(),
+        error_messages={"invalid_choice": "移送单位无效，请从列表中选择。"})
     risk_level = forms.ChoiceField(label="风险等级", choices=RiskLevel.choices, initial=RiskLevel.NORMAL)
+
+    def channel_fields(self) -> dict:
+        d = self.cleaned_data
+        return {"source": d["source"], "risk_level": d["risk_level"], "referral_org": d.get("referral_org")}
 
 
 class NotAcceptedForm(forms.Form):
@@ -91,7 +118,31 @@ class TerminateForm(forms.Form):
 # The case page's typed actions: the forms only parse (a number or a time typed wrong is a Chinese message, never a
 # server error); the rules stay in the services.
 class TransitionActionForm(forms.Form):
-    mediator = forms.IntegerField(label="调解员", required=False)
+    """阶段变更: the target and the fields of its typed input (transitions.DETAILS); the service resolves the
+    mediator and checks every field against the target."""
+    to = forms.ChoiceField(label="目标阶段", choices=CaseStage.choices)
+    reason = forms.CharField(label="理由", required=False)
+    mediator = forms.IntegerField(label="调解员", required=False, min_value=1, max_value=ID_MAX)
+    chosen_by_party = forms.BooleanField(label="由当事人选定", required=False)
+    ground = forms.ChoiceField(label="不予受理事由", choices=[("", ""), *NotAcceptedGround.choices], required=False)
+    redirect_to = forms.CharField(label="告知当事人去向", required=False)
+    agreement_text = forms.CharField(label="协议内容", required=False)
+    agreement_amount = forms.DecimalField(label="协议金额", required=False, min_value=0, max_digits=14,
+                                          decimal_places=2)
+    termination_reason = forms.ChoiceField(label="终止事由", choices=[("", ""), *TerminationReason.choices],
+                                           required=False)
+
+    def details(self) -> transitions.Details | None:
+        d = self.cleaned_data
+        return transitions.details_for(
+            d["to"], ground=d["ground"], redirect_to=d["redirect_to"], mediator_id=d["mediator"],
+            chosen_by_party=d["chosen_by_party"], agreement_text=d["agreement_text"],
+            agreement_amount=d["agreement_amount"], termination_reason=d["termination_reason"])
+
+
+class SessionForm(forms.Form):
+    """调解记录: the time parsed here (a time typed wrong is a message); the service requires it and the texts."""
+    held_at = forms.DateTimeField(label="调解时间", required=False)
 
 
 class SignActionForm(forms.Form):
@@ -142,5 +193,12 @@ class JudicialStepForm(forms.Form):
 
 
 class VisitForm(forms.Form):
+    performed = forms.TypedChoiceField(label="履行", choices=[("1", "已履行"), ("0", "未履行")], required=False,
+                                       coerce=lambda v: v == "1", empty_value=False)
     satisfaction = forms.IntegerField(label="满意度", required=False)
     visited_at = forms.DateTimeField(label="回访时间", required=False)
+
+
+class RateForm(forms.Form):
+    """当事人评价: the stars as a number; the service checks 1–5 and who may rate."""
+    rating = forms.IntegerField(label="满意度", required=False)

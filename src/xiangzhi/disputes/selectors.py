@@ -500,10 +500,10 @@ def overview(case: Case, now: dt.datetime | None = None) -> list[TaskRow]:
 # What the pages offer to choose from
 # ----------------------------------------------------------------------------------------------------------------
 def assignable_mediators(user, case: Case) -> list[User]:  # noqa: ANN001
-    """The mediators the case page offers when assigning ``case``: its organisation's mediators, and the user
-    themselves when they are a mediator."""
+    """The mediators the case page offers when assigning ``case``: its organisation's active mediators (the ones
+    transitions accepts), and the user themselves when they are a mediator."""
     mediators = list(User.objects.filter(
-        memberships__role=Role.MEDIATOR, memberships__is_active=True,
+        is_active=True, memberships__role=Role.MEDIATOR, memberships__is_active=True,
         memberships__organisation_id=case.organisation_id).distinct().order_by("username")) if case.organisation_id else []
     if user not in mediators and rules.codes_for(user, frozenset({Role.MEDIATOR})):
         mediators.insert(0, user)
@@ -523,9 +523,9 @@ def departments() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("name")[:200]
 
 
-def referral_departments() -> list[tuple[int, str]]:
-    """(id, name) of the departments a window intake may name as the referring one (部门移送)."""
-    return [(o.pk, o.name) for o in Organisation.objects.filter(kind=OrgKind.DEPARTMENT).order_by("region__code", "name")]
+def referral_departments() -> QuerySet[Organisation]:
+    """The departments a window intake may name as the referring one (部门移送)."""
+    return Organisation.objects.filter(kind=OrgKind.DEPARTMENT).order_by("region__code", "name")
 
 
 def feedback_of(party: Party) -> Feedback | None:

@@ -19,7 +19,7 @@ from ..models import Case, Feedback, FollowUpVisit, Party
 from ..selectors import feedback_of
 from .deadlines import supervisors_of
 from .records import ToUser, record
-from .transitions import transition
+from .transitions import Assign, transition
 
 S = CaseStage
 
@@ -48,10 +48,12 @@ def rate(case: Case, party: Party, *, actor: User, rating: int, comment: str = "
     return fb
 
 
-def record_visit(case: Case, *, actor: User, performed: bool, visited_at: dt.datetime, satisfaction: int | None = None,
-                 note: str = "", party: Party | None = None) -> FollowUpVisit:
-    """回访记录 by the mediator or a supervisor: performed?, satisfaction, visitor, time."""
+def record_visit(case: Case, *, actor: User, performed: bool, visited_at: dt.datetime | None = None,
+                 satisfaction: int | None = None, note: str = "", party: Party | None = None) -> FollowUpVisit:
+    """回访记录 by the mediator or a supervisor: performed?, satisfaction, visitor, time (``visited_at``; none given:
+    now)."""
 
+    visited_at = visited_at or timezone.now()
     if satisfaction is not None and not 1 <= int(satisfaction) <= 5:
         raise ValidationFailed("INVALID_RATING", "满意度为 1 至 5。")
     with transaction.atomic():
@@ -89,6 +91,6 @@ def report_not_performed(case: Case, party: Party, *, actor: User, note: str = "
             reason = "当事人反映协议未履行，案件重新启动" + (f"：{note}" if note else "")
             case = transition(case, S.REOPENED, actor=None, reason=reason, by=SystemMove.NOT_PERFORMED, now=now)
             if mediator is not None:
-                case = transition(case, S.ASSIGNED, actor=None, reason="重新启动后交原调解员办理", mediator=mediator,
-                                  by=SystemMove.NOT_PERFORMED, now=now)
+                case = transition(case, S.ASSIGNED, actor=None, reason="重新启动后交原调解员办理",
+                                  details=Assign(mediator.pk), by=SystemMove.NOT_PERFORMED, now=now)
     return case

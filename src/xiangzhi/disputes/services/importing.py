@@ -148,13 +148,15 @@ def check_upload(name: str, size: int, mode: str) -> str:
     return suffix
 
 
-def start_import(upload: Any, *, actor: User, mode: str = "all") -> ImportJob:
+def start_import(upload: Any | None, *, actor: User, mode: str = "all") -> ImportJob:
     """Store an uploaded file (any object with ``name``, ``size`` and ``chunks()``, e.g. an UploadedFile), create its
     ImportJob (queued) and enqueue the background task once the transaction commits. A file that is not an .xlsx
     (zip) or whose csv header differs from the template is refused here, before anything is stored.
     Side effects: the stored file, the ImportJob row, an audit row, one task queued."""
     if not rules.can_import(actor):
         raise XiangzhiError("FORBIDDEN", "只有县、镇司法行政人员可以导入历史案件。", status=403)
+    if upload is None:
+        raise ValidationFailed("IMPORT_FILE_REQUIRED", "请选择要导入的文件。")
     suffix = check_upload(upload.name, upload.size, mode)
     head = next(iter(upload.chunks()), b"")
     if hasattr(upload, "seek"):

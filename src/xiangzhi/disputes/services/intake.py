@@ -42,7 +42,7 @@ from ..models import (
 from ..numbers import format_archive_number, format_number
 from .records import Notice, ToOrganisation, ToParties, record
 from .routing import reference_data, route
-from .transitions import entry_fields, transition
+from .transitions import Agree, entry_fields, transition
 from .uploads import MAX_FILES, Upload, check_upload, remove_files, store
 
 S = CaseStage
@@ -113,6 +113,7 @@ class IntakeIn:
     referral_ref: str = ""
     files: list[Upload] = field(default_factory=list)
     on_spot_agreement: str = ""  # 一米调解: what was agreed on the spot (grid channel only)
+    resolved_on_spot: bool = False  # the grid worker says it was resolved on the spot: then the agreement is required
     preferred_mediator: str = ""  # the mediator the applicant would like (人民调解法 第23条), free text
 
 
@@ -176,9 +177,11 @@ def check_intake(data: IntakeIn, *, channel: str) -> dict[str, Any]:
         err("source", "群众网上申请的来源只能是当事人申请。")
     if data.risk_level not in RiskLevel.values:
         err("risk_level", "风险等级无效。")
-    if data.on_spot_agreement and channel != Channel.GRID:
-        err("on_spot_agreement", "只有网格员代办可以记录当场化解。")
     clean["on_spot"] = (data.on_spot_agreement or "").strip()[:3000]
+    if (data.on_spot_agreement or data.resolved_on_spot) and channel != Channel.GRID:
+        err("on_spot_agreement", "只有网格员代办可以记录当场化解。")
+    elif data.resolved_on_spot and not clean["on_spot"]:
+        err("on_spot_agreement", "请填写当场达成的内容。")
     clean["preferred_mediator"] = " ".join((data.preferred_mediator or "").split())
     if len(clean["preferred_mediator"]) > 60:
         err("preferred_mediator", "希望的调解员请只填姓名或称呼（60字以内）。")
@@ -270,7 +273,7 @@ def apply_online(data: IntakeIn, *, actor: User, client_ip: str) -> Case:
         raise XiangzhiError("FORBIDDEN", "请先用手机号和短信验证码登录后再申请。", status=403)
     core.check_rate(f"apply:{client_ip}", limit=settings.XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR, window_seconds=3600)
     data.applicant.phone = actor.phone
-    data.source, data.on_spot_agreement = CaseSource.APPLICATION, ""
+    data.source, data.on_spot_agreement, data.resolved_on_spot = CaseSource.APPLICATION, "", False
     return create_case(data, actor=actor, channel=Channel.ONLINE)
 
 
@@ -388,7 +391,7 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                           attest=False)
             if clean["on_spot"]:
                 case = transition(case, S.AGREEMENT_ORAL, actor=actor, reason="一米调解：网格内当场化解",
-                                  agreement_text=clean["on_spot"], now=now)
+                                  details=Agree(clean["on_spot"]), now=now)
                 case = transition(case, S.CLOSED, actor=actor, reason="当场化解，网格结案", now=now)
     except IntegrityError:
         remove_files(written)

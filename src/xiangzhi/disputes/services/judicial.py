@@ -51,10 +51,12 @@ def apply(case: Case, *, actor: User, court: str, applied_at: dt.datetime | None
     return jc
 
 
-def record_court(case: Case, *, actor: User, status: str, at: dt.datetime, court_case_number: str = "",
+def record_court(case: Case, *, actor: User, status: str, at: dt.datetime | None = None, court_case_number: str = "",
                  note: str = "") -> JudicialConfirmation:
-    """The court's step with its date: accepted (with 调确字 number) / not accepted, then confirmed / rejected."""
+    """The court's step with its date (``at``; none given: now): accepted (with 调确字 number) / not accepted, then
+    confirmed / rejected."""
 
+    at = at or timezone.now()
     if status not in JudicialStatus.values:
         raise ValidationFailed("INVALID_STATUS", "司法确认状态无效。")
     with transaction.atomic():

@@ -27,7 +27,7 @@ from ..models import (
     Party,
 )
 from .records import ToUser, record
-from .transitions import transition
+from .transitions import Terminate, transition
 
 S = CaseStage
 
@@ -120,4 +120,4 @@ def answer_consent(case: Case, party: Party, *, actor: User, agree: bool) -> Par
 def withdraw(case: Case, party: Party, *, actor: User, reason: str = "") -> Case:
     """The applicant withdraws the application: the case ends as terminated (withdrawn)."""
     return transition(case, S.TERMINATED, actor=actor, reason=reason or "申请人主动撤回",
-                      termination_reason=TerminationReason.WITHDRAWN, by=PartyMove.WITHDRAW, party=party)
+                      details=Terminate(TerminationReason.WITHDRAWN), by=PartyMove.WITHDRAW, party=party)

@@ -1,6 +1,7 @@
 """The state machine of a case: the one writer of ``Case.stage``. ``transition`` moves a saved case (locked row,
 table, who may, guards, one save, one record); ``plan_move`` applies the same step to cases in memory for bulk
-writers (the demo year); ``entry_fields`` gives a new case its first stage."""
+writers (the demo year); ``entry_fields`` gives a new case its first stage. The targets that need more than a reason
+take one typed input (``NotAccept``, ``Assign``, ``Agree``, ``Terminate``; ``DETAILS`` says which)."""
 
 from __future__ import annotations
 
@@ -51,24 +52,94 @@ S = CaseStage
 ACCEPTED_OR_LATER = frozenset(CaseStage.values) - {S.REPORTED, S.ESCALATED}
 
 
-def transition(case: Case, to: str, *, actor: User | None, reason: str = "", now: dt.datetime | None = None,
-               by: str = "", party: Party | None = None, **data: Any) -> Case:
+# ----------------------------------------------------------------------------------------------------------------
+# What a move to each target takes besides the reason
+# ----------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NotAccept:
+    """不予受理: the statutory ground (NotAcceptedGround) and where the parties may turn instead (default: the
+    ground's usual way, GROUND_REDIRECT)."""
+    ground: str
+    redirect_to: str = ""
+
+
+@dataclass(frozen=True)
+class Assign:
+    """指派: the mediator by user id, resolved and checked by the service (an active mediator of the case's
+    organisation or of its region); None: the acting user takes the case. ``chosen_by_party``: the parties chose
+    the mediator (人民调解法 第19条)."""
+    mediator_id: int | None = None
+    chosen_by_party: bool = False
+
+
+@dataclass(frozen=True)
+class Agree:
+    """达成协议 (written or oral): what was agreed and, when money is involved, the amount."""
+    text: str
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Terminate:
+    """终止调解: the reason (TerminationReason)."""
+    reason_code: str
+
+
+Details = NotAccept | Assign | Agree | Terminate
+# The input each target takes; the other targets take none. A missing input is the guard's own refusal (the ground,
+# the agreement, the reason to terminate are required), except Assign, whose default is "the actor takes the case".
+DETAILS: dict[str, type] = {S.NOT_ACCEPTED: NotAccept, S.ASSIGNED: Assign, S.AGREEMENT_WRITTEN: Agree,
+                            S.AGREEMENT_ORAL: Agree, S.TERMINATED: Terminate}
+
+
+def details_for(to: str, *, ground: str = "", redirect_to: str = "", mediator_id: int | None = None,
+                chosen_by_party: bool = False, agreement_text: str = "", agreement_amount: Decimal | None = None,
+                termination_reason: str = "") -> Details | None:
+    """The typed input of a move to ``to`` from the flat fields of a request (the case page's form, the JSON API):
+    the fields of the target, the others ignored."""
+    kind = DETAILS.get(to)
+    if kind is NotAccept:
+        return NotAccept(ground=ground or "", redirect_to=redirect_to or "")
+    if kind is Assign:
+        return Assign(mediator_id=mediator_id, chosen_by_party=bool(chosen_by_party))
+    if kind is Agree:
+        return Agree(text=agreement_text or "", amount=agreement_amount)
+    if kind is Terminate:
+        return Terminate(reason_code=termination_reason or "")
+    return None
+
+
+def _checked_details(to: str, details: Details | None) -> Details | None:
+    """``details`` if it is the input ``to`` takes (or none for a target that takes none); else a clear refusal."""
+    kind = DETAILS.get(to)
+    if details is None or isinstance(details, kind or ()):
+        return Assign() if details is None and kind is Assign else details
+    label = CaseStage(to).label
+    raise ValidationFailed("INVALID_DETAILS", f"转为“{label}”的填写内容不符。",
+                           {"to": to, "expected": kind.__name__ if kind else None, "given": type(details).__name__})
+
+
+def transition(case: Case, to: str, *, actor: User | None, reason: str = "", details: Details | None = None,
+               now: dt.datetime | None = None, by: str = "", party: Party | None = None) -> Case:
     """Move ``case`` to stage ``to``: the only writer of ``Case.stage`` for a case that exists.
 
     Locks the row, checks ALLOWED_TRANSITIONS and who may make the move (``_check_move``: staff by rules.can_transition;
     the system, ``actor=None`` with ``by`` a SystemMove, and a party, ``by`` a PartyMove with ``party``, only along
     their rows of SYSTEM_MOVES / PARTY_MOVES), and the guards of the target stage. Saves with update_fields; writes an
-    audit row and a timeline row; notifies the parties (and the mediator). Returns the fresh case. Refusals:
-    ``ALREADY_ACCEPTED``, ``INVALID_TRANSITION``, ``FORBIDDEN`` and guard codes.
+    audit row and a timeline row; notifies the parties (and the mediator). ``details``: the typed input the target
+    takes (``DETAILS``). Returns the fresh case. Refusals: ``INVALID_DETAILS``, ``ALREADY_ACCEPTED``,
+    ``INVALID_TRANSITION``, ``FORBIDDEN`` and guard codes.
     """
     if to not in CaseStage.values:
         raise ValidationFailed("INVALID_STAGE", "目标阶段无效。", {"to": str(to)[:40], "allowed": CaseStage.values})
+    details = _checked_details(to, details)
     now = now or timezone.now()
     reason = (reason or "").strip()
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         before = locked.stage
-        fields = _move(locked, to, actor=actor, reason=reason, now=now, by=by, party=party, data=data, memo=None)
+        fields = _move(locked, to, actor=actor, reason=reason, now=now, by=by, party=party, details=details,
+                       memo=None)
         locked.save(update_fields=sorted({"stage", "stage_changed_at", *fields}))
         values = {k: _jsonable(getattr(locked, k)) for k in fields}
         text = _public_text(locked, before, to, reason)
@@ -94,18 +165,19 @@ class PlannedMove:
     text: str  # the public timeline text
 
 
-def plan_move(case: Case, to: str, *, actor: User | None, memo: dict, reason: str = "", now: dt.datetime,
-              by: str = "", party: Party | None = None, consents: tuple[str, ...] | None = None,
-              **data: Any) -> PlannedMove:
+def plan_move(case: Case, to: str, *, actor: User | None, memo: dict, reason: str = "",
+              details: Details | None = None, now: dt.datetime, by: str = "", party: Party | None = None,
+              consents: tuple[str, ...] | None = None) -> PlannedMove:
     """Apply one move to ``case`` in memory, for cases written in bulk (the demo year's past cases): the same table,
     who-may check and guards as ``transition`` (one code path, ``_move``), without a lock, a save, an event or a
     notification; the caller writes the rows. ``memo`` (one dict per batch) keeps the guards' reads (the actor's
-    first organisation, the mediators' memberships, the next level up, confirmation deadlines) across the batch, so
-    the batch makes no query per case. ``consents``: the parties' consents of a case not saved yet."""
+    first organisation, the mediators and their memberships, the next level up, confirmation deadlines) across the
+    batch, so the batch makes no query per case. ``consents``: the parties' consents of a case not saved yet."""
     if to not in CaseStage.values:
         raise ValidationFailed("INVALID_STAGE", "目标阶段无效。", {"to": str(to)[:40], "allowed": CaseStage.values})
+    details = _checked_details(to, details)
     before = case.stage
-    fields = _move(case, to, actor=actor, reason=(reason or "").strip(), now=now, by=by, party=party, data=data,
+    fields = _move(case, to, actor=actor, reason=(reason or "").strip(), now=now, by=by, party=party, details=details,
                    memo=memo, consents=consents)
     values = {k: getattr(case, f"{k}_id") if k in ("organisation", "mediator") else _jsonable(getattr(case, k))
               for k in fields}
@@ -126,12 +198,12 @@ def entry_fields(entry: str, stage: str, at: dt.datetime) -> dict[str, Any]:
 
 
 def _move(case: Case, to: str, *, actor: User | None, reason: str, now: dt.datetime, by: str, party: Party | None,
-          data: dict[str, Any], memo: dict | None, consents: tuple[str, ...] | None = None) -> list[str]:
+          details: Details | None, memo: dict | None, consents: tuple[str, ...] | None = None) -> list[str]:
     """The state machine's one step, shared by ``transition`` (a locked row) and ``plan_move`` (a row in memory):
     the table, who may, the guards, then the stage. Returns the other fields changed."""
     before = case.stage
     _check_move(case, to, actor=actor, by=by, party=party)
-    fields = _apply_guards(case, before, to, actor=actor, reason=reason, now=now, data=data, memo=memo,
+    fields = _apply_guards(case, before, to, actor=actor, reason=reason, now=now, details=details, memo=memo,
                            consents=consents)
     case.stage = to
     case.stage_changed_at = now
@@ -201,9 +273,11 @@ def _need_reason(reason: str, what: str) -> None:
 
 
 def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reason: str, now: dt.datetime,
-                  data: dict[str, Any], memo: dict | None = None, consents: tuple[str, ...] | None = None) -> list[str]:
-    """The conditions of each target stage, and the fields it changes. Raises on a failed guard. ``memo``: a batch's
-    kept reads (plan_move), None reads afresh; ``consents``: the parties' consents of a case not saved yet."""
+                  details: Details | None, memo: dict | None = None, consents: tuple[str, ...] | None = None
+                  ) -> list[str]:
+    """The conditions of each target stage, and the fields it changes. Raises on a failed guard. ``details``: the
+    target's input, already checked to be of its type (``_checked_details``); ``memo``: a batch's kept reads
+    (plan_move), None reads afresh; ``consents``: the parties' consents of a case not saved yet."""
     fields: list[str] = []
     if to == S.ACCEPTED:
         if before == S.ASSIGNED:
@@ -219,11 +293,11 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
                 case.organisation = org
                 fields.append("organisation")
     elif to == S.NOT_ACCEPTED:
-        ground = data.get("ground", "")
+        ground = details.ground if isinstance(details, NotAccept) else ""
         if ground not in NotAcceptedGround.values:
             raise ValidationFailed("GROUND_REQUIRED", "不予受理须选择法定事由（人民调解工作若干规定第二十二条等）。",
                                    {"grounds": NotAcceptedGround.values})
-        redirect_to = (data.get("redirect_to") or GROUND_REDIRECT[NotAcceptedGround(ground)]).strip()
+        redirect_to = (details.redirect_to.strip() or GROUND_REDIRECT[NotAcceptedGround(ground)]).strip()
         if not redirect_to:
             raise ValidationFailed("REDIRECT_REQUIRED", "请告知当事人应向哪个机关或途径申请。")
         _need_reason(reason, "不予受理")
@@ -232,15 +306,16 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         case.closed_at = now
         fields += ["outcome_reason", "outcome_note", "closed_at"]
     elif to == S.ASSIGNED:
-        mediator = data.get("mediator") or actor
-        if not isinstance(mediator, User):
+        assign = details if isinstance(details, Assign) else Assign()
+        mediator = _mediator(assign.mediator_id, actor, memo)
+        if mediator is None:
             raise ValidationFailed("INVALID_MEDIATOR", "所选人员不是本案承办调解组织或辖区内的人民调解员。")
         memberships = _memo(memo, ("memberships", mediator.pk), lambda: list(Membership.objects.filter(
             user=mediator, is_active=True).order_by("pk").values_list("role", "organisation_id", "region__code")))
         if not _may_mediate(memberships, case):
             raise ValidationFailed("INVALID_MEDIATOR", "所选人员不是本案承办调解组织或辖区内的人民调解员。")
         case.mediator = mediator
-        case.mediator_chosen_by_party = bool(data.get("chosen_by_party"))
+        case.mediator_chosen_by_party = bool(assign.chosen_by_party)
         case.assigned_at = now
         case.confirm_due = _memo(memo, ("confirm_due", timezone.localtime(now).date()),  # depends on the local date only
                                  lambda: deadline_after(now, settings.XIANGZHI_DEADLINE_CONFIRM_WORKDAYS))
@@ -260,11 +335,12 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         if refused:
             raise Conflict("PARTY_REFUSED", "有当事人明确拒绝调解，不得进行调解（人民调解法第十七条）。可终止并告知其他救济途径。")
     elif to in (S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL):
-        text = (data.get("agreement_text") or "").strip()
+        agreed = details if isinstance(details, Agree) else Agree(text="")
+        text = (agreed.text or "").strip()
         if len(text) < 4:
             raise ValidationFailed("AGREEMENT_REQUIRED", "请填写协议内容（各方权利义务、履行方式和期限）。")
         case.agreement_text = text[:5000]
-        amount = data.get("agreement_amount")
+        amount = agreed.amount
         if amount not in (None, ""):
             try:
                 case.agreement_amount = Decimal(str(amount)).quantize(Decimal("0.01"))
@@ -276,7 +352,7 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         case.agreement_effective_at = now if to == S.AGREEMENT_ORAL else None
         fields += ["agreement_text", "agreement_effective_at"]
     elif to == S.TERMINATED:
-        ground = data.get("termination_reason", "")
+        ground = details.reason_code if isinstance(details, Terminate) else ""
         if ground not in TerminationReason.values:
             raise ValidationFailed("TERMINATION_REASON_REQUIRED", "请选择终止调解的事由。", {"reasons": TerminationReason.values})
         if before == S.AGREEMENT_WRITTEN and case.agreement_effective_at is not None:
@@ -304,6 +380,19 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         case.mediator, case.assigned_at, case.confirm_due, case.mediator_confirmed_at = None, None, None, None
         fields += ["closed_at", "mediator", "assigned_at", "confirm_due", "mediator_confirmed_at"]
     return fields
+
+
+def _mediator(mediator_id: int | None, actor: User | None, memo: dict | None) -> User | None:
+    """The user an assignment names: ``mediator_id`` (an active user, read once per batch), or the acting user when
+    none is named; None when there is no such user (then INVALID_MEDIATOR, as for one who may not mediate)."""
+    if mediator_id is None:
+        return actor
+    if isinstance(mediator_id, bool) or not isinstance(mediator_id, int) or not 0 < mediator_id < 2**63:
+        return None  # no id a row can have
+    if actor is not None and actor.pk == mediator_id:
+        return actor
+    return _memo(memo, ("mediator", mediator_id),
+                 lambda: User.objects.filter(pk=mediator_id, is_active=True).first())
 
 
 def _may_mediate(memberships: list[tuple[str, int | None, str | None]], case: Case) -> bool:

@@ -135,9 +135,11 @@ def remove_files(names: list[str]) -> None:
             pass
 
 
-def add_attachment(case: Case, upload: Upload, *, actor: User, party: Party | None = None) -> Attachment:
-    """A photo or document added later, by staff who handle the case or by a party. Type and size checked first;
-    the file is removed again if the transaction fails."""
+def add_attachment(case: Case, upload: Upload | None, *, actor: User, party: Party | None = None) -> Attachment:
+    """A photo or document added later, by staff who handle the case or by a party. A file is required; type and
+    size checked first; the file is removed again if the transaction fails."""
+    if upload is None:
+        raise ValidationFailed("FILE_REQUIRED", "请选择要上传的文件。")
     ext, content_type = check_upload(upload)
     written: list[str] = []
     try:

@@ -33,16 +33,13 @@ def import_template(request: HttpRequest) -> HttpResponse:  # noqa: ARG001
 def import_cases(request: HttpRequest) -> HttpResponse:
     """Upload: the file is checked and stored, the job queued for the background worker; then its progress page."""
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "请选择要导入的文件。")
+        try:
+            job = importing.start_import(request.FILES.get("file"), actor=request.user,
+                                         mode=request.POST.get("mode") or "all")
+        except XiangzhiError as exc:
+            messages.error(request, exc.message)
         else:
-            try:
-                job = importing.start_import(upload, actor=request.user, mode=request.POST.get("mode") or "all")
-            except XiangzhiError as exc:
-                messages.error(request, exc.message)
-            else:
-                return redirect("disputes:import_status", pk=job.pk)
+            return redirect("disputes:import_status", pk=job.pk)
     return render(request, "disputes/import.html", {"job": None, "jobs": _my_jobs(request)})
 
 

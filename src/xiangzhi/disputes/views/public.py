@@ -15,10 +15,10 @@ from xiangzhi.core.middleware import client_ip
 from xiangzhi.ledger import services as ledger_services
 
 from .. import attestation, qr, rules, selectors
-from ..forms import IntakeForm
+from ..forms import IntakeForm, RateForm
 from ..services import agreement, feedback, intake, mediation, uploads
 from ..services.uploads import Upload
-from .common import stage_info
+from .common import form_errors, parsed, show_error, stage_info
 
 
 @public
@@ -33,7 +33,9 @@ def apply(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None, initial=initial)
     errors: dict = {}
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        error, errors = "输入有误，请检查后重新提交。", form_errors(form)
+    elif request.method == "POST":
         data = form.to_intake(request.FILES.getlist("files"))
         try:
             case = intake.apply_online(data, actor=request.user, client_ip=client_ip(request))
@@ -115,11 +117,9 @@ def party_action(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, "您已在调解协议上签名。")
         elif action == "material":
             upload = request.FILES.get("file")
-            if upload is None:
-                messages.error(request, "请选择要上传的文件。")
-            else:
-                uploads.add_attachment(case, Upload.from_django(upload), actor=request.user, party=party)
-                messages.success(request, "材料已提交。")
+            uploads.add_attachment(case, Upload.from_django(upload) if upload else None, actor=request.user,
+                                   party=party)
+            messages.success(request, "材料已提交。")
         else:
             messages.error(request, "未知操作。")
     except XiangzhiError as exc:
@@ -159,7 +159,7 @@ def party_feedback(request: HttpRequest, token: str) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "rate":
-                feedback.rate(case, party, actor=request.user, rating=request.POST.get("rating"),
+                feedback.rate(case, party, actor=request.user, rating=parsed(RateForm, request)["rating"],
                               comment=request.POST.get("comment", ""))
                 messages.success(request, "感谢您的评价。")
             elif action == "not_performed":
@@ -168,7 +168,7 @@ def party_feedback(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 messages.error(request, "未知操作。")
         except XiangzhiError as exc:
-            messages.error(request, exc.message)
+            show_error(request, exc)
         return redirect("disputes:feedback", token=token)
     rated = selectors.feedback_of(party)
     return render(request, "disputes/feedback.html", {

@@ -5,11 +5,9 @@ call; every case comes through ``selectors.access_case`` (404 for what the user 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from urllib.parse import quote
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +18,6 @@ from xiangzhi.core import rules as core_rules
 from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.access import predicate_required
 from xiangzhi.core.errors import XiangzhiError
-from xiangzhi.core.models import Organisation, User
 
 from .. import colours, documents, exports, qr, rules, selectors
 from ..enums import (
@@ -40,6 +37,7 @@ from ..forms import (
     InviteForm,
     JudicialStepForm,
     RiskReportForm,
+    SessionForm,
     SignActionForm,
     TransitionActionForm,
     VisitForm,
@@ -62,7 +60,7 @@ from ..services import (
 from ..services import documents as case_documents
 from ..services.deadlines import RiskReportIn
 from ..services.uploads import Upload
-from .common import stage_info
+from .common import form_errors, parsed, show_error, stage_info, valid_form
 
 dispute_staff = predicate_required(rules.is_dispute_staff, "disputes.staff")
 intake_staff = predicate_required(rules.can_take_intake, "disputes.intake")
@@ -92,29 +90,18 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
 def _intake(request: HttpRequest, form_class, channel: str, template: str, *, grid_codes=None) -> HttpResponse:  # noqa: ANN001
     form = form_class(request.POST or None, initial={"region_code": request.GET.get("v", "")}, grid_codes=grid_codes)
-    if form_class is WindowIntakeForm:
-        form.fields["referral_org"].widget.choices = [("", "（非移送案件）")] + selectors.referral_departments()
     error, errors = "", {}
-    if request.method == "POST" and form.is_valid():
-        extra = {}
-        if channel == Channel.GRID and form.cleaned_data.get("on_spot"):
-            extra["on_spot_agreement"] = form.cleaned_data.get("on_spot_agreement") or ""
-            if not extra["on_spot_agreement"].strip():
-                extra["on_spot_agreement"] = ""
-                error, errors = "请填写当场达成的内容。", {"on_spot_agreement": ["请填写当场达成的内容。"]}
-        if channel == Channel.WINDOW:
-            org_id = form.cleaned_data.get("referral_org")
-            extra.update(source=form.cleaned_data["source"], risk_level=form.cleaned_data["risk_level"],
-                         referral_org=Organisation.objects.filter(pk=org_id).first() if org_id else None)
-        if not error:
-            try:
-                case = intake.create_case(form.to_intake(request.FILES.getlist("files"), **extra),
-                                            actor=request.user, channel=channel)
-            except XiangzhiError as exc:
-                error, errors = exc.message, exc.detail if isinstance(exc.detail, dict) else {}
-            else:
-                messages.success(request, f"已登记，案件编号 {case.number}。")
-                return redirect("disputes:case", pk=case.pk)
+    if request.method == "POST" and not form.is_valid():
+        error, errors = "输入有误，请检查后重新提交。", form_errors(form)
+    elif request.method == "POST":
+        try:
+            case = intake.create_case(form.to_intake(request.FILES.getlist("files")), actor=request.user,
+                                      channel=channel)
+        except XiangzhiError as exc:
+            error, errors = exc.message, exc.detail if isinstance(exc.detail, dict) else {}
+        else:
+            messages.success(request, f"已登记，案件编号 {case.number}。")
+            return redirect("disputes:case", pk=case.pk)
     return render(request, template, {"form": form, "error": error, "errors": errors}, status=422 if error else 200)
 
 
@@ -195,17 +182,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _transition(request: HttpRequest, case) -> str:  # noqa: ANN001
-    post = request.POST
-    to = post.get("to", "")
-    if to not in CaseStage.values:
-        raise XiangzhiError("INVALID_STAGE", "目标阶段无效。")
-    data = {k: post.get(k) for k in ("ground", "redirect_to", "agreement_text", "agreement_amount",
-                                     "termination_reason") if post.get(k)}
-    mediator_id = _parsed(TransitionActionForm, request)["mediator"]
-    if mediator_id is not None:
-        data["mediator"] = User.objects.filter(pk=mediator_id).first()
-        data["chosen_by_party"] = post.get("chosen_by_party") == "1"  # 人民调解法 Art. 19
-    transitions.transition(case, to, actor=request.user, reason=post.get("reason", ""), **data)
+    form = valid_form(TransitionActionForm, request)
+    to = form.cleaned_data["to"]
+    transitions.transition(case, to, actor=request.user, reason=form.cleaned_data["reason"], details=form.details())
     return f"已{rules.ACTION_LABELS.get(to, '操作')}。"
 
 
@@ -216,7 +195,7 @@ def _confirm(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 def _session(request: HttpRequest, case) -> str:  # noqa: ANN001
     post = request.POST
-    mediation.record_session(case, actor=request.user, held_at=_parse_local(post.get("held_at", "")),
+    mediation.record_session(case, actor=request.user, held_at=parsed(SessionForm, request)["held_at"],
                             place=post.get("place", ""), attendees=post.get("attendees", ""),
                             summary=post.get("summary", ""))
     return "调解记录已保存。"
@@ -224,7 +203,7 @@ def _session(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 def _sign(request: HttpRequest, case) -> str:  # noqa: ANN001
     post = request.POST
-    signer = _parsed(SignActionForm, request)["signer"]
+    signer = parsed(SignActionForm, request)["signer"]
     if signer == "mediator":
         agreement.sign_agreement(case, actor=request.user, as_mediator=True)
     else:
@@ -248,9 +227,7 @@ def _retriage(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 def _material(request: HttpRequest, case) -> str:  # noqa: ANN001
     upload = request.FILES.get("file")
-    if upload is None:
-        raise XiangzhiError("FILE_REQUIRED", "请选择要上传的文件。")
-    uploads.add_attachment(case, Upload.from_django(upload), actor=request.user)
+    uploads.add_attachment(case, Upload.from_django(upload) if upload else None, actor=request.user)
     return "材料已上传。"
 
 
@@ -262,7 +239,7 @@ def _risk(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 
 def _risk_report(request: HttpRequest) -> RiskReportIn | None:
-    return risk_report(_parsed(RiskReportForm, request))
+    return risk_report(parsed(RiskReportForm, request))
 
 
 def _report(request: HttpRequest, case) -> str:  # noqa: ANN001
@@ -274,14 +251,14 @@ def _report(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 
 def _extend(request: HttpRequest, case) -> str:  # noqa: ANN001
-    d = _parsed(ExtendForm, request)
+    d = parsed(ExtendForm, request)
     deadlines.extend_mediation(case, actor=request.user, applicant_consent_at=d["applicant_at"],
                                respondent_consent_at=d["respondent_at"], reason=d["reason"])
     return "已保存。"
 
 
 def _invite(request: HttpRequest, case) -> str:  # noqa: ANN001
-    p, d = request.POST, _parsed(InviteForm, request)
+    p, d = request.POST, parsed(InviteForm, request)
     joint.invite(case, actor=request.user, organisation_id=d["organisation"], task=p.get("task", ""),
                  due_at=d["due_at"], contact_name=p.get("contact_name", ""),
                  contact_phone=p.get("contact_phone", ""))
@@ -304,16 +281,15 @@ def _judicial_apply(request: HttpRequest, case) -> str:  # noqa: ANN001
 def _judicial_step(request: HttpRequest, case) -> str:  # noqa: ANN001
     p = request.POST
     judicial.record_court(case, actor=request.user, status=p.get("status", ""),
-                          at=_parsed(JudicialStepForm, request)["at"] or timezone.now(),
+                          at=parsed(JudicialStepForm, request)["at"],
                           court_case_number=p.get("court_case_number", ""), note=p.get("note", ""))
     return "已保存。"
 
 
 def _visit(request: HttpRequest, case) -> str:  # noqa: ANN001
-    p, d = request.POST, _parsed(VisitForm, request)
-    feedback.record_visit(case, actor=request.user, performed=p.get("performed") == "1",
-                          satisfaction=d["satisfaction"], note=p.get("note", ""),
-                          visited_at=d["visited_at"] or timezone.now())
+    p, d = request.POST, parsed(VisitForm, request)
+    feedback.record_visit(case, actor=request.user, performed=d["performed"], satisfaction=d["satisfaction"],
+                          note=p.get("note", ""), visited_at=d["visited_at"])
     return "已保存。"
 
 
@@ -324,15 +300,6 @@ ACTIONS: dict[str, Callable[[HttpRequest, object], str]] = {
     "retriage": _retriage, "material": _material, "risk": _risk, "report": _report, "extend": _extend, "invite": _invite,
     "handover": _handover, "judicial_apply": _judicial_apply, "judicial_step": _judicial_step, "visit": _visit,
 }
-
-
-def _parsed(form_class: type[forms.Form], request: HttpRequest) -> dict:
-    """The action's typed fields, parsed by its form; bad input is a Chinese message on the case page."""
-    form = form_class(request.POST)
-    if not form.is_valid():
-        problems = [f"{form.fields[name].label}：{e}" for name, errors in form.errors.items() for e in errors]
-        raise XiangzhiError("INVALID_INPUT", "输入有误。", detail=problems)
-    return form.cleaned_data
 
 
 @dispute_staff
@@ -347,19 +314,8 @@ def case_action(request: HttpRequest, pk: int) -> HttpResponse:
             raise XiangzhiError("UNKNOWN_ACTION", "未知操作。")
         messages.success(request, handler(request, case))
     except XiangzhiError as exc:
-        messages.error(request, exc.message)
-        if exc.code == "INVALID_INPUT":
-            for problem in exc.detail:
-                messages.error(request, problem)
+        show_error(request, exc)
     return redirect("disputes:case", pk=case.pk)
-
-
-def _parse_local(raw: str) -> dt.datetime | None:
-    try:
-        value = dt.datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 @dispute_staff
