@@ -521,6 +521,7 @@ def create_cases(items: list[CaseIn], *, batch: Batch | None = None, then: Any =
                 level=Level.GRID if item.channel == Channel.GRID and on_spot else item.level,
                 organisation=item.organisation, preferred_mediator=data.preferred_mediator,
                 description=data.description, request=data.request, consent_at=at if data.consent else None,
+                repeat_of=item.repeat_of if item.repeat_of is not None and item.repeat_of.pk is not None else None,
                 resolved_on_spot=bool(on_spot), created_by=item.actor if item.actor is not None and item.actor.pk
                 else None, created_at=at)
             persons = iter(people[id(item)])
@@ -546,7 +547,7 @@ def create_cases(items: list[CaseIn], *, batch: Batch | None = None, then: Any =
         Case.objects.bulk_create(_by_year([c for c, _, _ in cases]))
         Party.objects.bulk_create([p for _, parties, _ in cases for p in parties])
         for case, _, repeat in cases:
-            if repeat is not None:  # an earlier case of the same batch had no id yet when this one was built
+            if repeat is not None and case.repeat_of_id is None:  # an earlier case of this batch, unsaved then
                 Case.objects.filter(pk=case.pk).update(repeat_of_id=repeat.pk)
                 case.repeat_of = repeat
         if own:
