@@ -3,7 +3,8 @@
 The ledger knows nothing of cases: this module names their leaves (``CASE_REF``, ``CASE_EVENT_REF``, the
 ``case.<event kind>`` kinds and the ``disputes.case:<id>`` groups) and registers how to recompute them.
 
-Timeline events are attested one by one (``services.records.record`` → :func:`append_event`): :func:`recompute_event` rebuilds
+Timeline events are attested as they are written (``services.records.record`` → :func:`append_event`; its batch form,
+``services.records.Batch``, appends many with :func:`event_entry` in the same order): :func:`recompute_event` rebuilds
 an event's leaf from its row (and, for an attachment, from the file on disk). The case row and its parties change over the case's
 life, so the ledger also holds the case's *state*: a leaf of kind ``state.case`` appended by ``services.records.record``
 whenever an event leaves the attested fields different from the case's latest state leaf (creation, every stage

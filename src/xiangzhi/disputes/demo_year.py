@@ -38,9 +38,9 @@ from .services import intake, mediation, records, routing, transitions
 S = CaseStage
 TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_CASES = 5334
-# The first cases of the year go through the services one by one (≈1 s each on SQLite: audit, ledger, SMS outbox);
-# the rest through ``bulk_year``, which writes the same case, party and timeline rows (tests/insights/test_demo_year.py
-# proves it on a sample) without the per-row audit/ledger/notification side effects.
+# The first cases of the year go through the services one case at a time (with their SMS outbox); the rest through
+# ``bulk_year``, the batch forms of the same services, which write the same case, party, timeline and audit rows and
+# ledger leaves (tests/insights/test_demo_year.py proves it on a sample) a chunk at a time, without notifications.
 SERVICE_CASES = 5
 LOCAL_SHARE = 0.7083
 # Dispute types and their shares (县级人民调解统计: family, neighbour, housing, contracts lead).

@@ -8,10 +8,10 @@ re-run or picked by two workers is imported once, then:
    flat at any size), collecting a per-row error report (row, column, problem), progress committed as it goes, and
    spooling the cleaned valid rows to a temporary file chunk by chunk;
 2. writes them, in one transaction: all-or-nothing by default (nothing is written if any row is invalid), or only the
-   valid rows (``mode="valid"``). Cases get numbers from the year's counter, parties are stored with encrypted phones
-   and blind indexes, and each case gets a "历史案件导入" timeline row; rows are written with ``bulk_create`` in
-   chunks; then every timeline row and each case's state are attested in the ledger (batched) and the job is
-   audited, in the same transaction. Progress (rows validated / written of the total) is kept on the ImportJob row.
+   valid rows (``mode="valid"``), chunk by chunk through ``intake.create_historical`` and a ``records.Batch``: cases
+   get numbers from the year's counter, parties are stored with encrypted phones and blind indexes, and each case
+   gets a "历史案件导入" timeline row, one INSERT per table; then every timeline row and each case's state are attested
+   in the ledger (``records.attest_written``, batched) and the job is audited, in the same transaction. Progress (rows validated / written of the total) is kept on the ImportJob row.
 """
 
 from __future__ import annotations

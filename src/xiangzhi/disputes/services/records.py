@@ -1,5 +1,6 @@
 """How every change of a case is recorded: :func:`record` writes the audit row, the timeline event and its ledger
-leaves, and queues the notifications, in the caller's transaction. The other service modules call it and nothing
+leaves, and queues the notifications, in the caller's transaction; :class:`Batch` does the same for many changes at
+once (the demo year, the import, the services that move many cases). The other service modules call them and nothing
 else for their history."""
 
 from __future__ import annotations
