@@ -50,8 +50,8 @@ def confirm_assignments(cases: list[Case], *, actor: User, now: dt.datetime | No
     now = now or timezone.now()
     own = batch is None
     batch = batch if batch is not None else Batch()
-    with transaction.atomic():
-        saved = [c.pk for c in cases if c.pk is not None]
+    saved = [c.pk for c in cases if c.pk is not None]
+    with transaction.atomic(savepoint=bool(saved) or own):  # new cases of a batch: nothing written here
         fresh = Case.objects.select_for_update().in_bulk(saved) if saved else {}
         confirmed = []
         for case in cases:

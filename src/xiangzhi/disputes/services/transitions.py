@@ -134,8 +134,8 @@ def advance(cases: list[Case], to: str, *, actor: User | None, now: dt.datetime,
     own = batch is None
     batch = batch if batch is not None else Batch()
     memo = memo if memo is not None else {}
-    with transaction.atomic():
-        saved = [c.pk for c in cases if c.pk is not None]
+    saved = [c.pk for c in cases if c.pk is not None]
+    with transaction.atomic(savepoint=bool(saved) or own):  # new cases of a batch: nothing written here
         fresh = Case.objects.select_for_update().in_bulk(saved) if saved else {}
         moved = []
         for case in cases:
