@@ -123,6 +123,13 @@ def chongfu_case_risk():
     return {"case_id": _chongfu_case().pk, "_body": {"level": "major", "reason": "扬言报复"}}
 
 
+@register("POST /api/v1/cases/{case_id}/risk-reports")
+def chongfu_case_risk_report():
+    from tests.disputes.conftest import risk_report_json
+
+    return {"case_id": _chongfu_case().pk, "_body": risk_report_json()}
+
+
 @register("POST /api/v1/cases/{case_id}/joint-tasks")
 def chongfu_case_joint():
     from django.utils import timezone

@@ -119,15 +119,17 @@ def audit(
     return row
 
 
-def audit_many(items: Iterable[Mapping[str, Any]]) -> list[AuditLog]:
+def audit_many(items: Iterable[Mapping[str, Any]], *, sinks: bool = True) -> list[AuditLog]:
     """Append several audit rows in one INSERT; each item holds the keyword arguments of :func:`audit` (``action``
     and ``actor`` included). Same rows, same order and same sinks as one :func:`audit` call per item (the sinks get
-    the rows as one batch). Side effects: the rows, then the registered sinks, in the caller's transaction."""
+    the rows as one batch). Side effects: the rows, then the registered sinks, in the caller's transaction.
+    ``sinks=False``: the caller attests the rows itself, in the same transaction, interleaved with records of its own
+    (the disputes app's batch recorder, which appends each row's leaf where one ``record()`` at a time would)."""
     rows = [_audit_row(**item) for item in items]
     if not rows:
         return rows
     AuditLog.objects.bulk_create(rows)
-    for sink in _audit_sinks:
+    for sink in _audit_sinks if sinks else ():
         sink(rows)
     return rows
 

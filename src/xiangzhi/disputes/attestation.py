@@ -3,7 +3,8 @@
 The ledger knows nothing of cases: this module names their leaves (``CASE_REF``, ``CASE_EVENT_REF``, the
 ``case.<event kind>`` kinds and the ``disputes.case:<id>`` groups) and registers how to recompute them.
 
-Timeline events are attested one by one (``services.records.record`` → :func:`append_event`): :func:`recompute_event` rebuilds
+Timeline events are attested as they are written (``services.records.record`` → :func:`append_event`; its batch form,
+``services.records.Batch``, appends many with :func:`event_entry` in the same order): :func:`recompute_event` rebuilds
 an event's leaf from its row (and, for an attachment, from the file on disk). The case row and its parties change over the case's
 life, so the ledger also holds the case's *state*: a leaf of kind ``state.case`` appended by ``services.records.record``
 whenever an event leaves the attested fields different from the case's latest state leaf (creation, every stage
@@ -198,14 +199,36 @@ def state_entries(case_ids: Iterable[int]) -> dict[int, ledger.Entry]:
 appending = ledger.appending  # collect a service call's leaves and append them as one batch, in order
 
 
+# The attested fields of a case held in memory (number, stage, description, request, agreement text and amount, and
+# its parties in order): what a batch writer records at each change, before the rows exist (services.records.Batch).
+CaseFields = tuple[str, str, str, str, str, Decimal | None, tuple[PartyState, ...]]
+
+
+def case_fields(case: Case, parties: Sequence[Party]) -> CaseFields:
+    """The attested fields of ``case`` as they are in memory now, with ``parties`` (their persons in memory)."""
+    ordered = sorted(parties, key=lambda p: (p.order, p.pk or 0))
+    return (case.number, case.stage, case.description, case.request, case.agreement_text, case.agreement_amount,
+            tuple((p.role, p.kind, p.consent, p.person.name if p.person else "",
+                   p.person.id_number if p.person else "", p.org_name) for p in ordered))
+
+
+def fields_entry(case_id: int, fields: CaseFields) -> ledger.Entry:
+    """The state leaf of a case from its attested fields (:func:`case_fields`): the payload :func:`case_states`
+    recomputes from the rows."""
+    number, stage, description, request, agreement_text, agreement_amount, parties = fields
+    return ledger.state_entry(CASE_STATE_KIND, case_id, case_state_payload(
+        case_id=case_id, number=number, stage=stage, description=description, request=request,
+        agreement_text=agreement_text, agreement_amount=agreement_amount, parties=parties))
+
+
+def changed_states(case_ids: Iterable[int]) -> dict[int, ledger.Entry]:
+    """The state leaves to append for these saved cases, read from their rows under the ledger's lock, by case id
+    (a batch writer appends each after the case's last event)."""
+    return {int(e.ref_id): e for e in ledger.changed_states(CASE_STATE_KIND, case_ids)}
+
+
 def attest_new_case(case: Case, parties: Sequence[Party]) -> None:
     """Append the first state of a case just created, from the rows in memory (the case and its parties with their
     persons, as saved): a new case has no earlier state leaf to compare with, so nothing is read. The payload is the one
     :func:`case_states` recomputes from the rows."""
-    ordered = sorted(parties, key=lambda p: (p.order, p.pk))
-    payload = case_state_payload(
-        case_id=case.pk, number=case.number, stage=case.stage, description=case.description, request=case.request,
-        agreement_text=case.agreement_text, agreement_amount=case.agreement_amount,
-        parties=[(p.role, p.kind, p.consent, p.person.name if p.person_id else "",
-                  p.person.id_number if p.person_id else "", p.org_name) for p in ordered])
-    ledger.append_entries([ledger.state_entry(CASE_STATE_KIND, case.pk, payload)])
+    ledger.append_entries([fields_entry(case.pk, case_fields(case, parties))])

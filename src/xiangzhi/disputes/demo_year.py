@@ -40,9 +40,9 @@ from .services import intake, mediation, records, routing, transitions
 
 S = CaseStage
 TZ = ZoneInfo("Asia/Shanghai")
-# The first cases of the year go through the services one by one (≈1 s each on SQLite: audit, ledger, SMS outbox);
-# the rest through ``bulk_year``, which writes the same case, party and timeline rows (tests/insights/test_demo_year.py
-# proves it on a sample) without the per-row audit/ledger/notification side effects.
+# The first cases of the year go through the services one case at a time (with their SMS outbox); the rest through
+# ``bulk_year``, the batch forms of the same services, which write the same case, party, timeline and audit rows and
+# ledger leaves (tests/insights/test_demo_year.py proves it on a sample) a chunk at a time, without notifications.
 SERVICE_CASES = 5
 # The county's report: "全市各调解组织成功调处矛盾纠纷5334件，其中镇、村调解组织调处纠纷占比70.83%" (domain.md A)
 SUCCESSFUL_MEDIATIONS = 5334
@@ -327,45 +327,34 @@ def run_plan(p: Plan, *, supervisor: User, mediators: dict[str, User], grid_work
     town = p.village_code[:9]
     at = p.created_at
     spot = p.outcome == "spot"
-    referral = police.get(town) if p.source == CaseSource.REFERRAL_POLICE else None
-    source = p.source if (referral or p.source != CaseSource.REFERRAL_POLICE) else CaseSource.APPLICATION
-    data = intake.IntakeIn(
-        applicant=intake.PartyIn(name=p.applicant, phone=p.phone),
-        respondents=[intake.PartyIn(name=p.respondent)], region_code=p.village_code,
-        description=DESCRIPTIONS[p.type_code], request="请求调解处理", type_code=p.type_code, consent=True,
-        source=CaseSource.INITIATIVE if spot else source, risk_level=p.risk,
-        referral_org=referral if not spot else None, referral_ref=f"{p.created_at:%Y}-{p.index}" if referral else "",
-        on_spot_agreement="双方当场和解，互相谅解。" if spot else "",
-    )
+    data = _intake(p, police)
     actor = grid_workers[town] if spot else supervisor
     case = intake.create_case(data, actor=actor, channel="grid" if spot else "window", now=at)
     if spot:
         if on_cases is not None:
             on_cases([(p, case)])
         return case
+    steps = _steps(p, case.level)
     end = at + dt.timedelta(days=p.days)
-    steps: list[str] = []
-    if p.outcome == "not_accepted":
-        steps = [S.NOT_ACCEPTED]
-    elif p.outcome == f"open_{S.REPORTED}":
-        steps = []
-    else:
-        if p.to_county:
-            hops = {Level.VILLAGE: 2, Level.TOWN: 1}.get(case.level, 0)
-            steps += [S.ACCEPTED, S.ESCALATED] + [S.ACCEPTED, S.ESCALATED] * (hops - 1)
-        steps += {
-            f"open_{S.ACCEPTED}": [S.ACCEPTED], f"open_{S.ASSIGNED}": [S.ACCEPTED, S.ASSIGNED],
-            f"open_{S.IN_MEDIATION}": [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION],
-            "terminated": [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.TERMINATED, S.CLOSED],
-            "success": [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_ORAL, S.CLOSED],
-        }[p.outcome]
-    total = max(1, len(steps))
     for k, step in enumerate(steps, start=1):
-        when = at + (end - at) * k / total
+        when = at + (end - at) * k / max(1, len(steps))
         case = _step(case, step, when=when, supervisor=supervisor, mediators=mediators, plan=p)
     if on_cases is not None:
         on_cases([(p, case)])
     return case
+
+
+STEP_REASONS = {S.NOT_ACCEPTED: "已由人民法院立案受理", S.TERMINATED: "双方分歧较大，调解不成",
+                S.ESCALATED: "疑难复杂，提请上级调解组织调处"}
+
+
+def _step_details(step: str, plan: Plan) -> transitions.Details | None:
+    """What a planned step takes besides the reason (the mediator aside)."""
+    return {
+        S.NOT_ACCEPTED: transitions.NotAccept("already_handled"),
+        S.AGREEMENT_ORAL: transitions.Agree("双方自愿达成协议，按约定期限履行。", plan.amount),
+        S.TERMINATED: transitions.Terminate("no_agreement"),
+    }.get(step)
 
 
 def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediators: dict[str, User],
@@ -376,14 +365,8 @@ def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediato
         case = transitions.transition(case, S.ASSIGNED, actor=supervisor, details=transitions.Assign(mediator.pk),
                                       now=when)
         return mediation.confirm_assignment(case, actor=mediator, now=when)
-    details = {
-        S.NOT_ACCEPTED: transitions.NotAccept("already_handled"),
-        S.AGREEMENT_ORAL: transitions.Agree("双方自愿达成协议，按约定期限履行。", plan.amount),
-        S.TERMINATED: transitions.Terminate("no_agreement"),
-    }.get(step)
-    reason = {S.NOT_ACCEPTED: "已由人民法院立案受理", S.TERMINATED: "双方分歧较大，调解不成",
-              S.ESCALATED: "疑难复杂，提请上级调解组织调处"}.get(step, "")
-    return transitions.transition(case, step, actor=supervisor, reason=reason, details=details, now=when)
+    return transitions.transition(case, step, actor=supervisor, reason=STEP_REASONS.get(step, ""), now=when,
+                                  details=_step_details(step, plan))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -424,191 +407,88 @@ def _steps(p: Plan, level: str) -> list[str]:
 def bulk_year(plans: list[Plan], *, supervisor: User, mediators: dict[str, User], grid_workers: dict[str, User],
               police: dict[str, Organisation], batch: int = 500, router: Router | None = None,
               on_cases: CasesHook | None = None) -> int:
-    """Write ``plans`` in batches: persons, cases, parties, timeline rows, audit rows and their ledger leaves — the
-    rows ``run_plan`` writes through the services (same routing, escalation, assignment, texts, times, audit entries
-    and leaves in the same order, appended to the Merkle log in one batch per chunk) — then ``on_cases`` per chunk.
-    Not written: the notifications (SMS to the parties, notices to mediators) of cases that happened in the past. For
-    load (``--cases N``) and the bulk of the default demo year; tests/insights/test_demo_year.py compares the two
-    paths."""
+    """Write ``plans`` in chunks of ``batch`` through the batch forms of the services ``run_plan`` calls one case at
+    a time: ``intake.create_cases`` registers a chunk's cases and ``transitions.advance`` /
+    ``mediation.confirm_assignments`` take each through its stages in memory, all recorded in one ``records.Batch``
+    (same routing, escalation, assignment, texts, times, audit rows and ledger leaves in the same order; one INSERT
+    per table and one Merkle append per chunk) — then ``on_cases`` per chunk. Not written: the notifications (SMS to
+    the parties, notices to mediators) of cases that happened in the past. For load (``--cases N``) and the bulk of
+    the default demo year; tests/insights/test_demo_year.py compares the two paths."""
     from django.db import transaction
 
     from xiangzhi.core import crypto
-    from xiangzhi.core.models import AuditLog, Person
-    from xiangzhi.core.services import _actor_label as audit_label
-    from xiangzhi.ledger import services as ledger
 
-    from . import attestation, triage
-    from .enums import Consent, Entry, EventKind, NotAcceptedGround, PartyKind, PartyRole, TerminationReason
-    from .models import CaseCounter, Party, TimelineEvent
+    from .enums import PartyRole
+    from .models import Party
 
     router = router or Router()
-    types, regions = router.types, router.regions
     memo: dict = {}  # the guards' reads, kept across the batch (transitions.plan_move)
 
-    last_case_of: dict[str, tuple] = {}  # phone index → newest case (Case or pk, village, created, number)
+    last_case_of: dict[str, tuple] = {}  # phone index → newest case (Case, village, created)
     for pk, phone_index, code, created, number in Party.objects.filter(
             role=PartyRole.APPLICANT, person__isnull=False).values_list(
             "case_id", "person__phone_index", "case__region_code", "case__created_at", "case__number").order_by("case_id"):
-        last_case_of[phone_index] = (pk, code, created, number)
+        last_case_of[phone_index] = (Case(pk=pk, number=number), code, created)
     made = 0
     for start in range(0, len(plans), batch):
         chunk = plans[start:start + batch]
         with transaction.atomic():
-            counter, _ = CaseCounter.objects.select_for_update().get_or_create(year=chunk[0].created_at.year)
-            first_seq = counter.last + 1
-            counter.last += len(chunk)
-            counter.save(update_fields=["last"])
-            cases, events, parties, repeats = [], [], [], []
+            recorded = records.Batch()
+            items: list[intake.CaseIn] = []
+            later: dict[int, list[int]] = {}  # item → the later items of the chunk that repeat its case
             for k, p in enumerate(chunk):
-                data = _intake(p, police)
-                region = regions[p.village_code]
-                seq = first_seq + k
-                year = p.created_at.year
-                suggested_code, confidence = triage.suggest(data.description + " " + data.request)
-                dtype = types[p.type_code]
-                org, level = router(p.type_code, p.village_code, p.risk)
                 spot = p.outcome == "spot"
-                if spot:
-                    level = Level.GRID
-                at = p.created_at
+                org, level = router(p.type_code, p.village_code, p.risk)
                 phone_index = crypto.blind_index(p.phone, purpose="person.phone")
                 prev = last_case_of.get(phone_index)
-                repeat = prev is not None and prev[1][:12] == p.village_code and at - prev[2] <= dt.timedelta(
+                repeat = prev is not None and prev[1][:12] == p.village_code and p.created_at - prev[2] <= dt.timedelta(
                     days=intake.REPEAT_WINDOW_DAYS)
-                case = Case(year=year, seq=seq, number=intake.format_number(year, seq),
-                            archive_number=intake.format_archive_number(year, seq), token=intake.new_token(),
-                            **transitions.entry_fields(Entry.INTAKE, S.REPORTED, at), channel="grid" if spot else "window",
-                            source=data.source, referral_org=data.referral_org, referral_ref=data.referral_ref[:60],
-                            dispute_type=dtype, suggested_type=types.get(suggested_code), risk_level=p.risk,
-                            region=region, region_code=region.code, place="", level=level, organisation=org,
-                            description=data.description, request=data.request, consent_at=at,
-                            resolved_on_spot=spot, created_by=grid_workers[p.village_code[:9]] if spot else supervisor,
-                            created_at=at)
-                case._plan, case._repeat_of = p, (prev[0] if repeat else None)  # noqa: SLF001
-                actor = grid_workers[p.village_code[:9]] if spot else supervisor
-                # the audit rows and events of create_case, transition, confirm_assignment, in order
-                log: list[tuple] = [("person", 0, actor), ("person", 1, actor), ("audit", "case.created", actor, None, {
-                    "number": case.number, "channel": case.channel, "source": data.source, "type": p.type_code,
-                    "organisation": org.pk if org else None}, "")]
-                attested: list[tuple] = []
+                items.append(intake.CaseIn(
+                    _intake(p, police), channel="grid" if spot else "window",
+                    actor=grid_workers[p.village_code[:9]] if spot else supervisor, at=p.created_at,
+                    region=router.regions[p.village_code], dispute_type=router.types[p.type_code], organisation=org,
+                    level=level, repeat_of=prev[0] if repeat and isinstance(prev[0], Case) else None))
+                if repeat and isinstance(prev[0], int):  # a case of this chunk, made when its turn comes
+                    later.setdefault(prev[0], []).append(k)
+                last_case_of[phone_index] = (k, p.village_code, p.created_at)
+            cases: list[Case] = []
 
-                def event(n: int, case: Case = case, log: list = log, attested: list = attested) -> None:
-                    """The n-th event, then the case's state leaf if its attested fields changed (services.records.record)."""
-                    log.append(("event", n))
-                    state = (case.stage, case.agreement_text, case.agreement_amount)
-                    if not attested or attested[-1] != state:
-                        attested.append(state)
-                        log.append(("state", *state))
-
-                ev = [(EventKind.CREATED, {"channel": case.channel, "source": data.source, "type": p.type_code,
-                                           "region": region.code, "suggested_type": suggested_code,
-                                           "confidence": round(confidence, 3), "organisation": org.pk if org else None},
-                       f"案件登记（{'网格员扫码代办' if spot else '窗口无差别受理'}），编号 {case.number}", "", "", True, at,
-                       actor)]
-                event(0)
-                if repeat:
-                    log.append(("audit", "case.repeat_linked", None, None, {"repeat_of": prev[3]}, ""))
-                    ev.append((EventKind.REPEAT, {"repeat_of": prev[3]}, f"与此前案件 {prev[3]} 为同一当事人的纠纷，已关联",
-                               "", "", False, at, None))
-                    event(len(ev) - 1)
-                steps = [S.AGREEMENT_ORAL, S.CLOSED] if spot else _steps(p, level)
-                end = at + dt.timedelta(days=p.days)
-                for n_step, step in enumerate(steps, start=1):
-                    when = at if spot else at + (end - at) * n_step / max(1, len(steps))
-                    reason, details = "", None
-                    if step == S.ESCALATED:
-                        reason = "疑难复杂，提请上级调解组织调处"
-                    elif step == S.ASSIGNED:
-                        mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
-                        details = transitions.Assign((mediator or mediators[case.region_code[:6]]).pk)
-                    elif step == S.AGREEMENT_ORAL:
-                        reason = "一米调解：网格内当场化解" if spot else ""
-                        details = transitions.Agree(data.on_spot_agreement if spot else "双方自愿达成协议，按约定期限履行。",
-                                                    None if spot else p.amount)
-                    elif step == S.TERMINATED:
-                        reason = "双方分歧较大，调解不成"
-                        details = transitions.Terminate(TerminationReason.NO_AGREEMENT)
-                    elif step == S.NOT_ACCEPTED:
-                        reason = "已由人民法院立案受理"
-                        details = transitions.NotAccept(NotAcceptedGround.ALREADY_HANDLED)
-                    elif step == S.CLOSED:
-                        reason = "当场化解，网格结案" if spot else ""
-                    move = transitions.plan_move(case, step, actor=actor, memo=memo, reason=reason, details=details,
-                                                 now=when, consents=(Consent.AGREED, Consent.PENDING))
-                    before, values, text = move.before, move.values, move.text
-                    log.append(("audit", "case.transition", actor, {"stage": before}, {"stage": step, **values}, reason))
-                    ev.append((EventKind.TRANSITION, {"from": before, "to": step, "reason": reason, **values}, text,
-                               before, step, True, when, actor))
-                    event(len(ev) - 1)
-                    if step == S.ASSIGNED:
-                        case.mediator_confirmed_at = when
-                        log.append(("audit", "case.assignment_confirmed", case.mediator, None, None, ""))
-                        ev.append((EventKind.ASSIGNMENT_CONFIRMED, {"mediator": case.mediator.pk}, "调解员已确认接案",
-                                   "", "", True, when, case.mediator))
-                        event(len(ev) - 1)
-                case._log = log  # noqa: SLF001
-                case._events = ev  # noqa: SLF001
+            def take_further(case: Case, chunk: list[Plan] = chunk, items: list = items, later: dict = later,
+                             recorded: records.Batch = recorded, cases: list = cases) -> None:
+                """Each new case's stages, in memory, as ``run_plan`` takes them one by one."""
+                k = len(cases)
                 cases.append(case)
-                last_case_of[phone_index] = (case, p.village_code, at, case.number)
-            Person.objects.bulk_create(persons := [
-                Person(name=c._plan.applicant, phone=c._plan.phone,  # noqa: SLF001
-                       phone_index=crypto.blind_index(c._plan.phone, purpose="person.phone"),  # noqa: SLF001
-                       region=c.region) for c in cases] + [Person(name=c._plan.respondent) for c in cases])  # noqa: SLF001
-            Case.objects.bulk_create(cases)
-            for i, c in enumerate(cases):
-                applicant, respondent = persons[i], persons[len(cases) + i]
-                parties.append(Party(case=c, role=PartyRole.APPLICANT, kind=PartyKind.PERSON, person=applicant, order=0,
-                                     consent=Consent.AGREED, consent_at=c.created_at))
-                parties.append(Party(case=c, role=PartyRole.RESPONDENT, kind=PartyKind.PERSON, person=respondent,
-                                     order=1))
-                c._timeline = []  # noqa: SLF001
-                for kind, payload, text, s_from, s_to, public, at, who in c._events:  # noqa: SLF001
-                    events.append(TimelineEvent(case=c, kind=kind, at=at, actor=who,
-                                                actor_label=records._actor_label(who), stage_from=s_from,  # noqa: SLF001
-                                                stage_to=s_to, text=text[:300], public=public,
-                                                payload={"case": c.number, **payload}))
-                    c._timeline.append(events[-1])  # noqa: SLF001
-                if c._repeat_of is not None:  # noqa: SLF001
-                    target = c._repeat_of  # noqa: SLF001
-                    repeats.append((c.pk, target.pk if isinstance(target, Case) else target))
-            Party.objects.bulk_create(parties)
-            TimelineEvent.objects.bulk_create(events)
-            for pk, target in repeats:
-                Case.objects.filter(pk=pk).update(repeat_of_id=target)
-            # audit rows, then their leaves and the events' leaves in the order the services append them
-            audits, order = [], []
-            for i, c in enumerate(cases):
-                for item in c._log:  # noqa: SLF001
-                    if item[0] == "event":
-                        order.append(c._timeline[item[1]])  # noqa: SLF001
-                        continue
-                    if item[0] == "state":
-                        _, stage, agreement_text, amount = item
-                        order.append(ledger.state_entry(attestation.CASE_STATE_KIND, c.pk, attestation.case_state_payload(
-                            case_id=c.pk, number=c.number, stage=stage, description=c.description, request=c.request,
-                            agreement_text=agreement_text, agreement_amount=amount, parties=[
-                                (PartyRole.APPLICANT, PartyKind.PERSON, Consent.AGREED, persons[i].name, "", ""),
-                                (PartyRole.RESPONDENT, PartyKind.PERSON, Consent.PENDING,
-                                 persons[len(cases) + i].name, "", "")])))
-                        continue
-                    if item[0] == "person":
-                        person = persons[i] if item[1] == 0 else persons[len(cases) + i]
-                        row = AuditLog(actor=item[2], actor_label=audit_label(item[2]), action="person.created",
-                                       object_type="core.person", object_id=str(person.pk),
-                                       region_code=c.region_code if item[1] == 0 else "", after={
-                                           "name": person.masked_name, "id_number": person.masked_id_number,
-                                           "phone": person.masked_phone})
-                    else:
-                        _, action, who, before, after, note = item
-                        row = AuditLog(actor=who, actor_label=audit_label(who), action=action,
-                                       object_type="disputes.case", object_id=str(c.pk), region_code=c.region_code,
-                                       before=before, after=after, note=note[:300])
-                    audits.append(row)
-                    order.append(row)
-            AuditLog.objects.bulk_create(audits)
-            ledger.append_entries([x if isinstance(x, ledger.Entry) else attestation.event_entry(x)
-                                   if isinstance(x, TimelineEvent) else ledger.audit_entry(x) for x in order])
+                for j in later.get(k, ()):
+                    items[j].repeat_of = case
+                p = chunk[k]
+                if p.outcome != "spot":
+                    _advance(case, p, supervisor=supervisor, mediators=mediators, batch=recorded, memo=memo)
+
+            intake.create_cases(items, batch=recorded, then=take_further, memo=memo)
+            for k, case in enumerate(cases):
+                phone_index = crypto.blind_index(chunk[k].phone, purpose="person.phone")
+                if last_case_of[phone_index][0] == k:
+                    last_case_of[phone_index] = (case, *last_case_of[phone_index][1:])
+            recorded.write(notify=False)
             if on_cases is not None:
-                on_cases([(c._plan, c) for c in cases])  # noqa: SLF001
+                on_cases(list(zip(chunk, cases, strict=True)))
         made += len(chunk)
     return made
+
+
+def _advance(case: Case, p: Plan, *, supervisor: User, mediators: dict[str, User], batch: records.Batch,
+             memo: dict) -> None:
+    """``run_plan``'s steps of a new case not saved yet, in memory, recorded in ``batch``."""
+    steps = _steps(p, case.level)
+    end = p.created_at + dt.timedelta(days=p.days)
+    for n, step in enumerate(steps, start=1):
+        when = p.created_at + (end - p.created_at) * n / max(1, len(steps))
+        if step == S.ASSIGNED:
+            mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
+            mediator = mediator or mediators[case.region_code[:6]]
+            transitions.advance([case], S.ASSIGNED, actor=supervisor, details=transitions.Assign(mediator.pk),
+                                now=when, batch=batch, memo=memo)
+            mediation.confirm_assignments([case], actor=mediator, now=when, batch=batch)
+            continue
+        transitions.advance([case], step, actor=supervisor, reason=STEP_REASONS.get(step, ""), now=when,
+                            batch=batch, memo=memo, details=_step_details(step, p))

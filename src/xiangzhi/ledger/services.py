@@ -364,6 +364,15 @@ def state_entries(kind: str, ref_ids: Iterable[str | int]) -> list[Entry]:
     return entries
 
 
+def changed_states(kind: str, ref_ids: Iterable[str | int]) -> list[Entry]:
+    """:func:`state_entries` read under the log's lock (after appending what an ``appending()`` block collected so
+    far), for a writer that appends them itself, in an order of its own, in this transaction (the disputes app's
+    batch recorder puts each case's state right after its last event)."""
+    with _unbuffered(), transaction.atomic(savepoint=False):
+        _lock_log()
+        return state_entries(kind, ref_ids)
+
+
 def attest_state(kind: str, ref_ids: Iterable[str | int]) -> list[Leaf]:
     """Append the current state of these records where it changed since its latest state leaf; call it in the
     transaction that changed them (the disputes app does, in ``services.records.record``). Returns the new leaves.

@@ -8,10 +8,10 @@ re-run or picked by two workers is imported once, then:
    flat at any size), collecting a per-row error report (row, column, problem), progress committed as it goes, and
    spooling the cleaned valid rows to a temporary file chunk by chunk;
 2. writes them, in one transaction: all-or-nothing by default (nothing is written if any row is invalid), or only the
-   valid rows (``mode="valid"``). Cases get numbers from the year's counter, parties are stored with encrypted phones
-   and blind indexes, and each case gets a "历史案件导入" timeline row; rows are written with ``bulk_create`` in
-   chunks; then every timeline row and each case's state are attested in the ledger (batched) and the job is
-   audited, in the same transaction. Progress (rows validated / written of the total) is kept on the ImportJob row.
+   valid rows (``mode="valid"``), chunk by chunk through ``intake.create_historical`` and a ``records.Batch``: cases
+   get numbers from the year's counter, parties are stored with encrypted phones and blind indexes, and each case
+   gets a "历史案件导入" timeline row, one INSERT per table; then every timeline row and each case's state are attested
+   in the ledger (``records.attest_written``, batched) and the job is audited, in the same transaction. Progress (rows validated / written of the total) is kept on the ImportJob row.
 """
 
 from __future__ import annotations
@@ -32,13 +32,12 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from xiangzhi.core import crypto
 from xiangzhi.core import services as core
 from xiangzhi.core.errors import ValidationFailed, XiangzhiError
-from xiangzhi.core.models import Person, TextNumber, User
+from xiangzhi.core.models import User
 
 from .. import rules
-from ..enums import CaseSource, Channel, Consent, Entry, EventKind, ImportStatus, Level, PartyRole
+from ..enums import EventKind, ImportStatus
 from ..import_format import (
     HeaderError,
     Report,
@@ -48,9 +47,9 @@ from ..import_format import (
     progress_file,
     validate,
 )
-from ..models import Case, CaseCounter, ImportJob, Party, TimelineEvent
-from .intake import format_archive_number, format_number, new_token
-from .transitions import entry_fields
+from ..models import ImportJob
+from .intake import create_historical
+from .records import Batch, attest_written
 
 log = logging.getLogger(__name__)
 
@@ -64,64 +63,13 @@ def _spooled(spool: Any) -> Iterator[list[dict[str, Any]]]:
             return
 
 
-def _reserve(year: int, count: int) -> int:
-    """Reserve ``count`` sequence numbers of ``year``; returns the first."""
-    counter = CaseCounter.objects.select_for_update().filter(year=year).first()
-    if counter is None:
-        CaseCounter.objects.create(year=year, last=0)
-        counter = CaseCounter.objects.select_for_update().get(year=year)
-    first = counter.last + 1
-    counter.last += count
-    counter.save(update_fields=["last"])
-    return first
-
-
 def _write_chunk(rows: list[dict[str, Any]], job_id: int | None) -> tuple[int, tuple[int, int]]:
-    """Bulk-insert one chunk of validated rows: cases (numbers reserved per year), persons, parties and one
-    "历史案件导入" timeline row per case. Returns the count and the id range of the timeline rows written."""
-
-    by_year: dict[int, list[dict[str, Any]]] = {}
-    for r in rows:
-        by_year.setdefault(timezone.localtime(r["created"]).year, []).append(r)
-    cases: list[Case] = []
-    for year, items in sorted(by_year.items()):
-        seq = _reserve(year, len(items))
-        for r in items:
-            cases.append(Case(
-                year=year, seq=seq, number=format_number(year, seq), archive_number=format_archive_number(year, seq),
-                token=new_token(), **entry_fields(Entry.HISTORICAL_IMPORT, r["stage"], r["closed"]),
-                channel=Channel.WINDOW, source=CaseSource.APPLICATION, dispute_type_id=r["type_id"],
-                region_id=r["region_id"], region_code=r["region_code"], level=Level.VILLAGE,
-                description=r["description"], agreement_text=r["agreement"], agreement_amount=r["amount"],
-                outcome_note="历史案件导入", created_at=r["created"],
-            ))
-            seq += 1
-    Case.objects.bulk_create(cases, batch_size=1000)
-    if cases[0].pk is None:  # backends that do not return ids from bulk inserts
-        ids = dict(Case.objects.filter(number__in=[c.number for c in cases]).values_list("number", "id"))
-        for c in cases:
-            c.pk = ids[c.number]
-    people = []
-    ordered = [r for _, items in sorted(by_year.items()) for r in items]
-    for c, r in zip(cases, ordered, strict=True):
-        phone_index = crypto.blind_index(r["phone"], purpose="person.phone") if r["phone"] else None
-        people.append((c, Person(name=r["applicant"], phone=r["phone"], phone_index=phone_index,
-                                 region_id=r["region_id"]), Person(name=r["respondent"])))
-    Person.objects.bulk_create([p for _, a, b in people for p in (a, b)], batch_size=1000)
-    TextNumber.objects.bulk_create([n for c, r in zip(cases, ordered, strict=True) if r.get("text_numbers")
-                                    for n in core.text_number_rows(c, r["text_numbers"], region_code=c.region_code)],
-                                   batch_size=1000)
-    Party.objects.bulk_create(
-        [Party(case=c, role=PartyRole.APPLICANT, person=a, order=0, consent=Consent.AGREED) for c, a, _ in people]
-        + [Party(case=c, role=PartyRole.RESPONDENT, person=b, order=1) for c, _, b in people], batch_size=1000)
-    events = TimelineEvent.objects.bulk_create([
-        TimelineEvent(case=c, kind=EventKind.CREATED, at=c.created_at, actor_label="历史导入", text="历史案件导入",
-                      stage_to=c.stage, public=False, payload={"case": c.number, "import_job": job_id})
-        for c in cases], batch_size=1000)
-    if events[0].pk is None:
-        ids = list(TimelineEvent.objects.filter(case__in=cases, kind=EventKind.CREATED).values_list("id", flat=True))
-    else:
-        ids = [e.pk for e in events]
+    """Write one chunk of validated rows (``intake.create_historical``: cases, persons, parties, the numbers in their
+    texts, one "历史案件导入" event each; the ledger leaves come at the end, :func:`_attest`). Returns the count and the
+    id range of the timeline rows written."""
+    batch = Batch()
+    cases = create_historical(rows, job_id=job_id, batch=batch)
+    ids = [e.pk for e in batch.write(attest=False, notify=False)]
     return len(cases), (min(ids), max(ids))
 
 
@@ -479,38 +427,12 @@ def _validate_and_write(job: ImportJob, path: Path, progress: _Progress, spool: 
     return report
 
 
-ATTEST_BATCH = 2000
-
-
 def _attest(job_id: int | None, event_ranges: list[tuple[int, int]]) -> int:
-    """Append the import's timeline rows to the tamper-evident ledger (区块链存证), like every other case event, in
-    batches, inside the import's transaction. Done after all rows are written, so the ledger's lock (which serialises
-    every appender in the county) is held only for this phase, not for the whole import. Rows are read back by id
-    range (a few bytes per chunk kept in memory) and only this job's rows are taken."""
-    from xiangzhi.ledger.services import append_entries
-
-    from .. import attestation
-
-    appended = 0
-    for lo, hi in event_ranges:
-        last = lo - 1
-        while last < hi:
-            events = list(TimelineEvent.objects.filter(id__gt=last, id__lte=hi, kind=EventKind.CREATED)
-                          .order_by("id")[:ATTEST_BATCH])
-            if not events:
-                break
-            last = events[-1].pk
-            mine = [e for e in events if (e.payload or {}).get("import_job") == job_id]
-            states = attestation.state_entries(e.case_id for e in mine)  # each case's attested fields
-            entries = []
-            for e in mine:
-                entries.append(attestation.event_entry(e))
-                if e.case_id in states:
-                    entries.append(states.pop(e.case_id))
-            if entries:
-                append_entries(entries)
-                appended += len(entries)
-    return appended
+    """Append the import's timeline rows and each case's state to the tamper-evident ledger (区块链存证), like every
+    other case event, inside the import's transaction, after all rows are written: the ledger's lock (which serialises
+    every appender in the county) is held only for this phase, not for the whole import (``records.attest_written``:
+    read back by id range, only this job's rows)."""
+    return attest_written(event_ranges, kind=EventKind.CREATED, payload={"import_job": job_id})
 
 
 def import_file(path: Path, *, actor: User | None, mode: str = "all") -> tuple[ImportJob, Report]:

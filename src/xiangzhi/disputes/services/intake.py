@@ -13,11 +13,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
 from xiangzhi.core.enums import RegionLevel, Role, Specialty, UserKind
 from xiangzhi.core.errors import ValidationFailed, XiangzhiError
-from xiangzhi.core.models import Organisation, Region, User
+from xiangzhi.core.models import Organisation, Person, Region, TextNumber, User
 
 from .. import attestation, rules, triage
 from ..enums import (
@@ -40,9 +41,9 @@ from ..models import (
     Party,
 )
 from ..numbers import format_archive_number, format_number
-from .records import Notice, ToOrganisation, ToParties, record
+from .records import Batch, Notice, ToOrganisation, ToParties, record
 from .routing import reference_data, route
-from .transitions import Agree, entry_fields, transition
+from .transitions import Agree, advance, entry_fields, transition
 from .uploads import MAX_FILES, Upload, check_upload, remove_files, store
 
 S = CaseStage
@@ -368,24 +369,12 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                     consent=Consent.AGREED if role == PartyRole.APPLICANT and data.consent else Consent.PENDING,
                     consent_at=now if role == PartyRole.APPLICANT and data.consent else None,
                 ) for order, (role, p) in enumerate(roles)])
-                notify: list[Notice] = [ToParties("已登记，可凭链接查看办理进度", key="created", parties=parties)]
-                if org is not None:
-                    notify.append(ToOrganisation(org, f"新纠纷案件 {case.number} 待受理"))
-                record(case, EventKind.CREATED, {
-                    "channel": channel, "source": data.source, "type": dispute_type.code, "region": region.code,
-                    "suggested_type": suggested_code, "confidence": round(confidence, 3),
-                    "organisation": org.pk if org else None,
-                }, actor=actor, action="case.created", audits=audits,
-                    after={"number": case.number, "channel": channel, "source": data.source,
-                           "type": dispute_type.code, "organisation": org.pk if org else None},
-                    text=f"案件登记（{Channel(channel).label}），编号 {case.number}", at=now, attest=False,
-                    notify=notify)
+                _record_created(record, case, parties, actor=actor, audits=audits, suggested=suggested_code,
+                                confidence=confidence, attest=False)
                 attestation.attest_new_case(case, parties)  # a new case: its first state, from the rows in memory
                 # the events below leave the attested fields as they are: no state leaf to compare
                 if repeat is not None:
-                    record(case, EventKind.REPEAT, {"repeat_of": repeat.number}, actor=None, action="case.repeat_linked",
-                           text=f"与此前案件 {repeat.number} 为同一当事人的纠纷，已关联", public=False, at=now,
-                           attest=False)
+                    _record_repeat(record, case, repeat)
                 for upload, ext, content_type in clean["files"]:
                     store(case, upload, ext, content_type, actor=actor, party=parties[0], written=written,
                           attest=False)
@@ -403,6 +392,203 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
         remove_files(written)
         raise
     return case
+
+
+def _record_created(write: Any, case: Case, parties: list[Party], *, actor: User | None,
+                    audits: list[dict[str, Any]], suggested: str | None, confidence: float, attest: bool) -> None:
+    """Record the registration of a new case (``write``: ``record``, or a batch's): its audit row (with its persons'
+    ``audits``), its event, the SMS to the parties and the notice to the organisation it was routed to."""
+    notify: list[Notice] = [ToParties("已登记，可凭链接查看办理进度", key="created", parties=parties)]
+    if case.organisation_id is not None:
+        notify.append(ToOrganisation(case.organisation, f"新纠纷案件 {case.number} 待受理"))
+    write(case, EventKind.CREATED, {
+        "channel": case.channel, "source": case.source, "type": case.dispute_type.code, "region": case.region_code,
+        "suggested_type": suggested, "confidence": round(confidence, 3), "organisation": case.organisation_id,
+    }, actor=actor, action="case.created", audits=audits,
+        after={"number": case.number, "channel": case.channel, "source": case.source, "type": case.dispute_type.code,
+               "organisation": case.organisation_id},
+        text=f"案件登记（{Channel(case.channel).label}），编号 {case.number}", at=case.created_at, attest=attest,
+        notify=notify)
+
+
+def _record_repeat(write: Any, case: Case, repeat: Case) -> None:
+    """Record the link of a new case to an earlier one of the same people (the attested fields stay as they are)."""
+    write(case, EventKind.REPEAT, {"repeat_of": repeat.number}, actor=None, action="case.repeat_linked",
+          text=f"与此前案件 {repeat.number} 为同一当事人的纠纷，已关联", public=False, at=case.created_at, attest=False)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Many cases at once: the demo year's, the import's
+# ----------------------------------------------------------------------------------------------------------------
+def reserve_sequences(year: int, count: int) -> int:
+    """Reserve ``count`` sequence numbers of ``year`` (the year's counter row locked until the end of the caller's
+    transaction, created with the year's first case); returns the first."""
+    counter = CaseCounter.objects.select_for_update().filter(year=year).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.create(year=year, last=0)
+        except IntegrityError:
+            pass  # another writer created it first
+        counter = CaseCounter.objects.select_for_update().get(year=year)
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return first
+
+
+def _numbered(years: list[int]) -> list[tuple[int, int]]:
+    """(year, seq) for cases of these years, in order: each year's numbers reserved at once, handed out in the
+    order of its cases."""
+    next_seq = {year: reserve_sequences(year, years.count(year)) for year in sorted(set(years))}
+    out = []
+    for year in years:
+        out.append((year, next_seq[year]))
+        next_seq[year] += 1
+    return out
+
+
+def _by_year(cases: list[Case]) -> list[Case]:
+    """The cases in the order their rows are inserted: year by year, each year's in order."""
+    return sorted(cases, key=lambda c: c.year)  # a stable sort
+
+
+@dataclass
+class CaseIn:
+    """One case for :func:`create_cases`, as a writer of many cases decided it: the intake (``data``: its people,
+    texts, source, risk, referral, on-the-spot agreement — taken as they are, unchecked), the channel, the actor, the
+    time, and where it goes (the ``route`` answer and the earlier case it repeats, found by the caller in bulk)."""
+    data: IntakeIn
+    channel: str
+    actor: User | None
+    at: dt.datetime
+    region: Region
+    dispute_type: DisputeType
+    organisation: Organisation | None
+    level: str
+    repeat_of: Case | None = None
+
+
+def create_cases(items: list[CaseIn], *, batch: Batch | None = None, then: Any = None,
+                 memo: dict | None = None) -> list[Case]:
+    """``create_case`` for many cases at once (the demo year's past cases), in the caller's transaction: numbers
+    reserved per year, the triage suggestion, the persons and their audit rows (``core.create_persons``), the case and
+    party rows, the repeat links, the creation's audit row, event and first state, a grid worker's on-the-spot
+    agreement and closing (``transitions.advance``) — the same rows as one ``create_case`` each, one INSERT per
+    table. ``then(case)`` is called for each new case before its rows are written, to move it further in memory with
+    the same ``batch`` (``transitions.advance``, ``mediation.confirm_assignments``). Without ``batch`` the records are
+    written at the end with their notifications. Returns the cases, in the order of ``items``."""
+    own = batch is None
+    batch = batch if batch is not None else Batch()
+    memo = memo if memo is not None else {}
+    with transaction.atomic():
+        numbers = iter(_numbered([timezone.localtime(item.at).year for item in items]))
+        audits: dict[int, list[dict[str, Any]]] = {}  # id(person) → its audit rows' arguments
+        people = {}
+        for actor in {id(item.actor): item.actor for item in items}.values():
+            mine = [item for item in items if item.actor is actor]
+            gathered: list[dict[str, Any]] = []
+            made = iter(core.create_persons([core.PersonIn(
+                name=p.name, id_number=p.id_number, phone=p.phone, region=item.region if role == PartyRole.APPLICANT
+                else None) for item in mine for role, p in _people(item) if p.kind == PartyKind.PERSON],
+                actor=actor, audits=gathered))
+            for row in gathered:
+                audits.setdefault(id(row["obj"]), []).append(row)
+            for item in mine:
+                people[id(item)] = [next(made) for _, p in _people(item) if p.kind == PartyKind.PERSON]
+        cases = []
+        for item in items:
+            data, at = item.data, item.at
+            year, seq = next(numbers)
+            suggested_code, confidence = triage.suggest(data.description + " " + data.request)
+            on_spot = (data.on_spot_agreement or "").strip()
+            case = Case(
+                year=year, seq=seq, number=format_number(year, seq), archive_number=format_archive_number(year, seq),
+                token=new_token(), **entry_fields(Entry.INTAKE, S.REPORTED, at), channel=item.channel,
+                source=data.source, referral_org=data.referral_org, referral_ref=(data.referral_ref or "")[:60],
+                dispute_type=item.dispute_type, suggested_type=reference_data()["types"].get(suggested_code),
+                risk_level=data.risk_level, region=item.region, region_code=item.region.code, place=data.place,
+                level=Level.GRID if item.channel == Channel.GRID and on_spot else item.level,
+                organisation=item.organisation, preferred_mediator=data.preferred_mediator,
+                description=data.description, request=data.request, consent_at=at if data.consent else None,
+                repeat_of=item.repeat_of if item.repeat_of is not None and item.repeat_of.pk is not None else None,
+                resolved_on_spot=bool(on_spot), created_by=item.actor if item.actor is not None and item.actor.pk
+                else None, created_at=at)
+            persons = iter(people[id(item)])
+            parties = [Party(
+                case=case, role=role, kind=p.kind, person=next(persons) if p.kind == PartyKind.PERSON else None,
+                org_name=p.org_name, order=order,
+                consent=Consent.AGREED if role == PartyRole.APPLICANT and data.consent else Consent.PENDING,
+                consent_at=at if role == PartyRole.APPLICANT and data.consent else None,
+            ) for order, (role, p) in enumerate(_people(item))]
+            batch.created(case, parties)
+            _record_created(batch.record, case, parties, actor=item.actor, audits=[
+                row for party in parties if party.person is not None for row in audits.get(id(party.person), [])],
+                suggested=suggested_code, confidence=confidence, attest=True)
+            if item.repeat_of is not None:
+                _record_repeat(batch.record, case, item.repeat_of)
+            if on_spot:
+                advance([case], S.AGREEMENT_ORAL, actor=item.actor, reason="一米调解：网格内当场化解", now=at,
+                        batch=batch, memo=memo, details=Agree(on_spot))
+                advance([case], S.CLOSED, actor=item.actor, reason="当场化解，网格结案", now=at, batch=batch, memo=memo)
+            if then is not None:
+                then(case)
+            cases.append((case, parties, item.repeat_of))
+        Case.objects.bulk_create(_by_year([c for c, _, _ in cases]))
+        Party.objects.bulk_create([p for _, parties, _ in cases for p in parties])
+        for case, _, repeat in cases:
+            if repeat is not None and case.repeat_of_id is None:  # an earlier case of this batch, unsaved then
+                Case.objects.filter(pk=case.pk).update(repeat_of_id=repeat.pk)
+                case.repeat_of = repeat
+        if own:
+            batch.write()
+    return [c for c, _, _ in cases]
+
+
+def _people(item: CaseIn) -> list[tuple[str, PartyIn]]:
+    return [(PartyRole.APPLICANT, item.data.applicant)] + [(PartyRole.RESPONDENT, r) for r in item.data.respondents]
+
+
+def create_historical(rows: list[dict[str, Any]], *, job_id: int | None, batch: Batch) -> list[Case]:
+    """Cases of the past, imported finished (``ENTRY_STAGES``: closed, terminated, not accepted), for the import
+    job ``job_id``: numbers reserved per year, the case rows, their persons (encrypted phones, blind indexes) and
+    parties, the numbers typed into their texts (kept encrypted), and one internal "历史案件导入" event each, collected
+    in ``batch`` (the job's audit row stands for its cases; the caller writes the batch and attests it). ``rows``:
+    import_format's cleaned rows. Returns the cases in the order their rows were inserted (year by year)."""
+    rows = sorted(rows, key=lambda r: timezone.localtime(r["created"]).year)  # a stable sort: year by year
+    numbers = iter(_numbered([timezone.localtime(r["created"]).year for r in rows]))
+    cases: list[Case] = []
+    for r in rows:
+        year, seq = next(numbers)
+        cases.append(Case(
+            year=year, seq=seq, number=format_number(year, seq), archive_number=format_archive_number(year, seq),
+            token=new_token(), **entry_fields(Entry.HISTORICAL_IMPORT, r["stage"], r["closed"]),
+            channel=Channel.WINDOW, source=CaseSource.APPLICATION, dispute_type_id=r["type_id"],
+            region_id=r["region_id"], region_code=r["region_code"], level=Level.VILLAGE,
+            description=r["description"], agreement_text=r["agreement"], agreement_amount=r["amount"],
+            outcome_note="历史案件导入", created_at=r["created"],
+        ))
+    Case.objects.bulk_create(cases, batch_size=1000)
+    if cases[0].pk is None:  # backends that do not return ids from bulk inserts
+        ids = dict(Case.objects.filter(number__in=[c.number for c in cases]).values_list("number", "id"))
+        for c in cases:
+            c.pk = ids[c.number]
+    people = []
+    for c, r in zip(cases, rows, strict=True):
+        phone_index = crypto.blind_index(r["phone"], purpose="person.phone") if r["phone"] else None
+        people.append((c, Person(name=r["applicant"], phone=r["phone"], phone_index=phone_index,
+                                 region_id=r["region_id"]), Person(name=r["respondent"])))
+    Person.objects.bulk_create([p for _, a, b in people for p in (a, b)], batch_size=1000)
+    TextNumber.objects.bulk_create([n for c, r in zip(cases, rows, strict=True) if r.get("text_numbers")
+                                    for n in core.text_number_rows(c, r["text_numbers"], region_code=c.region_code)],
+                                   batch_size=1000)
+    Party.objects.bulk_create(
+        [Party(case=c, role=PartyRole.APPLICANT, person=a, order=0, consent=Consent.AGREED) for c, a, _ in people]
+        + [Party(case=c, role=PartyRole.RESPONDENT, person=b, order=1) for c, _, b in people], batch_size=1000)
+    for c in cases:
+        batch.record(c, EventKind.CREATED, {"import_job": job_id}, actor=None, action=None, actor_label="历史导入",
+                     text="历史案件导入", stage_to=c.stage, public=False, at=c.created_at, attest=False)
+    return cases
 
 
 def reveal_text_numbers(case: Case, *, actor: User, reason: str) -> list[dict[str, str]]:

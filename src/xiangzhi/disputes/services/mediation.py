@@ -26,7 +26,7 @@ from ..models import (
     MediationSession,
     Party,
 )
-from .records import ToUser, record
+from .records import Batch, ToUser, record
 from .transitions import Terminate, transition
 
 S = CaseStage
@@ -37,18 +37,38 @@ S = CaseStage
 # ----------------------------------------------------------------------------------------------------------------
 def confirm_assignment(case: Case, *, actor: User, now: dt.datetime | None = None) -> Case:
     """The assigned mediator confirms within 3 working days. Side effects: the case row, audit, timeline."""
+    return confirm_assignments([case], actor=actor, now=now)[0]
+
+
+def confirm_assignments(cases: list[Case], *, actor: User, now: dt.datetime | None = None,
+                        batch: Batch | None = None) -> list[Case]:
+    """``actor``, the mediator assigned to each of ``cases``, confirms them (within 3 working days of each
+    assignment): the one writer of ``Case.mediator_confirmed_at`` outside the state machine. Saved cases are locked
+    (one SELECT … FOR UPDATE) and saved; cases not saved yet — new cases of a ``batch`` (the demo year's) — are
+    confirmed in memory and the caller writes their rows before ``batch.write()``. Without ``batch`` the records
+    are written at the end. Refusals (the whole call): ``CANNOT_CONFIRM``, ``CONFIRMATION_EXPIRED``."""
     now = now or timezone.now()
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        if not rules.can_confirm_assignment(actor, locked):
-            raise Conflict("CANNOT_CONFIRM", "只有被指派的调解员可以在“已指派”阶段确认接案。")
-        if locked.confirm_due and now > locked.confirm_due:
-            raise Conflict("CONFIRMATION_EXPIRED", "已超过3个工作日的确认期限，案件将退回待派。")
-        locked.mediator_confirmed_at = now
-        locked.save(update_fields=["mediator_confirmed_at"])
-        record(locked, EventKind.ASSIGNMENT_CONFIRMED, {"mediator": actor.pk}, actor=actor,
-               action="case.assignment_confirmed", after=None, text="调解员已确认接案", at=now)
-    return locked
+    own = batch is None
+    batch = batch if batch is not None else Batch()
+    saved = [c.pk for c in cases if c.pk is not None]
+    with transaction.atomic(savepoint=bool(saved) or own):  # new cases of a batch: nothing written here
+        fresh = Case.objects.select_for_update().in_bulk(saved) if saved else {}
+        confirmed = []
+        for case in cases:
+            row = fresh[case.pk] if case.pk is not None else case
+            if not rules.can_confirm_assignment(actor, row):
+                raise Conflict("CANNOT_CONFIRM", "只有被指派的调解员可以在“已指派”阶段确认接案。")
+            if row.confirm_due and now > row.confirm_due:
+                raise Conflict("CONFIRMATION_EXPIRED", "已超过3个工作日的确认期限，案件将退回待派。")
+            row.mediator_confirmed_at = now
+            if row.pk is not None:
+                row.save(update_fields=["mediator_confirmed_at"])
+            batch.record(row, EventKind.ASSIGNMENT_CONFIRMED, {"mediator": actor.pk}, actor=actor,
+                         action="case.assignment_confirmed", after=None, text="调解员已确认接案", at=now)
+            confirmed.append(row)
+        if own:
+            batch.write()
+    return confirmed
 
 
 def expire_unconfirmed_assignments(*, now: dt.datetime | None = None) -> int:

@@ -40,7 +40,7 @@ from ..models import (
     Case,
     Party,
 )
-from .records import Notice, ToOrganisation, ToParties, ToUser, record
+from .records import Batch, Notice, ToOrganisation, ToParties, ToUser, record
 from .routing import next_level
 
 S = CaseStage
@@ -142,17 +142,25 @@ def transition(case: Case, to: str, *, actor: User | None, reason: str = "", det
                        memo=None)
         locked.save(update_fields=sorted({"stage", "stage_changed_at", *fields}))
         values = {k: _jsonable(getattr(locked, k)) for k in fields}
-        text = _public_text(locked, before, to, reason)
-        notify: list[Notice] = [ToParties(f"：{text}", key=f"{to}:{locked.stage_changed_at.timestamp():.0f}")]
-        if to == S.ASSIGNED and locked.mediator_id and locked.mediator_id != getattr(actor, "pk", None):
-            notify.append(ToUser(locked.mediator, f"案件 {locked.number} 指派给您",
-                                 f"请在{settings.XIANGZHI_DEADLINE_CONFIRM_WORKDAYS}个工作日内确认接案。"))
-        if to == S.ESCALATED and locked.organisation_id:
-            notify.append(ToOrganisation(locked.organisation, f"下级上报案件 {locked.number} 待受理"))
-        record(locked, EventKind.TRANSITION, {"from": before, "to": to, "reason": reason, **values},
-               actor=actor, action="case.transition", before={"stage": before}, after={"stage": to, **values},
-               note=reason, text=text, stage_from=before, stage_to=to, at=now, notify=notify)
+        _record_move(record, locked, PlannedMove(before, to, fields, values, _public_text(locked, before, to, reason)),
+                     actor=actor, reason=reason, now=now)
     return locked
+
+
+def _record_move(write: Any, case: Case, move: PlannedMove, *, actor: User | None, reason: str,
+                 now: dt.datetime) -> None:
+    """Record one move (``write``: :func:`record`, or a batch's ``record``): the audit row, the timeline event, the
+    notices to the parties (and to the mediator assigned, or the organisation a case is escalated to)."""
+    before, to, values, text = move.before, move.to, move.values, move.text
+    notify: list[Notice] = [ToParties(f"：{text}", key=f"{to}:{case.stage_changed_at.timestamp():.0f}")]
+    if to == S.ASSIGNED and case.mediator_id and case.mediator_id != getattr(actor, "pk", None):
+        notify.append(ToUser(case.mediator, f"案件 {case.number} 指派给您",
+                             f"请在{settings.XIANGZHI_DEADLINE_CONFIRM_WORKDAYS}个工作日内确认接案。"))
+    if to == S.ESCALATED and case.organisation_id:
+        notify.append(ToOrganisation(case.organisation, f"下级上报案件 {case.number} 待受理"))
+    write(case, EventKind.TRANSITION, {"from": before, "to": to, "reason": reason, **values},
+          actor=actor, action="case.transition", before={"stage": before}, after={"stage": to, **values},
+          note=reason, text=text, stage_from=before, stage_to=to, at=now, notify=notify)
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,38 @@ def plan_move(case: Case, to: str, *, actor: User | None, memo: dict, reason: st
     values = {k: getattr(case, f"{k}_id") if k in ("organisation", "mediator") else _jsonable(getattr(case, k))
               for k in fields}
     return PlannedMove(before, to, fields, values, _public_text(case, before, to, reason))
+
+
+def advance(cases: list[Case], to: str, *, actor: User | None, now: dt.datetime, reason: str = "",
+            details: Details | None = None, batch: Batch | None = None, memo: dict | None = None) -> list[Case]:
+    """``transition`` for many cases at once, all to ``to`` (with the same typed ``details``): the same table, who-may check, guards, fields, audit
+    rows, events, ledger leaves and notices (``plan_move``, then the batch recorder). Staff moves only (``actor``).
+
+    Cases already saved are locked (one SELECT … FOR UPDATE), moved and saved (one UPDATE each, in one transaction);
+    cases not saved yet — new cases of a ``batch`` (``Batch.created``: a bulk writer's, e.g. the demo year's) — are
+    moved in memory and the caller writes their rows before ``batch.write()``. Without ``batch`` the records are
+    written at the end (one INSERT per table, one ledger append, the notices queued). ``memo``: the guards' reads
+    kept across calls (see ``plan_move``). Returns the moved cases (the fresh rows for saved cases), in order. A
+    refused move refuses the whole call."""
+    own = batch is None
+    batch = batch if batch is not None else Batch()
+    memo = memo if memo is not None else {}
+    saved = [c.pk for c in cases if c.pk is not None]
+    with transaction.atomic(savepoint=bool(saved) or own):  # new cases of a batch: nothing written here
+        fresh = Case.objects.select_for_update().in_bulk(saved) if saved else {}
+        moved = []
+        for case in cases:
+            row = fresh[case.pk] if case.pk is not None else case
+            parties = batch.parties_of(row)
+            move = plan_move(row, to, actor=actor, memo=memo, reason=reason, now=now, details=details,
+                             consents=None if parties is None else tuple(p.consent for p in parties))
+            if row.pk is not None:
+                row.save(update_fields=sorted({"stage", "stage_changed_at", *move.fields}))
+            _record_move(batch.record, row, move, actor=actor, reason=(reason or "").strip(), now=now)
+            moved.append(row)
+        if own:
+            batch.write()
+    return moved
 
 
 def entry_fields(entry: str, stage: str, at: dt.datetime) -> dict[str, Any]:
