@@ -1,21 +1,7 @@
-"""The import file of historical cases (.xlsx or .csv): the downloadable template, the streamed readers, the row
-checks, and the progress file of a running import. Writes nothing to the database; the job that writes the cases is
-``services.importing``, described below.
-
-Import of historical cases from .xlsx or .csv (downloadable template), as a background job.
-
-The page or the API stores the upload and creates a queued ImportJob (:func:`start_import`); the task
-(``tasks.import_cases``, run by ``xiangzhi worker``) claims it with one guarded UPDATE (:func:`claim`), so a job
-re-run or picked by two workers is imported once, then:
-1. validates every row in one streamed pass over the file (lxml iterparse of the sheet / csv reader, so memory stays
-   flat at any size), collecting a per-row error report (row, column, problem), progress committed as it goes, and
-   spooling the cleaned valid rows to a temporary file chunk by chunk;
-2. writes them, in one transaction: all-or-nothing by default (nothing is written if any row is invalid), or only the
-   valid rows (``mode="valid"``). Cases get numbers from the year's counter, parties are stored with encrypted phones
-   and blind indexes, and each case gets a "历史案件导入" timeline row; rows are written with ``bulk_create`` in
-   chunks; then every timeline row and each case's state are attested in the ledger (batched) and the job is
-   audited, in the same transaction. Progress (rows validated / written of the total) is kept on the ImportJob row.
-"""
+"""The import file of historical cases (.xlsx or .csv): the downloadable template, the streamed readers (lxml
+iterparse of the sheet / csv reader, so memory stays flat at any size), the row checks collecting a per-row error
+report (row, column, problem), and the progress file of a running import. Writes nothing to the database: the job
+that stores the upload, claims it, validates and writes the cases is ``services.importing``."""
 
 from __future__ import annotations
 
