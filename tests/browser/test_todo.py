@@ -42,7 +42,7 @@ def test_the_mediator_sees_the_to_do_groups_with_their_counts(live_server, deskt
     page.goto(f"{live_server.url}/cases/workbench/")
     assert page.locator("h1").inner_text() == "待办"
     now = timezone.now()
-    direct = {key: 0 for key in selectors.TODO_GROUPS}
+    direct = dict.fromkeys(selectors.TODO_GROUPS, 0)
     for case in cases:
         key = expected_group(mediator.user, case, now)
         if key:

@@ -120,6 +120,27 @@ def record_session(case: Case, *, actor: User, held_at: dt.datetime, place: str,
     return session
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# The parties' contact details for the handling mediator
+# ----------------------------------------------------------------------------------------------------------------
+def party_contacts(case: Case, *, actor: User, parties: list[Party] | None = None) -> dict[int, dict[str, str]]:
+    """The parties' names and phone numbers in full (party id → {"name", "phone"}) for the mediator who handles the
+    case (``rules.is_handling_mediator``): they must phone them. For anyone else: {} (the pages show them masked).
+
+    Side effects: for each party who is a person, one personal-data access-log row (``core.reveal_personal_data``)
+    with the reason ``rules.HANDLING_CONTACT_REASON``: every view is logged."""
+    if not rules.is_handling_mediator(actor, case):
+        return {}
+    parties = parties if parties is not None else list(case.parties.select_related("person"))
+    out: dict[int, dict[str, str]] = {}
+    with transaction.atomic():
+        for p in parties:
+            if p.person_id:
+                out[p.pk] = core.reveal_personal_data(p.person, actor=actor, reason=rules.HANDLING_CONTACT_REASON,
+                                                      fields=("name", "phone"))
+    return out
+
+
 def answer_consent(case: Case, party: Party, *, actor: User, agree: bool) -> Party:
     """A respondent answers "do you agree to mediation?". A clear refusal blocks mediation (人民调解法 第17条)."""
     with transaction.atomic():
@@ -142,24 +163,3 @@ def withdraw(case: Case, party: Party, *, actor: User, reason: str = "") -> Case
     """The applicant withdraws the application: the case ends as terminated (withdrawn)."""
     return transition(case, S.TERMINATED, actor=actor, reason=reason or "申请人主动撤回",
                       details=Terminate(TerminationReason.WITHDRAWN), by=PartyMove.WITHDRAW, party=party)
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# The parties' contact details for the handling mediator
-# ----------------------------------------------------------------------------------------------------------------
-def party_contacts(case: Case, *, actor: User, parties: list[Party] | None = None) -> dict[int, dict[str, str]]:
-    """The parties' names and phone numbers in full (party id → {"name", "phone"}) for the mediator who handles the
-    case (``rules.is_handling_mediator``): they must phone them. For anyone else: {} (the pages show them masked).
-
-    Side effects: for each party who is a person, one personal-data access-log row (``core.reveal_personal_data``)
-    with the reason ``rules.HANDLING_CONTACT_REASON``: every view is logged."""
-    if not rules.is_handling_mediator(actor, case):
-        return {}
-    parties = parties if parties is not None else list(case.parties.select_related("person"))
-    out: dict[int, dict[str, str]] = {}
-    with transaction.atomic():
-        for p in parties:
-            if p.person_id:
-                out[p.pk] = core.reveal_personal_data(p.person, actor=actor, reason=rules.HANDLING_CONTACT_REASON,
-                                                      fields=("name", "phone"))
-    return out
