@@ -517,17 +517,17 @@ def get_import(request: HttpRequest, job_id: int):  # noqa: ANN201
 
 
 # --- the case page's actions the API lacked: contacts, extension, hand-overs, judicial steps, visits, QR and slip -
-@router.get("/{case_id}/contacts", response={200: list[ContactOut], **ERRORS},
+@router.get("/{case_id}/contacts", response={200: page_of(ContactOut), **ERRORS},
             summary="承办调解员查看当事人完整姓名和电话（每次查看记入个人信息查看记录；其他人无权查看）")
-def get_contacts(request: HttpRequest, case_id: int):
+def get_contacts(request: HttpRequest, case_id: int, page: Query[PageIn]):
     user = _staff(request)
     case = selectors.access_case(user, case_id)
     parties = list(case.parties.select_related("person"))
     contacts = mediation.party_contacts(case, actor=user, parties=parties)
     if not contacts:
         raise XiangzhiError("FORBIDDEN", "只有本案承办调解员可以查看当事人完整联系方式。", status=403)
-    return [ContactOut(party_id=p.pk, role=p.role, name=contacts[p.pk]["name"], phone=contacts[p.pk]["phone"])
-            for p in parties if p.pk in contacts]
+    return paginate(request, [p for p in parties if p.pk in contacts], page, lambda p: ContactOut(
+        party_id=p.pk, role=p.role, name=contacts[p.pk]["name"], phone=contacts[p.pk]["phone"]))
 
 
 @router.post("/{case_id}/extension", response={201: ExtensionOut, **ERRORS},
