@@ -32,7 +32,7 @@ def test_the_mediator_sees_the_to_do_groups_with_their_counts(live_server, deskt
         cases.append(case)
     assigned = walk(new_case(applicant_phone="13800009998"), S.ACCEPTED, mediator.user)
     cases.append(transitions.transition(assigned, S.ASSIGNED, actor=town_staff.user, reason="指派",
-                                        mediator=mediator.user))
+                                        details=transitions.Assign(mediator.user.pk)))
     closed = new_case(applicant_phone="13800009999")
     Case.objects.filter(pk=closed.pk).update(stage=S.CLOSED, stage_changed_at=timezone.now() - dt.timedelta(days=30))
     cases.append(closed)

@@ -131,7 +131,7 @@ def test_handovers_through_the_api(mediator):
 def test_judicial_steps_and_visits_through_the_api(mediator):
     case = walk(new_case(), S.IN_MEDIATION, mediator.user)
     case = transitions.transition(case, S.AGREEMENT_ORAL, actor=mediator.user, reason="口头协议",
-                                  agreement_text="李四于月底前拆除围墙")
+                                  details=transitions.Agree("李四于月底前拆除围墙"))
     c = mediator.client()
     assert _post(c, f"{C}/{case.pk}/judicial", {"court": "桐乡市人民法院"}).status_code == 201
     r = _post(c, f"{C}/{case.pk}/judicial/steps", {"status": "accepted", "court_case_number": "(2026)浙0483民特1号"})
@@ -230,7 +230,7 @@ def test_the_parties_act_through_the_api(two_party_case, mediator, villager_a, v
 def test_a_party_rates_and_reports_not_performed_through_the_api(mediator, villager_a):
     case = walk(new_case(), S.IN_MEDIATION, mediator.user)
     case = transitions.transition(case, S.AGREEMENT_ORAL, actor=mediator.user, reason="口头协议",
-                                  agreement_text="李四于月底前拆除围墙")
+                                  details=transitions.Agree("李四于月底前拆除围墙"))
     case = transitions.transition(case, S.CLOSED, actor=mediator.user, reason="已履行")
     _, c = villager_a
     base = f"{C}/party/{case.token}"

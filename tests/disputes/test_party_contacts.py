@@ -56,7 +56,8 @@ def test_another_mediator_of_the_same_committee_sees_it_masked(handled, mediator
 def test_only_while_handling(mediator, town_staff):
     """Not before the mediator confirmed an assignment, not once the case is closed."""
     case = walk(new_case(), S.ACCEPTED, mediator.user)
-    case = transitions.transition(case, S.ASSIGNED, actor=town_staff.user, reason="指派", mediator=mediator.user)
+    case = transitions.transition(case, S.ASSIGNED, actor=town_staff.user, reason="指派",
+                                      details=transitions.Assign(mediator.user.pk))
     assert mediation.party_contacts(case, actor=mediator.user) == {}
     case.mediator_confirmed_at = timezone.now()
     assert set(mediation.party_contacts(case, actor=mediator.user)) == {p.pk for p in case.parties.all()}

@@ -64,7 +64,8 @@ def desk(mediator, other_mediator, town_staff):
         make(S.IN_MEDIATION, days)
     for days in (0, 2):  # assigned to the mediator by the justice office, not yet confirmed
         case = walk(new_case(applicant_phone=f"1350000{next(phone):04d}"), S.ACCEPTED, mediator.user)
-        case = transitions.transition(case, S.ASSIGNED, actor=town_staff.user, reason="指派", mediator=mediator.user)
+        case = transitions.transition(case, S.ASSIGNED, actor=town_staff.user, reason="指派",
+                                      details=transitions.Assign(mediator.user.pk))
         assert case.mediator_confirmed_at is None
         cases.append(_aged(case, days))
     confirmed = walk(new_case(applicant_phone="13700000009"), S.ASSIGNED, mediator.user)

@@ -196,7 +196,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 
-def _contacts(case, user: User, parties: list) -> dict:  # noqa: ANN001
+def _contacts(case, user, parties: list) -> dict:  # noqa: ANN001
     """The parties' full names and phones for the handling mediator (each view logged); each party carries its own
     as ``full_contact`` (None: shown masked)."""
     contacts = mediation.party_contacts(case, actor=user, parties=parties)
