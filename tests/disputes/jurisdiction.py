@@ -150,3 +150,49 @@ def chongfu_joint_reply():
 @register("POST /api/v1/cases/{case_id}/judicial")
 def chongfu_case_judicial():
     return {"case_id": _chongfu_case().pk, "_body": {"court": "桐乡市人民法院"}}
+
+
+# The party's own actions through the API: token + the party's phone session (tests/disputes/test_api_parity.py)
+token_route("POST /api/v1/cases/party/{token}/consent", "POST /api/v1/cases/party/{token}/withdraw",
+            "POST /api/v1/cases/party/{token}/attachments", "POST /api/v1/cases/party/{token}/rating",
+            "POST /api/v1/cases/party/{token}/not-performed")
+
+
+@register("GET /api/v1/cases/{case_id}/contacts", "GET /api/v1/cases/{case_id}/handovers",
+          "GET /api/v1/cases/{case_id}/visits", "GET /api/v1/cases/{case_id}/slip",
+          "GET /api/v1/cases/{case_id}/qr.svg", "GET /api/v1/cases/{case_id}/qr.png")
+def chongfu_case_id_for_reads():
+    return {"case_id": _chongfu_case().pk}
+
+
+@register("POST /api/v1/cases/{case_id}/extension")
+def chongfu_case_extension():
+    from django.utils import timezone
+
+    now = timezone.now().isoformat(timespec="seconds")
+    return {"case_id": _chongfu_case().pk, "_body": {"applicant_consent_at": now, "respondent_consent_at": now}}
+
+
+@register("POST /api/v1/cases/{case_id}/handovers")
+def chongfu_case_handover():
+    return {"case_id": _chongfu_case().pk, "_body": {"direction": "out", "counterpart": "桐乡市人民法院"}}
+
+
+@register("POST /api/v1/cases/{case_id}/judicial/steps")
+def chongfu_case_judicial_step():
+    return {"case_id": _chongfu_case().pk, "_body": {"status": "accepted"}}
+
+
+@register("POST /api/v1/cases/{case_id}/visits")
+def chongfu_case_visit():
+    return {"case_id": _chongfu_case().pk, "_body": {"performed": True}}
+
+
+@register("GET /api/v1/cases/joint-tasks/{task_id}")
+def chongfu_joint_task_api():
+    return {"task_id": chongfu_joint_task()["pk"]}
+
+
+@register("POST /api/v1/cases/joint-tasks/{task_id}/hand-back")
+def chongfu_joint_hand_back():
+    return {"task_id": chongfu_joint_task()["pk"], "_body": {"reason": "不属于本部门职责"}}

@@ -187,3 +187,22 @@ def audit_visible_to(user) -> QuerySet[AuditLog]:  # noqa: ANN001
 # Notifications ------------------------------------------------------------------------------------------------
 def notifications_for(user) -> QuerySet[Notification]:  # noqa: ANN001
     return Notification.objects.filter(recipient_user=user).order_by("-created_at")
+
+
+def place_names(codes) -> dict[str, str]:  # noqa: ANN001
+    """How people name the places of ``codes``: the town and the village (or grid) by name, "乌镇镇东苑社区", the
+    county by its name; a code that is no region (a common prefix) is named by the nearest region holding it. One
+    query."""
+    codes = {c for c in codes if c}
+    prefixes = {c[:n] for c in codes for n in (6, 9, 12, 15) if len(c) >= n}
+    names = {code: short or name for code, name, short in
+             Region.objects.filter(code__in=prefixes).values_list("code", "name", "short_name")}
+    out = {}
+    for code in codes:
+        known = [n for n in (6, 9, 12, 15) if len(code) >= n and code[:n] in names]
+        if not known:
+            out[code] = code
+            continue
+        parts = [names[code[:n]] for n in known if n > 6] or [names[code[:known[-1]]]]
+        out[code] = "".join(parts)
+    return out

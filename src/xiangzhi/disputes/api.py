@@ -7,42 +7,57 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from xiangzhi.core.api_auth import PUBLIC
-from xiangzhi.core.errors import Conflict, ValidationFailed
+from xiangzhi.core.errors import Conflict, NotFound, ValidationFailed, XiangzhiError
 from xiangzhi.core.idempotency import idempotent
 from xiangzhi.core.middleware import client_ip
 from xiangzhi.core.models import User
 from xiangzhi.core.pagination import MAX_LIMIT, PageIn, next_url, page_of, paginate
 from xiangzhi.core.schemas import ErrorOut, IsoDate
 
-from . import colours, documents, rules, selectors
+from . import colours, documents, exports, import_format, qr, rules, selectors
 from .colours import info as colour_info
-from .enums import CaseStage, Channel, Colour
-from .models import Case, ImportJob, JointTask, Party
+from .enums import CaseStage, Channel, Colour, JointStatus
+from .models import Case, FollowUpVisit, Handover, ImportJob, JointTask, Party
 from .schemas import (
     AttachmentOut,
     CaseDetailOut,
     CaseListOut,
     CasePage,
     ClockOut,
+    ConsentIn,
+    ContactOut,
     DocumentIn,
     EventOut,
+    ExtensionIn,
+    ExtensionOut,
+    HandBackIn,
+    HandoverIn,
+    HandoverOut,
     ImportJobOut,
     IntakeSchemaIn,
     JointIn,
     JointOut,
+    JointTaskOut,
     JudicialIn,
     JudicialOut,
+    JudicialStepIn,
+    LookupOut,
+    NotPerformedIn,
     PartyAgreementOut,
     PartyOut,
+    PartyReasonIn,
     PartySchemaIn,
     PartySignIn,
+    PartyStatusOut,
     PublicCaseOut,
+    RatingIn,
     ReferralIn,
     ReplyIn,
     RetriageIn,
@@ -54,13 +69,19 @@ from .schemas import (
     SignatureIn,
     SignatureOut,
     SignerOut,
+    SlipOut,
     TextNumberOut,
     TextNumbersRevealIn,
+    TodoGroupOut,
+    TodoOut,
     TransitionIn,
+    VisitIn,
+    VisitOut,
 )
 from .services import (
     agreement,
     deadlines,
+    feedback,
     importing,
     intake,
     joint,
@@ -76,6 +97,7 @@ from .views.common import stage_info
 
 router = Router(tags=["disputes 桐解码"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+TodoKey = Literal[tuple(selectors.TODO_GROUPS)]  # a group of the to-do view
 
 
 def _staff(request: HttpRequest) -> User:
@@ -147,16 +169,17 @@ def referral(request: HttpRequest, payload: ReferralIn):
 
 
 @router.get("/", response={200: CasePage, **ERRORS}, summary="案件列表（管辖范围内；按编号倒序，游标分页）")
-def list_cases(request: HttpRequest, scope: Literal["", "mine", "queue"] = "", stage: CaseStage | Literal[""] = "",
+def list_cases(request: HttpRequest, scope: Literal["", "all", "mine", "queue"] = "", stage: CaseStage | Literal[""] = "",
                type: str = Query("", max_length=30), colour: Colour | Literal[""] = "",  # noqa: A002
                region: str = Query("", max_length=15, pattern=r"^[0-9]*$"), date_from: IsoDate | None = None,
                date_to: IsoDate | None = None, after: int | None = Query(None, ge=1, le=2**63 - 1),
                limit: int = Query(50, ge=1, le=MAX_LIMIT, description=f"每页条数（1–{MAX_LIMIT}）"),
-               number: str = Query("", max_length=60, description="案件编号，如 5335、2026-5335、桐解〔2026〕05335号")):
+               number: str = Query("", max_length=60, description="案件编号，如 5335、2026-5335、桐解〔2026〕05335号"),
+               todo: TodoKey | Literal[""] = ""):
     user = _staff(request)
     filters = selectors.CaseFilters(mine=scope == "mine", queue=scope == "queue", stage=stage, type_code=type,
                                     colour=colour, region=region, date_from=date_from, date_to=date_to,
-                                    number=number.strip())
+                                    number=number.strip(), todo=todo)
     if filters.number and selectors.number_q(filters.number) is None:
         raise ValidationFailed("INVALID_NUMBER", "案件编号无法识别，请输入如 5335、2026-5335 或 桐解〔2026〕05335号。")
     now = timezone.now()  # one instant for the colour filter and each item's colour and countdown
@@ -205,6 +228,66 @@ def party_sign(request: HttpRequest, token: str, payload: PartySignIn):
     case.refresh_from_db(fields=["agreement_effective_at"])
     return Status(201, SignatureOut(id=sig.pk, party_id=sig.party_id, mediator=False, method=sig.method,
                                     signed_at=sig.signed_at, agreement_effective=case.agreement_effective_at is not None))
+
+
+# --- the workbench's lists that the API lacked: 待办, the department's joint-task inbox, the export, lookup --------
+# (registered before "/{case_id}", which would otherwise take their one-segment paths)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+def _download(content_type: str, description: str) -> dict:
+    return {"responses": {200: {"description": description,
+                                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+@router.get("/todo", response={200: TodoOut, **ERRORS},
+            summary="待办：已超期、待确认接案、待受理、待指派、两个工作日内到期、等待当事人（各组件数和最早的案件）")
+def get_todo(request: HttpRequest, limit: int = Query(10, ge=0, le=MAX_LIMIT, description="每组列出的案件数")):
+    user = _staff(request)
+    now = timezone.now()
+    return TodoOut(groups=[TodoGroupOut(key=g.key, label=g.label, hint=g.hint, count=g.count,
+                                        items=[_list_out(c, now) for c in g.rows])
+                           for g in selectors.todo(user, now, rows=limit)])
+
+
+def _task_out(t: JointTask) -> JointTaskOut:
+    return JointTaskOut(id=t.pk, organisation_id=t.organisation_id, organisation=t.organisation.name, task=t.task,
+                        due_at=t.due_at, status=t.status, late=t.status == JointStatus.OPEN and timezone.now() > t.due_at,
+                        replies=getattr(t, "n_replies", 0), case_id=t.case_id, case_number=t.case.number,
+                        contact_name=t.contact_name)
+
+
+@router.get("/joint-tasks", response={200: page_of(JointTaskOut), **ERRORS},
+            summary="本部门的联动协办任务（联络员的待办箱，最新在前）")
+def list_department_tasks(request: HttpRequest, page: Query[PageIn]):
+    if not rules.is_liaison(request.auth):
+        raise Http404
+    tasks = selectors.tasks_for_liaison(request.auth).annotate(n_replies=Count("replies"))
+    return paginate(request, tasks, page, _task_out)
+
+
+@router.get("/export.xlsx", response={200: None, **ERRORS}, openapi_extra=_download(XLSX, "案件清单 Excel"),
+            summary="导出案件清单（.xlsx；与列表相同的筛选条件，管辖范围内）")
+def export_cases(request: HttpRequest, scope: Literal["", "all", "mine", "queue"] = "",
+                 stage: CaseStage | Literal[""] = "", type: str = Query("", max_length=30),  # noqa: A002
+                 colour: Colour | Literal[""] = "", region: str = Query("", max_length=15, pattern=r"^[0-9]*$"),
+                 date_from: IsoDate | None = None, date_to: IsoDate | None = None,
+                 number: str = Query("", max_length=60), todo: TodoKey | Literal[""] = ""):
+    user = _staff(request)
+    filters = selectors.CaseFilters(mine=scope == "mine", queue=scope == "queue", stage=stage, type_code=type,
+                                    colour=colour, region=region, date_from=date_from, date_to=date_to,
+                                    number=number.strip(), todo=todo)
+    data, _ = exports.export_xlsx(user, filters)
+    return HttpResponse(data, content_type=XLSX)
+
+
+@router.get("/lookup", auth=None, response={200: LookupOut, **ERRORS}, openapi_extra=PUBLIC,
+            summary="按案件编号查询阶段（5335、2026-5335、桐解〔2026〕05335号；当事人本人另得二维码令牌；限频）")
+def lookup_case(request: HttpRequest, number: str = Query(..., min_length=1, max_length=60)):
+    case = intake.lookup(number.strip(), actor=request.user, client_ip=client_ip(request))
+    if case is None:
+        raise NotFound("没有这个编号的案件。")
+    own = selectors.party_of(request.user, case) is not None
+    return LookupOut(number=case.number, stage=case.stage, stage_label=stage_info(case)["stage_label"],
+                     token=case.token if own else None)
 
 
 @router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="案件详情（含办理经过、可执行的阶段变更）")
@@ -379,11 +462,6 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 REASON = Query("", max_length=200, description="查看完整个人信息的理由（须有个人信息查看权限；每次查看记入日志）")
 
 
-def _download(content_type: str, description: str) -> dict:
-    return {"responses": {200: {"description": description,
-                                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}}}}}
-
-
 @router.get("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, openapi_extra=_download(DOCX, "Word 文书"),
             summary="下载文书（.docx；不改变案件；个人信息脱敏，有权限者填写 reason 可得完整版并记录查看日志）")
 def get_document(request: HttpRequest, case_id: int, kind: DocumentKind, reason: str = REASON):  # noqa: ANN201
@@ -436,3 +514,205 @@ def post_import(request: HttpRequest, file: UploadedFile = File(...),  # noqa: A
             summary="导入任务进度（已校验/已写入行数）和逐行错误清单")
 def get_import(request: HttpRequest, job_id: int):  # noqa: ANN201
     return _job_out(selectors.access_job(_importer(request), job_id))
+
+
+# --- the case page's actions the API lacked: contacts, extension, hand-overs, judicial steps, visits, QR and slip -
+@router.get("/{case_id}/contacts", response={200: page_of(ContactOut), **ERRORS},
+            summary="承办调解员查看当事人完整姓名和电话（每次查看记入个人信息查看记录；其他人无权查看）")
+def get_contacts(request: HttpRequest, case_id: int, page: Query[PageIn]):
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    parties = list(case.parties.select_related("person"))
+    contacts = mediation.party_contacts(case, actor=user, parties=parties)
+    if not contacts:
+        raise XiangzhiError("FORBIDDEN", "只有本案承办调解员可以查看当事人完整联系方式。", status=403)
+    return paginate(request, [p for p in parties if p.pk in contacts], page, lambda p: ContactOut(
+        party_id=p.pk, role=p.role, name=contacts[p.pk]["name"], phone=contacts[p.pk]["phone"]))
+
+
+@router.post("/{case_id}/extension", response={201: ExtensionOut, **ERRORS},
+             summary="延长调解期限（一次；双方当事人同意，各记录同意时间）")
+def post_extension(request: HttpRequest, case_id: int, body: ExtensionIn):
+    user = _staff(request)
+    ext = deadlines.extend_mediation(selectors.access_case(user, case_id), actor=user,
+                                     applicant_consent_at=body.applicant_consent_at,
+                                     respondent_consent_at=body.respondent_consent_at, reason=body.reason)
+    return Status(201, ExtensionOut(months=ext.months, applicant_consent_at=ext.applicant_consent_at,
+                                    respondent_consent_at=ext.respondent_consent_at, reason=ext.reason,
+                                    granted_at=ext.granted_at))
+
+
+def _handover_out(h: Handover) -> HandoverOut:
+    return HandoverOut(id=h.pk, direction=h.direction, counterpart=h.counterpart, reference=h.reference, note=h.note,
+                       at=h.at)
+
+
+@router.get("/{case_id}/handovers", response={200: page_of(HandoverOut), **ERRORS}, summary="诉调对接、移交记录")
+def list_handovers(request: HttpRequest, case_id: int, page: Query[PageIn]):
+    case = selectors.access_case(_staff(request), case_id)
+    return paginate(request, case.handovers.order_by("at", "id"), page, _handover_out)
+
+
+@router.post("/{case_id}/handovers", response={201: HandoverOut, **ERRORS}, summary="记录诉调对接、移交（移出或接收）")
+@idempotent
+def post_handover(request: HttpRequest, case_id: int, body: HandoverIn):
+    user = _staff(request)
+    h = joint.record_handover(selectors.access_case(user, case_id), actor=user, direction=body.direction,
+                              counterpart=body.counterpart, reference=body.reference, note=body.note)
+    return Status(201, _handover_out(h))
+
+
+@router.post("/{case_id}/judicial/steps", response={200: JudicialOut, **ERRORS},
+             summary="记录法院司法确认的进展（受理、裁定确认有效或驳回等）")
+def post_judicial_step(request: HttpRequest, case_id: int, body: JudicialStepIn):
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    jc = judicial.record_court(case, actor=user, status=body.status, at=body.at or timezone.now(),
+                               court_case_number=body.court_case_number, note=body.note)
+    return JudicialOut(status=jc.status, court=jc.court, applied_at=jc.applied_at, accepted_at=jc.accepted_at,
+                       decided_at=jc.decided_at, window_closes=rules.window_closes(case))
+
+
+def _visit_out(v: FollowUpVisit) -> VisitOut:
+    return VisitOut(id=v.pk, performed=v.performed, satisfaction=v.satisfaction, note=v.note, visited_at=v.visited_at)
+
+
+@router.get("/{case_id}/visits", response={200: page_of(VisitOut), **ERRORS}, summary="回访记录")
+def list_visits(request: HttpRequest, case_id: int, page: Query[PageIn]):
+    case = selectors.access_case(_staff(request), case_id)
+    return paginate(request, case.visits.order_by("visited_at", "id"), page, _visit_out)
+
+
+@router.post("/{case_id}/visits", response={201: VisitOut, **ERRORS}, summary="记录回访（协议履行情况、满意度）")
+@idempotent
+def post_visit(request: HttpRequest, case_id: int, body: VisitIn):
+    user = _staff(request)
+    v = feedback.record_visit(selectors.access_case(user, case_id), actor=user, performed=body.performed,
+                              satisfaction=body.satisfaction, note=body.note,
+                              visited_at=body.visited_at or timezone.now())
+    return Status(201, _visit_out(v))
+
+
+def _slip_out(request: HttpRequest, case: Case, base: str) -> SlipOut:
+    return SlipOut(number=case.number, archive_number=case.archive_number, public_url=case.public_url,
+                   qr_svg_url=request.build_absolute_uri(f"{base}/qr.svg"),
+                   qr_png_url=request.build_absolute_uri(f"{base}/qr.png"))
+
+
+@router.get("/{case_id}/slip", response={200: SlipOut, **ERRORS}, summary="案件告知单：编号、卷宗号、二维码地址（不含个人信息）")
+def get_slip(request: HttpRequest, case_id: int):
+    case = selectors.access_case(_staff(request), case_id)
+    return _slip_out(request, case, f"/api/v1/cases/{case.pk}")
+
+
+def _svg(case: Case) -> HttpResponse:
+    return HttpResponse(qr.svg_text(case.public_url), content_type="image/svg+xml")
+
+
+def _png(case: Case) -> HttpResponse:
+    return HttpResponse(qr.png_bytes(case.public_url), content_type="image/png")
+
+
+@router.get("/{case_id}/qr.svg", response={200: None, **ERRORS}, openapi_extra=_download("image/svg+xml", "二维码 SVG"),
+            summary="案件二维码（SVG）")
+def get_qr_svg(request: HttpRequest, case_id: int):
+    return _svg(selectors.access_case(_staff(request), case_id))
+
+
+@router.get("/{case_id}/qr.png", response={200: None, **ERRORS}, openapi_extra=_download("image/png", "二维码 PNG"),
+            summary="案件二维码（PNG）")
+def get_qr_png(request: HttpRequest, case_id: int):
+    return _png(selectors.access_case(_staff(request), case_id))
+
+
+@router.get("/public/{token}/slip", auth=None, response={200: SlipOut, 404: ErrorOut}, openapi_extra=PUBLIC,
+            summary="公开：凭二维码令牌取案件告知单（编号、二维码地址；不含个人信息）")
+def public_slip(request: HttpRequest, token: str):
+    return _slip_out(request, selectors.case_for_token(token), f"/api/v1/cases/public/{token}")
+
+
+@router.get("/public/{token}/qr.svg", auth=None, response={200: None, 404: ErrorOut},
+            openapi_extra={**PUBLIC, **_download("image/svg+xml", "二维码 SVG")}, summary="公开：案件二维码（SVG）")
+def public_qr_svg(request: HttpRequest, token: str):  # noqa: ARG001
+    return _svg(selectors.case_for_token(token))
+
+
+@router.get("/public/{token}/qr.png", auth=None, response={200: None, 404: ErrorOut},
+            openapi_extra={**PUBLIC, **_download("image/png", "二维码 PNG")}, summary="公开：案件二维码（PNG）")
+def public_qr_png(request: HttpRequest, token: str):  # noqa: ARG001
+    return _png(selectors.case_for_token(token))
+
+
+# --- the department's task: read it, hand it back --------------------------------------------------------------
+@router.get("/joint-tasks/{task_id}", response={200: JointTaskOut, **ERRORS}, summary="一项协办任务（协办单位或牵头单位）")
+def get_joint_task(request: HttpRequest, task_id: int):
+    task = selectors.access_task(request.auth, task_id)
+    out = _task_out(task)
+    out.replies_text = [r.text for r in task.replies.order_by("id")]
+    out.replies = len(out.replies_text)
+    return out
+
+
+@router.post("/joint-tasks/{task_id}/hand-back", response={200: JointTaskOut, **ERRORS},
+             summary="协办单位退回任务（须说明理由；只能退回尚未答复的任务）")
+def post_hand_back(request: HttpRequest, task_id: int, body: HandBackIn):
+    task = joint.hand_back(selectors.access_task(request.auth, task_id), actor=request.auth, reason=body.reason)
+    return _task_out(task)
+
+
+# --- the import template ----------------------------------------------------------------------------------------
+@router.get("/imports/template.xlsx", response={200: None, **ERRORS}, openapi_extra=_download(XLSX, "导入模板 Excel"),
+            summary="历史案件导入模板（.xlsx）")
+def get_import_template(request: HttpRequest):
+    _importer(request)
+    return HttpResponse(import_format.template_xlsx(), content_type=XLSX)
+
+
+# --- the parties' actions on their status page (a citizen session whose phone is the party's) -------------------
+def _party_status(case: Case, party: Party) -> PartyStatusOut:
+    party.refresh_from_db(fields=["consent"])
+    case.refresh_from_db(fields=["stage", "agreement_effective_at"])
+    return PartyStatusOut(number=case.number, stage=case.stage, stage_label=stage_info(case)["stage_label"],
+                          consent=party.consent)
+
+
+@router.post("/party/{token}/consent", response={200: PartyStatusOut, **ERRORS},
+             summary="当事人（手机验证登录）：同意或明确拒绝调解")
+def party_consent(request: HttpRequest, token: str, body: ConsentIn):
+    case, party = _own_party(request, token)
+    mediation.answer_consent(case, party, actor=request.auth, agree=body.agree)
+    return _party_status(case, party)
+
+
+@router.post("/party/{token}/withdraw", response={200: PartyStatusOut, **ERRORS},
+             summary="申请人（手机验证登录）：撤回调解申请")
+def party_withdraw(request: HttpRequest, token: str, body: PartyReasonIn):
+    case, party = _own_party(request, token)
+    mediation.withdraw(case, party, actor=request.auth, reason=body.reason)
+    return _party_status(case, party)
+
+
+@router.post("/party/{token}/attachments", response={201: AttachmentOut, **ERRORS},
+             summary="当事人（手机验证登录）：补充材料（JPG/PNG/PDF）")
+@idempotent
+def party_attachment(request: HttpRequest, token: str, file: UploadedFile = File(...)):  # noqa: B008
+    case, party = _own_party(request, token)
+    att = uploads.add_attachment(case, Upload.from_django(file), actor=request.auth, party=party)
+    return Status(201, AttachmentOut(id=att.pk, original_name=att.original_name, content_type=att.content_type,
+                                     size=att.size, sha256=att.sha256, created_at=att.created_at))
+
+
+@router.post("/party/{token}/rating", response={201: PartyStatusOut, **ERRORS},
+             summary="当事人（手机验证登录）：结案后评价满意度（每人一次）")
+def party_rating(request: HttpRequest, token: str, body: RatingIn):
+    case, party = _own_party(request, token)
+    feedback.rate(case, party, actor=request.auth, rating=body.rating, comment=body.comment)
+    return Status(201, _party_status(case, party))
+
+
+@router.post("/party/{token}/not-performed", response={200: PartyStatusOut, **ERRORS},
+             summary="当事人（手机验证登录）：反映调解协议未履行")
+def party_not_performed(request: HttpRequest, token: str, body: NotPerformedIn):
+    case, party = _own_party(request, token)
+    feedback.report_not_performed(case, party, actor=request.auth, note=body.note)
+    return _party_status(case, party)

@@ -331,10 +331,12 @@ def group_q(name: str) -> Q:
     return q
 
 
-def status_expr(now: dt.datetime | None = None) -> Case_:
-    """``status(due(case), now)`` as an SQL expression: "none", "overdue", "due_soon" or "on_time"."""
+def status_expr(now: dt.datetime | None = None, *, soon: dt.datetime | None = None) -> Case_:
+    """``status(due(case), now)`` as an SQL expression: "none", "overdue", "due_soon" or "on_time". ``soon``: the
+    instant up to which a deadline counts as "due_soon" (by default ``XIANGZHI_DEADLINE_DUE_SOON_DAYS`` after now;
+    the to-do view passes ``workday_horizon``)."""
     now = now or timezone.now()
-    soon = now + dt.timedelta(days=settings.XIANGZHI_DEADLINE_DUE_SOON_DAYS)
+    soon = soon or now + dt.timedelta(days=settings.XIANGZHI_DEADLINE_DUE_SOON_DAYS)
     fresh = Q(clock__stage=F("stage"), clock__stage_changed_at=F("stage_changed_at"))  # NULL without a clock row
     whens = [
         When(fresh, then=_status(Q(clock__due_at__lt=now), Q(clock__due_at__lte=soon), Q(clock__due_at__isnull=True))),
@@ -362,3 +364,16 @@ def with_colour(qs: QuerySet, now: dt.datetime | None = None) -> QuerySet:
 def overdue_q(now: dt.datetime | None = None) -> Q:
     """Open and past the deadline of its stage (``status(due(case), now) == "overdue"``)."""
     return Q(stage__in=sorted(OPEN_STAGES)) & Q(Exact(status_expr(now), "overdue"))
+
+
+def workday_horizon(now: dt.datetime, n: int) -> dt.datetime:
+    """The end of the ``n``-th working day after ``now``'s local date (``core.workdays``): a deadline at or before it
+    falls "within ``n`` working days"."""
+    return end_of_day(workdays.add_workdays(timezone.localtime(now, _tz()).date(), n, workdays.calendar()))
+
+
+def due_within(c: object, now: dt.datetime, n: int) -> bool:
+    """The case's deadline (``due``) has not passed and falls within ``n`` working days (``workday_horizon``): the
+    Python twin of ``status_expr(now, soon=workday_horizon(now, n)) == "due_soon"``."""
+    due_at = due(c)
+    return due_at is not None and now <= due_at <= workday_horizon(now, n)

@@ -144,6 +144,10 @@ def can_add_material(user, case) -> bool:  # noqa: ANN001
 
 
 # Parties (citizens) -------------------------------------------------------------------------------------------
+# A respondent answers whether they agree to mediation before it starts (人民调解法 第17条).
+CONSENT_STAGES = frozenset({S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED})
+
+
 def party_can_withdraw(party, case) -> bool:  # noqa: ANN001
     from .enums import WITHDRAWABLE_STAGES, PartyRole
 
@@ -154,7 +158,7 @@ def party_can_answer_consent(party, case) -> bool:  # noqa: ANN001
     from .enums import PartyRole
 
     return (party is not None and party.role != PartyRole.APPLICANT and party.consent == Consent.PENDING
-            and case.stage in (S.REPORTED, S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED))
+            and case.stage in CONSENT_STAGES)
 
 
 def party_can_add_material(party, case) -> bool:  # noqa: ANN001
@@ -380,3 +384,22 @@ def can_raise_risk(user, case, *, task_orgs: Iterable[int]) -> bool:  # noqa: AN
 def can_extend(user, case) -> bool:  # noqa: ANN001
     """Extend mediation (once, with both parties' consent): the case's mediator or a supervisor, during mediation."""
     return case.stage == S.IN_MEDIATION and (is_mediator_of(user, case) or is_supervisor_of(user, case))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The handling mediator and the parties' contact details
+# ----------------------------------------------------------------------------------------------------------------
+# The stages in which the assigned mediator handles the case and must reach the parties: from the assignment they
+# confirmed through mediation, the agreement and the follow-up visits (回访), and a reopened case.
+HANDLING_STAGES = frozenset({S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL,
+                             S.FOLLOW_UP, S.REOPENED})
+HANDLING_CONTACT_REASON = "承办调解员联系当事人"
+
+
+def is_handling_mediator(user, case) -> bool:  # noqa: ANN001
+    """The mediator who handles ``case`` now: assigned to it (and, while only assigned, having confirmed), in a
+    stage in which they work it, and holding the personal-data right. They see the parties' full contact details on
+    the case page (each view logged); everyone else sees them masked."""
+    return (is_mediator_of(user, case) and case.stage in HANDLING_STAGES
+            and (case.stage != S.ASSIGNED or case.mediator_confirmed_at is not None)
+            and core_rules.can_view_personal_data(user))

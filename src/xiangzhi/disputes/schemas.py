@@ -27,6 +27,7 @@ from .enums import (
     Colour,
     Consent,
     EventKind,
+    HandoverDirection,
     ImportStatus,
     JointStatus,
     JudicialStatus,
@@ -350,3 +351,125 @@ class ImportJobOut(Schema):
     started_at: dt.datetime | None
     updated_at: dt.datetime | None
     finished_at: dt.datetime | None
+
+
+# --- the workbench's to-do view, and what the case page does that the API did not -----------------------------
+class TodoGroupOut(Schema):
+    key: str
+    label: str
+    hint: str
+    count: int
+    items: list[CaseListOut]
+
+
+class TodoOut(Schema):
+    groups: list[TodoGroupOut]
+
+
+class ContactOut(Schema):
+    party_id: int
+    role: PartyRole
+    name: str
+    phone: str
+
+
+class ExtensionIn(Strict):
+    applicant_consent_at: IsoDateTime = Field(..., description="申请人同意延长的时间（不得晚于现在）")
+    respondent_consent_at: IsoDateTime = Field(..., description="被申请人同意延长的时间（不得晚于现在）")
+    reason: str = Field("", max_length=200)
+
+
+class ExtensionOut(Schema):
+    months: int
+    applicant_consent_at: dt.datetime
+    respondent_consent_at: dt.datetime
+    reason: str
+    granted_at: dt.datetime
+
+
+class HandoverIn(Strict):
+    direction: HandoverDirection
+    counterpart: str = Field(..., min_length=1, max_length=120, examples=["桐乡市人民法院"])
+    reference: str = Field("", max_length=60)
+    note: str = Field("", max_length=300)
+
+
+class HandoverOut(Schema):
+    id: int
+    direction: HandoverDirection
+    counterpart: str
+    reference: str
+    note: str
+    at: dt.datetime
+
+
+class JudicialStepIn(Strict):
+    status: JudicialStatus
+    at: IsoDateTime | None = Field(None, description="法院作出该步骤的时间；留空为现在")
+    court_case_number: str = Field("", max_length=60)
+    note: str = Field("", max_length=300)
+
+
+class VisitIn(Strict):
+    performed: Bool
+    satisfaction: Int | None = Field(None, ge=1, le=5)
+    note: str = Field("", max_length=500)
+    visited_at: IsoDateTime | None = Field(None, description="回访时间；留空为现在")
+
+
+class VisitOut(Schema):
+    id: int
+    performed: bool
+    satisfaction: int | None
+    note: str
+    visited_at: dt.datetime
+
+
+class HandBackIn(Strict):
+    reason: str = Field(..., min_length=2, max_length=300, examples=["不属于本部门职责，建议转交住建部门"])
+
+
+class JointTaskOut(JointOut):
+    case_id: int
+    case_number: str
+    contact_name: str
+    replies_text: list[str] = []
+
+
+class SlipOut(Schema):
+    number: str
+    archive_number: str
+    public_url: str
+    qr_svg_url: str
+    qr_png_url: str
+
+
+class LookupOut(Schema):
+    number: str
+    stage: CaseStage
+    stage_label: str
+    token: str | None = Field(None, description="当事人本人（手机验证登录）查询时给出案件二维码令牌")
+
+
+class PartyReasonIn(Strict):
+    reason: str = Field("", max_length=200)
+
+
+class ConsentIn(Strict):
+    agree: Bool = Field(..., description="true 同意调解；false 明确拒绝调解")
+
+
+class RatingIn(Strict):
+    rating: Int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
+class NotPerformedIn(Strict):
+    note: str = Field("", max_length=500)
+
+
+class PartyStatusOut(Schema):
+    number: str
+    stage: CaseStage
+    stage_label: str
+    consent: Consent

@@ -11,7 +11,9 @@ import operator
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case as Case_
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,7 +24,7 @@ from xiangzhi.core.models import Organisation, Region, User
 
 from . import colours, rules
 from .colours import with_colour
-from .enums import NEXT_STEP, CaseStage, Colour, EventKind, JointStatus, Level
+from .enums import NEXT_STEP, CaseStage, Colour, Consent, EventKind, JointStatus, Level, PartyRole
 from .import_format import live_progress
 from .models import (
     Case,
@@ -305,13 +307,18 @@ class CaseFilters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     number: str = ""  # a case number as typed (number_q); one that is no case number matches no case
+    todo: str = ""  # one group of the to-do view (TODO_GROUPS)
     errors: list[str] = field(default_factory=list)
 
     @classmethod
     def from_params(cls, params) -> CaseFilters:  # noqa: ANN001
         f = cls(mine=params.get("scope") == "mine", queue=params.get("scope") == "queue",
                 stage=params.get("stage", ""), type_code=params.get("type", ""), colour=params.get("colour", ""),
-                region=params.get("region", ""), number=(params.get("number") or "").strip()[:MAX_TYPED])
+                region=params.get("region", ""), number=(params.get("number") or "").strip()[:MAX_TYPED],
+                todo=params.get("todo", ""))
+        if f.todo and f.todo not in TODO_GROUPS:
+            f.errors.append("待办分组无效。")
+            f.todo = ""
         if f.number and number_q(f.number) is None:
             f.errors.append("案件编号无法识别，请输入如 5335、2026-5335 或 桐解〔2026〕05335号。")
         if f.stage and f.stage not in CaseStage.values:
@@ -321,7 +328,7 @@ class CaseFilters:
             f.errors.append("颜色无效。")
             f.colour = ""
         if f.region and not f.region.isdigit():
-            f.errors.append("区划代码无效。")
+            f.errors.append("地点无效，请从列表中选择镇、村（社区）。")
             f.region = ""
         for name in ("date_from", "date_to"):
             raw = params.get(name, "")
@@ -376,6 +383,8 @@ def workbench_cases(user, filters: CaseFilters, *, after: int | None = None, lim
         qs = with_colour(qs, now).filter(~Q(xz_colour__in=others))
     if filters.region:
         qs = qs.filter(region_code__startswith=filters.region)
+    if filters.todo:
+        qs = qs.filter(todo_q(user, filters.todo, now or timezone.now()))
     if filters.date_from:
         qs = qs.filter(created_at__date__gte=filters.date_from)
     if filters.date_to:
@@ -531,3 +540,112 @@ def referral_departments() -> QuerySet[Organisation]:
 def feedback_of(party: Party) -> Feedback | None:
     """The party's own satisfaction rating of its case, if given."""
     return Feedback.objects.filter(case_id=party.case_id, party=party).first()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# 待办: the workbench's first page
+# ----------------------------------------------------------------------------------------------------------------
+# "Due soon" on the to-do view: the deadline (colours' one rule) falls within this many working days.
+TODO_DUE_WORKDAYS = 2
+# The groups, in priority order: a case appears in the first group it belongs to, so each case is listed once,
+# under its most pressing reason.
+TODO_GROUPS: dict[str, tuple[str, str]] = {
+    "overdue": ("已超期", "已超过本阶段办理期限，请尽快办理"),
+    "confirm": ("待确认接案", "已指派给您，请确认接案或退回"),
+    "accept": ("待受理", "新申报或上级转来的纠纷，请受理或不予受理"),
+    "assign": ("待指派", "已受理，请指派调解员"),
+    "due_soon": ("两个工作日内到期", f"本阶段期限在 {TODO_DUE_WORKDAYS} 个工作日内届满"),
+    "waiting": ("等待当事人", "等待被申请人答复是否同意调解，或等待各方在协议上签名"),
+}
+TODO_ROWS = 10  # cases shown per group; the rest through the list ("查看全部")
+ACCEPT_STAGES = (S.REPORTED, S.ESCALATED)  # stages from which a case is accepted (受理)
+ASSIGN_STAGES = (S.ACCEPTED, S.REOPENED)  # accepted, waiting for a mediator
+
+
+def _handler_or_supervisor_q(user) -> Q:  # noqa: ANN001
+    """Cases the user acts on as a handler (their mediation organisation's queue) or a supervisor of the place: the
+    condition ``rules.is_handler(user, case) or rules.is_supervisor_of(user, case)`` in SQL."""
+    q = Q(pk__in=[])
+    orgs = sorted(rules.org_ids_for(user, frozenset({Role.MEDIATOR})))
+    if orgs:
+        q |= Q(organisation_id__in=orgs)
+    for code in _minimal(rules.codes_for(user, rules.SUPERVISOR_ROLES)):
+        q |= Q(region_code__startswith=code)
+    return q
+
+
+def _waiting_for_party_q() -> Q:
+    """A respondent has not yet answered whether they agree to mediation (in the stages where they answer), or a
+    written agreement is still waiting for its signatures and seal."""
+    pending = Exists(Party.objects.filter(case_id=OuterRef("pk"), consent=Consent.PENDING)
+                     .exclude(role=PartyRole.APPLICANT))
+    return (Q(stage__in=sorted(rules.CONSENT_STAGES)) & Q(pending)) | Q(
+        stage=S.AGREEMENT_WRITTEN, agreement_effective_at__isnull=True)
+
+
+def todo_expr(user, now: dt.datetime) -> Case_:  # noqa: ANN001
+    """The to-do group of each case for ``user`` (a key of ``TODO_GROUPS``, or NULL), as an SQL expression: the
+    first group whose condition holds. Finished cases (colours' "done" group) belong to none."""
+    status = colours.status_expr(now, soon=colours.workday_horizon(now, TODO_DUE_WORKDAYS))
+    conditions = {
+        "overdue": Q(Exact(status, "overdue")),
+        "confirm": Q(stage=S.ASSIGNED, mediator_id=user.pk, mediator_confirmed_at__isnull=True),
+        "accept": Q(stage__in=ACCEPT_STAGES) & _handler_or_supervisor_q(user),
+        "assign": Q(stage__in=ASSIGN_STAGES) & _handler_or_supervisor_q(user),
+        "due_soon": Q(Exact(status, "due_soon")),
+        "waiting": _waiting_for_party_q(),
+    }
+    done = colours.group_q("done")
+    return Case_(When(done, then=Value(None)), *[When(conditions[k], then=Value(k)) for k in TODO_GROUPS],
+                 default=Value(None), output_field=CharField(null=True))
+
+
+def todo_q(user, key: str, now: dt.datetime) -> Q:  # noqa: ANN001
+    """The cases of one to-do group of ``user`` (to filter the list by it)."""
+    return Q(Exact(todo_expr(user, now), key))
+
+
+@dataclass
+class TodoGroup:
+    key: str
+    label: str
+    hint: str
+    count: int
+    rows: list[Case]
+
+
+def todo(user, now: dt.datetime | None = None, *, rows: int = TODO_ROWS) -> list[TodoGroup]:  # noqa: ANN001
+    """The to-do view of ``user``: each group of ``TODO_GROUPS`` with its count and its first ``rows`` cases (oldest
+    stage first), among the cases the user may see (``cases_visible_to``). One query for the counts and one per
+    non-empty group, plus one for the rows' extensions."""
+    now = now or timezone.now()
+    visible = cases_visible_to(user).filter(stage__in=sorted(colours.OPEN_STAGES))
+    expr = todo_expr(user, now)  # built once: building it reads the extension lengths in use
+    counts = dict(visible.annotate(xz_todo=expr).values("xz_todo").annotate(n=Count("id"))
+                  .order_by().values_list("xz_todo", "n"))
+    groups = []
+    for key, (label, hint) in TODO_GROUPS.items():
+        shown = list(visible.filter(Exact(expr, key)).select_related("dispute_type", "region", "clock")
+                     .order_by("stage_changed_at", "id")[:rows]) if counts.get(key) else []
+        groups.append(TodoGroup(key, label, hint, counts.get(key, 0), shown))
+    _prefetch_extensions([c for g in groups for c in g.rows])
+    return groups
+
+
+def place_choices(user) -> list[tuple[str, list[tuple[str, str]]]]:  # noqa: ANN001
+    """The places the workbench filters by, by name: for each town of the user's dispute jurisdiction, (town name,
+    [(town code, "全镇"), (village code, village name), …]); a user holding only villages gets those villages under
+    their town's name. The codes stay in the form's values only. Two queries."""
+    prefixes = _minimal(rules.codes_for(user, rules.DISPUTE_ROLES))
+    if not prefixes:
+        return []
+    inside = functools.reduce(operator.or_, [Q(code__startswith=p) for p in prefixes])
+    regions = list(Region.objects.filter(inside, level__in=[RegionLevel.TOWN, RegionLevel.VILLAGE], is_active=True)
+                   .order_by("code").values_list("code", "name", "short_name", "level"))
+    town_names = {code: short or name for code, name, short in Region.objects.filter(
+        level=RegionLevel.TOWN, code__in={c[:9] for c, *_ in regions}).values_list("code", "name", "short_name")}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, name, short, level in regions:
+        town = town_names.get(code[:9], "")
+        groups.setdefault(town, []).append((code, f"{town}（全部）" if level == RegionLevel.TOWN else short or name))
+    return list(groups.items())

@@ -23,6 +23,7 @@ from django.db.models import Count, Max, Min
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
+from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import Membership, Organisation, Region, User
@@ -218,7 +219,7 @@ def detect_bursts(now: dt.datetime) -> Detection:
             counts[(r["v"], r["dispute_type_id"])][w] += r["n"]
             counts[(r["v"][:9], r["dispute_type_id"])][w] += r["n"]
     names = dict(DisputeType.objects.values_list("id", "name"))
-    region_names = dict(Region.objects.filter(code__in={k[0] for k in counts}).values_list("code", "name"))
+    region_names = core_selectors.place_names({k[0] for k in counts})  # "乌镇镇东苑社区", as people name it
     out = Detection()
     for (code, type_id), series in counts.items():
         x, baseline = series[0], series[1:]

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.access import predicate_required
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import Region
@@ -121,6 +122,9 @@ def report_export(request: HttpRequest) -> HttpResponse:
 def warnings(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     rows = list(selectors.warnings_visible_to(request.user, show_all=show_all))
+    places = core_selectors.place_names(w.region_code for w in rows)  # places by name, never by code
+    for w in rows:
+        w.place = places.get(w.region_code, "")
     return render(request, "insights/warnings.html", {
         "rows": [(w, rules.can_acknowledge(request.user, w)) for w in rows], "show_all": show_all})
 

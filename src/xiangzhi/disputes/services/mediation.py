@@ -9,6 +9,7 @@ import hashlib
 from django.db import transaction
 from django.utils import timezone
 
+from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import User
 
@@ -117,6 +118,27 @@ def record_session(case: Case, *, actor: User, held_at: dt.datetime, place: str,
                actor=actor, action="case.session_recorded", after={"session": session.pk},
                text=f"调解员记录了一次调解（{place[:40]}）")
     return session
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The parties' contact details for the handling mediator
+# ----------------------------------------------------------------------------------------------------------------
+def party_contacts(case: Case, *, actor: User, parties: list[Party] | None = None) -> dict[int, dict[str, str]]:
+    """The parties' names and phone numbers in full (party id → {"name", "phone"}) for the mediator who handles the
+    case (``rules.is_handling_mediator``): they must phone them. For anyone else: {} (the pages show them masked).
+
+    Side effects: for each party who is a person, one personal-data access-log row (``core.reveal_personal_data``)
+    with the reason ``rules.HANDLING_CONTACT_REASON``: every view is logged."""
+    if not rules.is_handling_mediator(actor, case):
+        return {}
+    parties = parties if parties is not None else list(case.parties.select_related("person"))
+    out: dict[int, dict[str, str]] = {}
+    with transaction.atomic():
+        for p in parties:
+            if p.person_id:
+                out[p.pk] = core.reveal_personal_data(p.person, actor=actor, reason=rules.HANDLING_CONTACT_REASON,
+                                                      fields=("name", "phone"))
+    return out
 
 
 def answer_consent(case: Case, party: Party, *, actor: User, agree: bool) -> Party:

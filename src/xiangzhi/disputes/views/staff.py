@@ -70,6 +70,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 @dispute_staff
 def workbench(request: HttpRequest) -> HttpResponse:
+    if not request.GET:  # the first page is 待办; the list is "全部案件" (?scope=all) and any filter
+        return _todo_page(request)
     filters = selectors.CaseFilters.from_params(request.GET)
     try:
         after = int(request.GET.get("after") or 0) or None
@@ -84,6 +86,18 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "next_after": next_after,
         "params": params.urlencode(), "stages": CaseStage.choices, "types": type_choices("全部类型"),
         "colours": [(v, str(label)) for v, label in Colour.choices], "scope": request.GET.get("scope", ""),
+        "can_intake": rules.can_take_intake(request.user),
+        "places": selectors.place_choices(request.user),
+    })
+
+
+def _todo_page(request: HttpRequest) -> HttpResponse:
+    """待办: what the user has to do now, by group (``selectors.todo``), each with its count, its oldest cases and a
+    link to all of them in the list."""
+    now = timezone.now()
+    groups = selectors.todo(request.user, now)
+    return render(request, "disputes/todo.html", {
+        "groups": groups, "now": now, "total": sum(g.count for g in groups),
         "can_intake": rules.can_take_intake(request.user),
     })
 
@@ -148,6 +162,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "text_numbers": list(core_selectors.text_numbers_of(case)), "revealed_numbers": revealed_numbers,
         "can_reveal": core_rules.can_view_personal_data(user),
         "case": case, **stage_info(case), "parties": parties, "actions": actions, "mediators": mediators,
+        "contacts": _contacts(case, user, parties),
         "preferred": preferred,
         "timeline": selectors.staff_timeline(user, case), "repeat": selectors.repeat_link(user, case),
         "sessions": case.sessions.all(), "attachments": case.attachments.all(),
@@ -179,6 +194,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                      if rules.can_issue_kind(user, case, full_data=k in documents.FULL_DATA_KINDS)],
     })
 
+
+
+def _contacts(case, user, parties: list) -> dict:  # noqa: ANN001
+    """The parties' full names and phones for the handling mediator (each view logged); each party carries its own
+    as ``full_contact`` (None: shown masked)."""
+    contacts = mediation.party_contacts(case, actor=user, parties=parties)
+    for p in parties:
+        p.full_contact = contacts.get(p.pk)
+    return contacts
 
 
 def _transition(request: HttpRequest, case) -> str:  # noqa: ANN001
