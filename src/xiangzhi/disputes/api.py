@@ -38,6 +38,7 @@ from .schemas import (
     JointOut,
     JudicialIn,
     JudicialOut,
+    NotAcceptanceProposalOut,
     PartyAgreementOut,
     PartyOut,
     PartySchemaIn,
@@ -85,7 +86,8 @@ def _staff(request: HttpRequest) -> User:
 
 
 def _party(p: PartySchemaIn) -> PartyIn:
-    return PartyIn(kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, org_name=p.org_name)
+    return PartyIn(kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, org_name=p.org_name,
+                   region_code=p.region_code)
 
 
 def _list_out(c: Case, now: dt.datetime | None = None) -> CaseListOut:
@@ -101,6 +103,7 @@ def _detail_out(c: Case, user: User) -> CaseDetailOut:
     base = _list_out(c).dict()
     base["stage_label"] = stage_info(c)["stage_label"]
     repeat = selectors.repeat_link(user, c)
+    proposal = rules.proposed_non_acceptance(c)
     return CaseDetailOut(
         **base, public_url=c.public_url, source=c.source, channel=c.channel, risk_level=c.risk_level, level=c.level,
         mediator=(c.mediator.display_name or c.mediator.username) if c.mediator_id else None,
@@ -115,6 +118,9 @@ def _detail_out(c: Case, user: User) -> CaseDetailOut:
         timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor_label, stage_from=e.stage_from, stage_to=e.stage_to,
                            text=e.text) for e in selectors.staff_timeline(user, c)],
         allowed_transitions=[to for to, _ in rules.available_transitions(user, c)],
+        cross_area=c.cross_area, other_proceeding=c.other_proceeding,
+        proposed_non_acceptance=NotAcceptanceProposalOut(ground=proposal[0], redirect_to=proposal[1])
+        if proposal else None,
     )
 
 
@@ -127,7 +133,7 @@ def create_case(request: HttpRequest, payload: IntakeSchemaIn):
                     region_code=payload.region_code, description=payload.description, request=payload.request,
                     type_code=payload.type_code, place=payload.place, consent=payload.consent,
                     source=payload.source, risk_level=payload.risk_level, on_spot_agreement=payload.on_spot_agreement,
-                    preferred_mediator=payload.preferred_mediator)
+                    preferred_mediator=payload.preferred_mediator, other_proceeding=payload.other_proceeding)
     if channel == Channel.ONLINE:
         return Status(201, _detail_out(intake.apply_online(data, actor=user, client_ip=client_ip(request)), user))
     case = intake.create_case(data, actor=user, channel=channel)
@@ -141,7 +147,8 @@ def referral(request: HttpRequest, payload: ReferralIn):
     user = request.auth
     data = IntakeIn(applicant=_party(payload.applicant), respondents=[_party(r) for r in payload.respondents],
                     region_code=payload.region_code, description=payload.description, request=payload.request,
-                    type_code=payload.type_code, risk_level=payload.risk_level, referral_ref=payload.referral_ref)
+                    type_code=payload.type_code, risk_level=payload.risk_level, referral_ref=payload.referral_ref,
+                    other_proceeding=payload.other_proceeding)
     case = intake.refer(data, actor=user)
     return Status(201, _detail_out(selectors.access_case(user, case.pk), user))
 

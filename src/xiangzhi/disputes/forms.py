@@ -12,6 +12,7 @@ from .enums import (
     CaseSource,
     CaseStage,
     NotAcceptedGround,
+    OtherProceeding,
     PartyKind,
     ReportMethod,
     ReportRecipient,
@@ -44,6 +45,9 @@ class IntakeForm(forms.Form):
     respondent_name = forms.CharField(label="对方姓名或单位名称", max_length=120, required=False)
     respondent_id_number = forms.CharField(label="对方身份证号（选填）", max_length=20, required=False)
     respondent_phone = forms.CharField(label="对方手机号（选填）", max_length=20, required=False)
+    respondent_region_code = forms.ChoiceField(
+        label="对方住在哪个村（社区）（选填）", choices=(), required=False,
+        help_text="双方不在同一个村（社区）的，由共同的上一级调解委员会调处")
     region_code = forms.ChoiceField(label="纠纷发生在哪个村（社区）", choices=(), required=False)
     place = forms.CharField(label="具体地点（选填）", max_length=120, required=False)
     type_code = forms.ChoiceField(label="纠纷类型", choices=(), required=False)
@@ -51,12 +55,16 @@ class IntakeForm(forms.Form):
     request = forms.CharField(label="您希望怎么解决", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     preferred_mediator = forms.CharField(label="希望由哪位调解员调解（选填）", max_length=60, required=False,
                                          help_text="您可以点名熟悉、信任的调解员，工作人员会尽量安排")
+    other_proceeding = forms.ChoiceField(
+        label="这个纠纷是否已经向人民法院起诉、申请仲裁，或已由行政机关、公安机关受理", choices=OtherProceeding.choices,
+        initial=OtherProceeding.NONE, required=False, widget=forms.RadioSelect)
     consent = forms.BooleanField(label="我自愿申请人民调解，知道调解不收费、不影响依法通过仲裁、行政、司法途径解决",
                                  required=False)
 
     def __init__(self, *args, grid_codes: list[tuple[str, str]] | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.fields["region_code"].choices = grid_codes or village_choices()
+        self.fields["respondent_region_code"].choices = [("", "不清楚或与我同村"), *public_village_groups()]
         self.fields["type_code"].choices = type_choices()
 
     def to_intake(self, files, **extra) -> IntakeIn:  # noqa: ANN001, ANN003
@@ -67,10 +75,12 @@ class IntakeForm(forms.Form):
                               id_number=d.get("applicant_id_number", "")),
             respondents=[PartyIn(kind=kind, name=d.get("respondent_name", ""),
                                  org_name=d.get("respondent_name", "") if kind == PartyKind.ORGANISATION else "",
-                                 id_number=d.get("respondent_id_number", ""), phone=d.get("respondent_phone", ""))],
+                                 id_number=d.get("respondent_id_number", ""), phone=d.get("respondent_phone", ""),
+                                 region_code=d.get("respondent_region_code", ""))],
             region_code=d.get("region_code", ""), place=d.get("place", ""), type_code=d.get("type_code", ""),
             description=d.get("description", ""), request=d.get("request", ""), consent=bool(d.get("consent")),
             preferred_mediator=d.get("preferred_mediator", ""),
+            other_proceeding=d.get("other_proceeding") or OtherProceeding.NONE,
             files=[Upload.from_django(f) for f in files], **self.channel_fields(), **extra,
         )
 

@@ -20,12 +20,14 @@ from .enums import (
     Channel,
     Colour,
     Consent,
+    CrossArea,
     EventKind,
     HandoverDirection,
     ImportStatus,
     JointStatus,
     JudicialStatus,
     Level,
+    OtherProceeding,
     PartyKind,
     PartyRole,
     ReportMethod,
@@ -129,6 +131,11 @@ class Case(models.Model):
     repeat_of = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="repeats",
                                   verbose_name=_("重复纠纷"))
     resolved_on_spot = models.BooleanField(_("一米调解当场化解"), default=False)
+    # 人民调解工作若干规定 第21条: parties living in different villages or towns, routed to the common higher level
+    cross_area = models.CharField(_("跨地区纠纷"), max_length=10, choices=CrossArea.choices, blank=True, default="")
+    # 人民调解工作若干规定 第22条: the matter is already before another body, as said at intake
+    other_proceeding = models.CharField(_("是否已由其他机关受理"), max_length=16, choices=OtherProceeding.choices,
+                                        default=OtherProceeding.NONE)
 
     agreement_text = models.TextField(_("协议内容"), blank=True)
     agreement_amount = models.DecimalField(_("协议金额"), max_digits=12, decimal_places=2, null=True, blank=True)

@@ -125,7 +125,7 @@ def grid_intake(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
     user = request.user
-    parties = list(case.parties.select_related("person"))
+    parties = list(case.parties.select_related("person__region"))
     actions = rules.available_transitions(user, case)
     mediators = selectors.assignable_mediators(user, case) if any(to == CaseStage.ASSIGNED for to, _ in actions) else []
     # The mediator the applicant named at intake (人民调解法 第23条), when one of the organisation's mediators
@@ -148,7 +148,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "text_numbers": list(core_selectors.text_numbers_of(case)), "revealed_numbers": revealed_numbers,
         "can_reveal": core_rules.can_view_personal_data(user),
         "case": case, **stage_info(case), "parties": parties, "actions": actions, "mediators": mediators,
-        "preferred": preferred,
+        "preferred": preferred, "proposal": rules.proposed_non_acceptance(case),
         "timeline": selectors.staff_timeline(user, case), "repeat": selectors.repeat_link(user, case),
         "sessions": case.sessions.all(), "attachments": case.attachments.all(),
         "grounds": NotAcceptedGround.choices, "termination_reasons": TerminationReason.choices,
