@@ -32,6 +32,9 @@ from .schemas import (
     ClockOut,
     DocumentIn,
     EventOut,
+    ExtensionConsentOut,
+    ExtensionIn,
+    ExtensionOut,
     ImportJobOut,
     IntakeSchemaIn,
     JointIn,
@@ -71,6 +74,7 @@ from .services import (
     uploads,
 )
 from .services import documents as case_documents
+from .services.deadlines import ExtensionConsentIn
 from .services.intake import IntakeIn, PartyIn
 from .services.uploads import Upload
 from .views.common import stage_info
@@ -375,10 +379,22 @@ def post_joint_reply(request: HttpRequest, task_id: int, body: ReplyIn):  # noqa
 def post_judicial(request: HttpRequest, case_id: int, body: JudicialIn):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    jc = judicial.apply(case, actor=user, court=body.court)
+    jc = judicial.apply(case, actor=user, court=body.court, applied_at=body.applied_at)
     return Status(201, JudicialOut(status=jc.status, court=jc.court, applied_at=jc.applied_at,
                                    accepted_at=jc.accepted_at, decided_at=jc.decided_at,
                                    window_closes=rules.window_closes(case)))
+
+
+@router.post("/{case_id}/extension", response={201: ExtensionOut, **ERRORS},
+             summary="延长调解期限（一次；各方当事人同意，逐一记录同意方式和时间）")
+def post_extension(request: HttpRequest, case_id: int, body: ExtensionIn):  # noqa: ANN201
+    user = _staff(request)
+    ext = deadlines.extend_mediation(selectors.access_case(user, case_id), actor=user, reason=body.reason, consents=[
+        ExtensionConsentIn(party_id=c.party_id, method=c.method, consented_at=c.consented_at) for c in body.consents])
+    ext = selectors.extension_of(ext.case)
+    return Status(201, ExtensionOut(months=ext.months, reason=ext.reason, granted_at=ext.granted_at, consents=[
+        ExtensionConsentOut(party_id=c.party_id, role=c.party.role, method=c.method, consented_at=c.consented_at)
+        for c in ext.consents.all()]))
 
 
 DocumentKind = Literal[tuple(documents.KINDS)]

@@ -191,6 +191,18 @@ class Consent(models.TextChoices):
     REFUSED = "refused", _("明确拒绝调解")
 
 
+class ConsentMethod(models.TextChoices):
+    """How a party's answer to "do you agree to mediation?" was given (人民调解法 第17条, 第23条)."""
+    ONLINE = "online", _("本人网上答复")
+    IN_PERSON = "in_person", _("当面表示")
+    PHONE = "phone", _("电话表示")
+    WRITTEN = "written", _("书面表示")
+
+
+# The ways staff record an answer given to them (the party's own online answer is ``answer_consent``'s).
+STAFF_CONSENT_METHODS = frozenset({ConsentMethod.IN_PERSON, ConsentMethod.PHONE, ConsentMethod.WRITTEN})
+
+
 class NotAcceptedGround(models.TextChoices):
     """人民调解工作若干规定 第二十二条 and 人民调解法 第十七条, with where to go instead."""
 

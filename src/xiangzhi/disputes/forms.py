@@ -11,6 +11,7 @@ from . import selectors
 from .enums import (
     CaseSource,
     CaseStage,
+    ConsentMethod,
     NotAcceptedGround,
     OtherProceeding,
     PartyKind,
@@ -21,7 +22,7 @@ from .enums import (
 )
 from .models import DisputeType
 from .services import transitions
-from .services.deadlines import RiskReportIn
+from .services.deadlines import ExtensionConsentIn, RiskReportIn
 from .services.intake import IntakeIn, PartyIn
 from .services.uploads import Upload
 
@@ -168,10 +169,29 @@ class SignActionForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    """延长调解期限: both parties' consent, each with the time it was given (required; never defaulted)."""
-    applicant_at = forms.DateTimeField(label="申请人同意时间", error_messages={"required": "请填写申请人同意的时间。"})
-    respondent_at = forms.DateTimeField(label="被申请人同意时间", error_messages={"required": "请填写被申请人同意的时间。"})
+    """延长调解期限: every party's consent — how and when each gave it (required; never defaulted). One pair of fields
+    per party of the case: ``consent_<party id>_at`` and ``consent_<party id>_method``."""
     reason = forms.CharField(label="延长理由", required=False)
+
+    def __init__(self, data=None, *, parties=()) -> None:  # noqa: ANN001
+        super().__init__(data)
+        self.parties = list(parties)
+        for p in self.parties:
+            who = f"{p.get_role_display()}{p.masked_name}"
+            self.fields[f"consent_{p.pk}_at"] = forms.DateTimeField(
+                label=f"{who}同意时间", error_messages={"required": f"请填写{who}同意的时间。"})
+            self.fields[f"consent_{p.pk}_method"] = forms.ChoiceField(
+                label=f"{who}同意方式", choices=[(m, ConsentMethod(m).label) for m in EXTENSION_CONSENT_METHODS],
+                error_messages={"required": f"请选择{who}同意的方式。"})
+
+    def consents(self) -> list[ExtensionConsentIn]:
+        d = self.cleaned_data
+        return [ExtensionConsentIn(party_id=p.pk, method=d[f"consent_{p.pk}_method"],
+                                   consented_at=d[f"consent_{p.pk}_at"]) for p in self.parties]
+
+
+# the ways a consent to extend is given to staff, in the order the page offers them
+EXTENSION_CONSENT_METHODS = [ConsentMethod.IN_PERSON, ConsentMethod.PHONE, ConsentMethod.WRITTEN]
 
 
 class RiskReportForm(forms.Form):
@@ -196,6 +216,11 @@ def risk_report(d: dict) -> RiskReportIn | None:
 class InviteForm(forms.Form):
     organisation = forms.IntegerField(label="协办单位", error_messages={"required": "请选择协办单位。"})
     due_at = forms.DateTimeField(label="办理期限", required=False)
+
+
+class JudicialApplyForm(forms.Form):
+    court = forms.CharField(label="受理法院", required=False)
+    applied_at = forms.DateTimeField(label="申请时间", required=False)
 
 
 class JudicialStepForm(forms.Form):

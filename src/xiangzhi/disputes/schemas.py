@@ -330,6 +330,32 @@ class ReplyIn(Strict):
 
 class JudicialIn(Strict):
     court: str = Field(..., min_length=1, max_length=80, examples=["桐乡市人民法院"])
+    applied_at: IsoDateTime | None = Field(None, description="申请时间（不填为现在；不得晚于现在，不得早于协议生效）")
+
+
+class ExtensionConsentSchemaIn(Strict):
+    party_id: Int
+    method: Literal["in_person", "phone", "written"] = Field(..., description="当面 / 电话 / 书面")
+    consented_at: IsoDateTime = Field(..., description="该当事人同意延长的时间（不得晚于现在，不得早于调解开始）")
+
+
+class ExtensionIn(Strict):
+    consents: list[ExtensionConsentSchemaIn] = Field(..., max_length=60, description="每一位当事人的同意，缺一不可")
+    reason: str = Field("", max_length=200)
+
+
+class ExtensionConsentOut(Schema):
+    party_id: int
+    role: PartyRole
+    method: str
+    consented_at: dt.datetime
+
+
+class ExtensionOut(Schema):
+    months: int
+    reason: str
+    granted_at: dt.datetime
+    consents: list[ExtensionConsentOut]
 
 
 class JudicialOut(Schema):

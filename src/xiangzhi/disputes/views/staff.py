@@ -6,6 +6,7 @@ call; every case comes through ``selectors.access_case`` (404 for what the user 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -32,9 +33,11 @@ from ..enums import (
     TerminationReason,
 )
 from ..forms import (
+    EXTENSION_CONSENT_METHODS,
     ExtendForm,
     GridIntakeForm,
     InviteForm,
+    JudicialApplyForm,
     JudicialStepForm,
     RiskReportForm,
     SessionForm,
@@ -167,7 +170,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "risk_reports": reports, "report_missing": rules.report_missing(case, reported=bool(reports)),
         "report_recipients": ReportRecipient.choices, "report_methods": ReportMethod.choices,
         "can_raise_risk": can_raise, "can_report": can_raise and rules.needs_report(case.risk_level),
-        "can_extend": rules.can_extend(user, case), "can_invite": rules.can_invite(user, case),
+        "can_extend": rules.can_extend(user, case), "extension": selectors.extension_of(case),
+        "consent_methods": [(m, m.label) for m in EXTENSION_CONSENT_METHODS], "can_invite": rules.can_invite(user, case),
         "can_lead": rules.can_lead(user, case), "can_record_judicial": rules.can_record_judicial(user, case),
         "can_record_visit": rules.can_record_visit(user, case),
         "judicial": judicial_row,
@@ -251,9 +255,9 @@ def _report(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 
 def _extend(request: HttpRequest, case) -> str:  # noqa: ANN001
-    d = parsed(ExtendForm, request)
-    deadlines.extend_mediation(case, actor=request.user, applicant_consent_at=d["applicant_at"],
-                               respondent_consent_at=d["respondent_at"], reason=d["reason"])
+    form = valid_form(partial(ExtendForm, parties=case.parties.select_related("person")), request)
+    deadlines.extend_mediation(case, actor=request.user, consents=form.consents(),
+                               reason=form.cleaned_data["reason"])
     return "已保存。"
 
 
@@ -274,7 +278,8 @@ def _handover(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 
 def _judicial_apply(request: HttpRequest, case) -> str:  # noqa: ANN001
-    judicial.apply(case, actor=request.user, court=request.POST.get("court", ""))
+    d = parsed(JudicialApplyForm, request)
+    judicial.apply(case, actor=request.user, court=d["court"], applied_at=d["applied_at"])
     return "已保存。"
 
 
