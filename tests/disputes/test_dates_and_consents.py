@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from tests.disputes.conftest import intake_data, walk_at
 from xiangzhi.core.errors import ValidationFailed
-from xiangzhi.disputes.models import ExtensionConsent, JudicialConfirmation, MediationExtension, MediationSession
+from xiangzhi.disputes.models import (
+    ExtensionConsent,
+    JudicialConfirmation,
+    MediationExtension,
+    MediationSession,
+)
 from xiangzhi.disputes.services import deadlines, intake, judicial, mediation, routing
 from xiangzhi.disputes.services.deadlines import ExtensionConsentIn
 from xiangzhi.disputes.services.intake import PartyIn
