@@ -57,7 +57,7 @@ class IntakeForm(forms.Form):
     preferred_mediator = forms.CharField(label="希望由哪位调解员调解（选填）", max_length=60, required=False,
                                          help_text="您可以点名熟悉、信任的调解员，工作人员会尽量安排")
     other_proceeding = forms.ChoiceField(
-        label="这个纠纷是否已经向人民法院起诉、申请仲裁，或已由行政机关、公安机关受理", choices=OtherProceeding.choices,
+        label="是否已起诉、申请仲裁或由行政、公安机关受理", choices=OtherProceeding.choices,
         initial=OtherProceeding.NONE, required=False, widget=forms.RadioSelect)
     consent = forms.BooleanField(label="我自愿申请人民调解，知道调解不收费、不影响依法通过仲裁、行政、司法途径解决",
                                  required=False)
