@@ -54,6 +54,11 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('extension', 'party'), name='extension_consent_once')],
             },
         ),
+        # nullable first, so that going back adds the two columns, fills them, then makes them required again
+        migrations.AlterField(model_name="mediationextension", name="applicant_consent_at",
+                              field=models.DateTimeField(null=True, verbose_name="申请人同意时间")),
+        migrations.AlterField(model_name="mediationextension", name="respondent_consent_at",
+                              field=models.DateTimeField(null=True, verbose_name="被申请人同意时间")),
         migrations.RunPython(consents_per_party, consent_times_back),
         migrations.RemoveField(
             model_name='mediationextension',
