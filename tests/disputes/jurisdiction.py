@@ -147,6 +147,15 @@ def chongfu_joint_reply():
     return {"task_id": chongfu_joint_task()["pk"], "_body": {"text": "已核实"}}
 
 
+@register("POST /api/v1/cases/{case_id}/extension")
+def chongfu_case_extension():
+    from django.utils import timezone
+
+    case = _chongfu_case()
+    return {"case_id": case.pk, "_body": {"reason": "双方同意延长", "consents": [
+        {"party_id": p.pk, "method": "in_person", "consented_at": timezone.now().isoformat()} for p in case.parties.all()]}}
+
+
 @register("POST /api/v1/cases/{case_id}/judicial")
 def chongfu_case_judicial():
     return {"case_id": _chongfu_case().pk, "_body": {"court": "桐乡市人民法院"}}
