@@ -205,3 +205,18 @@ def test_api_intake_answers_the_proposal(villager_a, mediator):
     body["other_proceeding"] = "maybe"
     r = mediator.client().post("/api/v1/cases/", json.dumps(body), content_type="application/json")
     assert r.status_code == 422
+
+
+def test_the_proposal_as_a_truth_table():
+    """rules.proposed_non_acceptance over every answer, source and stage (a pure predicate: no database)."""
+    from xiangzhi.disputes.enums import PROCEEDING_REFERRAL, CaseSource, OtherProceeding
+
+    for proceeding in OtherProceeding.values:
+        for source in CaseSource.values:
+            for stage in CaseStage.values:
+                proposal = rules.proposed_non_acceptance(Case(other_proceeding=proceeding, source=source, stage=stage))
+                expected = (proceeding != OtherProceeding.NONE and stage in (CaseStage.REPORTED, CaseStage.ESCALATED)
+                            and PROCEEDING_REFERRAL.get(proceeding) != source)
+                assert (proposal is not None) == expected, (proceeding, source, stage)
+                if proposal:
+                    assert proposal[0] == NotAcceptedGround.ALREADY_HANDLED and proposal[1].startswith("本纠纷已")
