@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 import zxingcpp
+from django.utils import timezone
 from PIL import Image
 
 from tests.browser.conftest import assert_fits_width, login_staff, phone_context, screenshot, sms_code
@@ -72,9 +73,13 @@ def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_serv
     staff.fill(".session-form input[name=attendees]", "张三、李四、调解员钱建国")
     staff.fill(".session-form textarea[name=summary]", "双方陈述事实，经释法说理，李四同意拆除多砌的围墙")
     staff.get_by_role("button", name="保存调解记录").click()
-    # both parties agreed to take longer: the form asks when each of them consented
-    staff.fill("input[name=applicant_at]", "2026-01-05T10:00")
-    staff.fill("input[name=respondent_at]", "2026-01-05T10:30")
+    # both parties agreed to take longer: the form asks how and when each of them consented
+    consented = timezone.localtime().strftime("%Y-%m-%dT%H:%M")  # since mediation began, not in the future
+    times = staff.locator(".extend-form input[type=datetime-local]")
+    assert times.count() == 2
+    for i in range(times.count()):
+        times.nth(i).fill(consented)
+    staff.locator(".extend-form select").nth(1).select_option("phone")
     staff.fill("input[name=reason][aria-label=延长理由]", "双方同意再协商一个月")
     staff.get_by_role("button", name=re.compile("延长调解期限")).click()
     assert "已保存" in staff.content() and "调解期限延长" in staff.content()

@@ -147,6 +147,15 @@ def chongfu_joint_reply():
     return {"task_id": chongfu_joint_task()["pk"], "_body": {"text": "已核实"}}
 
 
+@register("POST /api/v1/cases/{case_id}/extension")
+def chongfu_case_extension():
+    from django.utils import timezone
+
+    case = _chongfu_case()
+    return {"case_id": case.pk, "_body": {"reason": "双方同意延长", "consents": [
+        {"party_id": p.pk, "method": "in_person", "consented_at": timezone.now().isoformat()} for p in case.parties.all()]}}
+
+
 @register("POST /api/v1/cases/{case_id}/judicial")
 def chongfu_case_judicial():
     return {"case_id": _chongfu_case().pk, "_body": {"court": "桐乡市人民法院"}}
@@ -163,14 +172,6 @@ token_route("POST /api/v1/cases/party/{token}/consent", "POST /api/v1/cases/part
           "GET /api/v1/cases/{case_id}/qr.svg", "GET /api/v1/cases/{case_id}/qr.png")
 def chongfu_case_id_for_reads():
     return {"case_id": _chongfu_case().pk}
-
-
-@register("POST /api/v1/cases/{case_id}/extension")
-def chongfu_case_extension():
-    from django.utils import timezone
-
-    now = timezone.now().isoformat(timespec="seconds")
-    return {"case_id": _chongfu_case().pk, "_body": {"applicant_consent_at": now, "respondent_consent_at": now}}
 
 
 @register("POST /api/v1/cases/{case_id}/handovers")

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 
 from tests.disputes.conftest import new_case, risk_report_json
 
@@ -26,7 +27,8 @@ def test_a_mediation_through_the_api(mediator, sms_outbox):
     assert post(c, base + "/transitions", {"to": "assigned", "mediator_id": mediator.user.pk}).status_code == 200
     assert post(c, base + "/transitions", {"to": "notice_served"}).status_code == 200
     assert post(c, base + "/transitions", {"to": "in_mediation"}).status_code == 200
-    r = post(c, base + "/sessions", {"held_at": "2026-11-29T10:00:00+08:00", "place": "村调解室",
+    held = timezone.localtime().isoformat(timespec="seconds")  # a session is not before the case was registered
+    r = post(c, base + "/sessions", {"held_at": held, "place": "村调解室",
                                      "attendees": "张三、李四、调解员", "summary": "双方陈述，李四同意拆除"})
     assert r.status_code == 201
     assert c.get(base + "/sessions").json()["count"] == 1

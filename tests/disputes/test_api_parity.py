@@ -109,7 +109,7 @@ def _iso(moment: dt.datetime) -> str:
 def test_extension_through_the_api(mediator, other_mediator):
     case = walk(new_case(), S.IN_MEDIATION, mediator.user)
     now = timezone.now()
-    body = {"applicant_consent_at": _iso(now - dt.timedelta(hours=2)), "respondent_consent_at": _iso(now),
+    body = {"consents": [{"party_id": p.pk, "method": "phone", "consented_at": _iso(now)} for p in case.parties.all()],
             "reason": "双方同意延长"}
     assert _post(other_mediator.client(), f"{C}/{case.pk}/extension", body).status_code == 404
     r = _post(mediator.client(), f"{C}/{case.pk}/extension", body)

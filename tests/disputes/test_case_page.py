@@ -74,27 +74,35 @@ def test_a_number_typed_wrong_on_the_case_page_is_a_message_not_a_server_error(m
     assert r.status_code == 302 and "未知操作。" in _messages(r)
 
 
-def test_the_extension_form_asks_for_both_consent_times_and_never_fills_them_in(mediator):
-    """Before, a missing consent time became "now" in the view; now the form requires both and the service records
-    them as given."""
-    from xiangzhi.disputes.models import MediationExtension
+def test_the_extension_form_asks_for_each_partys_consent_and_never_fills_it_in(mediator):
+    """Before, a missing consent time became "now" in the view; now the form requires how and when each party
+    consented and the service records them as given, one row per party."""
+    from xiangzhi.disputes.models import ExtensionConsent, MediationExtension
 
     case = walk_at(new_case(), "in_mediation", mediator.user, MON)
+    applicant, respondent = case.parties.order_by("order")
     client, act = mediator.client(), reverse("disputes:case_action", args=[case.pk])
     page = client.get(reverse("disputes:case", args=[case.pk])).content.decode()
-    assert 'name="applicant_at" required' in page and 'name="respondent_at" required' in page
-    r = client.post(act, {"action": "extend", "reason": "双方同意延长", "applicant_at": "2026-03-03T10:00"})
-    assert r.status_code == 302 and "请填写被申请人同意的时间" in " ".join(_messages(r))
-    r = client.post(act, {"action": "extend", "reason": "双方同意延长", "applicant_at": "2026-03-03T10:00",
-                          "respondent_at": "三月四日"})
+    for p in (applicant, respondent):
+        assert f'name="consent_{p.pk}_at" required' in page and f'name="consent_{p.pk}_method"' in page
+    a_at, a_by, r_at, r_by = (f"consent_{applicant.pk}_at", f"consent_{applicant.pk}_method",
+                              f"consent_{respondent.pk}_at", f"consent_{respondent.pk}_method")
+    r = client.post(act, {"action": "extend", "reason": "双方同意延长", a_at: "2026-03-03T10:00", a_by: "in_person",
+                          r_by: "phone"})
+    assert r.status_code == 302 and "请填写被申请人" in " ".join(_messages(r))
+    r = client.post(act, {"action": "extend", "reason": "双方同意延长", a_at: "2026-03-03T10:00", a_by: "in_person",
+                          r_at: "三月四日", r_by: "phone"})
     assert r.status_code == 302 and "输入有误。" in " ".join(_messages(r))
     assert not MediationExtension.objects.filter(case=case).exists()
-    r = client.post(act, {"action": "extend", "reason": "双方同意延长", "applicant_at": "2026-03-03T10:00",
-                          "respondent_at": "2026-03-04T16:30"})
+    r = client.post(act, {"action": "extend", "reason": "双方同意延长", a_at: "2026-03-03T10:00", a_by: "in_person",
+                          r_at: "2026-03-04T16:30", r_by: "phone"})
     assert r.status_code == 302 and "已保存。" in _messages(r)
-    ext = MediationExtension.objects.get(case=case)
-    local = timezone.localtime(ext.respondent_consent_at)
-    assert (timezone.localtime(ext.applicant_consent_at).day, local.day, local.hour) == (3, 4, 16)
+    rows = {c.party_id: c for c in ExtensionConsent.objects.filter(extension__case=case)}
+    local = timezone.localtime(rows[respondent.pk].consented_at)
+    assert (timezone.localtime(rows[applicant.pk].consented_at).day, local.day, local.hour) == (3, 4, 16)
+    assert (rows[applicant.pk].method, rows[respondent.pk].method) == ("in_person", "phone")
+    page = client.get(reverse("disputes:case", args=[case.pk])).content.decode()
+    assert "2026-03-04 16:30 电话表示同意" in page
 
 
 @pytest.mark.parametrize("data", [

@@ -43,6 +43,16 @@ def calendar_loaded(db):
     workdays.forget_calendar()
 
 
+def every_party(case, *times, method="in_person"):
+    """Each party's consent to extend (ExtensionConsentIn), in the parties' order, at ``times`` (the last time for
+    the parties after it)."""
+    from xiangzhi.disputes.services.deadlines import ExtensionConsentIn
+
+    parties = list(case.parties.order_by("order", "id"))
+    return [ExtensionConsentIn(party_id=p.pk, method=method, consented_at=times[min(i, len(times) - 1)])
+            for i, p in enumerate(parties)]
+
+
 def test_blue_orange_red_while_waiting_for_acceptance(mediator):
     from xiangzhi.disputes.enums import CaseStage as S
 
@@ -61,13 +71,11 @@ def test_yellow_in_mediation_then_orange_then_red_and_extension_moves_the_deadli
     assert colour(case, at(2026, 3, 10, 9)) == "yellow"
     assert colour(case, at(2026, 3, 30, 9)) == "orange"
     assert colour(case, at(2026, 4, 2, 10)) == "red"  # one month from 2 March
-    deadlines.extend_mediation(case, actor=mediator.user, applicant_consent_at=MON, respondent_consent_at=MON,
-                               reason="双方同意延长")
+    deadlines.extend_mediation(case, actor=mediator.user, consents=every_party(case, MON), reason="双方同意延长")
     assert colour(case, at(2026, 4, 2, 10)) == "yellow"
     assert colour(case, at(2026, 5, 2, 10)) == "red"
     with pytest.raises(Exception, match="只能延长一次"):
-        deadlines.extend_mediation(case, actor=mediator.user, applicant_consent_at=MON, respondent_consent_at=MON,
-                                   reason="再次延长")
+        deadlines.extend_mediation(case, actor=mediator.user, consents=every_party(case, MON), reason="再次延长")
 
 
 def test_major_risk_is_red_escalated_is_orange_finished_is_green(mediator, town_staff):
@@ -244,10 +252,14 @@ def test_the_status_page_promises_the_deadline_the_colour_rule_gives(mediator, v
 @pytest.mark.parametrize("applicant_at, respondent_at, code", [
     (None, MON, "CONSENT_REQUIRED"),
     (MON, None, "CONSENT_REQUIRED"),
+    (MON, "missing", "CONSENT_REQUIRED"),
     (MON, "future", "CONSENT_IN_FUTURE"),
+    (MON, "before", "CONSENT_BEFORE_MEDIATION"),
 ])
-def test_the_extension_service_refuses_a_missing_or_future_consent(mediator, applicant_at, respondent_at, code):
-    """Both parties' consent, each at a time already past: decided in the service, whatever the caller sends."""
+def test_the_extension_service_refuses_a_missing_future_or_earlier_consent(mediator, applicant_at, respondent_at,
+                                                                             code):
+    """Both parties' consent, each at a time already past and not before mediation began: decided in the service,
+    whatever the caller sends."""
     import datetime as dt
 
     from django.utils import timezone
@@ -259,9 +271,13 @@ def test_the_extension_service_refuses_a_missing_or_future_consent(mediator, app
     case = walk_at(new_case(), "in_mediation", mediator.user, MON)
     if respondent_at == "future":
         respondent_at = timezone.now() + dt.timedelta(hours=1)
+    elif respondent_at == "before":
+        respondent_at = MON - dt.timedelta(days=1)
+    consents = every_party(case, applicant_at, respondent_at)
+    if respondent_at == "missing":
+        consents = consents[:1]
     with pytest.raises(ValidationFailed) as exc:
-        deadlines.extend_mediation(case, actor=mediator.user, applicant_consent_at=applicant_at,
-                                   respondent_consent_at=respondent_at, reason="双方同意延长")
+        deadlines.extend_mediation(case, actor=mediator.user, consents=consents, reason="双方同意延长")
     assert exc.value.code == code
     assert not MediationExtension.objects.filter(case=case).exists()
 
@@ -270,12 +286,13 @@ def test_the_extension_guard_lives_in_the_service(mediator, other_mediator):
     from xiangzhi.core.errors import Conflict
     from xiangzhi.disputes.services import deadlines
 
-    consent = {"applicant_consent_at": MON, "respondent_consent_at": MON, "reason": "双方同意再谈一次"}
     assigned = walk_at(new_case(), "assigned", mediator.user, MON)
     with pytest.raises(Conflict) as exc:  # not in mediation yet
-        deadlines.extend_mediation(assigned, actor=mediator.user, **consent)
+        deadlines.extend_mediation(assigned, actor=mediator.user, consents=every_party(assigned, MON),
+                                   reason="双方同意再谈一次")
     assert exc.value.code == "CANNOT_EXTEND"
     case = walk_at(new_case(applicant_phone="13800000009"), "in_mediation", mediator.user, MON)
+    consent = {"consents": every_party(case, MON), "reason": "双方同意再谈一次"}
     with pytest.raises(Conflict) as exc:  # not the case's mediator
         deadlines.extend_mediation(case, actor=other_mediator.user, **consent)
     assert exc.value.code == "CANNOT_EXTEND"

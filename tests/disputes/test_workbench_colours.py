@@ -87,9 +87,7 @@ def _make_cases(template, mediator_user, starts):
             clocks.append(CaseClock(case=c, stage="reported", stage_changed_at=c.stage_changed_at
                                     - dt.timedelta(days=40), colour="red", due_at=c.stage_changed_at))
         elif k % 5 == 3 and c.stage == S.IN_MEDIATION:
-            extensions.append(MediationExtension(case=c, months=1 + k % 2, applicant_consent_at=c.stage_changed_at,
-                                                 respondent_consent_at=c.stage_changed_at, reason="双方同意",
-                                                 granted_by=mediator_user))
+            extensions.append(MediationExtension(case=c, months=1 + k % 2, reason="双方同意", granted_by=mediator_user))
     CaseClock.objects.bulk_create(clocks)
     MediationExtension.objects.bulk_create(extensions)
     assert {e.months for e in extensions} == {1, 2}

@@ -35,6 +35,7 @@ from .schemas import (
     ContactOut,
     DocumentIn,
     EventOut,
+    ExtensionConsentOut,
     ExtensionIn,
     ExtensionOut,
     HandBackIn,
@@ -49,6 +50,7 @@ from .schemas import (
     JudicialOut,
     JudicialStepIn,
     LookupOut,
+    NotAcceptanceProposalOut,
     NotPerformedIn,
     PartyAgreementOut,
     PartyOut,
@@ -91,6 +93,7 @@ from .services import (
     uploads,
 )
 from .services import documents as case_documents
+from .services.deadlines import ExtensionConsentIn
 from .services.intake import IntakeIn, PartyIn
 from .services.uploads import Upload
 from .views.common import stage_info
@@ -107,7 +110,8 @@ def _staff(request: HttpRequest) -> User:
 
 
 def _party(p: PartySchemaIn) -> PartyIn:
-    return PartyIn(kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, org_name=p.org_name)
+    return PartyIn(kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, org_name=p.org_name,
+                   region_code=p.region_code)
 
 
 def _list_out(c: Case, now: dt.datetime | None = None) -> CaseListOut:
@@ -123,6 +127,7 @@ def _detail_out(c: Case, user: User) -> CaseDetailOut:
     base = _list_out(c).dict()
     base["stage_label"] = stage_info(c)["stage_label"]
     repeat = selectors.repeat_link(user, c)
+    proposal = rules.proposed_non_acceptance(c)
     return CaseDetailOut(
         **base, public_url=c.public_url, source=c.source, channel=c.channel, risk_level=c.risk_level, level=c.level,
         mediator=(c.mediator.display_name or c.mediator.username) if c.mediator_id else None,
@@ -137,6 +142,9 @@ def _detail_out(c: Case, user: User) -> CaseDetailOut:
         timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor_label, stage_from=e.stage_from, stage_to=e.stage_to,
                            text=e.text) for e in selectors.staff_timeline(user, c)],
         allowed_transitions=[to for to, _ in rules.available_transitions(user, c)],
+        cross_area=c.cross_area, other_proceeding=c.other_proceeding,
+        proposed_non_acceptance=NotAcceptanceProposalOut(ground=proposal[0], redirect_to=proposal[1])
+        if proposal else None,
     )
 
 
@@ -149,7 +157,7 @@ def create_case(request: HttpRequest, payload: IntakeSchemaIn):
                     region_code=payload.region_code, description=payload.description, request=payload.request,
                     type_code=payload.type_code, place=payload.place, consent=payload.consent,
                     source=payload.source, risk_level=payload.risk_level, on_spot_agreement=payload.on_spot_agreement,
-                    preferred_mediator=payload.preferred_mediator)
+                    preferred_mediator=payload.preferred_mediator, other_proceeding=payload.other_proceeding)
     if channel == Channel.ONLINE:
         return Status(201, _detail_out(intake.apply_online(data, actor=user, client_ip=client_ip(request)), user))
     case = intake.create_case(data, actor=user, channel=channel)
@@ -163,7 +171,8 @@ def referral(request: HttpRequest, payload: ReferralIn):
     user = request.auth
     data = IntakeIn(applicant=_party(payload.applicant), respondents=[_party(r) for r in payload.respondents],
                     region_code=payload.region_code, description=payload.description, request=payload.request,
-                    type_code=payload.type_code, risk_level=payload.risk_level, referral_ref=payload.referral_ref)
+                    type_code=payload.type_code, risk_level=payload.risk_level, referral_ref=payload.referral_ref,
+                    other_proceeding=payload.other_proceeding)
     case = intake.refer(data, actor=user)
     return Status(201, _detail_out(selectors.access_case(user, case.pk), user))
 
@@ -451,10 +460,22 @@ def post_joint_reply(request: HttpRequest, task_id: int, body: ReplyIn):  # noqa
 def post_judicial(request: HttpRequest, case_id: int, body: JudicialIn):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    jc = judicial.apply(case, actor=user, court=body.court)
+    jc = judicial.apply(case, actor=user, court=body.court, applied_at=body.applied_at)
     return Status(201, JudicialOut(status=jc.status, court=jc.court, applied_at=jc.applied_at,
                                    accepted_at=jc.accepted_at, decided_at=jc.decided_at,
                                    window_closes=rules.window_closes(case)))
+
+
+@router.post("/{case_id}/extension", response={201: ExtensionOut, **ERRORS},
+             summary="延长调解期限（一次；各方当事人同意，逐一记录同意方式和时间）")
+def post_extension(request: HttpRequest, case_id: int, body: ExtensionIn):  # noqa: ANN201
+    user = _staff(request)
+    ext = deadlines.extend_mediation(selectors.access_case(user, case_id), actor=user, reason=body.reason, consents=[
+        ExtensionConsentIn(party_id=c.party_id, method=c.method, consented_at=c.consented_at) for c in body.consents])
+    ext = selectors.extension_of(ext.case)
+    return Status(201, ExtensionOut(months=ext.months, reason=ext.reason, granted_at=ext.granted_at, consents=[
+        ExtensionConsentOut(party_id=c.party_id, role=c.party.role, method=c.method, consented_at=c.consented_at)
+        for c in ext.consents.all()]))
 
 
 DocumentKind = Literal[tuple(documents.KINDS)]
@@ -528,18 +549,6 @@ def get_contacts(request: HttpRequest, case_id: int, page: Query[PageIn]):
         raise XiangzhiError("FORBIDDEN", "只有本案承办调解员可以查看当事人完整联系方式。", status=403)
     return paginate(request, [p for p in parties if p.pk in contacts], page, lambda p: ContactOut(
         party_id=p.pk, role=p.role, name=contacts[p.pk]["name"], phone=contacts[p.pk]["phone"]))
-
-
-@router.post("/{case_id}/extension", response={201: ExtensionOut, **ERRORS},
-             summary="延长调解期限（一次；双方当事人同意，各记录同意时间）")
-def post_extension(request: HttpRequest, case_id: int, body: ExtensionIn):
-    user = _staff(request)
-    ext = deadlines.extend_mediation(selectors.access_case(user, case_id), actor=user,
-                                     applicant_consent_at=body.applicant_consent_at,
-                                     respondent_consent_at=body.respondent_consent_at, reason=body.reason)
-    return Status(201, ExtensionOut(months=ext.months, applicant_consent_at=ext.applicant_consent_at,
-                                    respondent_consent_at=ext.respondent_consent_at, reason=ext.reason,
-                                    granted_at=ext.granted_at))
 
 
 def _handover_out(h: Handover) -> HandoverOut:

@@ -142,6 +142,38 @@ class Level(models.TextChoices):
 LEVEL_ORDER = [Level.GRID, Level.VILLAGE, Level.TOWN, Level.COUNTY]
 
 
+class CrossArea(models.TextChoices):
+    """Parties living in different places (人民调解工作若干规定 第21条): the common higher level's committee handles
+    the dispute."""
+    NONE = "", _("否")
+    VILLAGES = "villages", _("跨村（社区）纠纷，由乡镇（街道）人民调解委员会调处")
+    TOWNS = "towns", _("跨乡镇（街道）纠纷，由县级矛盾纠纷调处化解中心调处")
+
+
+class OtherProceeding(models.TextChoices):
+    """Whether the matter is already before another body, asked at intake (人民调解工作若干规定 第22条)."""
+    NONE = "none", _("没有")
+    COURT = "court", _("人民法院")
+    ARBITRATION = "arbitration", _("仲裁机构")
+    ADMINISTRATIVE = "administrative", _("行政机关")
+    PUBLIC_SECURITY = "public_security", _("公安机关")
+
+
+# Where the parties turn instead when the matter is already before another body (人民调解工作若干规定 第22条), and
+# the referral source by which that same body sends a dispute here (then no proposal not to accept).
+PROCEEDING_REDIRECT = {
+    OtherProceeding.COURT: "本纠纷已由人民法院受理，请向受理的人民法院了解办理进度；需要调解的，可以向人民法院申请委派调解。",
+    OtherProceeding.ARBITRATION: "本纠纷已申请仲裁，请向受理的仲裁机构了解办理进度，依仲裁程序解决。",
+    OtherProceeding.ADMINISTRATIVE: "本纠纷已由行政机关受理，请向受理的行政机关了解办理进度。",
+    OtherProceeding.PUBLIC_SECURITY: "本纠纷已由公安机关受理，请向受理的公安机关（派出所）了解办理进度。",
+}
+PROCEEDING_REFERRAL = {
+    OtherProceeding.COURT: CaseSource.REFERRAL_COURT,
+    OtherProceeding.PUBLIC_SECURITY: CaseSource.REFERRAL_POLICE,
+    OtherProceeding.ADMINISTRATIVE: CaseSource.REFERRAL_GOVERNMENT,
+}
+
+
 class PartyRole(models.TextChoices):
     APPLICANT = "applicant", _("申请人")
     RESPONDENT = "respondent", _("被申请人")
@@ -157,6 +189,18 @@ class Consent(models.TextChoices):
     PENDING = "pending", _("未答复")
     AGREED = "agreed", _("同意调解")
     REFUSED = "refused", _("明确拒绝调解")
+
+
+class ConsentMethod(models.TextChoices):
+    """How a party's answer to "do you agree to mediation?" was given (人民调解法 第17条, 第23条)."""
+    ONLINE = "online", _("本人网上答复")
+    IN_PERSON = "in_person", _("当面表示")
+    PHONE = "phone", _("电话表示")
+    WRITTEN = "written", _("书面表示")
+
+
+# The ways staff record an answer given to them (the party's own online answer is ``answer_consent``'s).
+STAFF_CONSENT_METHODS = frozenset({ConsentMethod.IN_PERSON, ConsentMethod.PHONE, ConsentMethod.WRITTEN})
 
 
 class NotAcceptedGround(models.TextChoices):

@@ -11,7 +11,9 @@ from . import selectors
 from .enums import (
     CaseSource,
     CaseStage,
+    ConsentMethod,
     NotAcceptedGround,
+    OtherProceeding,
     PartyKind,
     ReportMethod,
     ReportRecipient,
@@ -20,7 +22,7 @@ from .enums import (
 )
 from .models import DisputeType
 from .services import transitions
-from .services.deadlines import RiskReportIn
+from .services.deadlines import ExtensionConsentIn, RiskReportIn
 from .services.intake import IntakeIn, PartyIn
 from .services.uploads import Upload
 
@@ -44,6 +46,9 @@ class IntakeForm(forms.Form):
     respondent_name = forms.CharField(label="对方姓名或单位名称", max_length=120, required=False)
     respondent_id_number = forms.CharField(label="对方身份证号（选填）", max_length=20, required=False)
     respondent_phone = forms.CharField(label="对方手机号（选填）", max_length=20, required=False)
+    respondent_region_code = forms.ChoiceField(
+        label="对方住在哪个村（社区）（选填）", choices=(), required=False,
+        help_text="双方不在同一个村（社区）的，由共同的上一级调解委员会调处")
     region_code = forms.ChoiceField(label="纠纷发生在哪个村（社区）", choices=(), required=False)
     place = forms.CharField(label="具体地点（选填）", max_length=120, required=False)
     type_code = forms.ChoiceField(label="纠纷类型", choices=(), required=False)
@@ -51,12 +56,16 @@ class IntakeForm(forms.Form):
     request = forms.CharField(label="您希望怎么解决", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     preferred_mediator = forms.CharField(label="希望由哪位调解员调解（选填）", max_length=60, required=False,
                                          help_text="您可以点名熟悉、信任的调解员，工作人员会尽量安排")
+    other_proceeding = forms.ChoiceField(
+        label="是否已起诉、申请仲裁或由行政、公安机关受理", choices=OtherProceeding.choices,
+        initial=OtherProceeding.NONE, required=False, widget=forms.RadioSelect)
     consent = forms.BooleanField(label="我自愿申请人民调解，知道调解不收费、不影响依法通过仲裁、行政、司法途径解决",
                                  required=False)
 
     def __init__(self, *args, grid_codes: list[tuple[str, str]] | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.fields["region_code"].choices = grid_codes or village_choices()
+        self.fields["respondent_region_code"].choices = [("", "不清楚或与我同村"), *public_village_groups()]
         self.fields["type_code"].choices = type_choices()
 
     def to_intake(self, files, **extra) -> IntakeIn:  # noqa: ANN001, ANN003
@@ -67,10 +76,12 @@ class IntakeForm(forms.Form):
                               id_number=d.get("applicant_id_number", "")),
             respondents=[PartyIn(kind=kind, name=d.get("respondent_name", ""),
                                  org_name=d.get("respondent_name", "") if kind == PartyKind.ORGANISATION else "",
-                                 id_number=d.get("respondent_id_number", ""), phone=d.get("respondent_phone", ""))],
+                                 id_number=d.get("respondent_id_number", ""), phone=d.get("respondent_phone", ""),
+                                 region_code=d.get("respondent_region_code", ""))],
             region_code=d.get("region_code", ""), place=d.get("place", ""), type_code=d.get("type_code", ""),
             description=d.get("description", ""), request=d.get("request", ""), consent=bool(d.get("consent")),
             preferred_mediator=d.get("preferred_mediator", ""),
+            other_proceeding=d.get("other_proceeding") or OtherProceeding.NONE,
             files=[Upload.from_django(f) for f in files], **self.channel_fields(), **extra,
         )
 
@@ -158,10 +169,29 @@ class SignActionForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    """延长调解期限: both parties' consent, each with the time it was given (required; never defaulted)."""
-    applicant_at = forms.DateTimeField(label="申请人同意时间", error_messages={"required": "请填写申请人同意的时间。"})
-    respondent_at = forms.DateTimeField(label="被申请人同意时间", error_messages={"required": "请填写被申请人同意的时间。"})
+    """延长调解期限: every party's consent — how and when each gave it (required; never defaulted). One pair of fields
+    per party of the case: ``consent_<party id>_at`` and ``consent_<party id>_method``."""
     reason = forms.CharField(label="延长理由", required=False)
+
+    def __init__(self, data=None, *, parties=()) -> None:  # noqa: ANN001
+        super().__init__(data)
+        self.parties = list(parties)
+        for p in self.parties:
+            who = f"{p.get_role_display()}{p.masked_name}"
+            self.fields[f"consent_{p.pk}_at"] = forms.DateTimeField(
+                label=f"{who}同意时间", error_messages={"required": f"请填写{who}同意的时间。"})
+            self.fields[f"consent_{p.pk}_method"] = forms.ChoiceField(
+                label=f"{who}同意方式", choices=[(m, ConsentMethod(m).label) for m in EXTENSION_CONSENT_METHODS],
+                error_messages={"required": f"请选择{who}同意的方式。"})
+
+    def consents(self) -> list[ExtensionConsentIn]:
+        d = self.cleaned_data
+        return [ExtensionConsentIn(party_id=p.pk, method=d[f"consent_{p.pk}_method"],
+                                   consented_at=d[f"consent_{p.pk}_at"]) for p in self.parties]
+
+
+# the ways a consent to extend is given to staff, in the order the page offers them
+EXTENSION_CONSENT_METHODS = [ConsentMethod.IN_PERSON, ConsentMethod.PHONE, ConsentMethod.WRITTEN]
 
 
 class RiskReportForm(forms.Form):
@@ -186,6 +216,11 @@ def risk_report(d: dict) -> RiskReportIn | None:
 class InviteForm(forms.Form):
     organisation = forms.IntegerField(label="协办单位", error_messages={"required": "请选择协办单位。"})
     due_at = forms.DateTimeField(label="办理期限", required=False)
+
+
+class JudicialApplyForm(forms.Form):
+    court = forms.CharField(label="受理法院", required=False)
+    applied_at = forms.DateTimeField(label="申请时间", required=False)
 
 
 class JudicialStepForm(forms.Form):

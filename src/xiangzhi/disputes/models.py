@@ -20,12 +20,15 @@ from .enums import (
     Channel,
     Colour,
     Consent,
+    ConsentMethod,
+    CrossArea,
     EventKind,
     HandoverDirection,
     ImportStatus,
     JointStatus,
     JudicialStatus,
     Level,
+    OtherProceeding,
     PartyKind,
     PartyRole,
     ReportMethod,
@@ -129,6 +132,11 @@ class Case(models.Model):
     repeat_of = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="repeats",
                                   verbose_name=_("重复纠纷"))
     resolved_on_spot = models.BooleanField(_("一米调解当场化解"), default=False)
+    # 人民调解工作若干规定 第21条: parties living in different villages or towns, routed to the common higher level
+    cross_area = models.CharField(_("跨地区纠纷"), max_length=10, choices=CrossArea.choices, blank=True, default="")
+    # 人民调解工作若干规定 第22条: the matter is already before another body, as said at intake
+    other_proceeding = models.CharField(_("是否已由其他机关受理"), max_length=16, choices=OtherProceeding.choices,
+                                        default=OtherProceeding.NONE)
 
     agreement_text = models.TextField(_("协议内容"), blank=True)
     agreement_amount = models.DecimalField(_("协议金额"), max_digits=12, decimal_places=2, null=True, blank=True)
@@ -339,18 +347,35 @@ class CaseClock(models.Model):
 
 
 class MediationExtension(models.Model):
-    """延长调解期限: once per case, only with both parties' consent (人民调解工作若干规定 第33条 and provincial rules)."""
+    """延长调解期限: once per case, only with every party's consent (人民调解工作若干规定 第33条 and provincial
+    rules), each recorded as an ``ExtensionConsent``."""
 
     case = models.OneToOneField(Case, models.CASCADE, related_name="extension")
     months = models.PositiveSmallIntegerField(_("延长月数"), default=1)
-    applicant_consent_at = models.DateTimeField(_("申请人同意时间"))
-    respondent_consent_at = models.DateTimeField(_("被申请人同意时间"))
     reason = models.CharField(_("理由"), max_length=200)
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     granted_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"extension of case {self.case_id}"
+
+
+class ExtensionConsent(models.Model):
+    """One party's consent to extending mediation: which party, how it was given, when, and who recorded it. An
+    extension has one per party of the case. Rows migrated from the former two consent times carry no method."""
+
+    extension = models.ForeignKey(MediationExtension, models.CASCADE, related_name="consents")
+    party = models.ForeignKey(Party, models.PROTECT, related_name="+")
+    method = models.CharField(_("同意方式"), max_length=12, choices=ConsentMethod.choices, blank=True)
+    consented_at = models.DateTimeField(_("同意时间"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["extension", "party__order", "id"]
+        constraints = [models.UniqueConstraint(fields=["extension", "party"], name="extension_consent_once")]
+
+    def __str__(self) -> str:
+        return f"consent of party {self.party_id} to extension {self.extension_id}"
 
 
 class RiskReport(AppendOnlyModel):

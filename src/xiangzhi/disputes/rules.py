@@ -23,7 +23,18 @@ from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import Role
 
 from . import colours
-from .enums import ALLOWED_TRANSITIONS, MATERIAL_STAGES, CaseStage, Channel, Consent, JointStatus, RiskLevel
+from .enums import (
+    ALLOWED_TRANSITIONS,
+    MATERIAL_STAGES,
+    PROCEEDING_REDIRECT,
+    PROCEEDING_REFERRAL,
+    CaseStage,
+    Channel,
+    Consent,
+    JointStatus,
+    NotAcceptedGround,
+    RiskLevel,
+)
 
 S = CaseStage
 # Roles that take part in dispute work at all (others, e.g. banks and lawyers, never see cases).
@@ -359,6 +370,19 @@ RISK_ORDER = [RiskLevel.NORMAL, RiskLevel.ELEVATED, RiskLevel.MAJOR]
 def is_higher_risk(level: str, than: str) -> bool:
     """Risk is only raised here (lowering it is a supervisor's correction in re-triage)."""
     return RISK_ORDER.index(level) > RISK_ORDER.index(than)
+
+
+def proposed_non_acceptance(case) -> tuple[str, str] | None:  # noqa: ANN001
+    """人民调解工作若干规定 第22条: the intake was told the matter is already before a court, arbitration, an
+    administrative body or the police (not the body that referred it here), so until the case is accepted the
+    committee is proposed not to accept it — the ground (NotAcceptedGround) and where the parties turn instead. Only
+    a proposal: the committee decides (the NOT_ACCEPTED move; accepting it anyway takes a reason)."""
+    redirect = PROCEEDING_REDIRECT.get(case.other_proceeding)
+    if redirect is None or case.stage not in (S.REPORTED, S.ESCALATED):
+        return None
+    if PROCEEDING_REFERRAL.get(case.other_proceeding) == case.source:
+        return None
+    return NotAcceptedGround.ALREADY_HANDLED, redirect
 
 
 def needs_report(level: str) -> bool:

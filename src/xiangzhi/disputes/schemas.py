@@ -26,6 +26,7 @@ from .enums import (
     Channel,
     Colour,
     Consent,
+    CrossArea,
     EventKind,
     HandoverDirection,
     ImportStatus,
@@ -33,6 +34,7 @@ from .enums import (
     JudicialStatus,
     Level,
     NotAcceptedGround,
+    OtherProceeding,
     PartyKind,
     PartyRole,
     ReportMethod,
@@ -53,6 +55,13 @@ class PartySchemaIn(Strict):
     id_number: OptionalIdNumber = Field("", description="身份证号（被申请人可不填）")
     phone: OptionalPhone = ""
     org_name: str = Field("", max_length=120)
+    region_code: RegionCode | Literal[""] = Field(
+        "", description="当事人居住的村（社区）区划代码（被申请人选填；与申请人不在同一村或乡镇的，由共同的上一级调解委员会调处）")
+
+
+OtherProceedingField = Field(OtherProceeding.NONE, description=(
+    "本纠纷是否已由其他机关受理（人民调解工作若干规定第22条）：none 没有 / court 人民法院 / arbitration 仲裁机构 / "
+    "administrative 行政机关 / public_security 公安机关；已受理的登记后建议不予受理"))
 
 
 class IntakeSchemaIn(Strict):
@@ -68,6 +77,7 @@ class IntakeSchemaIn(Strict):
     risk_level: RiskLevel = RiskLevel.NORMAL
     on_spot_agreement: str = Field("", description="一米调解：网格员当场化解时达成的内容（仅 channel=grid）")
     preferred_mediator: str = Field("", max_length=60, description="申请人希望的调解员姓名（人民调解法第23条，选填）")
+    other_proceeding: OtherProceeding = OtherProceedingField
     channel: str = Field("window", max_length=10, json_schema_extra={"enum": ["window", "grid"]},
                          description="工作人员：window 窗口 / grid 网格员代办；群众提交时忽略（不合法的渠道 422）")
 
@@ -81,6 +91,7 @@ class ReferralIn(Strict):
     type_code: str = TypeCode
     risk_level: RiskLevel = RiskLevel.NORMAL
     referral_ref: str = Field("", max_length=60, description="移送单位的文书编号")
+    other_proceeding: OtherProceeding = OtherProceedingField
 
 
 class TransitionIn(Strict):
@@ -166,6 +177,11 @@ class EventOut(Schema):
     text: str
 
 
+class NotAcceptanceProposalOut(Schema):
+    ground: NotAcceptedGround
+    redirect_to: str
+
+
 class CaseDetailOut(CaseListOut):
     public_url: str
     source: CaseSource
@@ -186,6 +202,10 @@ class CaseDetailOut(CaseListOut):
     parties: list[PartyOut]
     timeline: list[EventOut]
     allowed_transitions: list[CaseStage]
+    cross_area: CrossArea = Field(CrossArea.NONE, description="跨村（villages）或跨乡镇（towns）纠纷，由共同的上一级调解委员会调处")
+    other_proceeding: OtherProceeding = Field(OtherProceeding.NONE, description="登记时告知的其他机关受理情况")
+    proposed_non_acceptance: NotAcceptanceProposalOut | None = Field(
+        None, description="建议不予受理（已由其他机关受理，若干规定第22条）：事由和告知当事人的去向；由调解委员会决定")
 
 
 class AttachmentOut(Schema):
@@ -311,6 +331,32 @@ class ReplyIn(Strict):
 
 class JudicialIn(Strict):
     court: str = Field(..., min_length=1, max_length=80, examples=["桐乡市人民法院"])
+    applied_at: IsoDateTime | None = Field(None, description="申请时间（不填为现在；不得晚于现在，不得早于协议生效）")
+
+
+class ExtensionConsentSchemaIn(Strict):
+    party_id: Int
+    method: Literal["in_person", "phone", "written"] = Field(..., description="当面 / 电话 / 书面")
+    consented_at: IsoDateTime = Field(..., description="该当事人同意延长的时间（不得晚于现在，不得早于调解开始）")
+
+
+class ExtensionIn(Strict):
+    consents: list[ExtensionConsentSchemaIn] = Field(..., max_length=60, description="每一位当事人的同意，缺一不可")
+    reason: str = Field("", max_length=200)
+
+
+class ExtensionConsentOut(Schema):
+    party_id: int
+    role: PartyRole
+    method: str
+    consented_at: dt.datetime
+
+
+class ExtensionOut(Schema):
+    months: int
+    reason: str
+    granted_at: dt.datetime
+    consents: list[ExtensionConsentOut]
 
 
 class JudicialOut(Schema):
@@ -371,20 +417,6 @@ class ContactOut(Schema):
     role: PartyRole
     name: str
     phone: str
-
-
-class ExtensionIn(Strict):
-    applicant_consent_at: IsoDateTime = Field(..., description="申请人同意延长的时间（不得晚于现在）")
-    respondent_consent_at: IsoDateTime = Field(..., description="被申请人同意延长的时间（不得晚于现在）")
-    reason: str = Field("", max_length=200)
-
-
-class ExtensionOut(Schema):
-    months: int
-    applicant_consent_at: dt.datetime
-    respondent_consent_at: dt.datetime
-    reason: str
-    granted_at: dt.datetime
 
 
 class HandoverIn(Strict):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Case as Case_
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
@@ -29,6 +29,7 @@ from .import_format import live_progress
 from .models import (
     Case,
     DisputeType,
+    ExtensionConsent,
     Feedback,
     ImportJob,
     JointTask,
@@ -424,6 +425,13 @@ def _prefetch_extensions(rows: list[Case]) -> None:
     months = dict(MediationExtension.objects.filter(case_id__in=[c.pk for c in rows]).values_list("case_id", "months"))
     for c in rows:
         c.__dict__["_xz_extension_months"] = months.get(c.pk, 0)
+
+
+def extension_of(case: Case) -> MediationExtension | None:
+    """The case's mediation extension with each party's consent (``consents``, party and recorder read with them)."""
+    return (MediationExtension.objects.filter(case=case).select_related("granted_by")
+            .prefetch_related(Prefetch("consents", ExtensionConsent.objects.select_related(
+                "party__person", "recorded_by"))).first())
 
 
 def stage_info(case: Case, *, with_due: bool = True) -> dict:

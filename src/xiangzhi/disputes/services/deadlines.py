@@ -23,8 +23,18 @@ from xiangzhi.core.models import CalendarDay, User
 from xiangzhi.core.workdays import forget_calendar
 
 from .. import colours, rules
-from ..enums import CaseStage, Colour, EventKind, Level, PartyRole, ReportMethod, ReportRecipient, RiskLevel
-from ..models import Case, CaseClock, MediationExtension, RiskReport
+from ..enums import (
+    STAFF_CONSENT_METHODS,
+    CaseStage,
+    Colour,
+    EventKind,
+    Level,
+    PartyRole,
+    ReportMethod,
+    ReportRecipient,
+    RiskLevel,
+)
+from ..models import Case, CaseClock, ExtensionConsent, MediationExtension, RiskReport
 from ..selectors import active_task_orgs
 from .records import ToUser, record
 
@@ -225,33 +235,70 @@ def report_risk(case: Case, report: RiskReportIn, *, actor: User, now: dt.dateti
         return _record_report(locked, _check_report(report, locked, now), actor=actor, now=now)
 
 
-def extend_mediation(case: Case, *, actor: User, applicant_consent_at: dt.datetime | None,
-                     respondent_consent_at: dt.datetime | None, reason: str) -> MediationExtension:
-    """Extend mediation once, by ``extension_months``, with both parties' consent recorded: each party's consent
-    must be given, with the time it was given, and not in the future."""
+@dataclass(frozen=True)
+class ExtensionConsentIn:
+    """One party's consent to extending mediation, as staff record it: the party (by id), how it was given
+    (in person, by phone, in writing) and when."""
+    party_id: int | None
+    method: str
+    consented_at: dt.datetime | None
+
+
+def extend_mediation(case: Case, *, actor: User, consents: list[ExtensionConsentIn], reason: str
+                     ) -> MediationExtension:
+    """Extend mediation once, by ``extension_months``, with every party's consent recorded (人民调解工作若干规定
+    第33条: 双方当事人同意; a case may have several respondents): each party's consent once, with how and when it was
+    given — not in the future (``CONSENT_IN_FUTURE``), not before mediation began (``CONSENT_BEFORE_MEDIATION``).
+    A party without a consent: ``CONSENT_REQUIRED``. Side effects: the extension and one ExtensionConsent row per
+    party, audit, timeline."""
 
     if len((reason or "").strip()) < 2:
         raise ValidationFailed("REASON_REQUIRED", "延长调解期限须说明理由。")
     now = timezone.now()
-    for who, at in (("申请人", applicant_consent_at), ("被申请人", respondent_consent_at)):
-        if at is None:
-            raise ValidationFailed("CONSENT_REQUIRED", f"延长调解期限须经双方当事人同意，请填写{who}同意的时间。")
-        if at > now:
-            raise ValidationFailed("CONSENT_IN_FUTURE", f"{who}同意的时间不能晚于现在。")
+    for consent in consents:
+        if consent.method not in STAFF_CONSENT_METHODS:
+            raise ValidationFailed("CONSENT_METHOD_REQUIRED", "请选择当事人表示同意的方式（当面、电话或书面）。",
+                                   {"party": consent.party_id})
+        if consent.consented_at is None:
+            raise ValidationFailed("CONSENT_REQUIRED", "延长调解期限须经各方当事人同意，请填写当事人同意的时间。",
+                                   {"party": consent.party_id})
+        if consent.consented_at > now:
+            raise ValidationFailed("CONSENT_IN_FUTURE", "当事人同意的时间不能晚于现在。", {"party": consent.party_id})
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if not rules.can_extend(actor, locked):
             raise Conflict("CANNOT_EXTEND", "只有本案调解员或上级在调解阶段可以延长调解期限。")
         if MediationExtension.objects.filter(case=locked).exists():
             raise Conflict("ALREADY_EXTENDED", "调解期限只能延长一次。")
-        if not locked.parties.filter(role=PartyRole.RESPONDENT).exists():
+        parties = list(locked.parties.select_related("person"))
+        if not any(p.role == PartyRole.RESPONDENT for p in parties):
             raise Conflict("NO_RESPONDENT", "没有被申请人，无法取得双方同意。")
-        ext = MediationExtension.objects.create(
-            case=locked, months=config()["extension_months"], applicant_consent_at=applicant_consent_at,
-            respondent_consent_at=respondent_consent_at, reason=reason.strip()[:200], granted_by=actor)
-        record(locked, EventKind.EXTENSION, {"months": ext.months, "reason": reason}, actor=actor,
-               action="case.mediation_extended", after={"months": ext.months}, note=reason,
-               text=f"经双方当事人同意，调解期限延长{ext.months}个月")
+        by_party = {}
+        for consent in consents:
+            if consent.party_id not in {p.pk for p in parties} or consent.party_id in by_party:
+                raise ValidationFailed("INVALID_PARTY", "同意延长的当事人不是本案当事人，或重复填写。",
+                                       {"party": consent.party_id})
+            by_party[consent.party_id] = consent
+        missing = [p for p in parties if p.pk not in by_party]
+        if missing:
+            names = "、".join(f"{p.get_role_display()}{p.masked_name}" for p in missing)
+            raise ValidationFailed("CONSENT_REQUIRED", f"延长调解期限须经各方当事人同意，尚缺{names}的同意。",
+                                   {"parties": [p.pk for p in missing]})
+        began = locked.stage_changed_at.replace(second=0, microsecond=0)  # in mediation since; forms give minutes
+        early = next((c for c in consents if c.consented_at < began), None)
+        if early is not None:
+            raise ValidationFailed("CONSENT_BEFORE_MEDIATION", "当事人同意延长的时间不能早于调解开始的时间。",
+                                   {"party": early.party_id})
+        ext = MediationExtension.objects.create(case=locked, months=config()["extension_months"],
+                                                reason=reason.strip()[:200], granted_by=actor)
+        rows = ExtensionConsent.objects.bulk_create([ExtensionConsent(
+            extension=ext, party=p, method=by_party[p.pk].method, consented_at=by_party[p.pk].consented_at,
+            recorded_by=actor) for p in parties])
+        record(locked, EventKind.EXTENSION, {
+            "months": ext.months, "reason": reason,
+            "consents": [{"party": r.party_id, "method": r.method, "at": r.consented_at.isoformat()} for r in rows]},
+            actor=actor, action="case.mediation_extended", after={"months": ext.months}, note=reason,
+            text=f"经各方当事人同意，调解期限延长{ext.months}个月")
     return ext
 
 

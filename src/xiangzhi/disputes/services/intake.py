@@ -27,9 +27,11 @@ from ..enums import (
     CaseStage,
     Channel,
     Consent,
+    CrossArea,
     Entry,
     EventKind,
     Level,
+    OtherProceeding,
     PartyKind,
     PartyRole,
     RiskLevel,
@@ -42,7 +44,7 @@ from ..models import (
 )
 from ..numbers import format_archive_number, format_number
 from .records import Batch, Notice, ToOrganisation, ToParties, record
-from .routing import reference_data, route
+from .routing import cross_area_of, reference_data, route
 from .transitions import Agree, advance, entry_fields, transition
 from .uploads import MAX_FILES, Upload, check_upload, remove_files, store
 
@@ -96,6 +98,7 @@ class PartyIn:
     id_number: str = ""
     phone: str = ""
     org_name: str = ""
+    region_code: str = ""  # the village (or grid) the party lives in; the applicant's is the intake's region_code
 
 
 @dataclass
@@ -116,6 +119,7 @@ class IntakeIn:
     on_spot_agreement: str = ""  # 一米调解: what was agreed on the spot (grid channel only)
     resolved_on_spot: bool = False  # the grid worker says it was resolved on the spot: then the agreement is required
     preferred_mediator: str = ""  # the mediator the applicant would like (人民调解法 第23条), free text
+    other_proceeding: str = OtherProceeding.NONE  # already before a court, arbitration, … (若干规定 第22条)
 
 
 def check_intake(data: IntakeIn, *, channel: str) -> dict[str, Any]:
@@ -141,9 +145,13 @@ def check_intake(data: IntakeIn, *, channel: str) -> dict[str, Any]:
     if len(data.respondents) > MAX_RESPONDENTS:
         err("respondents", f"被申请人最多 {MAX_RESPONDENTS} 名。")
     clean["respondents"] = []
+    places = _party_regions([r.region_code for r in data.respondents[:MAX_RESPONDENTS]])
     for i, resp in enumerate(data.respondents[:MAX_RESPONDENTS]):
+        code = (resp.region_code or "").strip()
+        if code and code not in places:
+            err(f"respondents.{i}.region_code", "请从列表中选择对方所在的村（社区）。")
         try:
-            clean["respondents"].append(_check_party(resp, need_phone=False))
+            clean["respondents"].append({**_check_party(resp, need_phone=False), "region": places.get(code)})
         except ValidationFailed as exc:
             for k, v in (exc.detail or {}).items():
                 errors[f"respondents.{i}.{k}"] = v
@@ -153,6 +161,7 @@ def check_intake(data: IntakeIn, *, channel: str) -> dict[str, Any]:
     elif not region.code.startswith(settings.XIANGZHI_COUNTY_CODE):
         err("region_code", "纠纷发生地不在本市范围内。")
     clean["region"] = region
+    clean["cross_area"] = cross_area_of([region.code] + [r.code for r in places.values()]) if region else ""
     description = (data.description or "").strip()
     if len(description) < 10:
         err("description", "请用至少10个字说明发生了什么。")
@@ -178,6 +187,8 @@ def check_intake(data: IntakeIn, *, channel: str) -> dict[str, Any]:
         err("source", "群众网上申请的来源只能是当事人申请。")
     if data.risk_level not in RiskLevel.values:
         err("risk_level", "风险等级无效。")
+    if data.other_proceeding not in OtherProceeding.values:
+        err("other_proceeding", "请选择本纠纷是否已由人民法院、仲裁机构、行政机关或公安机关受理。")
     clean["on_spot"] = (data.on_spot_agreement or "").strip()[:3000]
     if (data.on_spot_agreement or data.resolved_on_spot) and channel != Channel.GRID:
         err("on_spot_agreement", "只有网格员代办可以记录当场化解。")
@@ -198,6 +209,16 @@ def check_intake(data: IntakeIn, *, channel: str) -> dict[str, Any]:
     clean.update(description=texts["description"], request=texts["request"], place=texts["place"],
                  preferred_mediator=texts["preferred_mediator"], on_spot=texts["agreement_text"])
     return clean
+
+
+def _party_regions(codes: list[str]) -> dict[str, Region]:
+    """The villages (or grids) of the county among ``codes``, by code: where a party lives."""
+    wanted = {(c or "").strip() for c in codes} - {""}
+    if not wanted:
+        return {}
+    return {r.code: r for r in Region.objects.filter(
+        code__in=wanted, is_active=True, level__in=(RegionLevel.VILLAGE, RegionLevel.GRID),
+        code__startswith=settings.XIANGZHI_COUNTY_CODE)}
 
 
 def _check_party(p: PartyIn, *, need_phone: bool) -> dict[str, Any]:
@@ -337,7 +358,7 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
             year = timezone.localtime(now).year
             seq = next_sequence(year)
             repeat = find_repeat(clean, now=now)
-            org, level = route(dispute_type, region, data.risk_level)
+            org, level = route(dispute_type, region, data.risk_level, cross_area=clean["cross_area"])
             if channel == Channel.GRID:
                 level = Level.GRID if clean["on_spot"] else level
             case = Case.objects.create(
@@ -348,6 +369,7 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                 region_code=region.code, place=clean["place"], level=level, organisation=org,
                 preferred_mediator=clean["preferred_mediator"], description=clean["description"], request=clean["request"],
                 consent_at=now if data.consent else None, repeat_of=repeat, resolved_on_spot=bool(clean["on_spot"]),
+                cross_area=clean["cross_area"], other_proceeding=data.other_proceeding,
                 created_by=actor if actor is not None and actor.pk else None, created_at=now,
             )
             core.keep_text_numbers(case, clean["text_numbers"], region_code=region.code)
@@ -360,7 +382,7 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
             with attestation.appending():
                 persons = iter(core.create_persons([
                     core.PersonIn(name=p["name"], id_number=p["id_number"], phone=p["phone"],
-                                  region=region if role == PartyRole.APPLICANT else None,
+                                  region=region if role == PartyRole.APPLICANT else p.get("region"),
                                   user=applicant_user if role == PartyRole.APPLICANT else None)
                     for role, p in roles if p["kind"] == PartyKind.PERSON], actor=actor, audits=audits))
                 parties = Party.objects.bulk_create([Party(
@@ -404,10 +426,14 @@ def _record_created(write: Any, case: Case, parties: list[Party], *, actor: User
     write(case, EventKind.CREATED, {
         "channel": case.channel, "source": case.source, "type": case.dispute_type.code, "region": case.region_code,
         "suggested_type": suggested, "confidence": round(confidence, 3), "organisation": case.organisation_id,
+        # where the parties live in different places, and what the intake was told of another body's proceedings
+        **({"cross_area": case.cross_area} if case.cross_area else {}),
+        **({"other_proceeding": case.other_proceeding} if case.other_proceeding != OtherProceeding.NONE else {}),
     }, actor=actor, action="case.created", audits=audits,
         after={"number": case.number, "channel": case.channel, "source": case.source, "type": case.dispute_type.code,
                "organisation": case.organisation_id},
-        text=f"案件登记（{Channel(case.channel).label}），编号 {case.number}", at=case.created_at, attest=attest,
+        text=f"案件登记（{Channel(case.channel).label}），编号 {case.number}"
+        + (f"；{CrossArea(case.cross_area).label}" if case.cross_area else ""), at=case.created_at, attest=attest,
         notify=notify)
 
 
@@ -484,13 +510,14 @@ def create_cases(items: list[CaseIn], *, batch: Batch | None = None, then: Any =
     with transaction.atomic():
         numbers = iter(_numbered([timezone.localtime(item.at).year for item in items]))
         audits: dict[int, list[dict[str, Any]]] = {}  # id(person) → its audit rows' arguments
+        places = _party_regions([r.region_code for item in items for r in item.data.respondents])
         people = {}
         for actor in {id(item.actor): item.actor for item in items}.values():
             mine = [item for item in items if item.actor is actor]
             gathered: list[dict[str, Any]] = []
             made = iter(core.create_persons([core.PersonIn(
                 name=p.name, id_number=p.id_number, phone=p.phone, region=item.region if role == PartyRole.APPLICANT
-                else None) for item in mine for role, p in _people(item) if p.kind == PartyKind.PERSON],
+                else places.get(p.region_code)) for item in mine for role, p in _people(item) if p.kind == PartyKind.PERSON],
                 actor=actor, audits=gathered))
             for row in gathered:
                 audits.setdefault(id(row["obj"]), []).append(row)
@@ -502,17 +529,23 @@ def create_cases(items: list[CaseIn], *, batch: Batch | None = None, then: Any =
             year, seq = next(numbers)
             suggested_code, confidence = triage.suggest(data.description + " " + data.request)
             on_spot = (data.on_spot_agreement or "").strip()
+            # parties in different villages or towns: the common higher level's committee, as create_case routes it
+            area = cross_area_of([item.region.code] + [places[r.region_code].code for r in data.respondents
+                                                        if r.region_code in places])
+            organisation, level = (route(item.dispute_type, item.region, data.risk_level, cross_area=area) if area
+                                   else (item.organisation, item.level))
             case = Case(
                 year=year, seq=seq, number=format_number(year, seq), archive_number=format_archive_number(year, seq),
                 token=new_token(), **entry_fields(Entry.INTAKE, S.REPORTED, at), channel=item.channel,
                 source=data.source, referral_org=data.referral_org, referral_ref=(data.referral_ref or "")[:60],
                 dispute_type=item.dispute_type, suggested_type=reference_data()["types"].get(suggested_code),
                 risk_level=data.risk_level, region=item.region, region_code=item.region.code, place=data.place,
-                level=Level.GRID if item.channel == Channel.GRID and on_spot else item.level,
-                organisation=item.organisation, preferred_mediator=data.preferred_mediator,
+                level=Level.GRID if item.channel == Channel.GRID and on_spot else level,
+                organisation=organisation, preferred_mediator=data.preferred_mediator,
                 description=data.description, request=data.request, consent_at=at if data.consent else None,
                 repeat_of=item.repeat_of if item.repeat_of is not None and item.repeat_of.pk is not None else None,
-                resolved_on_spot=bool(on_spot), created_by=item.actor if item.actor is not None and item.actor.pk
+                resolved_on_spot=bool(on_spot), cross_area=area, other_proceeding=data.other_proceeding,
+                created_by=item.actor if item.actor is not None and item.actor.pk
                 else None, created_at=at)
             persons = iter(people[id(item)])
             parties = [Party(
@@ -624,7 +657,7 @@ def retriage(case: Case, *, actor: User, type_code: str, risk_level: str | None 
             locked.risk_level = risk_level
         fields = ["dispute_type", "risk_level"]
         if reroute:
-            org, level = route(dispute_type, locked.region, locked.risk_level)
+            org, level = route(dispute_type, locked.region, locked.risk_level, cross_area=locked.cross_area)
             if org is not None:
                 locked.organisation, locked.level = org, level
                 fields += ["organisation", "level"]

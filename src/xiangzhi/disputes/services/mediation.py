@@ -94,7 +94,8 @@ def expire_unconfirmed_assignments(*, now: dt.datetime | None = None) -> int:
 # ----------------------------------------------------------------------------------------------------------------
 def record_session(case: Case, *, actor: User, held_at: dt.datetime, place: str, attendees: str, summary: str
                    ) -> MediationSession:
-    """调解工作记录 (人民调解法 第27条). Side effects: the row, audit, a non-public timeline row."""
+    """调解工作记录 (人民调解法 第27条). The session's time is neither in the future (``DATE_IN_FUTURE``) nor before
+    the case was registered (``DATE_BEFORE_CASE``). Side effects: the row, audit, a non-public timeline row."""
     place, attendees, summary = (place or "").strip(), (attendees or "").strip(), (summary or "").strip()
     errors = {}
     if not place:
@@ -107,10 +108,15 @@ def record_session(case: Case, *, actor: User, held_at: dt.datetime, place: str,
         errors["held_at"] = ["请填写调解时间。"]
     if errors:
         raise ValidationFailed("INVALID_SESSION", next(iter(errors.values()))[0], errors)
+    if held_at > timezone.now():
+        raise ValidationFailed("DATE_IN_FUTURE", "调解时间不能晚于现在。", {"held_at": ["调解时间不能晚于现在。"]})
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if not rules.can_record_session(actor, locked):
             raise Conflict("CANNOT_RECORD_SESSION", "只有本案调解员在调解阶段可以记录调解情况。")
+        if held_at < locked.created_at.replace(second=0, microsecond=0):  # forms give whole minutes
+            raise ValidationFailed("DATE_BEFORE_CASE", "调解时间不能早于案件登记的时间。",
+                                   {"held_at": ["调解时间不能早于案件登记的时间。"]})
         session = MediationSession.objects.create(case=locked, held_at=held_at, place=place[:120],
                                                   attendees=attendees[:300], summary=summary, recorded_by=actor)
         record(locked, EventKind.SESSION, {"session": session.pk, "held_at": held_at.isoformat(),

@@ -15,6 +15,7 @@ from xiangzhi.core.models import Organisation, Region
 from ..enums import (
     LEVEL_ORDER,
     CaseStage,
+    CrossArea,
     Level,
 )
 from ..models import (
@@ -66,10 +67,26 @@ def ensure_reference_data() -> None:
     seed.seed(apps, None)
 
 
-def route(dispute_type: DisputeType, region: Region, risk_level: str, *, cross_village: bool = False
+# A dispute whose parties live in different places goes to the committee of the lowest level that holds all their
+# places (人民调解工作若干规定 第21条): villages of one town → the town's committee; different towns → the county centre.
+CROSS_AREA_TARGET = {CrossArea.VILLAGES: (Level.TOWN, OrgKind.TOWN_COMMITTEE),
+                     CrossArea.TOWNS: (Level.COUNTY, OrgKind.COUNTY_CENTRE)}
+
+
+def cross_area_of(region_codes: list[str]) -> str:
+    """Whether the parties' places (village or grid codes) lie in one village (``""``), in different villages of one
+    town (``CrossArea.VILLAGES``) or in different towns (``CrossArea.TOWNS``)."""
+    villages = {code[:12] for code in region_codes if code}
+    if len(villages) <= 1:
+        return CrossArea.NONE
+    return CrossArea.VILLAGES if len({code[:9] for code in villages}) == 1 else CrossArea.TOWNS
+
+
+def route(dispute_type: DisputeType, region: Region, risk_level: str, *, cross_area: str = ""
           ) -> tuple[Organisation | None, str]:
     """The organisation (and level) that should handle a case: the most specific active routing rule that matches,
-    then the nearest organisation of that kind — falling back from town to county when a town has none."""
+    then the nearest organisation of that kind — falling back from town to county when a town has none. A cross-area
+    dispute (``cross_area``, a CrossArea) goes at least to the common higher level's committee."""
     candidates = [
         r for r in reference_data()["rules"]
         if r.dispute_type_id in (dispute_type.pk, None) and r.risk_level in (risk_level, "")
@@ -78,11 +95,11 @@ def route(dispute_type: DisputeType, region: Region, risk_level: str, *, cross_v
     if not candidates:
         return None, Level.VILLAGE
     rule = max(candidates, key=lambda r: r.specificity)
-    level = rule.target_level
-    if cross_village and level == Level.VILLAGE:
-        level, kind, specialty = Level.TOWN, OrgKind.TOWN_COMMITTEE, ""
-    else:
-        kind, specialty = rule.org_kind, rule.specialty
+    level, kind, specialty = rule.target_level, rule.org_kind, rule.specialty
+    if cross_area:
+        common, common_kind = CROSS_AREA_TARGET[cross_area]
+        if LEVEL_ORDER.index(level) < LEVEL_ORDER.index(common):
+            level, kind, specialty = common, common_kind, ""
     return _find_org(region.code, level, kind, specialty), level
 
 

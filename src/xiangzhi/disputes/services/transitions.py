@@ -32,6 +32,7 @@ from ..enums import (
     Entry,
     EventKind,
     NotAcceptedGround,
+    OtherProceeding,
     PartyMove,
     SystemMove,
     TerminationReason,
@@ -320,6 +321,10 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
     (plan_move), None reads afresh; ``consents``: the parties' consents of a case not saved yet."""
     fields: list[str] = []
     if to == S.ACCEPTED:
+        if rules.proposed_non_acceptance(case) is not None and len(reason) < 2:
+            raise ValidationFailed(
+                "OTHER_BODY_SEIZED", f"申请时告知本纠纷已由{OtherProceeding(case.other_proceeding).label}受理，"
+                "建议不予受理（人民调解工作若干规定第二十二条）；如仍受理，请说明理由。")
         if before == S.ASSIGNED:
             if actor is None:
                 reason = reason or "调解员未在3个工作日内确认接案"

@@ -45,6 +45,10 @@ def apply(request: HttpRequest) -> HttpResponse:
             error, errors = exc.message, exc.detail if isinstance(exc.detail, dict) else {}
         else:
             messages.success(request, f"申请已提交，案件编号 {case.number}。")
+            proposal = rules.proposed_non_acceptance(case)
+            if proposal is not None:  # 人民调解工作若干规定 第22条: told plainly where to turn
+                messages.warning(request, f"您告知本纠纷已由{case.get_other_proceeding_display()}受理。已由其他机关受理的"
+                                 f"纠纷，人民调解委员会一般不再受理。{proposal[1]}调解委员会审查后会通知您结果。")
             return redirect("disputes:status", token=case.token)
     return render(request, "disputes/apply.html", {"form": form, "error": error, "errors": errors},
                   status=422 if error else 200)

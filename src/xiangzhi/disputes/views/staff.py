@@ -6,6 +6,7 @@ call; every case comes through ``selectors.access_case`` (404 for what the user 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -32,9 +33,11 @@ from ..enums import (
     TerminationReason,
 )
 from ..forms import (
+    EXTENSION_CONSENT_METHODS,
     ExtendForm,
     GridIntakeForm,
     InviteForm,
+    JudicialApplyForm,
     JudicialStepForm,
     RiskReportForm,
     SessionForm,
@@ -139,7 +142,7 @@ def grid_intake(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
     user = request.user
-    parties = list(case.parties.select_related("person"))
+    parties = list(case.parties.select_related("person__region"))
     actions = rules.available_transitions(user, case)
     mediators = selectors.assignable_mediators(user, case) if any(to == CaseStage.ASSIGNED for to, _ in actions) else []
     # The mediator the applicant named at intake (人民调解法 第23条), when one of the organisation's mediators
@@ -163,7 +166,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reveal": core_rules.can_view_personal_data(user),
         "case": case, **stage_info(case), "parties": parties, "actions": actions, "mediators": mediators,
         "contacts": _contacts(case, user, parties),
-        "preferred": preferred,
+        "preferred": preferred, "proposal": rules.proposed_non_acceptance(case),
         "timeline": selectors.staff_timeline(user, case), "repeat": selectors.repeat_link(user, case),
         "sessions": case.sessions.all(), "attachments": case.attachments.all(),
         "grounds": NotAcceptedGround.choices, "termination_reasons": TerminationReason.choices,
@@ -182,7 +185,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "risk_reports": reports, "report_missing": rules.report_missing(case, reported=bool(reports)),
         "report_recipients": ReportRecipient.choices, "report_methods": ReportMethod.choices,
         "can_raise_risk": can_raise, "can_report": can_raise and rules.needs_report(case.risk_level),
-        "can_extend": rules.can_extend(user, case), "can_invite": rules.can_invite(user, case),
+        "can_extend": rules.can_extend(user, case), "extension": selectors.extension_of(case),
+        "consent_methods": [(m, m.label) for m in EXTENSION_CONSENT_METHODS], "can_invite": rules.can_invite(user, case),
         "can_lead": rules.can_lead(user, case), "can_record_judicial": rules.can_record_judicial(user, case),
         "can_record_visit": rules.can_record_visit(user, case),
         "judicial": judicial_row,
@@ -275,9 +279,9 @@ def _report(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 
 def _extend(request: HttpRequest, case) -> str:  # noqa: ANN001
-    d = parsed(ExtendForm, request)
-    deadlines.extend_mediation(case, actor=request.user, applicant_consent_at=d["applicant_at"],
-                               respondent_consent_at=d["respondent_at"], reason=d["reason"])
+    form = valid_form(partial(ExtendForm, parties=case.parties.select_related("person")), request)
+    deadlines.extend_mediation(case, actor=request.user, consents=form.consents(),
+                               reason=form.cleaned_data["reason"])
     return "已保存。"
 
 
@@ -298,7 +302,8 @@ def _handover(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 
 def _judicial_apply(request: HttpRequest, case) -> str:  # noqa: ANN001
-    judicial.apply(case, actor=request.user, court=request.POST.get("court", ""))
+    d = parsed(JudicialApplyForm, request)
+    judicial.apply(case, actor=request.user, court=d["court"], applied_at=d["applied_at"])
     return "已保存。"
 
 
