@@ -141,6 +141,21 @@ def test_a_consent_names_a_party_of_this_case_once_and_says_how_it_was_given(med
     assert not MediationExtension.objects.exists()
 
 
+def test_the_mediation_record_lists_each_partys_consent_to_the_extension(mediator):
+    from tests.disputes.conftest import docx_text
+    from xiangzhi.disputes import documents
+
+    case = walk_at(registered(respondents=2), "in_mediation", mediator.user, timezone.now())
+    assert "延长调解期限" not in docx_text(documents.render(case, "record"))
+    parties = list(case.parties.order_by("order"))
+    deadlines.extend_mediation(case, actor=mediator.user, consents=consents(parties, timezone.now(), "written"),
+                               reason="三方同意再协商一个月")
+    text = docx_text(documents.render(type(case).objects.get(pk=case.pk), "record"))
+    assert "延长调解期限" in text and "三方同意再协商一个月" in text
+    assert text.count("同意") >= 3 and text.count("书面") == 3
+    assert all(f"当事人{p.masked_name}同意" in text for p in parties)
+
+
 def test_the_api_records_the_extension_per_party(mediator):
     case = walk_at(registered(respondents=2), "in_mediation", mediator.user, timezone.now())
     parties = list(case.parties.order_by("order"))

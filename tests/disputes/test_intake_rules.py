@@ -220,3 +220,17 @@ def test_the_proposal_as_a_truth_table():
                 assert (proposal is not None) == expected, (proceeding, source, stage)
                 if proposal:
                     assert proposal[0] == NotAcceptedGround.ALREADY_HANDLED and proposal[1].startswith("本纠纷已")
+
+
+def test_the_register_form_says_the_case_is_cross_area_and_what_the_applicant_answered(tongxiang):
+    from tests.disputes.conftest import docx_text
+    from xiangzhi.disputes import documents
+
+    data = with_respondent_in(intake_data(type_code="neighbour"), second_village(WUZHEN).code)
+    data.other_proceeding = "court"
+    text = docx_text(documents.render(create(data), "register"))
+    assert "跨地区纠纷" in text and "跨村（社区）" in text
+    assert "是否已由其他机关受理" in text and "人民法院" in text
+    plain = docx_text(documents.render(create(intake_data(type_code="neighbour", applicant_phone="13800000009")),
+                                       "register"))
+    assert "跨地区纠纷" not in plain and "是否已由其他机关受理" in plain and "没有" in plain

@@ -123,10 +123,15 @@ def _signatures(doc, names: list[str]) -> None:  # noqa: ANN001
 
 
 def _register(doc, case: Case) -> None:  # noqa: ANN001
-    _kv(doc, [("纠纷类型", case.dispute_type.name), ("案件来源", CaseSource(case.source).label),
-              ("受理时间", _fmt(case.created_at)), ("纠纷发生地", f"{case.region.display_name} {case.place}"),
-              ("当事人", "\n".join(_party_lines(case))), ("纠纷简要情况", case.description),
-              ("申请事项", case.request)])
+    rows = [("纠纷类型", case.dispute_type.name), ("案件来源", CaseSource(case.source).label),
+            ("受理时间", _fmt(case.created_at)), ("纠纷发生地", f"{case.region.display_name} {case.place}"),
+            ("当事人", "\n".join(_party_lines(case))), ("纠纷简要情况", case.description),
+            ("申请事项", case.request)]
+    if case.cross_area:  # 人民调解工作若干规定 第21条: parties in different places
+        rows.append(("跨地区纠纷", case.get_cross_area_display()))
+    if case.other_proceeding:  # 第22条: the applicant's answer at intake (none for cases registered before it was asked)
+        rows.append(("是否已由其他机关受理", case.get_other_proceeding_display()))
+    _kv(doc, rows)
     _signatures(doc, ["申请人", "登记人"])
     doc.add_paragraph("人民调解委员会（印章）")
 
@@ -152,6 +157,12 @@ def _record(doc, case: Case) -> None:  # noqa: ANN001
         doc.add_paragraph("（尚无调解记录）")
     for s in sessions:
         _kv(doc, [("时间", _fmt(s.held_at)), ("地点", s.place), ("参加人员", s.attendees), ("调解情况", s.summary)])
+        doc.add_paragraph("")
+    extension = getattr(case, "extension", None) if hasattr(case, "extension") else None
+    if extension is not None:  # 延长调解期限: each party's consent, as recorded
+        _kv(doc, [("延长调解期限", f"{extension.months}个月（{_fmt(extension.granted_at)}）；{extension.reason}")] + [
+            (f"当事人{c.party.masked_name}同意", f"{_fmt(c.consented_at)} {c.get_method_display() if c.method else ''}".strip())
+            for c in extension.consents.select_related("party__person")])
         doc.add_paragraph("")
     _signatures(doc, ["记录人", "调解员"])
 
