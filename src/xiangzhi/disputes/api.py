@@ -576,7 +576,7 @@ def post_handover(request: HttpRequest, case_id: int, body: HandoverIn):
 def post_judicial_step(request: HttpRequest, case_id: int, body: JudicialStepIn):
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    jc = judicial.record_court(case, actor=user, status=body.status, at=body.at or timezone.now(),
+    jc = judicial.record_court(case, actor=user, status=body.status, at=body.at,
                                court_case_number=body.court_case_number, note=body.note)
     return JudicialOut(status=jc.status, court=jc.court, applied_at=jc.applied_at, accepted_at=jc.accepted_at,
                        decided_at=jc.decided_at, window_closes=rules.window_closes(case))
@@ -598,7 +598,7 @@ def post_visit(request: HttpRequest, case_id: int, body: VisitIn):
     user = _staff(request)
     v = feedback.record_visit(selectors.access_case(user, case_id), actor=user, performed=body.performed,
                               satisfaction=body.satisfaction, note=body.note,
-                              visited_at=body.visited_at or timezone.now())
+                              visited_at=body.visited_at)
     return Status(201, _visit_out(v))
 
 

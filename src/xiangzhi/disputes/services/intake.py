@@ -71,17 +71,7 @@ def next_sequence(year: int) -> int:
             row = cursor.fetchone()
         if row is not None:
             return row[0]
-    counter = CaseCounter.objects.select_for_update().filter(year=year).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                CaseCounter.objects.create(year=year, last=0)
-        except IntegrityError:
-            pass  # another intake created it first
-        counter = CaseCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    return reserve_sequences(year, 1)  # the year's first intake (creates the row), or no UPDATE … RETURNING
 
 
 def new_token() -> str:
