@@ -23,7 +23,7 @@ from xiangzhi.core.schemas import ErrorOut, IsoDate
 
 from . import colours, documents, exports, import_format, qr, rules, selectors
 from .colours import info as colour_info
-from .enums import CaseStage, Channel, Colour, JointStatus
+from .enums import CaseStage, Channel, Colour
 from .models import Case, FollowUpVisit, Handover, ImportJob, JointTask, Party
 from .schemas import (
     AttachmentOut,
@@ -259,7 +259,7 @@ def get_todo(request: HttpRequest, limit: int = Query(10, ge=0, le=MAX_LIMIT, de
 
 def _task_out(t: JointTask) -> JointTaskOut:
     return JointTaskOut(id=t.pk, organisation_id=t.organisation_id, organisation=t.organisation.name, task=t.task,
-                        due_at=t.due_at, status=t.status, late=t.status == JointStatus.OPEN and timezone.now() > t.due_at,
+                        due_at=t.due_at, status=t.status, late=rules.task_late(t, timezone.now()),
                         replies=getattr(t, "n_replies", 0), case_id=t.case_id, case_number=t.case.number,
                         contact_name=t.contact_name)
 

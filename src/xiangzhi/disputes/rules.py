@@ -272,6 +272,11 @@ def can_reply(user, task) -> bool:  # noqa: ANN001
     return task.status in JOINT_ACTIVE and is_department_of(user, task)
 
 
+def task_late(task, now: dt.datetime) -> bool:  # noqa: ANN001
+    """A joint task still open after its deadline."""
+    return task.status == JointStatus.OPEN and now > task.due_at
+
+
 def can_hand_back(user, task) -> bool:  # noqa: ANN001
     """The department hands back a task it has not answered yet."""
     return task.status == JointStatus.OPEN and is_department_of(user, task)

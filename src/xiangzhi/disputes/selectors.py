@@ -24,7 +24,7 @@ from xiangzhi.core.models import Organisation, Region, User
 
 from . import colours, rules
 from .colours import with_colour
-from .enums import NEXT_STEP, CaseStage, Colour, Consent, EventKind, JointStatus, Level, PartyRole
+from .enums import NEXT_STEP, CaseStage, Colour, Consent, EventKind, Level, PartyRole
 from .import_format import live_progress
 from .models import (
     Case,
@@ -510,7 +510,7 @@ def overview(case: Case, now: dt.datetime | None = None) -> list[TaskRow]:
     """For the lead: every task of the case, who answered, who is late (open after the deadline)."""
     now = now or timezone.now()
     tasks = case.joint_tasks.select_related("organisation").annotate(n=Count("replies")).order_by("invited_at", "id")
-    return [TaskRow(task=t, late=t.status == JointStatus.OPEN and now > t.due_at, replies=t.n) for t in tasks]
+    return [TaskRow(task=t, late=rules.task_late(t, now), replies=t.n) for t in tasks]
 
 
 # ----------------------------------------------------------------------------------------------------------------
