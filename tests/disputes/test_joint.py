@@ -53,6 +53,25 @@ def test_the_liaison_answers_or_hands_back_and_the_lead_sees_who_is_late(mediato
     assert second.status == "returned" and second.return_reason == "非本单位职责"
 
 
+def test_the_liaison_list_marks_late_the_tasks_rules_call_late(mediator, liaison):
+    from xiangzhi.disputes.models import JointTask
+    from xiangzhi.disputes.services import joint
+
+    due = dt.datetime.now(TZ) + dt.timedelta(days=2)
+    late = joint.invite(new_case(), actor=mediator.user, organisation_id=liaison.organisation.pk, task="提供出警记录",
+                        due_at=due, contact_name="王警官")
+    answered = joint.invite(new_case(applicant_phone="13800000008"), actor=mediator.user,
+                            organisation_id=liaison.organisation.pk, task="协助劝导", due_at=due, contact_name="王警官")
+    joint.reply(answered, actor=liaison.user, text="已劝导")
+    # Both deadlines passed (moved back in the table: the service refuses a deadline in the past).
+    JointTask.objects.filter(pk__in=[late.pk, answered.pk]).update(due_at=dt.datetime.now(TZ) - dt.timedelta(hours=1))
+    html = liaison.client().get("/cases/joint/").content.decode()
+    rows = {row.split("</td>", 2)[1]: row for row in html.split("<tr>")[2:]}
+    late_row = next(r for k, r in rows.items() if "提供出警记录" in k)
+    answered_row = next(r for k, r in rows.items() if "协助劝导" in k)
+    assert "已超期" in late_row and "已超期" not in answered_row
+
+
 def test_an_outsider_cannot_open_a_joint_task(mediator, liaison, other_mediator):
     from xiangzhi.disputes import selectors
     from xiangzhi.disputes.services import joint

@@ -22,8 +22,9 @@ liaison_required = predicate_required(rules.is_liaison, "disputes.liaison")
 
 @liaison_required
 def joint_list(request: HttpRequest) -> HttpResponse:
-    rows = list(selectors.tasks_for_liaison(request.user)[:200])
-    return render(request, "disputes/joint_list.html", {"rows": rows, "now": timezone.now()})
+    now = timezone.now()
+    rows = [(task, rules.task_late(task, now)) for task in selectors.tasks_for_liaison(request.user)[:200]]
+    return render(request, "disputes/joint_list.html", {"rows": rows})
 
 
 @predicate_required(rules.can_open_joint_pages, "disputes.joint")
