@@ -6,6 +6,7 @@ documents × terms), so scoring a query is a sum of a few posting lists.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,25 +36,26 @@ class BM25Index:
         b: float = 0.75,
         vocab: dict[str, int] | None = None,
     ) -> BM25Index:
-        """Index token lists; ``vocab`` may be shared between several indexes (it is extended)."""
+        """Index token lists; ``vocab`` may be shared between several indexes (it is extended).
+
+        ``docs`` may be a generator: each document is counted and dropped, and the postings are kept in compact
+        integer arrays (not Python lists of int objects), so indexing the full corpus holds no token lists."""
         vocab = {} if vocab is None else vocab
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[int] = []
-        lengths: list[int] = []
+        rows, cols, vals, lengths = array("i"), array("i"), array("i"), array("i")
         for i, doc in enumerate(docs):
             counts = Counter(doc)
             lengths.append(len(doc))
-            for term, tf in counts.items():
-                rows.append(i)
-                cols.append(vocab.setdefault(term, len(vocab)))
-                vals.append(tf)
+            rows.extend(array("i", [i]) * len(counts))
+            cols.extend([vocab.setdefault(term, len(vocab)) for term in counts])
+            vals.extend(counts.values())
         n_docs, n_terms = len(lengths), len(vocab)
         tf = sp.csr_matrix(
-            (np.asarray(vals, np.float32), (np.asarray(rows, np.int32), np.asarray(cols, np.int32))),
+            (np.frombuffer(vals, np.int32).astype(np.float32),
+             (np.frombuffer(rows, np.int32), np.frombuffer(cols, np.int32))),
             shape=(n_docs, n_terms),
         )
-        dl = np.asarray(lengths, np.float32)
+        del rows, cols, vals
+        dl = np.frombuffer(lengths, np.int32).astype(np.float32)
         avgdl = float(dl.mean()) if n_docs else 1.0
         df = np.bincount(tf.indices, minlength=n_terms).astype(np.float32)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
