@@ -161,3 +161,43 @@ def test_the_shipped_corpus_loads_whole_and_answers_with_citations(db, cache, se
     assert RetrievalIndex.objects.get().articles == Article.objects.filter(is_current=True).count()
     reply = services.ask("在工地上干活摔伤了，老板不给钱治疗怎么办", visitor=services.Visitor(visitor_id="full"))
     assert reply.kind != Question.Kind.REJECTED and reply.citations and reply.ranked
+
+
+def _same_index(a, b) -> bool:
+    for name in ("text_index", "head_index", "bigram_index"):
+        x, y = getattr(a, name), getattr(b, name)
+        if x.vocab != y.vocab or (x.matrix != y.matrix).nnz or not (x.idf == y.idf).all():
+            return False
+    return bool((a.doc_len == b.doc_len).all())
+
+
+def test_shipped_tokens_give_the_same_index_as_segmenting_and_a_changed_text_is_segmented(subset_gz, tmp_path):
+    from xiangzhi.consultation.retrieval import Engine, load_articles, tokens
+    from xiangzhi.consultation.retrieval.engine import _tokenize_all
+
+    articles = load_articles(subset_gz)
+    plain = Engine.build(articles, shipped_tokens=None, workers=1)
+    path = tmp_path / "tokens.jsonl.gz"
+    assert tokens.write(path, plain.tokenizer, plain.ids, plain.texts,
+                        _tokenize_all(plain.tokenizer, plain.texts, 1)) == len(articles)
+    assert _same_index(Engine.build(articles, shipped_tokens=path, workers=1), plain)
+    # an amended article (same id, new text) is segmented, not given the shipped tokens of its old text
+    articles[0] = {**articles[0], "text": "劳动者在工地上受伤的，用人单位应当承担工伤保险责任。"}
+    assert _same_index(Engine.build(articles, shipped_tokens=path, workers=1),
+                       Engine.build(articles, shipped_tokens=None, workers=1))
+    # tokens made by another tokenizer are not used at all
+    other = tmp_path / "other.jsonl.gz"
+    tokens.write(other, Engine(articles[:50]).tokenizer, plain.ids[:1], plain.texts[:1], [["错", "的"]])
+    assert tokens.load(plain.tokenizer, other) is None
+
+
+@pytest.mark.slow
+def test_the_shipped_tokens_are_those_of_the_shipped_corpus_and_todays_tokenizer():
+    """Fails after a change to the tokenizer, its dictionaries or the corpus: run ``xiangzhi consult_tokens``."""
+    from xiangzhi.consultation.retrieval import Engine, load_articles, tokens
+
+    engine = Engine(load_articles(services.bundled_corpus()))
+    assert tokens.read_key() == tokens.tokenizer_key(engine.tokenizer), "run: xiangzhi consult_tokens"
+    shipped = tokens.load(engine.tokenizer)
+    assert shipped is not None and len(shipped) == len(engine.ids)
+    assert all(shipped[aid][0] == tokens.text_hash(text) for aid, text in zip(engine.ids, engine.texts, strict=True))

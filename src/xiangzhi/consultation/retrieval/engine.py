@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from . import tokens as token_file
 from .bm25 import BM25Index
 from .corpus import corpus_hash, slim_article
 from .faq import FaqEntry, FaqMatch, FaqMatcher
@@ -200,11 +201,13 @@ class Engine:
         rewrites: Sequence[tuple[str, str]] | None = None,
         config: Config | None = None,
         workers: int | None = None,
+        shipped_tokens: Path | None = token_file.TOKENS_PATH,
     ) -> Engine:
         """Build (or load from ``cache_dir`` when the corpus hash matches) and optionally train.
 
         ``questions`` are labelled training questions (``question``, ``relevant`` article ids,
-        optional ``qid``); without them the engine ranks by BM25 fields only.
+        optional ``qid``); without them the engine ranks by BM25 fields only.  ``shipped_tokens``: a tokens file
+        (see ``tokens.py``) whose tokens are used where they fit; None segments every text.
         """
         arts = [slim_article(a) for a in articles]
         key = corpus_hash(arts, ENGINE_VERSION)
@@ -212,7 +215,7 @@ class Engine:
         if engine is None:
             engine = cls(arts, config)
             engine.corpus_key = key
-            engine._index(arts, workers)
+            engine._index(arts, workers, shipped_tokens)
             if cache_dir:
                 engine._save_index(Path(cache_dir))
         elif config is not None:
@@ -227,8 +230,9 @@ class Engine:
             engine.set_faqs(faqs)
         return engine
 
-    def _index(self, arts: list[dict[str, Any]], workers: int | None) -> None:
-        """The three BM25 fields.  Token lists are streamed into the indexes (never all held at once)."""
+    def _index(self, arts: list[dict[str, Any]], workers: int | None, shipped_tokens: Path | None = None) -> None:
+        """The three BM25 fields.  Token lists are streamed into the indexes (never all held at once); texts the
+        shipped tokens file covers (same tokenizer, same text) are not segmented again."""
         start = time.perf_counter()
         heads = [
             " ".join(
@@ -239,10 +243,14 @@ class Engine:
         ]
         doc_len = np.zeros(len(self.texts), np.float32)
 
+        shipped = token_file.load(self.tokenizer, shipped_tokens) if shipped_tokens is not None else None
+
         def text_tokens() -> Iterable[list[str]]:
-            for i, tokens in enumerate(_tokenize_all(self.tokenizer, self.texts, workers)):
-                doc_len[i] = len(tokens)
-                yield tokens
+            stream = token_file.tokens_of(shipped, self.ids, self.texts,
+                                      lambda texts: _tokenize_all(self.tokenizer, texts, workers))
+            for i, doc in enumerate(stream):
+                doc_len[i] = len(doc)
+                yield doc
 
         head_cache: dict[str, list[str]] = {}
         vocab: dict[str, int] = {}
@@ -251,7 +259,8 @@ class Engine:
                                           vocab=vocab)
         self.bigram_index = BM25Index.build((char_bigrams(t) for t in self.texts), vocab={})
         self.doc_len = doc_len
-        log.info("indexed %d articles in %.1fs", len(arts), time.perf_counter() - start)
+        log.info("indexed %d articles in %.1fs (%s)", len(arts), time.perf_counter() - start,
+                 "shipped tokens" if shipped is not None else "segmented")
 
     def _state(self) -> dict[str, Any]:
         skip = {"tokenizer", "faq", "rewriter", "knowledge", "reranker", "calibration", "_terms", "_rows", "model_key"}
