@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from . import tokens as token_file
 from .bm25 import BM25Index
-from .corpus import corpus_hash, slim_article
+from .corpus import ARTICLE_FIELDS, corpus_hash, slim_article
 from .faq import FaqEntry, FaqMatch, FaqMatcher
 from .knowledge import Knowledge, Neighbours
 from .text import (
@@ -48,6 +48,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "phrase3", "phrase4", "longest_phrase", "phrase3_idf",
 )
 CATEGORY_FEATURE = FEATURE_NAMES.index("category")
+_SLIM = frozenset(ARTICLE_FIELDS)
 
 
 @dataclass
@@ -209,7 +210,7 @@ class Engine:
         optional ``qid``); without them the engine ranks by BM25 fields only.  ``shipped_tokens``: a tokens file
         (see ``tokens.py``) whose tokens are used where they fit; None segments every text.
         """
-        arts = [slim_article(a) for a in articles]
+        arts = [a if len(a) == len(ARTICLE_FIELDS) and a.keys() == _SLIM else slim_article(a) for a in articles]
         key = corpus_hash(arts, ENGINE_VERSION)
         engine = cls._load_index(Path(cache_dir), key) if cache_dir else None
         if engine is None:
