@@ -1,9 +1,12 @@
 """智能咨询: every write of the consultation robot. Loading laws, the FAQ and rewriting tables, answering questions
 (with citations, clarification and hand-off), hand-off claims and replies, and the visit log.
 
-The retrieval engine is loaded once per process from ``<DATA_DIR>/consult-cache`` (built from the database's current
-articles when missing). FAQ entries and the rewriting table are re-applied whenever their version in the database
-changes, so edits in the workbench take effect without a restart.
+The retrieval index is built once (``build_index``: ``xiangzhi load_laws``, ``consult_index``, ``mark_law``) into
+``<DATA_DIR>/consult-cache`` and published as a generation in the database (RetrievalIndex); every process loads the
+published one and notices a newer one within ``XIANGZHI_CONSULT_INDEX_CHECK_SECONDS`` (a machine without the files
+builds the same index from the database's current articles). FAQ entries and the rewriting table are re-applied
+whenever their version in the database changes, so edits in the workbench take effect without a restart. When the
+robot cannot answer at all, the question is kept and handed to a person (``_keep_for_a_person``).
 """
 
 from __future__ import annotations
