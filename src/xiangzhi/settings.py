@@ -422,6 +422,11 @@ XIANGZHI_INSIGHTS_MEDIATOR_MIN = env_int("XIANGZHI_INSIGHTS_MEDIATOR_MIN", 8, mi
 CONSULT_CACHE_DIR = env_str("CONSULT_CACHE_DIR", "")
 # STARD training questions for the learned re-ranker; empty = SHARED_DIR/data/stard/train.jsonl.
 XIANGZHI_STARD_TRAIN = env_str("XIANGZHI_STARD_TRAIN", "")
+# A serving process looks at most this often (a one-row query) whether another process published a new index, and
+# loads it from the cache directory (shared storage when web processes run on several machines) without a restart.
+XIANGZHI_CONSULT_INDEX_CHECK_SECONDS = env_float("XIANGZHI_CONSULT_INDEX_CHECK_SECONDS", 5.0, minimum=0.0)
+# Processes that tokenise the corpus while an index is built (0: one per core, at most 4; 1: no worker processes).
+XIANGZHI_INDEX_WORKERS = env_int("XIANGZHI_INDEX_WORKERS", 0, minimum=0)
 
 if XIANGZHI_ENV == "test":
     # Fast hashing keeps the suite quick; production and development use Django's PBKDF2 default.

@@ -126,3 +126,27 @@ def test_the_kiosk_of_a_service_terminal_asks_in_large_type(live_server, browser
     assert page.get_by_text("老板拖欠工资").count() == 0 and "kiosk=1" in page.url
     context.close()
     services.set_engine(None)
+
+
+def test_without_any_law_loaded_a_villagers_question_goes_to_a_person(live_server, phone_page, settings, tmp_path,
+                                                                      tongxiang):
+    """A bare installation: the question is kept and handed over with plain words, and a phone can be left."""
+    from xiangzhi.consultation import services
+    from xiangzhi.consultation.models import Handoff
+
+    settings.CONSULT_CACHE_DIR = str(tmp_path / "cache")
+    services.set_engine(None)
+    page = phone_page
+    page.goto(live_server.url + "/consult/")
+    page.fill("#question", "我在工地上摔伤了，老板不给医药费怎么办")
+    page.get_by_role("button", name="提问").click()
+    page.wait_for_selector("text=您的问题已转给法律工作者")
+    assert page.get_by_text("已转人工").is_visible()
+    assert "load_laws" not in page.content() and "知识库" not in page.content()
+    page.fill(".actions .phone", "13812345678")
+    page.get_by_role("button", name="留下手机号").click()
+    page.wait_for_selector("text=并短信通知您")
+    assert_fits_width(page)
+    screenshot(page, "consult-no-law-360")
+    assert Handoff.objects.get().phone == "13812345678"
+    services.set_engine(None)

@@ -1,4 +1,5 @@
-"""Consultation fixtures: a small real corpus (民法典 + 劳动合同法), its engine built once per session."""
+"""Consultation fixtures: a small real corpus (民法典 + 劳动合同法, cut from the corpus shipped in the package), its
+engine built once per session."""
 
 from __future__ import annotations
 
@@ -8,15 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.shared_data import require_shared, shared_path
+from xiangzhi.consultation.services import bundled_corpus
 
-REAL_ARTICLES = shared_path("data/laws/articles.jsonl.gz")
+REAL_ARTICLES = bundled_corpus()
 SUBSET_LAWS = {"民法典", "劳动合同法"}
 
 
 @pytest.fixture(scope="session")
 def subset_gz(tmp_path_factory) -> Path:
-    require_shared("data/laws/articles.jsonl.gz")
     path = tmp_path_factory.mktemp("laws") / "subset.jsonl.gz"
     with gzip.open(REAL_ARTICLES, "rt", encoding="utf-8") as src, gzip.open(path, "wt", encoding="utf-8") as out:
         for line in src:

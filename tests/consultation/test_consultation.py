@@ -133,7 +133,7 @@ def test_a_legal_worker_cites_articles_as_they_are_written_in_the_law(kb, lawyer
 
 
 @pytest.mark.parametrize(("text", "reason"), [
-    ("", "empty"), ("问" * 2001, "too_long"), ("how do I get divorced", "non_chinese"), ("你们这帮王八蛋", "abusive"),
+    ("", "empty"), ("13912345678", "only_number"), ("how do I get divorced", "non_chinese"), ("你们这帮王八蛋", "abusive"),
 ])
 def test_bad_input_gets_a_polite_logged_reply(kb, text, reason):
     reply = services.ask(text, visitor=_visitor("bad"))

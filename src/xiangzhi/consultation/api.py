@@ -31,5 +31,5 @@ def ask(request: HttpRequest, payload: AskIn) -> dict:
         "answer": reply.answer, "kind": reply.kind,
         "citations": [{k: c[k] for k in ("law", "label", "number", "id", "url")} for c in reply.citations],
         "ranked": reply.ranked, "topic": reply.topic, "confidence": reply.confidence, "handoff": reply.handoff,
-        "clarify_topics": reply.clarify_topics,
+        "handed_off": reply.handed_off, "clarify_topics": reply.clarify_topics,
     }

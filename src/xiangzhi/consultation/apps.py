@@ -6,3 +6,6 @@ class ConsultationConfig(AppConfig):
     name = "xiangzhi.consultation"
     label = "consultation"
     verbose_name = _("智能咨询")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the knowledge base check

@@ -70,6 +70,27 @@ class Article(models.Model):
         return f"{self.law.short} {self.label}"
 
 
+class RetrievalIndex(models.Model):
+    """The retrieval index every serving process should use (one row): its generation goes up each time an index is
+    built and published, and its keys name the files in the cache directory (``index-<corpus_key>.pkl``,
+    ``model-<corpus_key>-<model_key>.pkl``). A process compares the generation it serves with this row, at most every
+    ``XIANGZHI_CONSULT_INDEX_CHECK_SECONDS``, and loads the new files when it changed."""
+
+    generation = models.PositiveIntegerField(_("版本"), default=0)
+    corpus_key = models.CharField(max_length=32)
+    model_key = models.CharField(max_length=32, blank=True)
+    articles = models.PositiveIntegerField(_("法条数"), default=0)
+    trained = models.BooleanField(_("含学习排序"), default=False)
+    built_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("检索索引")
+        verbose_name_plural = _("检索索引")
+
+    def __str__(self) -> str:
+        return f"#{self.generation} {self.corpus_key}"
+
+
 class FaqEntry(models.Model):
     """A curated question with a plain-Chinese answer and the articles it rests on. Served only when reviewed and
     still valid."""

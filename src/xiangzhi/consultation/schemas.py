@@ -39,4 +39,5 @@ class AskOut(Schema):
     topic: str
     confidence: float
     handoff: bool
+    handed_off: bool = Field(False, description="问题已转给法律工作者（机器人无法解答时自动转人工）")
     clarify_topics: list[str]

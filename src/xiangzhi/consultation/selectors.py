@@ -17,7 +17,18 @@ from xiangzhi.core.models import Region
 from xiangzhi.core.selectors import region_q
 
 from . import rules
-from .models import Article, Conversation, Event, FaqEntry, Handoff, HandoffStatus, Question
+from .models import (
+    Article,
+    Conversation,
+    Event,
+    FaqEntry,
+    Handoff,
+    HandoffStatus,
+    Law,
+    LawStatus,
+    Question,
+    RetrievalIndex,
+)
 
 
 def article_by_key(key: str) -> Article:
@@ -29,6 +40,42 @@ def article_by_key(key: str) -> Article:
 
 
 EXCERPT_CHARS = 90
+
+
+def law_by_name(name: str) -> Law:
+    """The current version of a law named by its title or short title (``中华人民共和国`` may be left out), else its
+    latest version (a repealed law); NotFound when no law or several laws have that name."""
+    from xiangzhi.core.errors import NotFound, ValidationFailed
+
+    name = (name or "").strip()
+    names = {name, name.removeprefix("中华人民共和国"), "中华人民共和国" + name.removeprefix("中华人民共和国")}
+    laws = list(Law.objects.filter(Q(title__in=names) | Q(short__in=names)).order_by("-is_current", "-version_date"))
+    if not laws:
+        raise NotFound(f"法规库中没有“{name}”。")
+    if len({law.title for law in laws}) > 1:
+        raise ValidationFailed("AMBIGUOUS_LAW", f"“{name}”对应多部法规，请写全称："
+                               + "、".join(sorted({x.title for x in laws})))
+    return laws[0]
+
+
+def knowledge_base_status() -> dict:
+    """What administrators need to know about the robot's law base and index (workbench, ``xiangzhi check``): laws
+    in force, repealed and amended, current articles, the published index (generation, when, how many articles,
+    trained or not) and whether it covers the current articles."""
+    laws = dict(Law.objects.values_list("status").annotate(n=Count("pk")))
+    articles = Article.objects.filter(is_current=True).count()
+    index = RetrievalIndex.objects.filter(pk=1).first()
+    if not articles:
+        problem = "法规库为空：机器人无法解答，群众的问题会全部转人工。请运行 xiangzhi load_laws PATH 载入法规库。"
+    elif index is None:
+        problem = "尚未生成检索索引：请运行 xiangzhi consult_index（或 xiangzhi load_laws PATH）。"
+    elif index.articles != articles:
+        problem = (f"检索索引含 {index.articles} 条，现行法条为 {articles} 条（法规有变动）："
+                   "请运行 xiangzhi consult_index 重新生成。")
+    else:
+        problem = ""
+    return {"in_force": laws.get(LawStatus.IN_FORCE, 0), "repealed": laws.get(LawStatus.REPEALED, 0),
+            "amended": laws.get(LawStatus.AMENDED, 0), "articles": articles, "index": index, "problem": problem}
 
 
 def _excerpt(text: str) -> str:

@@ -1,19 +1,22 @@
 """智能咨询: every write of the consultation robot. Loading laws, the FAQ and rewriting tables, answering questions
 (with citations, clarification and hand-off), hand-off claims and replies, and the visit log.
 
-The retrieval engine is loaded once per process from ``<DATA_DIR>/consult-cache`` (built from the database's current
-articles when missing). FAQ entries and the rewriting table are re-applied whenever their version in the database
-changes, so edits in the workbench take effect without a restart.
+The retrieval index is built once (``build_index``: ``xiangzhi load_laws``, ``consult_index``, ``mark_law``) into
+``<DATA_DIR>/consult-cache`` and published as a generation in the database (RetrievalIndex); every process loads the
+published one and notices a newer one within ``XIANGZHI_CONSULT_INDEX_CHECK_SECONDS`` (a machine without the files
+builds the same index from the database's current articles). FAQ entries and the rewriting table are re-applied
+whenever their version in the database changes, so edits in the workbench take effect without a restart. When the
+robot cannot answer at all, the question is kept and handed to a person (``_keep_for_a_person``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import json
+import logging
 import re
 import secrets
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +34,7 @@ from xiangzhi.core.enums import NotificationStatus, Role
 from xiangzhi.core.errors import Conflict, ValidationFailed
 from xiangzhi.core.models import Membership, Notification, Region, User
 from xiangzhi.core.personal import mask_text
+from xiangzhi.core.text import clean_text
 
 from .models import (
     Article,
@@ -43,9 +47,12 @@ from .models import (
     Law,
     LawStatus,
     Question,
+    RetrievalIndex,
     Rewrite,
 )
 from .rules import LEGAL_ROLES
+
+log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 RATE_LIMIT = (20, 60)  # questions per visitor per minute
@@ -57,10 +64,17 @@ ABUSIVE = ("傻逼", "傻b", "煞笔", "操你", "草你", "妈的", "去死", "
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 REJECT_REPLIES = {
     "empty": "请输入您想咨询的问题，例如：“邻居家的树根把我家院墙顶裂了怎么办？”",
-    "too_long": "问题太长了（不超过 2000 字）。请用几句话说明发生了什么、您想知道什么。",
+    "only_number": "我们只收到了号码（已隐去，不会公开）。请用几句话说说遇到了什么问题；如果希望工作人员联系您，"
+                   "请点“转人工”并留下手机号。",
     "non_chinese": "请用中文描述您的问题，我们会为您查找相关法律规定。",
     "abusive": "理解您可能很着急。请平和地描述遇到的问题，我们会尽力帮您查找相关规定，也可以转人工咨询。",
 }
+# A question longer than MAX_QUESTION_CHARS is cut there, and the answer says so.
+CUT_NOTE = f"（您的问题较长，我们按前 {MAX_QUESTION_CHARS} 字查找；完整情况可以转人工后告诉工作人员。）"
+# When the robot cannot answer at all (no law loaded, no index, any failure of the engine): the question is kept
+# and handed to a person. Plain words; what an administrator must do is shown in the workbench, never here.
+KEPT_REPLY = ("您的问题已转给法律工作者，他们会尽快在这里答复您。留下手机号的话，答复后会短信通知您；"
+              "着急的话也可以直接到所在镇（街道）司法所或公共法律服务站咨询。")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -81,74 +95,99 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _read_records(path: str | Path):
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+def _law_runs(path: str | Path):  # noqa: ANN202
+    """The records of ``articles.jsonl(.gz)`` in runs of one law version ``((title, date), [records])``, streamed
+    from the file: one law is held at a time, whatever the size of the corpus."""
+    from .retrieval.corpus import read_jsonl
+
+    key, run = None, []
+    for rec in read_jsonl(path):
+        rec_key = (rec["law"], rec.get("date") or "")
+        if rec_key != key and run:
+            yield key, run
+            run = []
+        key = rec_key
+        run.append(rec)
+    if run:
+        yield key, run
 
 
-def load_laws(path: str | Path, *, actor: User | None, batch_size: int = 2000) -> LoadStats:
-    """Load ``articles.jsonl(.gz)``. Idempotent: a law version already present is skipped. A newer version of a law
-    supersedes the current one (status amended, its articles is_current False; kept as history).
+def load_laws(path: str | Path, *, actor: User | None, batch_size: int = 5000) -> LoadStats:
+    """Load ``articles.jsonl(.gz)``, streamed law by law. Idempotent: a law version already present is skipped. A
+    newer version of a law supersedes the current one (status amended, its articles is_current False; kept as
+    history); an older one is kept as history of the current one.
 
-    Side effects: Law and Article rows (bulk, in batches); one audit row; the FAQ/engine version is unchanged
-    (rebuild the index with ``xiangzhi consult_index``)."""
-    by_law: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for rec in _read_records(path):
-        by_law[(rec["law"], rec.get("date") or "")].append(rec)
-    existing = {(t, d.isoformat() if d else ""): pk for pk, t, d in Law.objects.values_list("pk", "title", "version_date")}
+    Side effects: Law and Article rows (articles in bulk, in batches); one audit row. The index is built and
+    published separately (``build_index``; ``xiangzhi load_laws`` does both)."""
+    existing = {(t, d.isoformat() if d else "") for t, d in Law.objects.values_list("title", "version_date")}
+    current = {law.title: law for law in Law.objects.filter(is_current=True)}
+    created: dict[tuple[str, str], Law] = {}  # a law whose records come in several runs of the file
+    skipped: set[tuple[str, str]] = set()
     stats = LoadStats()
     pending: list[Article] = []
+
+    def flush() -> None:
+        Article.objects.bulk_create(pending, batch_size=batch_size)
+        stats.articles_created += len(pending)
+        pending.clear()
+
     with transaction.atomic():
-        for (title, date), recs in sorted(by_law.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-            if (title, date) in existing:
-                stats.laws_skipped += 1
-                continue
-            first = recs[0]
-            version = _date(date)
-            current = Law.objects.filter(title=title, is_current=True).first()
-            is_newest = current is None or (version and (current.version_date is None or version > current.version_date))
-            law = Law.objects.create(
-                title=title, short=first.get("short") or title, category=first.get("category") or "",
-                province=first.get("province") or "", version_date=version, is_current=bool(is_newest),
-                status=LawStatus.IN_FORCE if is_newest else LawStatus.AMENDED,
-            )
-            if current is not None and is_newest:
-                Law.objects.filter(pk=current.pk).update(status=LawStatus.AMENDED, superseded_by=law, is_current=False)
-                Article.objects.filter(law=current).update(is_current=False)
-                stats.laws_superseded += 1
-            elif current is not None:
-                law.superseded_by = current
-                law.save(update_fields=["superseded_by"])
-            stats.laws_created += 1
+        for key, recs in _law_runs(path):
+            law = created.get(key)
+            if law is None:
+                if key in existing:
+                    skipped.add(key)
+                    continue
+                law = _create_law(key, recs[0], current.get(key[0]), stats)
+                created[key] = law
+                if law.is_current:
+                    current[law.title] = law
             for rec in recs:
                 pending.append(Article(
                     key=rec["id"], law=law, label=rec.get("label") or "", number=rec.get("number") or 0,
                     suffix=rec.get("suffix") or "", part=rec.get("part") or "", chapter=rec.get("chapter") or "",
-                    section=rec.get("section") or "", text=rec.get("text") or "", version_date=version,
-                    is_current=bool(is_newest),
+                    section=rec.get("section") or "", text=rec.get("text") or "", version_date=law.version_date,
+                    is_current=law.is_current,
                 ))
-                if len(pending) >= batch_size:
-                    Article.objects.bulk_create(pending, batch_size=batch_size)
-                    stats.articles_created += len(pending)
-                    pending = []
+            if len(pending) >= batch_size:
+                flush()
         if pending:
-            Article.objects.bulk_create(pending, batch_size=batch_size)
-            stats.articles_created += len(pending)
+            flush()
+        stats.laws_skipped = len(skipped)
         core_services.audit("consultation.load_laws", actor=actor, object_type="consultation.law",
                             after=stats.__dict__, note=str(path)[-300:])
     return stats
 
 
+def _create_law(key: tuple[str, str], first: dict, current: Law | None, stats: LoadStats) -> Law:
+    """A new law version; the newest version of its title is the current one (the other becomes its history)."""
+    title, date = key
+    version = _date(date)
+    is_newest = current is None or bool(version and (current.version_date is None or version > current.version_date))
+    law = Law.objects.create(
+        title=title, short=first.get("short") or title, category=first.get("category") or "",
+        province=first.get("province") or "", version_date=version, is_current=is_newest,
+        status=LawStatus.IN_FORCE if is_newest else LawStatus.AMENDED,
+        superseded_by=None if is_newest else current,
+    )
+    if current is not None and is_newest:
+        Law.objects.filter(pk=current.pk).update(status=LawStatus.AMENDED, superseded_by=law, is_current=False)
+        Article.objects.filter(law=current).update(is_current=False)
+        stats.laws_superseded += 1
+    stats.laws_created += 1
+    return law
+
+
 def mark_law(law: Law, *, status: str, actor: User | None, superseded_by: Law | None = None) -> Law:
-    """Mark a law repealed or amended (an administrator's decision). Its articles stop being served.
+    """Mark a law repealed or amended (an administrator's decision), or in force again. Its rows stay as history;
+    its articles stop being served at once (answers cite only current articles) and leave the index when it is
+    next built (``xiangzhi mark_law`` builds it).
 
     Side effects: Law and Article rows updated; one audit row."""
     if status not in LawStatus.values:
         raise ValidationFailed("INVALID_STATUS", "效力状态不正确。", {"status": status})
+    if superseded_by is not None and superseded_by.pk == law.pk:
+        raise ValidationFailed("INVALID_STATUS", "不能由自身取代。", {"superseded_by": superseded_by.pk})
     before = law.status
     with transaction.atomic():
         law.status = status
@@ -157,26 +196,34 @@ def mark_law(law: Law, *, status: str, actor: User | None, superseded_by: Law | 
         law.save(update_fields=["status", "superseded_by", "is_current", "updated_at"])
         Article.objects.filter(law=law).update(is_current=law.is_current)
         core_services.audit("consultation.mark_law", actor=actor, obj=law, before={"status": before},
-                            after={"status": status})
+                            after={"status": status, "superseded_by": superseded_by.pk if superseded_by else None})
     return law
+
+
+def bundled_corpus() -> Path:
+    """The law corpus shipped with the platform (``consultation/data/laws``, see its README)."""
+    return Path(__file__).resolve().parent / "data" / "laws" / "articles.jsonl.gz"
 
 
 def current_articles() -> list[dict[str, Any]]:
     """The current articles as the engine's slim dicts."""
-    rows = Article.objects.filter(is_current=True).select_related("law").order_by("law_id", "pk")
+    rows = (Article.objects.filter(is_current=True).order_by("law_id", "pk")
+            .values_list("key", "law__title", "law__short", "law__category", "part", "chapter", "section", "label",
+                         "number", "text"))
     return [
-        {"id": a.key, "law": a.law.title, "short": a.law.short, "category": a.law.category, "part": a.part or None,
-         "chapter": a.chapter or None, "section": a.section or None, "label": a.label, "number": a.number,
-         "text": a.text}
-        for a in rows.iterator(chunk_size=5000)
+        {"id": key, "law": title, "short": short, "category": category, "part": part or None,
+         "chapter": chapter or None, "section": section or None, "label": label, "number": number, "text": text}
+        for key, title, short, category, part, chapter, section, label, number, text in rows.iterator(chunk_size=5000)
     ]
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# The engine: one per process, FAQ and rewrites re-applied when their database version changes
+# The engine: built once and published (a generation in the database, files in the cache directory); every process
+# loads the published one and notices a newer one within XIANGZHI_CONSULT_INDEX_CHECK_SECONDS, without a restart.
+# FAQ entries and the rewriting table are re-applied whenever their version in the database changes.
 # ----------------------------------------------------------------------------------------------------------------
-_lock = threading.Lock()
-_state: dict[str, Any] = {"engine": None, "kb_version": None}
+class EngineUnavailable(Exception):
+    """No index can be served (no articles loaded, or the index files cannot be read or built)."""
 
 
 def cache_dir() -> Path:
@@ -193,27 +240,127 @@ def training_questions() -> list[dict] | None:
     return load_questions(path)
 
 
-def build_index(*, questions: list[dict] | None = None, use_training: bool = True):  # noqa: ANN201
-    """(Re)build the engine from the current articles into the cache directory and use it in this process."""
+def _build_engine(*, questions: list[dict] | None = None, use_training: bool = True):  # noqa: ANN202
     from .retrieval import Engine
 
     articles = current_articles()
     if not articles:
-        raise ValidationFailed("NO_ARTICLES", "知识库中还没有法条，请先运行 xiangzhi load_laws。")
+        raise ValidationFailed("NO_ARTICLES", "知识库中还没有法条：请运行 xiangzhi load_laws PATH。")
     if questions is None and use_training:
         questions = training_questions()
     if questions:
         known = {a["id"] for a in articles}
         questions = [q for q in questions if any(r in known for r in q.get("relevant", []))] or None
-    engine = Engine.build(articles, cache_dir=cache_dir(), questions=questions)
-    set_engine(engine)
+    return Engine.build(articles, cache_dir=cache_dir(), questions=questions,
+                        workers=settings.XIANGZHI_INDEX_WORKERS or None)
+
+
+def build_index(*, questions: list[dict] | None = None, use_training: bool = True):  # noqa: ANN201
+    """(Re)build the engine from the current articles into the cache directory, publish it (every serving process
+    loads it within ``XIANGZHI_CONSULT_INDEX_CHECK_SECONDS``) and use it in this process.
+
+    Side effects: index and model files in the cache directory; the RetrievalIndex row (generation + 1)."""
+    engine = _build_engine(questions=questions, use_training=use_training)
+    stamp = _publish(engine)
+    _holder.set(engine, stamp)
     return engine
 
 
+def _publish(engine) -> tuple:  # noqa: ANN001
+    fields = {"corpus_key": engine.corpus_key, "model_key": engine.model_key or "", "articles": len(engine.ids),
+              "trained": engine.reranker is not None, "built_at": timezone.now()}
+    with transaction.atomic():
+        if not RetrievalIndex.objects.filter(pk=1).update(generation=F("generation") + 1, **fields):
+            RetrievalIndex.objects.create(pk=1, generation=1, **fields)
+    return _stamp(RetrievalIndex.objects.filter(pk=1).values("generation", "corpus_key", "model_key").first())
+
+
+def _stamp(row: dict | None) -> tuple | None:
+    return None if row is None else (row["generation"], row["corpus_key"], row["model_key"])
+
+
+class EngineHolder:
+    """One process's engine. Nothing another process needs lives here: the published index is named by the
+    RetrievalIndex row and its files; this only remembers which one it loaded and when it last looked."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.engine: Any = None
+        self.stamp: tuple | None = None  # (generation, corpus key, model key) served; None: set by hand or legacy
+        self.checked = float("-inf")
+        self.kb_version: tuple | None = None
+
+    def set(self, engine: Any, stamp: tuple | None = None) -> None:
+        with self.lock:
+            self.engine, self.stamp, self.kb_version = engine, stamp, None
+            self.checked = time.monotonic()
+
+    def get(self):  # noqa: ANN201
+        """The engine of the published index (loaded again when another process published a newer one), with the
+        database's FAQ entries and rewriting table applied. Raises EngineUnavailable when there is none."""
+        now = time.monotonic()
+        if self.engine is None or now - self.checked >= settings.XIANGZHI_CONSULT_INDEX_CHECK_SECONDS:
+            self.checked = now
+            self._refresh()
+        engine = self.engine
+        if engine is None:
+            raise EngineUnavailable("no index")
+        version = _kb_version()
+        if self.kb_version != version:
+            with self.lock:
+                engine.set_rewrites(list(Rewrite.objects.filter(is_active=True).values_list("phrase", "terms")))
+                engine.set_faqs([
+                    {"id": str(f.pk), "question": f.question, "variants": f.variants, "answer": f.answer,
+                     "citations": f.citations, "topic": f.topic}
+                    for f in servable_faqs()
+                ])
+                self.kb_version = version
+        return engine
+
+    def _refresh(self) -> None:
+        stamp = _stamp(RetrievalIndex.objects.filter(pk=1).values("generation", "corpus_key", "model_key").first())
+        if stamp is None and self.engine is not None:
+            return  # nothing published (an engine set by hand, or an installation from before publishing)
+        if stamp is not None and stamp == self.stamp and self.engine is not None:
+            return
+        from .retrieval import Engine
+
+        with self.lock:
+            if stamp is not None and stamp == self.stamp and self.engine is not None:
+                return
+            try:
+                if stamp is not None:
+                    engine = Engine.load(cache_dir(), stamp[1], stamp[2] or None)
+                else:
+                    engine = Engine.load(cache_dir())
+            except (FileNotFoundError, OSError, ValueError, EOFError):
+                engine = None
+            if engine is None:
+                # The files are not on this machine (or unreadable): build the same index from the database.
+                if not Article.objects.filter(is_current=True).exists():
+                    self.engine, self.stamp = None, stamp
+                    return
+                try:
+                    engine = _build_engine()
+                except Exception as exc:
+                    log.exception("consultation index could not be built")
+                    raise EngineUnavailable(str(exc)) from exc
+                if stamp is None:
+                    stamp = _publish(engine)
+            self.engine, self.stamp, self.kb_version = engine, stamp, None
+
+
+_holder = EngineHolder()
+
+
 def set_engine(engine) -> None:  # noqa: ANN001
-    with _lock:
-        _state["engine"] = engine
-        _state["kb_version"] = None
+    """Serve ``engine`` in this process (tests, benchmarks) until another index is published."""
+    _holder.set(engine)
+
+
+def get_engine():  # noqa: ANN201
+    """This process's engine for the published index (see EngineHolder.get)."""
+    return _holder.get()
 
 
 def _kb_version() -> tuple:
@@ -224,38 +371,7 @@ def _kb_version() -> tuple:
 
 def servable_faqs():  # noqa: ANN201
     today = timezone.localdate()
-    from django.db.models import Q
-
     return FaqEntry.objects.filter(reviewed_at__isnull=False).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-
-
-def get_engine():  # noqa: ANN201
-    """The process's engine, with the database's FAQ entries and rewriting table applied."""
-    engine = _state["engine"]
-    if engine is None:
-        from .retrieval import Engine
-
-        with _lock:
-            engine = _state["engine"]
-            if engine is None:
-                try:
-                    engine = Engine.load(cache_dir())
-                except (FileNotFoundError, OSError):
-                    engine = None
-                _state["engine"] = engine
-        if engine is None:
-            engine = build_index()
-    version = _kb_version()
-    if _state["kb_version"] != version:
-        with _lock:
-            engine.set_rewrites(list(Rewrite.objects.filter(is_active=True).values_list("phrase", "terms")))
-            engine.set_faqs([
-                {"id": str(f.pk), "question": f.question, "variants": f.variants, "answer": f.answer,
-                 "citations": f.citations, "topic": f.topic}
-                for f in servable_faqs()
-            ])
-            _state["kb_version"] = version
-    return engine
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -282,21 +398,21 @@ class Reply:
     handoff: bool = False
     clarify_topics: list[str] = field(default_factory=list)
     dispute_link: str = ""
+    handed_off: bool = False  # already in the legal workers' queue (the robot could not answer)
 
 
 def new_visitor_id() -> str:
     return secrets.token_urlsafe(18)
 
 
-def check_question(text: str) -> str | None:
-    """The reason a question cannot be answered (empty, too_long, non_chinese, abusive) or None."""
+def check_question(text: str, *, numbers: int = 0) -> str | None:
+    """The reason a question cannot be answered (empty, only_number, non_chinese, abusive) or None. ``text`` is the
+    masked question; ``numbers``: how many personal numbers were taken out of it."""
     text = (text or "").strip()
     if not text:
         return "empty"
-    if len(text) > MAX_QUESTION_CHARS:
-        return "too_long"
     if not _CJK.search(text):
-        return "non_chinese"
+        return "only_number" if numbers and not re.search(r"[A-Za-z]{2}", text) else "non_chinese"
     low = text.lower()
     if any(w in low for w in ABUSIVE):
         return "abusive"
@@ -395,17 +511,30 @@ def ask(question: str, *, visitor: Visitor, channel: str = Channel.PHONE, region
                                  limit=settings.XIANGZHI_RATE_LIMIT_CONSULT_PER_ADDRESS_PER_MINUTE, window_seconds=60)
     if region is not None:
         visitor.region = region
-    text = mask_text((question or "").strip())
+    text = clean_text(question or "").strip()
+    cut = len(text) > MAX_QUESTION_CHARS
+    text = text[:MAX_QUESTION_CHARS].strip() if cut else text
+    masked, numbers = core_services.protect_texts({"text": text})
+    text = masked["text"]
     conv = _conversation(visitor, channel)
-    reason = check_question(text)
+    reason = check_question(text, numbers=len(numbers.get("text", [])))
     if reason:
-        q = Question.objects.create(conversation=conv, text=text[:MAX_QUESTION_CHARS], kind=Question.Kind.REJECTED,
+        q = Question.objects.create(conversation=conv, text=text, kind=Question.Kind.REJECTED,
                                     reason=reason, answer=REJECT_REPLIES[reason])
+        _keep_numbers(q, numbers)
         record_event(Event.Kind.REJECTED, conversation=conv, question=q, value=reason)
         return Reply(question=q, answer=q.answer, kind=q.kind, handoff=False)
 
-    ans = get_engine().answer(text, top_k=top_k)
-    ranked_ids = [aid for aid, _s in ans.ranked]
+    try:
+        with transaction.atomic():  # a failure inside leaves the connection usable for keeping the question
+            ans = get_engine().answer(text, top_k=top_k)
+    except Exception:  # noqa: BLE001 - whatever fails, the villager's question is kept and goes to a person
+        log.exception("consultation engine failed; the question is handed to a person")
+        ans = None
+    if ans is None:
+        return _keep_for_a_person(text, conv, numbers, cut=cut)
+    ranked = _current_ranked(ans.ranked)
+    ranked_ids = [r["id"] for r in ranked]
     faq = ans.faq
     cite_keys = list(faq.entry.citations) if faq is not None else []
     cite_keys += [k for k in ranked_ids[:3] if k not in cite_keys]
@@ -434,18 +563,15 @@ def ask(question: str, *, visitor: Visitor, channel: str = Channel.PHONE, region
     if citations:
         body += "\n" + CITED_PREFIX + "；".join(f"《{c['law']}》{c['label']}" for c in citations)
     body += "\n" + DISCLAIMER
-    ranked = []
-    meta = {a.key: a for a in Article.objects.filter(key__in=ranked_ids, is_current=True).select_related("law")}
-    for aid, score in ans.ranked:
-        art = meta.get(aid)
-        ranked.append({"law": art.law.title if art else "", "label": art.label if art else "",
-                       "number": art.number if art else None, "id": aid, "score": round(float(score), 6)})
+    if cut:
+        body = CUT_NOTE + "\n" + body
     stored_cites = [{k: c[k] for k in ("law", "label", "number", "id")} for c in citations]
     q = Question.objects.create(
         conversation=conv, text=text, kind=kind, answer=body, citations=stored_cites, ranked=ranked, topic=topic,
         clarify_topics=list(ans.clarify_topics), confidence=float(ans.confidence),
         faq_id=int(faq.entry.id) if faq is not None and str(faq.entry.id).isdigit() else None,
     )
+    _keep_numbers(q, numbers)
     record_event(Event.Kind.QUESTION, conversation=conv, question=q)
     record_event(Event.Kind.ANSWER, conversation=conv, question=q, value=kind)
     return Reply(
@@ -453,6 +579,38 @@ def ask(question: str, *, visitor: Visitor, channel: str = Channel.PHONE, region
         confidence=float(ans.confidence), handoff=kind == Question.Kind.HANDOFF,
         clarify_topics=list(ans.clarify_topics), dispute_link=dispute_link(topic, text),
     )
+
+
+def _current_ranked(scored: list[tuple[str, float]]) -> list[dict]:
+    """The engine's ranked articles that are current: one repealed or amended since the index was built is dropped
+    (never cited again, even before the index is rebuilt)."""
+    keys = [aid for aid, _s in scored]
+    meta = {a.key: a for a in Article.objects.filter(key__in=keys, is_current=True).select_related("law")}
+    return [{"law": meta[aid].law.title, "label": meta[aid].label, "number": meta[aid].number, "id": aid,
+             "score": round(float(score), 6)} for aid, score in scored if aid in meta]
+
+
+def _keep_numbers(question: Question, numbers: core_services.NumbersByField) -> None:
+    """The personal numbers typed into a question, kept encrypted beside its masked text (as a case's are)."""
+    if numbers:
+        region = question.conversation.region
+        core_services.keep_text_numbers(question, numbers, region_code=region.code if region else "")
+
+
+def _keep_for_a_person(text: str, conv: Conversation, numbers: core_services.NumbersByField, *, cut: bool) -> Reply:
+    """The robot cannot answer (no law loaded, no index, the engine failed): the question is kept and handed to the
+    legal workers' queue with a plain message. Side effects: Question (kind handoff), its numbers, a Handoff, events."""
+    body = (CUT_NOTE + "\n" if cut else "") + KEPT_REPLY
+    q = Question.objects.create(conversation=conv, text=text, kind=Question.Kind.HANDOFF, answer=body,
+                                reason="no_engine")
+    _keep_numbers(q, numbers)
+    record_event(Event.Kind.QUESTION, conversation=conv, question=q)
+    record_event(Event.Kind.ANSWER, conversation=conv, question=q, value=q.kind)
+    try:
+        request_handoff(q)
+    except ValidationFailed:  # no region at all yet (a bare installation): the question stays in the log
+        log.exception("consultation question %s kept but not handed off", q.pk)
+    return Reply(question=q, answer=body, kind=q.kind, handoff=True, handed_off=True)
 
 
 def rate_answer(question: Question, *, useful: bool) -> Question:
@@ -478,16 +636,26 @@ def _county() -> Region:
 
 
 def request_handoff(question: Question, *, phone: str = "") -> Handoff:
-    """Hand a question to the legal workers of the visitor's region (the county when unknown). Idempotent.
+    """Hand a question to the legal workers of the visitor's region (the county when unknown). Idempotent: asked
+    again for a question already handed over, it only adds the call-back phone when none was given yet.
 
-    Side effects: a Handoff row; a ``handoff`` event; an in-app notice is not sent (workers watch the queue)."""
-    existing = Handoff.objects.filter(question=question).first()
-    if existing is not None:
-        return existing
+    Side effects: a Handoff row (the phone encrypted); a ``handoff`` event; an in-app notice is not sent (workers
+    watch the queue)."""
     if phone:
+        from django.core.exceptions import ValidationError
+
         from xiangzhi.core.personal import validate_phone
 
-        phone = validate_phone(phone)
+        try:
+            phone = validate_phone(phone)
+        except ValidationError as exc:
+            raise ValidationFailed("INVALID_PHONE", "手机号码应为11位，以1开头。", {"phone": exc.messages}) from exc
+    existing = Handoff.objects.filter(question=question).first()
+    if existing is not None:
+        if phone and not existing.phone:
+            existing.phone = phone
+            existing.save(update_fields=["phone"])
+        return existing
     conv = question.conversation
     if not phone and conv.citizen is not None:
         phone = conv.citizen.phone or ""

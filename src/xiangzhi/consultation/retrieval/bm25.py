@@ -6,6 +6,7 @@ documents × terms), so scoring a query is a sum of a few posting lists.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,33 +36,33 @@ class BM25Index:
         b: float = 0.75,
         vocab: dict[str, int] | None = None,
     ) -> BM25Index:
-        """Index token lists; ``vocab`` may be shared between several indexes (it is extended)."""
+        """Index token lists; ``vocab`` may be shared between several indexes (it is extended).
+
+        ``docs`` may be a generator: each document is counted and dropped, and the postings are kept in compact
+        integer arrays (not Python lists of int objects), so indexing the full corpus holds no token lists."""
         vocab = {} if vocab is None else vocab
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[int] = []
-        lengths: list[int] = []
-        for i, doc in enumerate(docs):
+        cols, vals, indptr, lengths = array("i"), array("f"), array("q", [0]), array("i")
+        for doc in docs:
             counts = Counter(doc)
             lengths.append(len(doc))
-            for term, tf in counts.items():
-                rows.append(i)
-                cols.append(vocab.setdefault(term, len(vocab)))
-                vals.append(tf)
+            cols.extend([vocab.setdefault(term, len(vocab)) for term in counts])
+            vals.extend(counts.values())
+            indptr.append(len(cols))
         n_docs, n_terms = len(lengths), len(vocab)
-        tf = sp.csr_matrix(
-            (np.asarray(vals, np.float32), (np.asarray(rows, np.int32), np.asarray(cols, np.int32))),
-            shape=(n_docs, n_terms),
-        )
-        dl = np.asarray(lengths, np.float32)
+        # Rows are built in order, so the arrays already are a CSR matrix of term frequencies (no COO copy).
+        tf = np.frombuffer(vals, np.float32)
+        indices = np.frombuffer(cols, np.int32)
+        row_len = np.diff(np.frombuffer(indptr, np.int64))
+        dl = np.frombuffer(lengths, np.int32).astype(np.float32)
         avgdl = float(dl.mean()) if n_docs else 1.0
-        df = np.bincount(tf.indices, minlength=n_terms).astype(np.float32)
+        df = np.bincount(indices, minlength=n_terms).astype(np.float32)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         norm = k1 * (1 - b + b * dl / max(avgdl, 1e-6))
-        row_of = np.repeat(np.arange(n_docs), np.diff(tf.indptr))
-        data = tf.data * (k1 + 1) / (tf.data + norm[row_of]) * idf[tf.indices]
-        weights = sp.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape)
+        data = tf * (k1 + 1) / (tf + np.repeat(norm, row_len)) * idf[indices]
+        del tf, vals
+        weights = sp.csr_matrix((data, indices, np.frombuffer(indptr, np.int64)), shape=(n_docs, n_terms))
         csc = weights.tocsc()
+        del weights, data
         csc.sort_indices()
         return cls(vocab, csc, idf)
 

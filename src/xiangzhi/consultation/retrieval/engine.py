@@ -8,7 +8,7 @@ import math
 import os
 import pickle
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from . import tokens as token_file
 from .bm25 import BM25Index
-from .corpus import corpus_hash, slim_article
+from .corpus import ARTICLE_FIELDS, corpus_hash, slim_article
 from .faq import FaqEntry, FaqMatch, FaqMatcher
 from .knowledge import Knowledge, Neighbours
 from .text import (
@@ -47,6 +48,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "phrase3", "phrase4", "longest_phrase", "phrase3_idf",
 )
 CATEGORY_FEATURE = FEATURE_NAMES.index("category")
+_SLIM = frozenset(ARTICLE_FIELDS)
 
 
 @dataclass
@@ -183,6 +185,7 @@ class Engine:
         self.corpus_key = ""
         self.knowledge: Knowledge | None = None
         self.reranker: Any = None
+        self.model_key = ""
         self.calibration: tuple[np.ndarray, np.ndarray] | None = None
         self.rewriter = Rewriter.from_tsv()
         self.faq = FaqMatcher(self.tokenizer.query_tokens, self.config.faq_threshold)
@@ -199,19 +202,21 @@ class Engine:
         rewrites: Sequence[tuple[str, str]] | None = None,
         config: Config | None = None,
         workers: int | None = None,
+        shipped_tokens: Path | None = token_file.TOKENS_PATH,
     ) -> Engine:
         """Build (or load from ``cache_dir`` when the corpus hash matches) and optionally train.
 
         ``questions`` are labelled training questions (``question``, ``relevant`` article ids,
-        optional ``qid``); without them the engine ranks by BM25 fields only.
+        optional ``qid``); without them the engine ranks by BM25 fields only.  ``shipped_tokens``: a tokens file
+        (see ``tokens.py``) whose tokens are used where they fit; None segments every text.
         """
-        arts = [slim_article(a) for a in articles]
+        arts = [a if len(a) == len(ARTICLE_FIELDS) and a.keys() == _SLIM else slim_article(a) for a in articles]
         key = corpus_hash(arts, ENGINE_VERSION)
         engine = cls._load_index(Path(cache_dir), key) if cache_dir else None
         if engine is None:
             engine = cls(arts, config)
             engine.corpus_key = key
-            engine._index(arts, workers)
+            engine._index(arts, workers, shipped_tokens)
             if cache_dir:
                 engine._save_index(Path(cache_dir))
         elif config is not None:
@@ -226,9 +231,10 @@ class Engine:
             engine.set_faqs(faqs)
         return engine
 
-    def _index(self, arts: list[dict[str, Any]], workers: int | None) -> None:
+    def _index(self, arts: list[dict[str, Any]], workers: int | None, shipped_tokens: Path | None = None) -> None:
+        """The three BM25 fields.  Token lists are streamed into the indexes (never all held at once); texts the
+        shipped tokens file covers (same tokenizer, same text) are not segmented again."""
         start = time.perf_counter()
-        texts = [a["text"] or "" for a in arts]
         heads = [
             " ".join(
                 [a.get("short") or a.get("law") or ""]
@@ -236,25 +242,36 @@ class Engine:
             )
             for a in arts
         ]
-        text_tokens = _tokenize_all(self.tokenizer, texts, workers)
+        doc_len = np.zeros(len(self.texts), np.float32)
+
+        shipped = token_file.load(self.tokenizer, shipped_tokens) if shipped_tokens is not None else None
+
+        def text_tokens() -> Iterable[list[str]]:
+            stream = token_file.tokens_of(shipped, self.ids, self.texts,
+                                      lambda texts: _tokenize_all(self.tokenizer, texts, workers))
+            for i, doc in enumerate(stream):
+                doc_len[i] = len(doc)
+                yield doc
+
         head_cache: dict[str, list[str]] = {}
-        head_tokens = [head_cache.setdefault(h, self.tokenizer.tokens(h)) for h in heads]
         vocab: dict[str, int] = {}
-        self.text_index = BM25Index.build(text_tokens, vocab=vocab)
-        self.head_index = BM25Index.build(head_tokens, vocab=vocab)
-        self.bigram_index = BM25Index.build((char_bigrams(t) for t in texts), vocab={})
-        self.doc_len = np.asarray([len(t) for t in text_tokens], np.float32)
-        log.info("indexed %d articles in %.1fs", len(arts), time.perf_counter() - start)
+        self.text_index = BM25Index.build(text_tokens(), vocab=vocab)
+        self.head_index = BM25Index.build((head_cache.setdefault(h, self.tokenizer.tokens(h)) for h in heads),
+                                          vocab=vocab)
+        self.bigram_index = BM25Index.build((char_bigrams(t) for t in self.texts), vocab={})
+        self.doc_len = doc_len
+        log.info("indexed %d articles in %.1fs (%s)", len(arts), time.perf_counter() - start,
+                 "shipped tokens" if shipped is not None else "segmented")
 
     def _state(self) -> dict[str, Any]:
-        skip = {"tokenizer", "faq", "rewriter", "knowledge", "reranker", "calibration", "_terms", "_rows"}
+        skip = {"tokenizer", "faq", "rewriter", "knowledge", "reranker", "calibration", "_terms", "_rows", "model_key"}
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def _save_index(self, cache_dir: Path) -> Path:
         cache_dir.mkdir(parents=True, exist_ok=True)
         path = cache_dir / f"index-{self.corpus_key}.pkl"
         _atomic_pickle(path, self._state())
-        (cache_dir / "current.json").write_text(json.dumps({"corpus": self.corpus_key}), encoding="utf-8")
+        _atomic_write(cache_dir / "current.json", json.dumps({"corpus": self.corpus_key}))
         return path
 
     @classmethod
@@ -271,7 +288,7 @@ class Engine:
         else:  # caches written before term frequencies were stored
             engine.tokenizer = Tokenizer(engine.heading_terms)
             engine.term_freqs = dict(engine.tokenizer.term_freqs)
-        engine.knowledge, engine.reranker, engine.calibration = None, None, None
+        engine.knowledge, engine.reranker, engine.calibration, engine.model_key = None, None, None, ""
         engine.rewriter = Rewriter.from_tsv()
         engine.faq = FaqMatcher(engine.tokenizer.query_tokens, engine.config.faq_threshold)
         return engine
@@ -290,8 +307,8 @@ class Engine:
         state = {"knowledge": self.knowledge, "reranker": self.reranker, "calibration": self.calibration,
                  "features": FEATURE_NAMES}
         _atomic_pickle(cache_dir / f"model-{self.corpus_key}-{key}.pkl", state)
-        pointer = {"corpus": self.corpus_key, "model": key}
-        (cache_dir / "current.json").write_text(json.dumps(pointer), encoding="utf-8")
+        self.model_key = key
+        _atomic_write(cache_dir / "current.json", json.dumps({"corpus": self.corpus_key, "model": key}))
 
     def _load_model(self, cache_dir: Path, questions: Sequence[dict[str, Any]] | None, key: str = "") -> bool:
         key = key or self._training_key(questions or [])
@@ -305,6 +322,7 @@ class Engine:
             log.warning("ignoring %s: trained on a different feature set", path.name)
             return False
         self.knowledge, self.reranker, self.calibration = state["knowledge"], state["reranker"], state["calibration"]
+        self.model_key = key
         return True
 
     def save(self, cache_dir: str | Path, questions: Sequence[dict[str, Any]] | None = None) -> None:
@@ -314,15 +332,18 @@ class Engine:
             self._save_model(Path(cache_dir), questions)
 
     @classmethod
-    def load(cls, cache_dir: str | Path) -> Engine:
-        """Load the most recently saved index (and model) from ``cache_dir``."""
+    def load(cls, cache_dir: str | Path, corpus_key: str | None = None, model_key: str | None = None) -> Engine:
+        """Load an index (and model) from ``cache_dir``: the one named by the keys (a published index), else the
+        most recently saved one in this directory (``current.json``)."""
         cache_dir = Path(cache_dir)
-        pointer = json.loads((cache_dir / "current.json").read_text(encoding="utf-8"))
-        engine = cls._load_index(cache_dir, pointer["corpus"])
+        if corpus_key is None:
+            pointer = json.loads((cache_dir / "current.json").read_text(encoding="utf-8"))
+            corpus_key, model_key = pointer["corpus"], pointer.get("model")
+        engine = cls._load_index(cache_dir, corpus_key)
         if engine is None:
-            raise FileNotFoundError(f"no index for corpus {pointer['corpus']} in {cache_dir}")
-        if pointer.get("model") and not engine._load_model(cache_dir, None, pointer["model"]):
-            raise FileNotFoundError(f"model {pointer['model']} in {cache_dir} is missing or stale")
+            raise FileNotFoundError(f"no index for corpus {corpus_key} in {cache_dir}")
+        if model_key and not engine._load_model(cache_dir, None, model_key):
+            raise FileNotFoundError(f"model {model_key} in {cache_dir} is missing or stale")
         return engine
 
     # ------------------------------------------------------------------ runtime-replaceable tables
@@ -943,6 +964,12 @@ def _isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(iso.X_thresholds_, np.float64), np.asarray(iso.y_thresholds_, np.float64)
 
 
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def _atomic_pickle(path: Path, obj: Any) -> None:
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     with tmp.open("wb") as fh:
@@ -958,17 +985,20 @@ def _worker_tokens(text: str) -> list[str]:
     return _WORKER_TOKENIZER.tokens(text)
 
 
-def _tokenize_all(tokenizer: Tokenizer, texts: list[str], workers: int | None) -> list[list[str]]:
-    """Tokenise many texts, in forked worker processes when that pays off."""
+def _tokenize_all(tokenizer: Tokenizer, texts: list[str], workers: int | None) -> Iterator[list[str]]:
+    """Tokenise many texts in order, lazily, in forked worker processes when that pays off (``workers``: default
+    the number of cores, at most 4)."""
     global _WORKER_TOKENIZER
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if workers <= 1 or len(texts) < 5000 or not hasattr(os, "fork"):
-        return [tokenizer.tokens(t) for t in texts]
+        yield from map(tokenizer.tokens, texts)
+        return
     import multiprocessing as mp
 
     _WORKER_TOKENIZER = tokenizer
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            return pool.map(_worker_tokens, texts, chunksize=max(64, math.ceil(len(texts) / (workers * 16))))
+            _WORKER_TOKENIZER = None  # the children hold their copy
+            yield from pool.imap(_worker_tokens, texts, chunksize=max(64, math.ceil(len(texts) / (workers * 16))))
     finally:
         _WORKER_TOKENIZER = None

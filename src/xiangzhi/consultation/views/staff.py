@@ -29,6 +29,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "mine": visible.filter(claimed_by=request.user).exclude(status=HandoffStatus.ANSWERED)[:100],
         "answered": visible.filter(status=HandoffStatus.ANSWERED).order_by("-replied_at")[:20],
         "candidates": selectors.faq_candidates(),
+        "kb": selectors.knowledge_base_status(),
     }
     return render(request, "consultation/workbench.html", ctx)
 

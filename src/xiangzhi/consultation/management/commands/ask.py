@@ -8,11 +8,12 @@ from xiangzhi.consultation.models import Channel
 from xiangzhi.core.errors import XiangzhiError
 
 
-def _line(question: str, reply: services.Reply) -> dict:
+def _line(reply: services.Reply) -> dict:
     return {
-        "question": question, "answer": reply.answer,
+        "question": reply.question.text, "answer": reply.answer,
         "citations": [{k: c[k] for k in ("law", "label", "number", "id")} for c in reply.citations],
         "ranked": reply.ranked, "topic": reply.topic, "confidence": reply.confidence, "handoff": reply.handoff,
+        "handed_off": reply.handed_off,
     }
 
 
@@ -31,8 +32,16 @@ class Command(BaseCommand):
             for raw in sys.stdin:
                 if not raw.strip():
                     continue
-                q = _loads(raw).get("question", "")
-                self._emit(q, top, as_json=True)
+                try:
+                    item = _loads(raw)
+                except ValueError:
+                    item = None
+                if not isinstance(item, dict) or not isinstance(item.get("question", ""), str):
+                    # one line in, one line out: a line that is not {"question": "…"} is answered, not fatal
+                    self.stdout.write(_dumps({"question": None, "error": {
+                        "code": "INVALID_LINE", "message": '每行应为一个 JSON 对象：{"question": "问题"}'}}))
+                    continue
+                self._emit(item.get("question", ""), top, as_json=True)
             return
         if not question:
             raise CommandError("请给出问题，或使用 --jsonl 从标准输入读取")
@@ -43,9 +52,12 @@ class Command(BaseCommand):
         try:
             reply = services.ask(question, visitor=visitor, channel=Channel.CLI, top_k=top)
         except XiangzhiError as exc:
-            raise CommandError(exc.message) from exc
+            if not as_json:
+                raise CommandError(exc.message) from exc
+            self.stdout.write(_dumps({"question": None, "error": {"code": exc.code, "message": exc.message}}))
+            return
         if as_json:
-            self.stdout.write(_dumps(_line(question, reply)))
+            self.stdout.write(_dumps(_line(reply)))
         else:
             self.stdout.write(reply.answer)
             for c in reply.citations:
