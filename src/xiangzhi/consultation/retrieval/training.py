@@ -1,0 +1,40 @@
+"""Training data of the shipped model: which questions train it, from the committed splits.
+
+The reference data (STARD, the real consultations, the topic-labelled consultations) lives outside the product
+(``../shared/data``); only the training command and the benches read it.  The splits (``data/splits/``) fix which
+questions train and which evaluate, so nothing is tuned on a test part.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .corpus import SPLITS_DIR, read_jsonl
+
+STARD_SPLIT = "random"
+CONSULT_SPLIT = "consult"
+TOPICS_SPLIT = "topics"
+
+
+def read_qids(name: str, part: str) -> list[str]:
+    """The qids (as strings) of one part (``train``/``test``) of a committed split."""
+    return (SPLITS_DIR / f"{name}_{part}.txt").read_text(encoding="utf-8").split()
+
+
+def select(records: list[dict[str, Any]], name: str, part: str) -> list[dict[str, Any]]:
+    """The records of ``records`` in one part of a split, in the split file's order."""
+    by_qid = {str(r["qid"]): r for r in records}
+    return [by_qid[q] for q in read_qids(name, part) if q in by_qid]
+
+
+def retrieval_questions(shared_data: Path, part: str) -> dict[str, list[dict[str, Any]]]:
+    """STARD and consultation questions of one part: ``{"stard": [...], "consult": [...]}``."""
+    stard = list(read_jsonl(shared_data / "stard" / "train.jsonl"))
+    consult = list(read_jsonl(shared_data / "consultations" / "train.jsonl"))
+    return {"stard": select(stard, STARD_SPLIT, part), "consult": select(consult, CONSULT_SPLIT, part)}
+
+
+def topic_questions(shared_data: Path, part: str) -> list[dict[str, Any]]:
+    """Topic-labelled consultations (``qid``, ``question``, ``topic`` = reference kind) of one part."""
+    return select(list(read_jsonl(shared_data / "consultations" / "topics.jsonl")), TOPICS_SPLIT, part)
