@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from .corpus import SPLITS_DIR, read_jsonl
+from .text import DATA_DIR
+from .topics import REFERENCE_TOPICS, QuestionTopics
 
 STARD_SPLIT = "random"
 CONSULT_SPLIT = "consult"
 TOPICS_SPLIT = "topics"
+# Hand-written questions of the kinds the reference labels lack (村务), in villagers' words.
+TOPIC_SEEDS_PATH = DATA_DIR / "topic_seeds.jsonl"
 
 
 def read_qids(name: str, part: str) -> list[str]:
@@ -38,3 +42,11 @@ def retrieval_questions(shared_data: Path, part: str) -> dict[str, list[dict[str
 def topic_questions(shared_data: Path, part: str) -> list[dict[str, Any]]:
     """Topic-labelled consultations (``qid``, ``question``, ``topic`` = reference kind) of one part."""
     return select(list(read_jsonl(shared_data / "consultations" / "topics.jsonl")), TOPICS_SPLIT, part)
+
+
+def fit_topics(train: list[dict[str, Any]]) -> QuestionTopics:
+    """The question topic classifier, trained on topic-labelled consultations (reference kinds mapped onto the
+    platform's topics; kinds the platform does not serve left out) and the hand-written village-affairs seeds."""
+    pairs = [(q["question"], REFERENCE_TOPICS[q["topic"]]) for q in train if REFERENCE_TOPICS.get(q["topic"])]
+    pairs += [(q["question"], q["topic"]) for q in read_jsonl(TOPIC_SEEDS_PATH)]
+    return QuestionTopics().fit([p[0] for p in pairs], [p[1] for p in pairs])
