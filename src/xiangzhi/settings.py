@@ -420,8 +420,6 @@ XIANGZHI_INSIGHTS_MEDIATOR_MIN = env_int("XIANGZHI_INSIGHTS_MEDIATOR_MIN", 8, mi
 
 # The consultation engine's cache (built indexes); empty = DATA_DIR/consult-cache.
 CONSULT_CACHE_DIR = env_str("CONSULT_CACHE_DIR", "")
-# STARD training questions for the learned re-ranker; empty = SHARED_DIR/data/stard/train.jsonl.
-XIANGZHI_STARD_TRAIN = env_str("XIANGZHI_STARD_TRAIN", "")
 
 if XIANGZHI_ENV == "test":
     # Fast hashing keeps the suite quick; production and development use Django's PBKDF2 default.

@@ -183,29 +183,22 @@ def cache_dir() -> Path:
     return Path(settings.CONSULT_CACHE_DIR or settings.DATA_DIR / "consult-cache")
 
 
-def training_questions() -> list[dict] | None:
-    """STARD training questions (``XIANGZHI_STARD_TRAIN`` or ``SHARED_DIR/data/stard/train.jsonl``), if present."""
-    path = Path(settings.XIANGZHI_STARD_TRAIN or settings.SHARED_DIR / "data/stard/train.jsonl")
-    if not path.exists():
-        return None
-    from .retrieval import load_questions
-
-    return load_questions(path)
-
-
 def build_index(*, questions: list[dict] | None = None, use_training: bool = True):  # noqa: ANN201
-    """(Re)build the engine from the current articles into the cache directory and use it in this process."""
-    from .retrieval import Engine
+    """(Re)build the engine from the current articles into the cache directory and use it in this process.
+
+    With ``questions`` (``qid``, ``question``, ``relevant``) the engine is trained on them; otherwise it ranks with
+    the model shipped in the package (``xiangzhi consult_train``), unless ``use_training`` is False."""
+    from .retrieval import Engine, model
 
     articles = current_articles()
     if not articles:
         raise ValidationFailed("NO_ARTICLES", "知识库中还没有法条，请先运行 xiangzhi load_laws。")
-    if questions is None and use_training:
-        questions = training_questions()
     if questions:
         known = {a["id"] for a in articles}
         questions = [q for q in questions if any(r in known for r in q.get("relevant", []))] or None
     engine = Engine.build(articles, cache_dir=cache_dir(), questions=questions)
+    if not questions and use_training:
+        model.attach(engine)
     set_engine(engine)
     return engine
 
@@ -242,6 +235,10 @@ def get_engine():  # noqa: ANN201
                     engine = Engine.load(cache_dir())
                 except (FileNotFoundError, OSError):
                     engine = None
+                if engine is not None and engine.reranker is None:
+                    from .retrieval import model
+
+                    model.attach(engine)
                 _state["engine"] = engine
         if engine is None:
             engine = build_index()
