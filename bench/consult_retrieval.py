@@ -4,7 +4,7 @@ Usage::
 
     XIANGZHI_SHARED_DIR=../shared python bench/consult_retrieval.py [--cache DIR] [--no-serving]
 
-The pipeline is trained on the train parts of the committed splits (STARD ``random_train`` + real consultations
+The pipeline (the model shipped in the package, or with ``--retrain`` one fitted here) is trained on the train parts of the committed splits (STARD ``random_train`` + real consultations
 ``consult_train``, see ``src/xiangzhi/consultation/data/splits/README.md``) and scored on questions it was never
 tuned on: STARD ``random_test``, consultations ``consult_test`` and the hand-written narratives.  Prints
 Recall@1/5/10/100, MRR@10 and p50/p95 latency per set for both systems, the confidence curve (hand-off rate against
@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from xiangzhi.consultation.retrieval import Engine, load_articles, load_questions  # noqa: E402
+from xiangzhi.consultation.retrieval import Engine, load_articles, load_questions, model  # noqa: E402
 from xiangzhi.consultation.retrieval.corpus import NARRATIVES_PATH, read_jsonl  # noqa: E402
 from xiangzhi.consultation.retrieval.training import retrieval_questions  # noqa: E402
 
@@ -91,6 +91,8 @@ def run_probe(cache_dir: Path) -> None:
 
     start = time.perf_counter()
     engine = Engine.load(cache_dir)
+    if engine.reranker is None:
+        model.attach(engine)
     startup = time.perf_counter() - start
     rss_loaded = psutil.Process().memory_info().rss
     questions = [q["question"] for q in load_questions(QUESTIONS)][:300]
@@ -147,6 +149,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, default=None, help="cache dir (default: fresh temp dir)")
     parser.add_argument("--no-serving", action="store_true", help="skip the fresh-process memory probe")
+    parser.add_argument("--retrain", action="store_true",
+                        help="fit here on the train parts instead of scoring the shipped model (which "
+                             "`xiangzhi consult_train` trains on the same train parts)")
     parser.add_argument("--probe", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -167,7 +172,15 @@ def main() -> None:
     bm25_lat = {name: latency_ms(lambda q: engine.bm25(q, 100), qs) for name, qs in sets.items()}
     start = time.perf_counter()
     training = train["stard"] + train["consult"]
-    engine.fit(training)
+    if args.retrain:
+        engine.fit(training)
+        source = f"trained here on STARD random_train ({len(train['stard'])}) + consult_train ({len(train['consult'])})"
+    else:
+        state = model.read()
+        if state is None or state["meta"].get("questions") != len(training):
+            raise SystemExit("no shipped model trained on these train parts: run `xiangzhi consult_train` or --retrain")
+        model.attach(engine, state=state)
+        source = f"shipped model ({model.MODEL_PATH.name}, {state['meta']})"
     fit_s = time.perf_counter() - start
     header = "| questions (test part)        | system   |    n |  R@1  |  R@5  |  R@10 | R@100 | MRR@10 | p50 ms | p95 ms |"
     lines = [header, "|" + "---|" * 10]
@@ -182,11 +195,11 @@ def main() -> None:
     print("\n".join(calibration_curve(engine, test["consult"])))
     print()
     print(f"index build (tokenise + BM25 fields, from scratch or cache): {build_s:.1f} s")
-    print(f"training on STARD random_train ({len(train['stard'])}) + consult_train ({len(train['consult'])}): "
-          f"{fit_s:.1f} s")
+    print(f"model: {source}; {fit_s:.1f} s")
     if args.no_serving:
         return
-    engine.save(cache_dir, questions=training)
+    if args.retrain:
+        engine.save(cache_dir, questions=training)
     serving = probe(cache_dir)
     print(f"start-up, Engine.load from cache (fresh process): {serving['startup_s']:.2f} s")
     print(f"answer() latency in the fresh process: p50 {serving['p50_ms']:.1f} ms, p95 {serving['p95_ms']:.1f} ms "
