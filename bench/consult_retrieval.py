@@ -58,10 +58,10 @@ def evaluate(rank: Callable[[str], list[str]], questions: Sequence[dict]) -> dic
     return out
 
 
-def row(name: str, m: dict[str, float]) -> str:
+def row(name: str, system: str, m: dict[str, float], p50: float, p95: float) -> str:
     """One table row."""
     cells = " | ".join(f"{m[f'R@{k}']:.3f}" for k in KS)
-    return f"| {name:<28} | {int(m['n']):>4} | {cells} | {m['MRR@10']:.3f} |"
+    return f"| {name:<26} | {system:<8} | {int(m['n']):>4} | {cells} | {m['MRR@10']:.3f} | {p50:6.1f} | {p95:6.1f} |"
 
 
 def probe(cache_dir: Path) -> dict[str, float]:
@@ -115,31 +115,29 @@ def run_probe(cache_dir: Path) -> None:
     }))
 
 
-def latency_ms(answer: Callable[[str], object], questions: Sequence[dict]) -> tuple[float, float]:
-    """p50 and p95 of ``answer`` over the questions, in ms (this process, index and model warm)."""
-    times = []
+def timed(rank: Callable[[str], object], questions: Sequence[dict]) -> tuple[list, float, float]:
+    """``rank`` of every question with p50 and p95 of its time in ms (this process, index and model warm)."""
+    out, times = [], []
     for q in questions:
         t = time.perf_counter()
-        answer(q["question"])
+        out.append(rank(q["question"]))
         times.append(time.perf_counter() - t)
     ms = np.asarray(times) * 1000
-    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
+    return out, float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
 
 
-def calibration_curve(engine: Engine, questions: Sequence[dict]) -> list[str]:
-    """Hand-off rate against the share of the answers given alone whose top 3 holds a cited article, for the
-    thresholds on the calibrated confidence; the engine's configured threshold is marked."""
-    answers = [engine.answer(q["question"], top_k=10) for q in questions]
+def calibration_curve(answers: Sequence, questions: Sequence[dict], chosen: float) -> list[str]:
+    """Hand-off rate against the share of the answers given alone whose top 3 holds a cited article, for
+    thresholds on the calibrated confidence; the shipped threshold (chosen in training) is marked."""
     conf = np.asarray([a.confidence for a in answers])
     hit3 = np.asarray([bool(set(q["relevant"]) & {aid for aid, _ in a.ranked[:3]}) for a, q in
                        zip(answers, questions, strict=True)])
-    chosen = engine.config.handoff_threshold
     lines = ["| threshold | hand-off rate | answered alone | top-3 right among them |", "|---|---|---|---|"]
     for t in sorted({0.0, chosen, *np.round(np.quantile(conf, np.linspace(0, 0.95, 20)), 3).tolist()}):
         alone = conf >= t
-        right = float(hit3[alone].mean()) if alone.any() else float("nan")
+        right = f"{hit3[alone].mean():.2f}" if alone.any() else "-"
         mark = "  <- shipped" if t == chosen else ""
-        lines.append(f"| {t:.3f} | {1 - alone.mean():.2f} | {int(alone.sum())} | {right:.2f}{mark} |")
+        lines.append(f"| {t:.3f} | {1 - alone.mean():.2f} | {int(alone.sum())} | {right}{mark} |")
     lines.append(f"(top-3 right over all {len(questions)} questions: {hit3.mean():.2f})")
     return lines
 
@@ -168,8 +166,7 @@ def main() -> None:
     narratives = list(read_jsonl(NARRATIVES_PATH))
     sets = {"STARD random_test": test["stard"], "consultations consult_test": test["consult"],
             "hand-written narratives": narratives}
-    bm25 = {name: evaluate(lambda q: [a for a, _ in engine.bm25(q, 100)], qs) for name, qs in sets.items()}
-    bm25_lat = {name: latency_ms(lambda q: engine.bm25(q, 100), qs) for name, qs in sets.items()}
+    bm25 = {name: timed(lambda q: [a for a, _ in engine.bm25(q, 100)], qs) for name, qs in sets.items()}
     start = time.perf_counter()
     training = train["stard"] + train["consult"]
     if args.retrain:
@@ -182,17 +179,22 @@ def main() -> None:
         model.attach(engine, state=state)
         source = f"shipped model ({model.MODEL_PATH.name}, {state['meta']})"
     fit_s = time.perf_counter() - start
-    header = "| questions (test part)        | system   |    n |  R@1  |  R@5  |  R@10 | R@100 | MRR@10 | p50 ms | p95 ms |"
+    header = "| questions (test part)      | system   |    n |  R@1  |  R@5  |  R@10 | R@100 | MRR@10 | p50 ms | p95 ms |"
     lines = [header, "|" + "---|" * 10]
+    answers = {}
     for name, qs in sets.items():
-        pipe = evaluate(lambda q: [a for a, _ in engine.search(q, 100)], qs)
-        lat = latency_ms(lambda q: engine.answer(q, top_k=10), qs)
-        for system, m, (p50, p95) in (("BM25", bm25[name], bm25_lat[name]), ("pipeline", pipe, lat)):
-            lines.append(f"| {name:<28} {row(system, m)[1:]} {p50:6.1f} | {p95:6.1f} |")
+        answers[name], p50, p95 = timed(lambda q: engine.answer(q, top_k=100), qs)
+        ranked = {q["question"]: [aid for aid, _ in a.ranked] for q, a in zip(qs, answers[name], strict=True)}
+        pipe = evaluate(lambda q: ranked[q], qs)  # noqa: B023 - used at once
+        bm25_ranked = {q["question"]: r for q, r in zip(qs, bm25[name][0], strict=True)}
+        base = evaluate(lambda q: bm25_ranked[q], qs)  # noqa: B023 - used at once
+        lines.append(row(name, "BM25", base, bm25[name][1], bm25[name][2]))
+        lines.append(row(name, "pipeline", pipe, p50, p95))
     print("\n".join(lines), flush=True)
     print()
     print("confidence on consult_test (calibrated P(top-1 right)); hand-off below the threshold:")
-    print("\n".join(calibration_curve(engine, test["consult"])))
+    print("\n".join(calibration_curve(answers["consultations consult_test"], test["consult"],
+                                     engine.config.handoff_threshold)))
     print()
     print(f"index build (tokenise + BM25 fields, from scratch or cache): {build_s:.1f} s")
     print(f"model: {source}; {fit_s:.1f} s")
