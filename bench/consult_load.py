@@ -104,8 +104,7 @@ def main() -> None:
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="xz-load-") as tmp:
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "XIANGZHI_DATA_DIR": tmp,
-               "XIANGZHI_SHARED_DIR": str(Path(tmp) / "no-shared"), "XIANGZHI_INDEX_WORKERS": str(args.workers),
-               "XIANGZHI_STARD_TRAIN": str(Path(tmp) / "no-stard.jsonl")}
+               "XIANGZHI_SHARED_DIR": str(Path(tmp) / "no-shared"), "XIANGZHI_INDEX_WORKERS": str(args.workers)}
         floor_s, floor_cpu, floor_mb, out = run([py, "-c", FLOOR_CODE, args.corpus], env)
         n_records = int(out)
         run([py, "-m", "xiangzhi", "migrate", "-v0"], env)

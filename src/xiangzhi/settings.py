@@ -420,8 +420,6 @@ XIANGZHI_INSIGHTS_MEDIATOR_MIN = env_int("XIANGZHI_INSIGHTS_MEDIATOR_MIN", 8, mi
 
 # The consultation engine's cache (built indexes); empty = DATA_DIR/consult-cache.
 CONSULT_CACHE_DIR = env_str("CONSULT_CACHE_DIR", "")
-# STARD training questions for the learned re-ranker; empty = SHARED_DIR/data/stard/train.jsonl.
-XIANGZHI_STARD_TRAIN = env_str("XIANGZHI_STARD_TRAIN", "")
 # A serving process looks at most this often (a one-row query) whether another process published a new index, and
 # loads it from the cache directory (shared storage when web processes run on several machines) without a restart.
 XIANGZHI_CONSULT_INDEX_CHECK_SECONDS = env_float("XIANGZHI_CONSULT_INDEX_CHECK_SECONDS", 5.0, minimum=0.0)

@@ -155,7 +155,6 @@ def test_administrators_see_the_state_of_the_law_base(db, tmp_path, cache, lawye
 @pytest.mark.slow
 def test_the_shipped_corpus_loads_whole_and_answers_with_citations(db, cache, settings, tongxiang, tmp_path):
     settings.XIANGZHI_INDEX_WORKERS = 0
-    settings.XIANGZHI_STARD_TRAIN = str(tmp_path / "none.jsonl")  # the load, not the training of a re-ranker
     out = io.StringIO()
     call_command("load_laws", str(services.bundled_corpus()), stdout=out)
     assert "laws created 1763" in out.getvalue() and "articles created 73477" in out.getvalue()

@@ -194,7 +194,6 @@ def _ask_jsonl(monkeypatch, lines: list[str], top: int = 5) -> list[dict]:
 def test_load_laws_then_ask_jsonl_one_answer_per_line_with_ranked_corpus_ids(db, subset_gz, settings, tmp_path,
                                                                              monkeypatch, tongxiang):
     settings.CONSULT_CACHE_DIR = str(tmp_path / "cache")
-    settings.XIANGZHI_STARD_TRAIN = str(tmp_path / "none.jsonl")
     out = io.StringIO()
     call_command("load_laws", str(subset_gz), stdout=out)
     assert "articles created" in out.getvalue() and "index of" in out.getvalue()

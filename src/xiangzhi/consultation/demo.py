@@ -43,7 +43,7 @@ def build(ctx: DemoContext) -> None:
         build_visits(ctx)
         return
     stats = services.load_laws(source, actor=None)
-    engine = services.build_index(use_training=False)
+    engine = services.build_index()
     ctx.say(f"法律法规库：载入 {stats.laws_created} 部法律、{stats.articles_created} 条，"
             f"检索索引 {len(engine.ids)} 条。")
     build_visits(ctx)

@@ -230,29 +230,23 @@ def cache_dir() -> Path:
     return Path(settings.CONSULT_CACHE_DIR or settings.DATA_DIR / "consult-cache")
 
 
-def training_questions() -> list[dict] | None:
-    """STARD training questions (``XIANGZHI_STARD_TRAIN`` or ``SHARED_DIR/data/stard/train.jsonl``), if present."""
-    path = Path(settings.XIANGZHI_STARD_TRAIN or settings.SHARED_DIR / "data/stard/train.jsonl")
-    if not path.exists():
-        return None
-    from .retrieval import load_questions
-
-    return load_questions(path)
-
-
 def _build_engine(*, questions: list[dict] | None = None, use_training: bool = True):  # noqa: ANN202
-    from .retrieval import Engine
+    """An engine over the current articles. With ``questions`` (``qid``, ``question``, ``relevant``) it is trained on
+    them; otherwise it ranks with the model shipped in the package (``xiangzhi consult_train``), unless
+    ``use_training`` is False."""
+    from .retrieval import Engine, model
 
     articles = current_articles()
     if not articles:
         raise ValidationFailed("NO_ARTICLES", "知识库中还没有法条：请运行 xiangzhi load_laws PATH。")
-    if questions is None and use_training:
-        questions = training_questions()
     if questions:
         known = {a["id"] for a in articles}
         questions = [q for q in questions if any(r in known for r in q.get("relevant", []))] or None
-    return Engine.build(articles, cache_dir=cache_dir(), questions=questions,
-                        workers=settings.XIANGZHI_INDEX_WORKERS or None)
+    engine = Engine.build(articles, cache_dir=cache_dir(), questions=questions,
+                          workers=settings.XIANGZHI_INDEX_WORKERS or None)
+    if not questions and use_training:
+        model.attach(engine)
+    return engine
 
 
 def build_index(*, questions: list[dict] | None = None, use_training: bool = True):  # noqa: ANN201
@@ -318,7 +312,8 @@ class EngineHolder:
         return engine
 
     def _refresh(self) -> None:
-        stamp = _stamp(RetrievalIndex.objects.filter(pk=1).values("generation", "corpus_key", "model_key").first())
+        row = RetrievalIndex.objects.filter(pk=1).values("generation", "corpus_key", "model_key", "trained").first()
+        stamp = _stamp(row)
         if stamp is None and self.engine is not None:
             return  # nothing published (an engine set by hand, or an installation from before publishing)
         if stamp is not None and stamp == self.stamp and self.engine is not None:
@@ -335,6 +330,10 @@ class EngineHolder:
                     engine = Engine.load(cache_dir())
             except (FileNotFoundError, OSError, ValueError, EOFError):
                 engine = None
+            if engine is not None and engine.reranker is None and row is not None and row["trained"]:
+                from .retrieval import model
+
+                model.attach(engine)  # the publisher ranked with the shipped model, which is not in the index files
             if engine is None:
                 # The files are not on this machine (or unreadable): build the same index from the database.
                 if not Article.objects.filter(is_current=True).exists():

@@ -12,7 +12,8 @@ Typical use::
     ans = engine.answer("邻居家的树根把我家院墙顶裂了怎么办", top_k=5)
     ans.ranked          # [(article_id, score)], best first
     ans.citations       # [Citation(id, law, label, text, score)]
-    ans.topic           # one of TOPICS, e.g. "邻里"
+    ans.topic           # one of TOPICS, e.g. "邻里" (the primary kind of matter)
+    ans.topics          # every kind that applies, primary first, e.g. ["劳动争议", "损害赔偿"]
     ans.confidence      # calibrated P(top-1 article is relevant), in [0, 1]
     ans.ambiguous       # top topics too close → ask a clarifying question
     ans.clarify_topics  # 2–3 likely topics for "did you mean …"
@@ -45,7 +46,12 @@ pointwise gradient-boosted classifier when there are fewer than 200 training que
 posterior, confidence, ambiguity, hand-off.
 
 Everything learned (priors, kNN, expansions, re-ranker, calibration) comes only from the questions
-given to ``Engine.fit``; the benchmark gives it a split's train part and scores the test part.
+given to ``Engine.fit``.  The product ranks with the model shipped in the package (``model.py``, written by
+``xiangzhi consult_train`` from the train parts of the committed splits of STARD and the real consultations, see
+``training.py``); ``bench/consult_retrieval.py`` scores it on the test parts.  The kind of matter comes from a
+classifier trained on topic-labelled consultations (``topics.QuestionTopics``, ``bench/consult_topics.py``); the
+hand-off threshold is picked in training on held-out predictions (lowest confidence at which 60 % of the answers
+given alone hold a cited article in their top 3).
 
 Tried and not kept (4-fold dev of the random split's train part, R@10 / MRR@10, against 0.663 / 0.571
 for the pipeline above; differences under about 0.01 are noise): lambdarank truncation 10 or 40

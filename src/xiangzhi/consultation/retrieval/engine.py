@@ -49,6 +49,13 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 CATEGORY_FEATURE = FEATURE_NAMES.index("category")
 _SLIM = frozenset(ARTICLE_FIELDS)
+# Stable codes of the corpus categories (a re-ranker feature): the same code for a category in any corpus, so a model
+# trained on the full corpus scores a smaller or newer one; a category not listed gets the next code.
+CATEGORIES: tuple[str, ...] = (
+    "DLC", "其他", "刑法", "司法解释", "宪法", "宪法相关法", "民法典", "民法商法", "社会法", "经济法", "行政法", "行政法规",
+    "诉讼与非诉讼程序法", "部门规章",
+)
+CATEGORY_CODES = {c: i for i, c in enumerate(CATEGORIES)}
 
 
 @dataclass
@@ -115,6 +122,8 @@ class Answer:
     clarify_topics: list[str]
     faq: FaqMatch | None = None
     query_terms: list[str] = field(default_factory=list)
+    # the kinds of matter that apply, the primary (``topic``) first (a worksite injury: 劳动争议, 损害赔偿)
+    topics: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -153,7 +162,6 @@ class Engine:
         self.laws: list[str] = []
         law_of: dict[str, int] = {}
         chapter_of: dict[tuple, int] = {}
-        categories: dict[str, int] = {}
         self.article_law = np.zeros(len(articles), np.int32)
         self.article_chapter = np.zeros(len(articles), np.int32)
         self.article_topic = np.zeros(len(articles), np.int32)
@@ -170,7 +178,7 @@ class Engine:
             key = (law, a.get("part"), a.get("chapter"), a.get("section"))
             self.article_chapter[i] = chapter_of.setdefault(key, len(chapter_of))
             self.article_topic[i] = TOPIC_INDEX[article_topic(a)]
-            self.article_category[i] = categories.setdefault(a.get("category") or "", len(categories))
+            self.article_category[i] = CATEGORY_CODES.get(a.get("category") or "", len(CATEGORIES))
             self.article_number[i] = float(a.get("number") or 0)
             self.labels.append(a.get("label") or "")
             self.texts.append(a.get("text") or "")
@@ -708,6 +716,12 @@ class Engine:
         order = np.argsort(-scores, kind="stable")[: max(top_k, 10)]
         top_idx, top_scores = cands.index[order], scores[order]
         topic_dist = self._topic_posterior(cands.topic_dist, top_idx, top_scores)
+        topic_model = getattr(self, "topic_model", None)
+        kinds: list[str] = []
+        if topic_model is not None:
+            # The trained question classifier decides the kind of matter; the retrieved articles only rank.
+            topic_dist = topic_model.probabilities([question])[0].astype(np.float32)
+            kinds = topic_model.kinds(topic_dist)
         ranked_topics = np.argsort(-topic_dist)
         confidence = self.calibrate(float(top_scores[0])) if len(top_scores) else 0.0
         gap = float(topic_dist[ranked_topics[0]] - topic_dist[ranked_topics[1]])
@@ -730,6 +744,7 @@ class Engine:
             for i, s in zip(top_idx[:top_k], top_scores[:top_k], strict=True)
         ]
         topic = faq.entry.topic if faq is not None and faq.entry.topic in TOPIC_INDEX else TOPICS[ranked_topics[0]]
+        topics = [topic] + [k for k in kinds if k != topic]
         return Answer(
             question=question,
             ranked=ranked,
@@ -742,6 +757,7 @@ class Engine:
             clarify_topics=clarify,
             faq=faq,
             query_terms=sorted(query.weights, key=lambda t: -query.weights[t]),
+            topics=topics,
         )
 
     def _topic_posterior(self, prior: np.ndarray, top_idx: np.ndarray, top_scores: np.ndarray) -> np.ndarray:
@@ -783,7 +799,7 @@ class Engine:
             self.knowledge = self._knowledge([d[1] for d in data], [d[2] for d in data]) if data else None
             return {}
         fold_of = self._assign_folds(questions, data, folds, fold_mode, seed)
-        rows, groups = [], []
+        rows, groups, row_qids = [], [], []
         for f in range(folds):
             train = [d for d, k in zip(data, fold_of, strict=True) if k != f]
             knowledge = self._knowledge([d[1] for d in train], [d[2] for d in train])
@@ -793,8 +809,9 @@ class Engine:
                     labels = np.isin(cands.index, d[2]).astype(np.int8)
                     rows.append((cands.features, labels, len(d[2])))
                     groups.append(f)
+                    row_qids.append(d[0])
         # Out-of-fold predictions calibrate confidence (the "dev" part of the training split).
-        tops, hits = [], []
+        tops, hits, oof = [], [], []
         n_calib = min(3, folds)
         calib_groups = np.asarray(groups) % n_calib
         # A listwise objective needs many questions (on a few dozen it over-fits the kNN features): small training
@@ -805,17 +822,22 @@ class Engine:
             for f in range(n_calib):
                 m = self._train_reranker([r for r, g in zip(rows, calib_groups, strict=True) if g != f], seed,
                                          negative_rate, listwise=listwise)
-                held = [r for r, g in zip(rows, calib_groups, strict=True) if g == f and len(r[1])]
+                held = [(r, qid) for r, g, qid in zip(rows, calib_groups, row_qids, strict=True)
+                        if g == f and len(r[1])]
                 if not held:
                     continue
-                probs = _score(m, np.concatenate([r[0] for r in held]))
-                offsets = np.cumsum([0] + [len(r[1]) for r in held])
-                for (_, labels, _), lo, hi in zip(held, offsets[:-1], offsets[1:], strict=True):
-                    best = int(np.argmax(probs[lo:hi]))
-                    tops.append(float(probs[lo + best]))
-                    hits.append(float(labels[best]))
+                probs = _score(m, np.concatenate([r[0] for r, _ in held]))
+                offsets = np.cumsum([0] + [len(r[1]) for r, _ in held])
+                for ((_, labels, _), qid), lo, hi in zip(held, offsets[:-1], offsets[1:], strict=True):
+                    order = np.argsort(-probs[lo:hi], kind="stable")
+                    tops.append(float(probs[lo + order[0]]))
+                    hits.append(float(labels[order[0]]))
+                    oof.append((qid, tops[-1], bool(labels[order[:3]].any())))
             self.reranker = self._train_reranker(rows, seed, negative_rate, listwise=listwise)
         self.calibration = _isotonic(np.asarray(tops), np.asarray(hits))
+        # Held-out (qid, calibrated confidence, top 3 holds a cited article) of every training question: the
+        # training command picks the hand-off threshold on these, never on a test part.
+        self.out_of_fold = [(qid, self.calibrate(top), hit3) for qid, top, hit3 in oof]
         self.knowledge = self._knowledge([d[1] for d in data], [d[2] for d in data])
         self._terms = None  # training-time only
         positives = float(sum(r[1].sum() for r in rows))

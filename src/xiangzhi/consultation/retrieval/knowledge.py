@@ -140,7 +140,8 @@ class Knowledge:
         logits = np.asarray(vec @ coef).ravel() + intercept
         p = np.exp(logits - logits.max())
         out = np.zeros(n_groups, np.float32)
-        out[classes] = p / p.sum()
+        known = classes >= 0  # a shipped model on a corpus without some of its groups (see model.remap)
+        out[classes[known]] = (p / p.sum())[known]
         return out
 
     def _fit_question_docs(self, token_lists: Sequence[Sequence[str]]) -> None:
@@ -162,7 +163,8 @@ class Knowledge:
     def _grouped_scores(index: BM25Index | None, groups: np.ndarray, n: int, weights: dict[str, float]) -> np.ndarray:
         out = np.zeros(n, np.float32)
         if index is not None:
-            out[groups] = index.score(weights)
+            known = groups >= 0
+            out[groups[known]] = index.score(weights)[known]
         return out
 
     def fit_expansion(self, token_lists: Sequence[Sequence[str]], doc_terms: sp.csr_matrix, terms: Sequence[str],

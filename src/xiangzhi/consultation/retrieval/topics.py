@@ -1,7 +1,8 @@
 """Dispute-and-consultation taxonomy, article → topic rules and a small question topic classifier.
 
 The taxonomy follows the MoJ people's-mediation statistics categories (婚姻家庭, 邻里, 房屋宅基地 …,
-see docs/domain.md §2.6) plus 借贷, 继承, 刑事, 知识产权 and 行政, which lay consultations need.
+see docs/domain.md §2.6) plus 借贷, 继承, 刑事, 知识产权, 行政 and 村务 (village affairs: the village committee,
+collective income and land shares, village elections, subsidies), which lay consultations need.
 Articles get a topic from their law and chapter (rules below); questions get a topic distribution
 from a multinomial logistic regression trained on questions whose labels are the topics of their
 relevant articles, blended with keyword cues.
@@ -9,19 +10,20 @@ relevant articles, blended with keyword cues.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
 TOPICS: tuple[str, ...] = (
     "婚姻家庭", "邻里", "房屋宅基地", "合同", "借贷", "生产经营", "损害赔偿", "山林土地", "征地拆迁",
-    "环境污染", "劳动争议", "消费", "医疗", "道路交通事故", "物业", "继承", "刑事", "知识产权", "行政", "其他",
+    "环境污染", "劳动争议", "消费", "医疗", "道路交通事故", "物业", "继承", "刑事", "知识产权", "行政", "村务", "其他",
 )
 TOPIC_INDEX = {t: i for i, t in enumerate(TOPICS)}
 
 # (substring of law short title, topic) — first match wins.
 _LAW_RULES: tuple[tuple[str, str], ...] = (
-    ("继承", "继承"),
+    ("村民委员会", "村务"), ("继承", "继承"),
     ("婚姻", "婚姻家庭"), ("家庭暴力", "婚姻家庭"), ("收养", "婚姻家庭"), ("老年人权益", "婚姻家庭"),
     ("未成年人", "婚姻家庭"), ("妇女权益", "婚姻家庭"),
     ("民间借贷", "借贷"), ("担保制度", "借贷"), ("商业银行", "借贷"),
@@ -101,6 +103,14 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("罚款", "行政"), ("行政", "行政"), ("政府", "行政"), ("派出所", "行政"), ("拘留", "行政"),
     ("公司", "生产经营"), ("股东", "生产经营"), ("合伙", "生产经营"), ("个体工商户", "生产经营"),
     ("赔偿", "损害赔偿"), ("受伤", "损害赔偿"), ("打伤", "损害赔偿"), ("狗咬", "损害赔偿"), ("名誉", "损害赔偿"),
+    ("摔伤", "损害赔偿"), ("砸伤", "损害赔偿"), ("骨折", "损害赔偿"), ("伤残", "损害赔偿"), ("摔断", "损害赔偿"),
+    ("医药费", "损害赔偿"), ("误工费", "损害赔偿"), ("人身损害", "损害赔偿"), ("被打", "损害赔偿"), ("咬伤", "损害赔偿"),
+    ("工地", "劳动争议"), ("包工头", "劳动争议"), ("干活", "劳动争议"), ("上班", "劳动争议"), ("打工", "劳动争议"),
+    ("欠款", "借贷"), ("还钱", "借贷"), ("债务", "借贷"), ("欠我", "借贷"), ("抵押", "借贷"), ("催收", "借贷"),
+    ("村委会", "村务"), ("村委", "村务"), ("村民委员会", "村务"), ("村干部", "村务"), ("村集体", "村务"),
+    ("集体经济", "村务"), ("集体收入", "村务"), ("村务公开", "村务"), ("村民小组", "村务"), ("村主任", "村务"),
+    ("村支书", "村务"), ("村长", "村务"), ("村民代表", "村务"), ("换届", "村务"), ("分红", "村务"),
+    ("低保", "村务"), ("村里的账", "村务"), ("集体分配", "村务"), ("村规民约", "村务"),
 )
 
 
@@ -191,3 +201,126 @@ class TopicClassifier:
         obj = cls()
         obj.vocab, obj.coef = state["vocab"], state["coef"]
         return obj
+
+
+# The 20 kinds of matter of the reference labels (``../shared/data/consultations/topics.jsonl``) → the platform's
+# topic; None = a kind the platform does not serve (general enquiries, foreign-related law, maritime law), left out
+# of the evaluation.  Two reference kinds can share a platform topic (侵权 and 人身损害 are both 损害赔偿; 债权债务
+# and 抵押担保 both 借贷; a construction-project dispute is a 合同 one).
+REFERENCE_TOPICS: dict[str, str | None] = {
+    "婚姻家庭": "婚姻家庭", "劳动纠纷": "劳动争议", "交通事故": "道路交通事故", "债权债务": "借贷", "刑事辩护": "刑事",
+    "合同纠纷": "合同", "房产纠纷": "房屋宅基地", "侵权": "损害赔偿", "公司法": "生产经营", "医疗纠纷": "医疗",
+    "拆迁安置": "征地拆迁", "行政诉讼": "行政", "建设工程": "合同", "知识产权": "知识产权", "综合咨询": None,
+    "人身损害": "损害赔偿", "涉外法律": None, "海事海商": None, "消费权益": "消费", "抵押担保": "借贷",
+}
+
+_CJK_OR_WORD_RE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
+
+
+def char_ngrams(text: str, n_max: int = 3) -> list[str]:
+    """Character 1..n_max-grams of a question's CJK characters and latin/digit words (punctuation breaks nothing)."""
+    chars = _CJK_OR_WORD_RE.findall(text.lower())
+    return [" ".join(chars[i:i + n]) if n > 1 else chars[i]
+            for n in range(1, n_max + 1) for i in range(len(chars) - n + 1)]
+
+
+class QuestionTopics:
+    """The kinds of matter of a question: a linear classifier over character n-grams (tf-idf) and the keyword cues,
+    trained on topic-labelled consultations.  Stored as plain arrays (vocabulary, idf, coefficients)."""
+
+    def __init__(self, keyword_weight: float = 1.0, secondary_threshold: float = 0.2) -> None:
+        self.vocab: dict[str, int] = {}
+        self.idf = np.zeros(0, np.float32)
+        self.coef: np.ndarray | None = None  # (n_features + n_topics keyword columns) × n_topics
+        self.intercept = np.zeros(len(TOPICS), np.float32)
+        self.keyword_weight = keyword_weight
+        self.secondary_threshold = secondary_threshold
+
+    def _matrix(self, questions: Sequence[str], fit: bool = False):
+        import scipy.sparse as sp
+
+        grams = [char_ngrams(q) for q in questions]
+        if fit:
+            df: dict[str, int] = {}
+            for g in grams:
+                for t in set(g):
+                    df[t] = df.get(t, 0) + 1
+            self.vocab = {t: i for i, t in enumerate(sorted(t for t, c in df.items() if c >= 2))}
+            counts = np.zeros(len(self.vocab), np.float32)
+            for t, i in self.vocab.items():
+                counts[i] = df[t]
+            self.idf = (np.log((len(questions) + 1) / (counts + 1)) + 1.0).astype(np.float32)
+        rows, cols, vals = [], [], []
+        for r, g in enumerate(grams):
+            tf: dict[int, int] = {}
+            for t in g:
+                i = self.vocab.get(t)
+                if i is not None:
+                    tf[i] = tf.get(i, 0) + 1
+            if not tf:
+                continue
+            ids = np.fromiter(tf, np.int64)
+            v = (1.0 + np.log(np.fromiter(tf.values(), np.float32))) * self.idf[ids]
+            v /= max(float(np.sqrt(v @ v)), 1e-6)
+            rows.extend([r] * len(ids))
+            cols.extend(ids.tolist())
+            vals.extend(v.tolist())
+        x = sp.csr_matrix((vals, (rows, cols)), shape=(len(questions), len(self.vocab)), dtype=np.float32)
+        cues = np.stack([keyword_topics(normalize_question(q)) for q in questions]) if questions else \
+            np.zeros((0, len(TOPICS)), np.float32)
+        return sp.hstack([x, sp.csr_matrix(self.keyword_weight * np.minimum(cues, 2.0))]).tocsr()
+
+    def fit(self, questions: Sequence[str], topics: Sequence[str], *, c: float = 20.0,
+            weights: Sequence[float] | None = None) -> QuestionTopics:
+        """Train on questions and their platform topics (any of TOPICS)."""
+        from sklearn.linear_model import LogisticRegression
+
+        x = self._matrix(questions, fit=True)
+        y = np.asarray([TOPIC_INDEX[t] for t in topics])
+        model = LogisticRegression(C=c, max_iter=3000)
+        model.fit(x, y, sample_weight=None if weights is None else np.asarray(weights, np.float64))
+        self.coef = np.zeros((x.shape[1], len(TOPICS)), np.float32)
+        self.coef[:, model.classes_] = model.coef_.T
+        self.intercept = np.full(len(TOPICS), -30.0, np.float32)
+        self.intercept[model.classes_] = model.intercept_
+        return self
+
+    def probabilities(self, questions: Sequence[str]) -> np.ndarray:
+        """P(topic | question), questions × TOPICS.  Without a trained model: the keyword cues, else uniform."""
+        if self.coef is None:
+            cues = np.stack([keyword_topics(normalize_question(q)) for q in questions]) + 1e-3
+            return cues / cues.sum(axis=1, keepdims=True)
+        logits = np.asarray(self._matrix(questions) @ self.coef) + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def kinds(self, probs: np.ndarray) -> list[str]:
+        """The kinds of matter that apply: the most likely first, then any other above the secondary threshold
+        (a worksite injury is 劳动争议 and 损害赔偿)."""
+        order = np.argsort(-probs, kind="stable")
+        out = [TOPICS[int(order[0])]]
+        out += [TOPICS[int(i)] for i in order[1:4] if probs[i] >= self.secondary_threshold and TOPICS[int(i)] != "其他"]
+        return out
+
+    def state(self) -> dict:
+        """Serializable state (plain arrays)."""
+        return {"vocab": self.vocab, "idf": self.idf, "coef": self.coef, "intercept": self.intercept,
+                "keyword_weight": self.keyword_weight, "secondary_threshold": self.secondary_threshold,
+                "topics": TOPICS}
+
+    @classmethod
+    def from_state(cls, state: dict) -> QuestionTopics:
+        """Inverse of :meth:`state`; refuses a model trained on another taxonomy."""
+        if tuple(state["topics"]) != TOPICS:
+            raise ValueError("topic model trained on another taxonomy")
+        obj = cls(state["keyword_weight"], state["secondary_threshold"])
+        obj.vocab, obj.idf, obj.coef, obj.intercept = state["vocab"], state["idf"], state["coef"], state["intercept"]
+        return obj
+
+
+def normalize_question(text: str) -> str:
+    """NFKC + lower case (keyword cues are matched on this)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text or "").lower()
