@@ -17,7 +17,18 @@ from xiangzhi.core.models import Region
 from xiangzhi.core.selectors import region_q
 
 from . import rules
-from .models import Article, Conversation, Event, FaqEntry, Handoff, HandoffStatus, Question
+from .models import (
+    Article,
+    Conversation,
+    Event,
+    FaqEntry,
+    Handoff,
+    HandoffStatus,
+    Law,
+    MatterGuidance,
+    Question,
+    Rewrite,
+)
 
 
 def article_by_key(key: str) -> Article:
@@ -101,6 +112,41 @@ def faqs_for(user) -> QuerySet[FaqEntry]:  # noqa: ANN001
 
 def access_faq(user, pk: int) -> FaqEntry:  # noqa: ANN001
     return get_object_or_404(faqs_for(user), pk=pk)
+
+
+def rewrites_for(user, q: str = "") -> QuerySet[Rewrite]:  # noqa: ANN001
+    """The rewriting table as legal workers see and edit it (phrase contains ``q``)."""
+    if not rules.is_legal_worker(user):
+        return Rewrite.objects.none()
+    rows = Rewrite.objects.order_by("phrase")
+    return rows.filter(phrase__contains=q) if q else rows
+
+
+def access_rewrite(user, pk: int) -> Rewrite:  # noqa: ANN001
+    return get_object_or_404(rewrites_for(user), pk=pk)
+
+
+def guidance_by_kind() -> dict[str, MatterGuidance]:
+    """Every kind's guidance (public: it is what every villager is told)."""
+    return {g.kind: g for g in MatterGuidance.objects.select_related("updated_by")}
+
+
+def laws_matching(q: str = "") -> QuerySet[Law]:
+    """Current laws whose title or short title contains ``q`` (public)."""
+    rows = Law.objects.filter(is_current=True).order_by("short", "pk")
+    return rows.filter(Q(title__contains=q) | Q(short__contains=q)) if q else rows
+
+
+def articles_of_law(law: str, q: str = "") -> QuerySet[Article]:
+    """The current articles of the law named ``law`` (short or full title) in order, those containing ``q``."""
+    rows = (Article.objects.filter(is_current=True).filter(Q(law__short=law) | Q(law__title=law))
+            .select_related("law").order_by("number", "suffix", "pk"))
+    return rows.filter(text__contains=q) if q else rows
+
+
+def conversation_by_token(token: str) -> Conversation:
+    """A conversation by its unguessable token (the page's and the reply SMS's link), or 404."""
+    return get_object_or_404(Conversation.objects.select_related("region"), token=token)
 
 
 _TOKEN = re.compile(r"[\u4e00-\u9fff]")
