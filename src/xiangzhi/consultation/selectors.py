@@ -42,7 +42,7 @@ def article_by_key(key: str) -> Article:
 EXCERPT_CHARS = 90
 
 
-def _excerpt(text: str) -> str:
+def excerpt(text: str) -> str:
     """The start of an article's text, cut with a Chinese ellipsis (……) past ``EXCERPT_CHARS`` — after its last
     whole sentence when one ends in the second half of the room, so a paragraph's first word is not left dangling."""
     text = " ".join(re.sub(r"\s*\n\s*", "", text).split())  # paragraphs run on, as Chinese text does inline
@@ -70,7 +70,7 @@ def cited_articles(questions: list[Question]) -> dict[int, list[dict]]:
     keys = {c["id"] for q in questions for c in q.citations}
     texts = dict(Article.objects.filter(key__in=keys, is_current=True).values_list("key", "text")) if keys else {}
     return {q.pk: [{**c, "url": reverse("consultation:article", args=[c["id"]]),
-                    "excerpt": _excerpt(texts.get(c["id"], ""))} for c in q.citations] for q in questions}
+                    "excerpt": excerpt(texts.get(c["id"], ""))} for c in q.citations] for q in questions}
 
 
 def consultations_of_citizen(user, *, limit: int = 20) -> list[dict]:  # noqa: ANN001
