@@ -181,6 +181,7 @@ def test_a_worksite_injury_is_answered_as_labour_and_injury(kb, monkeypatch, cli
     assert any("劳动争议调解仲裁法第27条" in t for t in guide.time_limits)
     assert any("民法典第188条" in t for t in guide.time_limits)
     assert any("病历" in e for e in guide.evidence)
+    assert guide.offices.count("乡镇（街道）司法所") == 1 and guide.offices[0] == "劳动人事争议仲裁委员会"
     mediation = next(s for s in guide.steps if s.action == "mediation")
     assert mediation.url.startswith(reverse("disputes:apply") + "?")
     assert "type=labour" in mediation.url and f"v={village.code}" in mediation.url and "description=" in mediation.url

@@ -60,7 +60,7 @@ def _legal_worker(request: HttpRequest):  # noqa: ANN202
 
 def _guide_out(g: guidance.Guide) -> dict:
     return {"kinds": g.kinds, "steps": [guidance.step_out(s) for s in g.steps], "time_limits": g.time_limits,
-            "evidence": g.evidence, "low_confidence": g.low_confidence}
+            "evidence": g.evidence, "offices": g.offices, "low_confidence": g.low_confidence}
 
 
 # --- asking and a villager's conversations ------------------------------------------------------------------------

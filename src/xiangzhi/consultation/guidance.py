@@ -10,6 +10,7 @@ legal worker. The write (``services.save_guidance``) is the workbench's and the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -66,6 +67,7 @@ class Guide:
     steps: list[Step] = field(default_factory=list)
     time_limits: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    offices: list[str] = field(default_factory=list)  # the bodies that handle it, each once
     low_confidence: bool = False  # the answer says plainly that the robot is unsure and offers a person
 
     @property
@@ -93,6 +95,8 @@ def compose(kinds: list[str], guidance: dict[str, MatterGuidance], *, question: 
             guide.steps.append(Step(label=label, detail=s.get("detail") or "", action=action, url=url))
         guide.time_limits += [t for t in g.time_limits if t not in guide.time_limits]
         guide.evidence += [e for e in g.evidence if e not in guide.evidence]
+        offices = [o.strip() for o in re.split(r"[；;]", g.office) if o.strip()]
+        guide.offices += [o for o in offices if o not in guide.offices]
     return guide
 
 

@@ -64,6 +64,7 @@ class GuideOut(Schema):
     steps: list[StepOut] = Field(description="下一步怎么办，按顺序")
     time_limits: list[str]
     evidence: list[str]
+    offices: list[str] = Field(description="办理机构（各类型合并，不重复）")
     low_confidence: bool = Field(description="机器人没有把握：不给指引，建议转人工")
 
 
