@@ -194,6 +194,9 @@ def test_a_worksite_injury_is_answered_as_labour_and_injury(kb, monkeypatch, cli
     positions = [html.index(m) for m in marks]
     assert positions == sorted(positions), list(zip(marks, positions, strict=True))
     assert mediation.url.replace("&", "&amp;") in html
+    # a shared service terminal shows the steps but starts no sign-in (the application needs the villager's phone)
+    kiosk = client.get(reverse("consultation:chat") + "?kiosk=1").content.decode()
+    assert "您可以这样做" in kiosk and 'class="button primary tap"' not in kiosk
 
 
 def test_the_mediation_link_opens_the_application_filled_in(kb, monkeypatch, villager_a):
