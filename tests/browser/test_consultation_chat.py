@@ -150,3 +150,51 @@ def test_without_any_law_loaded_a_villagers_question_goes_to_a_person(live_serve
     screenshot(page, "consult-no-law-360")
     assert Handoff.objects.get().phone == "13812345678"
     services.set_engine(None)
+
+
+def test_a_worksite_injury_answer_guides_the_villager_on_a_phone(live_server, phone_page, request, settings, tmp_path,
+                                                                 tongxiang):
+    """Kind (labour and injury) → what to do next, with the one-tap mediation link → time limits and evidence → the
+    articles, readable at 360 px."""
+    from tests.consultation.conftest import ensure_guidance
+    from xiangzhi.consultation import services
+    from xiangzhi.disputes.services import routing
+
+    ensure_guidance()  # a transactional test flushed what the data migrations seeded
+    routing.ensure_reference_data()
+    services.load_laws(request.getfixturevalue("subset_gz"), actor=None)
+    settings.CONSULT_CACHE_DIR = str(tmp_path / "cache")
+    engine = request.getfixturevalue("subset_engine")
+    real = engine.answer
+
+    def answer(text, **kw):  # the engine names both kinds of a worksite injury (the ``topics`` it gives)
+        ans = real(text, **kw)
+        ans.topics, ans.topic, ans.handoff, ans.ambiguous = ["劳动争议", "损害赔偿"], "劳动争议", False, False
+        return ans
+
+    engine.answer = answer
+    services.set_engine(engine)
+    try:
+        page = phone_page
+        page.goto(f"{live_server.url}/consult/?v={first_village(WUZHEN).code}")
+        page.fill("#question", "在工地上干活摔伤了，老板不给工伤赔偿也不给工资")
+        page.get_by_role("button", name="提问").click()
+        page.wait_for_selector(".steps")
+        latest = page.locator("#latest")
+        assert latest.locator(".kind").all_inner_texts() == ["劳动争议", "损害赔偿"]
+        assert latest.get_by_text("您可以这样做").is_visible() and latest.get_by_text("申请劳动仲裁", exact=True).is_visible()
+        assert latest.locator(".limits").get_by_text("工伤保险条例第17条").is_visible()
+        assert latest.locator(".evidence li").count() >= 5 and latest.locator(".cites a").count() >= 1
+        tap = latest.locator("a.tap")
+        assert tap.count() == 1 and tap.bounding_box()["height"] >= 40  # a finger can hit it
+        tops = [latest.locator(sel).first.bounding_box()["y"] for sel in (".kinds", ".steps", ".limits", ".evidence",
+                                                                          ".cites")]
+        assert tops == sorted(tops)
+        assert_fits_width(page)
+        screenshot(page, "consult-guide-360")
+        tap.click()  # one tap to the application for mediation (the villager signs in with the phone first)
+        page.wait_for_url("**/cases/apply/**")
+        assert "type=labour" in page.url
+    finally:
+        engine.answer = real
+        services.set_engine(None)

@@ -32,8 +32,25 @@ def subset_engine(subset_gz, tmp_path_factory):
     return Engine.build(load_articles(subset_gz), cache_dir=tmp_path_factory.mktemp("consult-cache"))
 
 
+def ensure_guidance() -> None:
+    """The guidance the migration seeds, back after a transactional test flushed the tables."""
+    import importlib
+
+    from django.apps import apps
+
+    from xiangzhi.consultation.models import MatterGuidance
+
+    if not MatterGuidance.objects.exists():
+        importlib.import_module("xiangzhi.consultation.migrations.0004_matter_guidance").seed(apps, None)
+
+
 @pytest.fixture
-def kb(db, subset_gz, subset_engine, settings, tmp_path):
+def seeded_guidance(db):
+    ensure_guidance()
+
+
+@pytest.fixture
+def kb(db, seeded_guidance, subset_gz, subset_engine, settings, tmp_path):
     """The subset loaded into the database and the session engine installed in this process."""
     from xiangzhi.consultation import services
 

@@ -277,11 +277,11 @@ def test_the_chat_page_shows_each_cited_article_with_an_excerpt_then_the_disclai
 def test_an_excerpt_ends_after_a_whole_sentence_when_it_can():
     first = "劳动合同期限三个月以上不满一年的，试用期不得超过一个月；三年以上固定期限的劳动合同，试用期不得超过六个月。"
     second = "同一用人单位与同一劳动者只能约定一次试用期。"
-    assert selectors._excerpt(first + "\n" + second + "以完成一定工作任务为期限的劳动合同或者劳动合同期限不满三个月的，"
+    assert selectors.excerpt(first + "\n" + second + "以完成一定工作任务为期限的劳动合同或者劳动合同期限不满三个月的，"
                               "不得约定试用期。") == first + second + "……"
     no_stop = "用人单位" * 40  # no sentence end in reach: cut at the room, with the ellipsis
-    assert selectors._excerpt(no_stop) == no_stop[:88] + "……"
-    assert selectors._excerpt("  短  条文。 ") == "短 条文。"
+    assert selectors.excerpt(no_stop) == no_stop[:88] + "……"
+    assert selectors.excerpt("  短  条文。 ") == "短 条文。"
 
 
 def test_workbench_pages_for_legal_workers(kb, lawyer, mediator):

@@ -139,6 +139,41 @@ class Rewrite(models.Model):
         return f"{self.phrase} → {self.terms}"
 
 
+class StepAction(models.TextChoices):
+    """What a next step of the guidance lets the villager do with one tap."""
+
+    NONE = "", _("无")
+    MEDIATION = "mediation", _("申请调解")
+    HANDOFF = "handoff", _("转人工咨询")
+
+
+class MatterGuidance(models.Model):
+    """What a legal worker tells a villager about one kind of matter (a topic of ``retrieval.topics.TOPICS``): what
+    it is, the next steps in order, the time limits, the evidence to keep and the office that handles it. Maintained
+    by the justice bureau and 司法所 staff in the workbench; the answers read it, no code holds it.
+
+    ``steps``: ``[{"label": "申请调解", "detail": "…", "action": "mediation"}]`` in order; ``time_limits`` and
+    ``evidence``: lists of plain sentences."""
+
+    kind = models.CharField(_("纠纷类型"), max_length=20, unique=True)
+    summary = models.TextField(_("说明"), blank=True)
+    steps = models.JSONField(_("下一步怎么办"), default=list, blank=True)
+    time_limits = models.JSONField(_("时限"), default=list, blank=True)
+    evidence = models.JSONField(_("要保存的证据"), default=list, blank=True)
+    office = models.CharField(_("办理机构"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("办事指引")
+        verbose_name_plural = _("办事指引")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.kind
+
+
 class Conversation(models.Model):
     """One visitor's consultation thread; the public page reaches it by its unguessable token."""
 
@@ -172,6 +207,7 @@ class Question(models.Model):
     ranked = models.JSONField(default=list, blank=True)
     topic = models.CharField(max_length=20, blank=True, db_index=True)
     clarify_topics = models.JSONField(default=list, blank=True)
+    topics = models.JSONField(_("纠纷类型"), default=list, blank=True)  # every kind of matter that applies, primary first
     confidence = models.FloatField(default=0.0)
     faq = models.ForeignKey(FaqEntry, models.SET_NULL, null=True, blank=True, related_name="+")
     rating = models.CharField(max_length=10, blank=True)

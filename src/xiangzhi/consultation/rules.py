@@ -8,6 +8,9 @@ from xiangzhi.core.enums import Role
 # Online legal workers: lawyers / 法律服务工作者, 司法所 staff, the county centre.
 LEGAL_ROLES = (Role.LAWYER, Role.TOWN_STAFF, Role.CENTRE_STAFF, Role.COUNTY_ADMIN)
 DASHBOARD_ROLES = (Role.COUNTY_ADMIN, Role.CENTRE_STAFF, Role.TOWN_STAFF, Role.AUDITOR)
+# The guidance per kind of matter speaks for the justice administration: the bureau, the county centre and the 司法所
+# edit it; lawyers answer hand-offs but do not change what the platform tells every villager.
+GUIDANCE_ROLES = (Role.COUNTY_ADMIN, Role.CENTRE_STAFF, Role.TOWN_STAFF)
 
 
 def is_legal_worker(user) -> bool:  # noqa: ANN001
@@ -23,3 +26,9 @@ def has_county(user) -> bool:  # noqa: ANN001
     from xiangzhi.core.selectors import jurisdiction_codes
 
     return any(len(c) <= 6 for c in jurisdiction_codes(user))
+
+
+def can_edit_guidance(user) -> bool:  # noqa: ANN001
+    """Edit the guidance per kind of matter (next steps, limits, evidence, office): a staff member of the justice
+    administration (GUIDANCE_ROLES)."""
+    return bool(core_rules.is_staff_member(user) and core_rules.has_role(user, GUIDANCE_ROLES))

@@ -26,8 +26,10 @@ from .models import (
     HandoffStatus,
     Law,
     LawStatus,
+    MatterGuidance,
     Question,
     RetrievalIndex,
+    Rewrite,
 )
 
 
@@ -78,7 +80,7 @@ def knowledge_base_status() -> dict:
             "amended": laws.get(LawStatus.AMENDED, 0), "articles": articles, "index": index, "problem": problem}
 
 
-def _excerpt(text: str) -> str:
+def excerpt(text: str) -> str:
     """The start of an article's text, cut with a Chinese ellipsis (……) past ``EXCERPT_CHARS`` — after its last
     whole sentence when one ends in the second half of the room, so a paragraph's first word is not left dangling."""
     text = " ".join(re.sub(r"\s*\n\s*", "", text).split())  # paragraphs run on, as Chinese text does inline
@@ -106,7 +108,7 @@ def cited_articles(questions: list[Question]) -> dict[int, list[dict]]:
     keys = {c["id"] for q in questions for c in q.citations}
     texts = dict(Article.objects.filter(key__in=keys, is_current=True).values_list("key", "text")) if keys else {}
     return {q.pk: [{**c, "url": reverse("consultation:article", args=[c["id"]]),
-                    "excerpt": _excerpt(texts.get(c["id"], ""))} for c in q.citations] for q in questions}
+                    "excerpt": excerpt(texts.get(c["id"], ""))} for c in q.citations] for q in questions}
 
 
 def consultations_of_citizen(user, *, limit: int = 20) -> list[dict]:  # noqa: ANN001
@@ -148,6 +150,41 @@ def faqs_for(user) -> QuerySet[FaqEntry]:  # noqa: ANN001
 
 def access_faq(user, pk: int) -> FaqEntry:  # noqa: ANN001
     return get_object_or_404(faqs_for(user), pk=pk)
+
+
+def rewrites_for(user, q: str = "") -> QuerySet[Rewrite]:  # noqa: ANN001
+    """The rewriting table as legal workers see and edit it (phrase contains ``q``)."""
+    if not rules.is_legal_worker(user):
+        return Rewrite.objects.none()
+    rows = Rewrite.objects.order_by("phrase")
+    return rows.filter(phrase__contains=q) if q else rows
+
+
+def access_rewrite(user, pk: int) -> Rewrite:  # noqa: ANN001
+    return get_object_or_404(rewrites_for(user), pk=pk)
+
+
+def guidance_by_kind() -> dict[str, MatterGuidance]:
+    """Every kind's guidance (public: it is what every villager is told)."""
+    return {g.kind: g for g in MatterGuidance.objects.select_related("updated_by")}
+
+
+def laws_matching(q: str = "") -> QuerySet[Law]:
+    """Current laws whose title or short title contains ``q`` (public)."""
+    rows = Law.objects.filter(is_current=True).order_by("short", "pk")
+    return rows.filter(Q(title__contains=q) | Q(short__contains=q)) if q else rows
+
+
+def articles_of_law(law: str, q: str = "") -> QuerySet[Article]:
+    """The current articles of the law named ``law`` (short or full title) in order, those containing ``q``."""
+    rows = (Article.objects.filter(is_current=True).filter(Q(law__short=law) | Q(law__title=law))
+            .select_related("law").order_by("number", "suffix", "pk"))
+    return rows.filter(text__contains=q) if q else rows
+
+
+def conversation_by_token(token: str) -> Conversation:
+    """A conversation by its unguessable token (the page's and the reply SMS's link), or 404."""
+    return get_object_or_404(Conversation.objects.select_related("region"), token=token)
 
 
 _TOKEN = re.compile(r"[\u4e00-\u9fff]")

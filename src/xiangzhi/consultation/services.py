@@ -31,11 +31,12 @@ from django.utils import timezone
 from xiangzhi.core import services as core_services
 from xiangzhi.core.crypto import blind_index
 from xiangzhi.core.enums import NotificationStatus, Role
-from xiangzhi.core.errors import Conflict, ValidationFailed
+from xiangzhi.core.errors import Conflict, Forbidden, ValidationFailed
 from xiangzhi.core.models import Membership, Notification, Region, User
 from xiangzhi.core.personal import mask_text
 from xiangzhi.core.text import clean_text
 
+from .guidance import answer_kinds, mediation_url
 from .models import (
     Article,
     Channel,
@@ -46,9 +47,11 @@ from .models import (
     HandoffStatus,
     Law,
     LawStatus,
+    MatterGuidance,
     Question,
     RetrievalIndex,
     Rewrite,
+    StepAction,
 )
 from .rules import LEGAL_ROLES
 
@@ -398,6 +401,7 @@ class Reply:
     clarify_topics: list[str] = field(default_factory=list)
     dispute_link: str = ""
     handed_off: bool = False  # already in the legal workers' queue (the robot could not answer)
+    topics: list[str] = field(default_factory=list)  # every kind of matter that applies, primary first
 
 
 def new_visitor_id() -> str:
@@ -481,17 +485,7 @@ def _citations(keys: list[str]) -> list[dict]:
 
 def dispute_link(topic: str, question: str) -> str:
     """The 申请调解 link pre-filled with the question, when the topic looks like a dispute and the page exists."""
-    if topic not in DISPUTE_TOPICS:
-        return ""
-    from urllib.parse import urlencode
-
-    from django.urls import NoReverseMatch
-
-    try:
-        base = reverse("disputes:apply")
-    except NoReverseMatch:
-        return ""
-    return base + "?" + urlencode({"description": question[:500], "type": topic})
+    return mediation_url(topic, question) if topic in DISPUTE_TOPICS else ""
 
 
 def ask(question: str, *, visitor: Visitor, channel: str = Channel.PHONE, region: Region | None = None,
@@ -567,7 +561,7 @@ def ask(question: str, *, visitor: Visitor, channel: str = Channel.PHONE, region
     stored_cites = [{k: c[k] for k in ("law", "label", "number", "id")} for c in citations]
     q = Question.objects.create(
         conversation=conv, text=text, kind=kind, answer=body, citations=stored_cites, ranked=ranked, topic=topic,
-        clarify_topics=list(ans.clarify_topics), confidence=float(ans.confidence),
+        topics=answer_kinds(ans), clarify_topics=list(ans.clarify_topics), confidence=float(ans.confidence),
         faq_id=int(faq.entry.id) if faq is not None and str(faq.entry.id).isdigit() else None,
     )
     _keep_numbers(q, numbers)
@@ -576,7 +570,7 @@ def ask(question: str, *, visitor: Visitor, channel: str = Channel.PHONE, region
     return Reply(
         question=q, answer=body, kind=kind, citations=citations, ranked=ranked, topic=topic,
         confidence=float(ans.confidence), handoff=kind == Question.Kind.HANDOFF,
-        clarify_topics=list(ans.clarify_topics), dispute_link=dispute_link(topic, text),
+        clarify_topics=list(ans.clarify_topics), dispute_link=dispute_link(topic, text), topics=q.topics,
     )
 
 
@@ -892,6 +886,92 @@ def seed_rewrites(path: Path | None = None) -> int:
     fresh = {r.phrase: r for r in rows if r.phrase not in existing}
     Rewrite.objects.bulk_create(list(fresh.values()))
     return len(fresh)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Guidance per kind of matter (edited in the workbench by the justice administration)
+# ----------------------------------------------------------------------------------------------------------------
+GUIDANCE_LIMITS = {"steps": 12, "time_limits": 12, "evidence": 15, "label": 30, "detail": 300, "line": 300,
+                   "summary": 500, "office": 300}
+
+
+@dataclass
+class GuidanceStep:
+    label: str
+    detail: str = ""
+    action: str = ""
+
+
+def guidance_kinds() -> list[str]:
+    """The kinds of matter guidance may be kept for: the robot's topics (retrieval.topics.TOPICS) and any kind already
+    kept (a seeded one the classifier does not name yet)."""
+    from .retrieval.topics import TOPICS
+
+    kept = MatterGuidance.objects.order_by("kind").values_list("kind", flat=True)
+    return list(dict.fromkeys([t for t in TOPICS if t != "其他"] + list(kept)))
+
+
+def _lines(values: list[str], *, name: str, most: int) -> list[str]:
+    out = [" ".join((v or "").split()) for v in values]
+    out = list(dict.fromkeys(v for v in out if v))
+    if len(out) > most:
+        raise ValidationFailed("TOO_MANY", f"最多填写 {most} 条。", {name: most})
+    long = [v for v in out if len(v) > GUIDANCE_LIMITS["line"]]
+    if long:
+        raise ValidationFailed("TOO_LONG", f"每条不超过 {GUIDANCE_LIMITS['line']} 字。", {name: long[0][:40]})
+    return out
+
+
+def save_guidance(kind: str, *, summary: str, steps: list[GuidanceStep], time_limits: list[str], evidence: list[str],
+                  office: str, actor: User) -> MatterGuidance:
+    """Create or replace the guidance of one kind of matter (takes effect on the next answer shown). Only the justice
+    administration (rules.can_edit_guidance); every step needs a label; an action is one of StepAction.
+
+    Side effects: MatterGuidance row (version bumped, updated_by/at); one audit row with the before and after."""
+    from .rules import can_edit_guidance
+
+    if not can_edit_guidance(actor):
+        raise Forbidden("NOT_ALLOWED", "只有司法行政工作人员可以修改办事指引。")
+    if kind not in guidance_kinds():
+        raise ValidationFailed("UNKNOWN_KIND", "没有这种纠纷类型。", {"kind": kind})
+    summary, office = (summary or "").strip(), " ".join((office or "").split())
+    clean_steps = []
+    for s in steps:
+        label, detail = " ".join((s.label or "").split()), (s.detail or "").strip()
+        if not label and not detail:
+            continue
+        if not label:
+            raise ValidationFailed("STEP_WITHOUT_LABEL", "每一步都要有名称。", {"steps": detail[:40]})
+        if s.action not in StepAction.values:
+            raise ValidationFailed("INVALID_ACTION", "步骤的操作不正确。", {"action": s.action})
+        if len(label) > GUIDANCE_LIMITS["label"] or len(detail) > GUIDANCE_LIMITS["detail"]:
+            raise ValidationFailed("TOO_LONG", f"步骤名称不超过 {GUIDANCE_LIMITS['label']} 字，说明不超过 "
+                                   f"{GUIDANCE_LIMITS['detail']} 字。", {"steps": label})
+        clean_steps.append({"label": label, "detail": detail, "action": s.action})
+    if not clean_steps:
+        raise ValidationFailed("NO_STEPS", "请至少填写一个下一步怎么办。", {"steps": "必填"})
+    if len(clean_steps) > GUIDANCE_LIMITS["steps"]:
+        raise ValidationFailed("TOO_MANY", f"最多 {GUIDANCE_LIMITS['steps']} 个步骤。", {"steps": len(clean_steps)})
+    if len(summary) > GUIDANCE_LIMITS["summary"] or len(office) > GUIDANCE_LIMITS["office"]:
+        raise ValidationFailed("TOO_LONG", "说明不超过 500 字，办理机构不超过 300 字。")
+    limits = _lines(time_limits, name="time_limits", most=GUIDANCE_LIMITS["time_limits"])
+    kept = _lines(evidence, name="evidence", most=GUIDANCE_LIMITS["evidence"])
+    with transaction.atomic():
+        row = MatterGuidance.objects.select_for_update().filter(kind=kind).first()
+        before = None
+        if row is None:
+            row = MatterGuidance(kind=kind, version=0)
+        else:
+            before = {"summary": row.summary, "steps": row.steps, "time_limits": row.time_limits,
+                      "evidence": row.evidence, "office": row.office, "version": row.version}
+        row.summary, row.steps, row.time_limits, row.evidence, row.office = summary, clean_steps, limits, kept, office
+        row.version += 1
+        row.updated_by, row.updated_at = actor, timezone.now()
+        row.save()
+        core_services.audit("consultation.save_guidance", actor=actor, obj=row, before=before,
+                            after={"summary": summary, "steps": clean_steps, "time_limits": limits, "evidence": kept,
+                                   "office": office, "version": row.version})
+    return row
 
 
 # ----------------------------------------------------------------------------------------------------------------

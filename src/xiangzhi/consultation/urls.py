@@ -13,6 +13,8 @@ urlpatterns = [
     path("workbench/faq/", staff.faq_list, name="faq_list"),
     path("workbench/faq/<int:pk>/", staff.faq_edit, name="faq_edit"),
     path("workbench/rewrites/", staff.rewrites, name="rewrites"),
+    path("workbench/guidance/", staff.guidance_list, name="guidance_list"),
+    path("workbench/guidance/<str:kind>/", staff.guidance_edit, name="guidance_edit"),
     path("workbench/dashboard/", staff.dashboard, name="dashboard"),
     path("workbench/dashboard/export/", staff.dashboard_export, name="dashboard_export"),
 ]

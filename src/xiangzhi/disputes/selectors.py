@@ -657,3 +657,11 @@ def place_choices(user) -> list[tuple[str, list[tuple[str, str]]]]:  # noqa: ANN
         town = town_names.get(code[:9], "")
         groups.setdefault(town, []).append((code, f"{town}（全部）" if level == RegionLevel.TOWN else short or name))
     return list(groups.items())
+
+
+def dispute_type_code(name: str) -> str:
+    """The code of the active dispute type of this name (``劳动争议`` → ``labour``), or "" (another app's link to the
+    application form names the matter in words)."""
+    if not name:
+        return ""
+    return DisputeType.objects.filter(name=name, is_active=True).values_list("code", flat=True).first() or ""

@@ -14,7 +14,7 @@ from xiangzhi.core.access import public
 from xiangzhi.core.errors import RateLimited, XiangzhiError
 from xiangzhi.core.models import Region
 
-from .. import selectors, services
+from .. import guidance, selectors, services
 from ..models import Channel, Conversation, Question
 
 COOKIE = "xz_visitor"
@@ -44,12 +44,16 @@ def _thread(conv: Conversation | None) -> list[dict]:
     if conv is None:
         return []
     items = []
-    questions = list(conv.questions.select_related("handoff").order_by("pk"))
+    questions = list(conv.questions.select_related("handoff", "conversation__region").order_by("pk"))
     cited = selectors.cited_articles(questions)
+    guides = guidance.guides_for(questions)
     for q in questions:
         handoff = getattr(q, "handoff", None) if hasattr(q, "handoff") else None
-        dispute = services.dispute_link(q.topic, q.text) if q.kind != Question.Kind.REJECTED else ""
-        items.append({"q": q, "handoff": handoff, "lines": selectors.answer_lines(q),
+        guide = guides[q.pk]
+        # the guide's own mediation step links to the application; without guidance, the old link for a dispute
+        has_mediation = any(s.url for s in guide.steps)
+        dispute = services.dispute_link(q.topic, q.text) if q.kind == Question.Kind.ANSWER and not has_mediation else ""
+        items.append({"q": q, "handoff": handoff, "lines": selectors.answer_lines(q), "guide": guide,
                       "disclaimer": services.DISCLAIMER in q.answer, "citations": cited[q.pk], "dispute_link": dispute})
     return items
 
@@ -107,7 +111,7 @@ def chat(request: HttpRequest) -> HttpResponse:
 @public
 def conversation(request: HttpRequest, token: str) -> HttpResponse:
     """A conversation by its unguessable token (the link in the reply SMS); continues it on this device."""
-    conv = get_object_or_404(Conversation, token=token)
+    conv = selectors.conversation_by_token(token)
     request._xz_visitor = conv.visitor_id
     return _render_chat(request, conv)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods
 from xiangzhi.core.access import staff_required
 from xiangzhi.core.errors import XiangzhiError
 
-from .. import rules, selectors, services
-from ..models import HandoffStatus, Rewrite
+from .. import guidance, rules, selectors, services
+from ..models import HandoffStatus, StepAction
 from ..retrieval import TOPICS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -30,6 +30,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "answered": visible.filter(status=HandoffStatus.ANSWERED).order_by("-replied_at")[:20],
         "candidates": selectors.faq_candidates(),
         "kb": selectors.knowledge_base_status(),
+        "can_edit_guidance": rules.can_edit_guidance(request.user),
     }
     return render(request, "consultation/workbench.html", ctx)
 
@@ -57,7 +58,8 @@ def handoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             error = exc.message
     questions = list(handoff.conversation.questions.order_by("pk"))
     cited = selectors.cited_articles(questions)
-    thread = [{"q": q, "lines": selectors.answer_lines(q), "citations": cited[q.pk]} for q in questions]
+    thread = [{"q": q, "lines": selectors.answer_lines(q), "citations": cited[q.pk], "kinds": guidance.kinds_of(q)}
+              for q in questions]
     return render(request, "consultation/handoff.html", {"h": handoff, "thread": thread, "error": error},
                   status=409 if error else 200)
 
@@ -114,9 +116,7 @@ def rewrites(request: HttpRequest) -> HttpResponse:
         except XiangzhiError as exc:
             error = exc.message
     q = request.GET.get("q", "").strip()
-    rows = Rewrite.objects.order_by("phrase")
-    if q:
-        rows = rows.filter(phrase__contains=q)
+    rows = selectors.rewrites_for(request.user, q)
     return render(request, "consultation/rewrites.html", {"rows": rows[:300], "q": q, "error": error},
                   status=422 if error else 200)
 
@@ -133,3 +133,47 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     name = f"consult-demand-{timezone.localdate():%Y%m%d}.xlsx"
     return HttpResponse(services.export_demand(request.user), content_type=XLSX,
                         headers={"Content-Disposition": content_disposition_header(True, name)})
+
+
+# --- guidance per kind of matter ----------------------------------------------------------------------------------
+GUIDANCE_BLANK_STEPS = 2  # empty step rows offered under the existing ones
+
+
+@staff_required(*rules.GUIDANCE_ROLES)
+def guidance_list(request: HttpRequest) -> HttpResponse:
+    """Every kind of matter with its guidance (or none yet), for the justice administration to keep."""
+    kept = selectors.guidance_by_kind()
+    return render(request, "consultation/guidance_list.html",
+                  {"rows": [(kind, kept.get(kind)) for kind in services.guidance_kinds()]})
+
+
+@staff_required(*rules.GUIDANCE_ROLES)
+@require_http_methods(["GET", "POST"])
+def guidance_edit(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in services.guidance_kinds():
+        raise Http404
+    row = selectors.guidance_by_kind().get(kind)
+    error = ""
+    steps = list(row.steps) if row else []
+    if request.method == "POST":
+        steps = [services.GuidanceStep(label=label, detail=detail, action=action) for label, detail, action in zip(
+            request.POST.getlist("step_label"), request.POST.getlist("step_detail"),
+            request.POST.getlist("step_action"), strict=False)]
+        try:
+            services.save_guidance(
+                kind, summary=request.POST.get("summary", ""), steps=steps,
+                time_limits=request.POST.get("time_limits", "").splitlines(),
+                evidence=request.POST.get("evidence", "").splitlines(), office=request.POST.get("office", ""),
+                actor=request.user)
+            messages.success(request, "已保存，群众下次看到的解答即按新的指引。")
+            return redirect("consultation:guidance_edit", kind=kind)
+        except XiangzhiError as exc:
+            error = exc.message
+            steps = [{"label": s.label, "detail": s.detail, "action": s.action} for s in steps]
+    ctx = {"kind": kind, "g": row, "error": error, "actions": StepAction.choices,
+           "steps": steps + [{"label": "", "detail": "", "action": ""}] * GUIDANCE_BLANK_STEPS,
+           "summary": request.POST.get("summary", row.summary if row else ""),
+           "time_limits": request.POST.get("time_limits", "\n".join(row.time_limits) if row else ""),
+           "evidence": request.POST.get("evidence", "\n".join(row.evidence) if row else ""),
+           "office": request.POST.get("office", row.office if row else "")}
+    return render(request, "consultation/guidance_edit.html", ctx, status=422 if error else 200)

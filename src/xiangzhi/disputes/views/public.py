@@ -29,7 +29,9 @@ def apply(request: HttpRequest) -> HttpResponse:
     if not core_rules.is_citizen(request.user):
         login_url = reverse("web:citizen_login") + "?next=" + request.get_full_path()
         return render(request, "disputes/apply_login.html", {"login_url": login_url})
-    initial = {"region_code": village, "applicant_phone": request.user.phone}
+    initial = {"region_code": village, "applicant_phone": request.user.phone,
+               # a link from elsewhere (the consultation's "申请调解") may name the type and say what happened
+               "type_code": request.GET.get("type", "")[:30], "description": request.GET.get("description", "")[:500]}
     form = IntakeForm(request.POST or None, initial=initial)
     errors: dict = {}
     error = ""
