@@ -316,8 +316,8 @@ def topic_askers(topic: str, since: dt.datetime, until: dt.datetime, *, town_cod
             out[key] = {"key": key, "citizen_id": citizen_id, "visitor_id": visitor_id, "conversation_id": conv_id,
                         "conversation_token": token, "phone": "", "asked_at": at}
             conversations.add(conv_id)
-    phones = {h.conversation_id: h.phone for h in Handoff.objects.filter(conversation_id__in=conversations)
-              .exclude(phone="").order_by("pk")}
+    phones = {conv: phone for conv, phone in Handoff.objects.filter(conversation_id__in=conversations)
+              .order_by("pk").values_list("conversation_id", "phone") if phone}
     from xiangzhi.core.models import User
 
     accounts = {u.pk: u.phone or "" for u in User.objects.filter(pk__in=[a["citizen_id"] for a in out.values()

@@ -53,7 +53,7 @@ def push(alert: Alert) -> int:
         sms, notes = [], []
         body = f"【乡治·精准普法】您关心的“{alert.topic}”问题，律师已录制解答，请点击收听。"
         for d in todo:
-            key = f"outreach:{alert.pk}:{d.pk}"
+            key = f"outreach:push:{alert.pk}:{d.pk}"
             if d.phone:
                 sms.append(core.Sms(d.phone, body, inbox_link(d), key))
                 d.sms_key, d.state = key, DeliveryState.QUEUED

@@ -22,7 +22,7 @@ EVENT_REF = "outreach.alertevent"
 
 def event_payload(event: AlertEvent) -> dict[str, Any]:
     """The ledger leaf of one timeline event (no personal data: counts, ids, states)."""
-    return {"alert": event.alert_id, "kind": event.kind, "at": ledger.iso_time(event.at), "actor_id": event.actor_id,
+    return {"alert": event.alert_id, "event": str(event.kind), "at": ledger.iso_time(event.at), "actor_id": event.actor_id,
             "payload": ledger.plain_json(event.payload)}
 
 
