@@ -8,7 +8,6 @@ import math
 import pytest
 
 from xiangzhi.outreach import detection
-from xiangzhi.outreach.enums import Firing
 
 T0 = dt.datetime(2026, 12, 1, 8, tzinfo=dt.UTC)
 P = detection.Params(threshold=10, release_level=5, burst_p=0.01, pending=dt.timedelta(minutes=30),
