@@ -11,6 +11,7 @@ urlpatterns = [
     path("media/<int:pk>/", public.answer_media, name="media"),
     path("staff/", staff.board, name="board"),
     path("staff/next/", staff.take_next, name="take_next"),
+    path("staff/specialities/", staff.specialities, name="specialities"),
     path("staff/rules/", staff.rule_list, name="rules"),
     path("staff/rules/<int:pk>/", staff.rule_edit, name="rule_edit"),
     path("staff/rules/new/", staff.rule_edit, name="rule_new"),

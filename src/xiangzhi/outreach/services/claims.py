@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from xiangzhi.core import services as core
-from xiangzhi.core.errors import Conflict, NotFound
+from xiangzhi.core.errors import Conflict, NotFound, ValidationFailed
 from xiangzhi.core.models import User
 
 from .. import rules, selectors
@@ -96,3 +96,26 @@ def expire_claims(*, now: dt.datetime | None = None) -> int:
                                         f"/outreach/staff/{alert.pk}/", f"outreach:{alert.pk}:expired:{now.isoformat()}")])
         expired += 1
     return expired
+
+
+def set_specialities(user: User, topics: list[str], *, actor: User) -> list[str]:
+    """A lawyer or legal worker declares the topics they answer (their 抢单 list shows only these; none = every
+    topic). Only for themselves. Side effects: Speciality rows replaced; one audit row."""
+    from xiangzhi.consultation.retrieval import TOPICS
+    from xiangzhi.core import rules as core_rules
+    from xiangzhi.core import services as core_services
+
+    from ..models import Speciality
+
+    if actor.pk != user.pk or not rules.is_claimer(core_rules.roles_of(user)):
+        raise NotFound("NOT_FOUND", "未找到该页面或无权操作。")
+    unknown = [t for t in topics if t not in TOPICS]
+    if unknown:
+        raise ValidationFailed("UNKNOWN_TOPIC", "没有这些主题：" + "、".join(unknown), {"topics": unknown})
+    clean = sorted(set(topics))
+    with transaction.atomic():
+        Speciality.objects.filter(user=user).exclude(topic__in=clean).delete()
+        Speciality.objects.bulk_create([Speciality(user=user, topic=t) for t in clean], ignore_conflicts=True)
+        core_services.audit("outreach.specialities", actor=actor, obj=user, after={"topics": clean})
+    user._xz_outreach_topics = set(clean)
+    return clean

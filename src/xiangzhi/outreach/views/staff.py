@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from xiangzhi.consultation.retrieval import TOPICS
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.access import staff_required
 from xiangzhi.core.errors import XiangzhiError
@@ -31,8 +32,21 @@ def board(request: HttpRequest) -> HttpResponse:
         "review": visible.filter(state=AlertState.ANSWERED)[:50] if rules.REVIEW_ROLES & roles else [],
         "published": visible.filter(state=AlertState.PUBLISHED).order_by("-published_at")[:20],
         "can_edit_rules": rules.can_edit_rules(roles),
+        "topics": TOPICS if rules.is_claimer(roles) else [],
+        "mine_topics": selectors.specialities_of(request.user),
     }
     return render(request, "outreach/board.html", ctx)
+
+
+@staff_required(*rules.CLAIM_ROLES)
+@require_POST
+def specialities(request: HttpRequest) -> HttpResponse:
+    try:
+        claims.set_specialities(request.user, request.POST.getlist("topic"), actor=request.user)
+        messages.success(request, "擅长领域已保存。")
+    except XiangzhiError as exc:
+        messages.error(request, exc.message)
+    return redirect("outreach:board")
 
 
 @staff_required(*rules.CLAIM_ROLES)
