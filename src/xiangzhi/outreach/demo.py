@@ -67,7 +67,7 @@ def build(ctx: DemoContext) -> None:
     topic = Counter(t for t in asked if t).most_common(1)[0][0]
     rule = alerts.save_rule(None, {
         "name": f"{topic}热点（全市）", "topic": topic, "per_town": False, "window_hours": 24, "threshold": 8,
-        "release_level": 4, "baseline_days": 28, "burst_p": 0.01, "pending_minutes": 30, "keep_firing_minutes": 360,
+        "release_level": 4, "baseline_days": 28, "burst_p": 0.001, "pending_minutes": 30, "keep_firing_minutes": 720,
         "claim_hours": 48, "needs_review": False, "is_active": True}, actor=admin)
     alerts.evaluate(now=now - dt.timedelta(minutes=rule.pending_minutes))
     alerts.evaluate(now=now)
