@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from xiangzhi.consultation.views.public import COOKIE
@@ -20,6 +21,7 @@ def _visitor_id(request: HttpRequest) -> str:
 
 @public
 @require_GET
+@ensure_csrf_cookie  # the page tells the server when the answer is played (a POST)
 def inbox(request: HttpRequest) -> HttpResponse:
     """The answers pushed to this phone's visitor id (the consultation cookie) or to the signed-in citizen."""
     items = list(selectors.inbox(visitor_id=_visitor_id(request), citizen=request.user)[:50])
@@ -28,6 +30,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@ensure_csrf_cookie
 def delivery(request: HttpRequest, token: str) -> HttpResponse:
     """One answer, reached by the link of its SMS."""
     d = selectors.access_delivery(token)
