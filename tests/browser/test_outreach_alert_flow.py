@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import assert_fits_width, login_staff, phone_context, screenshot
-from tests.consultation.conftest import subset_engine, subset_gz  # noqa: F401 - fixtures
 from tests.conftest import PASSWORD, WUZHEN, first_village
+from tests.consultation.conftest import subset_engine, subset_gz  # noqa: F401 - fixtures
 from tests.outreach.conftest import add_questions, lawyer_county, lawyer_wz  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
