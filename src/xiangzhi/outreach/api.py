@@ -61,12 +61,6 @@ def list_alerts(request: HttpRequest, page: Query[PageIn], state: AlertState | L
                     lambda a: _out(a, user))
 
 
-@router.get("/alerts/{alert_id}", response={200: AlertOut, **ERRORS}, summary="一条普法求助")
-def get_alert(request: HttpRequest, alert_id: int):
-    user = _staff(request)
-    return _out(selectors.access_alert(user, alert_id), user)
-
-
 @router.post("/alerts/next", response={200: AlertOut, 204: None, **ERRORS},
              summary="抢下一单：认领最早的一条可认领求助（没有时 204）")
 def take_next(request: HttpRequest):
@@ -75,6 +69,12 @@ def take_next(request: HttpRequest):
     if alert is None:
         return Status(204, None)
     return _out(alert, user)
+
+
+@router.get("/alerts/{alert_id}", response={200: AlertOut, **ERRORS}, summary="一条普法求助")
+def get_alert(request: HttpRequest, alert_id: int):
+    user = _staff(request)
+    return _out(selectors.access_alert(user, alert_id), user)
 
 
 @router.post("/alerts/{alert_id}/claim", response={200: AlertOut, **ERRORS},

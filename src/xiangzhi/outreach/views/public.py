@@ -3,7 +3,7 @@ and the answer files. Thin: selectors read, services write."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
@@ -46,13 +46,15 @@ def opened(request: HttpRequest, token: str) -> HttpResponse:  # noqa: ARG001
 
 
 @public
-@require_GET
-def answer_media(request: HttpRequest, pk: int) -> FileResponse:
-    """The audio or video of a published answer (public), or of one under review for the staff who see it."""
+def answer_media(request: HttpRequest, pk: int) -> HttpResponse:
+    """The audio or video of a published answer (public), or of one under review for the staff who see it (GET
+    only, asked after the access check so that a method tells nothing of an object one may not see)."""
     try:
         alert = selectors.published_alert(pk)
     except Http404:
         alert = selectors.access_alert(request.user, pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     answer = getattr(alert, "answer", None)
     if answer is None or not answer.media:
         raise Http404
