@@ -114,3 +114,29 @@ def test_a_villager_sees_and_opens_the_pushed_answer_in_the_inbox(rule, lawyer_w
     assert villager.post(f"/outreach/a/{d.token}/opened/").status_code == 204
     d.refresh_from_db()
     assert d.state == DeliveryState.OPENED
+
+
+def test_a_lawyer_declares_specialities_on_the_board(rule, lawyer_wz):
+    from xiangzhi.outreach.models import Speciality
+
+    c = lawyer_wz.client()
+    assert c.post("/outreach/staff/specialities/", {"topic": ["劳动争议", "婚姻家庭"]}).status_code == 302
+    assert set(Speciality.objects.filter(user=lawyer_wz.user).values_list("topic", flat=True)) == {"劳动争议", "婚姻家庭"}
+    c.post("/outreach/staff/specialities/", {"topic": ["不存在的主题"]})
+    assert Speciality.objects.filter(user=lawyer_wz.user).count() == 2  # refused, unchanged
+
+
+def test_runperiodic_evaluates_the_rules_and_returns_expired_claims(rule, lawyer_wz):
+    import datetime as dt
+
+    from tests.outreach.conftest import add_questions
+    from xiangzhi.core.periodic import run_due
+    from xiangzhi.outreach.models import Alert
+
+    add_questions(rule.topic, 12, at=timezone.now() - dt.timedelta(hours=1), spread=dt.timedelta(hours=3))
+    names = {"outreach.evaluate_alerts", "outreach.expire_claims", "outreach.delivery_states"}
+    assert set(run_due(only=names)) == names
+    rule.pending_minutes = 0
+    rule.save()
+    run_due(only={"outreach.evaluate_alerts"}, force=True)
+    assert Alert.objects.get().state == AlertState.OPEN
