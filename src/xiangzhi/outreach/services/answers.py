@@ -78,7 +78,7 @@ def submit_answer(alert: Alert, *, actor: User, text: str, citations: list[str],
     written_old = ""
     try:
         with transaction.atomic():
-            locked = Alert.objects.select_for_update().select_related("rule", "region").get(pk=alert.pk)
+            locked = Alert.objects.select_for_update(of=("self",)).select_related("rule", "region").get(pk=alert.pk)
             if not rules.can_answer(actor.pk, locked.state, locked.claimed_by_id):
                 raise Conflict("NOT_YOUR_CLAIM", "请先认领该求助，并在认领时限内答复。")
             name, digest = save_upload(Upload(name=upload.name, content=data), "answers", found.ext, storage=storage())
@@ -112,7 +112,7 @@ def review_answer(alert: Alert, *, actor: User, approve: bool, note: str = "") -
     """The bureau approves (publishes) or sends back (with a note; the claim holds, with a new deadline) an answer.
     Side effects: Answer review fields; Alert state; a ``rejected`` event or what :func:`publish` does."""
     with transaction.atomic():
-        locked = Alert.objects.select_for_update().select_related("rule", "region", "answer").get(pk=alert.pk)
+        locked = Alert.objects.select_for_update(of=("self",)).select_related("rule", "region", "answer").get(pk=alert.pk)
         answer = getattr(locked, "answer", None)
         is_author = answer is not None and answer.author_id == actor.pk
         if not rules.can_review(core_rules.roles_of(actor), locked.state, is_author=is_author):

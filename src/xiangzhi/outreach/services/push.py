@@ -48,7 +48,7 @@ def push(alert: Alert) -> int:
     reached = 0
     now = timezone.now()
     with transaction.atomic():
-        todo = list(Delivery.objects.select_for_update().filter(alert=alert, state=DeliveryState.WAITING)
+        todo = list(Delivery.objects.select_for_update(of=("self",)).filter(alert=alert, state=DeliveryState.WAITING)
                     .select_related("citizen"))
         sms, notes = [], []
         body = f"【乡治·精准普法】您关心的“{alert.topic}”问题，律师已录制解答，请点击收听。"
