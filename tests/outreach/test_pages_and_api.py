@@ -140,3 +140,8 @@ def test_runperiodic_evaluates_the_rules_and_returns_expired_claims(rule, lawyer
     rule.save()
     run_due(only={"outreach.evaluate_alerts"}, force=True)
     assert Alert.objects.get().state == AlertState.OPEN
+
+
+def test_the_staff_menu_shows_the_board_to_lawyers_only(lawyer_wz, mediator):
+    assert "普法抢单" in lawyer_wz.client().get("/workbench/").content.decode()
+    assert "普法抢单" not in mediator.client().get("/workbench/").content.decode()
