@@ -198,6 +198,7 @@ INSTALLED_APPS = [
     "xiangzhi.disputes",
     "xiangzhi.insights",
     "xiangzhi.consultation",
+    "xiangzhi.outreach",
 ]
 
 MIDDLEWARE = [
@@ -468,6 +469,22 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
+
+# 精准普法 answers (audio/video): where they are stored (a Django storage backend; the production option is an
+# S3-compatible store, e.g. django-storages' "storages.backends.s3.S3Storage" with its own OPTIONS from the env),
+# and the limits of one file.
+XIANGZHI_OUTREACH_STORAGE_BACKEND = env_str("XIANGZHI_OUTREACH_STORAGE_BACKEND",
+                                            "django.core.files.storage.FileSystemStorage")
+XIANGZHI_OUTREACH_MEDIA_DIR = Path(env_str("XIANGZHI_OUTREACH_MEDIA_DIR", str(DATA_DIR / "outreach-media")))
+STORAGES["outreach"] = {
+    "BACKEND": XIANGZHI_OUTREACH_STORAGE_BACKEND,
+    "OPTIONS": ({"location": str(XIANGZHI_OUTREACH_MEDIA_DIR)}
+                if XIANGZHI_OUTREACH_STORAGE_BACKEND.endswith("FileSystemStorage") else {}),
+}
+XIANGZHI_OUTREACH_MAX_MEDIA_BYTES = env_int("XIANGZHI_OUTREACH_MAX_MEDIA_BYTES", 30 * 1024 * 1024, minimum=1024)
+XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS = env_int("XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS", 300, minimum=1)
+# How many sample questions (masked) a 求助 shows.
+XIANGZHI_OUTREACH_SAMPLES = env_int("XIANGZHI_OUTREACH_SAMPLES", 5, minimum=1)
 
 # --------------------------------------------------------------------------------------------------------------
 # API

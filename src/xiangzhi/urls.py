@@ -12,5 +12,6 @@ urlpatterns = [
     path("cases/", include("xiangzhi.disputes.urls")),
     path("consult/", include("xiangzhi.consultation.urls")),
     path("insights/", include("xiangzhi.insights.urls")),
+    path("outreach/", include("xiangzhi.outreach.urls")),
     path("", include("xiangzhi.web.urls")),
 ]

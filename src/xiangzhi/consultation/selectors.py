@@ -347,3 +347,65 @@ def demand_dashboard(user, *, weeks: int = 8) -> dict:  # noqa: ANN001
         "rising": _rising_topics(scoped.filter(kind=Event.Kind.QUESTION), now),
         "open_handoffs": Handoff.objects.filter(region_q(user, "region__code"), status=HandoffStatus.OPEN).count(),
     }
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Questions by topic, for the hot-topic alerts of 精准普法 (the outreach app reads the visit log only through these)
+# ----------------------------------------------------------------------------------------------------------------
+def question_counts(since: dt.datetime, until: dt.datetime, *, topic: str = "") -> Counter:
+    """{(topic, town code): questions asked in [since, until)} (one GROUP BY; questions without a topic left out;
+    town code "" when the visitor's place is unknown)."""
+    rows = (Event.objects.filter(kind=Event.Kind.QUESTION, at__gte=since, at__lt=until).exclude(topic="")
+            .filter(**({"topic": topic} if topic else {}))
+            .values_list("topic", "town_code").annotate(n=Count("pk")).order_by())
+    return Counter({(t, town): n for t, town, n in rows})
+
+
+def _topic_questions(topic: str, since: dt.datetime, until: dt.datetime, town_code: str = "") -> QuerySet[Event]:
+    qs = Event.objects.filter(kind=Event.Kind.QUESTION, topic=topic, at__gte=since, at__lt=until)
+    return qs.filter(town_code=town_code) if town_code else qs
+
+
+def hourly_question_counts(topic: str, since: dt.datetime, until: dt.datetime, *, town_code: str = "") -> list[int]:
+    """Questions on ``topic`` per hour from ``since`` to ``until`` (the alert's chart)."""
+    hours = max(1, int((until - since).total_seconds() // 3600))
+    out = [0] * hours
+    for at in _topic_questions(topic, since, until, town_code).values_list("at", flat=True):
+        i = int((at - since).total_seconds() // 3600)
+        if 0 <= i < hours:
+            out[i] += 1
+    return out
+
+
+def sample_questions(topic: str, since: dt.datetime, until: dt.datetime, *, town_code: str = "",
+                     limit: int = 5) -> list[str]:
+    """The latest distinct question texts on ``topic`` (stored masked by ``services.ask``)."""
+    texts = (_topic_questions(topic, since, until, town_code).filter(question__isnull=False)
+             .order_by("-at").values_list("question__text", flat=True)[: limit * 4])
+    return list(dict.fromkeys(t[:200] for t in texts))[:limit]
+
+
+def topic_askers(topic: str, since: dt.datetime, until: dt.datetime, *, town_code: str = "") -> list[dict]:
+    """Everyone who asked about ``topic`` in [since, until): one dict per person — ``key`` (``c:<citizen id>`` for
+    an account, else ``v:<visitor id>``), ``citizen_id``, ``visitor_id``, the conversation token, the phone they
+    left (a hand-off's, or the account's) and when they first asked."""
+    out: dict[str, dict] = {}
+    rows = (_topic_questions(topic, since, until, town_code).filter(question__isnull=False)
+            .order_by("at").values_list("visitor_id", "citizen_id", "question__conversation_id",
+                                        "question__conversation__token", "at"))
+    conversations: set[int] = set()
+    for visitor_id, citizen_id, conv_id, token, at in rows:
+        key = f"c:{citizen_id}" if citizen_id else f"v:{visitor_id}"
+        if key not in out and (citizen_id or visitor_id):
+            out[key] = {"key": key, "citizen_id": citizen_id, "visitor_id": visitor_id, "conversation_id": conv_id,
+                        "conversation_token": token, "phone": "", "asked_at": at}
+            conversations.add(conv_id)
+    phones = {conv: phone for conv, phone in Handoff.objects.filter(conversation_id__in=conversations)
+              .order_by("pk").values_list("conversation_id", "phone") if phone}
+    from xiangzhi.core.models import User
+
+    accounts = {u.pk: u.phone or "" for u in User.objects.filter(pk__in=[a["citizen_id"] for a in out.values()
+                                                                         if a["citizen_id"]])}
+    for a in out.values():
+        a["phone"] = phones.get(a["conversation_id"]) or accounts.get(a["citizen_id"], "")
+    return list(out.values())

@@ -805,7 +805,9 @@ def resolve_citations(texts: list[str]) -> list[str]:
     return keys
 
 
-def _check_citations(keys: list[str]) -> list[str]:
+def check_citations(keys: list[str]) -> list[str]:
+    """The article keys (``民法典-1079``, or a citation written out) resolved and checked: every one exists and is
+    current, at least one; else ValidationFailed (UNKNOWN_ARTICLE, NO_CITATION)."""
     keys = list(dict.fromkeys(resolve_citations(keys)))
     known = set(Article.objects.filter(key__in=keys, is_current=True).values_list("key", flat=True))
     missing = [k for k in keys if k not in known]
@@ -825,7 +827,7 @@ def save_faq(faq: FaqEntry | None, *, question: str, answer: str, citations: lis
     question, answer = (question or "").strip(), (answer or "").strip()
     if not question or not answer:
         raise ValidationFailed("INVALID_FAQ", "问题和解答都必须填写。")
-    citations = _check_citations(citations)
+    citations = check_citations(citations)
     with transaction.atomic():
         if faq is None:
             faq = FaqEntry(author=actor, source_handoff=source_handoff)

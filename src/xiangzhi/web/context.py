@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 
 from xiangzhi.core import rules, selectors
+from xiangzhi.outreach import rules as outreach_rules
 
 
 def _url(name: str) -> str | None:
@@ -21,6 +22,8 @@ STAFF_NAV = [
     ("insights:dashboard", "研判分析", rules.is_staff_member),
     ("ledger:status", "区块链存证", rules.is_staff_member),
     ("consultation:workbench", "咨询工作台", rules.is_staff_member),
+    ("outreach:board", "普法抢单",
+     lambda u: bool((outreach_rules.CLAIM_ROLES | outreach_rules.REVIEW_ROLES) & rules.roles_of(u))),
     ("web:regions", "区划与组织", rules.is_staff_member),
     ("web:audit", "审计日志", rules.can_read_audit_log),
     ("web:api_tokens", "接口令牌", rules.can_manage_api_tokens),

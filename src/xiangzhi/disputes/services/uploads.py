@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -98,16 +98,18 @@ def check_upload(upload: Upload) -> tuple[str, str]:
     return ext, ALLOWED_UPLOADS[ext][0]
 
 
-def save_upload(upload: Upload, folder: str, ext: str) -> tuple[str, str]:
-    """(storage name, SHA-256) of ``upload`` (already checked) written to storage chunk by chunk under a random name
-    (never derived from the case: a file's path tells nothing about whose it is)."""
+def save_upload(upload: Upload, folder: str, ext: str, *, storage: Storage | None = None) -> tuple[str, str]:
+    """(storage name, SHA-256) of ``upload`` (already checked) written to ``storage`` (default: the default storage)
+    chunk by chunk under a random name (never derived from the case: a file's path tells nothing about whose it
+    is)."""
+    storage = storage or default_storage
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     body = upload.source if upload.source is not None else ContentFile(upload.content)
     if upload.source is not None:
         upload.source.seek(0)
-    name = default_storage.save(f"{folder}/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{ext}", body)
+    name = storage.save(f"{folder}/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{ext}", body)
     return name, digest.hexdigest()
 
 
@@ -127,10 +129,11 @@ def store(case: Case, upload: Upload, ext: str, content_type: str, *, actor: Use
     return att
 
 
-def remove_files(names: list[str]) -> None:
+def remove_files(names: list[str], *, storage: Storage | None = None) -> None:
+    storage = storage or default_storage
     for name in names:
         try:
-            default_storage.delete(name)
+            storage.delete(name)
         except OSError:
             pass
 

@@ -1,0 +1,112 @@
+"""/api/v1/outreach: 普法求助 (hot-topic alerts) — list with state, claim (抢单), take the next, give back, answer
+(multipart upload), review and publish. Parse → service/selector → schema; no business rules here."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
+
+from xiangzhi.core import rules as core_rules
+from xiangzhi.core.idempotency import idempotent
+from xiangzhi.core.models import User
+from xiangzhi.core.pagination import PageIn, page_of, paginate
+from xiangzhi.core.schemas import ErrorOut
+from xiangzhi.disputes.services.uploads import Upload
+
+from . import rules, selectors
+from .enums import AlertState
+from .models import Alert
+from .schemas import AlertOut, AnswerOut, ReviewIn
+from .services import answers, claims
+
+router = Router(tags=["outreach 精准普法"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.auth
+    roles = core_rules.roles_of(user)
+    if not core_rules.is_staff_member(user) or not (rules.is_claimer(roles) or rules.can_see_deliveries(roles)):
+        raise Http404
+    return user
+
+
+def _out(alert: Alert, user: User) -> AlertOut:
+    answer = getattr(alert, "answer", None) if alert.state != AlertState.OPEN else None
+    return AlertOut(
+        id=alert.pk, topic=alert.topic, scope=alert.scope, region_name=alert.region.name, state=alert.state,
+        state_label=str(alert.get_state_display()), fired_at=alert.fired_at, released_at=alert.released_at,
+        count=alert.count, expected=alert.expected, series=alert.series, samples=alert.samples,
+        audience=alert.deliveries.count(),
+        claimed_by=(alert.claimed_by.display_name or alert.claimed_by.username) if alert.claimed_by else None,
+        claim_deadline=alert.claim_deadline, published_at=alert.published_at,
+        answer=AnswerOut(text=answer.text, citations=answer.citations, media_kind=answer.media_kind,
+                         media_url=reverse("outreach:media", args=[alert.pk]), content_type=answer.content_type,
+                         duration=answer.duration, size=answer.size, sha256=answer.sha256) if answer else None,
+        deliveries=selectors.delivery_counts(alert) if rules.can_see_deliveries(core_rules.roles_of(user)) else None)
+
+
+@router.get("/alerts", response={200: page_of(AlertOut), **ERRORS}, summary="普法求助列表（管辖范围和擅长领域内）")
+def list_alerts(request: HttpRequest, page: Query[PageIn], state: AlertState | Literal[""] = "",
+                claimable: bool = False):
+    user = _staff(request)
+    qs = selectors.claimable_for(user) if claimable else selectors.alerts_visible_to(user)
+    if state:
+        qs = qs.filter(state=state)
+    return paginate(request, qs.select_related("answer").order_by("-fired_at", "-pk"), page,
+                    lambda a: _out(a, user))
+
+
+@router.post("/alerts/next", response={200: AlertOut, 204: None, **ERRORS},
+             summary="抢下一单：认领最早的一条可认领求助（没有时 204）")
+def take_next(request: HttpRequest):
+    user = _staff(request)
+    alert = claims.take_next(actor=user)
+    if alert is None:
+        return Status(204, None)
+    return _out(alert, user)
+
+
+@router.get("/alerts/{alert_id}", response={200: AlertOut, **ERRORS}, summary="一条普法求助")
+def get_alert(request: HttpRequest, alert_id: int):
+    user = _staff(request)
+    return _out(selectors.access_alert(user, alert_id), user)
+
+
+@router.post("/alerts/{alert_id}/claim", response={200: AlertOut, **ERRORS},
+             summary="抢单：只有一人成功，其余返回 409 ALREADY_CLAIMED")
+def claim(request: HttpRequest, alert_id: int):
+    user = _staff(request)
+    return _out(claims.claim(selectors.access_alert(user, alert_id), actor=user), user)
+
+
+@router.post("/alerts/{alert_id}/release", response={200: AlertOut, **ERRORS}, summary="放弃认领（答复前）")
+def release(request: HttpRequest, alert_id: int):
+    user = _staff(request)
+    return _out(claims.release(selectors.access_alert(user, alert_id), actor=user), user)
+
+
+@router.post("/alerts/{alert_id}/answer", response={200: AlertOut, **ERRORS},
+             summary="提交音视频解答（MP3/M4A/AAC/OGG/WAV/MP4/WebM，按内容识别类型，大小和时长受限）")
+@idempotent
+def answer(request: HttpRequest, alert_id: int, text: Form[str], citations: Form[str],
+           file: UploadedFile = File(...)):  # noqa: B008
+    """``citations``: article keys separated by commas (``民法典-1079,民法典-1087``)."""
+    user = _staff(request)
+    keys = [c.strip() for c in citations.replace("，", ",").split(",") if c.strip()]
+    alert = answers.submit_answer(selectors.access_alert(user, alert_id), actor=user, text=text, citations=keys,
+                                  upload=Upload.from_django(file))
+    return _out(alert, user)
+
+
+@router.post("/alerts/{alert_id}/review", response={200: AlertOut, **ERRORS},
+             summary="司法局审核：通过即发布并推送，退回须写明原因")
+def review(request: HttpRequest, alert_id: int, payload: ReviewIn):
+    user = _staff(request)
+    alert = answers.review_answer(selectors.access_alert(user, alert_id), actor=user, approve=payload.approve,
+                                  note=payload.note)
+    return _out(alert, user)

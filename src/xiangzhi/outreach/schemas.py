@@ -1,0 +1,47 @@
+"""API schemas of 精准普法."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import Field
+
+from xiangzhi.core.schemas import TextIn
+
+
+class AnswerOut(Schema):
+    text: str
+    citations: list[str]
+    media_url: str
+    media_kind: str
+    content_type: str
+    duration: float = Field(description="时长（秒）")
+    size: int
+    sha256: str
+
+
+class AlertOut(Schema):
+    id: int
+    topic: str
+    scope: str = Field(description="乡镇代码；空为全市")
+    region_name: str
+    state: str
+    state_label: str
+    fired_at: dt.datetime
+    released_at: dt.datetime | None
+    count: int = Field(description="窗口内咨询数")
+    expected: float = Field(description="按该主题基线的期望数")
+    series: list[int] = Field(description="逐小时咨询数")
+    samples: list[str] = Field(description="问题示例（已脱敏）")
+    audience: int = Field(description="受众人数（窗口内咨询过该主题的人）")
+    claimed_by: str | None
+    claim_deadline: dt.datetime | None
+    published_at: dt.datetime | None
+    answer: AnswerOut | None
+    deliveries: dict[str, int] | None = Field(None, description="推送状态计数（waiting/queued/sent/opened）")
+
+
+class ReviewIn(TextIn):
+    approve: bool
+    note: str = Field("", max_length=300)

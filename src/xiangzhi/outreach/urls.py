@@ -1,0 +1,19 @@
+from django.urls import path
+
+from .views import public, staff
+
+app_name = "outreach"
+
+urlpatterns = [
+    path("inbox/", public.inbox, name="inbox"),
+    path("a/<str:token>/", public.delivery, name="delivery"),
+    path("a/<str:token>/opened/", public.opened, name="opened"),
+    path("media/<int:pk>/", public.answer_media, name="media"),
+    path("staff/", staff.board, name="board"),
+    path("staff/next/", staff.take_next, name="take_next"),
+    path("staff/specialities/", staff.specialities, name="specialities"),
+    path("staff/rules/", staff.rule_list, name="rules"),
+    path("staff/rules/<int:pk>/", staff.rule_edit, name="rule_edit"),
+    path("staff/rules/new/", staff.rule_edit, name="rule_new"),
+    path("staff/<int:pk>/", staff.alert_detail, name="alert"),
+]

@@ -1,0 +1,46 @@
+"""Objects of 崇福镇 for the 精准普法 URLs (see tests/jurisdiction.py): a 求助 raised for 崇福镇 by a per-town rule."""
+
+from tests.conftest import CHONGFU
+from tests.jurisdiction import register, token_route
+
+token_route("outreach:delivery", "outreach:opened")
+
+
+def chongfu_alert():
+    from xiangzhi.core.models import Region
+    from xiangzhi.outreach.models import Alert, AlertRule
+
+    topic = f"劳动{Alert.objects.count()}"  # one active 求助 per topic and scope: a topic of its own each time
+    rule = AlertRule.objects.create(name="崇福热点", topic=topic, per_town=True)
+    return Alert.objects.create(rule=rule, topic=topic, scope=CHONGFU, region=Region.objects.get(code=CHONGFU))
+
+
+@register("outreach:alert", "outreach:media")
+def chongfu_alert_pk():
+    return {"pk": chongfu_alert().pk}
+
+
+@register("outreach:rule_edit")
+def chongfu_rule_pk():
+    return {"pk": chongfu_alert().rule_id}
+
+
+@register("GET /api/v1/outreach/alerts/{alert_id}", "POST /api/v1/outreach/alerts/{alert_id}/claim",
+          "POST /api/v1/outreach/alerts/{alert_id}/release")
+def chongfu_alert_id():
+    return {"alert_id": chongfu_alert().pk}
+
+
+@register("POST /api/v1/outreach/alerts/{alert_id}/review")
+def chongfu_alert_review():
+    return {"alert_id": chongfu_alert().pk, "_body": {"approve": True}}
+
+
+@register("POST /api/v1/outreach/alerts/{alert_id}/answer")
+def chongfu_alert_answer():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xiangzhi.outreach import media
+
+    return {"alert_id": chongfu_alert().pk, "_multipart": {
+        "text": "答复", "citations": "民法典-1079", "file": SimpleUploadedFile("a.wav", media.wav_tone(0.5), "audio/wav")}}

@@ -1,0 +1,37 @@
+"""The demo builder: a burst of questions through the robot fires a 求助, the demo lawyer claims it and answers
+with a generated WAV, published and pushed; a second run creates nothing."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tests.consultation.conftest import kb, subset_engine, subset_gz  # noqa: F401 - fixtures
+from tests.outreach.test_answers import _media_dir  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_fires_claims_answers_and_pushes(kb, tongxiang, lawyer):  # noqa: F811
+    from xiangzhi.core import services
+    from xiangzhi.core.demo import DemoContext
+    from xiangzhi.core.models import Organisation, Region
+    from xiangzhi.outreach import demo
+    from xiangzhi.outreach.enums import AlertState, DeliveryState
+    from xiangzhi.outreach.models import Alert
+
+    admin = services.create_staff_user(username="admin", password="Demo-Pass-2026-x", display_name="管理员", actor=None)
+    services.add_membership(admin, role="county_admin", region=Region.objects.get(code="330483"),
+                            organisation=Organisation.objects.filter(kind="justice_bureau").first(), actor=None)
+    said: list[str] = []
+    ctx = DemoContext(seed=42, rng=random.Random(42))
+    ctx.say = said.append
+    demo.build(ctx)
+    alert = Alert.objects.get()
+    assert alert.state == AlertState.PUBLISHED and alert.claimed_by.username == "lawyer", said
+    assert alert.answer.content_type == "audio/wav" and alert.answer.duration == 4.0
+    assert alert.deliveries.count() >= 8
+    assert alert.deliveries.filter(state=DeliveryState.QUEUED).count() == 3  # the three who left a phone
+    demo.build(ctx)
+    assert Alert.objects.count() == 1
