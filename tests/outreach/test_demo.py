@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from tests.consultation.conftest import kb, subset_engine, subset_gz  # noqa: F401 - fixtures
+from tests.consultation.conftest import kb, seeded_guidance, subset_engine, subset_gz  # noqa: F401 - fixtures
 from tests.outreach.test_answers import _media_dir  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
