@@ -7,6 +7,8 @@ taken through mediation to every later stage; elsewhere the county centre accept
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from xiangzhi.core.demo import DemoContext
 from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.errors import XiangzhiError
@@ -95,6 +97,10 @@ def _step(case: Case, step: str, *, actor: User, centre: User | None) -> Case:
     }.get(step)
     reason = {S.NOT_ACCEPTED: "已由人民法院立案受理", S.TERMINATED: "双方分歧较大", S.ESCALATED: "跨村纠纷，提交镇调委会"}.get(
         step, "")
+    terminate = details.reason_code if isinstance(details, transitions.Terminate) else ""
+    if rules.session_required(case.stage, step, terminate):  # 人民调解法 第27条: the record comes first
+        mediation.record_session(case, actor=actor, held_at=timezone.now(), place="村调解室",
+                                 attendees="双方当事人、调解员", summary="调解员听取双方陈述，释法说理，组织双方协商。")
     who = actor
     if centre is not None and (step == S.NOT_ACCEPTED or not rules.can_transition(actor, case, step)):
         who = centre  # e.g. a case routed to a professional committee: the county centre accepts and assigns
