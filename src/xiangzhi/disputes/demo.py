@@ -17,7 +17,7 @@ from xiangzhi.core.models import Region, User
 from . import rules, triage
 from .enums import CaseStage as S
 from .models import Case
-from .services import agreement, intake, mediation, routing, transitions
+from .services import agreement, archive, intake, mediation, routing, transitions
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡沈钱沈陆顾姚费屠"
 GIVEN = ["建国", "秀英", "国强", "美华", "志明", "小芳", "金荣", "月娥", "根宝", "丽萍", "伟东", "阿三", "桂英", "海峰"]
@@ -26,7 +26,7 @@ MEDIATED_PATHS = [
     [S.ACCEPTED, S.ASSIGNED],
     [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION],
     [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_WRITTEN, "sign", S.FOLLOW_UP, S.CLOSED],
-    [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_ORAL, S.CLOSED, S.ARCHIVED],
+    [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_ORAL, S.CLOSED, "file", S.ARCHIVED],
     [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.TERMINATED],
     [S.ACCEPTED, S.ESCALATED],
     [],
@@ -83,6 +83,9 @@ def build(ctx: DemoContext) -> None:
 
 
 def _step(case: Case, step: str, *, actor: User, centre: User | None) -> Case:
+    if step == "file":  # 立卷归档: the committee's own file number
+        archive.file_case(case, actor=actor if rules.can_file(actor, case, filed=False) else centre)
+        return case
     if step == "sign":
         for party in case.parties.all():
             agreement.sign_agreement(case, actor=actor, party=party)

@@ -377,7 +377,7 @@ def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediato
                                       now=when)
         return mediation.confirm_assignment(case, actor=mediator, now=when)
     if _needs_session(case, step):
-        mediation.record_sessions([case], actor=case.mediator, now=when, **SESSION)
+        mediation.record_sessions([case], actor=case.mediator, held_at=when, now=when, **SESSION)
     return transitions.transition(case, step, actor=supervisor, reason=STEP_REASONS.get(step, ""), now=when,
                                   details=_step_details(step, plan))
 
@@ -504,6 +504,6 @@ def _advance(case: Case, p: Plan, *, supervisor: User, mediators: dict[str, User
             mediation.confirm_assignments([case], actor=mediator, now=when, batch=batch)
             continue
         if _needs_session(case, step):
-            mediation.record_sessions([case], actor=case.mediator, now=when, batch=batch, **SESSION)
+            mediation.record_sessions([case], actor=case.mediator, held_at=when, now=when, batch=batch, **SESSION)
         transitions.advance([case], step, actor=supervisor, reason=STEP_REASONS.get(step, ""), now=when,
                             batch=batch, memo=memo, details=_step_details(step, p))

@@ -336,7 +336,6 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
     (plan_move), None reads afresh; ``consents``: the parties' consents of a case not saved yet; ``has_session``:
     whether it has a mediation record (None: read)."""
     fields: list[str] = []
-    _check_session(case, before, to, details, has_session)
     if to == S.ACCEPTED:
         if rules.proposed_non_acceptance(case) is not None and len(reason) < 2:
             raise ValidationFailed(
@@ -401,6 +400,7 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         text = (agreed.text or "").strip()
         if len(text) < 4:
             raise ValidationFailed("AGREEMENT_REQUIRED", "请填写协议内容（各方权利义务、履行方式和期限）。")
+        _check_session(case, before, to, details, has_session)
         case.agreement_text = text[:5000]
         if to == S.AGREEMENT_WRITTEN:
             fields += agreement_particulars(case, agreed)
@@ -422,6 +422,7 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         if before == S.AGREEMENT_WRITTEN and case.agreement_effective_at is not None:
             raise Conflict("AGREEMENT_EFFECTIVE", "协议已经生效，不能终止调解。")
         _need_reason(reason, "终止调解")
+        _check_session(case, before, to, details, has_session)
         case.outcome_reason = ground
         case.outcome_note = f"{TerminationReason(ground).label}。{reason}。已告知当事人：{ROUTES_NOTICE}"
         fields += ["outcome_reason", "outcome_note"]
