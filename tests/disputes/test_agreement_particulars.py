@@ -106,3 +106,32 @@ def test_the_api_takes_the_particulars(client, mediator):
     r = client.put(f"/api/v1/cases/{case.pk}/agreement", {
         "agreement_text": "李四拆除围墙并赔偿100元", "agreement_facts": "相邻占地争议"}, content_type="application/json")
     assert r.status_code == 200 and r.json()["agreement_text"] == "李四拆除围墙并赔偿100元"
+
+
+def test_the_intake_gathers_the_basic_details_kept_encrypted_and_the_disclosed_agreement_prints_them(mediator):
+    from django.db import connection
+
+    from tests.conftest import WUZHEN, first_village, valid_id_number
+    from xiangzhi.disputes.services import intake
+
+    ident = valid_id_number("33048319800102002")
+    case = intake.create_case(intake.IntakeIn(
+        applicant=intake.PartyIn(name="张三", phone="13800000001", id_number=ident, sex="M", ethnicity="汉族",
+                                 occupation="桐乡市某羊毛衫厂职工"),
+        respondents=[intake.PartyIn(name="李四", sex="F")], region_code=first_village(WUZHEN).code,
+        description="隔壁邻居把围墙砌到我家院子里来了，占了一米多", request="拆除围墙", consent=True), actor=mediator.user, channel="window")
+    applicant = case.parties.get(role="applicant")
+    assert (applicant.sex, applicant.occupation) == ("M", "桐乡市某羊毛衫厂职工")
+    with connection.cursor() as cur:
+        cur.execute("SELECT occupation, ethnicity FROM disputes_party WHERE id = %s", [applicant.pk])
+        stored = cur.fetchone()
+    assert "羊毛衫" not in str(stored) and "汉族" not in str(stored)
+    case = walk(case, S.IN_MEDIATION, mediator.user)
+    session(case, mediator.user)
+    case = transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user, details=AGREE)
+    full = docx_text(case_documents.generate(case, "agreement", actor=mediator.user, reason="签署协议"))
+    for part in ("张三，性别：男", "出生日期：1980年1月2日", "民族：汉族", "职业或工作单位：桐乡市某羊毛衫厂职工",
+                 f"身份证号：{ident}", "李四，性别：女"):
+        assert part in full, part
+    masked = docx_text(case_documents.download(case, "agreement", actor=mediator.user))
+    assert ident not in masked and "羊毛衫" not in masked and "张三，性别：男" in masked

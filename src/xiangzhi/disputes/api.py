@@ -120,7 +120,7 @@ def _staff(request: HttpRequest) -> User:
 
 def _party(p: PartySchemaIn) -> PartyIn:
     return PartyIn(kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, org_name=p.org_name,
-                   region_code=p.region_code)
+                   region_code=p.region_code, sex=p.sex, ethnicity=p.ethnicity, occupation=p.occupation)
 
 
 def _list_out(c: Case, now: dt.datetime | None = None) -> CaseListOut:

@@ -60,6 +60,9 @@ class PartySchemaIn(Strict):
     org_name: str = Field("", max_length=120)
     region_code: RegionCode | Literal[""] = Field(
         "", description="当事人居住的村（社区）区划代码（被申请人选填；与申请人不在同一村或乡镇的，由共同的上一级调解委员会调处）")
+    sex: Sex | Literal[""] = Field("", description="性别（协议书载明的当事人基本情况，选填）")
+    ethnicity: str = Field("", max_length=20, description="民族（选填，加密保存）")
+    occupation: str = Field("", max_length=120, description="职业或工作单位（选填，加密保存）")
 
 
 OtherProceedingField = Field(OtherProceeding.NONE, description=(
