@@ -162,3 +162,23 @@ def test_the_page_files_and_records_investigations(client, mediator):
     r = client.post(f"/api/v1/cases/{closed.pk}/file", {"remarks": ""}, content_type="application/json")
     assert r.status_code == 409 and r.json()["code"] == "ALREADY_FILED"
     assert client.get(f"/api/v1/cases/{closed.pk}/file").json()["number"] == row.number
+
+
+@pytest.mark.parametrize("stage", S.values)
+def test_who_may_file_investigate_and_revise_truth_table(stage, mediator, other_mediator, town_staff):
+    case = new_case()
+    case.stage = stage
+    case.mediator = mediator.user
+    filable = stage in (S.CLOSED, S.ARCHIVED)
+    assert rules.can_file(mediator.user, case, filed=False) is filable
+    assert rules.can_file(town_staff.user, case, filed=False) is filable
+    assert rules.can_file(mediator.user, case, filed=True) is False
+    assert rules.can_file(other_mediator.user, case, filed=False) is False
+    investigating = stage in rules.INVESTIGATION_STAGES
+    assert rules.can_record_investigation(mediator.user, case) is investigating
+    assert rules.can_record_investigation(other_mediator.user, case) is False
+    case.agreement_effective_at = None
+    assert rules.can_revise_agreement(mediator.user, case) is (stage == S.AGREEMENT_WRITTEN)
+    assert rules.can_revise_agreement(other_mediator.user, case) is False
+    case.agreement_effective_at = timezone.now()
+    assert rules.can_revise_agreement(mediator.user, case) is False

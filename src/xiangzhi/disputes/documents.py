@@ -1,11 +1,11 @@
 """Case documents as .docx (python-docx), each headed by the case number, the archive number and the case's QR code:
 受理登记表, 不予受理告知书, 权利义务告知书, 调解记录, 人民调解协议书 (人民调解法 第29条: parties, facts and
 responsibilities, terms, manner/place/deadline of performance), 口头协议登记表, 终止调解告知书, 司法确认申请书,
-回访记录, 结案报告表.
+回访记录, 调查笔录, 结案报告表. Official forms print the parties' names in full, as the paper forms do.
 
-Personal data appear masked in every document. The agreement and the judicial application, which the parties sign and
-the court needs, carry the parties' names, 身份证号 and phones in full only when given a ``Disclosure`` made under the
-rule of the personal-data reveal (``services.documents.disclose``). Without that, they come out masked and say so on
+The other personal data (身份证号, phones, address, ethnicity, occupation) appear masked or left out in every
+document. The agreement and the judicial application, which the parties sign and the court needs, carry them in full
+only when given a ``Disclosure`` made under the rule of the personal-data reveal (``services.documents.disclose``). Without that, they come out masked and say so on
 their face: a draft for checking the text, not a copy to sign or file. ``render`` writes nothing; who gets which
 document, and what is recorded, is ``services.documents``.
 """
