@@ -398,6 +398,9 @@ XIANGZHI_DEADLINE_SIGNING_WORKDAYS = env_int("XIANGZHI_DEADLINE_SIGNING_WORKDAYS
 # judicial confirmation: applied for within N days of the agreement taking effect (民事诉讼法 第205条); warned M days before
 XIANGZHI_DEADLINE_JUDICIAL_DAYS = env_int("XIANGZHI_DEADLINE_JUDICIAL_DAYS", 30, minimum=1)
 XIANGZHI_DEADLINE_JUDICIAL_WARN_DAYS = env_int("XIANGZHI_DEADLINE_JUDICIAL_WARN_DAYS", 5, minimum=1)
+# the retention period (保管期限) printed on a filed case file's cover: not fixed by law, set by the committees by dispute
+# type and agreement (domain.md 2.5); 永久, 长期 or 短期
+XIANGZHI_CASEFILE_RETENTION = env_choice("XIANGZHI_CASEFILE_RETENTION", "长期", {"永久", "长期", "短期"})
 # a grid-level case is offered escalation to the village after N days, a village-level one to the town after M
 XIANGZHI_DEADLINE_ESCALATE_GRID_DAYS = env_int("XIANGZHI_DEADLINE_ESCALATE_GRID_DAYS", 3, minimum=1)
 XIANGZHI_DEADLINE_ESCALATE_VILLAGE_DAYS = env_int("XIANGZHI_DEADLINE_ESCALATE_VILLAGE_DAYS", 7, minimum=1)

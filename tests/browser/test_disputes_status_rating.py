@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser.conftest import assert_fits_width, screenshot
 from tests.conftest import make_citizen
-from tests.disputes.conftest import new_case, walk
+from tests.disputes.conftest import new_case, session, walk
 from xiangzhi.disputes.services import transitions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,6 +37,7 @@ def test_status_page_shows_stage_colour_word_and_countdown_then_the_rating(live_
     assert_fits_width(page)
     screenshot(page, "disputes-status-countdown-360")
 
+    session(case, mediator.user)
     case = transitions.transition(case, S.AGREEMENT_ORAL, actor=mediator.user, reason="达成", details=transitions.Agree("李四拆除围墙"))
     transitions.transition(case, S.CLOSED, actor=mediator.user, reason="已履行")
     page.goto(f"{live_server.url}/cases/s/{case.token}/")

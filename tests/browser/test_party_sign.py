@@ -16,7 +16,7 @@ TEXT = "李四于2026年12月31日前自费拆除占用张三宅基地的围墙�
 
 
 def _agreement_case(mediator_user):
-    from tests.disputes.conftest import walk
+    from tests.disputes.conftest import session, walk
     from xiangzhi.disputes.enums import CaseStage as S
 
     routing.ensure_reference_data()
@@ -26,6 +26,7 @@ def _agreement_case(mediator_user):
         region_code=first_village("330483100").code, description="隔壁邻居把围墙砌到我家院子里来了，占了一米多",
         request="拆除围墙", consent=True), actor=None, channel="online")
     case = walk(case, S.IN_MEDIATION, mediator_user)
+    session(case, mediator_user)
     return transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator_user, reason="达成协议", details=transitions.Agree(TEXT, Decimal("300.00")))
 
 

@@ -57,8 +57,21 @@ def walk(case, to, mediator_user):
     for stage in path:
         if case.stage == to:
             return case
+        if stage == S.AGREEMENT_WRITTEN:
+            session(case, mediator_user)
         case = transitions.transition(case, stage, actor=mediator_user, reason="测试", details=details.get(stage))
     return case
+
+
+def session(case, user, when=None):
+    """A record of one mediation session (人民调解法 第27条), as an agreement or a termination after an attempt needs;
+    ``when``: the session's time (default now)."""
+    from django.utils import timezone
+
+    from xiangzhi.disputes.services import mediation
+
+    return mediation.record_session(case, actor=user, held_at=when or timezone.now(), place="村调解室",
+                                    attendees="双方当事人", summary="听取双方陈述，组织协商")
 
 
 @pytest.fixture
@@ -86,12 +99,19 @@ def walk_at(case, to, user, when, **fields):
             return case
         case = transitions.transition(case, stage, actor=user, reason="测试", now=when)
     if case.stage != to:
-        case = transitions.transition(case, to, actor=user, reason="测试", now=when,
-                                      details=transitions.details_for(to, **fields))
+        details = transitions.details_for(to, **fields)
+        from xiangzhi.disputes import rules
+
+        if rules.session_required(case.stage, to, getattr(details, "reason_code", "")) and case.stage == S.IN_MEDIATION:
+            from django.utils import timezone
+
+            session(case, user, min(max(when, case.created_at), timezone.now()))
+        case = transitions.transition(case, to, actor=user, reason="测试", now=when, details=details)
     return case
 
 
-__all__ = ["CHONGFU", "MON", "TZ", "WUZHEN", "at", "intake", "new_case", "valid_id_number", "walk", "walk_at"]
+__all__ = ["CHONGFU", "MON", "TZ", "WUZHEN", "at", "intake", "new_case", "session", "valid_id_number", "walk",
+           "walk_at"]
 
 
 def risk_report(**kw):

@@ -197,3 +197,32 @@ def chongfu_joint_task_api():
 @register("POST /api/v1/cases/joint-tasks/{task_id}/hand-back")
 def chongfu_joint_hand_back():
     return {"task_id": chongfu_joint_task()["pk"], "_body": {"reason": "不属于本部门职责"}}
+
+
+@register("GET /api/v1/cases/{case_id}/documents", "GET /api/v1/cases/{case_id}/investigations",
+          "GET /api/v1/cases/{case_id}/file")
+def chongfu_case_id_for_the_case_file():
+    return {"case_id": _chongfu_case().pk}
+
+
+@register("PUT /api/v1/cases/{case_id}/agreement")
+def chongfu_case_agreement():
+    return {"case_id": _chongfu_case().pk, "_body": {"agreement_text": "李四赔偿张三100元"}}
+
+
+@register("POST /api/v1/cases/{case_id}/parties/{party_id}/details")
+def chongfu_case_party_details():
+    case = _chongfu_case()
+    return {"case_id": case.pk, "party_id": case.parties.first().pk, "_body": {"sex": "M"}}
+
+
+@register("POST /api/v1/cases/{case_id}/investigations")
+def chongfu_case_investigation():
+    return {"case_id": _chongfu_case().pk, "_body": {
+        "heard": "王五", "held_at": dt.datetime(2026, 11, 1, 9, 0).isoformat(), "place": "村委会",
+        "investigators": "调解员", "content": "王五称围墙系去年砌成"}}
+
+
+@register("POST /api/v1/cases/{case_id}/file")
+def chongfu_case_file():
+    return {"case_id": _chongfu_case().pk, "_body": {"remarks": ""}}

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import make_citizen
-from tests.disputes.conftest import TZ, intake_data, new_case, walk
+from tests.disputes.conftest import TZ, intake_data, new_case, session, walk
 from xiangzhi.disputes.enums import CaseStage as S
 from xiangzhi.disputes.models import Case
 from xiangzhi.disputes.services import intake, routing, transitions
@@ -31,7 +31,9 @@ CASE_PAGE = {
     "report": ("post", "/{case_id}/risk-reports"), "extend": ("post", "/{case_id}/extension"),
     "invite": ("post", "/{case_id}/joint-tasks"), "handover": ("post", "/{case_id}/handovers"),
     "judicial_apply": ("post", "/{case_id}/judicial"), "judicial_step": ("post", "/{case_id}/judicial/steps"),
-    "visit": ("post", "/{case_id}/visits"),
+    "visit": ("post", "/{case_id}/visits"), "investigation": ("post", "/{case_id}/investigations"),
+    "revise_agreement": ("put", "/{case_id}/agreement"),
+    "party_details": ("post", "/{case_id}/parties/{party_id}/details"), "file": ("post", "/{case_id}/file"),
 }
 # The public status and feedback pages' actions (views.public) → the party's API operation.
 PARTY_PAGE = {
@@ -130,6 +132,7 @@ def test_handovers_through_the_api(mediator):
 
 def test_judicial_steps_and_visits_through_the_api(mediator):
     case = walk(new_case(), S.IN_MEDIATION, mediator.user)
+    session(case, mediator.user)
     case = transitions.transition(case, S.AGREEMENT_ORAL, actor=mediator.user, reason="口头协议",
                                   details=transitions.Agree("李四于月底前拆除围墙"))
     c = mediator.client()
@@ -229,6 +232,7 @@ def test_the_parties_act_through_the_api(two_party_case, mediator, villager_a, v
 
 def test_a_party_rates_and_reports_not_performed_through_the_api(mediator, villager_a):
     case = walk(new_case(), S.IN_MEDIATION, mediator.user)
+    session(case, mediator.user)
     case = transitions.transition(case, S.AGREEMENT_ORAL, actor=mediator.user, reason="口头协议",
                                   details=transitions.Agree("李四于月底前拆除围墙"))
     case = transitions.transition(case, S.CLOSED, actor=mediator.user, reason="已履行")

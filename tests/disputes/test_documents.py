@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from tests.disputes.conftest import MON, docx_text, new_case, walk_at
+from tests.disputes.conftest import MON, docx_text, new_case, session, walk_at
 from xiangzhi.disputes.services import mediation, uploads
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def agreed_case(mediator):
 
 
 LAW_FIELDS = {
-    "agreement": ["当事人基本情况", "纠纷主要事实", "责任", "权利义务", "履行方式、地点、期限", "人民调解委员会（印章）",
+    "agreement": ["当事人基本情况", "纠纷主要事实", "责任", "权利义务", "履行方式、地点", "履行期限", "人民调解委员会（印章）",
                   "李四于2026年3月31日前拆除占地围墙"],
     "register": ["纠纷类型", "案件来源", "受理时间", "纠纷简要情况"],
     "rights": ["自愿、平等、合法", "司法确认"],
@@ -38,6 +38,7 @@ LAW_FIELDS = {
     "record": ["调解记录"],
     "oral": ["达成协议内容", "履行方式"],
     "visit": ["回访"],
+    "investigation": ["调查笔录", "被调查人", "调查人"],
 }
 
 
@@ -71,6 +72,7 @@ def test_the_case_file_zip_lists_every_file_with_its_sha256(mediator):
     png = b"\x89PNG\r\n\x1a\n" + b"\x01" * 80
     case = new_case(files=[uploads.Upload("现场.png", png, "image/png")])
     case = walk_at(case, "in_mediation", mediator.user, MON)
+    session(case, mediator.user)
     data = case_documents.casefile(case, actor=mediator.user)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         names = set(z.namelist())
@@ -85,7 +87,8 @@ def test_the_case_file_zip_lists_every_file_with_its_sha256(mediator):
         attachment = [r for r in rows if "证据材料" in r[1]]
         assert attachment and z.read(attachment[0][2]) == png
     titles = [r[1] for r in rows]
-    assert titles[0] == "受理登记表" and titles.index("权利义务告知书") < titles.index("调解记录") < titles.index("结案报告表")
+    assert titles[:3] == ["卷宗封面", "卷内目录", "受理登记表"]
+    assert titles.index("权利义务告知书") < titles.index("调解笔录") < titles.index("卷内备考表") == len(titles) - 1
 
 
 def test_documents_and_case_file_are_404_for_an_outsider(mediator, other_mediator):

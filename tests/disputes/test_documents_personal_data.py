@@ -32,10 +32,21 @@ def zip_text(data: bytes) -> str:
 
 @pytest.fixture
 def agreed(mediator, grid_worker):
-    """A case registered by the grid worker in their grid (so they see it), at the written agreement."""
+    """A case registered by the grid worker in their grid (so they see it), at the written agreement, signed, sealed
+    and in effect, with the joint application for judicial confirmation recorded (so both documents apply)."""
+    from xiangzhi.disputes.services import agreement, judicial
+
     case = new_case(actor=grid_worker.user, channel="grid", applicant_id=APPLICANT_ID, respondent_id=RESPONDENT_ID,
                     applicant_phone=APPLICANT_PHONE)
-    return walk(case, "agreement_written", mediator.user)
+    case = walk(case, "agreement_written", mediator.user)
+    for party in case.parties.all():
+        agreement.sign_agreement(case, actor=mediator.user, party=party)
+    agreement.sign_agreement(case, actor=mediator.user, as_mediator=True)
+    agreement.apply_seal(case, actor=mediator.user)
+    case.refresh_from_db()
+    judicial.apply(case, actor=mediator.user, court="桐乡市人民法院")
+    case.refresh_from_db()
+    return case
 
 
 def assert_masked(text: str) -> None:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.conftest import first_village, make_citizen
-from tests.disputes.conftest import WUZHEN, walk
+from tests.disputes.conftest import WUZHEN, session, walk
 from xiangzhi.disputes.services import agreement, intake, routing, transitions
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,7 @@ def agreement_case(mediator):
         region_code=first_village(WUZHEN).code, description="隔壁邻居把围墙砌到我家院子里来了，占了一米多",
         request="拆除围墙", consent=True), actor=None, channel="online")
     case = walk(case, S.IN_MEDIATION, mediator.user)
+    session(case, mediator.user)
     return transitions.transition(case, S.AGREEMENT_WRITTEN, actor=mediator.user, reason="达成协议",
                                details=transitions.Agree(TEXT))
 

@@ -50,6 +50,11 @@ def put_in_stage(case: Case, stage: str, mediator_user, *, effective: bool = Tru
     if stage in (S.AGREEMENT_WRITTEN,):
         fields.update(agreement_text="协议", agreement_effective_at=now if effective else None)
     Case.objects.filter(pk=case.pk).update(**fields)
+    from xiangzhi.disputes.models import MediationSession
+
+    # a mediation record (人民调解法 第27条), which an agreement or a termination after an attempt needs
+    MediationSession.objects.create(case=case, held_at=now, place="调解室", attendees="双方", summary="组织协商",
+                                    recorded_by=mediator_user)
     return Case.objects.get(pk=case.pk)
 
 

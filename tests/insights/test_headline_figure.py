@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import COUNTY, WUZHEN, first_village
-from tests.disputes.conftest import intake_data, new_case
+from tests.disputes.conftest import intake_data, new_case, session
 from xiangzhi.disputes import colours
 from xiangzhi.disputes.enums import CaseStage as S
 from xiangzhi.disputes.models import Case
@@ -39,7 +39,9 @@ def _assigned_to_mediation(case, user, assigner=None):
     if case.mediator_confirmed_at is None:
         case = mediation.confirm_assignment(case, actor=user)
     case = transitions.transition(case, S.NOTICE_SERVED, actor=user)
-    return transitions.transition(case, S.IN_MEDIATION, actor=user)
+    case = transitions.transition(case, S.IN_MEDIATION, actor=user)
+    session(case, user)  # the record of the session (人民调解法 第27条) an agreement needs
+    return case
 
 
 def _in_mediation(case, user):
@@ -113,8 +115,8 @@ def year_of_outcomes(mediator, town_staff, centre_staff, grid_worker, villager_a
                                                       details=transitions.Agree("李四赔偿张三800元"))
     # village: terminated, and not accepted
     case = transitions.transition(new_case(applicant_phone=next(phones)), S.ACCEPTED, actor=mediator.user)
-    made["terminated"] = transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="双方分歧较大",
-                                                details=transitions.Terminate("no_agreement"))
+    made["terminated"] = transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="被申请人拒绝调解",
+                                                details=transitions.Terminate("party_refuses"))
     made["not_accepted"] = transitions.transition(new_case(applicant_phone=next(phones)), S.NOT_ACCEPTED,
                                                   actor=mediator.user, reason="已由法院受理",
                                                   details=transitions.NotAccept("already_handled"))
@@ -126,8 +128,8 @@ def year_of_outcomes(mediator, town_staff, centre_staff, grid_worker, villager_a
         case = feedback.report_not_performed(closed, party, actor=villager_a[0], note="围墙至今未拆")
         assert case.stage == S.ASSIGNED
         if name == "reopened_terminated":
-            case = transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="对方拒不履行",
-                                          details=transitions.Terminate("no_agreement"))
+            case = transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="对方拒不履行，拒绝再调解",
+                                          details=transitions.Terminate("party_refuses"))
             case = transitions.transition(case, S.CLOSED, actor=mediator.user, reason="告知诉讼途径")
         elif name == "reopened_agreed_again":
             case = _assigned_to_mediation(case, mediator.user)

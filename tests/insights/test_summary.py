@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import COUNTY, WUZHEN, first_village
-from tests.disputes.conftest import new_case, walk_at
+from tests.disputes.conftest import new_case, session, walk_at
 from tests.insights.conftest import bulk_cases
 from xiangzhi.disputes.models import Case
 from xiangzhi.disputes.services import intake, routing, transitions
@@ -90,6 +90,7 @@ def test_every_service_change_of_a_case(tongxiang, mediator, town_staff, village
     c = transitions.transition(c, S.NOT_ACCEPTED, actor=mediator.user, reason="已起诉", details=transitions.NotAccept("already_handled"))
     assert_agrees()
     d = walk_at(d, S.IN_MEDIATION, mediator.user, now)
+    session(d, mediator.user)
     d = transitions.transition(d, S.TERMINATED, actor=mediator.user, reason="调解不成",
                             details=transitions.Terminate("no_agreement"))
     assert_agrees()

@@ -166,8 +166,8 @@ def test_a_party_whose_id_number_no_longer_decrypts_is_reported_and_the_others_s
 
 def test_a_deleted_case_is_named(agreed):
     case = agreed
-    for table, column in (("disputes_timelineevent", "case_id"), ("disputes_party", "case_id"),
-                          ("disputes_case", "id")):
+    for table, column in (("disputes_timelineevent", "case_id"), ("disputes_mediationsession", "case_id"),
+                          ("disputes_party", "case_id"), ("disputes_case", "id")):
         _sql(f"DELETE FROM {table} WHERE {column} = %s", [case.pk])  # noqa: S608 - test literals
     status, out, _ = run_ledger("verify")
     assert status == 1 and f"disputes.case.state:{case.pk} was attested but no longer exists" in out

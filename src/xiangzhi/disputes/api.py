@@ -21,28 +21,35 @@ from xiangzhi.core.models import User
 from xiangzhi.core.pagination import MAX_LIMIT, PageIn, next_url, page_of, paginate
 from xiangzhi.core.schemas import ErrorOut, IsoDate
 
+from . import casefile as casefiles
 from . import colours, documents, exports, import_format, qr, rules, selectors
 from .colours import info as colour_info
-from .enums import CaseStage, Channel, Colour
-from .models import Case, FollowUpVisit, Handover, ImportJob, JointTask, Party
+from .enums import AttachmentCategory, CaseStage, Channel, Colour
+from .models import Case, CaseFile, FollowUpVisit, Handover, ImportJob, InvestigationRecord, JointTask, Party
 from .schemas import (
+    AgreementIn,
     AttachmentOut,
     CaseDetailOut,
+    CaseFileOut,
     CaseListOut,
     CasePage,
     ClockOut,
     ConsentIn,
     ContactOut,
     DocumentIn,
+    DocumentOfferOut,
     EventOut,
     ExtensionConsentOut,
     ExtensionIn,
     ExtensionOut,
+    FileIn,
     HandBackIn,
     HandoverIn,
     HandoverOut,
     ImportJobOut,
     IntakeSchemaIn,
+    InvestigationIn,
+    InvestigationOut,
     JointIn,
     JointOut,
     JointTaskOut,
@@ -53,6 +60,7 @@ from .schemas import (
     NotAcceptanceProposalOut,
     NotPerformedIn,
     PartyAgreementOut,
+    PartyDetailsIn,
     PartyOut,
     PartyReasonIn,
     PartySchemaIn,
@@ -82,6 +90,7 @@ from .schemas import (
 )
 from .services import (
     agreement,
+    archive,
     deadlines,
     feedback,
     importing,
@@ -111,7 +120,7 @@ def _staff(request: HttpRequest) -> User:
 
 def _party(p: PartySchemaIn) -> PartyIn:
     return PartyIn(kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, org_name=p.org_name,
-                   region_code=p.region_code)
+                   region_code=p.region_code, sex=p.sex, ethnicity=p.ethnicity, occupation=p.occupation)
 
 
 def _list_out(c: Case, now: dt.datetime | None = None) -> CaseListOut:
@@ -135,7 +144,9 @@ def _detail_out(c: Case, user: User) -> CaseDetailOut:
         confirm_due=c.confirm_due,
         description=c.description, request=c.request, repeat_of=repeat.number if repeat else None,
         repeat_elsewhere=bool(repeat and not repeat.visible),
-        agreement_text=c.agreement_text, agreement_effective_at=c.agreement_effective_at,
+        agreement_text=c.agreement_text, agreement_facts=c.agreement_facts,
+        agreement_responsibilities=c.agreement_responsibilities, agreement_performance=c.agreement_performance,
+        agreement_due=c.agreement_due, agreement_effective_at=c.agreement_effective_at,
         outcome_note=c.outcome_note,
         parties=[PartyOut(id=p.pk, role=p.role, kind=p.kind, name=p.masked_name, consent=p.consent)
                  for p in c.parties.select_related("person")],
@@ -320,7 +331,9 @@ def post_transition(request: HttpRequest, case_id: int, payload: TransitionIn):
     details = transitions.details_for(
         payload.to, ground=payload.ground, redirect_to=payload.redirect_to, mediator_id=payload.mediator_id,
         chosen_by_party=payload.chosen_by_party, agreement_text=payload.agreement_text,
-        agreement_amount=payload.agreement_amount, termination_reason=payload.termination_reason)
+        agreement_amount=payload.agreement_amount, termination_reason=payload.termination_reason,
+        agreement_facts=payload.agreement_facts, agreement_responsibilities=payload.agreement_responsibilities,
+        agreement_performance=payload.agreement_performance, agreement_due=payload.agreement_due)
     transitions.transition(case, payload.to, actor=user, reason=payload.reason, details=details)
     return _detail_out(selectors.access_case(user, case_id), user)
 
@@ -344,17 +357,19 @@ def post_triage(request: HttpRequest, case_id: int, payload: RetriageIn):
 def list_attachments(request: HttpRequest, case_id: int, page: Query[PageIn]):
     case = selectors.access_case(_staff(request), case_id)
     return paginate(request, case.attachments.order_by("id"), page, lambda a: AttachmentOut(
-        id=a.pk, original_name=a.original_name, content_type=a.content_type, size=a.size, sha256=a.sha256,
+        id=a.pk, category=a.category, original_name=a.original_name, content_type=a.content_type, size=a.size, sha256=a.sha256,
         created_at=a.created_at))
 
 
 @router.post("/{case_id}/attachments", response={201: AttachmentOut, **ERRORS},
              summary="上传材料（JPG/PNG/PDF，大小受限）")
 @idempotent
-def post_attachment(request: HttpRequest, case_id: int, file: UploadedFile = File(...)):  # noqa: B008
+def post_attachment(request: HttpRequest, case_id: int, file: UploadedFile = File(...),  # noqa: B008
+                    category: AttachmentCategory = Form(AttachmentCategory.EVIDENCE)):  # noqa: B008
     user = _staff(request)
-    att = uploads.add_attachment(selectors.access_case(user, case_id), Upload.from_django(file), actor=user)
-    return Status(201, AttachmentOut(id=att.pk, original_name=att.original_name, content_type=att.content_type,
+    att = uploads.add_attachment(selectors.access_case(user, case_id), Upload.from_django(file), actor=user,
+                                 category=category)
+    return Status(201, AttachmentOut(id=att.pk, category=att.category, original_name=att.original_name, content_type=att.content_type,
                                      size=att.size, sha256=att.sha256, created_at=att.created_at))
 
 
@@ -497,6 +512,84 @@ def post_document(request: HttpRequest, case_id: int, kind: DocumentKind, body: 
     user = _staff(request)
     case = selectors.access_case(user, case_id)
     return HttpResponse(case_documents.generate(case, kind, actor=user, reason=body.reason), content_type=DOCX)
+
+
+@router.get("/{case_id}/documents", response={200: list[DocumentOfferOut], **ERRORS},
+            summary="本案适用的文书（按阶段和结果：已达成协议的案件没有终止调解告知书，未申请司法确认没有申请书…）")
+def list_documents(request: HttpRequest, case_id: int):  # noqa: ANN201
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    return [DocumentOfferOut(kind=k, title=documents.KINDS[k], full_data=k in documents.FULL_DATA_KINDS,
+                             issuable=rules.can_issue_kind(user, case, full_data=k in documents.FULL_DATA_KINDS))
+            for k in case_documents.offered(case)]
+
+
+@router.put("/{case_id}/agreement", response={200: CaseDetailOut, **ERRORS},
+            summary="修改尚未生效的书面协议（新版本：已有签名和印章须重新进行；人民调解法第29条）")
+def put_agreement(request: HttpRequest, case_id: int, body: AgreementIn):  # noqa: ANN201
+    user = _staff(request)
+    agreement.revise_agreement(selectors.access_case(user, case_id), transitions.Agree(
+        text=body.agreement_text, amount=body.agreement_amount, facts=body.agreement_facts,
+        responsibilities=body.agreement_responsibilities, performance=body.agreement_performance,
+        due=body.agreement_due), actor=user, reason=body.reason)
+    return _detail_out(selectors.access_case(user, case_id), user)
+
+
+@router.post("/{case_id}/parties/{party_id}/details", response={200: CaseDetailOut, **ERRORS},
+             summary="当事人基本情况（性别、民族、职业或工作单位、住址；协议书载明）")
+def post_party_details(request: HttpRequest, case_id: int, party_id: int, body: PartyDetailsIn):  # noqa: ANN201
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    party = case.parties.filter(pk=party_id).first()
+    if party is None:
+        raise NotFound("NOT_FOUND", "没有这个当事人。")
+    agreement.set_party_details(case, party, actor=user, sex=body.sex, ethnicity=body.ethnicity,
+                                occupation=body.occupation, address=body.address)
+    return _detail_out(selectors.access_case(user, case_id), user)
+
+
+def _investigation_out(r: InvestigationRecord) -> InvestigationOut:
+    return InvestigationOut(id=r.pk, heard=r.heard, held_at=r.held_at, place=r.place, investigators=r.investigators,
+                            content=r.content)
+
+
+@router.get("/{case_id}/investigations", response={200: page_of(InvestigationOut), **ERRORS}, summary="调查笔录")
+def list_investigations(request: HttpRequest, case_id: int, page: Query[PageIn]):  # noqa: ANN201
+    case = selectors.access_case(_staff(request), case_id)
+    return paginate(request, case.investigations.order_by("held_at", "id"), page, _investigation_out)
+
+
+@router.post("/{case_id}/investigations", response={201: InvestigationOut, **ERRORS},
+             summary="记录调查笔录（被调查人、时间、地点、调查人、内容）")
+@idempotent
+def post_investigation(request: HttpRequest, case_id: int, body: InvestigationIn):  # noqa: ANN201
+    user = _staff(request)
+    row = archive.record_investigation(selectors.access_case(user, case_id), archive.InvestigationIn(
+        heard=body.heard, held_at=body.held_at, place=body.place, investigators=body.investigators,
+        content=body.content), actor=user)
+    return Status(201, _investigation_out(row))
+
+
+def _case_file_out(f: CaseFile) -> CaseFileOut:
+    return CaseFileOut(number=f.number, organisation=f.organisation.name, year=f.year, retention=f.retention,
+                       items=f.items, remarks=f.remarks, filed_by=f.filed_by.display_name or f.filed_by.username,
+                       filed_at=f.filed_at)
+
+
+@router.get("/{case_id}/file", response={200: CaseFileOut, **ERRORS}, summary="立卷情况（卷宗号、保管期限、件数）")
+def get_case_file(request: HttpRequest, case_id: int):  # noqa: ANN201
+    row = casefiles.filed(selectors.access_case(_staff(request), case_id))
+    if row is None:
+        raise NotFound("NOT_FILED", "该案件尚未立卷归档。")
+    return _case_file_out(row)
+
+
+@router.post("/{case_id}/file", response={201: CaseFileOut, **ERRORS},
+             summary="立卷归档：编本调解委员会卷宗号（按年度），确定保管期限")
+def post_case_file(request: HttpRequest, case_id: int, body: FileIn):  # noqa: ANN201
+    user = _staff(request)
+    row = archive.file_case(selectors.access_case(user, case_id), actor=user, remarks=body.remarks)
+    return Status(201, _case_file_out(row))
 
 
 @router.get("/{case_id}/casefile", response={200: None, **ERRORS},

@@ -7,6 +7,8 @@ taken through mediation to every later stage; elsewhere the county centre accept
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from xiangzhi.core.demo import DemoContext
 from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.errors import XiangzhiError
@@ -15,7 +17,7 @@ from xiangzhi.core.models import Region, User
 from . import rules, triage
 from .enums import CaseStage as S
 from .models import Case
-from .services import agreement, intake, mediation, routing, transitions
+from .services import agreement, archive, intake, mediation, routing, transitions
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡沈钱沈陆顾姚费屠"
 GIVEN = ["建国", "秀英", "国强", "美华", "志明", "小芳", "金荣", "月娥", "根宝", "丽萍", "伟东", "阿三", "桂英", "海峰"]
@@ -24,7 +26,7 @@ MEDIATED_PATHS = [
     [S.ACCEPTED, S.ASSIGNED],
     [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION],
     [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_WRITTEN, "sign", S.FOLLOW_UP, S.CLOSED],
-    [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_ORAL, S.CLOSED, S.ARCHIVED],
+    [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_ORAL, S.CLOSED, "file", S.ARCHIVED],
     [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.TERMINATED],
     [S.ACCEPTED, S.ESCALATED],
     [],
@@ -81,6 +83,9 @@ def build(ctx: DemoContext) -> None:
 
 
 def _step(case: Case, step: str, *, actor: User, centre: User | None) -> Case:
+    if step == "file":  # 立卷归档: the committee's own file number
+        archive.file_case(case, actor=actor if rules.can_file(actor, case, filed=False) else centre)
+        return case
     if step == "sign":
         for party in case.parties.all():
             agreement.sign_agreement(case, actor=actor, party=party)
@@ -95,6 +100,10 @@ def _step(case: Case, step: str, *, actor: User, centre: User | None) -> Case:
     }.get(step)
     reason = {S.NOT_ACCEPTED: "已由人民法院立案受理", S.TERMINATED: "双方分歧较大", S.ESCALATED: "跨村纠纷，提交镇调委会"}.get(
         step, "")
+    terminate = details.reason_code if isinstance(details, transitions.Terminate) else ""
+    if rules.session_required(case.stage, step, terminate):  # 人民调解法 第27条: the record comes first
+        mediation.record_session(case, actor=actor, held_at=timezone.now(), place="村调解室",
+                                 attendees="双方当事人、调解员", summary="调解员听取双方陈述，释法说理，组织双方协商。")
     who = actor
     if centre is not None and (step == S.NOT_ACCEPTED or not rules.can_transition(actor, case, step)):
         who = centre  # e.g. a case routed to a professional committee: the county centre accepts and assigns

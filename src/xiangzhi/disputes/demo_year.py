@@ -34,6 +34,7 @@ from xiangzhi.core.enums import OrgKind, RegionLevel, Role, Specialty
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import AuditLog, Organisation, Region, User
 
+from . import rules
 from .enums import CaseSource, CaseStage, Level, RiskLevel
 from .models import Case
 from .services import intake, mediation, records, routing, transitions
@@ -348,13 +349,23 @@ STEP_REASONS = {S.NOT_ACCEPTED: "已由人民法院立案受理", S.TERMINATED: 
                 S.ESCALATED: "疑难复杂，提请上级调解组织调处"}
 
 
-def _step_details(step: str, plan: Plan) -> transitions.Details | None:
+def _step_details(step: str, plan: Plan | None) -> transitions.Details | None:
     """What a planned step takes besides the reason (the mediator aside)."""
     return {
         S.NOT_ACCEPTED: transitions.NotAccept("already_handled"),
-        S.AGREEMENT_ORAL: transitions.Agree("双方自愿达成协议，按约定期限履行。", plan.amount),
+        S.AGREEMENT_ORAL: transitions.Agree("双方自愿达成协议，按约定期限履行。", plan.amount if plan else None),
         S.TERMINATED: transitions.Terminate("no_agreement"),
     }.get(step)
+
+
+# The mediation record (人民调解法 第27条) each case has before its agreement or its termination.
+SESSION = {"place": "调解室", "attendees": "双方当事人、调解员", "summary": "调解员听取双方陈述，释法说理，组织协商。"}
+
+
+def _needs_session(case: Case, step: str) -> bool:
+    details = _step_details(step, None)
+    reason = details.reason_code if isinstance(details, transitions.Terminate) else ""
+    return rules.session_required(case.stage, step, reason)
 
 
 def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediators: dict[str, User],
@@ -365,6 +376,8 @@ def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediato
         case = transitions.transition(case, S.ASSIGNED, actor=supervisor, details=transitions.Assign(mediator.pk),
                                       now=when)
         return mediation.confirm_assignment(case, actor=mediator, now=when)
+    if _needs_session(case, step):
+        mediation.record_sessions([case], actor=case.mediator, held_at=when, now=when, **SESSION)
     return transitions.transition(case, step, actor=supervisor, reason=STEP_REASONS.get(step, ""), now=when,
                                   details=_step_details(step, plan))
 
@@ -490,5 +503,7 @@ def _advance(case: Case, p: Plan, *, supervisor: User, mediators: dict[str, User
                                 now=when, batch=batch, memo=memo)
             mediation.confirm_assignments([case], actor=mediator, now=when, batch=batch)
             continue
+        if _needs_session(case, step):
+            mediation.record_sessions([case], actor=case.mediator, held_at=when, now=when, batch=batch, **SESSION)
         transitions.advance([case], step, actor=supervisor, reason=STEP_REASONS.get(step, ""), now=when,
                             batch=batch, memo=memo, details=_step_details(step, p))

@@ -1,11 +1,11 @@
 """Case documents as .docx (python-docx), each headed by the case number, the archive number and the case's QR code:
 受理登记表, 不予受理告知书, 权利义务告知书, 调解记录, 人民调解协议书 (人民调解法 第29条: parties, facts and
 responsibilities, terms, manner/place/deadline of performance), 口头协议登记表, 终止调解告知书, 司法确认申请书,
-回访记录, 结案报告表.
+回访记录, 调查笔录, 结案报告表. Official forms print the parties' names in full, as the paper forms do.
 
-Personal data appear masked in every document. The agreement and the judicial application, which the parties sign and
-the court needs, carry the parties' names, 身份证号 and phones in full only when given a ``Disclosure`` made under the
-rule of the personal-data reveal (``services.documents.disclose``). Without that, they come out masked and say so on
+The other personal data (身份证号, phones, address, ethnicity, occupation) appear masked or left out in every
+document. The agreement and the judicial application, which the parties sign and the court needs, carry them in full
+only when given a ``Disclosure`` made under the rule of the personal-data reveal (``services.documents.disclose``). Without that, they come out masked and say so on
 their face: a draft for checking the text, not a copy to sign or file. ``render`` writes nothing; who gets which
 document, and what is recorded, is ``services.documents``.
 """
@@ -37,8 +37,11 @@ KINDS: dict[str, str] = {
     "judicial": "司法确认申请书",
     "visit": "回访记录",
     "risk": "纠纷激化风险报告记录",
+    "investigation": "调查笔录",
     "closing": "结案报告表",
 }
+# The case file's own sheets (一案一卷, domain.md 2.5), built by ``casefile`` around the documents above.
+FILE_SHEETS: dict[str, str] = {"cover": "卷宗封面", "contents": "卷内目录", "notes": "卷内备考表"}
 # Documents that carry the parties' personal data in full when it is disclosed (人民调解法 第29条; the court's form).
 FULL_DATA_KINDS = frozenset({"agreement", "judicial"})
 MASKED_NOTICE = "（本文书中当事人个人信息已脱敏，仅供核对文字，不能作为签署或提交的正式文书。）"
@@ -72,30 +75,62 @@ class Disclosure:
 MASKED = Disclosure()
 
 
-def _party_name(p, disclosure: Disclosure) -> str:  # noqa: ANN001
-    shown = disclosure.people.get(p.person_id) if p.person_id else None
-    return shown["name"] if shown else p.masked_name
+def _party_name(p) -> str:  # noqa: ANN001
+    """A party's name in full, as the signature lines of the paper forms print it."""
+    return p.person.name if p.person_id else p.org_name
 
 
 def _party_lines(case: Case, disclosure: Disclosure = MASKED, *, detailed: bool = False) -> list[str]:
-    """One line per party; ``detailed`` (the agreement, the judicial application) names 身份证号 and phone — in full
-    for the disclosed, masked for everyone else."""
+    """One line per party, the name in full as the paper forms print it (the name is not the sensitive part).
+    ``detailed`` (the agreement, the judicial application): the basic details of 人民调解法 第29条 — sex, date of
+    birth, ethnicity, occupation or work unit, address, 身份证号 and phone — the personal ones in full only for the
+    disclosed (the reveal's rule), masked or left out for everyone else."""
     lines = []
     for p in case.parties.select_related("person").order_by("order", "id"):
         if p.kind == "organisation":
             lines.append(f"{PartyRole(p.role).label}：{p.org_name}")
             continue
         person = p.person
+        name = person.name if person is not None else ""
         shown = disclosure.people.get(p.person_id) if person is not None else None
-        if shown:
-            ident = f"，身份证号：{shown['id_number'] or '未提供'}，电话：{shown['phone'] or '未提供'}"
-            lines.append(f"{PartyRole(p.role).label}：{shown['name']}{ident}")
-        elif person is not None and detailed:
-            ident = f"，身份证号：{person.masked_id_number or '未提供'}，电话：{person.masked_phone or '未提供'}"
-            lines.append(f"{PartyRole(p.role).label}：{p.masked_name}{ident}")
+        if detailed:
+            lines.append(f"{PartyRole(p.role).label}：{name}，" + "，".join(_basic_details(p, shown)))
+        elif shown:
+            lines.append(f"{PartyRole(p.role).label}：{name}（电话 {shown['phone'] or '未提供'}）")
         else:
-            lines.append(f"{PartyRole(p.role).label}：{p.masked_name}（电话 {person.masked_phone if person else '—'}）")
+            lines.append(f"{PartyRole(p.role).label}：{name}（电话 {person.masked_phone if person else '—'}）")
     return lines
+
+
+def _basic_details(p, shown: dict | None) -> list[str]:  # noqa: ANN001
+    """当事人基本情况 as the agreement states it; ``shown``: the party's disclosed data, or None (masked)."""
+    person = p.person
+    out = [f"性别：{p.get_sex_display() or _sex_from_id(shown['id_number'] if shown else '') or '未记录'}"]
+    if shown:
+        birth = _birth_from_id(shown["id_number"])
+        out.append(f"出生日期：{birth or '未记录'}")
+        if p.ethnicity:
+            out.append(f"民族：{p.ethnicity}")
+        out.append(f"职业或工作单位：{p.occupation or '未记录'}")
+        out.append(f"住址：{shown.get('address') or (person.region.display_name if person.region_id else '未记录')}")
+        out += [f"身份证号：{shown['id_number'] or '未提供'}", f"电话：{shown['phone'] or '未提供'}"]
+    else:
+        out += [f"身份证号：{person.masked_id_number or '未提供'}", f"电话：{person.masked_phone or '未提供'}"]
+    return out
+
+
+def _birth_from_id(id_number: str) -> str:
+    """The date of birth a mainland 18-digit 身份证号 carries."""
+    if len(id_number or "") == 18 and id_number[6:14].isdigit():
+        return f"{id_number[6:10]}年{int(id_number[10:12])}月{int(id_number[12:14])}日"
+    return ""
+
+
+def _sex_from_id(id_number: str) -> str:
+    """The sex a mainland 18-digit 身份证号 carries (the 17th digit: odd male, even female)."""
+    if len(id_number or "") == 18 and id_number[16].isdigit():
+        return "男" if int(id_number[16]) % 2 else "女"
+    return ""
 
 
 def _header(doc, case: Case, title: str) -> None:  # noqa: ANN001
@@ -168,20 +203,25 @@ def _record(doc, case: Case) -> None:  # noqa: ANN001
 
 
 def _agreement(doc, case: Case, disclosure: Disclosure) -> None:  # noqa: ANN001
+    """人民调解协议书 (人民调解法 第29条): the parties' basic details, the main facts and issues (the mediator's
+    neutral statement), each party's responsibilities, what is agreed, how, where and by when it is performed."""
     doc.add_paragraph("当事人基本情况：")
     for line in _party_lines(case, disclosure, detailed=True):
         doc.add_paragraph(line)
-    doc.add_paragraph("纠纷主要事实、争议事项及各方当事人的责任：")
-    doc.add_paragraph(case.description)
+    doc.add_paragraph("纠纷主要事实、争议事项：")
+    doc.add_paragraph(case.agreement_facts or case.description)
+    doc.add_paragraph("各方当事人的责任：")
+    doc.add_paragraph(case.agreement_responsibilities or "（未载明）")
     doc.add_paragraph("经人民调解委员会调解，各方当事人自愿达成如下协议（当事人的权利义务）：")
     doc.add_paragraph(case.agreement_text or "（协议内容待填写）")
     if case.agreement_amount is not None:
         doc.add_paragraph(f"协议金额：人民币{case.agreement_amount}元")
-    doc.add_paragraph("履行方式、地点、期限：按上述协议条款约定履行；履行地点："
-                      f"{case.place or case.region.display_name}；履行期限：按协议约定的日期。")
+    due = f"{case.agreement_due:%Y年%m月%d日}前" if case.agreement_due else "按协议约定的日期"
+    doc.add_paragraph(f"履行方式、地点：{case.agreement_performance or '按上述协议条款约定履行；履行地点：' + (case.place or case.region.display_name)}")
+    doc.add_paragraph(f"履行期限：{due}")
     doc.add_paragraph("本协议自各方当事人签名（盖章或按指印）、人民调解员签名并加盖人民调解委员会印章之日起生效。"
                       "本协议一式" + str(case.parties.count() + 1) + "份，当事人各执一份，人民调解委员会留存一份。")
-    _signatures(doc, [f"当事人 {_party_name(p, disclosure)}" for p in case.parties.select_related("person")]
+    _signatures(doc, [f"当事人 {_party_name(p)}" for p in case.parties.select_related("person")]
                 + ["人民调解员"])
     doc.add_paragraph("人民调解委员会（印章）")
     doc.add_paragraph(f"协议生效时间：{_fmt(case.agreement_effective_at)}")
@@ -216,7 +256,7 @@ def _judicial(doc, case: Case, disclosure: Disclosure) -> None:  # noqa: ANN001
                       "调解协议被确认无效，愿承担相应的法律责任。")
     doc.add_paragraph(f"此致\n{jc.court if jc else '__________人民法院'}")
     doc.add_paragraph("附：调解协议书、当事人身份证明、调解组织主持调解的证明及相关证据材料。")
-    _signatures(doc, [f"申请人 {_party_name(p, disclosure)}" for p in case.parties.select_related("person")])
+    _signatures(doc, [f"申请人 {_party_name(p)}" for p in case.parties.select_related("person")])
 
 
 def _visit(doc, case: Case) -> None:  # noqa: ANN001
@@ -244,6 +284,18 @@ def _risk(doc, case: Case) -> None:  # noqa: ANN001
     _kv(doc, rows)
 
 
+def _investigation(doc, case: Case) -> None:  # noqa: ANN001
+    """调查笔录: each hearing — who was heard, when, where, by whom, what was said."""
+    rows = list(case.investigations.all())
+    for r in rows:
+        _kv(doc, [("被调查人", r.heard), ("调查时间", _fmt(r.held_at)), ("调查地点", r.place),
+                  ("调查人", r.investigators), ("调查内容", r.content)])
+        doc.add_paragraph("")
+    if not rows:
+        doc.add_paragraph("（尚无调查笔录）")
+    _signatures(doc, ["被调查人", "调查人"])
+
+
 def _closing(doc, case: Case) -> None:  # noqa: ANN001
     _kv(doc, [("卷宗号", case.archive_number), ("承办调解委员会", case.organisation.name if case.organisation_id else ""),
               ("调解员", (case.mediator.display_name or case.mediator.username) if case.mediator_id else ""),
@@ -257,7 +309,7 @@ def _closing(doc, case: Case) -> None:  # noqa: ANN001
 BUILDERS: dict[str, Callable] = {
     "register": _register, "not_accepted": _not_accepted, "rights": _rights, "record": _record,
     "agreement": _agreement, "oral": _oral, "termination": _termination, "judicial": _judicial, "visit": _visit,
-    "risk": _risk,
+    "risk": _risk, "investigation": _investigation,
     "closing": _closing,
 }
 

@@ -180,6 +180,19 @@ class PartyRole(models.TextChoices):
     THIRD = "third", _("第三人")
 
 
+class Sex(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class AttachmentCategory(models.TextChoices):
+    """Where a material goes in the case file (卷内目录, domain.md 2.5)."""
+    IDENTITY = "identity", _("身份证明")
+    PROXY = "proxy", _("授权委托书")
+    EVIDENCE = "evidence", _("证据材料")
+    PERFORMANCE = "performance", _("履行凭证")
+
+
 class PartyKind(models.TextChoices):
     PERSON = "person", _("自然人")
     ORGANISATION = "organisation", _("单位")
@@ -266,6 +279,10 @@ class EventKind(models.TextChoices):
     VISIT = "visit", _("回访")
     NOT_PERFORMED = "not_performed", _("反映未履行")
     JUDICIAL = "judicial", _("司法确认")
+    INVESTIGATION = "investigation", _("调查笔录")
+    AGREEMENT_REVISED = "agreement_revised", _("修改协议内容")
+    FILED = "filed", _("立卷归档")
+    PARTY_DETAILS = "party_details", _("当事人基本情况")
 
 
 class ReportRecipient(models.TextChoices):

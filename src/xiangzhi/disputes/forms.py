@@ -142,13 +142,45 @@ class TransitionActionForm(forms.Form):
                                           decimal_places=2)
     termination_reason = forms.ChoiceField(label="终止事由", choices=[("", ""), *TerminationReason.choices],
                                            required=False)
+    agreement_facts = forms.CharField(label="纠纷主要事实和争议事项", required=False)
+    agreement_responsibilities = forms.CharField(label="各方当事人的责任", required=False)
+    agreement_performance = forms.CharField(label="履行方式和地点", required=False)
+    agreement_due = forms.DateField(label="履行期限", required=False)
 
     def details(self) -> transitions.Details | None:
         d = self.cleaned_data
         return transitions.details_for(
             d["to"], ground=d["ground"], redirect_to=d["redirect_to"], mediator_id=d["mediator"],
             chosen_by_party=d["chosen_by_party"], agreement_text=d["agreement_text"],
-            agreement_amount=d["agreement_amount"], termination_reason=d["termination_reason"])
+            agreement_amount=d["agreement_amount"], termination_reason=d["termination_reason"],
+            agreement_facts=d["agreement_facts"], agreement_responsibilities=d["agreement_responsibilities"],
+            agreement_performance=d["agreement_performance"], agreement_due=d["agreement_due"])
+
+
+class AgreementForm(forms.Form):
+    """修改书面协议: what is agreed and its particulars (人民调解法 第29条), parsed; the service checks them."""
+    agreement_text = forms.CharField(label="协议内容", required=False)
+    agreement_amount = forms.DecimalField(label="协议金额", required=False, min_value=0, max_digits=14,
+                                          decimal_places=2)
+    agreement_facts = forms.CharField(label="纠纷主要事实和争议事项", required=False)
+    agreement_responsibilities = forms.CharField(label="各方当事人的责任", required=False)
+    agreement_performance = forms.CharField(label="履行方式和地点", required=False)
+    agreement_due = forms.DateField(label="履行期限", required=False)
+
+    def agreed(self) -> transitions.Agree:
+        d = self.cleaned_data
+        return transitions.Agree(text=d["agreement_text"], amount=d["agreement_amount"], facts=d["agreement_facts"],
+                                 responsibilities=d["agreement_responsibilities"],
+                                 performance=d["agreement_performance"], due=d["agreement_due"])
+
+
+class InvestigationForm(forms.Form):
+    """调查笔录: the time parsed here; the service requires it and the texts."""
+    held_at = forms.DateTimeField(label="调查时间", required=False)
+
+
+class PartyDetailsForm(forms.Form):
+    party = forms.IntegerField(label="当事人", min_value=1, max_value=ID_MAX)
 
 
 class SessionForm(forms.Form):

@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.core.enums import OrgKind, Specialty
+from xiangzhi.core.fields import EncryptedTextField
 from xiangzhi.core.models import AppendOnlyModel, Organisation, Person, Region
 
 from .enums import (
+    AttachmentCategory,
     CaseSource,
     CaseStage,
     Channel,
@@ -34,6 +36,7 @@ from .enums import (
     ReportMethod,
     ReportRecipient,
     RiskLevel,
+    Sex,
     SignatureMethod,
 )
 
@@ -140,6 +143,12 @@ class Case(models.Model):
 
     agreement_text = models.TextField(_("协议内容"), blank=True)
     agreement_amount = models.DecimalField(_("协议金额"), max_digits=12, decimal_places=2, null=True, blank=True)
+    # 人民调解法 第29条: the particulars of the written agreement besides what is agreed (``agreement_text``), part of
+    # the version the signatures and the seal bind (selectors.agreement_digest)
+    agreement_facts = models.TextField(_("纠纷主要事实和争议事项"), blank=True)
+    agreement_responsibilities = models.TextField(_("各方当事人的责任"), blank=True)
+    agreement_performance = models.TextField(_("履行方式和地点"), blank=True)
+    agreement_due = models.DateField(_("履行期限"), null=True, blank=True)
     agreement_effective_at = models.DateTimeField(_("协议生效时间"), null=True, blank=True)
     outcome_reason = models.CharField(_("不予受理/终止事由"), max_length=40, blank=True)
     outcome_note = models.TextField(_("说明与告知"), blank=True)
@@ -205,6 +214,11 @@ class Party(models.Model):
     consent = models.CharField(_("是否同意调解"), max_length=10, choices=Consent.choices, default=Consent.PENDING)
     consent_at = models.DateTimeField(null=True, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    # 当事人基本情况 (人民调解法 第29条): what the written agreement names besides the person's name, ID and address;
+    # ethnicity and occupation are personal, kept encrypted
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
+    ethnicity = EncryptedTextField(_("民族"), blank=True, default="")
+    occupation = EncryptedTextField(_("职业或工作单位"), blank=True, default="")
 
     class Meta:
         ordering = ["case", "order", "id"]
@@ -230,6 +244,9 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     party = models.ForeignKey(Party, models.SET_NULL, null=True, blank=True, related_name="+")
+    # where it goes in the case file (卷内目录): evidence, a party's identity document (身份证明), …
+    category = models.CharField(_("材料类别"), max_length=12, choices=AttachmentCategory.choices,
+                                default=AttachmentCategory.EVIDENCE)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -281,6 +298,68 @@ class MediationSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_at:%Y-%m-%d %H:%M} {self.place}"
+
+
+class InvestigationRecord(AppendOnlyModel):
+    """调查笔录: one hearing outside the mediation sessions — who was heard, when, where, by whom, what was said.
+    Kept as written: a correction is a further record."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="investigations")
+    heard = models.CharField(_("被调查人"), max_length=120)
+    held_at = models.DateTimeField(_("调查时间"))
+    place = models.CharField(_("调查地点"), max_length=120)
+    investigators = models.CharField(_("调查人"), max_length=120)
+    content = models.TextField(_("调查内容"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_at", "id"]
+        verbose_name = _("调查笔录")
+        verbose_name_plural = _("调查笔录")
+
+    def __str__(self) -> str:
+        return f"investigation {self.pk} of case {self.case_id}"
+
+
+class FileCounter(models.Model):
+    """One row per committee and year; locked with SELECT … FOR UPDATE to hand out the committee's own file numbers
+    (卷宗号) without gaps or races."""
+
+    organisation = models.ForeignKey(Organisation, models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="file_counter_org_year")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.year}: {self.last}"
+
+
+class CaseFile(models.Model):
+    """归档: the case's file (一案一卷, domain.md 2.5) as the committee filed it — its own file number (卷宗号, per
+    committee and year), the retention period, who filed it, when, the number of items and the remarks of the closing
+    note sheet (卷内备考表)."""
+
+    case = models.OneToOneField(Case, models.PROTECT, related_name="casefile")
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="+", verbose_name=_("立卷单位"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    seq = models.PositiveIntegerField(_("卷号"))
+    number = models.CharField(_("卷宗号"), max_length=80)
+    retention = models.CharField(_("保管期限"), max_length=10)
+    items = models.PositiveSmallIntegerField(_("卷内材料件数"))
+    remarks = models.CharField(_("备考"), max_length=500, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("立卷人"))
+    filed_at = models.DateTimeField(_("立卷时间"), default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "year", "seq"], name="casefile_org_year_seq")]
+        verbose_name = _("卷宗")
+        verbose_name_plural = _("卷宗")
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class Signature(models.Model):

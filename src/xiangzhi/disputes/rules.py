@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -432,3 +433,113 @@ def is_handling_mediator(user, case) -> bool:  # noqa: ANN001
     return (is_mediator_of(user, case) and case.stage in HANDLING_STAGES
             and (case.stage != S.ASSIGNED or case.mediator_confirmed_at is not None)
             and core_rules.can_view_personal_data(user))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Mediation records before an outcome (人民调解法 第27条)
+# ----------------------------------------------------------------------------------------------------------------
+# Terminations that presume mediation was attempted: they need a record of at least one session. A withdrawal, a
+# party's refusal (人民调解法 第17条, 第23条: no mediation takes place), a party who cannot be reached and "other" end
+# mediation that may never have started.
+ATTEMPT_TERMINATIONS = frozenset({"no_agreement", "refuses_to_sign", "timeout"})
+
+
+def session_required(before: str, to: str, reason_code: str = "") -> bool:
+    """Does moving from ``before`` to ``to`` (with the termination ``reason_code``) need a record of at least one
+    mediation session? An agreement reached in mediation (written or oral) does; an on-the-spot settlement (一米调解,
+    an oral agreement straight from the report) is itself the record. A termination does when its reason presumes
+    an attempt (``ATTEMPT_TERMINATIONS``)."""
+    if to in (S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL):
+        return before != S.REPORTED
+    if to == S.TERMINATED:
+        return reason_code in ATTEMPT_TERMINATIONS and before != S.AGREEMENT_WRITTEN
+    return False
+
+
+def session_missing(before: str, to: str, reason_code: str = "", *, has_session: bool) -> bool:
+    """The move needs a mediation record and the case has none (the guard's refusal ``SESSION_REQUIRED``)."""
+    return session_required(before, to, reason_code) and not has_session
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Which documents fit the case
+# ----------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What the case holds besides its row, for ``document_applies`` (read by ``selectors.document_facts``)."""
+    sessions: bool = False  # a mediation session is recorded
+    written: bool = False  # the agreement was made in writing (signatures exist, or it awaits them)
+    judicial: bool = False  # a judicial confirmation was applied for
+    visits: bool = False  # a follow-up visit is recorded
+    risk_reports: bool = False  # a report under 第25条 is recorded
+    investigations: bool = False  # an investigation record exists
+
+
+ENDED_STAGES = frozenset({S.TERMINATED, S.CLOSED, S.ARCHIVED})
+FINISHED_FOR_CLOSING = frozenset({S.NOT_ACCEPTED, S.TERMINATED, S.CLOSED, S.ARCHIVED})
+
+
+def document_applies(kind: str, case, facts: DocumentFacts) -> bool:  # noqa: ANN001
+    """Does the document ``kind`` fit the case as it stands? A settled case has no 终止调解告知书, a case without an
+    effective or pending written agreement no 协议书, no 司法确认申请书 without an application, no 调解记录 before a
+    session, no 结案报告表 before the case is finished. The case page and the API offer only these; the services
+    refuse the others (DOCUMENT_NOT_APPLICABLE)."""
+    from .enums import TerminationReason
+
+    has_text = bool(case.agreement_text)
+    effective = case.agreement_effective_at is not None
+    if kind == "register":
+        return True
+    if kind == "not_accepted":
+        return case.stage == S.NOT_ACCEPTED
+    if kind == "rights":
+        return case.mediator_id is not None and case.stage != S.NOT_ACCEPTED
+    if kind == "record":
+        return facts.sessions
+    if kind == "investigation":
+        return facts.investigations
+    if kind == "agreement":
+        return has_text and facts.written and (case.stage == S.AGREEMENT_WRITTEN or effective)
+    if kind == "oral":
+        return has_text and not facts.written and effective
+    if kind == "termination":
+        return (case.stage in ENDED_STAGES and case.outcome_reason in TerminationReason.values and not effective)
+    if kind == "judicial":
+        return facts.judicial
+    if kind == "visit":
+        return facts.visits
+    if kind == "risk":
+        return facts.risk_reports or needs_report(case.risk_level)
+    if kind == "closing":
+        return case.stage in FINISHED_FOR_CLOSING
+    return False
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The written agreement's particulars, investigation records, filing (一案一卷)
+# ----------------------------------------------------------------------------------------------------------------
+def can_revise_agreement(user, case) -> bool:  # noqa: ANN001
+    """Edit the written agreement before it takes effect (a new version: every signature and the seal again): the
+    case's mediator or a supervisor."""
+    return agreement_signable(case) and (is_mediator_of(user, case) or is_supervisor_of(user, case))
+
+
+INVESTIGATION_STAGES = frozenset({S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_WRITTEN,
+                                  S.REOPENED, S.ESCALATED})
+
+
+def can_record_investigation(user, case) -> bool:  # noqa: ANN001
+    """调查笔录 while the case is being handled: its mediator, its organisation's mediators, supervisors."""
+    return case.stage in INVESTIGATION_STAGES and (
+        is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case))
+
+
+FILABLE_STAGES = frozenset({S.CLOSED, S.ARCHIVED})
+
+
+def can_file(user, case, *, filed: bool) -> bool:  # noqa: ANN001
+    """立卷归档 (the committee's file number): a closed case (or one archived before files were numbered) not yet
+    filed, with a committee to file it under, by its organisation's mediators or a supervisor (``filed``: the case
+    has a CaseFile)."""
+    return (case.stage in FILABLE_STAGES and not filed and bool(case.organisation_id)
+            and (is_handler(user, case) or is_supervisor_of(user, case)))

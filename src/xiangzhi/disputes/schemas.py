@@ -12,6 +12,7 @@ from pydantic import Field
 from xiangzhi.core.schemas import (
     Bool,
     Int,
+    IsoDate,
     IsoDateTime,
     Label,
     OptionalIdNumber,
@@ -21,6 +22,7 @@ from xiangzhi.core.schemas import (
 )
 
 from .enums import (
+    AttachmentCategory,
     CaseSource,
     CaseStage,
     Channel,
@@ -40,6 +42,7 @@ from .enums import (
     ReportMethod,
     ReportRecipient,
     RiskLevel,
+    Sex,
     SignatureMethod,
     TerminationReason,
 )
@@ -57,6 +60,9 @@ class PartySchemaIn(Strict):
     org_name: str = Field("", max_length=120)
     region_code: RegionCode | Literal[""] = Field(
         "", description="当事人居住的村（社区）区划代码（被申请人选填；与申请人不在同一村或乡镇的，由共同的上一级调解委员会调处）")
+    sex: Sex | Literal[""] = Field("", description="性别（协议书载明的当事人基本情况，选填）")
+    ethnicity: str = Field("", max_length=20, description="民族（选填，加密保存）")
+    occupation: str = Field("", max_length=120, description="职业或工作单位（选填，加密保存）")
 
 
 OtherProceedingField = Field(OtherProceeding.NONE, description=(
@@ -104,6 +110,69 @@ class TransitionIn(Strict):
     agreement_text: str = ""
     agreement_amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     termination_reason: TerminationReason | Literal[""] = Field("", description="终止事由（转为 terminated 时）")
+    agreement_facts: str = Field("", max_length=5000, description="书面协议：纠纷主要事实和争议事项（调解员中立表述）")
+    agreement_responsibilities: str = Field("", max_length=5000, description="书面协议：各方当事人的责任")
+    agreement_performance: str = Field("", max_length=2000, description="书面协议：履行方式和地点")
+    agreement_due: IsoDate | None = Field(None, description="书面协议：履行期限")
+
+
+class AgreementIn(Strict):
+    """修改尚未生效的书面协议（人民调解法第29条）：保存为新版本，已有签名和印章须重新进行。"""
+    agreement_text: str = Field(..., min_length=4, max_length=5000)
+    agreement_amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    agreement_facts: str = Field("", max_length=5000)
+    agreement_responsibilities: str = Field("", max_length=5000)
+    agreement_performance: str = Field("", max_length=2000)
+    agreement_due: IsoDate | None = None
+    reason: str = Field("", max_length=200)
+
+
+class InvestigationIn(Strict):
+    """调查笔录：被调查人、时间、地点、调查人、内容。"""
+    heard: str = Field(..., min_length=1, max_length=120)
+    held_at: IsoDateTime
+    place: str = Field(..., min_length=1, max_length=120)
+    investigators: str = Field(..., min_length=1, max_length=120)
+    content: str = Field(..., min_length=4)
+
+
+class InvestigationOut(Schema):
+    id: int
+    heard: str
+    held_at: dt.datetime
+    place: str
+    investigators: str
+    content: str
+
+
+class PartyDetailsIn(Strict):
+    """当事人基本情况（协议书载明；民族、职业、住址加密保存）。"""
+    sex: Sex | Literal[""] = ""
+    ethnicity: str = Field("", max_length=20)
+    occupation: str = Field("", max_length=120)
+    address: str = Field("", max_length=200)
+
+
+class FileIn(Strict):
+    remarks: str = Field("", max_length=500, description="卷内备考表的备考")
+
+
+class CaseFileOut(Schema):
+    number: str = Field(..., description="本调解委员会的卷宗号（按委员会、年度编号）")
+    organisation: str
+    year: int
+    retention: str = Field(..., description="保管期限")
+    items: int = Field(..., description="卷内材料件数")
+    remarks: str
+    filed_by: str
+    filed_at: dt.datetime
+
+
+class DocumentOfferOut(Schema):
+    kind: str
+    title: str
+    full_data: bool = Field(..., description="须载明当事人完整个人信息（签发须有权限并填写 reason）")
+    issuable: bool = Field(..., description="您可以签发")
 
 
 class SessionIn(Strict):
@@ -197,6 +266,10 @@ class CaseDetailOut(CaseListOut):
     repeat_of: str | None = Field(None, description="此前关联案件的编号（仅当您可查看该案）")
     repeat_elsewhere: bool = Field(False, description="关联的此前案件在您的查看范围之外")
     agreement_text: str
+    agreement_facts: str = ""
+    agreement_responsibilities: str = ""
+    agreement_performance: str = ""
+    agreement_due: dt.date | None = None
     agreement_effective_at: dt.datetime | None
     outcome_note: str
     parties: list[PartyOut]
@@ -210,6 +283,7 @@ class CaseDetailOut(CaseListOut):
 
 class AttachmentOut(Schema):
     id: int
+    category: AttachmentCategory = AttachmentCategory.EVIDENCE
     original_name: str
     content_type: str
     size: int

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import operator
 from dataclasses import dataclass, field
 
@@ -240,8 +241,35 @@ def public_timeline(case: Case) -> list[TimelineEvent]:
 
 
 def agreement_digest(case: Case) -> str:
-    """SHA-256 of the written agreement's text: what a party read is what they sign (also in the signature event)."""
-    return hashlib.sha256(case.agreement_text.encode()).hexdigest()
+    """SHA-256 of the written agreement's version: what a party read is what they sign (also in the signature event).
+    The version is the text and, when set, the other particulars of 人民调解法 第29条 (facts and issues,
+    responsibilities, manner and place of performance, deadline) and the parties' details the agreement states
+    (``agreement_version``), so a change to any of them is a new version that needs every signature again. An
+    agreement with no particulars (made before they were recorded) keeps the digest of its text alone."""
+    version = agreement_version(case)
+    if not any(v for k, v in version.items() if k != "text"):
+        return hashlib.sha256(case.agreement_text.encode()).hexdigest()
+    return hashlib.sha256(json.dumps(version, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def agreement_version(case: Case) -> dict:
+    """The written agreement's content as its signatures bind it: the particulars, and the parties' basic details
+    (name, sex; the personal ones — ID number, address, ethnicity, occupation — as keyed blind indexes, so the digest
+    a party sees cannot be searched for another party's data)."""
+    parties = []
+    if case.agreement_facts or case.agreement_responsibilities or case.agreement_performance or case.agreement_due:
+        def keyed(value: str) -> str:
+            return crypto.blind_index(value, purpose="agreement.party") if value else ""
+
+        for p in case.parties.select_related("person").order_by("order", "id"):
+            person = p.person
+            parties.append({"role": p.role, "name": person.name if person else p.org_name, "sex": p.sex,
+                            "id_number": keyed(person.id_number if person else ""),
+                            "address": keyed(person.address if person else ""),
+                            "ethnicity": keyed(p.ethnicity), "occupation": keyed(p.occupation)})
+    return {"text": case.agreement_text, "facts": case.agreement_facts,
+            "responsibilities": case.agreement_responsibilities, "performance": case.agreement_performance,
+            "due": case.agreement_due.isoformat() if case.agreement_due else "", "parties": parties}
 
 
 @dataclass
@@ -665,3 +693,20 @@ def dispute_type_code(name: str) -> str:
     if not name:
         return ""
     return DisputeType.objects.filter(name=name, is_active=True).values_list("code", flat=True).first() or ""
+
+
+def document_facts(case: Case) -> rules.DocumentFacts:
+    """What ``rules.document_applies`` needs to know of the case besides its row. One query."""
+    from .models import FollowUpVisit, InvestigationRecord, JudicialConfirmation, MediationSession, RiskReport
+
+    def exists(model: type) -> Exists:
+        return Exists(model.objects.filter(case=OuterRef("pk")))
+
+    row = Case.objects.filter(pk=case.pk).annotate(
+        f_sessions=exists(MediationSession), f_signed=exists(Signature), f_judicial=exists(JudicialConfirmation),
+        f_visits=exists(FollowUpVisit), f_risk=exists(RiskReport), f_inv=exists(InvestigationRecord),
+    ).values("f_sessions", "f_signed", "f_judicial", "f_visits", "f_risk", "f_inv").first() or {}
+    return rules.DocumentFacts(
+        sessions=bool(row.get("f_sessions")), written=case.stage == S.AGREEMENT_WRITTEN or bool(row.get("f_signed")),
+        judicial=bool(row.get("f_judicial")), visits=bool(row.get("f_visits")), risk_reports=bool(row.get("f_risk")),
+        investigations=bool(row.get("f_inv")))

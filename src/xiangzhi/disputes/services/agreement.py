@@ -3,6 +3,8 @@ the moment it takes effect."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,6 +15,7 @@ from xiangzhi.core.models import User
 from .. import rules
 from ..enums import (
     EventKind,
+    Sex,
     SignatureMethod,
 )
 from ..models import (
@@ -21,8 +24,9 @@ from ..models import (
     Seal,
     Signature,
 )
-from ..selectors import agreement_digest, agreement_signing, party_of
+from ..selectors import agreement_digest, agreement_signing, agreement_version, party_of
 from .records import ToParties, record
+from .transitions import Agree, agreement_particulars
 
 
 def sign_as_party(case: Case, party: Party, *, actor: User, digest: str, confirmed: bool) -> Signature:
@@ -126,3 +130,70 @@ def _maybe_effective(case: Case, *, actor: User) -> None:
     record(case, EventKind.AGREEMENT_EFFECTIVE, {"at": now.isoformat()}, actor=actor,
            action="case.agreement_effective", after=None, text="达成协议：各方签名、盖章齐全，协议生效",
            notify=[ToParties("的调解协议已生效", key="effective")])
+
+
+def revise_agreement(case: Case, agreed: Agree, *, actor: User, reason: str = "") -> Case:
+    """Edit the written agreement before it takes effect — what is agreed and its particulars (人民调解法 第29条):
+    the edited text is a new version with a new digest (``selectors.agreement_digest``), so the signatures and the
+    seal of the earlier version no longer count and every party, the mediator and the seal are needed again; the
+    signed version stays as it was signed (its digest on the signatures, its content in the audit row's ``before``).
+    By the case's mediator or a supervisor (``rules.can_revise_agreement``). Refusals: ``NOT_SIGNABLE``,
+    ``FORBIDDEN``, ``AGREEMENT_REQUIRED``, ``AGREEMENT_UNCHANGED``. Side effects: the case row, the audit row, the
+    timeline event with both digests (attested), an SMS to the parties."""
+    text = (agreed.text or "").strip()
+    if len(text) < 4:
+        raise ValidationFailed("AGREEMENT_REQUIRED", "请填写协议内容（各方权利义务、履行方式和期限）。")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not rules.agreement_signable(locked):
+            raise Conflict("NOT_SIGNABLE", "只有尚未生效的书面协议可以修改。")
+        if not rules.can_revise_agreement(actor, locked):
+            raise XiangzhiError("FORBIDDEN", "只有本案调解员或上级可以修改协议。", status=403)
+        before_digest, before = agreement_digest(locked), agreement_version(locked)
+        locked.agreement_text = text[:5000]
+        fields = ["agreement_text", *agreement_particulars(locked, agreed)]
+        if agreed.amount not in (None, ""):
+            try:
+                locked.agreement_amount = Decimal(str(agreed.amount)).quantize(Decimal("0.01"))
+            except (InvalidOperation, ValueError):
+                raise ValidationFailed("INVALID_AMOUNT", "协议金额格式不正确。") from None
+            if locked.agreement_amount < 0:
+                raise ValidationFailed("INVALID_AMOUNT", "协议金额不能为负数。")
+            fields.append("agreement_amount")
+        after_digest = agreement_digest(locked)
+        if after_digest == before_digest:
+            raise Conflict("AGREEMENT_UNCHANGED", "协议内容没有变化。")
+        locked.save(update_fields=fields)
+        record(locked, EventKind.AGREEMENT_REVISED, {"from_sha256": before_digest, "agreement_sha256": after_digest},
+               actor=actor, action="case.agreement_revised", before={**before, "parties": len(before["parties"])},
+               after={"agreement_sha256": after_digest}, note=(reason or "").strip(),
+               text="协议内容已修改，须各方重新签名、盖章", notify=[ToParties("的调解协议内容已修改，请重新阅读后签名", key=f"revised:{after_digest[:12]}")])
+    return locked
+
+
+def set_party_details(case: Case, party: Party, *, actor: User, sex: str = "", ethnicity: str = "",
+                      occupation: str = "", address: str = "") -> Party:
+    """当事人基本情况 for the written agreement (人民调解法 第29条): sex, ethnicity, occupation or work unit, address
+    (ethnicity, occupation and the address are kept encrypted). By the staff who may revise the agreement or record
+    sessions. A change to a party of a written agreement awaiting signatures makes a new version
+    (``selectors.agreement_digest``). Side effects: the rows, the audit row (no personal data in it), a non-public
+    timeline event."""
+    if sex not in ("", *Sex.values):
+        raise ValidationFailed("INVALID_SEX", "性别无效。")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        row = Party.objects.select_for_update().select_related("person").filter(pk=party.pk, case=locked).first()
+        if row is None:
+            raise ValidationFailed("PARTY_REQUIRED", "请选择本案当事人。")
+        if not (rules.can_revise_agreement(actor, locked) or rules.can_record_session(actor, locked)):
+            raise XiangzhiError("FORBIDDEN", "当前阶段您不能修改当事人基本情况。", status=403)
+        row.sex, row.ethnicity, row.occupation = sex, (ethnicity or "").strip()[:20], (occupation or "").strip()[:120]
+        row.save(update_fields=["sex", "ethnicity", "occupation"])
+        if address.strip() and row.person_id:
+            row.person.address = address.strip()[:200]
+            row.person.save(update_fields=["address"])
+        changed = [k for k, v in (("sex", sex), ("ethnicity", ethnicity), ("occupation", occupation),
+                                  ("address", address)) if (v or "").strip()]
+        record(locked, EventKind.PARTY_DETAILS, {"party": row.pk, "fields": changed}, actor=actor,
+               action="case.party_details", public=False, text="更新了当事人基本情况")
+    return row

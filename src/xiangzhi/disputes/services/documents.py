@@ -19,11 +19,11 @@ from django.db import transaction
 
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
-from xiangzhi.core.errors import ValidationFailed, XiangzhiError
+from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import User
 
 from .. import casefile as casefiles
-from .. import rules
+from .. import rules, selectors
 from ..documents import BUILDERS, FULL_DATA_KINDS, KINDS, MASKED, Disclosure, render
 from ..enums import EventKind
 from ..models import Case
@@ -40,8 +40,23 @@ def disclose(case: Case, *, actor: User | None, reason: str) -> Disclosure:
     people = {}
     for p in case.parties.select_related("person").filter(person__isnull=False).order_by("order", "id"):
         people[p.person_id] = core.reveal_personal_data(p.person, actor=actor, reason=reason,
-                                                        fields=("name", "id_number", "phone"))
+                                                        fields=("name", "id_number", "phone", "address"))
     return Disclosure(people, reason)
+
+
+def offered(case: Case) -> list[str]:
+    """The document kinds that fit the case as it stands (``rules.document_applies``), in the order of ``KINDS``: what
+    the case page and the API offer."""
+    facts = selectors.document_facts(case)
+    return [kind for kind in KINDS if rules.document_applies(kind, case, facts)]
+
+
+def check_applies(case: Case, kind: str) -> None:
+    """Refuse a document that does not fit the case (``DOCUMENT_NOT_APPLICABLE``): a settled case has no 终止调解告知书,
+    a case without a written agreement no 协议书, no 司法确认申请书 without an application."""
+    if not rules.document_applies(kind, case, selectors.document_facts(case)):
+        raise Conflict("DOCUMENT_NOT_APPLICABLE", f"本案当前情况不适用《{KINDS[kind]}》。",
+                       {"kind": kind, "offered": offered(case)})
 
 
 def download(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
@@ -52,6 +67,7 @@ def download(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
     like every audit row; the reveal's access-log rows when personal data are disclosed."""
     if kind not in BUILDERS:
         raise KeyError(kind)
+    check_applies(case, kind)
     with transaction.atomic():
         disclosure = disclose(case, actor=actor, reason=reason) if kind in FULL_DATA_KINDS else MASKED
         data = render(case, kind, disclosure)
@@ -74,6 +90,7 @@ def generate(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
         raise KeyError(kind)
     if not rules.can_issue_document(actor, case):
         raise XiangzhiError("FORBIDDEN", "您无权签发该案件的文书。", status=403)
+    check_applies(case, kind)
     if kind in FULL_DATA_KINDS:
         if not rules.can_issue_kind(actor, case, full_data=True):
             raise XiangzhiError("PERSONAL_DATA_FORBIDDEN", "签发此文书须载明当事人完整个人信息，您的角色无权查看。",

@@ -35,6 +35,7 @@ from ..enums import (
     PartyKind,
     PartyRole,
     RiskLevel,
+    Sex,
 )
 from ..models import (
     Case,
@@ -89,6 +90,10 @@ class PartyIn:
     phone: str = ""
     org_name: str = ""
     region_code: str = ""  # the village (or grid) the party lives in; the applicant's is the intake's region_code
+    # 当事人基本情况 the written agreement states (人民调解法 第29条), when the intake gathers them
+    sex: str = ""
+    ethnicity: str = ""
+    occupation: str = ""
 
 
 @dataclass
@@ -222,7 +227,10 @@ def _check_party(p: PartyIn, *, need_phone: bool) -> dict[str, Any]:
     if need_phone and not (p.phone or "").strip():
         raise ValidationFailed("INVALID_PERSON", "请填写手机号，用于接收办理进度。", {"phone": ["请填写手机号，用于接收办理进度。"]})
     clean = core.check_person_fields(name=p.name, id_number=p.id_number, phone=p.phone)
-    return {"kind": PartyKind.PERSON, **clean}
+    if (p.sex or "") not in ("", *Sex.values):
+        raise ValidationFailed("INVALID_PERSON", "性别无效。", {"sex": ["性别无效。"]})
+    return {"kind": PartyKind.PERSON, **clean, "sex": p.sex or "", "ethnicity": (p.ethnicity or "").strip()[:20],
+            "occupation": (p.occupation or "").strip()[:120]}
 
 
 def _identity_q(party: dict[str, Any], region_code: str) -> Q | None:
@@ -377,7 +385,8 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                     for role, p in roles if p["kind"] == PartyKind.PERSON], actor=actor, audits=audits))
                 parties = Party.objects.bulk_create([Party(
                     case=case, role=role, kind=p["kind"], person=next(persons) if p["kind"] == PartyKind.PERSON else None,
-                    org_name=p.get("org_name", ""), order=order,
+                    org_name=p.get("org_name", ""), order=order, sex=p.get("sex", ""),
+                    ethnicity=p.get("ethnicity", ""), occupation=p.get("occupation", ""),
                     consent=Consent.AGREED if role == PartyRole.APPLICANT and data.consent else Consent.PENDING,
                     consent_at=now if role == PartyRole.APPLICANT and data.consent else None,
                 ) for order, (role, p) in enumerate(roles)])
@@ -540,7 +549,7 @@ def create_cases(items: list[CaseIn], *, batch: Batch | None = None, then: Any =
             persons = iter(people[id(item)])
             parties = [Party(
                 case=case, role=role, kind=p.kind, person=next(persons) if p.kind == PartyKind.PERSON else None,
-                org_name=p.org_name, order=order,
+                org_name=p.org_name, order=order, sex=p.sex, ethnicity=p.ethnicity, occupation=p.occupation,
                 consent=Consent.AGREED if role == PartyRole.APPLICANT and data.consent else Consent.PENDING,
                 consent_at=at if role == PartyRole.APPLICANT and data.consent else None,
             ) for order, (role, p) in enumerate(_people(item))]

@@ -96,6 +96,19 @@ def record_session(case: Case, *, actor: User, held_at: dt.datetime, place: str,
                    ) -> MediationSession:
     """调解工作记录 (人民调解法 第27条). The session's time is neither in the future (``DATE_IN_FUTURE``) nor before
     the case was registered (``DATE_BEFORE_CASE``). Side effects: the row, audit, a non-public timeline row."""
+    return record_sessions([case], actor=actor, held_at=held_at, place=place, attendees=attendees,
+                           summary=summary)[0]
+
+
+def record_sessions(cases: list[Case], *, actor: User, held_at: dt.datetime, place: str, attendees: str,
+                    summary: str, batch: Batch | None = None, now: dt.datetime | None = None
+                    ) -> list[MediationSession]:
+    """``record_session`` for many cases at once, the same record in each (the demo year's past cases): the same
+    checks (``rules.can_record_session``, no date in the future or before the case), rows, audit rows and events.
+    Saved cases are locked (one SELECT … FOR UPDATE) and their rows written; cases not saved yet — new cases of a
+    ``batch`` — have their rows held by the batch (``Batch.hold_session``) and written by ``batch.write()``. Without
+    ``batch`` the records are written at the end. ``now``: when it is recorded (the demo year's past). A refusal
+    refuses the whole call."""
     place, attendees, summary = (place or "").strip(), (attendees or "").strip(), (summary or "").strip()
     errors = {}
     if not place:
@@ -108,22 +121,37 @@ def record_session(case: Case, *, actor: User, held_at: dt.datetime, place: str,
         errors["held_at"] = ["请填写调解时间。"]
     if errors:
         raise ValidationFailed("INVALID_SESSION", next(iter(errors.values()))[0], errors)
-    if held_at > timezone.now():
+    now = now or timezone.now()
+    if held_at > now:
         raise ValidationFailed("DATE_IN_FUTURE", "调解时间不能晚于现在。", {"held_at": ["调解时间不能晚于现在。"]})
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        if not rules.can_record_session(actor, locked):
-            raise Conflict("CANNOT_RECORD_SESSION", "只有本案调解员在调解阶段可以记录调解情况。")
-        if held_at < locked.created_at.replace(second=0, microsecond=0):  # forms give whole minutes
-            raise ValidationFailed("DATE_BEFORE_CASE", "调解时间不能早于案件登记的时间。",
-                                   {"held_at": ["调解时间不能早于案件登记的时间。"]})
-        session = MediationSession.objects.create(case=locked, held_at=held_at, place=place[:120],
-                                                  attendees=attendees[:300], summary=summary, recorded_by=actor)
-        record(locked, EventKind.SESSION, {"session": session.pk, "held_at": held_at.isoformat(),
-                                           "sha256": hashlib.sha256(summary.encode()).hexdigest()},
-               actor=actor, action="case.session_recorded", after={"session": session.pk},
-               text=f"调解员记录了一次调解（{place[:40]}）")
-    return session
+    own = batch is None
+    batch = batch if batch is not None else Batch()
+    saved = [c.pk for c in cases if c.pk is not None]
+    digest = hashlib.sha256(summary.encode()).hexdigest()
+    made = []
+    with transaction.atomic(savepoint=bool(saved) or own):
+        fresh = Case.objects.select_for_update().in_bulk(saved) if saved else {}
+        for case in cases:
+            row = fresh[case.pk] if case.pk is not None else case
+            if not rules.can_record_session(actor, row):
+                raise Conflict("CANNOT_RECORD_SESSION", "只有本案调解员在调解阶段可以记录调解情况。")
+            if held_at < row.created_at.replace(second=0, microsecond=0):  # forms give whole minutes
+                raise ValidationFailed("DATE_BEFORE_CASE", "调解时间不能早于案件登记的时间。",
+                                       {"held_at": ["调解时间不能早于案件登记的时间。"]})
+            session = MediationSession(case=row, held_at=held_at, place=place[:120], attendees=attendees[:300],
+                                       summary=summary, recorded_by=actor)
+            payload, after = {"session": None, "held_at": held_at.isoformat(), "sha256": digest}, {"session": None}
+            if row.pk is not None:
+                session.save()
+                payload["session"] = after["session"] = session.pk
+            else:
+                batch.hold_session(session, payload, after)
+            batch.record(row, EventKind.SESSION, payload, actor=actor, action="case.session_recorded",
+                         after=after, text=f"调解员记录了一次调解（{place[:40]}）", at=now)
+            made.append(session)
+        if own:
+            batch.write()
+    return made
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from ..enums import (
 )
 from ..models import (
     Case,
+    MediationSession,
     Party,
     TimelineEvent,
 )
@@ -138,6 +139,8 @@ class Batch:
     def __init__(self) -> None:
         self.items: list[_Recorded] = []
         self._parties: dict[int, list[Party]] = {}  # id(case) → its parties, for the cases the batch creates
+        # mediation records of the cases the batch creates, written with them (id(case) → (session, event payload))
+        self._sessions: dict[int, list[tuple[MediationSession, tuple[dict[str, Any], ...]]]] = {}
 
     def created(self, case: Case, parties: list[Party]) -> None:
         """``case`` is being created with ``parties`` (their persons in memory): its changes are attested from memory,
@@ -147,6 +150,16 @@ class Batch:
     def parties_of(self, case: Case) -> list[Party] | None:
         """The parties of a case the batch creates (None for a saved case)."""
         return self._parties.get(id(case))
+
+    def hold_session(self, session: MediationSession, *refs: dict[str, Any]) -> None:
+        """A mediation record of a case the batch creates (``mediation.record_sessions``): its row is written by
+        :meth:`write`, once the case is saved, and its id put under "session" into ``refs`` (the event's payload,
+        the audit row's after)."""
+        self._sessions.setdefault(id(session.case), []).append((session, refs))
+
+    def has_session(self, case: Case) -> bool:
+        """A case the batch creates has a mediation record held for it (the guard of ``transitions.advance``)."""
+        return bool(self._sessions.get(id(case)))
 
     def record(self, case: Case, kind: EventKind, payload: dict[str, Any], *, actor: User | None, action: str | None,
                before: Any = None, after: Any = _UNSET, note: str = "", text: str = "", public: bool = True,
@@ -168,6 +181,12 @@ class Batch:
         transaction (:func:`attest_written`); then no change may have an audit row. ``notify=False``: the
         notifications are not queued (cases of the past)."""
         items, self.items = self.items, []
+        held, self._sessions = [pair for pairs in self._sessions.values() for pair in pairs], {}
+        if held:
+            MediationSession.objects.bulk_create([session for session, _ in held])
+            for session, refs in held:
+                for ref in refs:
+                    ref["session"] = session.pk
         if not items:
             return []
         if not attest and any(item.action or item.audits for item in items):

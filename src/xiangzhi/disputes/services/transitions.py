@@ -39,6 +39,7 @@ from ..enums import (
 )
 from ..models import (
     Case,
+    MediationSession,
     Party,
 )
 from .records import Batch, Notice, ToOrganisation, ToParties, ToUser, record
@@ -75,9 +76,15 @@ class Assign:
 
 @dataclass(frozen=True)
 class Agree:
-    """达成协议 (written or oral): what was agreed and, when money is involved, the amount."""
+    """达成协议 (written or oral): what was agreed and, when money is involved, the amount; for the written agreement
+    the other particulars of 人民调解法 第29条 — the main facts and issues in a neutral statement, each party's
+    responsibilities, how and where it is performed, and by when (``agreement_particulars``)."""
     text: str
     amount: Decimal | None = None
+    facts: str = ""
+    responsibilities: str = ""
+    performance: str = ""
+    due: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,8 @@ DETAILS: dict[str, type] = {S.NOT_ACCEPTED: NotAccept, S.ASSIGNED: Assign, S.AGR
 
 def details_for(to: str, *, ground: str = "", redirect_to: str = "", mediator_id: int | None = None,
                 chosen_by_party: bool = False, agreement_text: str = "", agreement_amount: Decimal | None = None,
-                termination_reason: str = "") -> Details | None:
+                termination_reason: str = "", agreement_facts: str = "", agreement_responsibilities: str = "",
+                agreement_performance: str = "", agreement_due: dt.date | None = None) -> Details | None:
     """The typed input of a move to ``to`` from the flat fields of a request (the case page's form, the JSON API):
     the fields of the target, the others ignored."""
     kind = DETAILS.get(to)
@@ -104,7 +112,9 @@ def details_for(to: str, *, ground: str = "", redirect_to: str = "", mediator_id
     if kind is Assign:
         return Assign(mediator_id=mediator_id, chosen_by_party=bool(chosen_by_party))
     if kind is Agree:
-        return Agree(text=agreement_text or "", amount=agreement_amount)
+        return Agree(text=agreement_text or "", amount=agreement_amount, facts=agreement_facts or "",
+                     responsibilities=agreement_responsibilities or "", performance=agreement_performance or "",
+                     due=agreement_due)
     if kind is Terminate:
         return Terminate(reason_code=termination_reason or "")
     return None
@@ -176,18 +186,19 @@ class PlannedMove:
 
 def plan_move(case: Case, to: str, *, actor: User | None, memo: dict, reason: str = "",
               details: Details | None = None, now: dt.datetime, by: str = "", party: Party | None = None,
-              consents: tuple[str, ...] | None = None) -> PlannedMove:
+              consents: tuple[str, ...] | None = None, has_session: bool | None = None) -> PlannedMove:
     """Apply one move to ``case`` in memory, for cases written in bulk (the demo year's past cases): the same table,
     who-may check and guards as ``transition`` (one code path, ``_move``), without a lock, a save, an event or a
     notification; the caller writes the rows. ``memo`` (one dict per batch) keeps the guards' reads (the actor's
     first organisation, the mediators and their memberships, the next level up, confirmation deadlines) across the
-    batch, so the batch makes no query per case. ``consents``: the parties' consents of a case not saved yet."""
+    batch, so the batch makes no query per case. ``consents``: the parties' consents of a case not saved yet;
+    ``has_session``: whether it has a mediation record (None: read)."""
     if to not in CaseStage.values:
         raise ValidationFailed("INVALID_STAGE", "目标阶段无效。", {"to": str(to)[:40], "allowed": CaseStage.values})
     details = _checked_details(to, details)
     before = case.stage
     fields = _move(case, to, actor=actor, reason=(reason or "").strip(), now=now, by=by, party=party, details=details,
-                   memo=memo, consents=consents)
+                   memo=memo, consents=consents, has_session=has_session)
     values = {k: getattr(case, f"{k}_id") if k in ("organisation", "mediator") else _jsonable(getattr(case, k))
               for k in fields}
     return PlannedMove(before, to, fields, values, _public_text(case, before, to, reason))
@@ -210,12 +221,15 @@ def advance(cases: list[Case], to: str, *, actor: User | None, now: dt.datetime,
     saved = [c.pk for c in cases if c.pk is not None]
     with transaction.atomic(savepoint=bool(saved) or own):  # new cases of a batch: nothing written here
         fresh = Case.objects.select_for_update().in_bulk(saved) if saved else {}
+        held = set(MediationSession.objects.filter(case_id__in=saved).values_list("case_id", flat=True)) if (
+            saved and to in SESSION_TARGETS) else set()
         moved = []
         for case in cases:
             row = fresh[case.pk] if case.pk is not None else case
             parties = batch.parties_of(row)
             move = plan_move(row, to, actor=actor, memo=memo, reason=reason, now=now, details=details,
-                             consents=None if parties is None else tuple(p.consent for p in parties))
+                             consents=None if parties is None else tuple(p.consent for p in parties),
+                             has_session=row.pk in held if row.pk is not None else batch.has_session(row))
             if row.pk is not None:
                 row.save(update_fields=sorted({"stage", "stage_changed_at", *move.fields}))
             _record_move(batch.record, row, move, actor=actor, reason=(reason or "").strip(), now=now)
@@ -239,13 +253,14 @@ def entry_fields(entry: str, stage: str, at: dt.datetime) -> dict[str, Any]:
 
 
 def _move(case: Case, to: str, *, actor: User | None, reason: str, now: dt.datetime, by: str, party: Party | None,
-          details: Details | None, memo: dict | None, consents: tuple[str, ...] | None = None) -> list[str]:
+          details: Details | None, memo: dict | None, consents: tuple[str, ...] | None = None,
+          has_session: bool | None = None) -> list[str]:
     """The state machine's one step, shared by ``transition`` (a locked row) and ``plan_move`` (a row in memory):
     the table, who may, the guards, then the stage. Returns the other fields changed."""
     before = case.stage
     _check_move(case, to, actor=actor, by=by, party=party)
     fields = _apply_guards(case, before, to, actor=actor, reason=reason, now=now, details=details, memo=memo,
-                           consents=consents)
+                           consents=consents, has_session=has_session)
     case.stage = to
     case.stage_changed_at = now
     return fields
@@ -280,7 +295,7 @@ def _memo(memo: dict | None, key: tuple, compute: Any) -> Any:
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.date):  # a datetime too
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
@@ -314,11 +329,12 @@ def _need_reason(reason: str, what: str) -> None:
 
 
 def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reason: str, now: dt.datetime,
-                  details: Details | None, memo: dict | None = None, consents: tuple[str, ...] | None = None
-                  ) -> list[str]:
+                  details: Details | None, memo: dict | None = None, consents: tuple[str, ...] | None = None,
+                  has_session: bool | None = None) -> list[str]:
     """The conditions of each target stage, and the fields it changes. Raises on a failed guard. ``details``: the
     target's input, already checked to be of its type (``_checked_details``); ``memo``: a batch's kept reads
-    (plan_move), None reads afresh; ``consents``: the parties' consents of a case not saved yet."""
+    (plan_move), None reads afresh; ``consents``: the parties' consents of a case not saved yet; ``has_session``:
+    whether it has a mediation record (None: read)."""
     fields: list[str] = []
     if to == S.ACCEPTED:
         if rules.proposed_non_acceptance(case) is not None and len(reason) < 2:
@@ -384,7 +400,10 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         text = (agreed.text or "").strip()
         if len(text) < 4:
             raise ValidationFailed("AGREEMENT_REQUIRED", "请填写协议内容（各方权利义务、履行方式和期限）。")
+        _check_session(case, before, to, details, has_session)
         case.agreement_text = text[:5000]
+        if to == S.AGREEMENT_WRITTEN:
+            fields += agreement_particulars(case, agreed)
         amount = agreed.amount
         if amount not in (None, ""):
             try:
@@ -403,6 +422,7 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         if before == S.AGREEMENT_WRITTEN and case.agreement_effective_at is not None:
             raise Conflict("AGREEMENT_EFFECTIVE", "协议已经生效，不能终止调解。")
         _need_reason(reason, "终止调解")
+        _check_session(case, before, to, details, has_session)
         case.outcome_reason = ground
         case.outcome_note = f"{TerminationReason(ground).label}。{reason}。已告知当事人：{ROUTES_NOTICE}"
         fields += ["outcome_reason", "outcome_note"]
@@ -425,6 +445,32 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
         case.mediator, case.assigned_at, case.confirm_due, case.mediator_confirmed_at = None, None, None, None
         fields += ["closed_at", "mediator", "assigned_at", "confirm_due", "mediator_confirmed_at"]
     return fields
+
+
+SESSION_TARGETS = frozenset({S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL, S.TERMINATED})
+
+
+def _check_session(case: Case, before: str, to: str, details: Details | None, has_session: bool | None) -> None:
+    """人民调解法 第27条: a record of the mediation exists before an agreement or a termination after an attempt
+    (``rules.session_required``)."""
+    reason_code = details.reason_code if isinstance(details, Terminate) else ""
+    if not rules.session_required(before, to, reason_code):
+        return
+    if has_session is None:
+        has_session = case.pk is not None and case.sessions.exists()
+    if rules.session_missing(before, to, reason_code, has_session=has_session):
+        raise Conflict("SESSION_REQUIRED", "请先记录调解情况（调解笔录，人民调解法第二十七条），再达成协议或因调解不成终止调解。")
+
+
+def agreement_particulars(case: Case, agreed: Agree) -> list[str]:
+    """Set the written agreement's particulars (人民调解法 第29条) from ``agreed``; the fields changed."""
+    if agreed.due is not None and not isinstance(agreed.due, dt.date):
+        raise ValidationFailed("INVALID_DUE", "履行期限格式不正确。")
+    case.agreement_facts = (agreed.facts or "").strip()[:5000]
+    case.agreement_responsibilities = (agreed.responsibilities or "").strip()[:5000]
+    case.agreement_performance = (agreed.performance or "").strip()[:2000]
+    case.agreement_due = agreed.due
+    return ["agreement_facts", "agreement_responsibilities", "agreement_performance", "agreement_due"]
 
 
 def _mediator(mediator_id: int | None, actor: User | None, memo: dict | None) -> User | None:

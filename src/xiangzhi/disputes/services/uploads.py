@@ -19,6 +19,7 @@ from xiangzhi.core.models import User
 
 from .. import rules
 from ..enums import (
+    AttachmentCategory,
     CaseStage,
     EventKind,
 )
@@ -114,16 +115,18 @@ def save_upload(upload: Upload, folder: str, ext: str, *, storage: Storage | Non
 
 
 def store(case: Case, upload: Upload, ext: str, content_type: str, *, actor: User | None, party: Party | None,
-          written: list[str], attest: bool = True) -> Attachment:
+          written: list[str], attest: bool = True, category: str = AttachmentCategory.EVIDENCE) -> Attachment:
     """Store one file of ``case`` (``written`` collects its name, for the caller to remove if the transaction
     fails) and record it: the attachment row with its SHA-256, the audit row, the event and its ledger leaf."""
     name, digest = save_upload(upload, "cases", ext)
     written.append(name)
     att = Attachment.objects.create(case=case, file=name, original_name=upload.name[:200], content_type=content_type,
                                     size=upload.size, sha256=digest, uploaded_by=actor if actor and actor.pk else None,
-                                    party=party)
-    record(case, EventKind.ATTACHMENT, {"attachment": att.pk, "sha256": digest, "size": att.size,
-                                        "content_type": content_type},
+                                    party=party, category=category)
+    payload = {"attachment": att.pk, "sha256": digest, "size": att.size, "content_type": content_type}
+    if category != AttachmentCategory.EVIDENCE:
+        payload["category"] = category
+    record(case, EventKind.ATTACHMENT, payload,
            actor=actor, action="case.attachment_added", after={"sha256": att.sha256, "size": att.size},
            text="提交了一份材料", attest=attest)
     return att
@@ -138,11 +141,16 @@ def remove_files(names: list[str], *, storage: Storage | None = None) -> None:
             pass
 
 
-def add_attachment(case: Case, upload: Upload | None, *, actor: User, party: Party | None = None) -> Attachment:
+def add_attachment(case: Case, upload: Upload | None, *, actor: User, party: Party | None = None,
+                   category: str = AttachmentCategory.EVIDENCE) -> Attachment:
     """A photo or document added later, by staff who handle the case or by a party. A file is required; type and
-    size checked first; the file is removed again if the transaction fails."""
+    size checked first; the file is removed again if the transaction fails. ``category``: where it goes in the case
+    file (AttachmentCategory: evidence, a party's identity document 身份证明, a power of attorney, proof of
+    performance)."""
     if upload is None:
         raise ValidationFailed("FILE_REQUIRED", "请选择要上传的文件。")
+    if category not in AttachmentCategory.values:
+        raise ValidationFailed("INVALID_CATEGORY", "材料类别无效。", {"categories": AttachmentCategory.values})
     ext, content_type = check_upload(upload)
     written: list[str] = []
     try:
@@ -152,7 +160,8 @@ def add_attachment(case: Case, upload: Upload | None, *, actor: User, party: Par
                 actor, locked)
             if not allowed:
                 raise Conflict("CANNOT_ADD_MATERIAL", "当前阶段不能提交材料。")
-            att = store(locked, upload, ext, content_type, actor=actor, party=party, written=written)
+            att = store(locked, upload, ext, content_type, actor=actor, party=party, written=written,
+                        category=category)
     except BaseException:
         remove_files(written)
         raise

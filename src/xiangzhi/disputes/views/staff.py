@@ -20,8 +20,9 @@ from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.access import predicate_required
 from xiangzhi.core.errors import XiangzhiError
 
-from .. import colours, documents, exports, qr, rules, selectors
+from .. import casefile, colours, documents, exports, qr, rules, selectors
 from ..enums import (
+    AttachmentCategory,
     CaseStage,
     Channel,
     Colour,
@@ -30,15 +31,19 @@ from ..enums import (
     NotAcceptedGround,
     ReportMethod,
     ReportRecipient,
+    Sex,
     TerminationReason,
 )
 from ..forms import (
     EXTENSION_CONSENT_METHODS,
+    AgreementForm,
     ExtendForm,
     GridIntakeForm,
+    InvestigationForm,
     InviteForm,
     JudicialApplyForm,
     JudicialStepForm,
+    PartyDetailsForm,
     RiskReportForm,
     SessionForm,
     SignActionForm,
@@ -51,6 +56,7 @@ from ..forms import (
 from ..models import DisputeType
 from ..services import (
     agreement,
+    archive,
     deadlines,
     feedback,
     intake,
@@ -155,6 +161,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_raise = rules.can_raise_risk(user, case, task_orgs={r.task.organisation_id for r in tasks
                                                             if r.task.status in rules.JOINT_ACTIVE})
     judicial_row = getattr(case, "judicial", None) if hasattr(case, "judicial") else None
+    offered = case_documents.offered(case)
+    case_file = casefile.filed(case)
     revealed_numbers = None
     if request.method == "POST":  # the numbers typed into the free text, in full: the right, a reason, logged
         try:
@@ -193,9 +201,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "judicial_offer": rules.can_offer(case, now=now, applied=judicial_row is not None),
         "judicial_closes": rules.window_closes(case),
         "judicial_steps": JudicialStatus.choices, "visits": list(case.visits.select_related("visitor")),
-        "documents": documents.KINDS.items(), "full_data_kinds": documents.FULL_DATA_KINDS,
-        "issuable": [k for k in documents.KINDS
-                     if rules.can_issue_kind(user, case, full_data=k in documents.FULL_DATA_KINDS)],
+        "documents": [(k, documents.KINDS[k]) for k in offered], "full_data_kinds": documents.FULL_DATA_KINDS,
+        "issuable": [k for k in offered if rules.can_issue_kind(user, case, full_data=k in documents.FULL_DATA_KINDS)],
+        # 一案一卷: investigation records, the written agreement's particulars, filing
+        "investigations": list(case.investigations.all()),
+        "can_investigate": rules.can_record_investigation(user, case),
+        "can_revise": rules.can_revise_agreement(user, case), "sexes": Sex.choices,
+        "can_party_details": rules.can_revise_agreement(user, case) or rules.can_record_session(user, case),
+        "categories": AttachmentCategory.choices, "case_file": case_file,
+        "can_file": rules.can_file(user, case, filed=case_file is not None),
     })
 
 
@@ -255,8 +269,39 @@ def _retriage(request: HttpRequest, case) -> str:  # noqa: ANN001
 
 def _material(request: HttpRequest, case) -> str:  # noqa: ANN001
     upload = request.FILES.get("file")
-    uploads.add_attachment(case, Upload.from_django(upload) if upload else None, actor=request.user)
+    uploads.add_attachment(case, Upload.from_django(upload) if upload else None, actor=request.user,
+                           category=request.POST.get("category") or AttachmentCategory.EVIDENCE)
     return "材料已上传。"
+
+
+def _investigation(request: HttpRequest, case) -> str:  # noqa: ANN001
+    p = request.POST
+    archive.record_investigation(case, archive.InvestigationIn(
+        heard=p.get("heard", ""), held_at=parsed(InvestigationForm, request)["held_at"], place=p.get("place", ""),
+        investigators=p.get("investigators", ""), content=p.get("content", "")), actor=request.user)
+    return "调查笔录已保存。"
+
+
+def _revise(request: HttpRequest, case) -> str:  # noqa: ANN001
+    agreement.revise_agreement(case, valid_form(AgreementForm, request).agreed(), actor=request.user,
+                               reason=request.POST.get("reason", ""))
+    return "协议已修改，须各方重新签名、盖章。"
+
+
+def _party_details(request: HttpRequest, case) -> str:  # noqa: ANN001
+    p = request.POST
+    party = case.parties.filter(pk=parsed(PartyDetailsForm, request)["party"]).first()
+    if party is None:
+        raise XiangzhiError("PARTY_REQUIRED", "请选择本案当事人。")
+    agreement.set_party_details(case, party, actor=request.user, sex=p.get("sex", ""),
+                                ethnicity=p.get("ethnicity", ""), occupation=p.get("occupation", ""),
+                                address=p.get("address", ""))
+    return "当事人基本情况已保存。"
+
+
+def _file(request: HttpRequest, case) -> str:  # noqa: ANN001
+    row = archive.file_case(case, actor=request.user, remarks=request.POST.get("remarks", ""))
+    return f"已立卷归档，卷宗号{row.number}。"
 
 
 def _risk(request: HttpRequest, case) -> str:  # noqa: ANN001
@@ -328,6 +373,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, object], str]] = {
     "transition": _transition, "confirm": _confirm, "session": _session, "sign": _sign, "seal": _seal,
     "retriage": _retriage, "material": _material, "risk": _risk, "report": _report, "extend": _extend, "invite": _invite,
     "handover": _handover, "judicial_apply": _judicial_apply, "judicial_step": _judicial_step, "visit": _visit,
+    "investigation": _investigation, "revise_agreement": _revise, "party_details": _party_details, "file": _file,
 }
 
 
