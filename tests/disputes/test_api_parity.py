@@ -32,6 +32,10 @@ CASE_PAGE = {
     "invite": ("post", "/{case_id}/joint-tasks"), "handover": ("post", "/{case_id}/handovers"),
     "judicial_apply": ("post", "/{case_id}/judicial"), "judicial_step": ("post", "/{case_id}/judicial/steps"),
     "visit": ("post", "/{case_id}/visits"),
+    "consent": ("post", "/{case_id}/consents"), "notice": ("post", "/{case_id}/notices"),
+    "rights": ("post", "/{case_id}/rights-notices"), "conflict": ("post", "/{case_id}/conflicts"),
+    "recusal_request": ("post", "/{case_id}/recusal-requests"),
+    "recusal_decision": ("post", "/{case_id}/recusal-requests/decision"),
 }
 # The public status and feedback pages' actions (views.public) → the party's API operation.
 PARTY_PAGE = {
@@ -39,6 +43,7 @@ PARTY_PAGE = {
     "refuse": ("post", "/party/{token}/consent"), "sign": ("post", "/party/{token}/signature"),
     "material": ("post", "/party/{token}/attachments"), "rate": ("post", "/party/{token}/rating"),
     "not_performed": ("post", "/party/{token}/not-performed"),
+    "recusal": ("post", "/party/{token}/recusal-request"),
 }
 # The joint-task page's actions (views.joint).
 JOINT_PAGE = {"reply": ("post", "/joint-tasks/{task_id}/replies"), "return": ("post", "/joint-tasks/{task_id}/hand-back")}
@@ -192,7 +197,8 @@ def test_todo_and_contacts_through_the_api(mediator, town_staff):
     denied = town_staff.client().get(f"{C}/{case.pk}/contacts")
     assert denied.status_code == 403 and denied.json()["code"] == "FORBIDDEN"
     todo = town_staff.client().get(f"{C}/todo").json()
-    assert [g["key"] for g in todo["groups"]] == ["overdue", "confirm", "accept", "assign", "due_soon", "waiting"]
+    assert [g["key"] for g in todo["groups"]] == ["overdue", "confirm", "accept", "assign", "due_soon", "notice",
+                                                 "waiting"]
 
 
 @pytest.fixture

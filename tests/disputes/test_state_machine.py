@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import first_village, make_staff
-from tests.disputes.conftest import prepare_mediation, WUZHEN, new_case, walk
+from tests.disputes.conftest import WUZHEN, new_case, prepare_mediation, walk
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.disputes.enums import (
     ALLOWED_TRANSITIONS,

@@ -644,6 +644,12 @@ def needs_notice_parties_q() -> Q:
             & Q(notice_at__isnull=True, consent=Consent.PENDING))
 
 
+def party_needs_notice(case: Case, party: Party) -> bool:
+    """``rules.needs_notice`` for one party of ``case`` (its person read with it), in the stages it is told in."""
+    return case.stage in rules.NOTICE_STAGES and rules.needs_notice(has_phone=bool(party.person_id and party.person.phone_index),
+                              noticed=party.notice_at is not None, consent=party.consent)
+
+
 def _needs_notice_q() -> Q:
     """A case waiting for a party whom an SMS cannot reach and who has not been told by a recorded means."""
     return Q(stage__in=sorted(rules.NOTICE_STAGES)) & Q(
