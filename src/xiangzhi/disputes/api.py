@@ -560,14 +560,18 @@ def post_extension(request: HttpRequest, case_id: int, body: ExtensionIn):  # no
 DocumentKind = Literal[tuple(documents.KINDS)]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 REASON = Query("", max_length=200, description="查看完整个人信息的理由（须有个人信息查看权限；每次查看记入日志）")
+PARTY_ID = Query(None, description="权利义务告知书：按当事人生成（该当事人的 id）")
 
 
 @router.get("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, openapi_extra=_download(DOCX, "Word 文书"),
             summary="下载文书（.docx；不改变案件；个人信息脱敏，有权限者填写 reason 可得完整版并记录查看日志）")
-def get_document(request: HttpRequest, case_id: int, kind: DocumentKind, reason: str = REASON):  # noqa: ANN201
+def get_document(request: HttpRequest, case_id: int, kind: DocumentKind, reason: str = REASON,  # noqa: ANN201
+                 party_id: int | None = PARTY_ID):
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    return HttpResponse(case_documents.download(case, kind, actor=user, reason=reason), content_type=DOCX)
+    party = case_documents.addressed_to(case, kind, party_id)
+    return HttpResponse(case_documents.download(case, kind, actor=user, reason=reason, party=party),
+                        content_type=DOCX)
 
 
 @router.post("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, openapi_extra=_download(DOCX, "Word 文书"),
@@ -575,7 +579,9 @@ def get_document(request: HttpRequest, case_id: int, kind: DocumentKind, reason:
 def post_document(request: HttpRequest, case_id: int, kind: DocumentKind, body: DocumentIn):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    return HttpResponse(case_documents.generate(case, kind, actor=user, reason=body.reason), content_type=DOCX)
+    party = case_documents.addressed_to(case, kind, body.party_id)
+    return HttpResponse(case_documents.generate(case, kind, actor=user, reason=body.reason, party=party),
+                        content_type=DOCX)
 
 
 @router.get("/{case_id}/casefile", response={200: None, **ERRORS},

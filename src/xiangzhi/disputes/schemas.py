@@ -381,6 +381,7 @@ class JudicialOut(Schema):
 
 class DocumentIn(Strict):
     reason: str = Field("", max_length=200, description="签发协议书、司法确认申请书时查看完整个人信息的理由")
+    party_id: Int | None = Field(None, description="权利义务告知书：按当事人生成（该当事人的 id）")
 
 
 class ImportErrorOut(Schema):

@@ -439,16 +439,20 @@ def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
     if kind not in documents.KINDS:
         raise Http404
+    raw = (request.POST if request.method == "POST" else request.GET).get("party", "")
     try:
+        party = case_documents.addressed_to(case, kind, int(raw) if raw.isdigit() else None)
         if request.method == "POST":
-            data = case_documents.generate(case, kind, actor=request.user, reason=request.POST.get("reason", ""))
+            data = case_documents.generate(case, kind, actor=request.user, reason=request.POST.get("reason", ""),
+                                           party=party)
         else:
-            data = case_documents.download(case, kind, actor=request.user, reason=request.GET.get("reason", ""))
+            data = case_documents.download(case, kind, actor=request.user, reason=request.GET.get("reason", ""),
+                                           party=party)
     except XiangzhiError as exc:
         messages.error(request, exc.message)
         return redirect("disputes:case", pk=pk)
     resp = HttpResponse(data, content_type=DOCX)
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(documents.filename(case, kind))}"
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(documents.filename(case, kind, party))}"
     return resp
 
 
