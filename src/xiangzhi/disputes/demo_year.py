@@ -357,7 +357,7 @@ def _step_details(step: str, plan: Plan) -> transitions.Details | None:
     }.get(step)
 
 
-def _before_mediation(case: Case, mediator: User, when: dt.datetime, batch: records.Batch | None = None) -> None:
+def before_mediation(case: Case, mediator: User, when: dt.datetime, batch: records.Batch | None = None) -> None:
     """What the mediator records before the rights notice stage (人民调解法 第17、23、24条): a respondent without a
     phone told of the application by the village committee, their consent given in person, the rights notice served
     on every party — through the same services as the case page, in ``batch`` for a case not saved yet."""
@@ -370,14 +370,16 @@ def _before_mediation(case: Case, mediator: User, when: dt.datetime, batch: reco
                if p.consent == Consent.PENDING]
     if answers:
         mediation.record_consents(case, answers, actor=mediator, now=when, batch=batch)
-    mediation.serve_rights(case, parties, actor=mediator, method=RightsMethod.IN_PERSON, at=when, now=when,
-                           batch=batch)
+    unserved = [p for p in parties if p.rights_served_at is None]
+    if unserved:
+        mediation.serve_rights(case, unserved, actor=mediator, method=RightsMethod.IN_PERSON, at=when, now=when,
+                               batch=batch)
 
 
 def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediators: dict[str, User],
           plan: Plan) -> Case:
     if step == S.NOTICE_SERVED:
-        _before_mediation(case, case.mediator, when)
+        before_mediation(case, case.mediator, when)
     if step == S.ASSIGNED:
         mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
         mediator = mediator or mediators[case.region_code[:6]]
@@ -510,6 +512,6 @@ def _advance(case: Case, p: Plan, *, supervisor: User, mediators: dict[str, User
             mediation.confirm_assignments([case], actor=mediator, now=when, batch=batch)
             continue
         if step == S.NOTICE_SERVED:
-            _before_mediation(case, case.mediator, when, batch)
+            before_mediation(case, case.mediator, when, batch)
         transitions.advance([case], step, actor=supervisor, reason=STEP_REASONS.get(step, ""), now=when,
                             batch=batch, memo=memo, details=_step_details(step, p))
