@@ -71,6 +71,7 @@ def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_serv
     # the respondent has no phone: told by the grid worker (recorded), answers in person; both are served the
     # notice of rights and obligations (人民调解法 第17、23、24条) before the rights-notice stage
     assert "须以记录在案的方式通知" in staff.locator(".party-records").inner_text()
+    staff.locator(".notice-form select[name=method]").select_option("grid_worker")
     staff.fill(".notice-form input[name=by]", "网格员王某")
     staff.locator(".notice-form button").click()
     staff.locator(".consent-form select[name=method]").select_option("in_person")
