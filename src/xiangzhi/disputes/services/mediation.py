@@ -224,7 +224,7 @@ def _case_and_parties(case: Case, batch: Batch | None) -> tuple[Case, list[Party
             raise ValueError("a case not saved yet is recorded through the batch that creates it")
         return case, parties
     locked = Case.objects.select_for_update().get(pk=case.pk)
-    return locked, list(Party.objects.select_for_update().filter(case=locked).select_related("person"))
+    return locked, list(Party.objects.select_for_update(of=("self",)).filter(case=locked).select_related("person"))
 
 
 def _own(parties: list[Party], party: Party) -> Party:
