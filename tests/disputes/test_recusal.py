@@ -170,3 +170,14 @@ def test_the_mediator_declares_through_the_api_and_the_page(mediator, colleague)
     assert "申明回避" in c.get(f"/cases/workbench/{other.pk}/").content.decode()
     c.post(f"/cases/workbench/{other.pk}/act/", {"action": "conflict", "reason": "与被申请人有利害关系"})
     assert Case.objects.get(pk=other.pk).stage == S.ACCEPTED
+
+
+def test_a_party_asks_on_their_status_page(two_party_case, villager_b):
+    case = two_party_case
+    _, client = villager_b
+    page = client.get(f"/cases/s/{case.token}/").content.decode()
+    assert "申请更换调解员" in page and 'value="recusal"' in page
+    client.post(f"/cases/s/{case.token}/act/", {"action": "recusal", "reason": "调解员与对方是亲戚"})
+    req = RecusalRequest.objects.get(case=case)
+    assert (req.status, req.party.role, req.reason) == ("pending", "respondent", "调解员与对方是亲戚")
+    assert 'value="recusal"' not in client.get(f"/cases/s/{case.token}/").content.decode()  # one at a time
