@@ -68,6 +68,18 @@ def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_serv
     assert staff.locator("form.action-assigned input[name=chosen_by_party]").is_checked()
     staff.locator("form.action-assigned button").click()
     assert "当事人选定" in staff.locator(".kv").first.inner_text()
+    # the respondent has no phone: told by the grid worker (recorded), answers in person; both are served the
+    # notice of rights and obligations (人民调解法 第17、23、24条) before the rights-notice stage
+    assert "须以记录在案的方式通知" in staff.locator(".party-records").inner_text()
+    staff.locator(".notice-form select[name=method]").select_option("grid_worker")
+    staff.fill(".notice-form input[name=by]", "网格员王某")
+    staff.locator(".notice-form button").click()
+    staff.locator(".consent-form select[name=method]").select_option("in_person")
+    staff.locator(".consent-form button").click()
+    staff.locator(".rights-form button").click()
+    records = staff.locator(".party-records").inner_text()
+    assert "网格员当面告知" in records and "当面表示" in records and records.count("已送达") == 2
+    assert_fits_width(staff)
     staff.locator("form.action-notice_served button").click()
     staff.locator("form.action-in_mediation button").click()
     staff.fill(".session-form input[name=attendees]", "张三、李四、调解员钱建国")

@@ -48,8 +48,24 @@ def new_case(actor=None, channel="online", **kw):
     return intake.create_case(intake_data(**kw), actor=actor, channel=channel)
 
 
+def prepare_mediation(case, user):
+    """What must be recorded before the rights-notice stage and mediation (人民调解法 第17、23、24条): every party's
+    consent (the pending ones, given by phone to ``user``) and the rights notice served on every party."""
+    from xiangzhi.disputes.models import Party
+    from xiangzhi.disputes.services import mediation
+
+    at = case.created_at
+    pending = [mediation.ConsentIn(p, True, "phone", at) for p in Party.objects.filter(case=case, consent="pending")]
+    if pending:
+        mediation.record_consents(case, pending, actor=user)
+    unserved = list(Party.objects.filter(case=case, rights_served_at__isnull=True))
+    if unserved:
+        mediation.serve_rights(case, unserved, actor=user, method="in_person", at=at)
+
+
 def walk(case, to, mediator_user):
-    """Move a fresh case along the main path until it reaches ``to`` (the mediator acts throughout)."""
+    """Move a fresh case along the main path until it reaches ``to`` (the mediator acts throughout; the parties'
+    consent and the rights notice are recorded before the rights-notice stage)."""
     from xiangzhi.disputes.enums import CaseStage as S
 
     path = [S.ACCEPTED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_WRITTEN]
@@ -57,6 +73,8 @@ def walk(case, to, mediator_user):
     for stage in path:
         if case.stage == to:
             return case
+        if stage == S.NOTICE_SERVED:
+            prepare_mediation(case, mediator_user)
         if stage == S.AGREEMENT_WRITTEN:
             session(case, mediator_user)
         case = transitions.transition(case, stage, actor=mediator_user, reason="测试", details=details.get(stage))
@@ -97,6 +115,8 @@ def walk_at(case, to, user, when, **fields):
     for stage in path:
         if case.stage == to:
             return case
+        if stage == S.NOTICE_SERVED:
+            prepare_mediation(case, user)
         case = transitions.transition(case, stage, actor=user, reason="测试", now=when)
     if case.stage != to:
         details = transitions.details_for(to, **fields)
@@ -110,8 +130,8 @@ def walk_at(case, to, user, when, **fields):
     return case
 
 
-__all__ = ["CHONGFU", "MON", "TZ", "WUZHEN", "at", "intake", "new_case", "session", "valid_id_number", "walk",
-           "walk_at"]
+__all__ = ["CHONGFU", "MON", "TZ", "WUZHEN", "at", "intake", "new_case", "prepare_mediation", "session",
+           "valid_id_number", "walk", "walk_at"]
 
 
 def risk_report(**kw):

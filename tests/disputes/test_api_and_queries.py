@@ -25,6 +25,17 @@ def test_a_mediation_through_the_api(mediator, sms_outbox):
     r = post(c, base + "/transitions", {"to": "accepted"})
     assert r.status_code == 409 and r.json()["code"] == "ALREADY_ACCEPTED" and r.json()["message"] == "该案件已被受理"
     assert post(c, base + "/transitions", {"to": "assigned", "mediator_id": mediator.user.pk}).status_code == 200
+    r = post(c, base + "/transitions", {"to": "notice_served"})  # the rights notice not yet served on each party
+    assert r.status_code == 409 and r.json()["code"] == "RIGHTS_NOT_SERVED"
+    now = timezone.localtime().isoformat(timespec="seconds")
+    ids = {p["role"]: p["id"] for p in c.get(base).json()["parties"]}
+    r = post(c, base + "/notices", {"party_id": ids["respondent"], "method": "grid_worker", "by": "网格员王某",
+                                    "at": now})
+    assert r.status_code == 200 and r.json()["parties"][1]["notice_method"] == "grid_worker"
+    r = post(c, base + "/consents", {"party_id": ids["respondent"], "agree": True, "method": "phone", "at": now})
+    assert r.status_code == 200 and r.json()["parties"][1]["consent_method"] == "phone"
+    r = post(c, base + "/rights-notices", {"party_ids": list(ids.values()), "method": "in_person", "at": now})
+    assert r.status_code == 200 and all(p["rights_served_at"] for p in r.json()["parties"])
     assert post(c, base + "/transitions", {"to": "notice_served"}).status_code == 200
     assert post(c, base + "/transitions", {"to": "in_mediation"}).status_code == 200
     held = timezone.localtime().isoformat(timespec="seconds")  # a session is not before the case was registered

@@ -34,6 +34,10 @@ CASE_PAGE = {
     "visit": ("post", "/{case_id}/visits"), "investigation": ("post", "/{case_id}/investigations"),
     "revise_agreement": ("put", "/{case_id}/agreement"),
     "party_details": ("post", "/{case_id}/parties/{party_id}/details"), "file": ("post", "/{case_id}/file"),
+    "consent": ("post", "/{case_id}/consents"), "notice": ("post", "/{case_id}/notices"),
+    "rights": ("post", "/{case_id}/rights-notices"), "conflict": ("post", "/{case_id}/conflicts"),
+    "recusal_request": ("post", "/{case_id}/recusal-requests"),
+    "recusal_decision": ("post", "/{case_id}/recusal-requests/decision"),
 }
 # The public status and feedback pages' actions (views.public) → the party's API operation.
 PARTY_PAGE = {
@@ -41,6 +45,7 @@ PARTY_PAGE = {
     "refuse": ("post", "/party/{token}/consent"), "sign": ("post", "/party/{token}/signature"),
     "material": ("post", "/party/{token}/attachments"), "rate": ("post", "/party/{token}/rating"),
     "not_performed": ("post", "/party/{token}/not-performed"),
+    "recusal": ("post", "/party/{token}/recusal-request"),
 }
 # The joint-task page's actions (views.joint).
 JOINT_PAGE = {"reply": ("post", "/joint-tasks/{task_id}/replies"), "return": ("post", "/joint-tasks/{task_id}/hand-back")}
@@ -195,7 +200,8 @@ def test_todo_and_contacts_through_the_api(mediator, town_staff):
     denied = town_staff.client().get(f"{C}/{case.pk}/contacts")
     assert denied.status_code == 403 and denied.json()["code"] == "FORBIDDEN"
     todo = town_staff.client().get(f"{C}/todo").json()
-    assert [g["key"] for g in todo["groups"]] == ["overdue", "confirm", "accept", "assign", "due_soon", "waiting"]
+    assert [g["key"] for g in todo["groups"]] == ["overdue", "confirm", "accept", "assign", "due_soon", "notice",
+                                                 "waiting"]
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ def expected(persona: str, stage: str, to: str) -> bool:
         return False
     if stage == S.REPORTED and to == S.AGREEMENT_ORAL:
         return False  # only for on-the-spot settlements
+    if stage in (S.NOTICE_SERVED, S.IN_MEDIATION) and to == S.ACCEPTED:
+        return False  # only the system, taking a recused mediator off (回避)
     if persona == "town_staff":
         return True
     if persona == "mediator":  # the assigned mediator, also a member of the handling committee
@@ -327,3 +329,96 @@ def test_who_issues_which_document(name, full_data):
     works_it = name in LEAD
     assert rules.can_issue_kind(person(name), a_case("in_mediation"), full_data=full_data) == (
         works_it and (not full_data or name in PERSONAL_DATA))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Consent, notice, the rights notice (人民调解法 第17、23、24条) and recusal (回避)
+# ----------------------------------------------------------------------------------------------------------------
+CONSENTS = ["pending", "agreed", "refused"]
+WORKS_CASE = LEAD  # the handling mediator or the committee: its mediator, its organisation's mediators, supervisors
+BEFORE_AGREEMENT = {"reported", "accepted", "reopened", "assigned", "notice_served", "escalated", "in_mediation"}
+
+
+@pytest.mark.parametrize("consents, served", every(
+    [c for n in (1, 2, 3) for c in itertools.product(CONSENTS, repeat=n)],
+    [None, (True,), (False,), (True, True), (True, False)]))
+def test_mediation_block_says_why_mediation_may_not_go_on(consents, served):
+    if "refused" in consents:
+        expected = "PARTY_REFUSED"
+    elif "pending" in consents:
+        expected = "CONSENT_MISSING"
+    elif served is not None and False in served:
+        expected = "RIGHTS_NOT_SERVED"
+    else:
+        expected = None
+    assert rules.mediation_block(consents, served) == expected
+    assert expected is None or expected in rules.MEDIATION_BLOCKS
+
+
+@pytest.mark.parametrize("name, stage, consent, agree, on_spot", every(NAMES, STAGES, CONSENTS, (True, False),
+                                                                      (True, False)))
+def test_staff_record_a_partys_answer(name, stage, consent, agree, on_spot):
+    case = a_case(stage)
+    case.resolved_on_spot = on_spot
+    party = Party(pk=2, role=PartyRole.RESPONDENT, consent=consent)
+    who = name in WORKS_CASE or (on_spot and name in FIELD_STAFF)
+    answer_open = consent == "pending" or (consent == "agreed" and not agree)
+    assert rules.can_record_consent(person(name), case, party, agree=agree) == (
+        who and stage in BEFORE_AGREEMENT and answer_open)
+    assert rules.can_record_consent(person(name), case, None, agree=agree) is False
+
+
+@pytest.mark.parametrize("name, stage, consent", every(NAMES, STAGES, CONSENTS))
+def test_staff_record_how_a_party_was_told(name, stage, consent):
+    party = Party(pk=2, role=PartyRole.RESPONDENT, consent=consent)
+    expected = (consent == "pending" and stage in BEFORE_AGREEMENT - {"in_mediation"}
+                and name in WORKS_CASE | FIELD_STAFF)
+    assert rules.can_record_notice(person(name), a_case(stage), party) == expected
+
+
+@pytest.mark.parametrize("has_phone, noticed, consent", every((True, False), (True, False), CONSENTS))
+def test_a_party_without_a_phone_needs_a_recorded_notice(has_phone, noticed, consent):
+    assert rules.needs_notice(has_phone=has_phone, noticed=noticed, consent=consent) == (
+        not has_phone and not noticed and consent == "pending")
+
+
+@pytest.mark.parametrize("name, stage, served", every(NAMES, STAGES, (True, False)))
+def test_the_rights_notice_is_served_by_the_case_staff_once_per_party(name, stage, served):
+    party = Party(pk=2, role=PartyRole.RESPONDENT, rights_served_at=EFFECTIVE if served else None)
+    expected = (not served and name in WORKS_CASE
+                and stage in {"accepted", "reopened", "assigned", "notice_served", "in_mediation"})
+    assert rules.can_serve_rights(person(name), a_case(stage), party) == expected
+
+
+KEYS = [(), ("p1",), ("i1",), ("p1", "i1"), ("",)]
+
+
+@pytest.mark.parametrize("mediator_keys, party_keys, party_users, declared", every(
+    KEYS, [(), ("p1",), ("p2", "i1"), ("",), ("p2",)], [(), (7,), (None, 8)], [(), (7,), (9,)]))
+def test_a_mediator_is_recused_by_phone_id_account_or_declaration(mediator_keys, party_keys, party_users, declared):
+    shared = {k for k in mediator_keys if k} & {k for k in party_keys if k}
+    expected = bool(shared) or 7 in party_users or 7 in declared
+    assert rules.mediator_recused(mediator_id=7, mediator_keys=mediator_keys, party_keys=party_keys,
+                                  party_user_ids=party_users, declared=declared) == expected
+
+
+RECUSAL = {"assigned", "notice_served", "in_mediation"}
+
+
+@pytest.mark.parametrize("name, stage, pending, assigned", every(NAMES, STAGES, (True, False), (True, False)))
+def test_recusal_declared_asked_and_decided_by_whom(name, stage, pending, assigned):
+    case = a_case(stage)
+    if not assigned:
+        case.mediator_id = None
+    user = person(name)
+    assert rules.can_declare_conflict(user, case) == (stage in RECUSAL and name == "mediator" and assigned)
+    party = Party(pk=2, role=PartyRole.RESPONDENT)
+    assert rules.party_can_request_recusal(party, case, pending=pending) == (
+        stage in RECUSAL and assigned and not pending)
+    assert rules.party_can_request_recusal(None, case, pending=False) is False
+    committee = ITS_ORGANISATION | SUPERVISORS  # the mediator objected to excepted
+    assert rules.can_request_recusal_for(user, case, pending=pending) == (
+        stage in RECUSAL and assigned and not pending and name in WORKS_CASE
+        and not (assigned and name == "mediator"))
+    assert rules.can_decide_recusal(user, case) == (
+        stage in RECUSAL and name in committee and not (assigned and name == "mediator"))

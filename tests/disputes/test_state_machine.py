@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import first_village, make_staff
-from tests.disputes.conftest import WUZHEN, new_case, walk
+from tests.disputes.conftest import WUZHEN, new_case, prepare_mediation, walk
 from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.disputes.enums import (
     ALLOWED_TRANSITIONS,
@@ -25,7 +25,7 @@ from xiangzhi.disputes.enums import (
     PartyMove,
     SystemMove,
 )
-from xiangzhi.disputes.models import Case, TimelineEvent
+from xiangzhi.disputes.models import Case, Party, TimelineEvent
 from xiangzhi.disputes.services import agreement, mediation, routing, transitions
 
 S = CaseStage
@@ -55,7 +55,13 @@ def put_in_stage(case: Case, stage: str, mediator_user, *, effective: bool = Tru
     # a mediation record (人民调解法 第27条), which an agreement or a termination after an attempt needs
     MediationSession.objects.create(case=case, held_at=now, place="调解室", attendees="双方", summary="组织协商",
                                     recorded_by=mediator_user)
+    # every party agreed and was served the rights notice (what mediation and an agreement need)
+    Party.objects.filter(case=case).update(consent="agreed", consent_at=now, rights_served_at=now)
     return Case.objects.get(pk=case.pk)
+
+
+# Rows of the table only the system takes (a recused mediator taken off): the staff may not.
+SYSTEM_ONLY = {(S.NOTICE_SERVED, S.ACCEPTED), (S.IN_MEDIATION, S.ACCEPTED)}
 
 
 @pytest.mark.parametrize(("start", "to"), ALLOWED_PAIRS, ids=[f"{a}->{b}" for a, b in ALLOWED_PAIRS])
@@ -63,7 +69,12 @@ def test_every_allowed_transition_works_for_the_town_supervisor(start, to, town_
     case = put_in_stage(new_case(), start, mediator.user, effective=to != S.TERMINATED)
     details = transitions.Assign(mediator.user.pk) if to == S.ASSIGNED else DETAILS.get(to)
     events = TimelineEvent.objects.filter(case=case).count()
-    moved = transitions.transition(case, to, actor=town_staff.user, reason="测试理由", details=details)
+    if (start, to) in SYSTEM_ONLY:
+        with pytest.raises(XiangzhiError):
+            transitions.transition(case, to, actor=town_staff.user, reason="测试理由", details=details)
+        moved = transitions.transition(case, to, actor=None, reason="测试理由", by=SystemMove.MEDIATOR_RECUSED)
+    else:
+        moved = transitions.transition(case, to, actor=town_staff.user, reason="测试理由", details=details)
     assert moved.stage == to
     assert Case.objects.get(pk=case.pk).stage == to
     assert TimelineEvent.objects.filter(case=case).count() == events + 1
@@ -85,18 +96,17 @@ def test_every_forbidden_transition_is_refused_and_changes_nothing(start, to, to
     assert Case.objects.get(pk=case.pk).stage == start
 
 
-def test_a_party_who_refuses_blocks_entry_into_mediation(mediator):
+def test_a_party_who_refuses_ends_mediation_and_a_refusal_on_record_blocks_it(mediator):
     case = walk(new_case(), S.NOTICE_SERVED, mediator.user)
-    respondent = case.parties.get(role="respondent")
-    respondent_user = _citizen_for(respondent)
-    mediation.answer_consent(case, respondent, actor=respondent_user, agree=False)
+    # a refusal on record (a case moved before refusals ended mediation): mediation may not start
+    Party.objects.filter(case=case, role="respondent").update(consent="refused")
     with pytest.raises(Conflict) as exc:
         transitions.transition(case, S.IN_MEDIATION, actor=mediator.user)
     assert exc.value.code == "PARTY_REFUSED"
     assert "第十七条" in exc.value.message
     assert Case.objects.get(pk=case.pk).stage == S.NOTICE_SERVED
     ended = transitions.transition(case, S.TERMINATED, actor=mediator.user, reason="被申请人拒绝调解",
-                                details=transitions.Terminate("party_refuses"))
+                                   details=transitions.Terminate("party_refuses"))
     assert "仲裁" in ended.outcome_note and "司法" in ended.outcome_note
 
 
@@ -198,11 +208,18 @@ def test_plan_move_runs_the_same_table_and_guards_in_memory_with_no_query_per_ca
         transitions.plan_move(first, S.ACCEPTED, actor=None, memo=memo, now=now, by=SystemMove.CONFIRMATION_EXPIRED)
     assert exc.value.code == "FORBIDDEN"
 
-    def walk_in_memory(case: Case) -> list[transitions.PlannedMove]:
+    def in_memory(case: Case) -> list[Party]:  # the parties as a batch holds them: agreed and served
+        parties = list(case.parties.select_related("person"))
+        for p in parties:
+            p.consent, p.rights_served_at = Consent.AGREED, now
+        return parties
+
+    def walk_in_memory(case: Case, parties: list[Party]) -> list[transitions.PlannedMove]:
         moves = [transitions.plan_move(case, S.ACCEPTED, actor=town_staff.user, memo=memo, now=now),
-                 transitions.plan_move(case, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now, details=transitions.Assign(mediator.user.pk))]
+                 transitions.plan_move(case, S.ASSIGNED, actor=town_staff.user, memo=memo, now=now,
+                                       details=transitions.Assign(mediator.user.pk), parties=parties)]
         case.mediator_confirmed_at = now
-        moves += [transitions.plan_move(case, to, actor=town_staff.user, memo=memo, now=now, consents=(Consent.AGREED,))
+        moves += [transitions.plan_move(case, to, actor=town_staff.user, memo=memo, now=now, parties=parties)
                   for to in (S.NOTICE_SERVED, S.IN_MEDIATION)]
         with pytest.raises(ValidationFailed) as exc:  # a guard: terminating needs a reason
             transitions.plan_move(case, S.TERMINATED, actor=town_staff.user, memo=memo, now=now,
@@ -210,13 +227,14 @@ def test_plan_move_runs_the_same_table_and_guards_in_memory_with_no_query_per_ca
         assert exc.value.code == "REASON_REQUIRED"
         return moves
 
-    moves = walk_in_memory(first)
+    moves = walk_in_memory(first, in_memory(first))
     assert [(m.before, m.to) for m in moves] == [(S.REPORTED, S.ACCEPTED), (S.ACCEPTED, S.ASSIGNED),
                                                  (S.ASSIGNED, S.NOTICE_SERVED), (S.NOTICE_SERVED, S.IN_MEDIATION)]
     assert moves[1].values["mediator"] == mediator.user.pk and first.stage == S.IN_MEDIATION
     assert first.confirm_due is not None and first.stage_changed_at == now
+    parties = in_memory(second)
     with django_assert_num_queries(0):  # the batch's reads are kept: the second case asks the database nothing
-        walk_in_memory(second)
+        walk_in_memory(second, parties)
     assert Case.objects.get(pk=first.pk).stage == S.REPORTED  # nothing written: the caller writes the rows
     third = new_case()
     transitions.plan_move(third, S.ACCEPTED, actor=town_staff.user, memo=memo, now=now)
@@ -279,6 +297,7 @@ def test_a_confirmed_assignment_is_not_sent_back(mediator, town_staff):
         transitions.transition(case, S.NOTICE_SERVED, actor=mediator.user)
     mediation.confirm_assignment(case, actor=mediator.user, now=now + dt.timedelta(hours=2))
     assert mediation.expire_unconfirmed_assignments(now=now + dt.timedelta(days=30)) == 0
+    prepare_mediation(case, mediator.user)
     assert transitions.transition(case, S.NOTICE_SERVED, actor=mediator.user).stage == S.NOTICE_SERVED
 
 

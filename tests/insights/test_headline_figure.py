@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import COUNTY, WUZHEN, first_village
-from tests.disputes.conftest import intake_data, new_case, session
+from tests.disputes.conftest import intake_data, new_case, prepare_mediation, session
 from xiangzhi.disputes import colours
 from xiangzhi.disputes.enums import CaseStage as S
 from xiangzhi.disputes.models import Case
@@ -38,6 +38,7 @@ def _assigned_to_mediation(case, user, assigner=None):
                                       details=transitions.Assign(mediator_id=user.pk))
     if case.mediator_confirmed_at is None:
         case = mediation.confirm_assignment(case, actor=user)
+    prepare_mediation(case, user)  # every party's consent and rights notice recorded (人民调解法 第17、23、24条)
     case = transitions.transition(case, S.NOTICE_SERVED, actor=user)
     case = transitions.transition(case, S.IN_MEDIATION, actor=user)
     session(case, user)  # the record of the session (人民调解法 第27条) an agreement needs

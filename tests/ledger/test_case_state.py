@@ -68,11 +68,13 @@ def test_a_case_changed_through_the_services_is_attested_at_each_change_and_veri
     case = transitions.transition(case, S.CLOSED, actor=mediator.user)
     status, out, _ = run_ledger("verify")
     assert status == 0, out
-    # one state leaf per change of an attested field: created, and each of the seven stage changes
+    # one state leaf per change of an attested field: created, each of the seven stage changes, and the
+    # respondent's consent recorded before the rights-notice stage (人民调解法 第17条)
     leaves = _state_leaves(case)
     stages = [json.loads(bytes(leaf.data))["stage"] for leaf in leaves]
-    assert stages == ["reported", "accepted", "assigned", "notice_served", "in_mediation", "agreement_written",
-                      "follow_up", "closed"]
+    assert stages == ["reported", "accepted", "assigned", "assigned", "notice_served", "in_mediation",
+                      "agreement_written", "follow_up", "closed"]
+    assert [p["consent"] for p in json.loads(bytes(leaves[3].data))["parties"]] == ["agreed", "agreed"]
     assert all(leaf.group == attestation.case_group(case.pk, public=False) for leaf in leaves)
     # the parties' bundle is unchanged: public events only
     bundle = ledger.bundle_for_ref(attestation.CASE_REF, [case.pk])

@@ -34,6 +34,7 @@ from .schemas import (
     CaseListOut,
     CasePage,
     ClockOut,
+    ConflictIn,
     ConsentIn,
     ContactOut,
     DocumentIn,
@@ -58,19 +59,25 @@ from .schemas import (
     JudicialStepIn,
     LookupOut,
     NotAcceptanceProposalOut,
+    NoticeIn,
     NotPerformedIn,
     PartyAgreementOut,
     PartyDetailsIn,
     PartyOut,
     PartyReasonIn,
+    PartyRecusalIn,
     PartySchemaIn,
     PartySignIn,
     PartyStatusOut,
     PublicCaseOut,
     RatingIn,
+    RecusalDecisionIn,
+    RecusalOut,
+    RecusalRequestIn,
     ReferralIn,
     ReplyIn,
     RetriageIn,
+    RightsNoticeIn,
     RiskIn,
     RiskReportBody,
     RiskReportOut,
@@ -80,6 +87,7 @@ from .schemas import (
     SignatureOut,
     SignerOut,
     SlipOut,
+    StaffConsentIn,
     TextNumberOut,
     TextNumbersRevealIn,
     TodoGroupOut,
@@ -98,6 +106,7 @@ from .services import (
     joint,
     judicial,
     mediation,
+    recusal,
     transitions,
     uploads,
 )
@@ -148,7 +157,10 @@ def _detail_out(c: Case, user: User) -> CaseDetailOut:
         agreement_responsibilities=c.agreement_responsibilities, agreement_performance=c.agreement_performance,
         agreement_due=c.agreement_due, agreement_effective_at=c.agreement_effective_at,
         outcome_note=c.outcome_note,
-        parties=[PartyOut(id=p.pk, role=p.role, kind=p.kind, name=p.masked_name, consent=p.consent)
+        parties=[PartyOut(id=p.pk, role=p.role, kind=p.kind, name=p.masked_name, consent=p.consent,
+                          consent_method=p.consent_method, consent_at=p.consent_at, notice_method=p.notice_method,
+                          notice_at=p.notice_at, needs_notice=selectors.party_needs_notice(c, p),
+                          rights_method=p.rights_method, rights_served_at=p.rights_served_at)
                  for p in c.parties.select_related("person")],
         timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor_label, stage_from=e.stage_from, stage_to=e.stage_to,
                            text=e.text) for e in selectors.staff_timeline(user, c)],
@@ -390,6 +402,73 @@ def post_session(request: HttpRequest, case_id: int, payload: SessionIn):
                                   summary=s.summary))
 
 
+def _party_in(case: Case, party_id: int) -> Party:
+    party = case.parties.filter(pk=party_id).select_related("person").first()
+    if party is None:
+        raise ValidationFailed("INVALID_PARTY", "该当事人不属于本案。", {"party_id": party_id})
+    return party
+
+
+@router.post("/{case_id}/consents", response={200: CaseDetailOut, **ERRORS},
+             summary="记录当事人当面、电话或书面表示的同意或拒绝调解（人民调解法第十七、二十三条）")
+def post_consent(request: HttpRequest, case_id: int, body: StaffConsentIn):
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    mediation.record_consent(case, _party_in(case, body.party_id), actor=user, agree=body.agree,
+                             method=body.method, at=body.at, note=body.note)
+    return _detail_out(selectors.access_case(user, case_id), user)
+
+
+@router.post("/{case_id}/notices", response={200: CaseDetailOut, **ERRORS},
+             summary="记录对无手机号当事人的通知（书面、村委会或网格员当面、亲属转告等）")
+def post_notice(request: HttpRequest, case_id: int, body: NoticeIn):
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    mediation.record_notice(case, _party_in(case, body.party_id), actor=user, method=body.method, by=body.by,
+                            at=body.at)
+    return _detail_out(selectors.access_case(user, case_id), user)
+
+
+@router.post("/{case_id}/rights-notices", response={200: CaseDetailOut, **ERRORS},
+             summary="记录向当事人送达权利义务告知书（逐人：方式、时间）")
+def post_rights_notice(request: HttpRequest, case_id: int, body: RightsNoticeIn):
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    mediation.serve_rights(case, [_party_in(case, pk) for pk in body.party_ids], actor=user, method=body.method,
+                           at=body.at)
+    return _detail_out(selectors.access_case(user, case_id), user)
+
+
+@router.post("/{case_id}/conflicts", response={200: CaseDetailOut, **ERRORS},
+             summary="调解员申明回避（本人是当事人或与当事人有利害关系），退回待指派")
+def post_conflict(request: HttpRequest, case_id: int, body: ConflictIn):
+    user = _staff(request)
+    recusal.declare_conflict(selectors.access_case(user, case_id), actor=user, reason=body.reason)
+    return _detail_out(selectors.access_case(user, case_id), user)
+
+
+def _recusal_out(r) -> RecusalOut:  # noqa: ANN001
+    return RecusalOut(id=r.pk, party_id=r.party_id, reason=r.reason, requested_at=r.requested_at, status=r.status,
+                      decision_note=r.decision_note, decided_at=r.decided_at)
+
+
+@router.post("/{case_id}/recusal-requests", response={201: RecusalOut, **ERRORS},
+             summary="记录当事人当面或电话提出的更换调解员申请")
+def post_recusal_request(request: HttpRequest, case_id: int, body: RecusalRequestIn):
+    user = _staff(request)
+    case = selectors.access_case(user, case_id)
+    return Status(201, _recusal_out(recusal.request_recusal(case, _party_in(case, body.party_id), actor=user,
+                                                            reason=body.reason)))
+
+
+@router.post("/{case_id}/recusal-requests/decision", response={200: RecusalOut, **ERRORS},
+             summary="调解委员会决定更换调解员的申请（准许则改派，不予更换须说明理由并告知当事人）")
+def post_recusal_decision(request: HttpRequest, case_id: int, body: RecusalDecisionIn):
+    user = _staff(request)
+    return _recusal_out(recusal.decide_recusal(selectors.access_case(user, case_id), actor=user, grant=body.grant,
+                                               note=body.note, mediator_id=body.mediator_id))
+
+
 @router.post("/{case_id}/signatures", response={201: SignatureOut, **ERRORS}, summary="记录协议签名（当事人或调解员）")
 def post_signature(request: HttpRequest, case_id: int, payload: SignatureIn):
     user = _staff(request)
@@ -496,14 +575,18 @@ def post_extension(request: HttpRequest, case_id: int, body: ExtensionIn):  # no
 DocumentKind = Literal[tuple(documents.KINDS)]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 REASON = Query("", max_length=200, description="查看完整个人信息的理由（须有个人信息查看权限；每次查看记入日志）")
+PARTY_ID = Query(None, description="权利义务告知书：按当事人生成（该当事人的 id）")
 
 
 @router.get("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, openapi_extra=_download(DOCX, "Word 文书"),
             summary="下载文书（.docx；不改变案件；个人信息脱敏，有权限者填写 reason 可得完整版并记录查看日志）")
-def get_document(request: HttpRequest, case_id: int, kind: DocumentKind, reason: str = REASON):  # noqa: ANN201
+def get_document(request: HttpRequest, case_id: int, kind: DocumentKind, reason: str = REASON,  # noqa: ANN201
+                 party_id: int | None = PARTY_ID):
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    return HttpResponse(case_documents.download(case, kind, actor=user, reason=reason), content_type=DOCX)
+    party = case_documents.addressed_to(case, kind, party_id)
+    return HttpResponse(case_documents.download(case, kind, actor=user, reason=reason, party=party),
+                        content_type=DOCX)
 
 
 @router.post("/{case_id}/documents/{kind}", response={200: None, **ERRORS}, openapi_extra=_download(DOCX, "Word 文书"),
@@ -511,7 +594,9 @@ def get_document(request: HttpRequest, case_id: int, kind: DocumentKind, reason:
 def post_document(request: HttpRequest, case_id: int, kind: DocumentKind, body: DocumentIn):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    return HttpResponse(case_documents.generate(case, kind, actor=user, reason=body.reason), content_type=DOCX)
+    party = case_documents.addressed_to(case, kind, body.party_id)
+    return HttpResponse(case_documents.generate(case, kind, actor=user, reason=body.reason, party=party),
+                        content_type=DOCX)
 
 
 @router.get("/{case_id}/documents", response={200: list[DocumentOfferOut], **ERRORS},
@@ -784,6 +869,13 @@ def party_consent(request: HttpRequest, token: str, body: ConsentIn):
     case, party = _own_party(request, token)
     mediation.answer_consent(case, party, actor=request.auth, agree=body.agree)
     return _party_status(case, party)
+
+
+@router.post("/party/{token}/recusal-request", response={201: RecusalOut, **ERRORS},
+             summary="当事人（手机验证登录）：申请更换调解员（说明理由，由调解委员会决定）")
+def party_recusal_request(request: HttpRequest, token: str, body: PartyRecusalIn):
+    case, party = _own_party(request, token)
+    return Status(201, _recusal_out(recusal.request_recusal(case, party, actor=request.auth, reason=body.reason)))
 
 
 @router.post("/party/{token}/withdraw", response={200: PartyStatusOut, **ERRORS},

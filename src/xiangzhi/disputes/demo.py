@@ -15,6 +15,7 @@ from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import Region, User
 
 from . import rules, triage
+from .demo_year import before_mediation
 from .enums import CaseStage as S
 from .models import Case
 from .services import agreement, archive, intake, mediation, routing, transitions
@@ -107,6 +108,8 @@ def _step(case: Case, step: str, *, actor: User, centre: User | None) -> Case:
     who = actor
     if centre is not None and (step == S.NOT_ACCEPTED or not rules.can_transition(actor, case, step)):
         who = centre  # e.g. a case routed to a professional committee: the county centre accepts and assigns
+    if step == S.NOTICE_SERVED:  # the respondent told, their consent and every party's rights notice recorded
+        before_mediation(case, who, timezone.now())
     if step == S.ASSIGNED:
         case = transitions.transition(case, step, actor=who, details=transitions.Assign(actor.pk))
         if who is not actor:

@@ -35,7 +35,7 @@ from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import AuditLog, Organisation, Region, User
 
 from . import rules
-from .enums import CaseSource, CaseStage, Level, RiskLevel
+from .enums import CaseSource, CaseStage, Consent, ConsentMethod, Level, NoticeMethod, RightsMethod, RiskLevel
 from .models import Case
 from .services import intake, mediation, records, routing, transitions
 
@@ -368,8 +368,29 @@ def _needs_session(case: Case, step: str) -> bool:
     return rules.session_required(case.stage, step, reason)
 
 
+def before_mediation(case: Case, mediator: User, when: dt.datetime, batch: records.Batch | None = None) -> None:
+    """What the mediator records before the rights notice stage (人民调解法 第17、23、24条): a respondent without a
+    phone told of the application by the village committee, their consent given in person, the rights notice served
+    on every party — through the same services as the case page, in ``batch`` for a case not saved yet."""
+    parties = batch.parties_of(case) if case.pk is None else list(case.parties.select_related("person"))
+    for p in parties:
+        if p.consent == Consent.PENDING and not (p.person and p.person.phone):
+            mediation.record_notice(case, p, actor=mediator, method=NoticeMethod.VILLAGE_COMMITTEE, by="村委会调解主任",
+                                    at=when, now=when, batch=batch)
+    answers = [mediation.ConsentIn(p, True, ConsentMethod.IN_PERSON, when) for p in parties
+               if p.consent == Consent.PENDING]
+    if answers:
+        mediation.record_consents(case, answers, actor=mediator, now=when, batch=batch)
+    unserved = [p for p in parties if p.rights_served_at is None]
+    if unserved:
+        mediation.serve_rights(case, unserved, actor=mediator, method=RightsMethod.IN_PERSON, at=when, now=when,
+                               batch=batch)
+
+
 def _step(case: Case, step: str, *, when: dt.datetime, supervisor: User, mediators: dict[str, User],
           plan: Plan) -> Case:
+    if step == S.NOTICE_SERVED:
+        before_mediation(case, case.mediator, when)
     if step == S.ASSIGNED:
         mediator = mediators.get(case.region_code[:9]) if case.level != Level.COUNTY else None
         mediator = mediator or mediators[case.region_code[:6]]
@@ -503,6 +524,8 @@ def _advance(case: Case, p: Plan, *, supervisor: User, mediators: dict[str, User
                                 now=when, batch=batch, memo=memo)
             mediation.confirm_assignments([case], actor=mediator, now=when, batch=batch)
             continue
+        if step == S.NOTICE_SERVED:
+            before_mediation(case, case.mediator, when, batch)
         if _needs_session(case, step):
             mediation.record_sessions([case], actor=case.mediator, held_at=when, now=when, batch=batch, **SESSION)
         transitions.advance([case], step, actor=supervisor, reason=STEP_REASONS.get(step, ""), now=when,

@@ -179,11 +179,17 @@ def _not_accepted(doc, case: Case) -> None:  # noqa: ANN001
     doc.add_paragraph(f"人民调解委员会（印章）    {_fmt(timezone.now())}")
 
 
-def _rights(doc, case: Case) -> None:  # noqa: ANN001
+def _rights(doc, case: Case, party=None) -> None:  # noqa: ANN001
+    """权利义务告知书, addressed to one party when ``party`` is given (served on each party: 人民调解法 第23、24条),
+    with how and when it was served when that is recorded."""
+    if party is not None:
+        doc.add_paragraph(f"{PartyRole(party.role).label}：{party.org_name if party.kind == 'organisation' else party.masked_name}")
     doc.add_paragraph("根据《中华人民共和国人民调解法》第二十三条、第二十四条，在调解前告知当事人调解的性质、原则和效力，以及当事人的权利和义务：")
     for line in RIGHTS_TEXT:
         doc.add_paragraph(line)
-    _signatures(doc, ["当事人", "调解员"])
+    if party is not None and party.rights_served_at is not None:
+        doc.add_paragraph(f"送达方式：{party.get_rights_method_display()}    送达时间：{_fmt(party.rights_served_at)}")
+    _signatures(doc, ["当事人（签收）" if party is not None else "当事人", "调解员"])
 
 
 def _record(doc, case: Case) -> None:  # noqa: ANN001
@@ -314,9 +320,13 @@ BUILDERS: dict[str, Callable] = {
 }
 
 
-def render(case: Case, kind: str, disclosure: Disclosure = MASKED) -> bytes:
+# The kinds made out to one party (``render(..., party=)``): the rights notice, served on each party.
+PER_PARTY_KINDS = frozenset({"rights"})
+
+
+def render(case: Case, kind: str, disclosure: Disclosure = MASKED, *, party=None) -> bytes:  # noqa: ANN001
     """The document ``kind`` of ``case`` as .docx bytes; personal data in full only as far as ``disclosure`` holds
-    (see ``disclose``). Writes nothing."""
+    (see ``disclose``); ``party``: the party a per-party kind is made out to. Writes nothing."""
     if kind not in BUILDERS:
         raise KeyError(kind)
     doc = word.document()  # text always XML-safe: a control character in a stored row cannot break it
@@ -325,6 +335,8 @@ def render(case: Case, kind: str, disclosure: Disclosure = MASKED) -> bytes:
         if not disclosure.full:
             doc.add_paragraph(MASKED_NOTICE)
         BUILDERS[kind](doc, case, disclosure)
+    elif kind in PER_PARTY_KINDS:
+        BUILDERS[kind](doc, case, party)
     else:
         BUILDERS[kind](doc, case)
     doc.add_paragraph(f"生成时间：{_fmt(timezone.now())}  案件编号：{case.number}")
@@ -333,5 +345,6 @@ def render(case: Case, kind: str, disclosure: Disclosure = MASKED) -> bytes:
     return out.getvalue()
 
 
-def filename(case: Case, kind: str) -> str:
-    return f"{case.year}-{case.seq:05d}-{KINDS[kind]}.docx"
+def filename(case: Case, kind: str, party=None) -> str:  # noqa: ANN001
+    addressed = f"-{PartyRole(party.role).label}{party.order + 1}" if party is not None else ""
+    return f"{case.year}-{case.seq:05d}-{KINDS[kind]}{addressed}.docx"

@@ -33,8 +33,9 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.REOPENED: frozenset({S.ASSIGNED, S.ESCALATED, S.TERMINATED}),
     S.NOT_ACCEPTED: frozenset({S.REOPENED}),
     S.ASSIGNED: frozenset({S.NOTICE_SERVED, S.ACCEPTED, S.ESCALATED, S.TERMINATED}),
-    S.NOTICE_SERVED: frozenset({S.IN_MEDIATION, S.ESCALATED, S.TERMINATED}),
-    S.IN_MEDIATION: frozenset({S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL, S.TERMINATED, S.ESCALATED}),
+    # back to ACCEPTED from these two: only the system, when the mediator is recused (回避; SYSTEM_MOVES)
+    S.NOTICE_SERVED: frozenset({S.IN_MEDIATION, S.ESCALATED, S.TERMINATED, S.ACCEPTED}),
+    S.IN_MEDIATION: frozenset({S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL, S.TERMINATED, S.ESCALATED, S.ACCEPTED}),
     S.AGREEMENT_WRITTEN: frozenset({S.FOLLOW_UP, S.TERMINATED}),
     S.AGREEMENT_ORAL: frozenset({S.FOLLOW_UP, S.CLOSED}),
     S.TERMINATED: frozenset({S.CLOSED}),
@@ -55,6 +56,8 @@ class SystemMove(models.TextChoices):
     """A move the system makes itself (``actor=None``), and why."""
     CONFIRMATION_EXPIRED = "confirmation_expired", _("调解员未在期限内确认接案")
     NOT_PERFORMED = "not_performed", _("当事人反映协议未履行")
+    PARTY_REFUSED = "party_refused", _("当事人明确拒绝调解")
+    MEDIATOR_RECUSED = "mediator_recused", _("调解员回避")
 
 
 class PartyMove(models.TextChoices):
@@ -62,12 +65,21 @@ class PartyMove(models.TextChoices):
     WITHDRAW = "withdraw", _("申请人撤回申请")
 
 
+# A party's clear refusal ends mediation (人民调解法 第17条): before acceptance the case is not accepted, after it
+# mediation is terminated. A recused mediator (回避) is taken off: the case goes back to be assigned again.
+REFUSAL_ENDS: dict[str, str] = {S.REPORTED: S.NOT_ACCEPTED, S.ESCALATED: S.NOT_ACCEPTED,
+                                **dict.fromkeys((S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION), S.TERMINATED)}
+RECUSAL_STAGES = frozenset({S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION})
+
 # Who may make a move: staff by their roles (rules.can_transition) along ALLOWED_TRANSITIONS; the system and the
-# parties only along these rows, each naming the one reason for which they may.
-SYSTEM_MOVES: dict[tuple[str, str], SystemMove] = {
-    (S.ASSIGNED, S.ACCEPTED): SystemMove.CONFIRMATION_EXPIRED,
-    (S.CLOSED, S.REOPENED): SystemMove.NOT_PERFORMED,
-    (S.REOPENED, S.ASSIGNED): SystemMove.NOT_PERFORMED,
+# parties only along these rows, each naming the reasons for which they may.
+SYSTEM_MOVES: dict[tuple[str, str], frozenset[SystemMove]] = {
+    (S.ASSIGNED, S.ACCEPTED): frozenset({SystemMove.CONFIRMATION_EXPIRED, SystemMove.MEDIATOR_RECUSED}),
+    (S.NOTICE_SERVED, S.ACCEPTED): frozenset({SystemMove.MEDIATOR_RECUSED}),
+    (S.IN_MEDIATION, S.ACCEPTED): frozenset({SystemMove.MEDIATOR_RECUSED}),
+    (S.CLOSED, S.REOPENED): frozenset({SystemMove.NOT_PERFORMED}),
+    (S.REOPENED, S.ASSIGNED): frozenset({SystemMove.NOT_PERFORMED}),
+    **{(before, to): frozenset({SystemMove.PARTY_REFUSED}) for before, to in REFUSAL_ENDS.items()},
 }
 PARTY_MOVES: dict[tuple[str, str], PartyMove] = {(s, S.TERMINATED): PartyMove.WITHDRAW for s in WITHDRAWABLE_STAGES}
 
@@ -216,6 +228,30 @@ class ConsentMethod(models.TextChoices):
 STAFF_CONSENT_METHODS = frozenset({ConsentMethod.IN_PERSON, ConsentMethod.PHONE, ConsentMethod.WRITTEN})
 
 
+class NoticeMethod(models.TextChoices):
+    """How a party was told of the application when an SMS cannot reach them (no phone): a recorded means."""
+    LETTER = "letter", _("书面通知（邮寄或留置）")
+    VILLAGE_COMMITTEE = "village_committee", _("村（居）委会当面告知")
+    GRID_WORKER = "grid_worker", _("网格员当面告知")
+    RELATIVE = "relative", _("由其亲属转告")
+    PHONE = "phone", _("电话告知（其他号码）")
+    IN_PERSON = "in_person", _("调解员当面告知")
+
+
+class RightsMethod(models.TextChoices):
+    """How the 权利义务告知书 was served on a party (人民调解法 第23、24条; 若干规定 第30条)."""
+    IN_PERSON = "in_person", _("当面送达书面告知书")
+    ORAL = "oral", _("口头告知并记录在案")
+    POST = "post", _("邮寄送达")
+    ELECTRONIC = "electronic", _("电子送达（短信链接）")
+
+
+class RecusalStatus(models.TextChoices):
+    PENDING = "pending", _("待决定")
+    GRANTED = "granted", _("同意更换")
+    REFUSED = "refused", _("不予更换")
+
+
 class NotAcceptedGround(models.TextChoices):
     """人民调解工作若干规定 第二十二条 and 人民调解法 第十七条, with where to go instead."""
 
@@ -283,6 +319,11 @@ class EventKind(models.TextChoices):
     AGREEMENT_REVISED = "agreement_revised", _("修改协议内容")
     FILED = "filed", _("立卷归档")
     PARTY_DETAILS = "party_details", _("当事人基本情况")
+    NOTICE = "notice", _("通知当事人")
+    RIGHTS_SERVED = "rights_served", _("送达权利义务告知书")
+    CONFLICT_DECLARED = "conflict_declared", _("调解员申明回避")
+    RECUSAL_REQUESTED = "recusal_requested", _("申请更换调解员")
+    RECUSAL_DECIDED = "recusal_decided", _("更换调解员申请的决定")
 
 
 class ReportRecipient(models.TextChoices):

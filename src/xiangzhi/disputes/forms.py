@@ -269,3 +269,18 @@ class VisitForm(forms.Form):
 class RateForm(forms.Form):
     """当事人评价: the stars as a number; the service checks 1–5 and who may rate."""
     rating = forms.IntegerField(label="满意度", required=False)
+
+
+class PartyActionForm(forms.Form):
+    """The case page's per-party records (consent given to staff, notice by a recorded means, the rights notice):
+    the party and the time parsed here; the services check the rest (method, who, when)."""
+    party = forms.IntegerField(label="当事人", required=False)
+    at = forms.DateTimeField(label="时间", required=False)
+    agree = forms.TypedChoiceField(label="答复", choices=[("1", "同意调解"), ("0", "明确拒绝调解")], required=False,
+                                   coerce=lambda v: v == "1", empty_value=None)
+
+
+class RecusalDecisionForm(forms.Form):
+    grant = forms.TypedChoiceField(label="决定", choices=[("1", "准许更换"), ("0", "不予更换")], required=False,
+                                   coerce=lambda v: v == "1", empty_value=None)
+    mediator = forms.IntegerField(label="改派调解员", required=False)

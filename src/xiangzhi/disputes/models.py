@@ -30,11 +30,14 @@ from .enums import (
     JointStatus,
     JudicialStatus,
     Level,
+    NoticeMethod,
     OtherProceeding,
     PartyKind,
     PartyRole,
+    RecusalStatus,
     ReportMethod,
     ReportRecipient,
+    RightsMethod,
     RiskLevel,
     Sex,
     SignatureMethod,
@@ -213,6 +216,22 @@ class Party(models.Model):
     org_name = models.CharField(_("单位名称"), max_length=120, blank=True)
     consent = models.CharField(_("是否同意调解"), max_length=10, choices=Consent.choices, default=Consent.PENDING)
     consent_at = models.DateTimeField(null=True, blank=True)
+    # how the answer was given and who recorded it (人民调解法 第17、23条); the timeline keeps every answer
+    consent_method = models.CharField(_("答复方式"), max_length=12, choices=ConsentMethod.choices, blank=True)
+    consent_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                            related_name="+")
+    consent_note = models.CharField(_("答复说明"), max_length=200, blank=True)
+    # a party an SMS cannot reach is told of the application by a recorded means: which, by whom, when
+    notice_method = models.CharField(_("通知方式"), max_length=20, choices=NoticeMethod.choices, blank=True)
+    notice_by = models.CharField(_("通知人"), max_length=60, blank=True)
+    notice_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
+    notice_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                           related_name="+")
+    # the 权利义务告知书 served on this party (人民调解法 第23、24条; 若干规定 第30条): how, when, recorded by whom
+    rights_method = models.CharField(_("告知书送达方式"), max_length=12, choices=RightsMethod.choices, blank=True)
+    rights_served_at = models.DateTimeField(_("告知书送达时间"), null=True, blank=True)
+    rights_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                           related_name="+")
     order = models.PositiveSmallIntegerField(default=0)
     # 当事人基本情况 (人民调解法 第29条): what the written agreement names besides the person's name, ID and address;
     # ethnicity and occupation are personal, kept encrypted
@@ -455,6 +474,49 @@ class ExtensionConsent(models.Model):
 
     def __str__(self) -> str:
         return f"consent of party {self.party_id} to extension {self.extension_id}"
+
+
+class MediatorConflict(AppendOnlyModel):
+    """A mediator's declaration that they are a party to a case or related to one (回避): recorded as made, and the
+    mediator may not be assigned to the case again."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="conflicts")
+    mediator = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    reason = models.CharField(_("回避事由"), max_length=300)
+    declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["declared_at", "id"]
+
+    def __str__(self) -> str:
+        return f"conflict of mediator {self.mediator_id} in case {self.case_id}"
+
+
+class RecusalRequest(models.Model):
+    """A party's request for another mediator (人民调解法 第23条), with its reason; decided by the committee: granted
+    (the mediator is taken off and the case reassigned) or refused (the reason recorded, the party told)."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="recusal_requests")
+    party = models.ForeignKey(Party, models.PROTECT, related_name="+")
+    mediator = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    reason = models.CharField(_("申请理由"), max_length=300)
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    status = models.CharField(max_length=10, choices=RecusalStatus.choices, default=RecusalStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("决定理由"), max_length=300, blank=True)
+    new_mediator = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case"], condition=models.Q(status="pending"),
+                                               name="recusal_one_pending")]
+
+    def __str__(self) -> str:
+        return f"recusal request {self.pk} of case {self.case_id}"
 
 
 class RiskReport(AppendOnlyModel):

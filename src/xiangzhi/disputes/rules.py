@@ -103,6 +103,8 @@ def can_transition(user, case, to: str) -> bool:  # noqa: ANN001
     handler = is_handler(user, case)
     mine = is_mediator_of(user, case)
     if to in (S.ACCEPTED, S.NOT_ACCEPTED):
+        if case.stage in (S.NOTICE_SERVED, S.IN_MEDIATION):  # only the system, for a recused mediator
+            return False
         if case.stage == S.ASSIGNED:  # back to the queue: the mediator declines, or a supervisor takes it back
             return mine or sup
         return handler or sup
@@ -175,6 +177,120 @@ def party_can_answer_consent(party, case) -> bool:  # noqa: ANN001
 
 def party_can_add_material(party, case) -> bool:  # noqa: ANN001
     return party is not None and case.stage in MATERIAL_STAGES
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Consent, notice and the rights notice (人民调解法 第17、23、24条; 若干规定 第30条)
+# ----------------------------------------------------------------------------------------------------------------
+# Staff record a party's answer given in person, by phone or in writing while the case has not reached an agreement;
+# a party who agreed may still refuse to go on (第23条: 要求终止调解) during mediation.
+STAFF_CONSENT_STAGES = CONSENT_STAGES | {S.ESCALATED, S.IN_MEDIATION}
+# A party is told of the application (notice) while their answer is awaited.
+NOTICE_STAGES = CONSENT_STAGES | {S.ESCALATED}
+# The rights notice is served after acceptance and before the first session (a case that reached mediation before
+# per-party service was recorded may still have it recorded).
+RIGHTS_STAGES = frozenset({S.ACCEPTED, S.REOPENED, S.ASSIGNED, S.NOTICE_SERVED, S.IN_MEDIATION})
+
+MEDIATION_BLOCKS = {
+    "PARTY_REFUSED": "有当事人明确拒绝调解，不得进行调解（人民调解法第十七条）。可终止并告知其他救济途径。",
+    "CONSENT_MISSING": "尚有当事人未表示同意调解，不得进行调解或达成协议（人民调解法第十七条、第二十三条）。请先记录其答复。",
+    "RIGHTS_NOT_SERVED": "尚有当事人未送达权利义务告知书，不得开始调解（人民调解法第二十三、二十四条，若干规定第三十条）。",
+}
+
+
+def mediation_block(consents: Iterable[str], served: Iterable[bool] | None = None) -> str | None:
+    """Why mediation may not go on, or None: a party refused (``PARTY_REFUSED``), a party has not agreed
+    (``CONSENT_MISSING``), a party has not been served the rights notice (``RIGHTS_NOT_SERVED``; only when
+    ``served`` is given — a session, the start of mediation — not for an agreement or an on-the-spot settlement).
+    ``consents``: every party's ``Consent``; ``served``: for every party, whether the notice was served."""
+    consents = list(consents)
+    if Consent.REFUSED in consents:
+        return "PARTY_REFUSED"
+    if any(c != Consent.AGREED for c in consents):
+        return "CONSENT_MISSING"
+    if served is not None and not all(served):
+        return "RIGHTS_NOT_SERVED"
+    return None
+
+
+def _works_case(user, case) -> bool:  # noqa: ANN001
+    """The handling mediator or the committee: the case's mediator, its organisation's mediators, supervisors."""
+    return core_rules.is_staff_member(user) and (
+        is_mediator_of(user, case) or is_handler(user, case) or is_supervisor_of(user, case))
+
+
+def can_record_consent(user, case, party, *, agree: bool) -> bool:  # noqa: ANN001
+    """Record a party's answer given to staff: the handling mediator or the committee (a grid worker settling on the
+    spot, at intake), while the party has not answered — or, having agreed, refuses to go on."""
+    if party is None or case.stage not in STAFF_CONSENT_STAGES:
+        return False
+    if not (_works_case(user, case) or (case.resolved_on_spot and is_field_staff_of(user, case))):
+        return False
+    return party.consent == Consent.PENDING or (party.consent == Consent.AGREED and not agree)
+
+
+def can_record_notice(user, case, party) -> bool:  # noqa: ANN001
+    """Record how a party was told of the application: the case's staff and field staff of the place, while the
+    party's answer is awaited."""
+    return (party is not None and party.consent == Consent.PENDING and case.stage in NOTICE_STAGES
+            and (_works_case(user, case) or (core_rules.is_staff_member(user) and is_field_staff_of(user, case))))
+
+
+def needs_notice(*, has_phone: bool, noticed: bool, consent: str) -> bool:
+    """A party an SMS cannot reach, not yet told by a recorded means, whose answer is awaited: the mediator's to-do
+    shows the case as needing notice."""
+    return not has_phone and not noticed and consent == Consent.PENDING
+
+
+def can_serve_rights(user, case, party) -> bool:  # noqa: ANN001
+    """Record the rights notice served on a party: the handling mediator or the committee, once per party."""
+    return (party is not None and party.rights_served_at is None and case.stage in RIGHTS_STAGES
+            and _works_case(user, case))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Recusal (回避)
+# ----------------------------------------------------------------------------------------------------------------
+def mediator_recused(*, mediator_id: int, mediator_keys: Iterable[str], party_keys: Iterable[str],
+                     party_user_ids: Iterable[int | None], declared: Iterable[int]) -> bool:
+    """May not mediate the case: the mediator is a party (a party's person is their account), shares a phone or
+    身份证号 with a party (``mediator_keys`` / ``party_keys``: the HMAC blind indexes of the persons, compared as
+    they are, never decrypted), or declared a conflict or was taken off at a party's request (``declared``: those
+    mediators' ids)."""
+    if mediator_id in set(declared) or mediator_id in set(party_user_ids):
+        return True
+    return not {k for k in mediator_keys if k}.isdisjoint({k for k in party_keys if k})
+
+
+def can_declare_conflict(user, case) -> bool:  # noqa: ANN001
+    """The case's mediator declares a conflict while handling it."""
+    from .enums import RECUSAL_STAGES
+
+    return case.stage in RECUSAL_STAGES and is_mediator_of(user, case)
+
+
+def party_can_request_recusal(party, case, *, pending: bool) -> bool:  # noqa: ANN001
+    """A party asks for another mediator while one handles the case, one request at a time."""
+    from .enums import RECUSAL_STAGES
+
+    return party is not None and case.mediator_id is not None and case.stage in RECUSAL_STAGES and not pending
+
+
+def can_request_recusal_for(user, case, *, pending: bool) -> bool:  # noqa: ANN001
+    """Staff record a party's request made to them (in person, by phone): the committee, not the mediator objected to."""
+    from .enums import RECUSAL_STAGES
+
+    return (case.mediator_id is not None and case.stage in RECUSAL_STAGES and not pending
+            and _works_case(user, case) and not is_mediator_of(user, case))
+
+
+def can_decide_recusal(user, case) -> bool:  # noqa: ANN001
+    """The committee decides a request for another mediator: its organisation's mediators or a supervisor, never
+    the mediator objected to."""
+    from .enums import RECUSAL_STAGES
+
+    return (case.stage in RECUSAL_STAGES and core_rules.is_staff_member(user) and not is_mediator_of(user, case)
+            and (is_handler(user, case) or is_supervisor_of(user, case)))
 
 
 ACTION_LABELS = {

@@ -28,6 +28,7 @@ from .enums import (
     Channel,
     Colour,
     Consent,
+    ConsentMethod,
     CrossArea,
     EventKind,
     HandoverDirection,
@@ -36,11 +37,14 @@ from .enums import (
     JudicialStatus,
     Level,
     NotAcceptedGround,
+    NoticeMethod,
     OtherProceeding,
     PartyKind,
     PartyRole,
+    RecusalStatus,
     ReportMethod,
     ReportRecipient,
+    RightsMethod,
     RiskLevel,
     Sex,
     SignatureMethod,
@@ -233,6 +237,13 @@ class PartyOut(Schema):
     kind: PartyKind
     name: str = Field(..., description="脱敏姓名或单位名称")
     consent: Consent
+    consent_method: ConsentMethod | Literal[""] = Field("", description="答复方式（本人网上答复，或当面、电话、书面向工作人员表示）")
+    consent_at: dt.datetime | None = None
+    notice_method: NoticeMethod | Literal[""] = Field("", description="无手机号的当事人以何种方式被告知申请")
+    notice_at: dt.datetime | None = None
+    needs_notice: bool = Field(False, description="没有手机号、尚未以记录在案的方式通知")
+    rights_method: RightsMethod | Literal[""] = Field("", description="权利义务告知书送达方式")
+    rights_served_at: dt.datetime | None = None
 
 
 class EventOut(Schema):
@@ -444,6 +455,7 @@ class JudicialOut(Schema):
 
 class DocumentIn(Strict):
     reason: str = Field("", max_length=200, description="签发协议书、司法确认申请书时查看完整个人信息的理由")
+    party_id: Int | None = Field(None, description="权利义务告知书：按当事人生成（该当事人的 id）")
 
 
 class ImportErrorOut(Schema):
@@ -563,6 +575,56 @@ class PartyReasonIn(Strict):
 
 class ConsentIn(Strict):
     agree: Bool = Field(..., description="true 同意调解；false 明确拒绝调解")
+
+
+class StaffConsentIn(Strict):
+    party_id: Int
+    agree: Bool = Field(..., description="true 同意调解；false 明确拒绝调解（拒绝即依法不予受理或终止调解）")
+    method: Literal["in_person", "phone", "written"] = Field(..., description="当面、电话或书面表示")
+    at: IsoDateTime = Field(..., description="当事人表示意见的时间（不得晚于现在，不得早于案件登记）")
+    note: str = Field("", max_length=200)
+
+
+class NoticeIn(Strict):
+    party_id: Int
+    method: NoticeMethod
+    by: str = Field(..., min_length=1, max_length=60, description="通知人，如“村委会王主任”")
+    at: IsoDateTime = Field(..., description="通知时间（不得晚于现在，不得早于案件登记）")
+
+
+class RightsNoticeIn(Strict):
+    party_ids: list[Int] = Field(..., min_length=1, max_length=60, description="送达的当事人")
+    method: RightsMethod
+    at: IsoDateTime = Field(..., description="送达时间（不得晚于现在，不得早于案件登记）")
+
+
+class ConflictIn(Strict):
+    reason: str = Field(..., min_length=4, max_length=300, description="回避事由：本人是当事人或与当事人有利害关系等")
+
+
+class RecusalRequestIn(Strict):
+    party_id: Int
+    reason: str = Field(..., min_length=4, max_length=300)
+
+
+class PartyRecusalIn(Strict):
+    reason: str = Field(..., min_length=4, max_length=300, description="申请更换调解员的理由")
+
+
+class RecusalDecisionIn(Strict):
+    grant: Bool = Field(..., description="true 准许更换；false 不予更换（须说明理由）")
+    note: str = Field("", max_length=300)
+    mediator_id: Int | None = Field(None, description="准许时改派的调解员（留空则退回待指派）")
+
+
+class RecusalOut(Schema):
+    id: int
+    party_id: int
+    reason: str
+    requested_at: dt.datetime
+    status: RecusalStatus
+    decision_note: str
+    decided_at: dt.datetime | None
 
 
 class RatingIn(Strict):

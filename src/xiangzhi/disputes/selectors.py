@@ -21,11 +21,11 @@ from django.utils import timezone
 from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import OrgKind, RegionLevel, Role
-from xiangzhi.core.models import Organisation, Region, User
+from xiangzhi.core.models import Organisation, Person, Region, User
 
 from . import colours, rules
 from .colours import with_colour
-from .enums import NEXT_STEP, CaseStage, Colour, Consent, EventKind, Level, PartyRole
+from .enums import NEXT_STEP, CaseStage, Colour, Consent, EventKind, Level, PartyRole, RecusalStatus
 from .import_format import live_progress
 from .models import (
     Case,
@@ -35,7 +35,9 @@ from .models import (
     ImportJob,
     JointTask,
     MediationExtension,
+    MediatorConflict,
     Party,
+    RecusalRequest,
     Seal,
     Signature,
     TimelineEvent,
@@ -555,6 +557,49 @@ def assignable_mediators(user, case: Case) -> list[User]:  # noqa: ANN001
     return mediators
 
 
+def recusal_facts(case: Case, mediator_id: int, *, parties: list[Party] | None = None,
+                  memo: dict | None = None) -> dict:
+    """The facts ``rules.mediator_recused`` decides on, for ``mediator_id`` on ``case``: the blind indexes (phone,
+    身份证号) of the persons who are the mediator (core persons linked to their account) and of the parties, the
+    accounts of the parties' persons, and the mediators declared in conflict or taken off at a party's request.
+    ``parties``: the parties of a case not saved yet (in memory, with their persons); ``memo``: a batch's kept reads."""
+    def mediator_keys() -> list[str]:
+        return [k for pair in Person.objects.filter(user_id=mediator_id).values_list("phone_index", "id_number_index")
+                for k in pair if k]
+
+    if memo is None:
+        keys = mediator_keys()
+    else:
+        if ("mediator_keys", mediator_id) not in memo:
+            memo[("mediator_keys", mediator_id)] = mediator_keys()
+        keys = memo[("mediator_keys", mediator_id)]
+    if parties is None:
+        persons = list(Party.objects.filter(case_id=case.pk, person__isnull=False).values_list(
+            "person__phone_index", "person__id_number_index", "person__user_id"))
+        declared = {*MediatorConflict.objects.filter(case_id=case.pk).values_list("mediator_id", flat=True),
+                    *RecusalRequest.objects.filter(case_id=case.pk, status=RecusalStatus.GRANTED)
+                    .values_list("mediator_id", flat=True)}
+    else:
+        persons = [(p.person.phone_index, p.person.id_number_index, p.person.user_id) for p in parties if p.person]
+        declared = set()
+    return {"mediator_id": mediator_id, "mediator_keys": keys,
+            "party_keys": [k for phone, ident, _ in persons for k in (phone, ident) if k],
+            "party_user_ids": [u for _, _, u in persons if u], "declared": declared}
+
+
+def recusal_requests(case: Case) -> list[RecusalRequest]:
+    """The case's requests for another mediator, oldest first, with their party and the people named."""
+    return list(case.recusal_requests.select_related("party__person", "mediator", "decided_by", "new_mediator"))
+
+
+def pending_recusal(case: Case) -> RecusalRequest | None:
+    return case.recusal_requests.filter(status=RecusalStatus.PENDING).select_related("party__person", "mediator").first()
+
+
+def conflicts_of(case: Case) -> list[MediatorConflict]:
+    return list(case.conflicts.select_related("mediator"))
+
+
 def intake_villages(user) -> list[tuple[str, str]]:  # noqa: ANN001
     """(code, name) of the villages a grid worker or intake staff may register in: those in, or holding, one of
     their intake jurisdictions."""
@@ -591,6 +636,7 @@ TODO_GROUPS: dict[str, tuple[str, str]] = {
     "accept": ("待受理", "新申报或上级转来的纠纷，请受理或不予受理"),
     "assign": ("待指派", "已受理，请指派调解员"),
     "due_soon": ("两个工作日内到期", f"本阶段期限在 {TODO_DUE_WORKDAYS} 个工作日内届满"),
+    "notice": ("待通知当事人", "有当事人没有手机号、收不到短信，请以书面、村委会或网格员当面等方式通知并记录"),
     "waiting": ("等待当事人", "等待被申请人答复是否同意调解，或等待各方在协议上签名"),
 }
 TODO_ROWS = 10  # cases shown per group; the rest through the list ("查看全部")
@@ -619,6 +665,25 @@ def _waiting_for_party_q() -> Q:
         stage=S.AGREEMENT_WRITTEN, agreement_effective_at__isnull=True)
 
 
+def needs_notice_parties_q() -> Q:
+    """Parties ``rules.needs_notice`` holds for, in SQL: no phone an SMS reaches (no person, or no phone number), no
+    notice recorded, the answer awaited."""
+    return ((Q(person__isnull=True) | Q(person__phone_index__isnull=True) | Q(person__phone_index=""))
+            & Q(notice_at__isnull=True, consent=Consent.PENDING))
+
+
+def party_needs_notice(case: Case, party: Party) -> bool:
+    """``rules.needs_notice`` for one party of ``case`` (its person read with it), in the stages it is told in."""
+    return case.stage in rules.NOTICE_STAGES and rules.needs_notice(has_phone=bool(party.person_id and party.person.phone_index),
+                              noticed=party.notice_at is not None, consent=party.consent)
+
+
+def _needs_notice_q() -> Q:
+    """A case waiting for a party whom an SMS cannot reach and who has not been told by a recorded means."""
+    return Q(stage__in=sorted(rules.NOTICE_STAGES)) & Q(
+        Exists(Party.objects.filter(needs_notice_parties_q(), case_id=OuterRef("pk"))))
+
+
 def todo_expr(user, now: dt.datetime) -> Case_:  # noqa: ANN001
     """The to-do group of each case for ``user`` (a key of ``TODO_GROUPS``, or NULL), as an SQL expression: the
     first group whose condition holds. Finished cases (colours' "done" group) belong to none."""
@@ -629,6 +694,7 @@ def todo_expr(user, now: dt.datetime) -> Case_:  # noqa: ANN001
         "accept": Q(stage__in=ACCEPT_STAGES) & _handler_or_supervisor_q(user),
         "assign": Q(stage__in=ASSIGN_STAGES) & _handler_or_supervisor_q(user),
         "due_soon": Q(Exact(status, "due_soon")),
+        "notice": _needs_notice_q(),
         "waiting": _waiting_for_party_q(),
     }
     done = colours.group_q("done")

@@ -24,9 +24,9 @@ from xiangzhi.core.models import User
 
 from .. import casefile as casefiles
 from .. import rules, selectors
-from ..documents import BUILDERS, FULL_DATA_KINDS, KINDS, MASKED, Disclosure, render
+from ..documents import BUILDERS, FULL_DATA_KINDS, KINDS, MASKED, PER_PARTY_KINDS, Disclosure, render
 from ..enums import EventKind
-from ..models import Case
+from ..models import Case, Party
 from .records import record
 
 
@@ -44,6 +44,17 @@ def disclose(case: Case, *, actor: User | None, reason: str) -> Disclosure:
     return Disclosure(people, reason)
 
 
+def addressed_to(case: Case, kind: str, party_id: int | None) -> Party | None:
+    """The party a per-party document (the 权利义务告知书) is made out to: one of the case's parties, or None for
+    the general form; ``INVALID_PARTY`` for another case's party or a kind that is not per party."""
+    if party_id is None:
+        return None
+    party = case.parties.filter(pk=party_id).select_related("person").first() if kind in PER_PARTY_KINDS else None
+    if party is None:
+        raise ValidationFailed("INVALID_PARTY", "该文书不能按当事人生成，或该当事人不属于本案。", {"party": party_id})
+    return party
+
+
 def offered(case: Case) -> list[str]:
     """The document kinds that fit the case as it stands (``rules.document_applies``), in the order of ``KINDS``: what
     the case page and the API offer."""
@@ -59,7 +70,7 @@ def check_applies(case: Case, kind: str) -> None:
                        {"kind": kind, "offered": offered(case)})
 
 
-def download(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
+def download(case: Case, kind: str, *, actor: User, reason: str = "", party: Party | None = None) -> bytes:
     """A document for a GET: changes nothing on the case. Personal data in full only through ``disclose`` (the
     reveal's rule and its access-log rows); otherwise masked.
 
@@ -70,15 +81,16 @@ def download(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
     check_applies(case, kind)
     with transaction.atomic():
         disclosure = disclose(case, actor=actor, reason=reason) if kind in FULL_DATA_KINDS else MASKED
-        data = render(case, kind, disclosure)
+        data = render(case, kind, disclosure, party=party)
         core.audit("case.document_downloaded", actor=actor, obj=case, region_code=case.region_code,
                    after={"kind": kind, "sha256": hashlib.sha256(data).hexdigest(),
-                          "personal_data": "full" if disclosure.full else "masked"},
+                          "personal_data": "full" if disclosure.full else "masked",
+                          **({"party": party.pk} if party is not None else {})},
                    note=disclosure.reason)
     return data
 
 
-def generate(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
+def generate(case: Case, kind: str, *, actor: User, reason: str = "", party: Party | None = None) -> bytes:
     """Issue a document (a POST): staff who work the case (``rules.can_issue_document``). The agreement and the
     judicial application are issued only with the parties' data in full (a masked copy cannot be signed or filed), so
     only by a role with the personal-data right and with a reason.
@@ -99,12 +111,15 @@ def generate(case: Case, kind: str, *, actor: User, reason: str = "") -> bytes:
             raise ValidationFailed("REASON_REQUIRED", "签发此文书须载明当事人完整个人信息，请填写查看事由。")
     with transaction.atomic():
         disclosure = disclose(case, actor=actor, reason=reason) if kind in FULL_DATA_KINDS else MASKED
-        data = render(case, kind, disclosure)
+        data = render(case, kind, disclosure, party=party)
         digest = hashlib.sha256(data).hexdigest()
-        record(case, EventKind.DOCUMENT, {"document": kind, "title": KINDS[kind], "sha256": digest, "size": len(data)},
+        to = {"party": party.pk} if party is not None else {}
+        record(case, EventKind.DOCUMENT, {"document": kind, "title": KINDS[kind], "sha256": digest, "size": len(data),
+                                          **to},
                actor=actor, action="case.document_generated",
-               after={"kind": kind, "sha256": digest, "personal_data": "full" if disclosure.full else "masked"},
-               note=disclosure.reason, text=f"生成{KINDS[kind]}")
+               after={"kind": kind, "sha256": digest, "personal_data": "full" if disclosure.full else "masked", **to},
+               note=disclosure.reason,
+               text=f"生成{KINDS[kind]}" + (f"（{party.get_role_display()}{party.masked_name}）" if party else ""))
     return data
 
 

@@ -27,6 +27,7 @@ from ..enums import (
     CaseStage,
     Channel,
     Consent,
+    ConsentMethod,
     CrossArea,
     Entry,
     EventKind,
@@ -44,6 +45,7 @@ from ..models import (
     Party,
 )
 from ..numbers import format_archive_number, format_number
+from .mediation import ConsentIn, record_consents
 from .records import Batch, Notice, ToOrganisation, ToParties, record
 from .routing import cross_area_of, reference_data, route
 from .transitions import Agree, advance, entry_fields, transition
@@ -389,6 +391,7 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                     ethnicity=p.get("ethnicity", ""), occupation=p.get("occupation", ""),
                     consent=Consent.AGREED if role == PartyRole.APPLICANT and data.consent else Consent.PENDING,
                     consent_at=now if role == PartyRole.APPLICANT and data.consent else None,
+                    consent_method=APPLICATION_CONSENT[channel] if role == PartyRole.APPLICANT and data.consent else "",
                 ) for order, (role, p) in enumerate(roles)])
                 _record_created(record, case, parties, actor=actor, audits=audits, suggested=suggested_code,
                                 confidence=confidence, attest=False)
@@ -400,6 +403,8 @@ def create_case(data: IntakeIn, *, actor: User | None, channel: str, now: dt.dat
                     store(case, upload, ext, content_type, actor=actor, party=parties[0], written=written,
                           attest=False)
             if clean["on_spot"]:
+                if answers := on_spot_consents(parties, now):
+                    record_consents(case, answers, actor=actor, now=now)
                 case = transition(case, S.AGREEMENT_ORAL, actor=actor, reason="一米调解：网格内当场化解",
                                   details=Agree(clean["on_spot"]), now=now)
                 case = transition(case, S.CLOSED, actor=actor, reason="当场化解，网格结案", now=now)
@@ -552,6 +557,7 @@ def create_cases(items: list[CaseIn], *, batch: Batch | None = None, then: Any =
                 org_name=p.org_name, order=order, sex=p.sex, ethnicity=p.ethnicity, occupation=p.occupation,
                 consent=Consent.AGREED if role == PartyRole.APPLICANT and data.consent else Consent.PENDING,
                 consent_at=at if role == PartyRole.APPLICANT and data.consent else None,
+                consent_method=APPLICATION_CONSENT[item.channel] if role == PartyRole.APPLICANT and data.consent else "",
             ) for order, (role, p) in enumerate(_people(item))]
             batch.created(case, parties)
             _record_created(batch.record, case, parties, actor=item.actor, audits=[
@@ -560,6 +566,8 @@ def create_cases(items: list[CaseIn], *, batch: Batch | None = None, then: Any =
             if item.repeat_of is not None:
                 _record_repeat(batch.record, case, item.repeat_of)
             if on_spot:
+                if answers := on_spot_consents(parties, at):
+                    record_consents(case, answers, actor=item.actor, now=at, batch=batch)
                 advance([case], S.AGREEMENT_ORAL, actor=item.actor, reason="一米调解：网格内当场化解", now=at,
                         batch=batch, memo=memo, details=Agree(on_spot))
                 advance([case], S.CLOSED, actor=item.actor, reason="当场化解，网格结案", now=at, batch=batch, memo=memo)
@@ -575,6 +583,18 @@ def create_cases(items: list[CaseIn], *, batch: Batch | None = None, then: Any =
         if own:
             batch.write()
     return [c for c, _, _ in cases]
+
+
+# How the applicant's consent, given with the application, was given, by channel (人民调解法 第17条).
+APPLICATION_CONSENT = {Channel.ONLINE: ConsentMethod.ONLINE, Channel.GRID: ConsentMethod.IN_PERSON,
+                       Channel.WINDOW: ConsentMethod.IN_PERSON, Channel.API: ConsentMethod.WRITTEN}
+
+
+def on_spot_consents(parties: list[Party], at: dt.datetime) -> list[ConsentIn]:
+    """一米调解: the parties who settled on the spot in front of the grid worker agreed to mediation there, in
+    person; the grid worker records it (the consent guard of an on-the-spot settlement then holds)."""
+    return [ConsentIn(p, True, ConsentMethod.IN_PERSON, at, "一米调解：当场当面表示同意调解")
+            for p in parties if p.consent == Consent.PENDING]
 
 
 def _people(item: CaseIn) -> list[tuple[str, PartyIn]]:

@@ -19,16 +19,16 @@ from xiangzhi.core.errors import Conflict, ValidationFailed, XiangzhiError
 from xiangzhi.core.models import Membership, Organisation, User
 from xiangzhi.core.workdays import deadline_after
 
-from .. import rules
+from .. import rules, selectors
 from ..enums import (
     ALLOWED_TRANSITIONS,
     ENTRY_STAGES,
     GROUND_REDIRECT,
     PARTY_MOVES,
+    RECUSAL_STAGES,
     ROUTES_NOTICE,
     SYSTEM_MOVES,
     CaseStage,
-    Consent,
     Entry,
     EventKind,
     NotAcceptedGround,
@@ -186,19 +186,21 @@ class PlannedMove:
 
 def plan_move(case: Case, to: str, *, actor: User | None, memo: dict, reason: str = "",
               details: Details | None = None, now: dt.datetime, by: str = "", party: Party | None = None,
-              consents: tuple[str, ...] | None = None, has_session: bool | None = None) -> PlannedMove:
+              consents: tuple[str, ...] | None = None, has_session: bool | None = None,
+              parties: list[Party] | None = None) -> PlannedMove:
     """Apply one move to ``case`` in memory, for cases written in bulk (the demo year's past cases): the same table,
     who-may check and guards as ``transition`` (one code path, ``_move``), without a lock, a save, an event or a
     notification; the caller writes the rows. ``memo`` (one dict per batch) keeps the guards' reads (the actor's
     first organisation, the mediators and their memberships, the next level up, confirmation deadlines) across the
     batch, so the batch makes no query per case. ``consents``: the parties' consents of a case not saved yet;
-    ``has_session``: whether it has a mediation record (None: read)."""
+    ``has_session``: whether it has a mediation record (None: read); ``parties``: its parties (in memory, for the
+    guards on consent, the rights notice and recusal)."""
     if to not in CaseStage.values:
         raise ValidationFailed("INVALID_STAGE", "目标阶段无效。", {"to": str(to)[:40], "allowed": CaseStage.values})
     details = _checked_details(to, details)
     before = case.stage
     fields = _move(case, to, actor=actor, reason=(reason or "").strip(), now=now, by=by, party=party, details=details,
-                   memo=memo, consents=consents, has_session=has_session)
+                   memo=memo, consents=consents, has_session=has_session, parties=parties)
     values = {k: getattr(case, f"{k}_id") if k in ("organisation", "mediator") else _jsonable(getattr(case, k))
               for k in fields}
     return PlannedMove(before, to, fields, values, _public_text(case, before, to, reason))
@@ -229,7 +231,8 @@ def advance(cases: list[Case], to: str, *, actor: User | None, now: dt.datetime,
             parties = batch.parties_of(row)
             move = plan_move(row, to, actor=actor, memo=memo, reason=reason, now=now, details=details,
                              consents=None if parties is None else tuple(p.consent for p in parties),
-                             has_session=row.pk in held if row.pk is not None else batch.has_session(row))
+                             has_session=row.pk in held if row.pk is not None else batch.has_session(row),
+                             parties=parties)
             if row.pk is not None:
                 row.save(update_fields=sorted({"stage", "stage_changed_at", *move.fields}))
             _record_move(batch.record, row, move, actor=actor, reason=(reason or "").strip(), now=now)
@@ -254,13 +257,13 @@ def entry_fields(entry: str, stage: str, at: dt.datetime) -> dict[str, Any]:
 
 def _move(case: Case, to: str, *, actor: User | None, reason: str, now: dt.datetime, by: str, party: Party | None,
           details: Details | None, memo: dict | None, consents: tuple[str, ...] | None = None,
-          has_session: bool | None = None) -> list[str]:
+          has_session: bool | None = None, parties: list[Party] | None = None) -> list[str]:
     """The state machine's one step, shared by ``transition`` (a locked row) and ``plan_move`` (a row in memory):
     the table, who may, the guards, then the stage. Returns the other fields changed."""
     before = case.stage
     _check_move(case, to, actor=actor, by=by, party=party)
     fields = _apply_guards(case, before, to, actor=actor, reason=reason, now=now, details=details, memo=memo,
-                           consents=consents, has_session=has_session)
+                           consents=consents, has_session=has_session, parties=parties)
     case.stage = to
     case.stage_changed_at = now
     return fields
@@ -279,7 +282,7 @@ def _check_move(case: Case, to: str, *, actor: User | None, by: str, party: Part
         if PARTY_MOVES.get((before, to)) != by or party is None or not rules.party_can_withdraw(party, case):
             raise XiangzhiError("FORBIDDEN", "当前阶段不能撤回申请。", status=403)
     elif actor is None or by in SystemMove.values:
-        if actor is not None or SYSTEM_MOVES.get((before, to)) != by:
+        if actor is not None or by not in SYSTEM_MOVES.get((before, to), ()):
             raise XiangzhiError("FORBIDDEN", "系统不能执行此操作。", status=403)
     elif by or not rules.can_transition(actor, case, to):
         raise XiangzhiError("FORBIDDEN", "您无权对该案件执行此操作。", status=403)
@@ -306,7 +309,7 @@ def _jsonable(value: Any) -> Any:
 
 def _public_text(case: Case, before: str, to: str, reason: str) -> str:
     labels = {
-        S.ACCEPTED: "已退回待派，将另行指派调解员" if before == S.ASSIGNED else "调解组织已受理",
+        S.ACCEPTED: "已退回待派，将另行指派调解员" if before in RECUSAL_STAGES else "调解组织已受理",
         S.NOT_ACCEPTED: "不予受理：" + case.outcome_note,
         S.ASSIGNED: "已指派调解员",
         S.NOTICE_SERVED: "已告知当事人权利义务",
@@ -330,18 +333,20 @@ def _need_reason(reason: str, what: str) -> None:
 
 def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reason: str, now: dt.datetime,
                   details: Details | None, memo: dict | None = None, consents: tuple[str, ...] | None = None,
-                  has_session: bool | None = None) -> list[str]:
+                  has_session: bool | None = None, parties: list[Party] | None = None) -> list[str]:
     """The conditions of each target stage, and the fields it changes. Raises on a failed guard. ``details``: the
     target's input, already checked to be of its type (``_checked_details``); ``memo``: a batch's kept reads
-    (plan_move), None reads afresh; ``consents``: the parties' consents of a case not saved yet; ``has_session``:
-    whether it has a mediation record (None: read)."""
+    (plan_move), None reads afresh; ``consents``/``parties``: the parties' consents / the parties of a case not
+    saved yet; ``has_session``: whether it has a mediation record (None: read)."""
     fields: list[str] = []
+    if to in (S.NOTICE_SERVED, S.IN_MEDIATION, S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL):
+        _check_parties(case, to, consents=consents, parties=parties)
     if to == S.ACCEPTED:
         if rules.proposed_non_acceptance(case) is not None and len(reason) < 2:
             raise ValidationFailed(
                 "OTHER_BODY_SEIZED", f"申请时告知本纠纷已由{OtherProceeding(case.other_proceeding).label}受理，"
                 "建议不予受理（人民调解工作若干规定第二十二条）；如仍受理，请说明理由。")
-        if before == S.ASSIGNED:
+        if before in RECUSAL_STAGES:
             if actor is None:
                 reason = reason or "调解员未在3个工作日内确认接案"
             case.mediator, case.assigned_at, case.confirm_due, case.mediator_confirmed_at = None, None, None, None
@@ -375,6 +380,7 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
             user=mediator, is_active=True).order_by("pk").values_list("role", "organisation_id", "region__code")))
         if not _may_mediate(memberships, case):
             raise ValidationFailed("INVALID_MEDIATOR", "所选人员不是本案承办调解组织或辖区内的人民调解员。")
+        check_not_recused(case, mediator.pk, parties=parties, memo=memo)
         case.mediator = mediator
         case.mediator_chosen_by_party = bool(assign.chosen_by_party)
         case.assigned_at = now
@@ -390,11 +396,6 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
     elif to == S.NOTICE_SERVED:
         if case.mediator_confirmed_at is None:
             raise Conflict("NOT_CONFIRMED", "调解员尚未确认接案，不能送达权利义务告知书。")
-    elif to == S.IN_MEDIATION:
-        refused = (Consent.REFUSED in consents if consents is not None
-                   else case.parties.filter(consent=Consent.REFUSED).exists())
-        if refused:
-            raise Conflict("PARTY_REFUSED", "有当事人明确拒绝调解，不得进行调解（人民调解法第十七条）。可终止并告知其他救济途径。")
     elif to in (S.AGREEMENT_WRITTEN, S.AGREEMENT_ORAL):
         agreed = details if isinstance(details, Agree) else Agree(text="")
         text = (agreed.text or "").strip()
@@ -471,6 +472,32 @@ def agreement_particulars(case: Case, agreed: Agree) -> list[str]:
     case.agreement_performance = (agreed.performance or "").strip()[:2000]
     case.agreement_due = agreed.due
     return ["agreement_facts", "agreement_responsibilities", "agreement_performance", "agreement_due"]
+
+
+def _check_parties(case: Case, to: str, *, consents: tuple[str, ...] | None, parties: list[Party] | None) -> None:
+    """No mediation, no agreement, no on-the-spot settlement while a party's consent is missing or refused
+    (人民调解法 第17、23条); no start of mediation before every party was served the rights notice (第23、24条;
+    若干规定 第30条). ``rules.mediation_block`` decides; the parties are read unless given (a batch's)."""
+    if parties is not None:
+        consents, served = tuple(p.consent for p in parties), [p.rights_served_at is not None for p in parties]
+    else:
+        rows = list(Party.objects.filter(case_id=case.pk).values_list("consent", "rights_served_at"))
+        consents = consents if consents is not None else tuple(c for c, _ in rows)
+        served = [at is not None for _, at in rows]
+    if to == S.NOTICE_SERVED:
+        code = None if all(served) else "RIGHTS_NOT_SERVED"
+    else:
+        code = rules.mediation_block(consents, served if to == S.IN_MEDIATION else None)
+    if code is not None:
+        raise Conflict(code, rules.MEDIATION_BLOCKS[code])
+
+
+def check_not_recused(case: Case, mediator_id: int, *, parties: list[Party] | None = None,
+                      memo: dict | None = None) -> None:
+    """回避: a mediator who is a party, shares a phone or 身份证号 with one (blind indexes compared, never decrypted),
+    declared a conflict or was taken off at a party's request may not be assigned or confirm (``MEDIATOR_RECUSED``)."""
+    if rules.mediator_recused(**selectors.recusal_facts(case, mediator_id, parties=parties, memo=memo)):
+        raise Conflict("MEDIATOR_RECUSED", "该调解员是本案当事人或与当事人有利害关系（或已申明回避），应当回避，不能承办本案。")
 
 
 def _mediator(mediator_id: int | None, actor: User | None, memo: dict | None) -> User | None:

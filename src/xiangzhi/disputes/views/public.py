@@ -16,7 +16,7 @@ from xiangzhi.ledger import services as ledger_services
 
 from .. import attestation, qr, rules, selectors
 from ..forms import IntakeForm, RateForm
-from ..services import agreement, feedback, intake, mediation, uploads
+from ..services import agreement, feedback, intake, mediation, recusal, uploads
 from ..services.uploads import Upload
 from .common import form_errors, parsed, show_error, stage_info
 
@@ -92,6 +92,10 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         "can_withdraw": rules.party_can_withdraw(party, case),
         "feedback_open": rules.party_can_open_feedback(party, case),
         "can_consent": rules.party_can_answer_consent(party, case),
+        # 人民调解法 第23条: a party may ask for another mediator; the committee decides
+        "can_ask_recusal": rules.party_can_request_recusal(party, case,
+                                                           pending=selectors.pending_recusal(case) is not None),
+        "recusal_requests": [r for r in selectors.recusal_requests(case) if r.party_id == party.pk],
         "can_add": rules.party_can_add_material(party, case),
         "qr_svg": qr.svg_inline(case.public_url),
         # 区块链存证: the offline proof bundle of this case's records, for the party (and, through them, a court)
@@ -116,6 +120,9 @@ def party_action(request: HttpRequest, token: str) -> HttpResponse:
         elif action in ("agree", "refuse"):
             mediation.answer_consent(case, party, actor=request.user, agree=action == "agree")
             messages.success(request, "已记录您的答复。")
+        elif action == "recusal":
+            recusal.request_recusal(case, party, actor=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, "已提交更换调解员的申请，调解委员会将作出决定并告知您。")
         elif action == "sign":
             # the signer is the party this session proves, never one named in the form
             agreement.sign_as_party(case, party, actor=request.user, digest=request.POST.get("digest", ""),

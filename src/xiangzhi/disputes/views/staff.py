@@ -29,8 +29,10 @@ from ..enums import (
     HandoverDirection,
     JudicialStatus,
     NotAcceptedGround,
+    NoticeMethod,
     ReportMethod,
     ReportRecipient,
+    RightsMethod,
     Sex,
     TerminationReason,
 )
@@ -43,7 +45,9 @@ from ..forms import (
     InviteForm,
     JudicialApplyForm,
     JudicialStepForm,
+    PartyActionForm,
     PartyDetailsForm,
+    RecusalDecisionForm,
     RiskReportForm,
     SessionForm,
     SignActionForm,
@@ -63,6 +67,7 @@ from ..services import (
     joint,
     judicial,
     mediation,
+    recusal,
     transitions,
     uploads,
 )
@@ -163,6 +168,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     judicial_row = getattr(case, "judicial", None) if hasattr(case, "judicial") else None
     offered = case_documents.offered(case)
     case_file = casefile.filed(case)
+    for p in parties:  # what the staff may record for each party (consent, notice, rights notice), by the rules
+        p.can_agree = rules.can_record_consent(user, case, p, agree=True)
+        p.can_refuse = rules.can_record_consent(user, case, p, agree=False)
+        p.can_notice = rules.can_record_notice(user, case, p)
+        p.needs_notice = selectors.party_needs_notice(case, p)
+        p.can_serve = rules.can_serve_rights(user, case, p)
+    pending_recusal = selectors.pending_recusal(case)
     revealed_numbers = None
     if request.method == "POST":  # the numbers typed into the free text, in full: the right, a reason, logged
         try:
@@ -198,6 +210,17 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_lead": rules.can_lead(user, case), "can_record_judicial": rules.can_record_judicial(user, case),
         "can_record_visit": rules.can_record_visit(user, case),
         "judicial": judicial_row,
+        # consent, notice and the rights notice per party; recusal (回避)
+        "staff_consent_methods": [(m, m.label) for m in EXTENSION_CONSENT_METHODS],
+        "notice_methods": NoticeMethod.choices, "rights_methods": RightsMethod.choices,
+        "can_serve_any": any(p.can_serve for p in parties),
+        "can_declare_conflict": rules.can_declare_conflict(user, case),
+        "can_request_recusal": rules.can_request_recusal_for(user, case, pending=pending_recusal is not None),
+        "can_decide_recusal": pending_recusal is not None and rules.can_decide_recusal(user, case),
+        "pending_recusal": pending_recusal, "recusal_requests": selectors.recusal_requests(case),
+        "conflicts": selectors.conflicts_of(case),
+        "recusal_mediators": [m for m in selectors.assignable_mediators(user, case) if m.pk != case.mediator_id]
+        if pending_recusal is not None else [],
         "judicial_offer": rules.can_offer(case, now=now, applied=judicial_row is not None),
         "judicial_closes": rules.window_closes(case),
         "judicial_steps": JudicialStatus.choices, "visits": list(case.visits.select_related("visitor")),
@@ -367,6 +390,59 @@ def _visit(request: HttpRequest, case) -> str:  # noqa: ANN001
     return "已保存。"
 
 
+def _party(case, pk: int | None):  # noqa: ANN001, ANN202
+    party = case.parties.filter(pk=pk).select_related("person").first() if pk is not None else None
+    if party is None:
+        raise XiangzhiError("INVALID_PARTY", "请选择本案的当事人。")
+    return party
+
+
+def _consent(request: HttpRequest, case) -> str:  # noqa: ANN001
+    d = parsed(PartyActionForm, request)
+    if d["agree"] is None:
+        raise XiangzhiError("INVALID_CONSENT", "请选择当事人的答复。")
+    mediation.record_consent(case, _party(case, d["party"]), actor=request.user, agree=d["agree"],
+                             method=request.POST.get("method", ""), at=d["at"], note=request.POST.get("note", ""))
+    return "已记录当事人的答复。" if d["agree"] else "已记录当事人明确拒绝调解，调解依法不予受理或终止，并已告知当事人。"
+
+
+def _notice(request: HttpRequest, case) -> str:  # noqa: ANN001
+    d = parsed(PartyActionForm, request)
+    mediation.record_notice(case, _party(case, d["party"]), actor=request.user, method=request.POST.get("method", ""),
+                            by=request.POST.get("by", ""), at=d["at"])
+    return "已记录通知方式。"
+
+
+def _rights(request: HttpRequest, case) -> str:  # noqa: ANN001
+    d = parsed(PartyActionForm, request)
+    ids = [int(v) for v in request.POST.getlist("parties") if v.isdigit()]
+    parties = list(case.parties.filter(pk__in=ids).select_related("person"))
+    if len(parties) != len(set(ids)) or not parties:
+        raise XiangzhiError("INVALID_PARTY", "请选择本案的当事人。")
+    mediation.serve_rights(case, parties, actor=request.user, method=request.POST.get("method", ""), at=d["at"])
+    return "已记录告知书送达。"
+
+
+def _conflict(request: HttpRequest, case) -> str:  # noqa: ANN001
+    recusal.declare_conflict(case, actor=request.user, reason=request.POST.get("reason", ""))
+    return "已申明回避，案件退回待指派。"
+
+
+def _recusal_request(request: HttpRequest, case) -> str:  # noqa: ANN001
+    d = parsed(PartyActionForm, request)
+    recusal.request_recusal(case, _party(case, d["party"]), actor=request.user, reason=request.POST.get("reason", ""))
+    return "已记录更换调解员的申请，待调解委员会决定。"
+
+
+def _recusal_decision(request: HttpRequest, case) -> str:  # noqa: ANN001
+    d = parsed(RecusalDecisionForm, request)
+    if d["grant"] is None:
+        raise XiangzhiError("INVALID_DECISION", "请选择准许或不予更换。")
+    recusal.decide_recusal(case, actor=request.user, grant=d["grant"], note=request.POST.get("note", ""),
+                           mediator_id=d["mediator"])
+    return "已准许更换调解员。" if d["grant"] else "已决定不予更换，并告知当事人。"
+
+
 # Every action of the case page: name → handler (request, case) → the success message. The handler calls one
 # service, which guards; a refusal comes back as a message on the case page.
 ACTIONS: dict[str, Callable[[HttpRequest, object], str]] = {
@@ -374,6 +450,8 @@ ACTIONS: dict[str, Callable[[HttpRequest, object], str]] = {
     "retriage": _retriage, "material": _material, "risk": _risk, "report": _report, "extend": _extend, "invite": _invite,
     "handover": _handover, "judicial_apply": _judicial_apply, "judicial_step": _judicial_step, "visit": _visit,
     "investigation": _investigation, "revise_agreement": _revise, "party_details": _party_details, "file": _file,
+    "consent": _consent, "notice": _notice, "rights": _rights, "conflict": _conflict,
+    "recusal_request": _recusal_request, "recusal_decision": _recusal_decision,
 }
 
 
@@ -407,16 +485,20 @@ def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     case = selectors.access_case(request.user, pk)
     if kind not in documents.KINDS:
         raise Http404
+    raw = (request.POST if request.method == "POST" else request.GET).get("party", "")
     try:
+        party = case_documents.addressed_to(case, kind, int(raw) if raw.isdigit() else None)
         if request.method == "POST":
-            data = case_documents.generate(case, kind, actor=request.user, reason=request.POST.get("reason", ""))
+            data = case_documents.generate(case, kind, actor=request.user, reason=request.POST.get("reason", ""),
+                                           party=party)
         else:
-            data = case_documents.download(case, kind, actor=request.user, reason=request.GET.get("reason", ""))
+            data = case_documents.download(case, kind, actor=request.user, reason=request.GET.get("reason", ""),
+                                           party=party)
     except XiangzhiError as exc:
         messages.error(request, exc.message)
         return redirect("disputes:case", pk=pk)
     resp = HttpResponse(data, content_type=DOCX)
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(documents.filename(case, kind))}"
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(documents.filename(case, kind, party))}"
     return resp
 
 
