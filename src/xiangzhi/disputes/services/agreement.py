@@ -182,7 +182,7 @@ def set_party_details(case: Case, party: Party, *, actor: User, sex: str = "", e
         raise ValidationFailed("INVALID_SEX", "性别无效。")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        row = Party.objects.select_for_update().select_related("person").filter(pk=party.pk, case=locked).first()
+        row = Party.objects.select_for_update(of=("self",)).select_related("person").filter(pk=party.pk, case=locked).first()
         if row is None:
             raise ValidationFailed("PARTY_REQUIRED", "请选择本案当事人。")
         if not (rules.can_revise_agreement(actor, locked) or rules.can_record_session(actor, locked)):
