@@ -50,7 +50,7 @@ def main() -> None:
     model = fit_topics(train)
     probs = model.probabilities([q["question"] for q in test])
     predicted = np.asarray([TOPICS[int(i)] for i in probs.argmax(axis=1)])
-    kinds = [model.kinds(p) for p in probs]
+    kinds = [model.kinds(p, q["question"]) for p, q in zip(probs, test, strict=True)]
     systems = {
         f"majority class ({majority})": np.asarray([majority] * len(test)),
         "keyword cues": np.asarray([keyword(q["question"]) for q in test]),

@@ -94,7 +94,7 @@ def shipped() -> dict:
 
 def test_a_worksite_injury_is_labour_and_injury(shipped: dict) -> None:
     topics = QuestionTopics.from_state(shipped["topics"])
-    kinds = topics.kinds(topics.probabilities([WORKSITE_INJURY])[0])
+    kinds = topics.kinds(topics.probabilities([WORKSITE_INJURY])[0], WORKSITE_INJURY)
     assert {"劳动争议", "损害赔偿"} <= set(kinds)
     assert topics.kinds(topics.probabilities([VILLAGE_AFFAIRS])[0])[0] == "村务"
 

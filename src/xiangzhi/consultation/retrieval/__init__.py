@@ -53,6 +53,12 @@ classifier trained on topic-labelled consultations (``topics.QuestionTopics``, `
 hand-off threshold is picked in training on held-out predictions (lowest confidence at which 60 % of the answers
 given alone hold a cited article in their top 3).
 
+Measured (``bench/consult_retrieval.py``, shipped model, test parts; R@10 / MRR@10): consultations ``consult_test``
+0.387 / 0.235 (BM25 0.027 / 0.009), STARD ``random_test`` 0.678 / 0.559 (BM25 0.434 / 0.335).  On
+``consult_test`` the held-out-chosen threshold (0.583) hands 91 % to a person and no threshold reaches 60 % top-3
+right among the answers given alone (best 0.57 at 72 % hand-off): the training-time estimate does not carry over to
+75 test questions.
+
 Tried and not kept (4-fold dev of the random split's train part, R@10 / MRR@10, against 0.663 / 0.571
 for the pipeline above; differences under about 0.01 are noise): lambdarank truncation 10 or 40
 (0.667 / 0.564, 0.667 / 0.568), the rank_xendcg objective (0.658 / 0.557), a second-stage re-ranker over

@@ -721,7 +721,7 @@ class Engine:
         if topic_model is not None:
             # The trained question classifier decides the kind of matter; the retrieved articles only rank.
             topic_dist = topic_model.probabilities([question])[0].astype(np.float32)
-            kinds = topic_model.kinds(topic_dist)
+            kinds = topic_model.kinds(topic_dist, question)
         ranked_topics = np.argsort(-topic_dist)
         confidence = self.calibrate(float(top_scores[0])) if len(top_scores) else 0.0
         gap = float(topic_dist[ranked_topics[0]] - topic_dist[ranked_topics[1]])

@@ -107,6 +107,7 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("医药费", "损害赔偿"), ("误工费", "损害赔偿"), ("人身损害", "损害赔偿"), ("被打", "损害赔偿"), ("咬伤", "损害赔偿"),
     ("工地", "劳动争议"), ("包工头", "劳动争议"), ("干活", "劳动争议"), ("上班", "劳动争议"), ("打工", "劳动争议"),
     ("欠款", "借贷"), ("还钱", "借贷"), ("债务", "借贷"), ("欠我", "借贷"), ("抵押", "借贷"), ("催收", "借贷"),
+    ("借了", "借贷"), ("借给", "借贷"), ("不还", "借贷"), ("借我", "借贷"),
     ("村委会", "村务"), ("村委", "村务"), ("村民委员会", "村务"), ("村干部", "村务"), ("村集体", "村务"),
     ("集体经济", "村务"), ("集体收入", "村务"), ("村务公开", "村务"), ("村民小组", "村务"), ("村主任", "村务"),
     ("村支书", "村务"), ("村长", "村务"), ("村民代表", "村务"), ("换届", "村务"), ("分红", "村务"),
@@ -228,13 +229,15 @@ class QuestionTopics:
     """The kinds of matter of a question: a linear classifier over character n-grams (tf-idf) and the keyword cues,
     trained on topic-labelled consultations.  Stored as plain arrays (vocabulary, idf, coefficients)."""
 
-    def __init__(self, keyword_weight: float = 1.0, secondary_threshold: float = 0.2) -> None:
+    def __init__(self, keyword_weight: float = 1.0, secondary_threshold: float = 0.2, cue_boost: float = 1.0) -> None:
         self.vocab: dict[str, int] = {}
         self.idf = np.zeros(0, np.float32)
         self.coef: np.ndarray | None = None  # (n_features + n_topics keyword columns) × n_topics
         self.intercept = np.zeros(len(TOPICS), np.float32)
         self.keyword_weight = keyword_weight
         self.secondary_threshold = secondary_threshold
+        # added to a topic's logit per keyword cue (up to two): words that name the matter outright
+        self.cue_boost = cue_boost
 
     def _matrix(self, questions: Sequence[str], fit: bool = False):
         import scipy.sparse as sp
@@ -290,23 +293,27 @@ class QuestionTopics:
         if self.coef is None:
             cues = np.stack([keyword_topics(normalize_question(q)) for q in questions]) + 1e-3
             return cues / cues.sum(axis=1, keepdims=True)
-        logits = np.asarray(self._matrix(questions) @ self.coef) + self.intercept
+        cues = np.stack([keyword_topics(normalize_question(q)) for q in questions])
+        logits = np.asarray(self._matrix(questions) @ self.coef) + self.intercept + self.cue_boost * np.minimum(cues, 2)
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         return p / p.sum(axis=1, keepdims=True)
 
-    def kinds(self, probs: np.ndarray) -> list[str]:
-        """The kinds of matter that apply: the most likely first, then any other above the secondary threshold
-        (a worksite injury is 劳动争议 and 损害赔偿)."""
+    def kinds(self, probs: np.ndarray, question: str = "") -> list[str]:
+        """The kinds of matter that apply: the most likely first, then any other above the secondary threshold or
+        named by at least two keyword cues of ``question`` (a worksite injury is 劳动争议 and 损害赔偿)."""
         order = np.argsort(-probs, kind="stable")
         out = [TOPICS[int(order[0])]]
         out += [TOPICS[int(i)] for i in order[1:4] if probs[i] >= self.secondary_threshold and TOPICS[int(i)] != "其他"]
+        cues = keyword_topics(normalize_question(question)) if question else np.zeros(len(TOPICS))
+        out += [TOPICS[int(i)] for i in np.flatnonzero(cues >= 2) if TOPICS[int(i)] not in out]
         return out
 
     def state(self) -> dict:
         """Serializable state (plain arrays)."""
         return {"vocab": self.vocab, "idf": self.idf, "coef": self.coef, "intercept": self.intercept,
                 "keyword_weight": self.keyword_weight, "secondary_threshold": self.secondary_threshold,
+                "cue_boost": self.cue_boost,
                 "topics": TOPICS}
 
     @classmethod
@@ -314,7 +321,7 @@ class QuestionTopics:
         """Inverse of :meth:`state`; refuses a model trained on another taxonomy."""
         if tuple(state["topics"]) != TOPICS:
             raise ValueError("topic model trained on another taxonomy")
-        obj = cls(state["keyword_weight"], state["secondary_threshold"])
+        obj = cls(state["keyword_weight"], state["secondary_threshold"], state.get("cue_boost", 0.0))
         obj.vocab, obj.idf, obj.coef, obj.intercept = state["vocab"], state["idf"], state["coef"], state["intercept"]
         return obj
 
