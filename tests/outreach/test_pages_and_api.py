@@ -107,6 +107,7 @@ def test_a_villager_sees_and_opens_the_pushed_answer_in_the_inbox(rule, lawyer_w
     villager.cookies["xz_visitor"] = d.visitor_id
     page = villager.get("/outreach/inbox/").content.decode()
     assert "<audio" in page and f"/outreach/media/{alert.pk}/" in page
+    assert "《民法典》第1079条" in page and ">民法典-1079<" not in page  # cited as people read it
     assert Client().get("/outreach/inbox/").content.decode().count("<audio") == 0  # someone else: nothing
     got = villager.get(f"/outreach/media/{alert.pk}/")
     assert got.status_code == 200 and got["Content-Type"] == "audio/wav"

@@ -41,6 +41,14 @@ def article_by_key(key: str) -> Article:
     return art
 
 
+
+def article_label(key: str) -> str:
+    """How people read an article's key (``民法典-1079`` → ``《民法典》第一千零七十九条``): its law's short title and
+    its label, from the current version (else the latest); the key itself when the law base lacks it."""
+    art = Article.objects.filter(key=key).select_related("law").order_by("-is_current", "-version_date").first()
+    return key if art is None else f"《{art.law.short}》{art.label}"
+
+
 EXCERPT_CHARS = 90
 
 
