@@ -315,6 +315,8 @@ XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_PUBLIC_PER_
 # address and minute (the number is short: the limit keeps it from being guessed).
 XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR = env_int("XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR", 20, minimum=1)
 XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE", 30, minimum=1)
+# 以案释法 Top 10 votes per verified phone and hour (over it: refused and logged).
+XIANGZHI_RATE_LIMIT_VOTES_PER_HOUR = env_int("XIANGZHI_RATE_LIMIT_VOTES_PER_HOUR", 30, minimum=1)
 # A machine client with a valid API token has its own budget (every request), not the anonymous per-address one.
 XIANGZHI_RATE_LIMIT_TOKEN_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_TOKEN_PER_MINUTE", 600, minimum=1)
 # 智能咨询 questions per client address (beside the per-visitor limit, which a client escapes with a new visitor id);
