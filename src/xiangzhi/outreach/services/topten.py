@@ -104,3 +104,10 @@ def vote(nomination: Nomination, *, voter: User) -> Nomination:
         raise Conflict("ALREADY_VOTED", "您已为该案例投过票，每个手机号每个案例只能投一票。") from None
     nomination.refresh_from_db()
     return nomination
+
+
+def top_ten(year: int) -> list[Ranked]:
+    """The year's Top 10 (published cases only)."""
+    from .. import selectors
+
+    return rank(selectors.nominations_of(year))[:TOP_N]
