@@ -160,3 +160,16 @@ def nominations_of(year: int) -> list[Nomination]:
 def top_ten_years() -> list[int]:
     return sorted(set(Nomination.objects.filter(item__state=ItemState.PUBLISHED).values_list("year", flat=True)),
                   reverse=True)
+
+
+def nominations_managed(user) -> QuerySet[Nomination]:  # noqa: ANN001
+    if not rules.can_manage_library(core_rules.roles_of(user)):
+        return Nomination.objects.none()
+    return Nomination.objects.select_related("item").order_by("-year", "pk")
+
+
+def managed_nomination(user, pk: int) -> Nomination:  # noqa: ANN001
+    n = nominations_managed(user).filter(pk=pk).first()
+    if n is None:
+        raise Http404
+    return n
