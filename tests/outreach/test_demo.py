@@ -55,7 +55,7 @@ def test_the_demo_library_and_last_years_top_ten(tongxiang, county_admin, villag
     assert {a for item in published for a in item.audiences} == set(Audience.values)
     year = timezone.now().year - 1
     assert len(topten.top_ten(year)) == 10
-    assert Vote.objects.count() >= 2
+    assert Vote.objects.count() >= 30  # every demo villager voted at least once
     n = LibraryItem.objects.count()
     demo._build_library(ctx)
     assert LibraryItem.objects.count() == n

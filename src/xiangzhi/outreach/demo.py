@@ -126,6 +126,7 @@ CASES = [
 def _build_library(ctx: DemoContext) -> None:
     from django.utils import timezone
 
+    from xiangzhi.core import services as core
     from xiangzhi.core.errors import XiangzhiError
     from xiangzhi.core.models import User
 
@@ -154,7 +155,7 @@ def _build_library(ctx: DemoContext) -> None:
         library.set_published(item, actor=admin, published=True)
         nomination = topten.nominate(item, year, actor=admin)
         nominations.append(topten.set_jury_score(nomination, ctx.rng.randint(60, 98), actor=admin))
-    voters = list(User.objects.filter(kind="citizen", is_active=True, phone_index__isnull=False).order_by("pk")[:40])
+    voters = [core.citizen_account(f"1370000{2000 + i}") for i in range(30)]  # villagers signed in by phone
     votes = 0
     for voter in voters:
         for nomination in ctx.rng.sample(nominations, k=ctx.rng.randint(1, 5)):
