@@ -111,3 +111,27 @@ def test_public_selector_shows_only_published_filtered(county_admin):
     assert list(selectors.published_items(audience="elderly")) == [shown]
     assert list(selectors.published_items(topic="劳动争议")) == [other]
     assert list(selectors.published_items(audience="students", topic="婚姻家庭")) == []
+
+
+def test_comic_pictures_checked_by_content_and_kept_in_order(county_admin, outreach_media):
+    draft = library.ItemDraft(kind="comic", title="漫画：讨薪", audiences=["migrants"])
+    with pytest.raises(ValidationFailed) as exc:  # an .exe named .png
+        library.create_item(draft, actor=county_admin.user,
+                            images=[Upload(name="1.png", content=media.png_panel()), Upload(name="2.png", content=EXE)])
+    assert exc.value.code == "MEDIA_TYPE_NOT_ALLOWED"
+    with pytest.raises(ValidationFailed):  # a comic without pictures
+        library.create_item(draft, actor=county_admin.user)
+    assert not LibraryItem.objects.exists()
+    assert not ([p for p in outreach_media.rglob("*") if p.is_file()] if outreach_media.exists() else [])
+    item = library.create_item(draft, actor=county_admin.user,
+                               images=[Upload(name=f"{i}.png", content=media.png_panel(rgb=(i, i, i))) for i in (1, 2)])
+    assert list(item.pages.values_list("position", "content_type")) == [(1, "image/png"), (2, "image/png")]
+
+
+def test_oversized_picture_refused(county_admin, settings):
+    settings.XIANGZHI_OUTREACH_MAX_IMAGE_BYTES = 1024
+    draft = library.ItemDraft(kind="comic", title="漫画", audiences=["farmers"])
+    with pytest.raises(ValidationFailed) as exc:
+        library.create_item(draft, actor=county_admin.user,
+                            images=[Upload(name="big.png", content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096)])
+    assert exc.value.code == "FILE_TOO_LARGE"

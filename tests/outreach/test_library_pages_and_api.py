@@ -94,3 +94,25 @@ def test_the_openapi_describes_the_library_endpoints(client):
     for p in ("/api/v1/outreach/items", "/api/v1/outreach/items/{item_id}", "/api/v1/outreach/items/{item_id}/publish",
               "/api/v1/outreach/top-ten/{year}", "/api/v1/outreach/top-ten/nominations/{nomination_id}/vote"):
         assert p in paths, p
+
+
+def test_comic_through_the_api_and_its_pictures_public_once_published(county_admin):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xiangzhi.outreach import media
+
+    c = county_admin.client()
+    made = c.post("/api/v1/outreach/items", {
+        "kind": "comic", "title": "漫画：签合同", "audiences": "migrants",
+        "images": [SimpleUploadedFile("1.png", media.png_panel(), content_type="image/png"),
+                   SimpleUploadedFile("2.png", media.png_panel(rgb=(1, 2, 3)), content_type="image/png")]})
+    assert made.status_code == 201, made.content
+    pages = made.json()["pages"]
+    assert len(pages) == 2
+    assert Client().get(pages[0]).status_code == 404  # a draft's pictures are not public
+    c.post(f"/api/v1/outreach/items/{made.json()['id']}/publish")
+    shown = Client().get(pages[1])
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    bad = c.post("/api/v1/outreach/items", {"kind": "comic", "title": "x", "audiences": "migrants",
+                                           "images": [SimpleUploadedFile("1.png", EXE, content_type="image/png")]})
+    assert bad.status_code == 422 and bad.json()["code"] == "MEDIA_TYPE_NOT_ALLOWED"

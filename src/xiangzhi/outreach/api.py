@@ -122,14 +122,15 @@ def _item_out(item: LibraryItem) -> ItemOut:
         media_url=reverse("outreach:item_media", args=[item.pk]) if item.media else None,
         content_type=item.content_type, duration=item.duration, published_at=item.published_at,
         lessons=[LessonOut(position=lesson.position, title=lesson.title, body=lesson.body)
-                 for lesson in item.lessons.all()])
+                 for lesson in item.lessons.all()],
+        pages=[reverse("outreach:item_page", args=[item.pk, p.position]) for p in item.pages.all()])
 
 
 @router.get("/items", auth=None, openapi_extra=PUBLIC, response={200: page_of(ItemOut), **ERRORS},
             summary="普法资源库：已发布的资源（按人群、主题、类型筛选）")
 def list_items(request: HttpRequest, page: Query[PageIn], audience: Audience | Literal[""] = "",
                topic: str = "", kind: ItemKind | Literal[""] = ""):
-    qs = selectors.published_items(audience=audience, topic=topic, kind=kind).prefetch_related("lessons")
+    qs = selectors.published_items(audience=audience, topic=topic, kind=kind).prefetch_related("lessons", "pages")
     return paginate(request, qs, page, _item_out)
 
 
@@ -144,8 +145,9 @@ def get_item(request: HttpRequest, item_id: int):  # noqa: ARG001
 @idempotent
 def create_item(request: HttpRequest, kind: Form[ItemKind], title: Form[str], audiences: Form[str],
                 summary: Form[str] = "", body: Form[str] = "", topics: Form[str] = "", lessons: Form[str] = "",
-                file: UploadedFile | None = File(None)):  # noqa: B008
-    """``audiences``, ``topics``: comma-separated; ``lessons`` (课程): one lesson a line, ``标题|内容``."""
+                file: UploadedFile | None = File(None), images: list[UploadedFile] = File(None)):  # noqa: B008
+    """``audiences``, ``topics``: comma-separated; ``lessons`` (课程): one lesson a line, ``标题|内容``; ``file``: the
+    micro-video; ``images``: a comic's pictures, in order."""
     def split(text: str) -> list[str]:
         return [t.strip() for t in text.replace("，", ",").split(",") if t.strip()]
 
@@ -153,7 +155,8 @@ def create_item(request: HttpRequest, kind: Form[ItemKind], title: Form[str], au
         kind=kind, title=title, summary=summary, body=body, topics=split(topics), audiences=split(audiences),
         lessons=[(line.partition("|")[0].strip(), line.partition("|")[2].strip())
                  for line in lessons.splitlines() if line.strip()])
-    item = library.create_item(draft, actor=request.auth, upload=Upload.from_django(file) if file else None)
+    item = library.create_item(draft, actor=request.auth, upload=Upload.from_django(file) if file else None,
+                               images=[Upload.from_django(i) for i in images or []])
     return Status(201, _item_out(item))
 
 

@@ -129,7 +129,9 @@ def _build_library(ctx: DemoContext) -> None:
     from xiangzhi.core import services as core
     from xiangzhi.core.errors import XiangzhiError
     from xiangzhi.core.models import User
+    from xiangzhi.disputes.services.uploads import Upload
 
+    from . import media
     from .models import LibraryItem
     from .services import library, topten
 
@@ -143,7 +145,9 @@ def _build_library(ctx: DemoContext) -> None:
     for audience, kind, title, topics, body in LIBRARY:
         item = library.create_item(library.ItemDraft(
             kind=kind, title=title, summary=body[:60], body=body, topics=topics, audiences=[audience],
-            lessons=LESSONS if kind == "class" else []), actor=admin)
+            lessons=LESSONS if kind == "class" else []), actor=admin,
+            images=[Upload(name=f"第{i}格.png", content=media.png_panel(rgb=(250, 236 - 20 * i, 200)))
+                    for i in range(1, 4)] if kind == "comic" else None)
         library.set_published(item, actor=admin, published=True)
     year = timezone.now().year - 1
     nominations = []

@@ -213,6 +213,21 @@ class Lesson(models.Model):
         constraints = [models.UniqueConstraint(fields=["item", "position"], name="outreach_lesson_position_unique")]
 
 
+class ComicPage(models.Model):
+    """One picture of a comic (漫画), in order; the file in the outreach storage, checked by its content."""
+
+    item = models.ForeignKey(LibraryItem, models.CASCADE, related_name="pages")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=300)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["item", "position"], name="outreach_comicpage_position_unique")]
+
+
 class Nomination(models.Model):
     """A 以案释法 case nominated for the year's Top 10, with the jury's score (0–100) entered by the bureau."""
 

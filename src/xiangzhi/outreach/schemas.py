@@ -68,6 +68,7 @@ class ItemOut(Schema):
     duration: float = Field(0.0, description="时长（秒）")
     published_at: dt.datetime | None = None
     lessons: list[LessonOut] = []
+    pages: list[str] = Field([], description="漫画各格图片的地址，按顺序")
 
 
 class RankedOut(Schema):

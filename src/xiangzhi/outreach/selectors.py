@@ -124,7 +124,7 @@ def published_items(*, audience: str = "", topic: str = "", kind: str = "") -> Q
 
 
 def published_item(pk: int) -> LibraryItem:
-    item = LibraryItem.objects.filter(pk=pk, state=ItemState.PUBLISHED).prefetch_related("lessons").first()
+    item = LibraryItem.objects.filter(pk=pk, state=ItemState.PUBLISHED).prefetch_related("lessons", "pages").first()
     if item is None:
         raise Http404
     return item

@@ -12,6 +12,7 @@ urlpatterns = [
     path("library/", library.item_list, name="library"),
     path("library/<int:pk>/", library.item_detail, name="item"),
     path("library/<int:pk>/media/", library.item_media, name="item_media"),
+    path("library/<int:pk>/pages/<int:position>/", library.page_image, name="item_page"),
     path("top-ten/", library.top_ten, name="top_ten"),
     path("top-ten/<int:year>/", library.top_ten, name="top_ten_year"),
     path("top-ten/vote/<int:pk>/", library.vote, name="vote"),

@@ -1,6 +1,6 @@
 """普法资源库: the bureau creates items (text, comic, micro-video, class with ordered lessons, 以案释法 case) tagged by
-topic and audience, publishes and unpublishes them. A micro-video's file goes through the answers' media checks
-(type by content, size and duration limits). Every change is an audit row (attested by the ledger)."""
+topic and audience, publishes and unpublishes them. A micro-video's file and a comic's pictures go through the
+answers' media checks (type by content, size and duration limits). Every change is an audit row (attested by the ledger)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from xiangzhi.disputes.services.uploads import Upload, remove_files, save_upload
 
 from .. import rules
 from ..enums import Audience, ItemKind, ItemState, MediaKind
-from ..models import Lesson, LibraryItem
-from .answers import check_media, storage
+from ..models import ComicPage, Lesson, LibraryItem
+from .answers import check_image, check_media, storage
 
 
 @dataclass
@@ -37,7 +37,7 @@ def _guard(actor: User) -> None:
         raise Forbidden("FORBIDDEN", "只有司法局工作人员可以管理普法资源库。")
 
 
-def _clean(draft: ItemDraft, upload: Upload | None) -> dict:
+def _clean(draft: ItemDraft, upload: Upload | None, images: list[Upload]) -> dict:
     from xiangzhi.consultation.retrieval import TOPICS
 
     errors: dict[str, str] = {}
@@ -58,6 +58,8 @@ def _clean(draft: ItemDraft, upload: Upload | None) -> dict:
         errors["lessons"] = "课程至少要有一课时"
     if draft.kind == ItemKind.VIDEO and upload is None:
         errors["file"] = "请上传微视频"
+    if draft.kind == ItemKind.COMIC and not images:
+        errors["images"] = "漫画至少要有一张图片"
     if draft.kind in (ItemKind.ARTICLE, ItemKind.CASE) and not (draft.body or "").strip():
         errors["body"] = "必填"
     if errors:
@@ -69,11 +71,15 @@ def _clean(draft: ItemDraft, upload: Upload | None) -> dict:
             "tags": "," + "".join(f"t:{t}," for t in topics) + "".join(f"a:{a}," for a in audiences)}
 
 
-def create_item(draft: ItemDraft, *, actor: User, upload: Upload | None = None) -> LibraryItem:
-    """A new item (draft), with its lessons and, for a micro-video, its checked file. Bad input leaves nothing
-    behind. Side effects: the file in the outreach storage; the item and lesson rows; an audit row."""
+def create_item(draft: ItemDraft, *, actor: User, upload: Upload | None = None,
+                images: list[Upload] | None = None) -> LibraryItem:
+    """A new item (draft), with its lessons, for a micro-video its file, for a comic its pictures in order — every
+    file checked by its content before anything is stored. Bad input leaves nothing behind.
+    Side effects: the files in the outreach storage; the item, lesson and comic page rows; an audit row."""
     _guard(actor)
-    fields = _clean(draft, upload)
+    images = images or []
+    fields = _clean(draft, upload, images)
+    pictures = [check_image(image) for image in images]
     found = data = None
     if upload is not None:
         found, data = check_media(upload)
@@ -91,11 +97,18 @@ def create_item(draft: ItemDraft, *, actor: User, upload: Upload | None = None) 
                 item.media, item.content_type, item.size = name, found.content_type, len(data)
                 item.duration, item.sha256 = round(found.duration, 2), digest
             item.save()
+            for i, (picture, data_i) in enumerate(pictures):
+                name_i, digest_i = save_upload(Upload(name=images[i].name, content=data_i), "library", picture.ext,
+                                               storage=storage())
+                written.append(name_i)
+                ComicPage.objects.create(item=item, position=i + 1, name=name_i, content_type=picture.content_type,
+                                         size=len(data_i), sha256=digest_i)
             Lesson.objects.bulk_create([Lesson(item=item, position=i + 1, title=t.strip()[:120], body=b)
                                         for i, (t, b) in enumerate(draft.lessons)])
             core.audit("outreach.item_created", actor=actor, obj=item,
                        after={"kind": item.kind, "title": item.title, "topics": item.topics,
-                              "audiences": item.audiences, "sha256": item.sha256, "lessons": len(draft.lessons)})
+                              "audiences": item.audiences, "sha256": item.sha256, "lessons": len(draft.lessons),
+                              "pages": len(pictures)})
     except BaseException:
         remove_files(written, storage=storage())
         raise

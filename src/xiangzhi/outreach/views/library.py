@@ -38,7 +38,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.published_item(pk)
-    return render(request, "outreach/item.html", {"item": item, "lessons": item.lessons.all(),
+    return render(request, "outreach/item.html", {"item": item, "lessons": item.lessons.all(), "pages": item.pages.all(),
                                                   "audience_labels": [Audience(a).label for a in item.audiences]})
 
 
@@ -49,6 +49,19 @@ def item_media(request: HttpRequest, pk: int) -> HttpResponse:
     if not item.media:
         raise Http404
     response = FileResponse(answers.storage().open(item.media, "rb"), content_type=item.content_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@public
+@require_GET
+def page_image(request: HttpRequest, pk: int, position: int) -> HttpResponse:
+    """One picture of a published comic."""
+    page = selectors.published_item(pk).pages.filter(position=position).first()
+    if page is None:
+        raise Http404
+    response = FileResponse(answers.storage().open(page.name, "rb"), content_type=page.content_type)
     response["Cache-Control"] = "public, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -95,7 +108,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
                     kind=request.POST.get("kind", ""), title=request.POST.get("title", ""),
                     summary=request.POST.get("summary", ""), body=request.POST.get("body", ""),
                     topics=request.POST.getlist("topic"), audiences=request.POST.getlist("audience"), lessons=lessons),
-                    actor=request.user, upload=Upload.from_django(f) if f else None)
+                    actor=request.user, upload=Upload.from_django(f) if f else None,
+                    images=[Upload.from_django(i) for i in request.FILES.getlist("images")])
                 messages.success(request, "已保存为草稿。")
             elif action in ("publish", "unpublish"):
                 item = selectors.managed_item(request.user, int(request.POST.get("item", 0) or 0))
