@@ -102,3 +102,15 @@ def test_top_ten_ranking_against_direct_computation(county_admin):
     assert [r.nomination.pk for r in topten.top_ten(2025)] == [n.pk for n in direct][:10]
     # votes are auditable: the tally equals the vote rows
     assert all(n.votes == Vote.objects.filter(nomination=n).count() for n in fresh)
+
+
+def test_vote_over_the_limit_through_the_api_is_429_and_logged(county_admin, villager_a, settings):
+    settings.XIANGZHI_RATE_LIMIT_VOTES_PER_HOUR = 1
+    noms = [topten.nominate(library_item(county_admin.user, kind="case", title=f"案例{i}"), 2025,
+                            actor=county_admin.user) for i in range(2)]
+    c = villager_a[1]
+    assert c.post(f"/api/v1/outreach/top-ten/nominations/{noms[0].pk}/vote").status_code == 200
+    refused = c.post(f"/api/v1/outreach/top-ten/nominations/{noms[1].pk}/vote")
+    assert refused.status_code == 429 and refused.json()["code"] == "RATE_LIMITED"
+    assert AuditLog.objects.filter(action="outreach.vote_rate_limited", actor=villager_a[0]).count() == 1
+    assert Vote.objects.count() == 1
