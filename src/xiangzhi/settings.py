@@ -315,6 +315,8 @@ XIANGZHI_RATE_LIMIT_PUBLIC_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_PUBLIC_PER_
 # address and minute (the number is short: the limit keeps it from being guessed).
 XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR = env_int("XIANGZHI_RATE_LIMIT_APPLY_PER_HOUR", 20, minimum=1)
 XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE", 30, minimum=1)
+# 以案释法 Top 10 votes per verified phone and hour (over it: refused and logged).
+XIANGZHI_RATE_LIMIT_VOTES_PER_HOUR = env_int("XIANGZHI_RATE_LIMIT_VOTES_PER_HOUR", 30, minimum=1)
 # A machine client with a valid API token has its own budget (every request), not the anonymous per-address one.
 XIANGZHI_RATE_LIMIT_TOKEN_PER_MINUTE = env_int("XIANGZHI_RATE_LIMIT_TOKEN_PER_MINUTE", 600, minimum=1)
 # 智能咨询 questions per client address (beside the per-visitor limit, which a client escapes with a new visitor id);
@@ -486,6 +488,8 @@ STORAGES["outreach"] = {
 }
 XIANGZHI_OUTREACH_MAX_MEDIA_BYTES = env_int("XIANGZHI_OUTREACH_MAX_MEDIA_BYTES", 30 * 1024 * 1024, minimum=1024)
 XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS = env_int("XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS", 300, minimum=1)
+# One picture of a 普法资源库 comic.
+XIANGZHI_OUTREACH_MAX_IMAGE_BYTES = env_int("XIANGZHI_OUTREACH_MAX_IMAGE_BYTES", 5 * 1024 * 1024, minimum=1024)
 # How many sample questions (masked) a 求助 shows.
 XIANGZHI_OUTREACH_SAMPLES = env_int("XIANGZHI_OUTREACH_SAMPLES", 5, minimum=1)
 

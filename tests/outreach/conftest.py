@@ -78,3 +78,26 @@ def fire(rule, *, now: dt.datetime, n: int = 12, town: str = WUZHEN, phone: str 
     evaluate(now=now)
     evaluate(now=now + dt.timedelta(minutes=rule.pending_minutes))
     return Alert.objects.get(topic=rule.topic, scope="")
+
+
+@pytest.fixture
+def outreach_media(settings, tmp_path):
+    """The outreach storage in a temporary folder (its files listed by the test)."""
+    settings.STORAGES = {**settings.STORAGES, "outreach": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                                           "OPTIONS": {"location": str(tmp_path / "media")}}}
+    from django.core.files.storage import storages
+
+    storages._storages.pop("outreach", None)
+    yield tmp_path / "media"
+    storages._storages.pop("outreach", None)
+
+
+def library_item(actor, *, kind: str = "article", audiences=("farmers",), topics=("婚姻家庭",), publish: bool = True,
+                 title: str = "离婚冷静期怎么算"):  # noqa: ANN001
+    from xiangzhi.outreach.services import library
+
+    draft = library.ItemDraft(kind=kind, title=title, body="正文：离婚冷静期为三十日。", topics=list(topics),
+                              audiences=list(audiences),
+                              lessons=[("第一课", "内容一"), ("第二课", "内容二")] if kind == "class" else [])
+    item = library.create_item(draft, actor=actor)
+    return library.set_published(item, actor=actor, published=True) if publish else item

@@ -35,3 +35,27 @@ def test_the_demo_fires_claims_answers_and_pushes(kb, tongxiang, lawyer):  # noq
     assert alert.deliveries.filter(state=DeliveryState.QUEUED).count() == 3  # the three who left a phone
     demo.build(ctx)
     assert Alert.objects.count() == 1
+
+
+def test_the_demo_library_and_last_years_top_ten(tongxiang, county_admin, villager_a, villager_b, outreach_media):
+    from django.utils import timezone
+
+    from xiangzhi.core.demo import DemoContext
+    from xiangzhi.outreach import demo
+    from xiangzhi.outreach.enums import Audience, ItemState
+    from xiangzhi.outreach.models import LibraryItem, Vote
+    from xiangzhi.outreach.services import topten
+
+    county_admin.user.username = "admin"
+    county_admin.user.save(update_fields=["username"])
+    ctx = DemoContext(seed=42, rng=random.Random(42))
+    ctx.say = lambda _m: None
+    demo._build_library(ctx)
+    published = LibraryItem.objects.filter(state=ItemState.PUBLISHED)
+    assert {a for item in published for a in item.audiences} == set(Audience.values)
+    year = timezone.now().year - 1
+    assert len(topten.top_ten(year)) == 10
+    assert Vote.objects.count() >= 30  # every demo villager voted at least once
+    n = LibraryItem.objects.count()
+    demo._build_library(ctx)
+    assert LibraryItem.objects.count() == n

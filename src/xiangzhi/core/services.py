@@ -616,6 +616,17 @@ def verify_login_code(phone: str, code: str, *, client_ip: str | None = None) ->
     if wrong is not None:
         raise wrong
     with transaction.atomic():
+        user = citizen_account(phone)
+        User.objects.filter(pk=user.pk).update(last_login=now)
+    return user
+
+
+def citizen_account(phone: str) -> User:
+    """The citizen account of a verified ``phone``, created on first use (the sign-in above, and the demo's
+    villagers). Side effects: the User row and a ``citizen.registered`` audit row the first time."""
+    phone = check_phone(phone)
+    index = crypto.blind_index(phone, purpose="user.phone")
+    with transaction.atomic():
         user = User.objects.filter(phone_index=index).first()
         if user is None:
             user = User(username=f"c_{index[:16]}", kind=UserKind.CITIZEN, phone=phone, phone_index=index)
@@ -624,7 +635,6 @@ def verify_login_code(phone: str, code: str, *, client_ip: str | None = None) ->
             audit("citizen.registered", actor=user, obj=user)
         elif user.kind != UserKind.CITIZEN:
             raise ValidationFailed("NOT_A_CITIZEN", "该手机号属于工作人员账号，请使用工作台登录。")
-        User.objects.filter(pk=user.pk).update(last_login=now)
     return user
 
 

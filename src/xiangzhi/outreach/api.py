@@ -1,5 +1,6 @@
 """/api/v1/outreach: 普法求助 (hot-topic alerts) — list with state, claim (抢单), take the next, give back, answer
-(multipart upload), review and publish. Parse → service/selector → schema; no business rules here."""
+(multipart upload), review and publish; the 普法资源库 items (public list/detail, the bureau's create/publish) and the
+以案释法 Top 10 (public ranking, the citizens' vote). Parse → service/selector → schema; no business rules here."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from xiangzhi.core import rules as core_rules
+from xiangzhi.core.api_auth import PUBLIC
 from xiangzhi.core.idempotency import idempotent
 from xiangzhi.core.models import User
 from xiangzhi.core.pagination import PageIn, page_of, paginate
@@ -18,10 +20,10 @@ from xiangzhi.core.schemas import ErrorOut
 from xiangzhi.disputes.services.uploads import Upload
 
 from . import rules, selectors
-from .enums import AlertState
-from .models import Alert
-from .schemas import AlertOut, AnswerOut, ReviewIn
-from .services import answers, claims
+from .enums import AlertState, Audience, ItemKind
+from .models import Alert, LibraryItem
+from .schemas import AlertOut, AnswerOut, ItemOut, LessonOut, RankedOut, ReviewIn, VoteOut
+from .services import answers, claims, library, topten
 
 router = Router(tags=["outreach 精准普法"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
@@ -110,3 +112,76 @@ def review(request: HttpRequest, alert_id: int, payload: ReviewIn):
     alert = answers.review_answer(selectors.access_alert(user, alert_id), actor=user, approve=payload.approve,
                                   note=payload.note)
     return _out(alert, user)
+
+
+# --- 普法资源库 and 以案释法 Top 10 -------------------------------------------------------------------------------
+def _item_out(item: LibraryItem) -> ItemOut:
+    return ItemOut(
+        id=item.pk, kind=item.kind, kind_label=str(item.get_kind_display()), title=item.title, summary=item.summary,
+        body=item.body, topics=item.topics, audiences=item.audiences, state=item.state,
+        media_url=reverse("outreach:item_media", args=[item.pk]) if item.media else None,
+        content_type=item.content_type, duration=item.duration, published_at=item.published_at,
+        lessons=[LessonOut(position=lesson.position, title=lesson.title, body=lesson.body)
+                 for lesson in item.lessons.all()],
+        pages=[reverse("outreach:item_page", args=[item.pk, p.position]) for p in item.pages.all()])
+
+
+@router.get("/items", auth=None, openapi_extra=PUBLIC, response={200: page_of(ItemOut), **ERRORS},
+            summary="普法资源库：已发布的资源（按人群、主题、类型筛选）")
+def list_items(request: HttpRequest, page: Query[PageIn], audience: Audience | Literal[""] = "",
+               topic: str = "", kind: ItemKind | Literal[""] = ""):
+    qs = selectors.published_items(audience=audience, topic=topic, kind=kind).prefetch_related("lessons", "pages")
+    return paginate(request, qs, page, _item_out)
+
+
+@router.get("/items/{item_id}", auth=None, openapi_extra=PUBLIC, response={200: ItemOut, **ERRORS},
+            summary="一条已发布的普法资源")
+def get_item(request: HttpRequest, item_id: int):  # noqa: ARG001
+    return _item_out(selectors.published_item(item_id))
+
+
+@router.post("/items", response={201: ItemOut, **ERRORS},
+             summary="司法局新建普法资源（草稿；微视频随表单上传 MP4/WebM，按内容识别类型）")
+@idempotent
+def create_item(request: HttpRequest, kind: Form[ItemKind], title: Form[str], audiences: Form[str],
+                summary: Form[str] = "", body: Form[str] = "", topics: Form[str] = "", lessons: Form[str] = "",
+                file: UploadedFile | None = File(None), images: list[UploadedFile] = File(None)):  # noqa: B008
+    """``audiences``, ``topics``: comma-separated; ``lessons`` (课程): one lesson a line, ``标题|内容``; ``file``: the
+    micro-video; ``images``: a comic's pictures, in order."""
+    def split(text: str) -> list[str]:
+        return [t.strip() for t in text.replace("，", ",").split(",") if t.strip()]
+
+    draft = library.ItemDraft(
+        kind=kind, title=title, summary=summary, body=body, topics=split(topics), audiences=split(audiences),
+        lessons=[(line.partition("|")[0].strip(), line.partition("|")[2].strip())
+                 for line in lessons.splitlines() if line.strip()])
+    item = library.create_item(draft, actor=request.auth, upload=Upload.from_django(file) if file else None,
+                               images=[Upload.from_django(i) for i in images or []])
+    return Status(201, _item_out(item))
+
+
+@router.post("/items/{item_id}/publish", response={200: ItemOut, **ERRORS}, summary="司法局发布普法资源")
+def publish_item(request: HttpRequest, item_id: int):
+    item = selectors.managed_item(request.auth, item_id)
+    return _item_out(library.set_published(item, actor=request.auth, published=True))
+
+
+@router.post("/items/{item_id}/unpublish", response={200: ItemOut, **ERRORS}, summary="司法局下架普法资源")
+def unpublish_item(request: HttpRequest, item_id: int):
+    item = selectors.managed_item(request.auth, item_id)
+    return _item_out(library.set_published(item, actor=request.auth, published=False))
+
+
+@router.get("/top-ten/{year}", auth=None, openapi_extra=PUBLIC, response={200: list[RankedOut], **ERRORS},
+            summary="以案释法年度十佳（公众投票与评审分综合排名）")
+def top_ten(request: HttpRequest, year: int):  # noqa: ARG001
+    return [RankedOut(rank=i + 1, nomination_id=r.nomination.pk, item_id=r.nomination.item_id,
+                      title=r.nomination.item.title, votes=r.votes, jury_score=r.jury, score=r.score)
+            for i, r in enumerate(topten.top_ten(year))]
+
+
+@router.post("/top-ten/nominations/{nomination_id}/vote", response={200: VoteOut, **ERRORS},
+             summary="为以案释法候选案例投票（手机号验证码登录的群众，每个手机号每个案例一票，限频）")
+def vote(request: HttpRequest, nomination_id: int):
+    nomination = topten.vote(selectors.open_nomination(nomination_id), voter=request.auth)
+    return VoteOut(nomination_id=nomination.pk, votes=nomination.votes)

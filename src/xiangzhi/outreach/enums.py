@@ -56,3 +56,31 @@ class DeliveryState(models.TextChoices):
 class MediaKind(models.TextChoices):
     AUDIO = "audio", _("音频")
     VIDEO = "video", _("视频")
+
+
+class ItemKind(models.TextChoices):
+    """A 普法资源库 item: text, a comic (a series of images), a micro-video, a class of ordered lessons, or a
+    以案释法 case (which may be nominated for the year's Top 10)."""
+
+    ARTICLE = "article", _("图文")
+    COMIC = "comic", _("漫画")
+    VIDEO = "video", _("微视频")
+    CLASS = "class", _("课程")
+    CASE = "case", _("以案释法")
+
+
+class Audience(models.TextChoices):
+    """Who an item is for; the 清单式普法 lists are grouped by these."""
+
+    FARMERS = "farmers", _("农民")
+    MIGRANTS = "migrants", _("外出务工人员")
+    ENTERPRISES = "enterprises", _("企业")
+    ELDERLY = "elderly", _("老年人")
+    STUDENTS = "students", _("青少年学生")
+    WOMEN_CHILDREN = "women_children", _("妇女儿童")
+
+
+class ItemState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+    UNPUBLISHED = "unpublished", _("已下架")

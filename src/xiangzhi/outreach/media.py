@@ -1,6 +1,7 @@
 """Audio and video files told apart by their content (never by their name) and their duration read from the
 container, in pure Python: MP3, AAC (ADTS), M4A/MP4, Ogg (Opus, Vorbis), WebM and WAV — what Android's browser
-plays. :func:`probe` returns None for anything else (an .exe named .mp3 included)."""
+plays. :func:`probe` returns None for anything else (an .exe named .mp3 included); :func:`probe_image` does the
+same for the pictures of a comic (PNG, JPEG, WebP, GIF)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,19 @@ def probe(data: bytes) -> Media | None:
     if _adts_header(data, 0) is not None:
         duration = _adts_duration(data)
         return Media("aac", "audio/aac", MediaKind.AUDIO, duration) if duration else None
+    return None
+
+
+def probe_image(data: bytes) -> Media | None:
+    """What picture ``data`` is, by its first bytes (never its name); None for anything else."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return Media("png", "image/png", "image", None)
+    if data[:3] == b"\xff\xd8\xff":
+        return Media("jpg", "image/jpeg", "image", None)
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return Media("webp", "image/webp", "image", None)
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return Media("gif", "image/gif", "image", None)
     return None
 
 
@@ -188,3 +202,15 @@ def wav_tone(seconds: float = 3.0, *, rate: int = 16000, freq: float = 440.0) ->
     header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(frames), b"WAVE", b"fmt ", 16, 1, 1, rate,
                          rate * 2, 2, 16, b"data", len(frames))
     return header + bytes(frames)
+
+
+def png_panel(width: int = 320, height: int = 200, rgb: tuple[int, int, int] = (250, 236, 200)) -> bytes:
+    """A plain one-colour PNG (a comic panel placeholder for the demo and tests)."""
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

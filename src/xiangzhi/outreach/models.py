@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.core.fields import EncryptedTextField
 
-from .enums import ACTIVE_STATES, AlertState, DeliveryState, EventKind, Firing, MediaKind
+from .enums import ACTIVE_STATES, AlertState, DeliveryState, EventKind, Firing, ItemKind, ItemState, MediaKind
 
 
 class AlertRule(models.Model):
@@ -166,3 +166,93 @@ class Speciality(models.Model):
         verbose_name = _("擅长领域")
         verbose_name_plural = _("擅长领域")
         constraints = [models.UniqueConstraint(fields=["user", "topic"], name="outreach_speciality_unique")]
+
+
+class LibraryItem(models.Model):
+    """One item of the 普法资源库, tagged by topics (consultation's TOPICS) and audiences; the public sees it only
+    while published. Written only by services.library."""
+
+    kind = models.CharField(_("类型"), max_length=10, choices=ItemKind.choices)
+    title = models.CharField(_("标题"), max_length=120)
+    summary = models.CharField(_("摘要"), max_length=300, blank=True)
+    body = models.TextField(_("正文"), blank=True)
+    topics = models.JSONField(_("主题"), default=list, blank=True)
+    audiences = models.JSONField(_("适用人群"), default=list, blank=True)
+    # ",t:<topic>,a:<audience>," — the tags as text, so one portable LIKE filters by topic and audience
+    tags = models.CharField(max_length=600, blank=True, editable=False)
+    state = models.CharField(_("状态"), max_length=12, choices=ItemState.choices, default=ItemState.DRAFT)
+    media = models.CharField(max_length=300, blank=True)  # name in the outreach storage (micro-video)
+    content_type = models.CharField(max_length=40, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    duration = models.FloatField(default=0.0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("普法资源")
+        verbose_name_plural = _("普法资源")
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["state", "kind"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Lesson(models.Model):
+    """One lesson of a class (课程), in order."""
+
+    item = models.ForeignKey(LibraryItem, models.CASCADE, related_name="lessons")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(_("课时标题"), max_length=120)
+    body = models.TextField(_("内容"), blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["item", "position"], name="outreach_lesson_position_unique")]
+
+
+class ComicPage(models.Model):
+    """One picture of a comic (漫画), in order; the file in the outreach storage, checked by its content."""
+
+    item = models.ForeignKey(LibraryItem, models.CASCADE, related_name="pages")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=300)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["item", "position"], name="outreach_comicpage_position_unique")]
+
+
+class Nomination(models.Model):
+    """A 以案释法 case nominated for the year's Top 10, with the jury's score (0–100) entered by the bureau."""
+
+    item = models.ForeignKey(LibraryItem, models.PROTECT, related_name="nominations")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    jury_score = models.FloatField(_("评审分"), null=True, blank=True)
+    votes = models.PositiveIntegerField(_("票数"), default=0)  # kept equal to the Vote rows by services.topten
+
+    class Meta:
+        verbose_name = _("以案释法十佳候选")
+        verbose_name_plural = _("以案释法十佳候选")
+        ordering = ["year", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "year"], name="outreach_nomination_unique"),
+            models.CheckConstraint(condition=Q(jury_score__isnull=True) | (Q(jury_score__gte=0) & Q(jury_score__lte=100)),
+                                   name="outreach_nomination_jury_range"),
+        ]
+
+
+class Vote(models.Model):
+    """One public vote: the voter only as the blind index of their verified phone; one per case and phone."""
+
+    nomination = models.ForeignKey(Nomination, models.PROTECT, related_name="vote_rows")
+    voter_index = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["nomination", "voter_index"], name="outreach_vote_once")]

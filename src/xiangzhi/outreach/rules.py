@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 
 from xiangzhi.core.enums import Role
 
-from .enums import AlertState
+from .enums import AlertState, ItemState
 
 # Lawyers and legal workers who claim (抢单) and answer 求助.
 CLAIM_ROLES = frozenset({Role.LAWYER, Role.TOWN_STAFF, Role.CENTRE_STAFF, Role.COUNTY_ADMIN})
@@ -63,3 +63,25 @@ def can_edit_rules(roles: Collection[str]) -> bool:
 def can_see_deliveries(roles: Collection[str]) -> bool:
     """Staff who may see the push states (queued, sent, opened) of an alert's audience (never their phones)."""
     return bool((CLAIM_ROLES | REVIEW_ROLES | {Role.AUDITOR}) & set(roles))
+
+
+# The justice bureau edits the 普法资源库 and runs the 以案释法 Top 10 (nominations, jury scores).
+LIBRARY_ROLES = frozenset({Role.COUNTY_ADMIN})
+
+
+def can_manage_library(roles: Collection[str]) -> bool:
+    """Create, publish, unpublish library items; nominate cases and enter jury scores."""
+    return bool(LIBRARY_ROLES & set(roles))
+
+
+def can_publish_item(roles: Collection[str], state: str) -> bool:
+    return can_manage_library(roles) and state != ItemState.PUBLISHED
+
+
+def can_unpublish_item(roles: Collection[str], state: str) -> bool:
+    return can_manage_library(roles) and state == ItemState.PUBLISHED
+
+
+def can_vote(*, is_citizen: bool, has_phone: bool, item_published: bool) -> bool:
+    """A citizen signed in with a verified phone votes for a published nominated case."""
+    return is_citizen and has_phone and item_published

@@ -45,3 +45,42 @@ class AlertOut(Schema):
 class ReviewIn(TextIn):
     approve: bool
     note: str = Field("", max_length=300)
+
+
+class LessonOut(Schema):
+    position: int
+    title: str
+    body: str
+
+
+class ItemOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    title: str
+    summary: str
+    body: str
+    topics: list[str]
+    audiences: list[str]
+    state: str
+    media_url: str | None = None
+    content_type: str = ""
+    duration: float = Field(0.0, description="时长（秒）")
+    published_at: dt.datetime | None = None
+    lessons: list[LessonOut] = []
+    pages: list[str] = Field([], description="漫画各格图片的地址，按顺序")
+
+
+class RankedOut(Schema):
+    rank: int
+    nomination_id: int
+    item_id: int
+    title: str
+    votes: int
+    jury_score: float | None
+    score: float = Field(description="0.5 × 票数/当年最高票数 + 0.5 × 评审分/100")
+
+
+class VoteOut(Schema):
+    nomination_id: int
+    votes: int

@@ -10,8 +10,8 @@ from xiangzhi.core import rules as core_rules
 from xiangzhi.core.selectors import jurisdiction_codes
 
 from . import rules
-from .enums import AlertState, DeliveryState
-from .models import Alert, AlertRule, Delivery, Speciality
+from .enums import AlertState, DeliveryState, ItemState
+from .models import Alert, AlertRule, Delivery, LibraryItem, Nomination, Speciality
 
 
 def specialities_of(user) -> set[str]:  # noqa: ANN001
@@ -107,3 +107,69 @@ def rules_for(user) -> QuerySet[AlertRule]:  # noqa: ANN001
     if not rules.can_edit_rules(core_rules.roles_of(user)):
         return AlertRule.objects.none()
     return AlertRule.objects.order_by("pk")
+
+
+# --- 普法资源库 and 以案释法 Top 10 -------------------------------------------------------------------------------
+def published_items(*, audience: str = "", topic: str = "", kind: str = "") -> QuerySet[LibraryItem]:
+    """What the public sees: published items only, filtered by audience, topic and kind (the
+    tag lists are JSON arrays, matched as their JSON text so the same query runs on SQLite and PostgreSQL)."""
+    qs = LibraryItem.objects.filter(state=ItemState.PUBLISHED)
+    if audience:
+        qs = qs.filter(tags__contains=f",a:{audience},")
+    if topic:
+        qs = qs.filter(tags__contains=f",t:{topic},")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-published_at", "-pk")
+
+
+def published_item(pk: int) -> LibraryItem:
+    item = LibraryItem.objects.filter(pk=pk, state=ItemState.PUBLISHED).prefetch_related("lessons", "pages").first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def library_for(user) -> QuerySet[LibraryItem]:  # noqa: ANN001
+    """Every item, drafts and unpublished included, for the bureau; nothing for anyone else."""
+    if not rules.can_manage_library(core_rules.roles_of(user)):
+        return LibraryItem.objects.none()
+    return LibraryItem.objects.order_by("-created_at", "-pk")
+
+
+def managed_item(user, pk: int) -> LibraryItem:  # noqa: ANN001
+    item = library_for(user).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def open_nomination(pk: int) -> Nomination:
+    """A nomination of a published case (what a citizen may vote for)."""
+    n = Nomination.objects.filter(pk=pk, item__state=ItemState.PUBLISHED).select_related("item").first()
+    if n is None:
+        raise Http404
+    return n
+
+
+def nominations_of(year: int) -> list[Nomination]:
+    return list(Nomination.objects.filter(year=year, item__state=ItemState.PUBLISHED).select_related("item")
+                .order_by("pk"))
+
+
+def top_ten_years() -> list[int]:
+    return sorted(set(Nomination.objects.filter(item__state=ItemState.PUBLISHED).values_list("year", flat=True)),
+                  reverse=True)
+
+
+def nominations_managed(user) -> QuerySet[Nomination]:  # noqa: ANN001
+    if not rules.can_manage_library(core_rules.roles_of(user)):
+        return Nomination.objects.none()
+    return Nomination.objects.select_related("item").order_by("-year", "pk")
+
+
+def managed_nomination(user, pk: int) -> Nomination:  # noqa: ANN001
+    n = nominations_managed(user).filter(pk=pk).first()
+    if n is None:
+        raise Http404
+    return n

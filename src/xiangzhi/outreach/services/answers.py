@@ -34,16 +34,30 @@ def storage():  # noqa: ANN201
     return storages["outreach"]
 
 
-def check_media(upload: Upload) -> tuple[media.Media, bytes]:
-    """The file's type (by its content, never its name), within ``XIANGZHI_OUTREACH_MAX_MEDIA_BYTES`` and
-    ``XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS``; ValidationFailed with a clear message otherwise."""
-    limit = settings.XIANGZHI_OUTREACH_MAX_MEDIA_BYTES
+def _read_within(upload: Upload, limit: int) -> bytes:
+    """The file's bytes, refused when empty or over ``limit`` bytes."""
     if upload.size > limit:
         raise ValidationFailed("FILE_TOO_LARGE", f"文件“{upload.name}”超过 {limit // (1024 * 1024)} MB，请压缩后再上传。",
                                {"file": upload.name, "size": upload.size, "limit": limit})
     if upload.size == 0:
         raise ValidationFailed("FILE_EMPTY", f"文件“{upload.name}”是空的。", {"file": upload.name})
-    data = b"".join(upload.chunks())
+    return b"".join(upload.chunks())
+
+
+def check_image(upload: Upload) -> tuple[media.Media, bytes]:
+    """A comic's picture: PNG, JPEG, WebP or GIF by its content, within ``XIANGZHI_OUTREACH_MAX_IMAGE_BYTES``."""
+    data = _read_within(upload, settings.XIANGZHI_OUTREACH_MAX_IMAGE_BYTES)
+    found = media.probe_image(data)
+    if found is None:
+        raise ValidationFailed("MEDIA_TYPE_NOT_ALLOWED", f"文件“{upload.name}”不是图片，只能上传 PNG、JPEG、WebP 或 GIF。",
+                               {"file": upload.name, "allowed": ["png", "jpg", "webp", "gif"]})
+    return found, data
+
+
+def check_media(upload: Upload) -> tuple[media.Media, bytes]:
+    """The file's type (by its content, never its name), within ``XIANGZHI_OUTREACH_MAX_MEDIA_BYTES`` and
+    ``XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS``; ValidationFailed with a clear message otherwise."""
+    data = _read_within(upload, settings.XIANGZHI_OUTREACH_MAX_MEDIA_BYTES)
     found = media.probe(data)
     if found is None:
         raise ValidationFailed("MEDIA_TYPE_NOT_ALLOWED", f"文件“{upload.name}”不是可播放的音视频，只能上传{ALLOWED}。",

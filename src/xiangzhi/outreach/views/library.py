@@ -1,0 +1,134 @@
+"""普法资源库 and 以案释法 Top 10 pages: the public list (by audience and topic, the 清单式普法 lists per audience), one
+item, its micro-video, the year's Top 10 with the vote button; the bureau's workbench (create, publish, unpublish,
+nominate, jury score). Thin: selectors read, services write."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xiangzhi.consultation.retrieval import TOPICS
+from xiangzhi.core import rules as core_rules
+from xiangzhi.core.access import public, staff_required
+from xiangzhi.core.errors import XiangzhiError
+from xiangzhi.disputes.services.uploads import Upload
+
+from .. import rules, selectors
+from ..enums import Audience, ItemKind
+from ..services import answers, library, topten
+
+
+@public
+@require_GET
+def item_list(request: HttpRequest) -> HttpResponse:
+    audience = request.GET.get("audience", "")
+    audience = audience if audience in Audience.values else ""
+    topic = request.GET.get("topic", "")
+    topic = topic if topic in TOPICS else ""
+    items = list(selectors.published_items(audience=audience, topic=topic)[:100])
+    return render(request, "outreach/library.html", {
+        "items": items, "audiences": Audience.choices, "topics": TOPICS, "audience": audience, "topic": topic,
+        "audience_label": Audience(audience).label if audience else ""})
+
+
+@public
+@require_GET
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.published_item(pk)
+    return render(request, "outreach/item.html", {"item": item, "lessons": item.lessons.all(), "pages": item.pages.all(),
+                                                  "audience_labels": [Audience(a).label for a in item.audiences]})
+
+
+@public
+@require_GET
+def item_media(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.published_item(pk)
+    if not item.media:
+        raise Http404
+    response = FileResponse(answers.storage().open(item.media, "rb"), content_type=item.content_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@public
+@require_GET
+def page_image(request: HttpRequest, pk: int, position: int) -> HttpResponse:
+    """One picture of a published comic."""
+    page = selectors.published_item(pk).pages.filter(position=position).first()
+    if page is None:
+        raise Http404
+    response = FileResponse(answers.storage().open(page.name, "rb"), content_type=page.content_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@public
+@require_GET
+def top_ten(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    years = selectors.top_ten_years()
+    year = year or (years[0] if years else timezone.now().year - 1)
+    can_vote = core_rules.is_citizen(request.user) and bool(request.user.phone_index)
+    return render(request, "outreach/top_ten.html", {
+        "year": year, "years": years, "ranked": topten.top_ten(year), "can_vote": can_vote,
+        "candidates": selectors.nominations_of(year), "weights": (topten.VOTE_WEIGHT, topten.JURY_WEIGHT)})
+
+
+@public
+@require_POST
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    nomination = selectors.open_nomination(pk)
+    if not core_rules.is_citizen(request.user):
+        messages.error(request, "请先用手机号和验证码登录后再投票。")
+        return redirect("outreach:top_ten_year", year=nomination.year)
+    try:
+        topten.vote(nomination, voter=request.user)
+        messages.success(request, "投票成功，谢谢参与！")
+    except XiangzhiError as exc:
+        messages.error(request, exc.message)
+    return redirect("outreach:top_ten_year", year=nomination.year)
+
+
+@staff_required(*rules.LIBRARY_ROLES)
+@require_http_methods(["GET", "POST"])
+def workbench(request: HttpRequest) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "create":
+                f = request.FILES.get("media")
+                lessons = [(ln.partition("|")[0].strip(), ln.partition("|")[2].strip())
+                           for ln in request.POST.get("lessons", "").splitlines() if ln.strip()]
+                library.create_item(library.ItemDraft(
+                    kind=request.POST.get("kind", ""), title=request.POST.get("title", ""),
+                    summary=request.POST.get("summary", ""), body=request.POST.get("body", ""),
+                    topics=request.POST.getlist("topic"), audiences=request.POST.getlist("audience"), lessons=lessons),
+                    actor=request.user, upload=Upload.from_django(f) if f else None,
+                    images=[Upload.from_django(i) for i in request.FILES.getlist("images")])
+                messages.success(request, "已保存为草稿。")
+            elif action in ("publish", "unpublish"):
+                item = selectors.managed_item(request.user, int(request.POST.get("item", 0) or 0))
+                library.set_published(item, actor=request.user, published=action == "publish")
+                messages.success(request, "已发布。" if action == "publish" else "已下架。")
+            elif action == "nominate":
+                item = selectors.managed_item(request.user, int(request.POST.get("item", 0) or 0))
+                topten.nominate(item, int(request.POST.get("year") or timezone.now().year), actor=request.user)
+                messages.success(request, "已提名参评以案释法十佳。")
+            elif action == "jury":
+                nomination = selectors.managed_nomination(request.user, int(request.POST.get("nomination", 0) or 0))
+                topten.set_jury_score(nomination, float(request.POST.get("score") or -1), actor=request.user)
+                messages.success(request, "评审分已保存。")
+            return redirect("outreach:workbench")
+        except XiangzhiError as exc:
+            error = exc.message
+        except ValueError:
+            error = "请填写正确的数字。"
+    return render(request, "outreach/workbench.html", {
+        "items": selectors.library_for(request.user)[:200], "kinds": ItemKind.choices, "audiences": Audience.choices,
+        "topics": TOPICS, "nominations": selectors.nominations_managed(request.user), "error": error,
+        "year": timezone.now().year}, status=422 if error else 200)
