@@ -77,7 +77,7 @@ def test_a_citizen_lists_their_own_conversations(kb, villager_a, villager_b, cli
     services.ask("借钱不还怎么办", visitor=services.Visitor(visitor_id="va", citizen=user))
     services.ask("离婚孩子归谁", visitor=services.Visitor(visitor_id="vb", citizen=villager_b[0]))
     r = c.get(f"{A}/conversations")
-    assert r.status_code == 200 and [i["last_question"] for i in r.json()] == ["借钱不还怎么办"]
+    assert r.status_code == 200 and [i["last_question"] for i in r.json()["items"]] == ["借钱不还怎么办"]
     assert lawyer.client().get(f"{A}/conversations").status_code == 404
     assert client.get(f"{A}/conversations").status_code == 401
 
@@ -178,7 +178,7 @@ def test_rewrites_through_the_api(lawyer, mediator):
 # --- guidance ---------------------------------------------------------------------------------------------------------
 def test_guidance_is_public_to_read_and_edited_by_the_justice_administration(seeded_guidance, client, town_staff,
                                                                              lawyer):
-    listed = client.get(f"{A}/guidance").json()
+    listed = client.get(f"{A}/guidance").json()["items"]
     assert {"劳动争议", "村务", "道路交通事故"} <= {g["kind"] for g in listed}
     labour = client.get(f"{A}/guidance/劳动争议").json()
     assert labour["steps"][1]["action"] == "mediation" and labour["version"] == 1 and labour["updated_by"] is None

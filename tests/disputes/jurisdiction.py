@@ -226,3 +226,44 @@ def chongfu_case_investigation():
 @register("POST /api/v1/cases/{case_id}/file")
 def chongfu_case_file():
     return {"case_id": _chongfu_case().pk, "_body": {"remarks": ""}}
+
+
+# The party asks for another mediator through the API: token + the party's phone session (tests/disputes/test_recusal.py)
+token_route("POST /api/v1/cases/party/{token}/recusal-request")
+
+
+def _chongfu_party_body(**body):
+    case = _chongfu_case()
+    return {"case_id": case.pk, "_body": {"party_id": case.parties.first().pk, **body}}
+
+
+@register("POST /api/v1/cases/{case_id}/consents")
+def chongfu_case_consent():
+    return _chongfu_party_body(agree=True, method="phone", at=dt.datetime.now().isoformat(timespec="minutes"))
+
+
+@register("POST /api/v1/cases/{case_id}/notices")
+def chongfu_case_notice():
+    return _chongfu_party_body(method="letter", by="村委会王主任", at=dt.datetime.now().isoformat(timespec="minutes"))
+
+
+@register("POST /api/v1/cases/{case_id}/rights-notices")
+def chongfu_case_rights_notice():
+    case = _chongfu_case()
+    return {"case_id": case.pk, "_body": {"party_ids": [case.parties.first().pk], "method": "in_person",
+                                          "at": dt.datetime.now().isoformat(timespec="minutes")}}
+
+
+@register("POST /api/v1/cases/{case_id}/conflicts")
+def chongfu_case_conflict():
+    return {"case_id": _chongfu_case().pk, "_body": {"reason": "本人系当事人亲属"}}
+
+
+@register("POST /api/v1/cases/{case_id}/recusal-requests")
+def chongfu_case_recusal_request():
+    return _chongfu_party_body(reason="调解员与对方是亲戚")
+
+
+@register("POST /api/v1/cases/{case_id}/recusal-requests/decision")
+def chongfu_case_recusal_decision():
+    return {"case_id": _chongfu_case().pk, "_body": {"grant": False, "note": "无回避事由"}}

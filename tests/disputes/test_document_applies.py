@@ -104,7 +104,7 @@ def test_a_settled_case_offers_and_issues_no_termination_notice(client, mediator
     r = client.post(f"/api/v1/cases/{case.pk}/documents/termination", {"reason": "交当事人"},
                     content_type="application/json")
     assert r.status_code == 409 and r.json()["code"] == "DOCUMENT_NOT_APPLICABLE"
-    listed = client.get(f"/api/v1/cases/{case.pk}/documents").json()
+    listed = client.get(f"/api/v1/cases/{case.pk}/documents").json()["items"]
     assert [d["kind"] for d in listed] == offered
 
 

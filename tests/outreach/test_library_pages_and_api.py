@@ -83,7 +83,7 @@ def test_vote_api_once_per_phone_and_top_ten_page(county_admin, villager_a):
     assert again.status_code == 409 and again.json()["code"] == "ALREADY_VOTED"
     assert Client().post(f"/api/v1/outreach/top-ten/nominations/{n.pk}/vote").status_code == 401
     assert Vote.objects.count() == 1
-    ranked = Client().get("/api/v1/outreach/top-ten/2025").json()
+    ranked = Client().get("/api/v1/outreach/top-ten/2025").json()["items"]
     assert ranked[0]["nomination_id"] == n.pk and ranked[0]["score"] == pytest.approx(0.95)
     page = Client().get("/outreach/top-ten/2025/").content.decode()
     assert "拖欠工资以案释法" in page and "2025年度以案释法十佳" in page

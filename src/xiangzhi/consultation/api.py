@@ -127,14 +127,14 @@ def request_handoff(request: HttpRequest, token: str, question_id: int, payload:
     return Status(201, HandoffStateOut(status=h.status, reply=h.reply, replied_at=h.replied_at))
 
 
-@router.get("/conversations", response={200: list[ConversationSummaryOut], **ERRORS},
+@router.get("/conversations", response={200: page_of(ConversationSummaryOut), **ERRORS},
             summary="群众（手机验证登录）：我的法律咨询（最新在前）")
-def my_conversations(request: HttpRequest):
+def my_conversations(request: HttpRequest, page: Query[PageIn]):
     if not core_rules.is_citizen(request.auth):
         raise Http404
-    return [ConversationSummaryOut(token=c["conversation"].token, last_question=c["question"].text,
-                                   asked_at=c["question"].created_at, handoff=c["handoff"])
-            for c in selectors.consultations_of_citizen(request.auth)]
+    return paginate(request, selectors.consultations_of_citizen(request.auth, limit=None), page,
+                    lambda c: ConversationSummaryOut(token=c["conversation"].token, last_question=c["question"].text,
+                                                     asked_at=c["question"].created_at, handoff=c["handoff"]))
 
 
 # --- the hand-off queue -----------------------------------------------------------------------------------------
@@ -240,11 +240,11 @@ def review_faq(request: HttpRequest, faq_id: int):
     return _faq_out(services.review_faq(selectors.access_faq(user, faq_id), actor=user))
 
 
-@router.get("/faq-candidates", response={200: list[FaqCandidateOut], **ERRORS},
+@router.get("/faq-candidates", response={200: page_of(FaqCandidateOut), **ERRORS},
             summary="建议新增的常见问答（重复出现、未能解答的问题）")
-def faq_candidates(request: HttpRequest):
+def faq_candidates(request: HttpRequest, page: Query[PageIn]):
     _legal_worker(request)
-    return selectors.faq_candidates()
+    return paginate(request, selectors.faq_candidates(), page)
 
 
 def _rewrite_out(r: Rewrite) -> dict:
@@ -278,10 +278,10 @@ def _guidance_out(g: MatterGuidance) -> dict:
             "updated_by": (g.updated_by.display_name or g.updated_by.username) if g.updated_by_id else None}
 
 
-@router.get("/guidance", auth=None, openapi_extra=PUBLIC, response={200: list[GuidanceOut], **ERRORS},
+@router.get("/guidance", auth=None, openapi_extra=PUBLIC, response={200: page_of(GuidanceOut), **ERRORS},
             summary="公开：各类纠纷的办事指引（下一步怎么办、时限、证据、办理机构）")
-def list_guidance(request: HttpRequest):  # noqa: ARG001
-    return [_guidance_out(g) for g in selectors.guidance_by_kind().values()]
+def list_guidance(request: HttpRequest, page: Query[PageIn]):
+    return paginate(request, list(selectors.guidance_by_kind().values()), page, _guidance_out)
 
 
 @router.get("/guidance/{kind}", auth=None, openapi_extra=PUBLIC, response={200: GuidanceOut, **ERRORS},

@@ -119,7 +119,7 @@ def cited_articles(questions: list[Question]) -> dict[int, list[dict]]:
                     "excerpt": excerpt(texts.get(c["id"], ""))} for c in q.citations] for q in questions}
 
 
-def consultations_of_citizen(user, *, limit: int = 20) -> list[dict]:  # noqa: ANN001
+def consultations_of_citizen(user, *, limit: int | None = 20) -> list[dict]:  # noqa: ANN001
     """A signed-in villager's own conversations with the robot, newest first: the last question, when, and whether a
     legal worker has replied (a hand-off answered) or is still to."""
     convs = list(Conversation.objects.filter(citizen=user).order_by("-pk")[:limit]) if user.is_authenticated else []

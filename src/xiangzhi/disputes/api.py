@@ -599,14 +599,14 @@ def post_document(request: HttpRequest, case_id: int, kind: DocumentKind, body: 
                         content_type=DOCX)
 
 
-@router.get("/{case_id}/documents", response={200: list[DocumentOfferOut], **ERRORS},
+@router.get("/{case_id}/documents", response={200: page_of(DocumentOfferOut), **ERRORS},
             summary="本案适用的文书（按阶段和结果：已达成协议的案件没有终止调解告知书，未申请司法确认没有申请书…）")
-def list_documents(request: HttpRequest, case_id: int):  # noqa: ANN201
+def list_documents(request: HttpRequest, case_id: int, page: Query[PageIn]):  # noqa: ANN201
     user = _staff(request)
     case = selectors.access_case(user, case_id)
-    return [DocumentOfferOut(kind=k, title=documents.KINDS[k], full_data=k in documents.FULL_DATA_KINDS,
-                             issuable=rules.can_issue_kind(user, case, full_data=k in documents.FULL_DATA_KINDS))
-            for k in case_documents.offered(case)]
+    return paginate(request, case_documents.offered(case), page, lambda k: DocumentOfferOut(
+        kind=k, title=documents.KINDS[k], full_data=k in documents.FULL_DATA_KINDS,
+        issuable=rules.can_issue_kind(user, case, full_data=k in documents.FULL_DATA_KINDS)))
 
 
 @router.put("/{case_id}/agreement", response={200: CaseDetailOut, **ERRORS},
@@ -657,7 +657,7 @@ def post_investigation(request: HttpRequest, case_id: int, body: InvestigationIn
 
 def _case_file_out(f: CaseFile) -> CaseFileOut:
     return CaseFileOut(number=f.number, organisation=f.organisation.name, year=f.year, retention=f.retention,
-                       items=f.items, remarks=f.remarks, filed_by=f.filed_by.display_name or f.filed_by.username,
+                       item_count=f.items, remarks=f.remarks, filed_by=f.filed_by.display_name or f.filed_by.username,
                        filed_at=f.filed_at)
 
 

@@ -166,7 +166,7 @@ class CaseFileOut(Schema):
     organisation: str
     year: int
     retention: str = Field(..., description="保管期限")
-    items: int = Field(..., description="卷内材料件数")
+    item_count: int = Field(..., description="卷内材料件数")
     remarks: str
     filed_by: str
     filed_at: dt.datetime

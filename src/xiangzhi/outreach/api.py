@@ -172,12 +172,12 @@ def unpublish_item(request: HttpRequest, item_id: int):
     return _item_out(library.set_published(item, actor=request.auth, published=False))
 
 
-@router.get("/top-ten/{year}", auth=None, openapi_extra=PUBLIC, response={200: list[RankedOut], **ERRORS},
+@router.get("/top-ten/{year}", auth=None, openapi_extra=PUBLIC, response={200: page_of(RankedOut), **ERRORS},
             summary="以案释法年度十佳（公众投票与评审分综合排名）")
-def top_ten(request: HttpRequest, year: int):  # noqa: ARG001
-    return [RankedOut(rank=i + 1, nomination_id=r.nomination.pk, item_id=r.nomination.item_id,
-                      title=r.nomination.item.title, votes=r.votes, jury_score=r.jury, score=r.score)
-            for i, r in enumerate(topten.top_ten(year))]
+def top_ten(request: HttpRequest, year: int, page: Query[PageIn]):
+    return paginate(request, list(enumerate(topten.top_ten(year), start=1)), page, lambda row: RankedOut(
+        rank=row[0], nomination_id=row[1].nomination.pk, item_id=row[1].nomination.item_id,
+        title=row[1].nomination.item.title, votes=row[1].votes, jury_score=row[1].jury, score=row[1].score))
 
 
 @router.post("/top-ten/nominations/{nomination_id}/vote", response={200: VoteOut, **ERRORS},
