@@ -54,3 +54,25 @@ def test_every_operation_documents_the_error_envelope_with_retry_after_on_429(sp
                 assert op["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith(
                     "/ErrorOut"), (method, path, status)
             assert "Retry-After" in op["responses"]["429"]["headers"], (method, path)
+
+
+def test_no_two_api_schemas_share_a_name():
+    """The OpenAPI names a component by its class name, so two apps' ``DashboardOut`` would publish one of them for
+    both (the other's responses then 'violate' the schema): every schema class of the API has its own name."""
+    import importlib
+    from collections import Counter
+
+    from django.apps import apps
+    from ninja import Schema
+
+    seen: Counter = Counter()
+    for config in apps.get_app_configs():
+        if not config.name.startswith("xiangzhi."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.schemas")
+        except ModuleNotFoundError:
+            continue
+        seen.update({obj.__name__ for obj in vars(module).values()
+                     if isinstance(obj, type) and issubclass(obj, Schema) and obj.__module__ == module.__name__})
+    assert [name for name, n in seen.items() if n > 1] == []

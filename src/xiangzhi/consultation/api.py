@@ -26,7 +26,7 @@ from .schemas import (
     CitedOut,
     ConversationOut,
     ConversationSummaryOut,
-    DashboardOut,
+    DemandDashboardOut,
     FaqCandidateOut,
     FaqIn,
     FaqOut,
@@ -40,7 +40,7 @@ from .schemas import (
     HandoffStateOut,
     LawOut,
     QuestionOut,
-    RatingIn,
+    AnswerRatingIn,
     RewriteEditIn,
     RewriteIn,
     RewriteOut,
@@ -115,7 +115,7 @@ def _question_of(token: str, question_id: int) -> Question:
 
 @router.post("/conversations/{token}/questions/{question_id}/rating", auth=None, openapi_extra=PUBLIC,
              response={200: QuestionOut, **ERRORS}, summary="公开：评价一条解答（有用/没用）")
-def rate(request: HttpRequest, token: str, question_id: int, payload: RatingIn):  # noqa: ARG001
+def rate(request: HttpRequest, token: str, question_id: int, payload: AnswerRatingIn):  # noqa: ARG001
     q = services.rate_answer(_question_of(token, question_id), useful=payload.useful)
     return _questions_out([q])[0]
 
@@ -311,7 +311,7 @@ def _dashboard_user(request: HttpRequest):  # noqa: ANN202
     return request.auth
 
 
-@router.get("/dashboard", response={200: DashboardOut, **ERRORS},
+@router.get("/dashboard", response={200: DemandDashboardOut, **ERRORS},
             summary="咨询需求分析（近8周；管辖范围内：各镇×主题、按周、上升主题、热门问题）")
 def dashboard(request: HttpRequest):
     d = selectors.demand_dashboard(_dashboard_user(request))

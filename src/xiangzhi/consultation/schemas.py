@@ -116,7 +116,7 @@ class ConversationSummaryOut(Schema):
     handoff: HandoffStatus | Literal[""] = Field(description="有人工答复时为 answered")
 
 
-class RatingIn(Strict):
+class AnswerRatingIn(Strict):
     useful: Bool
 
 
@@ -276,7 +276,7 @@ class TopQuestionOut(Schema):
     count: int
 
 
-class DashboardOut(Schema):
+class DemandDashboardOut(Schema):
     total: int
     handoffs: int
     handoff_rate: float

@@ -22,7 +22,7 @@ from xiangzhi.disputes.services.uploads import Upload
 from . import rules, selectors
 from .enums import AlertState, Audience, ItemKind
 from .models import Alert, LibraryItem
-from .schemas import AlertOut, AnswerOut, ItemOut, LessonOut, RankedOut, ReviewIn, VoteOut
+from .schemas import AlertOut, AnswerOut, ItemOut, LessonOut, TopTenOut, ReviewIn, VoteOut
 from .services import answers, claims, library, topten
 
 router = Router(tags=["outreach 精准普法"])
@@ -172,10 +172,10 @@ def unpublish_item(request: HttpRequest, item_id: int):
     return _item_out(library.set_published(item, actor=request.auth, published=False))
 
 
-@router.get("/top-ten/{year}", auth=None, openapi_extra=PUBLIC, response={200: page_of(RankedOut), **ERRORS},
+@router.get("/top-ten/{year}", auth=None, openapi_extra=PUBLIC, response={200: page_of(TopTenOut), **ERRORS},
             summary="以案释法年度十佳（公众投票与评审分综合排名）")
 def top_ten(request: HttpRequest, year: int, page: Query[PageIn]):
-    return paginate(request, list(enumerate(topten.top_ten(year), start=1)), page, lambda row: RankedOut(
+    return paginate(request, list(enumerate(topten.top_ten(year), start=1)), page, lambda row: TopTenOut(
         rank=row[0], nomination_id=row[1].nomination.pk, item_id=row[1].nomination.item_id,
         title=row[1].nomination.item.title, votes=row[1].votes, jury_score=row[1].jury, score=row[1].score))
 

@@ -71,7 +71,7 @@ class ItemOut(Schema):
     pages: list[str] = Field([], description="漫画各格图片的地址，按顺序")
 
 
-class RankedOut(Schema):
+class TopTenOut(Schema):
     rank: int
     nomination_id: int
     item_id: int
