@@ -20,6 +20,7 @@ from xiangzhi.core.schemas import ErrorOut
 from . import guidance, rules, selectors, services
 from .models import Article, Channel, FaqEntry, Handoff, HandoffStatus, MatterGuidance, Question, Rewrite
 from .schemas import (
+    AnswerRatingIn,
     ArticleBriefOut,
     ArticleOut,
     AskIn,
@@ -40,7 +41,6 @@ from .schemas import (
     HandoffStateOut,
     LawOut,
     QuestionOut,
-    AnswerRatingIn,
     RewriteEditIn,
     RewriteIn,
     RewriteOut,

@@ -22,7 +22,7 @@ from xiangzhi.disputes.services.uploads import Upload
 from . import rules, selectors
 from .enums import AlertState, Audience, ItemKind
 from .models import Alert, LibraryItem
-from .schemas import AlertOut, AnswerOut, ItemOut, LessonOut, TopTenOut, ReviewIn, VoteOut
+from .schemas import AlertOut, AnswerOut, ItemOut, LessonOut, ReviewIn, TopTenOut, VoteOut
 from .services import answers, claims, library, topten
 
 router = Router(tags=["outreach 精准普法"])
