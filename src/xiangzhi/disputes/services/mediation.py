@@ -142,11 +142,14 @@ def record_sessions(cases: list[Case], *, actor: User, held_at: dt.datetime, pla
     made = []
     with transaction.atomic(savepoint=bool(saved) or own):
         fresh = Case.objects.select_for_update().in_bulk(saved) if saved else {}
+        saved_parties: dict[int, list[Party]] = {}
+        for p in Party.objects.filter(case_id__in=saved) if saved else ():
+            saved_parties.setdefault(p.case_id, []).append(p)
         for case in cases:
             row = fresh[case.pk] if case.pk is not None else case
             if not rules.can_record_session(actor, row):
                 raise Conflict("CANNOT_RECORD_SESSION", "只有本案调解员在调解阶段可以记录调解情况。")
-            parties = (batch.parties_of(row) or []) if row.pk is None else list(Party.objects.filter(case=row))
+            parties = (batch.parties_of(row) or []) if row.pk is None else saved_parties.get(row.pk, [])
             blocked = rules.mediation_block([p.consent for p in parties], [p.rights_served_at is not None for p in parties])
             if blocked is not None:
                 raise Conflict(blocked, rules.MEDIATION_BLOCKS[blocked])
