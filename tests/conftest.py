@@ -61,10 +61,33 @@ def _load_tongxiang() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Load Tongxiang once per test database; each test's transaction rolls back to this state."""
+def django_db_setup(django_db_setup, django_db_blocker, pytestconfig):
+    """Load Tongxiang once per test database; each test's transaction rolls back to this state. At the end, before
+    pytest-django drops the PostgreSQL test database, every connection of this process is closed and any session
+    still attached (a connection a finished thread never closed) is listed and ended, so that the drop cannot fail."""
     with django_db_blocker.unblock():
         _load_tongxiang()
+    yield
+    with django_db_blocker.unblock():
+        _end_leftover_sessions(pytestconfig.pluginmanager.get_plugin("terminalreporter"))
+
+
+def _end_leftover_sessions(reporter) -> None:  # noqa: ANN001 - pytest's TerminalReporter
+    from django.db import connection, connections
+
+    connections.close_all()
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid, application_name, state, left(query, 200), pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        leftover = cur.fetchall()
+    connection.close()
+    for pid, application, state, query, _ in leftover:
+        if reporter is not None:
+            reporter.write_line(f"ended a database session left open by the tests: pid {pid} {application!r} {state} "
+                                f"{query!r}", yellow=True)
 
 
 @pytest.fixture
