@@ -28,6 +28,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+EVENT_DAYS = 180  # a visitor's events older than this are not read
+POPULAR_DAYS = 90  # the window of a town's popularity
+
 ASKED = 1.0
 ASKED_SECONDARY = 0.5
 READ = 0.6

@@ -19,8 +19,6 @@ from .. import feed, selectors
 from ..enums import AlertState, Audience, ItemState
 from ..models import Alert, ItemRead, LibraryItem
 
-EVENT_DAYS = 180  # a visitor's events older than this are not read (their weight is < 7 % after 4 half-lives)
-POPULAR_DAYS = 90  # the window of a town's popularity
 ANSWER_DAYS = 365  # published answers older than this leave the feed
 CANDIDATES = 500  # the newest published items considered
 READ_DEDUPE = dt.timedelta(minutes=30)  # a reload within this time is not another read
@@ -83,7 +81,7 @@ def profile_of(viewer: Viewer, *, now: dt.datetime) -> feed.Profile:
     profile = feed.Profile(town=viewer.town_code, declared_audience=viewer.audience)
     if not viewer.known:
         return profile
-    since = now - dt.timedelta(days=EVENT_DAYS)
+    since = now - dt.timedelta(days=feed.EVENT_DAYS)
     towns: list[tuple[dt.datetime, str]] = []
     for q in consultation.questions_asked_by(visitor_id=viewer.visitor_id, citizen_id=viewer.citizen_id, since=since):
         if q["topic"]:
@@ -123,8 +121,8 @@ def candidates(*, now: dt.datetime) -> dict[str, tuple[feed.Candidate, LibraryIt
 
 def popularity(pool: list[feed.Candidate], town: str, *, now: dt.datetime) -> tuple[dict[str, float], dict[str, float]]:
     """(in ``town``, in the county): each candidate's reads plus the questions on its topics in the last
-    POPULAR_DAYS (feed.popularity)."""
-    since = now - dt.timedelta(days=POPULAR_DAYS)
+    feed.POPULAR_DAYS (feed.popularity)."""
+    since = now - dt.timedelta(days=feed.POPULAR_DAYS)
     asks = consultation.question_counts(since, now)
     reads = selectors.read_counts(since, now)
     town_asks, county_asks = Counter(), Counter()
