@@ -3,22 +3,25 @@ gathers the events, bench/outreach_feed.py replays an event log through the same
 
 A candidate (a published library item, or a published 求助 answer) gets
 
-    score = W_PERSONAL × personal + W_POPULAR × popular + W_AUDIENCE × audience + W_FRESH × fresh
+    score = (personal + PRIOR_STRENGTH × popular) / (mass + PRIOR_STRENGTH) + W_AUDIENCE × audience + W_FRESH × fresh
 
-* ``personal`` ∈ [0, 1]: the visitor's affinity for the candidate's topics. Each of their events gives its topic a
-  weight (a question's primary topic ``ASKED``, its other topics ``ASKED_SECONDARY``, an item read ``READ`` for each
-  of the item's topics), decayed by its age with a half-life of ``half_life_days``; the affinities are divided by the
-  largest, and a candidate takes the best of its topics plus ``SECOND_TOPIC`` × the next best.
-* ``popular`` ∈ [0, 1]: the candidate's popularity in the visitor's town (:func:`popularity`: its reads there plus
-  the questions asked there on its topics), divided by the town's most popular; the county's when the town is
-  unknown or has no events.
+* ``personal``: the visitor's own events on the candidate's best topic (+ ``SECOND_TOPIC`` × on the next best). Each
+  event gives its topic a weight — a question's primary topic ``ASKED``, its other topics ``ASKED_SECONDARY``, an
+  item read or an answer opened ``READ`` for each of its topics — decayed by its age with a half-life of
+  ``half_life_days``; ``mass`` is the sum over all their topics.
+* ``popular`` ∈ [0, 1]: the candidate's popularity (:func:`popularity`: its reads plus the questions asked on its
+  topics in the last POPULAR_DAYS), relative to the most popular; the town's shrunk towards the county's by the
+  town's own volume (weight town_peak / (town_peak + ``TOWN_SHRINK``)); the county's alone when the town is unknown
+  or has no events.
+* So the first part is the visitor's topic share smoothed by the local popularity as a prior worth
+  ``PRIOR_STRENGTH`` events: one question moves the feed, a long history dominates it, none leaves the popular.
 * ``audience``: 1 when one of the candidate's audiences is the visitor's (declared, else derived from their topics by
-  ``TOPIC_AUDIENCE``), else 0.
-* ``fresh`` ∈ [0, 1]: ½ ^ (days since publication / ``FRESH_HALF_LIFE_DAYS``), a tie-breaker for new content.
+  ``TOPIC_AUDIENCE``), else 0. ``fresh`` ∈ [0, 1]: ½ ^ (days since publication / ``FRESH_HALF_LIFE_DAYS``).
 
 Already-read candidates are not repeated at the top: every unread candidate comes before every read one (each tier
-in score order). Cold start: a visitor without events and without a declared audience scores ``popular`` (and
-``fresh``) only — the most popular in their town, then in the county, then the newest. Ties: newer first, then key.
+in score order). Cold start: a visitor without events scores ``popular`` (plus audience and fresh) — the most
+popular in their town, then in the county, then the newest. Ties: newer first, then key. The parameters are the ones
+bench/outreach_feed.py picks on the history part of its event log (precision@10 against most-popular-in-town).
 """
 
 from __future__ import annotations
@@ -36,8 +39,8 @@ ASKED_SECONDARY = 0.5
 READ = 0.6
 SECOND_TOPIC = 0.25
 
-W_PERSONAL = 1.0
-W_POPULAR = 0.3
+PRIOR_STRENGTH = 1.0
+TOWN_SHRINK = 10.0
 W_AUDIENCE = 0.15
 W_FRESH = 0.02
 FRESH_HALF_LIFE_DAYS = 60.0
@@ -88,8 +91,8 @@ class Profile:
 @dataclass(frozen=True)
 class Params:
     half_life_days: float = 45.0
-    w_personal: float = W_PERSONAL
-    w_popular: float = W_POPULAR
+    prior_strength: float = PRIOR_STRENGTH
+    town_shrink: float = TOWN_SHRINK
     w_audience: float = W_AUDIENCE
     w_fresh: float = W_FRESH
 
@@ -107,14 +110,13 @@ def decay(age: dt.timedelta, half_life_days: float) -> float:
     return 0.5 ** (days / half_life_days) if half_life_days > 0 else 1.0
 
 
-def topic_affinity(signals: Iterable[Signal], now: dt.datetime, half_life_days: float) -> dict[str, float]:
-    """{topic: affinity in (0, 1]} — decayed weights, divided by the largest."""
+def topic_weights(signals: Iterable[Signal], now: dt.datetime, half_life_days: float) -> dict[str, float]:
+    """{topic: the visitor's decayed event weight on it} (events after ``now`` ignored)."""
     raw: Counter = Counter()
     for s in signals:
         if s.topic and s.at <= now:
             raw[s.topic] += s.weight * decay(now - s.at, half_life_days)
-    top = max(raw.values(), default=0.0)
-    return {t: v / top for t, v in raw.items() if v > 0} if top > 0 else {}
+    return {t: v for t, v in raw.items() if v > 0}
 
 
 def derived_audiences(affinity: Mapping[str, float], declared: str = "") -> frozenset[str]:
@@ -130,38 +132,46 @@ def popularity(candidates: Iterable[Candidate], reads: Mapping[str, float], asks
     return {c.key: reads.get(c.key, 0.0) + max((asks.get(t, 0.0) for t in c.topics), default=0.0) for c in candidates}
 
 
-def _personal(c: Candidate, affinity: Mapping[str, float]) -> tuple[float, str]:
-    scored = sorted(((affinity.get(t, 0.0), t) for t in c.topics), reverse=True)
+def _personal(c: Candidate, weights: Mapping[str, float]) -> tuple[float, str]:
+    """The visitor's decayed event weight on the candidate's best topic (+ SECOND_TOPIC × the next best)."""
+    scored = sorted(((weights.get(t, 0.0), t) for t in c.topics), reverse=True)
     if not scored or scored[0][0] <= 0:
         return 0.0, ""
     best, topic = scored[0]
-    extra = SECOND_TOPIC * scored[1][0] if len(scored) > 1 else 0.0
-    return min(1.0, best + extra), topic
+    return best + (SECOND_TOPIC * scored[1][0] if len(scored) > 1 else 0.0), topic
+
+
+def _relative(pop: Mapping[str, float], pool: list[Candidate]) -> tuple[dict[str, float], float]:
+    peak = max((pop.get(c.key, 0.0) for c in pool), default=0.0)
+    return ({c.key: pop.get(c.key, 0.0) / peak for c in pool} if peak > 0 else {}), peak
 
 
 def rank(candidates: Iterable[Candidate], profile: Profile, *, town_popularity: Mapping[str, float],
          county_popularity: Mapping[str, float], now: dt.datetime, params: Params = Params()) -> list[Ranked]:
     """The visitor's feed, best first (module docstring). Candidates scoped to another town are left out."""
     pool = [c for c in candidates if not c.town or c.town == profile.town]
-    local = bool(profile.town) and any(town_popularity.get(c.key, 0) > 0 for c in pool)
-    pop = town_popularity if local else county_popularity
-    peak = max((pop.get(c.key, 0.0) for c in pool), default=0.0)
-    affinity = topic_affinity(profile.signals, now, params.half_life_days)
-    audiences = derived_audiences(affinity, profile.declared_audience)
+    town_rel, town_peak = _relative(town_popularity, pool) if profile.town else ({}, 0.0)
+    county_rel, _ = _relative(county_popularity, pool)
+    local = town_peak > 0
+    trust = town_peak / (town_peak + params.town_shrink) if local else 0.0
+    weights = topic_weights(profile.signals, now, params.half_life_days)
+    mass = sum(weights.values())
+    top = max(weights.values(), default=0.0)
+    audiences = derived_audiences({t: w / top for t, w in weights.items()} if top else {}, profile.declared_audience)
     out = []
     for c in pool:
         reasons: list[str] = []
-        personal, topic = _personal(c, affinity)
+        personal, topic = _personal(c, weights)
         if personal > 0:
             reasons.append(f"topic:{topic}")
-        popular = pop.get(c.key, 0.0) / peak if peak > 0 else 0.0
+        popular = trust * town_rel.get(c.key, 0.0) + (1 - trust) * county_rel.get(c.key, 0.0)
         if popular >= 0.5:
             reasons.append("town" if local else "county")
         audience = next((a for a in c.audiences if a in audiences), "")
         if audience:
             reasons.append(f"audience:{audience}")
         fresh = decay(now - c.published_at, FRESH_HALF_LIFE_DAYS) if c.published_at else 0.0
-        score = (params.w_personal * personal + params.w_popular * popular
+        score = ((personal + params.prior_strength * popular) / (mass + params.prior_strength)
                  + params.w_audience * (1.0 if audience else 0.0) + params.w_fresh * fresh)
         out.append(Ranked(c, round(score, 6), c.key in profile.read, tuple(reasons)))
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
