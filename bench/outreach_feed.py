@@ -1,7 +1,7 @@
 """Benchmark: offline evaluation of the 为你推荐 feed (``xiangzhi.outreach.feed``) against a most-popular-in-town
 baseline, on a time split of an event log built from real questions (pure: no database).
 
-Run with ``python bench/outreach_feed.py``. Prints precision@10 and recall@10 of the feed and of the baseline, and
+Run with ``XIANGZHI_SHARED_DIR=../shared python bench/outreach_feed.py``. Prints precision@10 and recall@10 of the feed and of the baseline, and
 their ratios, for the visitors with history (warm) and for every visitor of the test period.
 
 THE EVENT-LOG RULE (fixed before the feed was tuned; the feed may change, this rule may not)
@@ -254,6 +254,9 @@ def main() -> None:
     args = parser.parse_args()
     params = feed.Params(half_life_days=args.half_life, prior_strength=args.prior, town_shrink=args.shrink)
     root = data_dir()
+    if not (root / "stard" / "train.jsonl").exists():
+        sys.exit(f"no data at {root}: set XIANGZHI_SHARED_DIR to the shared folder (with data/stard, data/consultations,"
+                 " data/laws, data/divisions)")
     questions, dropped = load_questions(root)
     towns = towns_of(root)
     items = library()

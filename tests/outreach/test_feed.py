@@ -95,6 +95,20 @@ def test_already_read_items_are_not_repeated_at_the_top(shelf, county_admin):
     assert entries[-1].obj == shelf["marriage"] and entries[-1].read  # still there, after every unread one
 
 
+def test_what_a_visitor_reads_shapes_their_feed_like_what_they_ask(shelf, county_admin):
+    from xiangzhi.outreach.models import LibraryItem
+
+    more = library_item(county_admin.user, title="利息最高能约定多少", topics=("借贷",), audiences=("farmers",))
+    LibraryItem.objects.filter(pk=more.pk).update(published_at=timezone.now() - dt.timedelta(days=30))  # the oldest
+    add_questions("劳动争议", 4, at=timezone.now(), town=WUZHEN, spread=dt.timedelta(days=3))
+    feed.record_read(shelf["loan"], feed.Viewer(visitor_id="reader", town_code=WUZHEN))
+    cold = titles(feed.feed_for(feed.Viewer(visitor_id="stranger", town_code=WUZHEN)))
+    assert cold[0] == "农民工讨薪指南" and cold[-1] == "利息最高能约定多少"
+    entries = feed.feed_for(feed.Viewer(visitor_id="reader"))  # town: the one the read came from
+    assert titles(entries) == ["农民工讨薪指南", "利息最高能约定多少", "离婚冷静期怎么算", "借条怎么写"]
+    assert "您关心“借贷”" in entries[1].reasons and entries[-1].read
+
+
 def test_opening_an_item_logs_one_read_per_visit_and_gives_a_visitor_id(shelf):
     c = Client()
     url = f"/outreach/library/{shelf['loan'].pk}/"

@@ -134,8 +134,8 @@ class Answer(models.Model):
 
 
 class Delivery(models.Model):
-    """One member of a 求助's audience (someone who asked about the topic in the window) and the push to them: at
-    most one per alert and recipient (``recipient_key``: ``c:<citizen id>`` or ``v:<visitor id>``)."""
+    """One member of a 求助's audience (someone who asked about the topic, or read an item on it, in the window) and
+    the push to them: at most one per alert and recipient (``recipient_key``: ``c:<citizen id>`` or ``v:<visitor id>``)."""
 
     alert = models.ForeignKey(Alert, models.CASCADE, related_name="deliveries")
     recipient_key = models.CharField(max_length=80)
