@@ -206,6 +206,19 @@ def test_a_published_answer_is_recommended_to_those_who_asked_its_topic(rule, sh
     assert "离婚可以先调解" in Client().get(answer.url).content.decode()
 
 
+def test_the_feed_costs_the_same_few_queries_however_much_there_is(shelf, county_admin, django_assert_max_num_queries):
+    ask("婚姻家庭", visitor_id="me")
+    feed.record_read(shelf["loan"], feed.Viewer(visitor_id="me", town_code=WUZHEN))
+    with django_assert_max_num_queries(8):
+        small = feed.feed_for(feed.Viewer(visitor_id="me"))
+    for i in range(15):
+        library_item(county_admin.user, title=f"资源{i}", topics=("合同",))
+        ask("合同", visitor_id=f"other-{i}")
+    with django_assert_max_num_queries(8):
+        large = feed.feed_for(feed.Viewer(visitor_id="me"))
+    assert len(small) == 3 and len(large) == 18
+
+
 def test_ranking_is_pure_and_tiers_read_candidates_last():
     now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     pool = [ranking.Candidate("item:1", ("借贷",), (), now), ranking.Candidate("item:2", ("婚姻家庭",), (), now),
