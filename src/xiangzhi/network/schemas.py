@@ -1,0 +1,98 @@
+"""API schemas of the public legal service network (names prefixed ``Network`` to stay unique in the API)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import Field
+
+
+class NetworkAdviserRef(Schema):
+    id: int
+    name: str
+    firm: str | None
+    work_phone: str = Field(description="工作电话（公开）")
+    mobile: str = Field(description="手机号（脱敏）")
+
+
+class NetworkCommitteeOut(Schema):
+    id: int
+    name: str
+    phone: str
+
+
+class NetworkVillageOut(Schema):
+    code: str
+    name: str
+    town: str
+    covered: bool = Field(description="是否已配备法律顾问；false 即未覆盖")
+    adviser: NetworkAdviserRef | None
+    mediation_committees: list[NetworkCommitteeOut]
+    titles: list[str] = Field(description="民主法治村等称号（由村务应用提供；暂为空）")
+
+
+class NetworkTotalsOut(Schema):
+    villages: int
+    covered: int
+    uncovered: int
+    coverage_rate: float = Field(description="已覆盖村数 / 村数")
+    advisers: int = Field(description="服务这些村的不同顾问人数")
+    sites_county: int
+    sites_town: int
+    sites_village: int
+    teams: int
+    terminals: int
+
+
+class NetworkCoverageOut(Schema):
+    villages: list[NetworkVillageOut] = Field(description="管辖范围内的全部村（社区），一次返回，不分页")
+    totals: NetworkTotalsOut
+
+
+class NetworkSiteOut(Schema):
+    id: int
+    name: str
+    region_code: str
+    level: str
+    address: str
+    hours: str
+    services: list[str]
+    phone: str
+
+
+class NetworkAdviserOut(Schema):
+    id: int
+    name: str
+    firm: str | None
+    work_phone: str
+    mobile: str = Field(description="手机号（脱敏）")
+    villages: list[str] = Field(description="服务的村（社区）代码")
+
+
+class NetworkMemberOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    name: str
+    unit: str
+
+
+class NetworkTeamOut(Schema):
+    id: int
+    name: str
+    region_code: str
+    level: str
+    members: list[NetworkMemberOut]
+
+
+class NetworkTerminalOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    region_code: str
+    site_id: int | None
+    is_active: bool
+    last_seen_at: dt.datetime | None
+    visits: int = Field(description="累计访问次数")

@@ -1,0 +1,20 @@
+"""Objects of 崇福镇 for the network URLs (see tests/jurisdiction.py): a terminal of a 崇福镇 village."""
+
+from tests.conftest import CHONGFU
+from tests.jurisdiction import register, token_route
+
+# A village's and a site's public pages (the 有法码) and the tap that shows the adviser's mobile are public by design:
+# whom a villager can turn to (the mobile itself is rate-limited and logged, tested in test_public_pages.py).
+token_route("network:village", "network:reveal", "network:site")
+
+
+@register("network:rotate_token")
+def chongfu_terminal_pk():
+    from xiangzhi.core.models import Region
+    from xiangzhi.network.models import Terminal
+    from xiangzhi.network.services import terminals
+
+    village = Region.objects.filter(level="village", code__startswith=CHONGFU).order_by("code").first()
+    terminal, _raw = terminals.register_terminal(village, code=f"T-CF-J{Terminal.objects.count()}", name="崇福终端",
+                                                 kind="all_in_one", actor=None)
+    return {"pk": terminal.pk}
