@@ -18,3 +18,16 @@ def chongfu_terminal_pk():
     terminal, _raw = terminals.register_terminal(village, code=f"T-CF-J{Terminal.objects.count()}", name="崇福终端",
                                                  kind="all_in_one", actor=None)
     return {"pk": terminal.pk}
+
+
+@register("PUT /api/v1/network/villages/{code}/adviser", "DELETE /api/v1/network/villages/{code}/adviser")
+def chongfu_village_code():
+    from xiangzhi.core.models import Organisation, Region
+    from xiangzhi.network.models import Adviser
+    from xiangzhi.network.services import directory
+
+    village = Region.objects.filter(level="village", code__startswith=CHONGFU).order_by("code").first()
+    adviser = Adviser.objects.filter(is_active=True).first() or directory.create_adviser(
+        name="崇福顾问", firm=Organisation.objects.filter(kind="law_firm").first(), actor=None)
+    directory.assign_adviser(village, adviser, actor=None)
+    return {"code": village.code, "_body": {"adviser_id": adviser.pk}}

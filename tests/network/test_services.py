@@ -116,3 +116,16 @@ def test_a_service_log_is_refused_when_invalid(adviser, kwargs, code):
     with pytest.raises(ValidationFailed) as err:
         directory.log_service(adviser, target, actor=None, **args)
     assert err.value.code == code
+
+
+def test_only_the_adviser_or_the_justice_office_logs_a_service(adviser, mediator, town_staff, other_town_staff):
+    from xiangzhi.core.errors import Forbidden
+    from xiangzhi.network.services import directory
+
+    village = villages_of(WUZHEN)[0]
+    directory.assign_adviser(village, adviser, actor=None)
+    args = {"kind": "visit", "minutes": 30, "summary": "走访", "occurred_at": timezone.now()}
+    for outsider in (mediator.user, other_town_staff.user):
+        with pytest.raises(Forbidden):
+            directory.log_service(adviser, village, actor=outsider, **args)
+    assert directory.log_service(adviser, village, actor=town_staff.user, **args).recorded_by == town_staff.user

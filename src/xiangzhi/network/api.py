@@ -5,28 +5,34 @@ selector → schema; no business rules here."""
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
+from xiangzhi.core.idempotency import idempotent
 from xiangzhi.core.pagination import PageIn, page_of, paginate
 from xiangzhi.core.schemas import ErrorOut
 
 from . import selectors
-from .models import Adviser, Site, Team, Terminal
+from .models import Adviser, ServiceLog, Site, Team, Terminal
 from .schemas import (
     NetworkAdviserOut,
     NetworkAdviserRef,
+    NetworkAssignIn,
+    NetworkAssignmentOut,
     NetworkCommitteeOut,
     NetworkCoverageOut,
     NetworkMemberOut,
+    NetworkServiceLogIn,
+    NetworkServiceLogOut,
     NetworkSiteOut,
     NetworkTeamOut,
     NetworkTerminalOut,
     NetworkTotalsOut,
     NetworkVillageOut,
 )
+from .services import directory
 
 router = Router(tags=["network 公共法律服务网络"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 def _adviser_ref(a: Adviser | None) -> NetworkAdviserRef | None:
@@ -96,3 +102,48 @@ def _terminal_out(t: Terminal) -> NetworkTerminalOut:
 @router.get("/terminals", response={200: page_of(NetworkTerminalOut), **ERRORS}, summary="智能终端及累计访问次数")
 def terminals(request: HttpRequest, page: Query[PageIn]):
     return paginate(request, selectors.terminals_visible_to(request.auth).order_by("code"), page, _terminal_out)
+
+
+# --- writes: the adviser of a village, service logs ---------------------------------------------------------------
+@router.put("/villages/{code}/adviser", response={200: NetworkAssignmentOut, **ERRORS},
+            summary="聘任村（社区）法律顾问（一村一名，替换原顾问；司法局、司法所）")
+def assign(request: HttpRequest, code: str, payload: NetworkAssignIn):
+    village = selectors.access_village_to_manage(request.auth, code)
+    assignment = directory.assign_adviser(village, selectors.active_adviser(payload.adviser_id), actor=request.auth)
+    return NetworkAssignmentOut(village=village.code, adviser=_adviser_ref(assignment.adviser))
+
+
+@router.delete("/villages/{code}/adviser", response={200: NetworkAssignmentOut, **ERRORS},
+               summary="解聘村（社区）法律顾问（该村即标为未覆盖）")
+def unassign(request: HttpRequest, code: str):
+    village = selectors.access_village_to_manage(request.auth, code)
+    directory.unassign_adviser(village, actor=request.auth)
+    return NetworkAssignmentOut(village=village.code, adviser=None)
+
+
+def _log_out(log: ServiceLog) -> NetworkServiceLogOut:
+    return NetworkServiceLogOut(id=log.pk, adviser_id=log.adviser_id, adviser=log.adviser.name,
+                                village=log.village.code, grid=log.grid.code if log.grid else None, kind=log.kind,
+                                kind_label=str(log.get_kind_display()), minutes=log.minutes, summary=log.summary,
+                                occurred_at=log.occurred_at)
+
+
+@router.get("/service-logs", response={200: page_of(NetworkServiceLogOut), **ERRORS},
+            summary="法律顾问服务日志（本人的，及管辖范围内的）")
+def service_logs(request: HttpRequest, page: Query[PageIn]):
+    return paginate(request, selectors.service_logs_visible_to(request.auth).order_by("-occurred_at", "-pk"), page,
+                    _log_out)
+
+
+@router.post("/service-logs", response={201: NetworkServiceLogOut, **ERRORS},
+             summary="记一条服务日志（驻村走访、讲座、咨询、审查、调解；一事一记）")
+@idempotent
+def log_service(request: HttpRequest, payload: NetworkServiceLogIn):
+    """The adviser logs their own service; the justice office may log on an adviser's behalf (``adviser_id``).
+    The minutes are kept for the time bank."""
+    adviser = selectors.access_adviser_for_log(request.auth, payload.adviser_id)
+    village = selectors.village_for_log(request.auth, adviser, payload.village)
+    grid = selectors.grid_of(village, payload.grid) if payload.grid else None
+    log = directory.log_service(adviser, village, kind=payload.kind, minutes=payload.minutes, summary=payload.summary,
+                                occurred_at=payload.occurred_at, grid=grid, actor=request.auth)
+    return Status(201, _log_out(log))

@@ -7,6 +7,10 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from xiangzhi.core.schemas import Int, IsoDateTime, RegionCode, Strict
+
+from .enums import ServiceKind
+
 
 class NetworkAdviserRef(Schema):
     id: int
@@ -96,3 +100,35 @@ class NetworkTerminalOut(Schema):
     is_active: bool
     last_seen_at: dt.datetime | None
     visits: int = Field(description="累计访问次数")
+
+
+class NetworkAssignIn(Strict):
+    adviser_id: Int = Field(description="法律顾问 id")
+
+
+class NetworkAssignmentOut(Schema):
+    village: str
+    adviser: NetworkAdviserRef | None
+
+
+class NetworkServiceLogIn(Strict):
+    village: RegionCode
+    kind: ServiceKind
+    minutes: Int = Field(ge=1, le=480, description="时长（分钟）")
+    summary: str = Field(min_length=1, max_length=500)
+    occurred_at: IsoDateTime
+    grid: RegionCode | None = None
+    adviser_id: Int | None = Field(None, description="代记时填写顾问 id（司法所）；顾问本人不填")
+
+
+class NetworkServiceLogOut(Schema):
+    id: int
+    adviser_id: int
+    adviser: str
+    village: str
+    grid: str | None
+    kind: str
+    kind_label: str
+    minutes: int
+    summary: str
+    occurred_at: dt.datetime

@@ -14,7 +14,18 @@ from xiangzhi.core.models import Membership, Organisation, Region
 from xiangzhi.core.selectors import region_q
 
 from . import rules
-from .models import Adviser, Assignment, CodeScan, DutyShift, Site, Team, TeamMember, Terminal, TerminalVisit
+from .models import (
+    Adviser,
+    Assignment,
+    CodeScan,
+    DutyShift,
+    ServiceLog,
+    Site,
+    Team,
+    TeamMember,
+    Terminal,
+    TerminalVisit,
+)
 
 
 def _viewer(user) -> bool:  # noqa: ANN001
@@ -198,3 +209,66 @@ def search_villages(q: str = "", town: str = "") -> QuerySet[Region]:
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(short_name__contains=q))
     return qs.order_by("code")
+
+
+# --- writes' lookups ----------------------------------------------------------------------------------------------
+def access_village_to_manage(user, code: str) -> Region:  # noqa: ANN001
+    """A village of the manager's jurisdiction (to assign its adviser); 404 otherwise."""
+    village = (Region.objects.filter(region_q(user, "code"), code=code, level=RegionLevel.VILLAGE, is_active=True)
+               .first() if _manager(user) else None)
+    if village is None:
+        raise Http404
+    return village
+
+
+def active_adviser(pk: int) -> Adviser:
+    """An adviser in office (advisers are county-wide and public: their names are on the village pages)."""
+    adviser = Adviser.objects.filter(pk=pk, is_active=True).select_related("firm").first()
+    if adviser is None:
+        raise Http404
+    return adviser
+
+
+def adviser_of(user) -> Adviser | None:  # noqa: ANN001
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Adviser.objects.filter(user=user, is_active=True).first()
+
+
+def access_adviser_for_log(user, adviser_id: int | None) -> Adviser:  # noqa: ANN001
+    """Whose log entry: the user's own adviser record, or (for a manager) an adviser visible to them; else 404."""
+    if adviser_id is None:
+        adviser = adviser_of(user)
+    elif _manager(user):
+        adviser = advisers_visible_to(user).filter(pk=adviser_id).first()
+    else:
+        adviser = adviser_of(user)
+        adviser = adviser if adviser is not None and adviser.pk == adviser_id else None
+    if adviser is None:
+        raise Http404
+    return adviser
+
+
+def village_for_log(user, adviser: Adviser, code: str) -> Region:  # noqa: ANN001
+    """The village of a log entry: one the adviser serves, or one of the user's jurisdiction; else 404."""
+    village = Region.objects.filter(code=code, level=RegionLevel.VILLAGE, is_active=True).filter(
+        Q(legal_adviser_assignment__adviser=adviser) | region_q(user, "code")).first()
+    if village is None:
+        raise Http404
+    return village
+
+
+def service_logs_visible_to(user) -> QuerySet[ServiceLog]:  # noqa: ANN001
+    """The user's own entries (as an adviser) and, for the network's viewers, those of their jurisdiction."""
+    own = adviser_of(user)
+    q = Q(adviser=own) if own is not None else Q(pk__in=[])
+    if _viewer(user):
+        q |= region_q(user, "village__code")
+    return ServiceLog.objects.filter(q).select_related("adviser", "village", "grid")
+
+
+def grid_of(village: Region, code: str) -> Region:
+    grid = Region.objects.filter(code=code, parent=village, level=RegionLevel.GRID, is_active=True).first()
+    if grid is None:
+        raise Http404
+    return grid

@@ -12,11 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from xiangzhi.core import personal
+from xiangzhi.core import rules as core_rules
+from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.enums import OrgKind, RegionLevel
-from xiangzhi.core.errors import Conflict, ValidationFailed
+from xiangzhi.core.errors import Conflict, Forbidden, ValidationFailed
 from xiangzhi.core.models import Organisation, Region, User
 from xiangzhi.core.text import clean_text
 
+from .. import rules
 from ..enums import MemberKind, ServiceKind, SiteService
 from ..models import Adviser, Assignment, DutyShift, ServiceLog, Site, Team, TeamMember
 from ..signals import service_logged
@@ -161,9 +164,27 @@ def set_duty(team: Team, member: TeamMember, day: dt.date, *, note: str = "", ac
 
 
 # --- adviser service logs -----------------------------------------------------------------------------------------
+def check_may_log(actor: User | None, adviser: Adviser, village: Region) -> None:
+    """rules.can_log_service for ``actor`` (None: the system, e.g. the demo or an import, which may)."""
+    if actor is None:
+        return
+    roles = core_rules.roles_of(actor) if core_rules.is_staff_member(actor) else set()
+    serves = adviser.assignments.filter(village=village).exists()
+    may = rules.can_log_service(roles, is_the_adviser=adviser.user_id is not None and adviser.user_id == actor.pk,
+                                serves_village=serves)
+    if may and adviser.user_id != actor.pk and not core_selectors.in_jurisdiction(actor, village.code):
+        may = False
+    if not may:
+        if not serves:
+            raise ValidationFailed("NOT_THE_VILLAGE_ADVISER", "只能为自己服务的村（社区）记日志。",
+                                   {"village": village.code})
+        raise Forbidden("NOT_ALLOWED", "只有该法律顾问本人或所在司法所可以记录服务日志。", {})
+
+
 def check_service_log(adviser: Adviser, village: Region, grid: Region | None, *, kind: str, minutes: int,
-                      occurred_at: dt.datetime) -> None:
+                      occurred_at: dt.datetime, actor: User | None = None) -> None:
     check_village(village)
+    check_may_log(actor, adviser, village)
     if kind not in ServiceKind.values:
         raise ValidationFailed("UNKNOWN_KIND", "服务类型不在清单内。", {"kind": kind})
     if not 1 <= minutes <= MAX_LOG_MINUTES:
@@ -183,7 +204,7 @@ def log_service(adviser: Adviser, village: Region, *, kind: str, minutes: int, s
     """One entry of the adviser's service log (一事一记). Numbers typed into the summary (phones, 身份证号) are
     masked. Side effects: the entry, its audit row, and ``signals.service_logged`` once the transaction commits
     (the time bank credits the minutes from it)."""
-    check_service_log(adviser, village, grid, kind=kind, minutes=minutes, occurred_at=occurred_at)
+    check_service_log(adviser, village, grid, kind=kind, minutes=minutes, occurred_at=occurred_at, actor=actor)
     log = ServiceLog.objects.create(
         adviser=adviser, village=village, grid=grid, kind=kind, minutes=minutes, occurred_at=occurred_at,
         summary=personal.mask_text(_required(summary, "summary", "摘要", 500)),
