@@ -31,3 +31,10 @@ def chongfu_village_code():
         name="崇福顾问", firm=Organisation.objects.filter(kind="law_firm").first(), actor=None)
     directory.assign_adviser(village, adviser, actor=None)
     return {"code": village.code, "_body": {"adviser_id": adviser.pk}}
+
+
+@register("network:youfa_code")
+def chongfu_village_code_page():
+    from xiangzhi.core.models import Region
+
+    return {"code": Region.objects.filter(level="village", code__startswith=CHONGFU).order_by("code").first().code}

@@ -93,8 +93,15 @@ def test_lists_are_scoped_and_paginated(county_admin, other_mediator, mediator, 
         # the 乌镇镇 mediator sees nothing of 崇福镇
         assert mediator.client().get(f"/api/v1/network/{path}").json()["count"] == 0, path
         assert other_mediator.client().get(f"/api/v1/network/{path}").json()["count"] == 1, path
+    from django.utils import timezone
+
+    from xiangzhi.network.models import Team
+
+    t = Team.objects.get()
+    directory.set_duty(t, t.members.get(kind="judge"), timezone.localdate(), actor=None)
     team = admin.get("/api/v1/network/teams").json()["items"][0]
     assert [m["kind_label"] for m in team["members"]] == ["法官", "律师"]
+    assert [(s["member"], s["kind_label"]) for s in team["roster"]] == [("法官甲", "法官")]
     assert admin.get("/api/v1/network/advisers").json()["items"][0]["mobile"] == "139****5678"
 
 

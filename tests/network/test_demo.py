@@ -33,3 +33,15 @@ def test_the_demo_covers_every_village_and_is_idempotent(tongxiang):
     demo.build(DemoContext(seed=1, rng=random.Random(1)))
     assert (Assignment.objects.count(), Site.objects.count(), Team.objects.count(),
             TerminalVisit.objects.count()) == counts
+
+
+@pytest.mark.parametrize("path", ["coverage", "sites", "advisers", "teams", "terminals", "service-logs"])
+def test_the_lists_over_the_demo_need_a_fixed_number_of_queries(county_admin, path, django_assert_max_num_queries):
+    from xiangzhi.network import demo
+
+    demo.build(DemoContext(seed=1, rng=random.Random(1)))
+    client = county_admin.client()
+    client.get(f"/api/v1/network/{path}")
+    with django_assert_max_num_queries(14):
+        body = client.get(f"/api/v1/network/{path}", {} if path == "coverage" else {"limit": 200}).json()
+    assert len(body["villages"] if path == "coverage" else body["items"]) >= 44

@@ -76,8 +76,10 @@ def test_visits_are_counted_per_terminal_and_day(county_admin):
     assert TerminalVisit.objects.filter(terminal=a).count() == 2
     today = timezone.localdate()
     assert terminals.import_visit_counts(a, {today: 99, today - dt.timedelta(days=5): 7}, actor=None) == 1
-    rows = {t["code"]: t["visits"] for t in county_admin.client().get("/api/v1/network/terminals").json()["items"]}
-    assert rows == {"T-A": 3 + 1 + 7, "T-B": 1}
+    assert terminals.import_visit_counts(a, {today - dt.timedelta(days=40): 50}, actor=None) == 1
+    items = county_admin.client().get("/api/v1/network/terminals").json()["items"]
+    assert {t["code"]: t["visits"] for t in items} == {"T-A": 3 + 1 + 7 + 50, "T-B": 1}
+    assert {t["code"]: t["visits_last_30_days"] for t in items} == {"T-A": 3 + 1 + 7, "T-B": 1}
 
 
 def test_the_justice_office_registers_a_terminal_and_sees_its_token_once(town_staff, mediator):

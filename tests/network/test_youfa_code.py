@@ -48,6 +48,11 @@ def test_a_town_code_opens_its_service_point(tongxiang):
     assert urlsplit(_decode(codes.qr_png(codes.code_target(WUZHEN)[1]))).path == f"/network/s/{site.pk}/"
     with pytest.raises(NotFound):
         codes.code_target("330483999999")
+    village_site = make_site(villages_of(WUZHEN)[0].code)
+    assert urlsplit(_decode(codes.qr_png(codes.site_target(village_site.pk)[1]))).path == (
+        f"/network/s/{village_site.pk}/")
+    with pytest.raises(NotFound):
+        codes.site_target(999999)
 
 
 def test_the_console_command_writes_a_decodable_png(tmp_path):
@@ -62,3 +67,14 @@ def test_the_console_command_writes_a_decodable_png(tmp_path):
     bad = run_xiangzhi("network", "youfa-code", "330483999999", "-o", str(tmp_path / "x.png"), env=env)
     assert bad.returncode != 0 and "没有这个区划代码" in bad.stderr
     assert not (tmp_path / "x.png").exists()
+    neither = run_xiangzhi("network", "youfa-code", "-o", str(tmp_path / "y.png"), env=env)
+    assert neither.returncode != 0 and "二选一" in neither.stderr
+
+
+def test_staff_download_the_codes_of_their_villages(mediator, other_mediator):
+    from xiangzhi.network.services import codes
+
+    own = mediator.client().get(f"/network/staff/code/{mediator.region.code}.png")
+    assert own.status_code == 200 and own["Content-Type"] == "image/png"
+    assert _decode(own.content) == codes.village_url(mediator.region)
+    assert mediator.client().get(f"/network/staff/code/{other_mediator.region.code}.png").status_code == 404

@@ -23,6 +23,7 @@ from .schemas import (
     NetworkMemberOut,
     NetworkServiceLogIn,
     NetworkServiceLogOut,
+    NetworkShiftOut,
     NetworkSiteOut,
     NetworkTeamOut,
     NetworkTerminalOut,
@@ -85,7 +86,9 @@ def advisers(request: HttpRequest, page: Query[PageIn]):
 def _team_out(t: Team) -> NetworkTeamOut:
     return NetworkTeamOut(id=t.pk, name=t.name, region_code=t.region.code, level=t.region.level, members=[
         NetworkMemberOut(id=m.pk, kind=m.kind, kind_label=str(m.get_kind_display()), name=m.name, unit=m.unit)
-        for m in t.members.all()])
+        for m in t.members.all()], roster=[
+        NetworkShiftOut(day=d.day, member_id=d.member_id, member=d.member.name,
+                        kind_label=str(d.member.get_kind_display())) for d in t.upcoming_shifts])
 
 
 @router.get("/teams", response={200: page_of(NetworkTeamOut), **ERRORS}, summary="三级法律服务团（三官一师）及成员")
@@ -96,7 +99,7 @@ def teams(request: HttpRequest, page: Query[PageIn]):
 def _terminal_out(t: Terminal) -> NetworkTerminalOut:
     return NetworkTerminalOut(id=t.pk, code=t.code, name=t.name, kind=t.kind, region_code=t.region.code,
                               site_id=t.site_id, is_active=t.is_active, last_seen_at=t.last_seen_at,
-                              visits=t.visit_total or 0)
+                              visits=t.visit_total or 0, visits_last_30_days=t.visits_30d or 0)
 
 
 @router.get("/terminals", response={200: page_of(NetworkTerminalOut), **ERRORS}, summary="智能终端及累计访问次数")

@@ -82,12 +82,20 @@ class NetworkMemberOut(Schema):
     unit: str
 
 
+class NetworkShiftOut(Schema):
+    day: dt.date
+    member_id: int
+    member: str
+    kind_label: str
+
+
 class NetworkTeamOut(Schema):
     id: int
     name: str
     region_code: str
     level: str
     members: list[NetworkMemberOut]
+    roster: list[NetworkShiftOut] = Field(description="今天起14天的值班安排")
 
 
 class NetworkTerminalOut(Schema):
@@ -100,6 +108,7 @@ class NetworkTerminalOut(Schema):
     is_active: bool
     last_seen_at: dt.datetime | None
     visits: int = Field(description="累计访问次数")
+    visits_last_30_days: int = Field(description="近30天访问次数")
 
 
 class NetworkAssignIn(Strict):

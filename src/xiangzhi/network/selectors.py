@@ -3,10 +3,12 @@ villages by advisers, the public pages of a village and a site (public by design
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import OrgKind, RegionLevel, Role
@@ -26,6 +28,9 @@ from .models import (
     Terminal,
     TerminalVisit,
 )
+
+# The duty roster shown with a team: from today on.
+ROSTER_DAYS = 14
 
 
 def _viewer(user) -> bool:  # noqa: ANN001
@@ -60,14 +65,20 @@ def sites_visible_to(user) -> QuerySet[Site]:  # noqa: ANN001
 def teams_visible_to(user) -> QuerySet[Team]:  # noqa: ANN001
     if not _viewer(user):
         return Team.objects.none()
-    return Team.objects.filter(region_q(user)).select_related("region").prefetch_related("members")
+    today = timezone.localdate()
+    upcoming = (DutyShift.objects.filter(day__gte=today, day__lt=today + dt.timedelta(days=ROSTER_DAYS))
+                .select_related("member").order_by("day", "member__kind"))
+    return (Team.objects.filter(region_q(user)).select_related("region")
+            .prefetch_related("members", Prefetch("shifts", queryset=upcoming, to_attr="upcoming_shifts")))
 
 
 def terminals_visible_to(user) -> QuerySet[Terminal]:  # noqa: ANN001
     if not _viewer(user):
         return Terminal.objects.none()
+    since = timezone.localdate() - dt.timedelta(days=30)
     return (Terminal.objects.filter(region_q(user)).select_related("region", "site")
-            .annotate(visit_total=Sum("visits__count")))
+            .annotate(visit_total=Sum("visits__count"),
+                      visits_30d=Sum("visits__count", filter=Q(visits__day__gt=since))))
 
 
 def access_terminal_to_manage(user, pk: int) -> Terminal:  # noqa: ANN001
@@ -272,3 +283,13 @@ def grid_of(village: Region, code: str) -> Region:
     if grid is None:
         raise Http404
     return grid
+
+
+def access_region_for_code(user, code: str) -> Region:  # noqa: ANN001
+    """A county, town or village of the viewer's jurisdiction (whose 有法码 they may print); 404 otherwise."""
+    region = (Region.objects.filter(region_q(user, "code"), code=code, is_active=True,
+                                    level__in=[RegionLevel.COUNTY, RegionLevel.TOWN, RegionLevel.VILLAGE]).first()
+              if _viewer(user) else None)
+    if region is None:
+        raise Http404
+    return region

@@ -50,6 +50,14 @@ def code_target(code: str) -> tuple[str, str]:
     return f"{site.name}有法码", site_url(site)
 
 
+def site_target(pk: int) -> tuple[str, str]:
+    """The 有法码 of one service point. Raises NotFound for an unknown or closed one."""
+    site = Site.objects.filter(pk=pk, is_active=True).first()
+    if site is None:
+        raise NotFound("没有这个服务点。")
+    return f"{site.name}有法码", site_url(site)
+
+
 def qr_png(url: str, *, scale: int = 10) -> bytes:
     """The QR code of ``url`` as PNG bytes (error correction M, a quiet zone of four modules, for print)."""
     buf = io.BytesIO()
@@ -71,15 +79,15 @@ def count_scan(target: str, key: str, region: Region) -> None:
                 CodeScan.objects.filter(target=target, key=key, day=day).update(count=F("count") + 1)
 
 
-@transaction.atomic
 def reveal_mobile(adviser: Adviser, village: Region, *, viewer: User | None, ip: str | None) -> str:
     """The adviser's mobile in full, for a villager who tapped 显示完整号码 on the village page. Rate-limited per
-    address; side effects: a PhoneReveal row and an audit row."""
+    address (the hit counted even when refused); side effects: a PhoneReveal row and an audit row."""
     core.check_rate(f"network.reveal:{ip or '-'}", limit=REVEALS_PER_HOUR, window_seconds=3600)
     if not adviser.mobile or not adviser.assignments.filter(village=village).exists():
         raise NotFound()
     viewer = viewer if viewer is not None and getattr(viewer, "pk", None) else None
-    PhoneReveal.objects.create(adviser=adviser, village=village, viewer=viewer, ip=ip)
-    record(adviser, "network.adviser_mobile_revealed", {"village": village.code}, actor=viewer,
-           region_code=village.code)
+    with transaction.atomic():
+        PhoneReveal.objects.create(adviser=adviser, village=village, viewer=viewer, ip=ip)
+        record(adviser, "network.adviser_mobile_revealed", {"village": village.code}, actor=viewer,
+               region_code=village.code)
     return adviser.mobile

@@ -4,9 +4,9 @@ points and teams, and the terminal registry with visit statistics (register a te
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.access import predicate_required
@@ -14,7 +14,7 @@ from xiangzhi.core.errors import XiangzhiError
 
 from .. import selectors
 from ..enums import TerminalKind
-from ..services import terminals
+from ..services import codes, terminals
 
 
 @predicate_required(selectors.may_view, "network.view")
@@ -60,3 +60,18 @@ def rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
     token = terminals.rotate_token(terminal, actor=request.user)
     messages.success(request, f"终端 {terminal.code} 的新令牌：{token}（只显示这一次；旧令牌已失效）")
     return redirect("network:terminals")
+
+
+@predicate_required(selectors.may_view, "network.view")
+@require_GET
+def youfa_code(request: HttpRequest, code: str) -> HttpResponse:
+    """The printable 有法码 (PNG) of a village of the user's jurisdiction (or of a town's/the county's service
+    point) — the same image as ``xiangzhi network youfa-code``."""
+    region = selectors.access_region_for_code(request.user, code)
+    try:
+        _title, url = codes.code_target(region.code)
+    except XiangzhiError as exc:
+        raise Http404 from exc
+    response = HttpResponse(codes.qr_png(url), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="youfa-{region.code}.png"'
+    return response
