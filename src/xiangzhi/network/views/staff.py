@@ -4,9 +4,9 @@ points and teams, and the terminal registry with visit statistics (register a te
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.access import predicate_required
@@ -63,11 +63,13 @@ def rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @predicate_required(selectors.may_view, "network.view")
-@require_GET
 def youfa_code(request: HttpRequest, code: str) -> HttpResponse:
     """The printable 有法码 (PNG) of a village of the user's jurisdiction (or of a town's/the county's service
-    point) — the same image as ``xiangzhi network youfa-code``."""
+    point) — the same image as ``xiangzhi network youfa-code``. GET only, checked after the access check so that the
+    method tells nothing of a region one may not see."""
     region = selectors.access_region_for_code(request.user, code)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     try:
         _title, url = codes.code_target(region.code)
     except XiangzhiError as exc:
