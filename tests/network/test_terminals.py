@@ -109,3 +109,13 @@ def test_a_town_cannot_register_a_terminal_in_another_town(town_staff):
     town_staff.client().post("/network/staff/terminals/", {"code": "T-X", "kind": "all_in_one",
                                                           "region": villages_of(CHONGFU)[0].code})
     assert not Terminal.objects.filter(code="T-X").exists()
+
+
+def test_kiosk_binding_attempts_are_rate_limited(tongxiang):
+    from xiangzhi.network.services.terminals import BIND_ATTEMPTS_PER_HOUR
+
+    _terminal, raw = make_terminal(villages_of(CHONGFU)[0].code)
+    kiosk = Client()
+    for _ in range(BIND_ATTEMPTS_PER_HOUR):
+        assert kiosk.post("/network/kiosk/", {"token": "xzt_guess_wrong"}).status_code == 403
+    assert kiosk.post("/network/kiosk/", {"token": raw}).status_code == 429

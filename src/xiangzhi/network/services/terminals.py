@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict, ValidationFailed
 from xiangzhi.core.models import Region, User
 from xiangzhi.core.text import clean_text
@@ -81,6 +82,16 @@ def terminal_for(raw: str) -> Terminal | None:
     if not hmac.compare_digest(terminal.token_hash, _digest(parts[2])):
         return None
     return terminal
+
+
+# Attempts to bind a kiosk with a token, per address and hour.
+BIND_ATTEMPTS_PER_HOUR = 20
+
+
+def bind_kiosk(raw: str, *, ip: str | None) -> Terminal | None:
+    """The terminal a kiosk is being set up for (``terminal_for``), rate-limited per address (RateLimited)."""
+    core.check_rate(f"network.kiosk_bind:{ip or '-'}", limit=BIND_ATTEMPTS_PER_HOUR, window_seconds=3600)
+    return terminal_for(raw)
 
 
 def count_visit(terminal: Terminal, *, at: dt.datetime | None = None) -> None:

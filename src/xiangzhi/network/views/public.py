@@ -14,6 +14,7 @@ from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.access import public
 from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.errors import XiangzhiError
+from xiangzhi.core.middleware import client_ip
 from xiangzhi.core.text import clean_text
 
 from .. import selectors
@@ -29,10 +30,6 @@ def _maybe(name: str, *args: str) -> str | None:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _scanned(request: HttpRequest) -> bool:
@@ -83,7 +80,7 @@ def reveal(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("network:village", code=code)
     try:
         context["revealed"] = codes.reveal_mobile(page.adviser, page.village, viewer=request.user,
-                                                  ip=_client_ip(request))
+                                                  ip=client_ip(request))
     except XiangzhiError as exc:
         context["error"] = exc.message
         return render(request, "network/village.html", context, status=exc.status)
@@ -113,7 +110,10 @@ def kiosk(request: HttpRequest) -> HttpResponse:
     kiosk page is one visit of the terminal."""
     if request.method == "POST":
         raw = (request.POST.get("token") or "").strip()[:200]
-        terminal = terminals.terminal_for(raw)
+        try:
+            terminal = terminals.bind_kiosk(raw, ip=client_ip(request))
+        except XiangzhiError as exc:
+            return render(request, "network/kiosk_bind.html", {"error": exc.message}, status=exc.status)
         if terminal is None:
             return render(request, "network/kiosk_bind.html", {"error": "终端令牌无效或终端已停用。"}, status=403)
         response = redirect("network:kiosk")
