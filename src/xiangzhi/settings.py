@@ -199,6 +199,7 @@ INSTALLED_APPS = [
     "xiangzhi.insights",
     "xiangzhi.consultation",
     "xiangzhi.outreach",
+    "xiangzhi.network",
 ]
 
 MIDDLEWARE = [
