@@ -160,3 +160,25 @@ def test_registration_gives_each_holder_a_distinct_serial(mediator, town_staff, 
     a = register(nominate(mediator.user, n=2, name="李四"), town_staff, county_admin)
     b = register(nominate(mediator.user, n=3, name="王五", title="household"), town_staff, county_admin)
     assert a.serial != b.serial and a.serial.startswith(f"{a.year}M") and b.serial.startswith(f"{b.year}S")
+
+
+def test_concurrent_first_uses_agree_on_one_key(settings, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from xiangzhi.recognitions import signatures
+
+    settings.XIANGZHI_RECOGNITIONS_KEY_FILE = tmp_path / "k" / "key"
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _i: signatures.public_key_b64(), range(16)))
+    assert len(keys) == 1 and [p.name for p in (tmp_path / "k").iterdir()] == ["key"]
+
+
+def test_the_holders_list_takes_a_fixed_number_of_queries(mediator, town_staff, county_admin,
+                                                          django_assert_max_num_queries):
+    for n in range(1, 4):
+        register(nominate(mediator.user, n=n, name=f"张{n}"), town_staff, county_admin)
+    c = county_admin.client()
+    c.get("/api/v1/recognitions/holders")  # warm the session and role caches
+    with django_assert_max_num_queries(8):
+        page = c.get("/api/v1/recognitions/holders").json()
+    assert page["count"] == 3

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -47,21 +49,34 @@ def _key_path() -> Path:
 
 
 def _create_key(path: Path) -> None:
-    """Write a new seed with mode 0600; a concurrent first use keeps whichever file was created first."""
+    """Write a new seed with mode 0600, complete before it appears under its name (a temporary file hard-linked into
+    place); a concurrent first use keeps whichever key was linked first."""
     path.parent.mkdir(parents=True, exist_ok=True)
     seed = Ed25519PrivateKey.generate().private_bytes_raw()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(base64.b64encode(seed).decode("ascii") + "\n")
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(base64.b64encode(seed).decode("ascii") + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def private_key() -> Ed25519PrivateKey:
     path = _key_path()
     if not path.exists():
         _create_key(path)
+    stat = path.stat()
+    return _load(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(name: str, mtime_ns: int, size: int) -> Ed25519PrivateKey:  # noqa: ARG001 - the cache key: a changed file
+    path = Path(name)
     try:
         seed = base64.b64decode(path.read_text(encoding="ascii").strip(), validate=True)
     except (binascii.Error, ValueError) as exc:
