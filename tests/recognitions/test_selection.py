@@ -279,3 +279,20 @@ def test_a_citizen_without_sign_in_cannot_object(client, mediator, town_staff):
     assert response.status_code == 302 and "/citizen/login/" in response["Location"]
     citizen = make_citizen("13700000009")[1]
     assert citizen.post("/recognitions/notices/999999/object/", {"text": "不存在的公示"}).status_code == 404
+
+
+def test_a_villager_nominates_themself_on_their_page(villager_a, tongxiang):
+    from tests.conftest import WUZHEN, first_village
+    from tests.recognitions.conftest import id_number
+    from xiangzhi.recognitions.models import Recognition
+
+    village = first_village(WUZHEN)
+    c = villager_a[1]
+    assert "自荐" in c.get("/recognitions/me/").content.decode()
+    response = c.post("/recognitions/me/nominate/", {"title": "household", "region": village.code, "name": "周大伯",
+                                                     "id_number": id_number(42), "reason": "家里三代学法守法。"})
+    assert response.status_code == 302
+    rec = Recognition.objects.get()
+    assert rec.source == "self" and rec.region == village and rec.person.user == villager_a[0]
+    page = c.get("/recognitions/me/").content.decode()
+    assert "学法用法示范户" in page and "已提名" in page

@@ -8,6 +8,7 @@ urlpatterns = [
     path("notices/", public.notices, name="notices"),
     path("notices/<int:pk>/object/", public.object_to, name="object"),
     path("me/", public.me, name="me"),
+    path("me/nominate/", public.nominate_self, name="nominate_self"),
     path("certificate/<str:token>.png", public.certificate_png, name="certificate_png"),
     path("certificate/<str:token>.pdf", public.certificate_pdf, name="certificate_pdf"),
     path("staff/", staff.dashboard, name="dashboard"),

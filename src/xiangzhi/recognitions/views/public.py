@@ -9,13 +9,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.access import citizen_required, public
+from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.errors import XiangzhiError
+from xiangzhi.core.models import Region
 
 from .. import certificates, selectors
+from ..enums import Title
 from ..services import efadai, selection
 
 STATUS_TEXT = {
@@ -101,6 +105,26 @@ def me(request: HttpRequest) -> HttpResponse:
     else:
         consent = None
     recs = list(selectors.recognitions_of_citizen(request.user))
+    villages = Region.objects.filter(level=RegionLevel.VILLAGE, is_active=True).select_related("parent").order_by("code")
     return render(request, "recognitions/me.html", {
         "recs": [(r, certificates.certificate_url(r) if r.serial and r.is_certified else None) for r in recs],
-        "code": code, "consent": consent, "minutes": settings.XIANGZHI_RECOGNITIONS_CONSENT_MINUTES, "checks": selectors.checks_of_citizen(request.user)[:100]})
+        "code": code, "consent": consent, "minutes": settings.XIANGZHI_RECOGNITIONS_CONSENT_MINUTES, "checks": selectors.checks_of_citizen(request.user)[:100],
+        "titles": Title.choices, "villages": villages, "year": timezone.localdate().year})
+
+
+@citizen_required
+@require_POST
+def nominate_self(request: HttpRequest) -> HttpResponse:
+    """A villager nominates themself (自荐): the town's justice office reviews it like any nomination."""
+    region = Region.objects.filter(level=RegionLevel.VILLAGE, code=request.POST.get("region", "")).first()
+    try:
+        if region is None:
+            raise XiangzhiError("NOT_A_VILLAGE", "请选择您所在的村（社区）。")
+        selection.nominate(selection.Nominee(name=request.POST.get("name", ""),
+                                             id_number=request.POST.get("id_number", "")),
+                           title=request.POST.get("title", ""), year=timezone.localdate().year, region=region,
+                           reason=request.POST.get("reason", ""), actor=request.user)
+        messages.success(request, "自荐已提交，乡镇司法所审查后将进行公示。")
+    except XiangzhiError as exc:
+        messages.error(request, exc.message)
+    return redirect("recognitions:me")
