@@ -296,3 +296,15 @@ def test_a_villager_nominates_themself_on_their_page(villager_a, tongxiang):
     assert rec.source == "self" and rec.region == village and rec.person.user == villager_a[0]
     page = c.get("/recognitions/me/").content.decode()
     assert "学法用法示范户" in page and "已提名" in page
+
+
+def test_the_county_sets_a_quota_on_the_dashboard(county_admin, town_staff, mediator):
+    from xiangzhi.recognitions.models import Quota
+
+    year = timezone.localdate().year
+    form = {"region": mediator.region.code, "title": "leader", "year": year, "limit": 2}
+    assert town_staff.client().post("/recognitions/staff/quotas/", form).status_code == 404
+    c = county_admin.client()
+    assert "设定名额" in c.get("/recognitions/staff/").content.decode()
+    assert c.post("/recognitions/staff/quotas/", form).status_code == 302
+    assert Quota.objects.get().limit == 2

@@ -13,6 +13,7 @@ urlpatterns = [
     path("certificate/<str:token>.pdf", public.certificate_pdf, name="certificate_pdf"),
     path("staff/", staff.dashboard, name="dashboard"),
     path("staff/nominate/", staff.nominate, name="nominate"),
+    path("staff/quotas/", staff.quota, name="quota"),
     path("staff/<int:pk>/", staff.detail, name="detail"),
     path("staff/<int:pk>/step/", staff.step, name="step"),
     path("staff/<int:pk>/training/", staff.training, name="training"),

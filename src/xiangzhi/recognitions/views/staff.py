@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -52,6 +53,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "year": year, "titles": Title.choices, "states": [(s, label, by_state.get(s, 0)) for s, label in State.choices],
         "state": state, "items": listed.order_by("state", "region__code", "pk")[:200], "coverage": rows,
         "target": target, "covered": covered, "can_nominate": rules.can_nominate(roles),
+        "can_set_quota": bool(rules.COUNTY_ROLES & roles),
         "totals": selectors.loan_totals(request.user) if rules.can_see_loan_totals(roles) else None})
 
 
@@ -133,3 +135,22 @@ def training(request: HttpRequest, pk: int) -> HttpResponse:
     except XiangzhiError as exc:
         messages.error(request, exc.message)
     return redirect("recognitions:detail", pk=rec.pk)
+
+
+@staff_required(*rules.COUNTY_ROLES)
+@require_POST
+def quota(request: HttpRequest) -> HttpResponse:
+    """The county sets a village's yearly quota of one title."""
+    village = Region.objects.filter(region_q(request.user, "code"), level=RegionLevel.VILLAGE,
+                                    code=request.POST.get("region", "")).first()
+    try:
+        if village is None:
+            raise XiangzhiError("NOT_A_VILLAGE", "请选择本辖区的村（社区）。")
+        selection.set_quota(village, year=int(request.POST.get("year", "")), title=request.POST.get("title", ""),
+                            limit=int(request.POST.get("limit", "")), actor=request.user)
+        messages.success(request, "名额已保存。")
+    except ValueError:
+        messages.error(request, "年度和名额应为整数。")
+    except XiangzhiError as exc:
+        messages.error(request, exc.message)
+    return redirect(f"{reverse('recognitions:dashboard')}?year={request.POST.get('year', '')}")
