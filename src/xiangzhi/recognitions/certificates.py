@@ -135,7 +135,7 @@ def certificate_image(rec: Recognition):  # noqa: ANN201
 
 def certificate_png(rec: Recognition) -> bytes:
     out = io.BytesIO()
-    certificate_image(rec).save(out, format="PNG", optimize=True)
+    certificate_image(rec).save(out, format="PNG")
     return out.getvalue()
 
 
