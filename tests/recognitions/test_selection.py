@@ -308,3 +308,11 @@ def test_the_county_sets_a_quota_on_the_dashboard(county_admin, town_staff, medi
     assert "设定名额" in c.get("/recognitions/staff/").content.decode()
     assert c.post("/recognitions/staff/quotas/", form).status_code == 302
     assert Quota.objects.get().limit == 2
+
+
+def test_a_grid_worker_nominates_in_the_village_of_their_grid(grid_worker, town_staff):
+    rec = nominate(grid_worker.user, village=grid_worker.region.parent)
+    assert rec.region == grid_worker.region.parent
+    c = grid_worker.client()
+    assert c.get(f"/recognitions/staff/{rec.pk}/").status_code == 200
+    assert "乡镇审查通过" not in c.get(f"/recognitions/staff/{rec.pk}/").content.decode()

@@ -13,18 +13,28 @@ from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import OrgKind, RegionLevel, Role
 from xiangzhi.core.models import Organisation, Person, Region
-from xiangzhi.core.selectors import region_q
+from xiangzhi.core.selectors import jurisdiction_codes, region_q
 
 from . import rules
 from .enums import CERTIFIED_STATES, NOTICE_STATES, QUOTA_STATES, State, Title
 from .models import BankCheck, Loan, Recognition
 
 
+def scope_codes(user) -> list[str]:  # noqa: ANN001
+    """The user's jurisdiction at village level at most: a grid worker works for the village of their grid."""
+    return sorted({code[:12] for code in jurisdiction_codes(user)})
+
+
+def in_scope(user, code: str) -> bool:  # noqa: ANN001
+    return any(code.startswith(c) for c in scope_codes(user))
+
+
 def visible_to(user) -> QuerySet[Recognition]:  # noqa: ANN001
     """Recognitions of the user's jurisdiction for the staff who work on them; nothing for anyone else."""
     if not core_rules.is_staff_member(user) or not rules.can_see(core_rules.roles_of(user)):
         return Recognition.objects.none()
-    return Recognition.objects.filter(region_q(user)).select_related("person", "region", "region__parent")
+    return (Recognition.objects.filter(region_q(user, codes=scope_codes(user)))
+            .select_related("person", "region", "region__parent"))
 
 
 def access_recognition(user, pk: int) -> Recognition:  # noqa: ANN001
@@ -77,7 +87,8 @@ def used_quota(region_id: int, year: int, title: str, *, exclude_pk: int | None 
 def coverage(user, year: int) -> list[dict]:  # noqa: ANN001
     """Per village of the user's jurisdiction: holders of each title this year (the coverage dashboard), in two
     queries."""
-    villages = list(Region.objects.filter(region_q(user, "code"), level=RegionLevel.VILLAGE, is_active=True)
+    villages = list(Region.objects.filter(region_q(user, "code", codes=scope_codes(user)), level=RegionLevel.VILLAGE,
+                                          is_active=True)
                     .select_related("parent").order_by("code"))
     counts: dict[tuple[int, str], int] = {}
     rows = (visible_to(user).filter(year=year, state__in=CERTIFIED_STATES).values_list("region_id", "title")

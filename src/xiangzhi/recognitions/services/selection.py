@@ -70,7 +70,7 @@ def nominate(nominee: Nominee, *, title: str, year: int, region: Region, reason:
     villager of their jurisdiction, or a villager for themself (the phone is then their account's).
     Side effects: the Person (found by 身份证号, else created), the Recognition (已提名); record()."""
     is_citizen = core_rules.is_citizen(actor)
-    if not is_citizen and not (rules.can_nominate(core_rules.roles_of(actor)) and in_jurisdiction(actor, region.code)):
+    if not is_citizen and not (rules.can_nominate(core_rules.roles_of(actor)) and selectors.in_scope(actor, region.code)):
         raise NotFound
     if title not in Title.values:
         raise ValidationFailed("INVALID_TITLE", "类别无效。")

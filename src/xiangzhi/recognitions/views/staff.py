@@ -59,8 +59,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*rules.NOMINATE_ROLES)
 def nominate(request: HttpRequest) -> HttpResponse:
-    villages = Region.objects.filter(region_q(request.user, "code"), level=RegionLevel.VILLAGE,
-                                     is_active=True).order_by("code")
+    villages = Region.objects.filter(region_q(request.user, "code", codes=selectors.scope_codes(request.user)),
+                                     level=RegionLevel.VILLAGE, is_active=True).order_by("code")
     if request.method == "POST":
         region = villages.filter(code=request.POST.get("region", "")).first()
         try:
