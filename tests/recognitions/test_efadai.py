@@ -152,3 +152,15 @@ def test_the_consent_page_needs_a_signed_in_villager(client, bank_a):
     assert client.get("/recognitions/me/").status_code == 302
     assert bank_a.client().post("/recognitions/me/").status_code == 302
     assert make_citizen("13700000003")[1].get("/recognitions/me/").status_code == 200
+
+
+def test_expired_unused_codes_are_pruned_and_used_ones_kept(villager_holder, bank_a):
+    from xiangzhi.recognitions.models import ConsentCode
+    from xiangzhi.recognitions.services import efadai
+
+    _rec, villager = villager_holder
+    _check(_token_client(bank_a), _consent(villager))
+    _consent(villager)
+    assert efadai.prune_consent_codes() == 0
+    assert efadai.prune_consent_codes(now=timezone.now() + dt.timedelta(days=2)) == 1
+    assert ConsentCode.objects.filter(used_at__isnull=False).count() == 1

@@ -127,3 +127,11 @@ def record_loan(check: BankCheck, *, amount: str | Decimal, rate_discount: str |
                    after={"bank": check.bank_id, "amount": str(amount), "rate_discount": str(rate_discount),
                           "granted_on": granted_on.isoformat()})
     return loan
+
+
+def prune_consent_codes(*, now: dt.datetime | None = None) -> int:
+    """Remove consent codes that expired unused a day ago or more (a used code stays: its check refers to it).
+    Side effects: deletes those rows."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=1)
+    deleted, _ = ConsentCode.objects.filter(used_at__isnull=True, expires_at__lt=cutoff).delete()
+    return deleted
