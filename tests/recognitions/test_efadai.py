@@ -70,6 +70,9 @@ def test_a_check_without_a_valid_consent_code_reveals_nothing(villager_holder, b
         assert body["code"] == "CONSENT_INVALID" and body["detail"] is None
         assert "张" not in response.content.decode() and rec.serial not in response.content.decode()
     assert BankCheck.objects.count() == 1
+    from xiangzhi.core.models import AuditLog
+
+    assert AuditLog.objects.filter(action="recognitions.check_refused", actor=bank_a.user).count() == 3
     assert ConsentCode.objects.filter(used_at__isnull=True).count() == 1  # the expired one, never used
     assert not ConsentCode.objects.filter(code_hash__contains=code).exists()  # only a keyed hash is kept
 

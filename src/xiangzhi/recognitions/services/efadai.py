@@ -18,7 +18,7 @@ from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict, NotFound, ValidationFailed
-from xiangzhi.core.models import User
+from xiangzhi.core.models import Organisation, User
 
 from .. import selectors
 from ..enums import CERTIFIED_STATES
@@ -78,25 +78,30 @@ def check_eligibility(code: str, *, actor: User) -> BankCheck:
         consent = (ConsentCode.objects.select_for_update().select_related("person")
                    .filter(code_hash=_hash(code), used_at__isnull=True, expires_at__gt=now).first()
                    if len(code) == CODE_LENGTH else None)
-        if consent is None:
-            core.audit("recognitions.check_refused", actor=actor, obj=bank, note="consent code invalid")
-            raise ValidationFailed("CONSENT_INVALID", "授权码无效、已使用或已过期，请村民在手机上重新生成。")
-        consent.used_at = now
-        consent.save(update_fields=["used_at"])
-        rec = _eligible(consent.person_id, timezone.localdate())
-        check = BankCheck.objects.create(
-            consent=consent, person=consent.person, bank=bank, officer=actor, recognition=rec,
-            eligible=rec is not None, title=rec.title if rec else "", valid_until=rec.valid_until if rec else None,
-            masked_name=consent.person.masked_name, at=now)
-        core.audit("recognitions.bank_checked", actor=actor, obj=check,
-                   region_code=rec.region.code if rec else "",
-                   after={"bank": bank.pk, "eligible": check.eligible, "title": check.title,
-                          "serial": rec.serial if rec else None})
-        core.notify_users_once([core.Message(
-            user=consent.citizen, subject="e法贷资格核验",
-            body=f"{bank.name}于{timezone.localtime(now):%Y-%m-%d %H:%M}使用您的授权码核验了e法贷资格，"
-                 f"结果：{'符合' if check.eligible else '不符合'}。",
-            link="/recognitions/me/", dedupe_key=f"recognitions:check:{check.pk}")])
+        if consent is not None:
+            check = _record_check(consent, bank=bank, actor=actor, now=now)
+    if consent is None:  # logged outside the transaction that the refusal would roll back
+        core.audit("recognitions.check_refused", actor=actor, obj=bank, note="consent code unknown, used or expired")
+        raise ValidationFailed("CONSENT_INVALID", "授权码无效、已使用或已过期，请村民在手机上重新生成。")
+    return check
+
+
+def _record_check(consent: ConsentCode, *, bank: Organisation, actor: User, now: dt.datetime) -> BankCheck:
+    consent.used_at = now
+    consent.save(update_fields=["used_at"])
+    rec = _eligible(consent.person_id, timezone.localdate())
+    check = BankCheck.objects.create(
+        consent=consent, person=consent.person, bank=bank, officer=actor, recognition=rec,
+        eligible=rec is not None, title=rec.title if rec else "", valid_until=rec.valid_until if rec else None,
+        masked_name=consent.person.masked_name, at=now)
+    core.audit("recognitions.bank_checked", actor=actor, obj=check, region_code=rec.region.code if rec else "",
+               after={"bank": bank.pk, "eligible": check.eligible, "title": check.title,
+                      "serial": rec.serial if rec else None})
+    core.notify_users_once([core.Message(
+        user=consent.citizen, subject="e法贷资格核验",
+        body=f"{bank.name}于{timezone.localtime(now):%Y-%m-%d %H:%M}使用您的授权码核验了e法贷资格，"
+             f"结果：{'符合' if check.eligible else '不符合'}。",
+        link="/recognitions/me/", dedupe_key=f"recognitions:check:{check.pk}")])
     return check
 
 
