@@ -199,6 +199,7 @@ INSTALLED_APPS = [
     "xiangzhi.insights",
     "xiangzhi.consultation",
     "xiangzhi.outreach",
+    "xiangzhi.legality",
 ]
 
 MIDDLEWARE = [
@@ -492,6 +493,10 @@ XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS = env_int("XIANGZHI_OUTREACH_MAX_MEDIA_SECON
 XIANGZHI_OUTREACH_MAX_IMAGE_BYTES = env_int("XIANGZHI_OUTREACH_MAX_IMAGE_BYTES", 5 * 1024 * 1024, minimum=1024)
 # How many sample questions (masked) a 求助 shows.
 XIANGZHI_OUTREACH_SAMPLES = env_int("XIANGZHI_OUTREACH_SAMPLES", 5, minimum=1)
+
+# 合法性审查: the default review period in working days of a version once its reviewer is assigned (the national
+# floor for 重大行政决策 is "一般不少于7个工作日"; the justice office may set another per submission).
+XIANGZHI_LEGALITY_REVIEW_WORKDAYS = env_int("XIANGZHI_LEGALITY_REVIEW_WORKDAYS", 7, minimum=1)
 
 # --------------------------------------------------------------------------------------------------------------
 # API
