@@ -206,3 +206,21 @@ def test_every_step_writes_audit_timeline_and_ledger(town_staff, lawyer, law_art
     assert actions == ["legality.submitted", "legality.assigned", "legality.opinion"]
     events = Event.objects.filter(submission=sub)
     assert Leaf.objects.filter(ref_type="legality.event", ref_id__in=[str(e.pk) for e in events]).count() == 3
+
+
+def test_reviewers_and_auditors_do_not_manage(town_staff, lawyer, auditor, law_articles):
+    from xiangzhi.core.errors import Forbidden
+    from xiangzhi.legality import selectors
+    from xiangzhi.legality.services import review, submissions
+
+    sub = assigned(town_staff.user, [lawyer.user])
+    opine(sub, lawyer.user)
+    assert selectors.access_submission(auditor.user, sub.pk) == sub
+    for user in (lawyer.user, auditor.user):
+        for call in (lambda u=user: submissions.issue(sub, actor=u),
+                     lambda u=user: submissions.revise(sub, text="改", actor=u),
+                     lambda u=user: review.assign(sub, reviewers=[lawyer.user], actor=u)):
+            with pytest.raises(Forbidden):
+                call()
+    sub.refresh_from_db()
+    assert sub.state == "passed"

@@ -22,7 +22,7 @@ from ..enums import STATE_AFTER, Conclusion, EventKind, State
 from ..models import Opinion, Submission
 from . import deadlines
 from .records import record
-from .submissions import lock, transition
+from .submissions import check_manager, lock, transition
 
 STALE_VERSION = "该版本已被新的修改稿取代，审查意见只能针对当前版本出具。"
 
@@ -44,6 +44,7 @@ def assign(submission: Submission, *, reviewers: Sequence[User] | None = None, d
     Side effects: Submission reviewers/state/assigned_at/deadline_workdays/due_date; an ``assigned`` event; notices
     to the reviewers."""
     now = now or timezone.now()
+    check_manager(actor)
     chosen = list(dict.fromkeys(reviewers if reviewers is not None else default_reviewers(submission)))
     if not chosen:
         raise ValidationFailed("NO_REVIEWER", "请指定审查人（一名律师或由多名法律顾问组成的审查组）。", {"reviewers": "必填"})

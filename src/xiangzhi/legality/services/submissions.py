@@ -13,7 +13,7 @@ from django.utils import timezone
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
 from xiangzhi.core.enums import RegionLevel
-from xiangzhi.core.errors import Conflict, NotFound, ValidationFailed
+from xiangzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xiangzhi.core.models import Region, User
 from xiangzhi.core.selectors import role_codes
 
@@ -25,6 +25,13 @@ from .records import record
 
 MAX_TEXT = 200_000
 NOT_REVIEWED = "未经合法性审查或审查未通过的文件不得印发。"
+
+
+def check_manager(actor: User) -> None:
+    """Only the justice office or the bureau submits, assigns, revises and issues (FORBIDDEN, 403, for a reviewer or
+    an auditor who sees the submission)."""
+    if not rules.can_manage(core_rules.roles_of(actor)):
+        raise Forbidden("FORBIDDEN", "只有司法所或司法局可以进行该操作。")
 
 
 def digest_of(text: str) -> str:
@@ -104,6 +111,7 @@ def revise(submission: Submission, *, text: str, note: str = "", actor: User,
     now = now or timezone.now()
     text = _check_text(text)
     note = (note or "").strip()[:300]
+    check_manager(actor)
     with transaction.atomic():
         locked = lock(submission)
         if not rules.can_revise(core_rules.roles_of(actor), locked.state):
@@ -146,10 +154,9 @@ def issue(submission: Submission, *, digest: str | None = None, actor: User,
 
     Side effects: Submission state/issued_at/issued_by; an ``issued`` event; a notice to the reviewers."""
     now = now or timezone.now()
+    check_manager(actor)
     with transaction.atomic():
         locked = lock(submission)
-        if not rules.can_manage(core_rules.roles_of(actor)):
-            raise NotFound()
         current = locked.versions.get(number=locked.version)
         if digest and digest != current.digest:
             raise Conflict("VERSION_CHANGED", "文件已有新的版本，请核对后再印发。",
