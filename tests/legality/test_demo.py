@@ -47,7 +47,8 @@ def test_the_demo_builds_a_year_of_reviews_for_every_town(tongxiang, county_admi
     span = Submission.objects.order_by("submitted_at")
     assert (span.last().submitted_at - span.first().submitted_at).days > 300
     _rows, total = selectors.dashboard(county_admin.user)
-    assert total.issued_without_review == 0 and total.refused == 1
+    assert total.issued_without_review == 0 and total.refused == 1 and total.overdue >= 1
+    assert Submission.objects.filter(overdue_version__gt=0).exists()  # flagged by the overdue job
     n = Submission.objects.count()
     demo.build(ctx)
     assert Submission.objects.count() == n and "跳过" in said[-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import CHONGFU, WUZHEN
-from tests.legality.conftest import TEXT, assigned, new_submission
+from tests.legality.conftest import TEXT, assigned, new_submission, opine
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +81,37 @@ def test_the_workbench_navigation_shows_the_entry(town_staff, lawyer, mediator):
     assert "合法性审查" in town_staff.client().get("/legality/staff/").content.decode()
     assert lawyer.client().get("/legality/staff/dashboard/").status_code == 404
     assert 'href="/legality/staff/"' not in mediator.client().get("/").content.decode()
+
+
+def _queries(client, url: str) -> int:  # noqa: ANN001
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_list_page_and_api_cost_the_same_queries_for_2_or_8_submissions(town_staff, lawyer, law_articles):
+    c = town_staff.client()
+    for i in range(2):
+        opine(assigned(town_staff.user, [lawyer.user], title=f"a{i}"), lawyer.user)
+    c.get("/legality/staff/")
+    few = (_queries(c, "/legality/staff/"), _queries(c, "/api/v1/legality/submissions"))
+    for i in range(6):
+        assigned(town_staff.user, [lawyer.user], title=f"b{i}")
+    assert (_queries(c, "/legality/staff/"), _queries(c, "/api/v1/legality/submissions")) == few
+
+
+def test_the_detail_page_costs_the_same_queries_for_one_or_three_versions(town_staff, lawyer, law_articles):
+    from xiangzhi.legality.services import submissions
+
+    c = town_staff.client()
+    sub = assigned(town_staff.user, [lawyer.user])
+    opine(sub, lawyer.user, "lawful_if_revised")
+    c.get(f"/legality/staff/{sub.pk}/")
+    one = _queries(c, f"/legality/staff/{sub.pk}/")
+    for n in (2, 3):
+        submissions.revise(sub, text=f"第{n}稿", actor=town_staff.user)
+        opine(sub, lawyer.user, "lawful_if_revised", citations=["民法典-1079"])
+    assert _queries(c, f"/legality/staff/{sub.pk}/") == one + 1  # article labels: one query per distinct cited key

@@ -80,9 +80,12 @@ def build(ctx: DemoContext) -> None:
             # spread over the year: the town's items every ~8 weeks, the last one in the last two weeks
             days_ago = 360 - k_index * 55 - ctx.rng.randint(0, 20) if k_index < len(kinds) - 1 else ctx.rng.randint(1, 16)
             refuse = t_index == 0 and kind == "enforcement"
+            stall = t_index == 1 and k_index == len(kinds) - 1  # one review left lying: overdue
+            if stall:
+                days_ago = 20
             _one(ctx, kind=kind, town=town, village=village, actor=actor, lawyer=lawyer, cites=cites[kind],
                  start=now - dt.timedelta(days=days_ago, hours=ctx.rng.randint(0, 6)), now=now, refuse=refuse,
-                 counts=counts, seq=k_index)
+                 stall=stall, counts=counts, seq=k_index)
     from .services.review import flag_overdue
 
     flagged = flag_overdue(now=now)
@@ -91,7 +94,7 @@ def build(ctx: DemoContext) -> None:
 
 
 def _one(ctx: DemoContext, *, kind: str, town, village, actor, lawyer, cites: list[str], start: dt.datetime,  # noqa: ANN001, PLR0913
-         now: dt.datetime, refuse: bool, counts: dict, seq: int) -> None:
+         now: dt.datetime, refuse: bool, stall: bool, counts: dict, seq: int) -> None:
     from .services import review, submissions
     from .services.submissions import digest_of
 
@@ -104,7 +107,7 @@ def _one(ctx: DemoContext, *, kind: str, town, village, actor, lawyer, cites: li
     t = start + dt.timedelta(hours=3)
     sub = review.assign(sub, reviewers=[lawyer], actor=actor, now=t)
     took = dt.timedelta(days=ctx.rng.choice([2, 3, 5, 6, 8, 13]), hours=ctx.rng.randint(1, 8))
-    if t + took >= now:  # the last weeks: still under review (overdue ones are flagged by the periodic job)
+    if stall or t + took >= now:  # the last weeks: still under review (overdue ones are flagged by the periodic job)
         counts["open"] += 1
         return
     conclusion = "unlawful" if refuse else ("lawful_if_revised" if ctx.rng.random() < 0.3 else "lawful")

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from xiangzhi.consultation import selectors as law
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.access import staff_required
 from xiangzhi.core.errors import ValidationFailed, XiangzhiError
@@ -101,9 +102,13 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roles = core_rules.roles_of(request.user)
     reviewer_ids = list(sub.reviewers.values_list("pk", flat=True))
     current = selectors.current_version(sub)
+    opinions = list(sub.opinions.select_related("version", "reviewer").order_by("-given_at"))
+    labels = {k: law.article_label(k) for k in {k for o in opinions for k in o.citations}}  # once per distinct key
+    for o in opinions:
+        o.cites = [(k, labels[k]) for k in o.citations]
     ctx = {
         "s": sub, "current": current, "error": error, "versions": sub.versions.order_by("-number"),
-        "opinions": sub.opinions.select_related("version", "reviewer").order_by("-given_at"),
+        "opinions": opinions,
         "events": sub.events.all(), "reviewers": sub.reviewers.all(),
         "overdue": deadlines.is_overdue(sub.state, sub.due_date, timezone.localdate()),
         "can_assign": rules.can_assign(roles, sub.state),
