@@ -224,3 +224,21 @@ def test_reviewers_and_auditors_do_not_manage(town_staff, lawyer, auditor, law_a
                 call()
     sub.refresh_from_db()
     assert sub.state == "passed"
+
+
+def test_personal_numbers_in_the_text_are_masked_and_kept_encrypted(town_staff, lawyer):
+    from tests.conftest import valid_id_number
+    from xiangzhi.core.models import TextNumber
+    from xiangzhi.legality.services import submissions
+    from xiangzhi.legality.services.submissions import digest_of
+
+    id_number = valid_id_number("33048319800101001")
+    sub = new_submission(town_staff.user, kind="agreement", text=f"乙方：张三，身份证号{id_number}，电话13812345678。")
+    v1 = sub.versions.get()
+    assert id_number not in v1.text and "13812345678" not in v1.text and v1.digest == digest_of(v1.text)
+    rows = TextNumber.objects.filter(object_type="legality.version", object_id=str(v1.pk))
+    assert sorted(r.value for r in rows) == sorted([id_number, "13812345678"])
+    sub = submissions.revise(sub, text="乙方：李四，电话13900001111。", actor=town_staff.user)
+    v2 = sub.versions.get(number=2)
+    assert "13900001111" not in v2.text
+    assert TextNumber.objects.filter(object_type="legality.version", object_id=str(v2.pk)).count() == 1

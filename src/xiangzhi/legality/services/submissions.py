@@ -60,6 +60,13 @@ def _check_text(text: str) -> str:
     return text
 
 
+def _protect(text: str) -> tuple[str, core.NumbersByField]:
+    """The text as stored, reviewed and digested: 身份证号 and mobile numbers (a party to an agreement, a person named
+    in an enforcement decision) masked, the numbers kept encrypted beside it (core.protect_texts)."""
+    masked, found = core.protect_texts({"text": text})
+    return masked["text"], found
+
+
 def _town_of(region: Region) -> Region:
     return region if region.level == RegionLevel.TOWN else Region.objects.get(code=region.code[:9])
 
@@ -74,7 +81,8 @@ def submit(*, region: Region, kind: str, title: str, text: str, actor: User,
     administrative kinds, a village of the town for its contracts, decisions and 村规民约. The region must lie in the
     actor's jurisdiction (else 404).
 
-    Side effects: Submission and its first Version; a ``submitted`` event (audit, ledger)."""
+    Side effects: Submission and its first Version (personal numbers masked, kept encrypted as TextNumber rows); a
+    ``submitted`` event (audit, ledger)."""
     now = now or timezone.now()
     if not rules.can_submit(core_rules.roles_of(actor)) or not rules.region_covers(
             role_codes(actor, rules.MANAGE_ROLES), region.code):
@@ -90,12 +98,13 @@ def submit(*, region: Region, kind: str, title: str, text: str, actor: User,
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise ValidationFailed("INVALID_TITLE", "请填写标题（不超过 200 字）。", {"title": "必填"})
-    text = _check_text(text)
+    text, found = _protect(_check_text(text))
     with transaction.atomic():
         sub = Submission.objects.create(town=_town_of(region), region=region, kind=kind, title=title,
                                         submitted_by=actor, submitted_at=now)
         v = Version.objects.create(submission=sub, number=1, text=text, digest=digest_of(text), created_by=actor,
                                    created_at=now)
+        core.keep_text_numbers(v, found, region_code=region.code)
         record(sub, EventKind.SUBMITTED, {"kind": kind, "version": 1, "digest": v.digest}, actor=actor,
                action="legality.submitted", at=now)
     return sub
@@ -109,7 +118,7 @@ def revise(submission: Submission, *, text: str, note: str = "", actor: User,
     Side effects: a Version; Submission version/state/assigned_at/due_date; a ``revised`` event; notices to the
     reviewers."""
     now = now or timezone.now()
-    text = _check_text(text)
+    text, found = _protect(_check_text(text))
     note = (note or "").strip()[:300]
     check_manager(actor)
     with transaction.atomic():
@@ -121,8 +130,9 @@ def revise(submission: Submission, *, text: str, note: str = "", actor: User,
         if digest == current.digest:
             raise ValidationFailed("NO_CHANGE", "修改稿与当前版本相同。", {"text": "未修改"})
         locked.version += 1
-        Version.objects.create(submission=locked, number=locked.version, text=text, digest=digest, note=note,
-                               created_by=actor, created_at=now)
+        v = Version.objects.create(submission=locked, number=locked.version, text=text, digest=digest, note=note,
+                                   created_by=actor, created_at=now)
+        core.keep_text_numbers(v, found, region_code=locked.region.code)
         reviewers = list(locked.reviewers.all())
         fields = ["version"]
         if reviewers:  # else it was never assigned and still waits for a reviewer
