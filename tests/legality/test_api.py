@@ -127,3 +127,24 @@ def test_the_dashboard_needs_an_overseer(lawyer, town_staff):
     assert lawyer.client().get(f"{API}/dashboard").status_code == 404
     body = town_staff.client().get(f"{API}/dashboard").json()
     assert [t["code"] for t in body["towns"]] == [WUZHEN]
+
+
+def test_api_tokens_need_a_legality_scope(town_staff):
+    from xiangzhi.core import services
+
+    def call(token, method, url, body=None):  # noqa: ANN001, ANN202
+        from django.test import Client
+
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        if method == "get":
+            return Client().get(url, **headers)
+        return Client().post(url, body, content_type="application/json", **headers)
+
+    body = {"region_code": WUZHEN, "kind": "normative", "title": "令牌报送", "text": TEXT}
+    read = services.issue_api_token(town_staff.user, name="读", actor=None, scopes=["legality:read"])
+    write = services.issue_api_token(town_staff.user, name="写", actor=None, scopes=["legality:write"])
+    other = services.issue_api_token(town_staff.user, name="案件", actor=None, scopes=["cases:write"])
+    assert call(read, "get", f"{API}/submissions").status_code == 200
+    assert call(read, "post", f"{API}/submissions", body).json()["code"] == "TOKEN_SCOPE"
+    assert call(other, "get", f"{API}/submissions").json()["code"] == "TOKEN_SCOPE"
+    assert call(write, "post", f"{API}/submissions", body).status_code == 201
