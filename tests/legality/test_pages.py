@@ -115,3 +115,22 @@ def test_the_detail_page_costs_the_same_queries_for_one_or_three_versions(town_s
         submissions.revise(sub, text=f"第{n}稿", actor=town_staff.user)
         opine(sub, lawyer.user, "lawful_if_revised", citations=["民法典-1079"])
     assert _queries(c, f"/legality/staff/{sub.pk}/") == one + 1  # article labels: one query per distinct cited key
+
+
+def test_the_justice_office_reveals_masked_numbers_with_a_reason_and_it_is_logged(town_staff, lawyer):
+    from tests.conftest import valid_id_number
+    from xiangzhi.core.models import AuditLog
+
+    id_number = valid_id_number("33048319800101001")
+    sub = assigned(town_staff.user, [lawyer.user], kind="agreement", text=f"乙方：张三，身份证号{id_number}。")
+    c = town_staff.client()
+    page = c.get(f"/legality/staff/{sub.pk}/").content.decode()
+    assert id_number not in page and "查看完整号码" in page
+    assert c.post(f"/legality/staff/{sub.pk}/", {"action": "reveal", "reason": ""}).status_code == 422
+    r = c.post(f"/legality/staff/{sub.pk}/", {"action": "reveal", "reason": "核对协议当事人身份"})
+    assert r.status_code == 200 and id_number in r.content.decode()
+    assert AuditLog.objects.filter(action="personal.text_numbers_revealed", actor=town_staff.user).count() == 1
+    lw = lawyer.client()
+    assert "查看完整号码" not in lw.get(f"/legality/staff/{sub.pk}/").content.decode()
+    r = lw.post(f"/legality/staff/{sub.pk}/", {"action": "reveal", "reason": "想看"})
+    assert r.status_code == 422 and id_number not in r.content.decode()

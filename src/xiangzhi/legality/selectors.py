@@ -68,6 +68,13 @@ def current_version(submission: Submission):  # noqa: ANN201
     return submission.versions.get(number=submission.version)
 
 
+def masked_numbers(version) -> list:  # noqa: ANN001
+    """The personal numbers masked in a version's text (masked forms only)."""
+    from xiangzhi.core.selectors import text_numbers_of
+
+    return list(text_numbers_of(version))
+
+
 @dataclass
 class TownRow:
     code: str

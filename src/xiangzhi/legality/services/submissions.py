@@ -181,3 +181,12 @@ def issue(submission: Submission, *, digest: str | None = None, actor: User,
         record(locked, EventKind.ISSUED, {"version": locked.version, "digest": current.digest,
                                           "opinion": opinion.pk}, actor=actor, action="legality.issued", at=now)
     return locked
+
+
+def reveal_numbers(submission: Submission, *, actor: User, reason: str) -> list[dict[str, str]]:
+    """The 身份证号 and phone numbers masked in the current version's text, in full: only for a role with the
+    personal-data right, with a reason (core.reveal_text_numbers). The caller got ``submission`` from the selectors.
+
+    Side effects: one audit row ``personal.text_numbers_revealed`` (attested in the ledger)."""
+    version = submission.versions.get(number=submission.version)
+    return core.reveal_text_numbers(version, actor=actor, reason=reason, region_code=submission.region.code)

@@ -61,7 +61,8 @@ def submit(request: HttpRequest) -> HttpResponse:
     return render(request, "legality/submit.html", ctx, status=422 if error else 200)
 
 
-def _act(request: HttpRequest, sub) -> None:  # noqa: ANN001
+def _act(request: HttpRequest, sub) -> list | None:  # noqa: ANN001
+    """Run the posted action; the numbers in full for ``reveal`` (shown once, on that answer), else None."""
     action = request.POST.get("action")
     user = request.user
     if action == "assign":
@@ -80,22 +81,26 @@ def _act(request: HttpRequest, sub) -> None:  # noqa: ANN001
     elif action == "revise":
         submissions.revise(sub, text=request.POST.get("text", ""), note=request.POST.get("note", ""), actor=user)
         messages.success(request, "修改稿已提交，将重新审查。")
+    elif action == "reveal":
+        return submissions.reveal_numbers(sub, actor=user, reason=request.POST.get("reason", ""))
     elif action == "issue":
         submissions.issue(sub, digest=request.POST.get("digest", ""), actor=user)
         messages.success(request, "已标记为印发。")
     else:
         raise Http404
+    return None
 
 
 @staff_required(*SEE_ROLES)
 @require_http_methods(["GET", "POST"])
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sub = selectors.access_submission(request.user, pk)
-    error = ""
+    error, revealed = "", None
     if request.method == "POST":
         try:
-            _act(request, sub)
-            return redirect("legality:submission", pk=sub.pk)
+            revealed = _act(request, sub)
+            if revealed is None:
+                return redirect("legality:submission", pk=sub.pk)
         except XiangzhiError as exc:
             error = exc.message
         sub = selectors.access_submission(request.user, pk)
@@ -118,6 +123,8 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "conclusions": Conclusion.choices,
         "can_revise": rules.can_revise(roles, sub.state),
         "can_issue": rules.can_issue(roles, sub.state),
+        "masked_numbers": selectors.masked_numbers(current) if core_rules.can_view_personal_data(request.user) else [],
+        "revealed": revealed,
     }
     return render(request, "legality/submission.html", ctx, status=422 if error else 200)
 
