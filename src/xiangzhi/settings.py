@@ -201,6 +201,7 @@ INSTALLED_APPS = [
     "xiangzhi.outreach",
     "xiangzhi.network",
     "xiangzhi.recognitions",
+    "xiangzhi.legality",
 ]
 
 MIDDLEWARE = [
@@ -506,6 +507,9 @@ XIANGZHI_RECOGNITIONS_COVERAGE_TARGET = env_int("XIANGZHI_RECOGNITIONS_COVERAGE_
 XIANGZHI_RECOGNITIONS_VALID_YEARS = env_int("XIANGZHI_RECOGNITIONS_VALID_YEARS", 3, minimum=1)
 XIANGZHI_RECOGNITIONS_CONSENT_MINUTES = env_int("XIANGZHI_RECOGNITIONS_CONSENT_MINUTES", 10, minimum=1)
 XIANGZHI_RECOGNITIONS_FONT = env_str("XIANGZHI_RECOGNITIONS_FONT", "")
+# 合法性审查: the default review period in working days of a version once its reviewer is assigned (the national
+# floor for 重大行政决策 is "一般不少于7个工作日"; the justice office may set another per submission).
+XIANGZHI_LEGALITY_REVIEW_WORKDAYS = env_int("XIANGZHI_LEGALITY_REVIEW_WORKDAYS", 7, minimum=1)
 
 # --------------------------------------------------------------------------------------------------------------
 # API

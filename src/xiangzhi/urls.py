@@ -18,5 +18,6 @@ urlpatterns = [
     path("recognitions/", include("xiangzhi.recognitions.urls")),
     # the URL a certificate's QR code holds: /r/<statement>.<signature>
     path("r/<str:token>", recognition_verify, name="recognition_verify"),
+    path("legality/", include("xiangzhi.legality.urls")),
     path("", include("xiangzhi.web.urls")),
 ]
