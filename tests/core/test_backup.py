@@ -9,7 +9,9 @@ import hashlib
 import json
 import secrets
 import shutil
+import sqlite3
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -148,6 +150,46 @@ def test_backup_holds_a_manifest_of_every_file_and_no_key_in_the_clear(sqlite_so
     assert (backup_dir / "database.sqlite3").read_bytes()[:16] == b"SQLite format 3\x00"
 
 
+# A state provider that writes from another connection while the backup holds its snapshot: what the manifest counts
+# and what the database copy holds must both be the state before that write (the site keeps running meanwhile).
+WRITE_DURING_BACKUP = """
+import django, json, sqlite3, sys; django.setup()
+from pathlib import Path
+from django.conf import settings
+from django.db import connection
+from xiangzhi.core import backup
+
+def intruder():
+    if connection.vendor == "sqlite":
+        other = sqlite3.connect(settings.DATABASES["default"]["NAME"], timeout=5)
+    else:
+        import psycopg
+        conf = settings.DATABASES["default"]
+        other = psycopg.connect(host=conf["HOST"], port=conf["PORT"], user=conf["USER"], dbname=conf["NAME"])
+    other.execute("INSERT INTO core_person (name, id_number, phone, address, created_at) "
+                  "VALUES ('备份中写入', '', '', '', '2026-12-05 00:00:00+00:00')")
+    other.commit()
+    other.close()
+    return {"wrote": True}
+
+backup.register_state("intruder", intruder)
+report = backup.backup(Path(sys.argv[1]), passphrase="p")
+from xiangzhi.core.models import Person
+print(json.dumps({"manifest": report.manifest["database"]["tables"]["core_person"], "live": Person.objects.count()}))
+"""
+
+
+def test_backup_is_one_snapshot_while_the_site_writes(sqlite_source, tmp_path):
+    _, source, _ = sqlite_source
+    copy = tmp_path / "site"
+    shutil.copytree(source, copy)
+    out = tmp_path / "b"
+    facts = json.loads(_ok(run_python(WRITE_DURING_BACKUP.replace("sys.argv[1]", repr(str(out))), env=_env(copy))))
+    assert facts == {"manifest": 12, "live": 13}
+    with sqlite3.connect(out / "database.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM core_person").fetchone()[0] == 12
+
+
 def test_round_trip_loses_nothing(sqlite_source, tmp_path):
     env, source, backup_dir = sqlite_source
     target = tmp_path / "restored"
@@ -260,8 +302,6 @@ def test_check_keys_fails_when_a_key_is_missing(sqlite_source):
 
 
 def _xiangzhi() -> list[str]:
-    import sys
-
     return [sys.executable, "-m", "xiangzhi"]
 
 
@@ -297,6 +337,14 @@ def test_round_trip_on_postgresql(tmp_path):
         # and now the target is not empty any more
         again = run_xiangzhi("restore", str(backup_dir), env=target_env)
         assert again.returncode == 1 and "恢复目标不是空的" in again.stderr
+        # pg_dump reads the snapshot the row counts were taken in, while the site writes
+        out = tmp_path / "during"
+        facts = json.loads(_ok(run_python(WRITE_DURING_BACKUP.replace("sys.argv[1]", repr(str(out))), env=env)))
+        assert facts == {"manifest": 12, "live": 13}
+        data = subprocess.run(["pg_restore", "--data-only", "--table=core_person", "--file=-",
+                               str(out / "database.pgdump")], capture_output=True, text=True, check=True).stdout
+        copied = data.split("COPY public.core_person", 1)[1].split("\n\\.\n", 1)[0].splitlines()[1:]
+        assert len(copied) == 12 and "备份中写入" not in data
     finally:
         for name in names:
             subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
