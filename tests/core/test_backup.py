@@ -275,6 +275,58 @@ def test_without_a_passphrase_and_no_terminal_the_commands_say_so(sqlite_source,
     assert result.returncode == 1 and "未提供备份口令" in result.stderr
 
 
+def _on_a_terminal(args: list[str], env: dict[str, str], answers: list[str]) -> tuple[int, str]:
+    """Run ``xiangzhi ARGS`` with a pseudo-terminal as stdin/stdout/stderr, typing each answer after a prompt."""
+    import os
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([*_xiangzhi(), *args], env=env, stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True)
+    os.close(slave)
+    seen, answered, deadline = b"", 0, time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+            # answer each prompt once it is shown (getpass flushes what was typed before it)
+            if answered < len(answers) and seen.decode("utf-8", "ignore").count("口令：") > answered:
+                os.write(master, answers[answered].encode() + b"\n")
+                answered += 1
+        elif proc.poll() is not None:
+            break
+    try:
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+        os.close(master)
+    return proc.returncode, seen.decode("utf-8", "ignore")
+
+
+def test_the_passphrase_is_asked_on_a_terminal(sqlite_source, tmp_path):
+    env, _, _ = sqlite_source
+    bare = {k: v for k, v in env.items() if k != "XIANGZHI_BACKUP_PASSPHRASE"}
+    code, out = _on_a_terminal(["backup", "-o", str(tmp_path / "b1")], bare, ["一个口令", "另一个口令"])
+    assert code == 1 and "两次输入的备份口令不一致" in out and not (tmp_path / "b1").exists()
+    code, out = _on_a_terminal(["backup", "-o", str(tmp_path / "b2")], bare, ["终端口令", "终端口令"])
+    assert code == 0 and "备份完成" in out
+    assert "终端口令" not in out  # not echoed
+    target = tmp_path / "t"
+    target_env = {k: v for k, v in _env(target).items() if k != "XIANGZHI_BACKUP_PASSPHRASE"}
+    code, out = _on_a_terminal(["restore", str(tmp_path / "b2")], target_env, ["错的口令"])
+    assert code == 1 and "备份口令错误" in out
+    code, out = _on_a_terminal(["restore", str(tmp_path / "b2")], target_env, ["终端口令"])
+    assert code == 0 and "恢复完成" in out
+
+
 def test_backup_refuses_a_non_empty_output_dir(sqlite_source):
     env, _, backup_dir = sqlite_source
     before = (backup_dir / "manifest.json").read_bytes()
