@@ -97,6 +97,7 @@ def _assert_round_trip(source_env, source_dir, target_env, target_dir, backup_di
     assert "OK" in _ok(run_xiangzhi("ledger", "verify", env=target_env))
     checked = _ok(run_xiangzhi("check_keys", env=target_env))
     assert "core.person.phone: 12 个加密值，正常" in checked and "全部 24 个加密值均可解密" in checked
+    assert "core.person.phone_index: 12 个盲索引，正常" in checked
 
 
 def _assert_untouched(data_dir: Path, env: dict[str, str]) -> None:
@@ -351,6 +352,16 @@ def test_check_keys_fails_when_a_key_is_missing(sqlite_source):
     wrong = "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()
     result = run_xiangzhi("check_keys", env={**env, "XIANGZHI_ENCRYPTION_KEYS": wrong})
     assert result.returncode == 1 and "ciphertext does not authenticate" in result.stdout
+
+
+def test_check_keys_fails_with_a_wrong_blind_index_key(sqlite_source):
+    env, _, _ = sqlite_source
+    other = base64.b64encode(secrets.token_bytes(32)).decode()
+    result = run_xiangzhi("check_keys", env={**env, "XIANGZHI_BLIND_INDEX_KEY": other})
+    assert result.returncode == 1
+    assert "core.person.phone: 12 个加密值，正常" in result.stdout  # the encryption keys are right
+    assert "core.person.phone_index: 12 个盲索引，不符 12 个" in result.stdout
+    assert "12 / 12 个盲索引与当前 XIANGZHI_BLIND_INDEX_KEY 不符" in result.stderr
 
 
 def _xiangzhi() -> list[str]:
