@@ -133,6 +133,7 @@ def test_backup_holds_a_manifest_of_every_file_and_no_key_in_the_clear(sqlite_so
     env, source, backup_dir = sqlite_source
     manifest = json.loads((backup_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["engine"] == "sqlite" and manifest["app"]["name"] == "xiangzhi"
+    assert backup_dir.stat().st_mode & 0o077 == 0 and (backup_dir / "keys.enc").stat().st_mode & 0o077 == 0
     assert any(m.startswith("ledger.") for m in manifest["migrations"])
     assert manifest["database"]["tables"]["core_person"] == 12
     on_disk = {p.relative_to(backup_dir).as_posix() for p in backup_dir.rglob("*") if p.is_file()} - {"manifest.json"}

@@ -336,7 +336,7 @@ def backup(output: Path, *, passphrase: str) -> BackupReport:
         raise BackupError("BACKUP_TARGET_NOT_EMPTY", f"备份目录 {output} 已存在且不为空，请指定一个新的目录。")
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = output.with_name(f".{output.name}.partial-{secrets.token_hex(4)}")
-    staging.mkdir()
+    staging.mkdir(mode=0o700)  # the database copy holds ciphertexts and blind indexes: for the operator only
     try:
         manifest = _write_backup(staging, passphrase, skip=(output, staging))
         if output.exists():
