@@ -426,7 +426,7 @@ def _target_problems(found: FileRoots) -> list[str]:
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
     if tables:
-        problems.append(f"数据库已有 {len(tables)} 张表")
+        problems.append(f"数据库已有 {len(tables)} 张表（请用新建的空数据库，恢复前不要运行 migrate）")
     files = [path for _, path, _ in walk_files(found)]
     if files:
         problems.append(f"数据目录中已有 {len(files)} 个文件（如 {files[0]}）")
