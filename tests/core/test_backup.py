@@ -412,3 +412,52 @@ def test_round_trip_on_postgresql(tmp_path):
     finally:
         for name in names:
             subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# In this process: the sealed keys and the PostgreSQL tools' environment
+# ----------------------------------------------------------------------------------------------------------------
+def test_sealed_keys_open_only_with_their_passphrase():
+    from xiangzhi.core.backup import BackupError, open_keys, seal_keys
+
+    values = {"XIANGZHI_SIGNING_KEY": "c2VlZA==", "SECRET_KEY": "s" * 50}
+    blob, mac_key = seal_keys(values, "口令 one")
+    assert b"c2VlZA==" not in blob and b"s" * 50 not in blob
+    assert json.loads(blob)["kdf"] == "scrypt" and json.loads(blob)["cipher"] == "AES-256-GCM"
+    assert open_keys(blob, "口令 one") == (values, mac_key)
+    with pytest.raises(BackupError) as wrong:
+        open_keys(blob, "口令 two")
+    assert wrong.value.code == "BACKUP_WRONG_PASSPHRASE"
+    doc = json.loads(blob)
+    sealed = bytearray(base64.b64decode(doc["ciphertext"]))
+    sealed[0] ^= 1
+    doc["ciphertext"] = base64.b64encode(bytes(sealed)).decode()
+    with pytest.raises(BackupError):
+        open_keys(json.dumps(doc).encode(), "口令 one")
+    # a fresh salt and nonce each time
+    assert seal_keys(values, "口令 one")[0] != blob
+
+
+def test_pg_tools_get_the_password_from_the_environment_not_the_command_line(monkeypatch):
+    from xiangzhi.core import backup
+
+    conf = {"HOST": "db.example", "PORT": "5433", "USER": "xz", "PASSWORD": "pa ss'word", "NAME": "xiangzhi",
+            "OPTIONS": {"sslmode": "verify-full"}}
+    monkeypatch.setattr(backup.connection, "settings_dict", conf)
+    monkeypatch.setenv("PGPASSWORD", "from the shell")
+    monkeypatch.setattr(backup.shutil, "which", lambda name: f"/usr/bin/{name}")
+    calls = []
+
+    def fake_run(args, *, env, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        calls.append((args, env))
+        return subprocess.CompletedProcess(args, 1 if len(calls) > 1 else 0, "", "pg_dump: error: connection refused")
+
+    monkeypatch.setattr(backup.subprocess, "run", fake_run)
+    backup._run_pg(["pg_dump", "--format=custom", "--file=/tmp/x.pgdump", "--no-password"], "导出")
+    args, env = calls[0]
+    assert not [a for a in args if "pa ss" in a or "db.example" in a]
+    assert env["PGPASSWORD"] == "pa ss'word" and env["PGHOST"] == "db.example" and env["PGPORT"] == "5433"
+    assert env["PGUSER"] == "xz" and env["PGDATABASE"] == "xiangzhi" and env["PGSSLMODE"] == "verify-full"
+    with pytest.raises(backup.BackupError) as failed:
+        backup._run_pg(["pg_restore", "x"], "恢复")
+    assert failed.value.message == "恢复失败。" and "connection refused" in failed.value.detail
