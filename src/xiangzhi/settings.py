@@ -162,6 +162,8 @@ XIANGZHI_SIGNING_KEY_NAME = env_str("XIANGZHI_SIGNING_KEY_NAME", "tongxiang.xian
 XIANGZHI_LEDGER_CHECKPOINT_SECONDS = env_int("XIANGZHI_LEDGER_CHECKPOINT_SECONDS", 60, minimum=1)
 # The log's origin line; empty = "<XIANGZHI_SIGNING_KEY_NAME>/ledger".
 XIANGZHI_LEDGER_ORIGIN = env_str("XIANGZHI_LEDGER_ORIGIN", "")
+# The passphrase that encrypts the keys in a backup (`xiangzhi backup` / `restore`); empty = asked on the terminal.
+XIANGZHI_BACKUP_PASSPHRASE = env_str("XIANGZHI_BACKUP_PASSPHRASE", "")
 # How long a shareable proof-bundle link (下载存证证明 on a case's status page) is honoured after it was issued.
 XIANGZHI_BUNDLE_LINK_HOURS = env_int("XIANGZHI_BUNDLE_LINK_HOURS", 24, minimum=1)
 
