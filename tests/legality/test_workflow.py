@@ -242,3 +242,29 @@ def test_personal_numbers_in_the_text_are_masked_and_kept_encrypted(town_staff, 
     v2 = sub.versions.get(number=2)
     assert "13900001111" not in v2.text
     assert TextNumber.objects.filter(object_type="legality.version", object_id=str(v2.pk)).count() == 1
+
+
+def test_a_village_matter_goes_to_the_villages_own_legal_adviser_when_nobody_is_named(town_staff, lawyer_wz):
+    """一村一法律顾问: with no reviewer named, a village's major matter is reviewed by the adviser the network app
+    records for that village (when they are an eligible lawyer); a town's document still needs a named reviewer."""
+    from tests.conftest import WUZHEN
+    from xiangzhi.core.errors import ValidationFailed
+    from xiangzhi.core.models import Organisation
+    from xiangzhi.legality.services import review, submissions
+    from xiangzhi.network.services import directory
+
+    village = first_village(WUZHEN)
+    matter = submissions.submit(region=village, kind="village_rules", title="村规民约（修订）", text="第一条 村规民约。",
+                                actor=town_staff.user)
+    with pytest.raises(ValidationFailed) as exc:  # the village has no adviser yet
+        review.assign(matter, actor=town_staff.user)
+    assert exc.value.code == "NO_REVIEWER"
+    firm = Organisation.objects.filter(kind="law_firm").first()
+    adviser = directory.create_adviser(name="顾律师", firm=firm, user=lawyer_wz.user, actor=None)
+    directory.assign_adviser(village, adviser, actor=None)
+    assert review.default_reviewers(matter) == [lawyer_wz.user]
+    assert list(review.assign(matter, actor=town_staff.user).reviewers.all()) == [lawyer_wz.user]
+    town_doc = new_submission(town_staff.user)
+    assert review.default_reviewers(town_doc) == []
+    with pytest.raises(ValidationFailed):
+        review.assign(town_doc, reviewers=[], actor=town_staff.user)

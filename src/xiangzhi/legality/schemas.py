@@ -75,7 +75,8 @@ class LegalitySubmitIn(Strict):
 
 
 class LegalityAssignIn(Strict):
-    reviewer_ids: list[int] = Field(..., min_length=1, max_length=9, description="一名律师，或多名法律顾问组成审查组")
+    reviewer_ids: list[int] = Field(default_factory=list, max_length=9,
+                                    description="一名律师，或多名法律顾问组成审查组；不填：村级事项由本村法律顾问审查")
     deadline_workdays: int | None = Field(None, ge=1, le=60, description="审查时限（工作日）；缺省按系统设置")
 
 

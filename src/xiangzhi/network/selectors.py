@@ -246,6 +246,15 @@ def adviser_of(user) -> Adviser | None:  # noqa: ANN001
     return Adviser.objects.filter(user=user, is_active=True).first()
 
 
+def village_adviser_user(code: str):  # noqa: ANN201 - a core User or None
+    """The account of the village's serving legal adviser (一村一法律顾问), or None (no adviser, or one without an
+    account): higher apps default to it, e.g. legality's reviewer of a village's major matters."""
+    row = (Assignment.objects.filter(village__code=code, adviser__is_active=True, adviser__user__isnull=False,
+                                     adviser__user__is_active=True)
+           .select_related("adviser__user").first())
+    return row.adviser.user if row is not None else None
+
+
 def access_adviser_for_log(user, adviser_id: int | None) -> Adviser:  # noqa: ANN001
     """Whose log entry: the user's own adviser record, or (for a manager) an adviser visible to them; else 404."""
     if adviser_id is None:

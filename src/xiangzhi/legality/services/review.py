@@ -16,9 +16,10 @@ from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict, Forbidden, ValidationFailed
 from xiangzhi.core.models import User
+from xiangzhi.network import selectors as network
 
 from .. import rules, selectors
-from ..enums import STATE_AFTER, Conclusion, EventKind, State
+from ..enums import STATE_AFTER, VILLAGE_KINDS, Conclusion, EventKind, State
 from ..models import Opinion, Submission
 from . import deadlines
 from .records import record
@@ -28,26 +29,32 @@ STALE_VERSION = "该版本已被新的修改稿取代，审查意见只能针对
 
 
 def default_reviewers(submission: Submission) -> list[User]:
-    """Who reviews ``submission`` when the justice office names nobody. For now nobody: the office always assigns
-    (a village's legal adviser will be the default once the network app records each village's adviser)."""
-    del submission
-    return []
+    """Who reviews ``submission`` when the justice office names nobody: a village's major matter goes to the
+    village's own legal adviser (一村一法律顾问, from the network app) when they have an account and are eligible
+    (a lawyer whose jurisdiction covers the village); a town's documents always need a named reviewer."""
+    if submission.kind not in VILLAGE_KINDS:
+        return []
+    adviser = network.village_adviser_user(submission.region.code)
+    if adviser is None or not selectors.eligible_reviewers(submission).filter(pk=adviser.pk).exists():
+        return []
+    return [adviser]
 
 
 def assign(submission: Submission, *, reviewers: Sequence[User] | None = None, deadline_workdays: int | None = None,
            actor: User, now: dt.datetime | None = None) -> Submission:
     """Assign the reviewer (one lawyer) or panel (several) of the current version, and its deadline in working days
-    (the setting's default when None). Each reviewer must be a lawyer whose jurisdiction covers the submitting region.
-    A first assignment starts the clock; a re-assignment keeps it (the due date is counted from the first
+    (the setting's default when None); none named: :func:`default_reviewers` (a village's own legal adviser). Each
+    reviewer must be a lawyer whose jurisdiction covers the submitting region. A first assignment starts the clock; a re-assignment keeps it (the due date is counted from the first
     assignment of this version, with the new number of working days).
 
     Side effects: Submission reviewers/state/assigned_at/deadline_workdays/due_date; an ``assigned`` event; notices
     to the reviewers."""
     now = now or timezone.now()
     check_manager(actor)
-    chosen = list(dict.fromkeys(reviewers if reviewers is not None else default_reviewers(submission)))
+    chosen = list(dict.fromkeys(reviewers or default_reviewers(submission)))
     if not chosen:
-        raise ValidationFailed("NO_REVIEWER", "请指定审查人（一名律师或由多名法律顾问组成的审查组）。", {"reviewers": "必填"})
+        raise ValidationFailed("NO_REVIEWER", "请指定审查人（一名律师或由多名法律顾问组成的审查组；村级事项默认由本村法律顾问审查，"
+                               "该村尚无可审查的法律顾问）。", {"reviewers": "必填"})
     workdays = deadlines.check_workdays(deadline_workdays)
     with transaction.atomic():
         locked = lock(submission)

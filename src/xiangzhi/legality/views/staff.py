@@ -118,6 +118,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "overdue": deadlines.is_overdue(sub.state, sub.due_date, timezone.localdate()),
         "can_assign": rules.can_assign(roles, sub.state),
         "eligible": selectors.eligible_reviewers(sub) if rules.can_assign(roles, sub.state) else [],
+        "default_reviewers": review.default_reviewers(sub) if rules.can_assign(roles, sub.state) else [],
         "default_workdays": sub.deadline_workdays or deadlines.check_workdays(None),
         "can_opinion": rules.can_give_opinion(request.user.pk, sub.state, reviewer_ids),
         "conclusions": Conclusion.choices,
