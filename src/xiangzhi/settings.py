@@ -199,6 +199,7 @@ INSTALLED_APPS = [
     "xiangzhi.insights",
     "xiangzhi.consultation",
     "xiangzhi.outreach",
+    "xiangzhi.villages",
 ]
 
 MIDDLEWARE = [
@@ -492,6 +493,18 @@ XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS = env_int("XIANGZHI_OUTREACH_MAX_MEDIA_SECON
 XIANGZHI_OUTREACH_MAX_IMAGE_BYTES = env_int("XIANGZHI_OUTREACH_MAX_IMAGE_BYTES", 5 * 1024 * 1024, minimum=1024)
 # How many sample questions (masked) a 求助 shows.
 XIANGZHI_OUTREACH_SAMPLES = env_int("XIANGZHI_OUTREACH_SAMPLES", 5, minimum=1)
+
+# 民主法治村 creation: where the evidence files of the cultivation tasks are stored (a Django storage backend; a
+# directory under the data dir by default) and the limit of one file.
+XIANGZHI_VILLAGES_STORAGE_BACKEND = env_str("XIANGZHI_VILLAGES_STORAGE_BACKEND",
+                                            "django.core.files.storage.FileSystemStorage")
+XIANGZHI_VILLAGES_EVIDENCE_DIR = Path(env_str("XIANGZHI_VILLAGES_EVIDENCE_DIR", str(DATA_DIR / "villages-evidence")))
+STORAGES["villages"] = {
+    "BACKEND": XIANGZHI_VILLAGES_STORAGE_BACKEND,
+    "OPTIONS": ({"location": str(XIANGZHI_VILLAGES_EVIDENCE_DIR)}
+                if XIANGZHI_VILLAGES_STORAGE_BACKEND.endswith("FileSystemStorage") else {}),
+}
+XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES = env_int("XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --------------------------------------------------------------------------------------------------------------
 # API
