@@ -18,7 +18,7 @@ from xiangzhi.core.selectors import jurisdiction_codes
 
 from . import rules
 from .enums import LADDER, TitleLevel, TitleState
-from .models import Application, CreationRecord, Standard, Title
+from .models import Application, CreationRecord, Evidence, Standard, Task, Title
 
 
 def _in_jurisdiction(user, field: str) -> Q:  # noqa: ANN001
@@ -97,6 +97,24 @@ def access_title(user, pk: int) -> Title:  # noqa: ANN001
     if title is None:
         raise Http404
     return title
+
+
+def access_evidence(user, pk: int) -> Evidence:  # noqa: ANN001
+    """An evidence file of a village in the user's jurisdiction (viewers only), or 404."""
+    if not _viewer(user):
+        raise Http404
+    ev = Evidence.objects.filter(_in_jurisdiction(user, "task__plan__record__region__code"), pk=pk).first()
+    if ev is None:
+        raise Http404
+    return ev
+
+
+def task_of(rec: CreationRecord, pk: int | None) -> Task:
+    """A task of one of ``rec``'s plans (the record already accessed), or 404."""
+    task = Task.objects.filter(plan__record=rec, pk=pk).select_related("plan__record").first()
+    if task is None:
+        raise Http404
+    return task
 
 
 def standards_for(user) -> QuerySet[Standard]:  # noqa: ANN001

@@ -20,7 +20,7 @@ from xiangzhi.core.models import User
 
 from .. import rules, selectors, storage
 from ..enums import LADDER, ReviewOutcome, Stage, TitleLevel
-from ..models import Evidence, Indicator
+from ..models import Indicator
 from ..services import assessment, cultivation, titles
 from ..services import standards as standard_services
 from ..services.assessment import LineIn
@@ -121,9 +121,7 @@ def _record_action(request: HttpRequest, village) -> None:  # noqa: ANN001
                              due_on=_date(post.get("due_on", "")))
         messages.success(request, "培育任务已布置。")
     elif action in ("evidence", "done"):
-        task = next((t for p in rec.plans.all() for t in p.tasks.filter(pk=_int(post.get("task")))), None)
-        if task is None:
-            raise Http404
+        task = selectors.task_of(rec, _int(post.get("task")))
         if action == "evidence":
             f = request.FILES.get("file")
             if f is None:
@@ -201,10 +199,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(*VIEW)
 @require_GET
 def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
-    ev = Evidence.objects.filter(pk=pk).select_related("task__plan__record__region").first()
-    if ev is None:
-        raise Http404
-    selectors.access_village(request.user, ev.task.plan.record.region.code)
+    ev = selectors.access_evidence(request.user, pk)
     response = FileResponse(storage.storage().open(ev.file, "rb"), content_type=ev.content_type)
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
