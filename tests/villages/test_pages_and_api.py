@@ -129,3 +129,21 @@ def test_the_bureau_edits_the_checklist_on_its_page(county_admin, town_staff):
     std = Standard.objects.get(is_active=True, level="county")
     assert std.name == "县级标准2026" and std.indicators.filter(is_veto=True).count() == 1
     assert std.indicators.count() == 3
+
+
+def test_an_api_token_needs_a_villages_scope(county_admin):
+    from django.test import Client
+
+    from xiangzhi.core import services
+
+    def get(token):  # noqa: ANN001, ANN202
+        return Client().get("/api/v1/villages/dashboard", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    read = services.issue_api_token(county_admin.user, name="看板", actor=None, scopes=["villages:read"])
+    assert get(read).status_code == 200
+    other = services.issue_api_token(county_admin.user, name="普法", actor=None, scopes=["outreach:read"])
+    r = get(other)
+    assert r.status_code == 403 and r.json()["code"] == "TOKEN_SCOPE"
+    r = Client().post("/api/v1/villages/titles/1/review", {"outcome": "keep", "reviewed_on": "2026-01-01"},
+                      content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {read}")
+    assert r.status_code == 403 and r.json()["code"] == "TOKEN_SCOPE"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from xiangzhi.core import rules as core_rules
@@ -117,7 +118,7 @@ def assign_assessors(app: Application, assessors: Iterable[User], *, actor: User
                actor=actor, action="villages.assessors_assigned",
                notify=[core.Message(user=u, subject="民主法治村考核任务",
                                     body=f"请对{rec.region.display_name}的{TitleLevel(app.level).label}申报进行考核评分。",
-                                    link=f"/villages/staff/applications/{app.pk}/",
+                                    link=reverse("villages:application", args=[app.pk]),
                                     dedupe_key=f"villages.assess:{app.pk}:{u.pk}") for u in new])
     return app
 
@@ -203,7 +204,7 @@ def _decide(rec: CreationRecord, app: Application, *, actor: User) -> None:
         notify.append(core.Message(
             user=app.submitted_by, subject="民主法治村考核结论",
             body=f"{rec.region.display_name}的{TitleLevel(app.level).label}申报考核{'通过' if passed else '未通过'}（{mean} 分）。",
-            link=f"/villages/staff/applications/{app.pk}/", dedupe_key=f"villages.decided:{app.pk}"))
+            link=reverse("villages:application", args=[app.pk]), dedupe_key=f"villages.decided:{app.pk}"))
     record(rec, EventKind.ASSESSED, {"application": app.pk, "score": str(mean), "pass_mark": str(app.standard.pass_mark),
                                      "vetoed": vetoed, "result": reason}, actor=actor, action="villages.assessed",
            notify=notify)
