@@ -504,6 +504,8 @@ STORAGES["villages"] = {
     "OPTIONS": ({"location": str(XIANGZHI_VILLAGES_EVIDENCE_DIR)}
                 if XIANGZHI_VILLAGES_STORAGE_BACKEND.endswith("FileSystemStorage") else {}),
 }
+# Titles are reviewed (复核) every this many years after naming or the last review (national titles: every two).
+XIANGZHI_VILLAGES_REVIEW_YEARS = env_int("XIANGZHI_VILLAGES_REVIEW_YEARS", 2, minimum=1)
 XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES = env_int("XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --------------------------------------------------------------------------------------------------------------

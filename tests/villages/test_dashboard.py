@@ -77,3 +77,14 @@ def test_titles_of_lists_the_held_titles_lowest_first(some_titles):
     assert [t.label for t in titles_of(villages[1].code)] == ["县级（桐乡市级）", "嘉兴市级"]
     assert titles_of(villages[6].code) == []  # revoked
     assert titles_of("330483999999") == []
+
+
+def test_the_records_list_costs_the_same_queries_for_one_row_or_ten(some_titles, county_admin,
+                                                                    django_assert_max_num_queries):
+    c = county_admin.client()
+    c.get("/api/v1/villages/records", {"limit": 1})  # warm the session
+    with django_assert_max_num_queries(8) as one:
+        c.get("/api/v1/villages/records", {"limit": 1})
+    with django_assert_max_num_queries(8) as ten:
+        assert len(c.get("/api/v1/villages/records", {"limit": 10}).json()["items"]) == 10
+    assert len(ten.captured_queries) == len(one.captured_queries)

@@ -244,3 +244,24 @@ def test_registered_titles_climb_the_ladder_in_order(standards, county_admin, wz
     titles.register_title(rec, actor=county_admin.user, level="city", named_on=dt.date(2017, 3, 1))
     rec.refresh_from_db()
     assert rec.highest_level == "city" and rec.events.filter(kind="registered").count() == 2
+
+
+def test_titles_fall_due_for_review_two_years_after_naming_or_the_last_review(standards, county_admin, town_staff,
+                                                                               other_town_staff, wz_village):
+    from xiangzhi.villages import selectors
+    from xiangzhi.villages.services import titles
+    from xiangzhi.villages.services.records import record_of
+
+    rec = record_of(wz_village)
+    county = titles.register_title(rec, actor=county_admin.user, level="county", named_on=dt.date(2020, 5, 1))
+    city = titles.register_title(rec, actor=county_admin.user, level="city", named_on=dt.date(2025, 5, 1))
+    today = dt.date(2026, 12, 1)
+    assert list(selectors.due_for_review(town_staff.user, today)) == [county]
+    assert list(selectors.due_for_review(other_town_staff.user, today)) == []  # another town's
+    titles.review(county, actor=county_admin.user, outcome="keep", reviewed_on=dt.date(2026, 11, 30))
+    assert list(selectors.due_for_review(town_staff.user, today)) == []
+    assert list(selectors.due_for_review(town_staff.user, dt.date(2027, 5, 1))) == [city]
+    county.refresh_from_db()
+    assert selectors.review_due_on(county) == dt.date(2028, 11, 30)
+    body = town_staff.client().get("/api/v1/villages/titles/due-review").json()
+    assert body["count"] == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Status
 
 from xiangzhi.core import rules as core_rules
@@ -22,6 +23,7 @@ from .schemas import (
     VillageApplyIn,
     VillageAssessorsIn,
     VillageDashboardOut,
+    VillageDueTitleOut,
     VillageEventOut,
     VillageImprovementOut,
     VillageNameIn,
@@ -174,6 +176,15 @@ def review(request: HttpRequest, title_id: int, payload: VillageReviewIn):
     title.refresh_from_db()
     return Status(201, VillageReviewOut(id=rev.pk, outcome=rev.outcome, reviewed_on=rev.reviewed_on,
                                         title=_title_out(title)))
+
+
+@router.get("/titles/due-review", response={200: page_of(VillageDueTitleOut), **ERRORS},
+            summary="到期待复核的称号（命名或上次复核满 XIANGZHI_VILLAGES_REVIEW_YEARS 年）")
+def due_review(request: HttpRequest, page: Query[PageIn]):
+    user = _staff(request)
+    qs = selectors.due_for_review(user, timezone.localdate())
+    return paginate(request, qs, page, lambda t: VillageDueTitleOut(
+        code=t.record.region.code, name=t.record.region.name, title=_title_out(t), due_on=selectors.review_due_on(t)))
 
 
 @router.get("/dashboard", response={200: VillageDashboardOut, **ERRORS},

@@ -26,6 +26,13 @@ class VillageTitleOut(Schema):
     registered: bool = Field(description="平台启用前命名的存量称号")
 
 
+class VillageDueTitleOut(Schema):
+    code: str
+    name: str
+    title: VillageTitleOut
+    due_on: dt.date = Field(description="应复核日期")
+
+
 class VillageRecordOut(Schema):
     code: str = Field(description="村（社区）区划代码")
     name: str

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 
 from xiangzhi.core import rules as core_rules
@@ -115,6 +116,30 @@ def task_of(rec: CreationRecord, pk: int | None) -> Task:
     if task is None:
         raise Http404
     return task
+
+
+def review_due_on(title: Title) -> date:
+    """When ``title`` is next due for its 复核: XIANGZHI_VILLAGES_REVIEW_YEARS after naming or the last review."""
+    last = title.last_reviewed_on or title.named_on
+    years = settings.XIANGZHI_VILLAGES_REVIEW_YEARS
+    try:
+        return last.replace(year=last.year + years)
+    except ValueError:  # 29 February
+        return last.replace(year=last.year + years, day=28)
+
+
+def due_for_review(user, today: date) -> QuerySet[Title]:  # noqa: ANN001
+    """Held titles in the user's jurisdiction whose periodic 复核 is due on or before ``today`` (oldest first)."""
+    if not _viewer(user):
+        return Title.objects.none()
+    years = settings.XIANGZHI_VILLAGES_REVIEW_YEARS
+    try:
+        cutoff = today.replace(year=today.year - years)
+    except ValueError:
+        cutoff = today.replace(year=today.year - years, day=28)
+    return (Title.objects.filter(_in_jurisdiction(user, "record__region__code"), state=TitleState.HELD)
+            .filter(Q(last_reviewed_on__lte=cutoff) | Q(last_reviewed_on__isnull=True, named_on__lte=cutoff))
+            .select_related("record__region").order_by(Coalesce("last_reviewed_on", "named_on"), "pk"))
 
 
 def standards_for(user) -> QuerySet[Standard]:  # noqa: ANN001

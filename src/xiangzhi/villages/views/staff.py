@@ -60,7 +60,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
         villages = villages.filter(creation_record__stage=stage)
     page = Paginator(villages, 50).get_page(request.GET.get("page"))
     return render(request, "villages/workbench.html", {
-        "page": page, "to_assess": selectors.to_assess(request.user)[:50], "can_view": rules.can_view(roles),
+        "page": page, "to_assess": selectors.to_assess(request.user)[:50],
+        "due": selectors.due_for_review(request.user, timezone.localdate())[:20], "can_view": rules.can_view(roles),
         "can_manage": rules.can_manage(roles), "levels": TitleLevel.choices, "stages": Stage.choices,
         "towns": selectors.dashboard(request.user).towns if rules.can_view(roles) else [],
         "filters": {"town": town, "level": level, "stage": stage}})
