@@ -265,3 +265,52 @@ def test_titles_fall_due_for_review_two_years_after_naming_or_the_last_review(st
     assert selectors.review_due_on(county) == dt.date(2028, 11, 30)
     body = town_staff.client().get("/api/v1/villages/titles/due-review").json()
     assert body["count"] == 0
+
+
+def test_assessors_open_the_evidence_of_the_villages_they_assess_only(standards, county_admin, town_staff, wz_village,
+                                                                      cf_village, other_town_staff, assessor):
+    from xiangzhi.villages.models import Evidence
+    from xiangzhi.villages.services import assessment
+
+    rec = cultivate(wz_village, town_staff.user)
+    cultivate(cf_village, other_town_staff.user)
+    mine, other = (Evidence.objects.get(task__plan__record__region=v) for v in (wz_village, cf_village))
+    judge = assessor.client()
+    assert judge.get(f"/villages/staff/evidence/{mine.pk}/").status_code == 404  # not yet assigned
+    app = assessment.apply(rec, actor=town_staff.user, level="county")
+    assessment.assign_assessors(app, [assessor.user], actor=county_admin.user)
+    r = judge.get(f"/villages/staff/evidence/{mine.pk}/")
+    assert r.status_code == 200 and b"".join(r.streaming_content) == png_bytes()
+    assert "村规民约.png" in judge.get(f"/villages/staff/applications/{app.pk}/").content.decode()
+    assert judge.get(f"/villages/staff/evidence/{other.pk}/").status_code == 404
+    assert town_staff.client().get(f"/villages/staff/evidence/{other.pk}/").status_code == 404
+
+
+def test_the_archive_is_append_only_in_the_database(standards, county_admin, wz_village):
+    import importlib
+
+    from django.db import DatabaseError, connection, transaction
+
+    from xiangzhi.villages.models import CreationEvent
+
+    rec = cultivate(wz_village, county_admin.user)
+    event = rec.events.first()
+    migration = importlib.import_module("xiangzhi.villages.migrations.0001_creation_records_titles_reviews")
+
+    class Editor:  # the part of a schema editor the migration uses, inside this test's transaction
+        def __init__(self):
+            self.connection = connection
+
+        def execute(self, sql, params=()):  # noqa: ANN001
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+
+    migration.create_triggers(None, Editor(), force=True)
+    try:
+        for sql in ("UPDATE villages_creationevent SET kind = 'named' WHERE id = %s",
+                    "DELETE FROM villages_creationevent WHERE id = %s"):
+            with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, [event.pk])
+    finally:
+        migration.drop_triggers(None, Editor())
+    assert CreationEvent.objects.get(pk=event.pk).kind == "planned"

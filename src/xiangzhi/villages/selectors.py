@@ -101,13 +101,22 @@ def access_title(user, pk: int) -> Title:  # noqa: ANN001
 
 
 def access_evidence(user, pk: int) -> Evidence:  # noqa: ANN001
-    """An evidence file of a village in the user's jurisdiction (viewers only), or 404."""
-    if not _viewer(user):
+    """An evidence file of a village in the user's jurisdiction, or of a village whose application the user
+    assesses; else 404."""
+    if not core_rules.is_staff_member(user):
         raise Http404
-    ev = Evidence.objects.filter(_in_jurisdiction(user, "task__plan__record__region__code"), pk=pk).first()
+    q = Q(task__plan__record__applications__assessors=user)
+    if rules.can_view(core_rules.roles_of(user)):
+        q |= _in_jurisdiction(user, "task__plan__record__region__code")
+    ev = Evidence.objects.filter(pk__in=Evidence.objects.filter(q).values("pk"), pk=pk).first()
     if ev is None:
         raise Http404
     return ev
+
+
+def evidence_of(app: Application) -> QuerySet[Evidence]:
+    """Every evidence file of the applying village (what its assessors look at), oldest first."""
+    return Evidence.objects.filter(task__plan__record=app.record_id).select_related("task").order_by("at", "pk")
 
 
 def task_of(rec: CreationRecord, pk: int | None) -> Task:

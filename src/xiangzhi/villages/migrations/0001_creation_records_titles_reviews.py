@@ -9,10 +9,10 @@ from django.db import migrations, models
 APPEND_ONLY_TABLES = ["villages_creationevent"]
 
 
-def create_triggers(apps, schema_editor):
+def create_triggers(apps, schema_editor, *, force=False):
     from xiangzhi.core import append_only
 
-    append_only.install(schema_editor, APPEND_ONLY_TABLES)
+    append_only.install(schema_editor, APPEND_ONLY_TABLES, force=force)
 
 
 def drop_triggers(apps, schema_editor):

@@ -189,7 +189,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
     is_assessor = app.assessors.filter(pk=request.user.pk).exists()
     has_scored = app.sheets.filter(assessor=request.user).exists()
     return render(request, "villages/application.html", {
-        "app": app, "indicators": app.standard.indicators.all(),
+        "app": app, "indicators": app.standard.indicators.all(), "evidence": selectors.evidence_of(app),
         "sheets": app.sheets.select_related("assessor").prefetch_related("lines__indicator"),
         "assessors": app.assessors.all(),
         "can_score": rules.can_score(is_assessor=is_assessor, state=app.state, has_scored=has_scored),
@@ -197,7 +197,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
         "can_withdraw": rules.can_withdraw(roles, app.state), "today": timezone.localdate()})
 
 
-@staff_required(*VIEW)
+@staff_required()
 @require_GET
 def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     ev = selectors.access_evidence(request.user, pk)
