@@ -15,7 +15,8 @@ class TitleLevel(models.TextChoices):
     NATIONAL = "national", _("全国")
 
 
-LADDER: tuple[str, ...] = (TitleLevel.COUNTY, TitleLevel.CITY, TitleLevel.PROVINCE, TitleLevel.NATIONAL)
+LADDER: tuple[str, ...] = tuple(level.value for level in (TitleLevel.COUNTY, TitleLevel.CITY, TitleLevel.PROVINCE,
+                                                          TitleLevel.NATIONAL))
 
 
 def rank(level: str) -> int:
