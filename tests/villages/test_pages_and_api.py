@@ -147,3 +147,12 @@ def test_an_api_token_needs_a_villages_scope(county_admin):
     r = Client().post("/api/v1/villages/titles/1/review", {"outcome": "keep", "reviewed_on": "2026-01-01"},
                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {read}")
     assert r.status_code == 403 and r.json()["code"] == "TOKEN_SCOPE"
+
+
+def test_a_refused_application_leaves_nothing_behind(standards, town_staff, wz_village):
+    from xiangzhi.villages.models import CreationRecord
+
+    r = town_staff.client().post(f"/api/v1/villages/records/{wz_village.code}/applications", {"level": "county"},
+                                 content_type="application/json")
+    assert r.status_code == 409 and r.json()["code"] == "NOT_READY"
+    assert not CreationRecord.objects.filter(region=wz_village).exists()

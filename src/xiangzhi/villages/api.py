@@ -40,7 +40,6 @@ from .schemas import (
 )
 from .services import assessment, titles
 from .services.assessment import LineIn
-from .services.records import record_of
 
 router = Router(tags=["villages 民主法治村"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
@@ -125,7 +124,7 @@ def get_archive(request: HttpRequest, village_code: str, page: Query[PageIn]):
 def apply(request: HttpRequest, village_code: str, payload: VillageApplyIn):
     user = _staff(request)
     village = selectors.access_village(user, village_code)
-    app = assessment.apply(record_of(village), actor=user, level=payload.level, summary=payload.summary)
+    app = assessment.apply(village, actor=user, level=payload.level, summary=payload.summary)
     return Status(201, _app_out(app))
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from xiangzhi.core.models import User
+from xiangzhi.core.models import Region, User
 from xiangzhi.core.text import clean_text
 
 from .. import rules
@@ -29,7 +29,7 @@ from ..enums import (
     lower_level,
 )
 from ..models import Application, CreationRecord, ScoreLine, ScoreSheet, Standard
-from .records import lock, move_stage, record
+from .records import lock, move_stage, record, record_of
 
 A = ApplicationState
 
@@ -60,9 +60,10 @@ def check_ladder(rec: CreationRecord, level: str) -> None:
                        {"level": level, "requires": lower})
 
 
-def apply(rec: CreationRecord, *, actor: User, level: str, summary: str = "") -> Application:
-    """申报 ``level`` for a cultivated village, assessed against the checklist active for that level.
-    Side effects: the application, stage 申报, the archive event (audit, ledger)."""
+def apply(target: CreationRecord | Region, *, actor: User, level: str, summary: str = "") -> Application:
+    """申报 ``level`` for a cultivated village (its record, or the village itself), assessed against the checklist
+    active for that level. Side effects: the application, stage 申报, the archive event (audit, ledger); nothing
+    at all when refused."""
     roles = core_rules.roles_of(actor)
     if not rules.can_work(roles):
         raise NotFound()
@@ -70,7 +71,7 @@ def apply(rec: CreationRecord, *, actor: User, level: str, summary: str = "") ->
         raise ValidationFailed("INVALID_LEVEL", "申报等级无效。", {"levels": TitleLevel.values})
     summary = clean_text(summary or "").strip()[:2000]
     with transaction.atomic():
-        rec = lock(rec)
+        rec = lock(record_of(target) if isinstance(target, Region) else target)
         check_ladder(rec, level)
         if rec.applications.filter(state__in=[A.SUBMITTED, A.ASSESSING, A.PASSED]).exists():
             raise Conflict("APPLICATION_OPEN", "该村（社区）已有尚未办结的申报。")
