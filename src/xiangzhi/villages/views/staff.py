@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -198,9 +198,12 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required()
-@require_GET
 def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """An evidence file, for staff who may see it (its village's jurisdiction, or its assessors); 404 before the
+    method is looked at, so another town's id answers alike to every method."""
     ev = selectors.access_evidence(request.user, pk)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     response = FileResponse(storage.storage().open(ev.file, "rb"), content_type=ev.content_type)
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
