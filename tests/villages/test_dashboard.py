@@ -88,3 +88,21 @@ def test_the_records_list_costs_the_same_queries_for_one_row_or_ten(some_titles,
     with django_assert_max_num_queries(8) as ten:
         assert len(c.get("/api/v1/villages/records", {"limit": 10}).json()["items"]) == 10
     assert len(ten.captured_queries) == len(one.captured_queries)
+
+
+def test_the_networks_coverage_and_village_page_show_the_titles(some_titles, county_admin, client):
+    """The network sits below villages and never imports it: the titles reach its coverage API and the public
+    village page (有法码) through network.registry."""
+    from xiangzhi.core.models import Region
+
+    villages = list(Region.objects.filter(level="village", code__startswith=WUZHEN).order_by("code"))
+    rows = {r["code"]: r for r in county_admin.client().get("/api/v1/network/coverage").json()["villages"]}
+    kind = "社区" if villages[3].name.endswith("社区") else "村"
+    assert rows[villages[3].code]["titles"] == [f"{lv}民主法治{kind}" for lv in ("县级（桐乡市级）", "嘉兴市级", "省级", "全国")]
+    assert rows[villages[6].code]["titles"] == []  # revoked
+    held = sum(len(r["titles"]) for r in rows.values())
+    from xiangzhi.villages.models import Title
+
+    assert held == Title.objects.filter(state="held").count()
+    page = client.get(f"/network/v/{villages[3].code}/").content.decode()
+    assert f"全国民主法治{kind}" in page

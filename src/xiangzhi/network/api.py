@@ -48,7 +48,7 @@ def _adviser_ref(a: Adviser | None) -> NetworkAdviserRef | None:
 def coverage(request: HttpRequest):
     """``villages`` lists EVERY village of the caller's jurisdiction in one response, not paginated by design: the
     county has about 200 villages and the coverage is read as a whole (a map, a table). ``totals`` are counted from
-    the same rows. ``titles`` is left empty until the villages app provides them."""
+    the same rows. ``titles``: the village's 民主法治村 titles (from the villages app, through network.registry)."""
     cov = selectors.coverage(request.auth)
     return NetworkCoverageOut(
         villages=[NetworkVillageOut(

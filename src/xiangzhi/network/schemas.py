@@ -33,7 +33,7 @@ class NetworkVillageOut(Schema):
     covered: bool = Field(description="是否已配备法律顾问；false 即未覆盖")
     adviser: NetworkAdviserRef | None
     mediation_committees: list[NetworkCommitteeOut]
-    titles: list[str] = Field(description="民主法治村等称号（由村务应用提供；暂为空）")
+    titles: list[str] = Field(description="民主法治村（社区）称号，由低到高，如“县级（桐乡市级）民主法治村”")
 
 
 class NetworkTotalsOut(Schema):

@@ -15,7 +15,7 @@ from xiangzhi.core.enums import OrgKind, RegionLevel, Role
 from xiangzhi.core.models import Membership, Organisation, Region
 from xiangzhi.core.selectors import region_q
 
-from . import rules
+from . import registry, rules
 from .models import (
     Adviser,
     Assignment,
@@ -137,8 +137,9 @@ def coverage(user) -> Coverage:  # noqa: ANN001
     committees: dict[int, list[Organisation]] = {}
     for org in Organisation.objects.filter(region__in=villages, kind=OrgKind.VILLAGE_COMMITTEE, is_active=True):
         committees.setdefault(org.region_id, []).append(org)
-    rows = [VillageRow(village=v, adviser=assignments.get(v.pk), committees=committees.get(v.pk, []))
-            for v in villages]
+    titles = registry.titles_for(codes)
+    rows = [VillageRow(village=v, adviser=assignments.get(v.pk), committees=committees.get(v.pk, []),
+                       titles=titles.get(v.code, [])) for v in villages]
     covered = sum(1 for r in rows if r.covered)
     site_levels = dict(sites_visible_to(user).filter(is_active=True).values_list("region__level")
                        .annotate(n=Count("pk")).order_by())
@@ -170,6 +171,7 @@ class VillagePage:
     site: Site | None
     teams: list[Team]
     scans: int
+    titles: list[str] = field(default_factory=list)
 
 
 def public_village(code: str) -> Region:
@@ -202,7 +204,7 @@ def village_page(village: Region) -> VillagePage:
     scans = CodeScan.objects.filter(target="village", key=village.code).aggregate(n=Sum("count"))["n"] or 0
     return VillagePage(village=village, town=village.parent, adviser=assignment.adviser if assignment else None,
                        committees=committees, mediators=mediators, site=nearest_site(village), teams=teams,
-                       scans=scans)
+                       scans=scans, titles=registry.titles_for([village.code]).get(village.code, []))
 
 
 def public_site(pk: int) -> Site:

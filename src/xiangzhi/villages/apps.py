@@ -6,3 +6,10 @@ class VillagesConfig(AppConfig):
     name = "xiangzhi.villages"
     label = "villages"
     verbose_name = _("民主法治村创建")
+
+    def ready(self) -> None:
+        from xiangzhi.network import registry
+
+        from . import selectors
+
+        registry.register_title_source(selectors.title_labels_by_village)

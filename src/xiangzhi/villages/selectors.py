@@ -185,6 +185,18 @@ def titles_of(village_code: str) -> list[TitleInfo]:
                   key=lambda t: LADDER.index(t.level))
 
 
+def title_labels_by_village(codes: list[str]) -> dict[str, list[str]]:
+    """{village code: ["县级（桐乡市级）民主法治村", …]} of the villages ``codes`` holding titles now, lowest level
+    first, in one query (the network app's coverage and village page show them, through its registry)."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    rows = Title.objects.filter(record__region__code__in=codes, state=TitleState.HELD).values_list(
+        "record__region__code", "record__region__name", "level")
+    for code, name, level in rows:
+        kind = "社区" if name.endswith("社区") else "村"
+        found.setdefault(code, []).append((LADDER.index(level), f"{TitleLevel(level).label}民主法治{kind}"))
+    return {code: [label for _, label in sorted(titles)] for code, titles in found.items()}
+
+
 # --- dashboard --------------------------------------------------------------------------------------------------
 @dataclass
 class TownCoverage:
