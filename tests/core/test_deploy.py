@@ -165,6 +165,16 @@ def test_the_services_run_gunicorn_the_worker_and_runperiodic_with_the_productio
     assert periodic["Service"]["Type"] == "oneshot" and "Install" not in periodic
 
 
+def test_a_periodic_run_may_last_as_long_as_the_longest_job_lease():
+    from xiangzhi.core.periodic import discover_jobs
+
+    timeout = _unit("xiangzhi-periodic.service")["Service"]["TimeoutStartSec"]
+    m = re.fullmatch(r"(\d+)(min|h)", timeout)
+    assert m
+    seconds = int(m.group(1)) * {"min": 60, "h": 3600}[m.group(2)]
+    assert seconds >= max(job.lease.total_seconds() for job in discover_jobs())
+
+
 def test_the_timer_starts_runperiodic_every_minute():
     timer = _unit("xiangzhi-periodic.timer")["Timer"]
     assert timer["Unit"] == "xiangzhi-periodic.service"
