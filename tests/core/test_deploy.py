@@ -279,7 +279,10 @@ def test_nginx_accepts_the_site(tmp_path):
     result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "test is successful" in result.stderr, result.stderr
-    assert "[warn]" not in result.stderr and "[emerg]" not in result.stderr, result.stderr
+    # nginx 1.25.1+ prefers "http2 on;", which the nginx of Debian 12 (1.22) does not know: that one warning is fine.
+    warnings = [line for line in result.stderr.splitlines()
+                if "[warn]" in line and 'the "listen ... http2" directive is deprecated' not in line]
+    assert warnings == [], result.stderr
 
 
 # ---------------------------------------------------------------------------------------------------------------
