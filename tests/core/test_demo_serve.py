@@ -8,6 +8,7 @@ data dir migrated once for the module: building the whole demo takes minutes (te
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -20,7 +21,7 @@ import pytest
 
 from tests.cli import clean_env, run_python, run_xiangzhi
 
-pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
 
 SERVE = ("import sys, django; django.setup()\n"
          "from xiangzhi.core.management.commands.demo import Command\n"
@@ -93,6 +94,7 @@ def _gone(children: list[psutil.Process]) -> bool:
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_stopping_the_demo_stops_its_worker_and_periodic_processes(data_dir, tmp_path, signum):
     demo, children, _port, out, err = _start(data_dir, tmp_path)
@@ -109,6 +111,7 @@ def test_stopping_the_demo_stops_its_worker_and_periodic_processes(data_dir, tmp
     assert "按 Ctrl-C 停止" in out.read_text()
 
 
+@pytest.mark.slow
 def test_a_killed_demo_takes_its_children_with_it(data_dir, tmp_path):
     if not sys.platform.startswith("linux"):
         pytest.skip("the parent-death signal is Linux's")
@@ -123,6 +126,7 @@ def test_a_killed_demo_takes_its_children_with_it(data_dir, tmp_path):
                 child.kill()
 
 
+@pytest.mark.slow
 def test_the_console_shows_sign_in_codes_and_the_outbox_file_has_every_sms(data_dir, tmp_path):
     demo, children, _port, out, err = _start(data_dir, tmp_path)
     outbox = data_dir / "sms" / "outbox.jsonl"
@@ -146,3 +150,12 @@ def test_the_console_shows_sign_in_codes_and_the_outbox_file_has_every_sms(data_
     # no task log lines (two a task at INFO) around the code
     assert "state=" not in console and "Task id=" not in console
     assert "登录验证码显示在本控制台" in out.read_text(encoding="utf-8")
+
+
+def test_make_demo_takes_the_port_and_the_readme_says_so():
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^demo: install\n\t\$\(BIN\)/xiangzhi demo --addr \$\(HOST\):\$\(PORT\) \$\(DEMO_ARGS\)$", makefile,
+                     flags=re.MULTILINE)
+    assert re.search(r"^PORT\s+\?= 8000$", makefile, flags=re.MULTILINE)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "make demo PORT=8001" in readme and "data/sms/outbox.jsonl" in readme
