@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import configparser
 import datetime as dt
+import json
 import re
 import runpy
 import shlex
@@ -328,3 +329,43 @@ def test_the_admin_wrapper_runs_xiangzhi_with_the_service_environment():
     assert subprocess.run(["sh", "-n", str(DEPLOY / "xiangzhi-admin")], check=False).returncode == 0
     assert "/etc/xiangzhi/xiangzhi.env" in script and "--uid=xiangzhi" in script
     assert '"$VENV/bin/xiangzhi" "$@"' in script
+
+
+SHOW_SETTINGS = """
+import django, json, sys
+from pathlib import Path
+django.setup()
+from django.conf import settings
+out = {}
+for name in json.loads(sys.argv[1]):
+    if not hasattr(settings, name):
+        continue
+    value = getattr(settings, name)
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    elif isinstance(value, (list, tuple)):
+        value = ",".join(value)
+    out[name] = str(value)
+print(json.dumps(out))
+"""
+
+
+def test_the_defaults_the_template_shows_are_the_settings_defaults(tmp_path):
+    """A commented line shows the default: under the template's production environment each such setting has that
+    value (so the template cannot drift from settings.py)."""
+    env = _production_env(tmp_path)
+    shown = {name: value.replace("/var/lib/xiangzhi", str(tmp_path / "data"))
+             for name, (value, active) in _example_lines().items() if not active}
+    result = subprocess.run([sys.executable, "-c", SHOW_SETTINGS, json.dumps(sorted(shown))],
+                            env={**env, "DJANGO_SETTINGS_MODULE": "xiangzhi.settings"}, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    actual = json.loads(result.stdout)
+    assert len(actual) > 60  # most commented lines are Django settings of the same name
+    assert {name: value for name, value in shown.items() if name in actual and actual[name] != value} == {}
+    # the gunicorn lines show gunicorn.conf.py's defaults
+    gunicorn = runpy.run_path(str(GUNICORN_CONF))
+    assert shown["XIANGZHI_GUNICORN_BIND"] == ",".join(gunicorn["bind"])
+    assert shown["XIANGZHI_GUNICORN_THREADS"] == str(gunicorn["threads"])
+    assert shown["XIANGZHI_GUNICORN_TIMEOUT"] == str(gunicorn["timeout"])
+    assert shown["XIANGZHI_GUNICORN_FORWARDED_ALLOW_IPS"] == gunicorn["forwarded_allow_ips"]
