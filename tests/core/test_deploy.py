@@ -110,6 +110,12 @@ def test_check_deploy_passes_with_the_template_at_warning_level(tmp_path):
     assert "System check identified no issues (1 silenced)." in result.stdout
 
 
+def test_check_deploy_warns_while_sms_would_go_to_the_log(tmp_path):
+    env = {**_production_env(tmp_path), "XIANGZHI_SMS_BACKEND": "xiangzhi.core.sms.ConsoleBackend"}
+    result = run_xiangzhi("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0 and "xiangzhi.W005" in result.stderr + result.stdout
+
+
 def test_genkeys_never_overwrites_a_key(tmp_path):
     env = clean_env(tmp_path / "data")
     first = run_xiangzhi("genkeys", "--write-dir", str(tmp_path / "keys"), env=env)
