@@ -110,4 +110,7 @@ api.add_router("/cases", "xiangzhi.disputes.api.router", auth=default_auth("case
 api.add_router("/ledger", "xiangzhi.ledger.api.router", auth=default_auth("ledger"))
 api.add_router("/consult", "xiangzhi.consultation.api.router", auth=default_auth("consult"))
 api.add_router("/outreach", "xiangzhi.outreach.api.router", auth=default_auth("outreach"))
+api.add_router("/network", "xiangzhi.network.api.router", auth=default_auth("network"))
+api.add_router("/recognitions", "xiangzhi.recognitions.api.router", auth=default_auth("recognitions"))
+api.add_router("/legality", "xiangzhi.legality.api.router", auth=default_auth("legality"))
 api.add_router("/insights", "xiangzhi.insights.api.router", auth=default_auth("insights"))

@@ -162,6 +162,8 @@ XIANGZHI_SIGNING_KEY_NAME = env_str("XIANGZHI_SIGNING_KEY_NAME", "tongxiang.xian
 XIANGZHI_LEDGER_CHECKPOINT_SECONDS = env_int("XIANGZHI_LEDGER_CHECKPOINT_SECONDS", 60, minimum=1)
 # The log's origin line; empty = "<XIANGZHI_SIGNING_KEY_NAME>/ledger".
 XIANGZHI_LEDGER_ORIGIN = env_str("XIANGZHI_LEDGER_ORIGIN", "")
+# The passphrase that encrypts the keys in a backup (`xiangzhi backup` / `restore`); empty = asked on the terminal.
+XIANGZHI_BACKUP_PASSPHRASE = env_str("XIANGZHI_BACKUP_PASSPHRASE", "")
 # How long a shareable proof-bundle link (下载存证证明 on a case's status page) is honoured after it was issued.
 XIANGZHI_BUNDLE_LINK_HOURS = env_int("XIANGZHI_BUNDLE_LINK_HOURS", 24, minimum=1)
 
@@ -199,6 +201,9 @@ INSTALLED_APPS = [
     "xiangzhi.insights",
     "xiangzhi.consultation",
     "xiangzhi.outreach",
+    "xiangzhi.network",
+    "xiangzhi.recognitions",
+    "xiangzhi.legality",
 ]
 
 MIDDLEWARE = [
@@ -492,6 +497,21 @@ XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS = env_int("XIANGZHI_OUTREACH_MAX_MEDIA_SECON
 XIANGZHI_OUTREACH_MAX_IMAGE_BYTES = env_int("XIANGZHI_OUTREACH_MAX_IMAGE_BYTES", 5 * 1024 * 1024, minimum=1024)
 # How many sample questions (masked) a 求助 shows.
 XIANGZHI_OUTREACH_SAMPLES = env_int("XIANGZHI_OUTREACH_SAMPLES", 5, minimum=1)
+
+# 法律明白人 / 法治带头人 / 学法用法示范户: the Ed25519 key that signs certificates and the revocation list (generated on
+# first use, mode 0600, never committed), the public-notice (公示) days, the default yearly quota per village and
+# title, the coverage target per village, how long a certificate is valid, the e法贷 consent code's lifetime, and the
+# font (a TrueType/OpenType file with Chinese glyphs) of the certificate images.
+XIANGZHI_RECOGNITIONS_KEY_FILE = Path(env_str("XIANGZHI_RECOGNITIONS_KEY_FILE", str(KEY_DIR / "recognitions_ed25519")))
+XIANGZHI_RECOGNITIONS_NOTICE_DAYS = env_int("XIANGZHI_RECOGNITIONS_NOTICE_DAYS", 7, minimum=1)
+XIANGZHI_RECOGNITIONS_DEFAULT_QUOTA = env_int("XIANGZHI_RECOGNITIONS_DEFAULT_QUOTA", 5, minimum=1)
+XIANGZHI_RECOGNITIONS_COVERAGE_TARGET = env_int("XIANGZHI_RECOGNITIONS_COVERAGE_TARGET", 3, minimum=1)
+XIANGZHI_RECOGNITIONS_VALID_YEARS = env_int("XIANGZHI_RECOGNITIONS_VALID_YEARS", 3, minimum=1)
+XIANGZHI_RECOGNITIONS_CONSENT_MINUTES = env_int("XIANGZHI_RECOGNITIONS_CONSENT_MINUTES", 10, minimum=1)
+XIANGZHI_RECOGNITIONS_FONT = env_str("XIANGZHI_RECOGNITIONS_FONT", "")
+# 合法性审查: the default review period in working days of a version once its reviewer is assigned (the national
+# floor for 重大行政决策 is "一般不少于7个工作日"; the justice office may set another per submission).
+XIANGZHI_LEGALITY_REVIEW_WORKDAYS = env_int("XIANGZHI_LEGALITY_REVIEW_WORKDAYS", 7, minimum=1)
 
 # --------------------------------------------------------------------------------------------------------------
 # API

@@ -27,11 +27,10 @@ def test_a_villager_finds_the_mediation_committee_of_their_village(live_server, 
     page = phone_page
     page.goto(live_server.url + "/advisers/")
     page.select_option("#town", "330483100")
-    page.wait_for_selector("#village")
-    first_village = page.locator("#village option").nth(1)
-    page.select_option("#village", first_village.get_attribute("value"))
-    page.wait_for_selector("article.card")
-    assert page.get_by_text("乌镇镇司法所").is_visible()
+    page.wait_for_selector(".village-list a")
+    page.locator(".village-list a").first.click()
+    page.wait_for_selector(".adviser")
+    assert page.get_by_text("人民调解委员会").first.is_visible()
     assert_fits_width(page)
     screenshot(page, "advisers-360")
 

@@ -34,6 +34,8 @@ def _secrets(env):
         "from xiangzhi.core.models import Person, User\n"
         "vals = [v for p in Person.objects.all() for v in (p.id_number, p.phone) if v]\n"
         "vals += [u.phone for u in User.objects.all() if u.phone]\n"
+        "from xiangzhi.network.models import Adviser\n"
+        "vals += [a.mobile for a in Adviser.objects.all() if a.mobile]\n"
         "print(json.dumps(vals))\n"
     )
     result = run_python(code, env=env)

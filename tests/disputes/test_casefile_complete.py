@@ -182,3 +182,38 @@ def test_who_may_file_investigate_and_revise_truth_table(stage, mediator, other_
     assert rules.can_revise_agreement(other_mediator.user, case) is False
     case.agreement_effective_at = timezone.now()
     assert rules.can_revise_agreement(mediator.user, case) is False
+
+
+def test_filing_a_closed_case_archives_it_and_nothing_else_does(mediator, town_staff):
+    from xiangzhi.disputes.models import Case, TimelineEvent
+
+    case = _closed_case(mediator)
+    # not even the town supervisor moves a case to 已归档 by hand: 归档 is 立卷 (the file number first)
+    assert (S.ARCHIVED, "归档") not in rules.available_transitions(town_staff.user, case)
+    with pytest.raises(XiangzhiError) as exc:
+        transitions.transition(case, S.ARCHIVED, actor=town_staff.user)
+    assert exc.value.code == "FORBIDDEN"
+    with pytest.raises(Conflict) as exc:  # the system move is only the filing's: without a file it is refused
+        transitions.transition(case, S.ARCHIVED, actor=None, by="filed")
+    assert exc.value.code == "FILE_FIRST"
+    assert Case.objects.get(pk=case.pk).stage == S.CLOSED
+    row = archive.file_case(case, actor=mediator.user)
+    case = Case.objects.get(pk=case.pk)
+    assert case.stage == S.ARCHIVED
+    kinds = list(TimelineEvent.objects.filter(case=case).order_by("pk").values_list("kind", flat=True))
+    assert kinds[-2:] == ["filed", "transition"], kinds
+    assert CaseFile.objects.get(case=case) == row
+
+
+def test_a_refused_archive_move_leaves_no_file_behind(mediator, monkeypatch):
+    """Filing and archiving are one transaction: when the move fails, no file number is used up."""
+    case = _closed_case(mediator)
+
+    def refuse(*args, **kwargs):
+        raise Conflict("INVALID_TRANSITION", "x")
+
+    monkeypatch.setattr(transitions, "transition", refuse)
+    with pytest.raises(Conflict):
+        archive.file_case(case, actor=mediator.user)
+    assert not CaseFile.objects.exists()
+    assert case.__class__.objects.get(pk=case.pk).stage == S.CLOSED

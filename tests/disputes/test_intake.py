@@ -249,6 +249,27 @@ def test_window_intake_records_a_police_referral(centre_staff):
     assert case.channel == "window"
 
 
+def test_window_intake_takes_each_persons_particulars_for_the_agreement(centre_staff):
+    """人民调解法 第29条: sex, ethnicity and occupation asked at the window, kept on the parties (the last two
+    encrypted), refused when the sex is not one of the choices."""
+    form = centre_staff.client().get("/cases/workbench/new/").content.decode()
+    for name in ("applicant_sex", "applicant_ethnicity", "applicant_occupation", "respondent_sex",
+                 "respondent_ethnicity", "respondent_occupation"):
+        assert f'name="{name}"' in form, name
+    base = {"source": "application", "risk_level": "normal", "applicant_name": "张三", "respondent_kind": "person",
+            "respondent_name": "李四", "region_code": first_village(WUZHEN).code,
+            "description": "两家因宅基地界线发生口角，来窗口申请调解"}
+    r = centre_staff.client().post("/cases/workbench/new/", {**base, "applicant_sex": "X"})
+    assert r.status_code == 422 and Case.objects.count() == 0
+    r = centre_staff.client().post("/cases/workbench/new/", {
+        **base, "applicant_sex": "F", "applicant_ethnicity": "汉族", "applicant_occupation": "桐乡市某羊毛衫厂",
+        "respondent_sex": "M", "respondent_ethnicity": "回族", "respondent_occupation": "务农"})
+    assert r.status_code == 302
+    applicant, respondent = Case.objects.get().parties.order_by("order")
+    assert (applicant.sex, applicant.ethnicity, applicant.occupation) == ("F", "汉族", "桐乡市某羊毛衫厂")
+    assert (respondent.sex, respondent.ethnicity, respondent.occupation) == ("M", "回族", "务农")
+
+
 # API --------------------------------------------------------------------------------------------------------
 def test_api_intake_errors_are_422_with_code_message_detail(mediator):
     r = mediator.client().post("/api/v1/cases/", json.dumps({

@@ -20,7 +20,7 @@ S = CaseStage
 
 # Restated independently of rules.py: which targets each persona may choose, for a case in 乌镇's first village,
 # handled by that village's committee and assigned to `mediator`.
-SUPERVISOR_ONLY = {S.ARCHIVED, S.REOPENED}
+SUPERVISOR_ONLY = {S.REOPENED}
 
 
 def expected(persona: str, stage: str, to: str) -> bool:
@@ -30,6 +30,8 @@ def expected(persona: str, stage: str, to: str) -> bool:
         return False  # only for on-the-spot settlements
     if stage in (S.NOTICE_SERVED, S.IN_MEDIATION) and to == S.ACCEPTED:
         return False  # only the system, taking a recused mediator off (回避)
+    if to == S.ARCHIVED:
+        return False  # only by filing the case (立卷归档)
     if persona == "town_staff":
         return True
     if persona == "mediator":  # the assigned mediator, also a member of the handling committee

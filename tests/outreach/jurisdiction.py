@@ -48,6 +48,6 @@ def chongfu_alert_answer():
 
 # The library and the 以案释法 Top 10 belong to the county, not to a town: public to read, written only by the bureau
 # (publish rights and votes are tested in tests/outreach/test_library.py and test_top_ten.py).
-token_route("outreach:item", "outreach:item_media", "outreach:item_page", "outreach:top_ten_year", "outreach:vote",
+token_route("outreach:item", "outreach:answer", "outreach:item_media", "outreach:item_page", "outreach:top_ten_year", "outreach:vote",
             "POST /api/v1/outreach/items/{item_id}/publish", "POST /api/v1/outreach/items/{item_id}/unpublish",
             "POST /api/v1/outreach/top-ten/nominations/{nomination_id}/vote")

@@ -56,6 +56,12 @@ def test_the_demo_library_and_last_years_top_ten(tongxiang, county_admin, villag
     year = timezone.now().year - 1
     assert len(topten.top_ten(year)) == 10
     assert Vote.objects.count() >= 30  # every demo villager voted at least once
+    from xiangzhi.outreach.models import ItemRead
+    from xiangzhi.outreach.services import feed
+
+    reader = ItemRead.objects.exclude(citizen=None).first()
+    assert ItemRead.objects.values("citizen").distinct().count() == 30 and reader.town_code  # each read from a town
+    assert any(e.read for e in feed.feed_for(feed.Viewer(citizen=reader.citizen)))
     n = LibraryItem.objects.count()
     demo._build_library(ctx)
     assert LibraryItem.objects.count() == n

@@ -58,6 +58,7 @@ class SystemMove(models.TextChoices):
     NOT_PERFORMED = "not_performed", _("当事人反映协议未履行")
     PARTY_REFUSED = "party_refused", _("当事人明确拒绝调解")
     MEDIATOR_RECUSED = "mediator_recused", _("调解员回避")
+    FILED = "filed", _("立卷归档")
 
 
 class PartyMove(models.TextChoices):
@@ -78,6 +79,7 @@ SYSTEM_MOVES: dict[tuple[str, str], frozenset[SystemMove]] = {
     (S.NOTICE_SERVED, S.ACCEPTED): frozenset({SystemMove.MEDIATOR_RECUSED}),
     (S.IN_MEDIATION, S.ACCEPTED): frozenset({SystemMove.MEDIATOR_RECUSED}),
     (S.CLOSED, S.REOPENED): frozenset({SystemMove.NOT_PERFORMED}),
+    (S.CLOSED, S.ARCHIVED): frozenset({SystemMove.FILED}),  # a case is archived by filing it (立卷归档), only so
     (S.REOPENED, S.ASSIGNED): frozenset({SystemMove.NOT_PERFORMED}),
     **{(before, to): frozenset({SystemMove.PARTY_REFUSED}) for before, to in REFUSAL_ENDS.items()},
 }

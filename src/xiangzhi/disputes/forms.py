@@ -18,6 +18,7 @@ from .enums import (
     ReportMethod,
     ReportRecipient,
     RiskLevel,
+    Sex,
     TerminationReason,
 )
 from .models import DisputeType
@@ -73,11 +74,12 @@ class IntakeForm(forms.Form):
         kind = d.get("respondent_kind") or PartyKind.PERSON
         return IntakeIn(
             applicant=PartyIn(name=d.get("applicant_name", ""), phone=d.get("applicant_phone", ""),
-                              id_number=d.get("applicant_id_number", "")),
+                              id_number=d.get("applicant_id_number", ""), **self.particulars("applicant")),
             respondents=[PartyIn(kind=kind, name=d.get("respondent_name", ""),
                                  org_name=d.get("respondent_name", "") if kind == PartyKind.ORGANISATION else "",
                                  id_number=d.get("respondent_id_number", ""), phone=d.get("respondent_phone", ""),
-                                 region_code=d.get("respondent_region_code", ""))],
+                                 region_code=d.get("respondent_region_code", ""),
+                                 **(self.particulars("respondent") if kind == PartyKind.PERSON else {}))],
             region_code=d.get("region_code", ""), place=d.get("place", ""), type_code=d.get("type_code", ""),
             description=d.get("description", ""), request=d.get("request", ""), consent=bool(d.get("consent")),
             preferred_mediator=d.get("preferred_mediator", ""),
@@ -87,6 +89,11 @@ class IntakeForm(forms.Form):
 
     def channel_fields(self) -> dict:
         """The IntakeIn fields of this channel's own part of the form."""
+        return {}
+
+    def particulars(self, who: str) -> dict:  # noqa: ARG002 - the window's form asks for them
+        """A person's particulars (sex, ethnicity, occupation) where this form asks for them; ``who``: the field
+        prefix, ``applicant`` or ``respondent``."""
         return {}
 
 
@@ -112,10 +119,23 @@ class WindowIntakeForm(IntakeForm):
         queryset=selectors.referral_departments(),
         error_messages={"invalid_choice": "移送单位无效，请从列表中选择。"})
     risk_level = forms.ChoiceField(label="风险等级", choices=RiskLevel.choices, initial=RiskLevel.NORMAL)
+    # 人民调解法 第29条: the written agreement states each party's sex, age, ethnicity, occupation or workplace and
+    # address; at the window they are asked once, with the application (optional, encrypted at rest)
+    applicant_sex = forms.ChoiceField(label="申请人性别", choices=[("", "未记录"), *Sex.choices], required=False)
+    applicant_ethnicity = forms.CharField(label="申请人民族", max_length=20, required=False)
+    applicant_occupation = forms.CharField(label="申请人职业或工作单位", max_length=120, required=False)
+    respondent_sex = forms.ChoiceField(label="对方性别", choices=[("", "未记录"), *Sex.choices], required=False)
+    respondent_ethnicity = forms.CharField(label="对方民族", max_length=20, required=False)
+    respondent_occupation = forms.CharField(label="对方职业或工作单位", max_length=120, required=False)
 
     def channel_fields(self) -> dict:
         d = self.cleaned_data
         return {"source": d["source"], "risk_level": d["risk_level"], "referral_org": d.get("referral_org")}
+
+    def particulars(self, who: str) -> dict:
+        d = self.cleaned_data
+        return {"sex": d.get(f"{who}_sex", ""), "ethnicity": d.get(f"{who}_ethnicity", ""),
+                "occupation": d.get(f"{who}_occupation", "")}
 
 
 class NotAcceptedForm(forms.Form):

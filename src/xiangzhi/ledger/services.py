@@ -538,6 +538,13 @@ def root_at(size: int | None = None) -> bytes:
     return root_hash(_store(n, root_hash_nodes(n)), n)
 
 
+def backup_state() -> dict[str, Any]:
+    """The log's size and root (hex) and the latest signed checkpoint's size, for a backup's manifest."""
+    size = tree_size()
+    latest = latest_checkpoint()
+    return {"tree_size": size, "root": root_at(size).hex(), "checkpoint_size": latest.size if latest else 0}
+
+
 def _check_sizes(*sizes: int, current: int | None = None) -> int:
     current = tree_size() if current is None else current
     for s in sizes:

@@ -1,6 +1,7 @@
 """/api/v1/outreach: 普法求助 (hot-topic alerts) — list with state, claim (抢单), take the next, give back, answer
 (multipart upload), review and publish; the 普法资源库 items (public list/detail, the bureau's create/publish) and the
-以案释法 Top 10 (public ranking, the citizens' vote). Parse → service/selector → schema; no business rules here."""
+以案释法 Top 10 (public ranking, the citizens' vote); the signed-in citizen's own feed (为你推荐). Parse →
+service/selector → schema; no business rules here."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ninja.files import UploadedFile
 
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.api_auth import PUBLIC
+from xiangzhi.core.errors import Forbidden
 from xiangzhi.core.idempotency import idempotent
 from xiangzhi.core.models import User
 from xiangzhi.core.pagination import PageIn, page_of, paginate
@@ -22,8 +24,17 @@ from xiangzhi.disputes.services.uploads import Upload
 from . import rules, selectors
 from .enums import AlertState, Audience, ItemKind
 from .models import Alert, LibraryItem
-from .schemas import AlertOut, AnswerOut, ItemOut, LessonOut, ReviewIn, TopTenOut, VoteOut
-from .services import answers, claims, library, topten
+from .schemas import (
+    AlertOut,
+    AnswerOut,
+    ItemOut,
+    LessonOut,
+    OutreachFeedEntryOut,
+    ReviewIn,
+    TopTenOut,
+    VoteOut,
+)
+from .services import answers, claims, feed, library, topten
 
 router = Router(tags=["outreach 精准普法"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
@@ -185,3 +196,16 @@ def top_ten(request: HttpRequest, year: int, page: Query[PageIn]):
 def vote(request: HttpRequest, nomination_id: int):
     nomination = topten.vote(selectors.open_nomination(nomination_id), voter=request.auth)
     return VoteOut(nomination_id=nomination.pk, votes=nomination.votes)
+
+
+@router.get("/feed", response={200: page_of(OutreachFeedEntryOut), **ERRORS},
+            summary="为你推荐：当前登录群众自己的普法推荐（按本人咨询、阅读、乡镇和人群排序，已看过的排后）")
+def my_feed(request: HttpRequest, page: Query[PageIn], audience: Audience | Literal[""] = ""):
+    """Only the signed-in citizen's own feed (no parameter names another person); ``audience``: who they declare
+    they are (else derived from their topics)."""
+    if not core_rules.is_citizen(request.auth):
+        raise Forbidden("CITIZEN_ONLY", "为你推荐只提供给用手机号登录的群众。")
+    entries = feed.feed_for(feed.Viewer(citizen=request.auth, audience=audience))
+    return paginate(request, entries, page, lambda e: OutreachFeedEntryOut(
+        key=e.ranked.candidate.key, kind=e.kind, id=e.obj.pk, title=e.title, summary=e.summary, topics=e.topics,
+        audiences=e.audiences, url=e.url, score=e.ranked.score, read=e.read, reasons=e.reasons))

@@ -170,3 +170,32 @@ def _build_library(ctx: DemoContext) -> None:
                 break
     ctx.say(f"普法资源库：{len(LIBRARY)} 条资源（各人群清单）；{year}年以案释法 {len(CASES)} 个候选案例，评审打分，"
             f"{len(voters)} 位群众投票 {votes} 票，十佳已生成。")
+    _build_reads(ctx, voters)
+
+
+def _build_reads(ctx: DemoContext, readers: list) -> None:
+    """The demo villagers read a few published items each, from their town, over the last month: the towns'
+    popularity and each reader's own 为你推荐."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from xiangzhi.core.selectors import public_towns
+
+    from .enums import ItemState
+    from .models import LibraryItem
+    from .services import feed
+
+    towns = list(public_towns().values_list("code", flat=True)) or [""]
+    published = list(LibraryItem.objects.filter(state=ItemState.PUBLISHED).order_by("pk"))
+    if not readers or not published:
+        return
+    now, reads = timezone.now(), 0
+    for reader in readers:
+        viewer = feed.Viewer(citizen=reader, town_code=ctx.rng.choice(towns))
+        for item in ctx.rng.sample(published, k=min(len(published), ctx.rng.randint(1, 4))):
+            reads += feed.record_read(item, viewer, now=now - dt.timedelta(hours=ctx.rng.randint(1, 30 * 24))) \
+                is not None
+    first = feed.feed_for(feed.Viewer(citizen=readers[0]))[:3]
+    ctx.say(f"为你推荐：{len(readers)} 位群众阅读资源 {reads} 次；其中一位的推荐前三："
+            + "、".join(f"《{e.title}》" for e in first) + "。")

@@ -134,8 +134,8 @@ class Answer(models.Model):
 
 
 class Delivery(models.Model):
-    """One member of a 求助's audience (someone who asked about the topic in the window) and the push to them: at
-    most one per alert and recipient (``recipient_key``: ``c:<citizen id>`` or ``v:<visitor id>``)."""
+    """One member of a 求助's audience (someone who asked about the topic, or read an item on it, in the window) and
+    the push to them: at most one per alert and recipient (``recipient_key``: ``c:<citizen id>`` or ``v:<visitor id>``)."""
 
     alert = models.ForeignKey(Alert, models.CASCADE, related_name="deliveries")
     recipient_key = models.CharField(max_length=80)
@@ -256,3 +256,22 @@ class Vote(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["nomination", "voter_index"], name="outreach_vote_once")]
+
+
+class ItemRead(models.Model):
+    """One opening of a published library item by a visitor (an access-log row, written by services.feed when the
+    item's page is shown): who (``visitor_id`` of the phone's consultation cookie and/or the citizen's account), the
+    town they scanned in from (or ""), when. Feeds the visitor's 为你推荐 (千人千面), the town's popularity and the
+    audience of 求助 on the item's topics."""
+
+    item = models.ForeignKey(LibraryItem, models.CASCADE, related_name="reads")
+    visitor_id = models.CharField(max_length=64, blank=True, db_index=True)
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    town_code = models.CharField(max_length=15, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("资源阅读记录")
+        verbose_name_plural = _("资源阅读记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["town_code", "at"])]

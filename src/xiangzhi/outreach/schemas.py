@@ -84,3 +84,17 @@ class TopTenOut(Schema):
 class VoteOut(Schema):
     nomination_id: int
     votes: int
+
+
+class OutreachFeedEntryOut(Schema):
+    key: str = Field(description="item:<资源编号> 或 answer:<求助编号>")
+    kind: str = Field(description="item（普法资源）或 answer（律师解答）")
+    id: int
+    title: str
+    summary: str
+    topics: list[str]
+    audiences: list[str]
+    url: str
+    score: float = Field(description="推荐分（见 outreach/feed.py 的说明）")
+    read: bool = Field(description="已看过（排在未看过的之后）")
+    reasons: list[str] = Field(description="推荐理由")

@@ -11,7 +11,7 @@ from xiangzhi.core.selectors import jurisdiction_codes
 
 from . import rules
 from .enums import AlertState, DeliveryState, ItemState
-from .models import Alert, AlertRule, Delivery, LibraryItem, Nomination, Speciality
+from .models import Alert, AlertRule, Delivery, ItemRead, LibraryItem, Nomination, Speciality
 
 
 def specialities_of(user) -> set[str]:  # noqa: ANN001
@@ -173,3 +173,44 @@ def managed_nomination(user, pk: int) -> Nomination:  # noqa: ANN001
     if n is None:
         raise Http404
     return n
+
+
+# --- 为你推荐 (the feed) and the readers of a topic -------------------------------------------------------------
+def reads_of(*, visitor_id: str = "", citizen=None, since=None) -> QuerySet[ItemRead]:  # noqa: ANN001
+    """One person's own item reads (by their account and/or the visitor id of their phone), newest first."""
+    q = Q(pk__in=[])
+    if citizen is not None and getattr(citizen, "is_authenticated", False):
+        q |= Q(citizen=citizen)
+    if visitor_id:
+        q |= Q(visitor_id=visitor_id)
+    qs = ItemRead.objects.filter(q)
+    return (qs.filter(at__gte=since) if since is not None else qs).order_by("-at", "-pk")
+
+
+def read_counts(since, until) -> dict[tuple[int, str], int]:  # noqa: ANN001
+    """{(item id, town code): reads in [since, until)} of published items (one GROUP BY)."""
+    rows = (ItemRead.objects.filter(at__gte=since, at__lt=until, item__state=ItemState.PUBLISHED)
+            .values_list("item_id", "town_code").annotate(n=Count("pk")).order_by())
+    return {(item, town): n for item, town, n in rows}
+
+
+def topic_readers(topic: str, since, until, *, town_code: str = "") -> list[dict]:  # noqa: ANN001
+    """Everyone who read a library item on ``topic`` in [since, until) (in ``town_code`` when given): one dict per
+    person in the shape of consultation.selectors.topic_askers (``key`` ``c:<citizen id>`` or ``v:<visitor id>``,
+    the phone of the account when there is one, ``asked_at`` = their first read)."""
+    qs = ItemRead.objects.filter(item__tags__contains=f",t:{topic},", at__gte=since, at__lt=until)
+    if town_code:
+        qs = qs.filter(town_code=town_code)
+    out: dict[str, dict] = {}
+    for visitor_id, citizen_id, at in qs.order_by("at", "pk").values_list("visitor_id", "citizen_id", "at"):
+        key = f"c:{citizen_id}" if citizen_id else f"v:{visitor_id}"
+        if key not in out and (citizen_id or visitor_id):
+            out[key] = {"key": key, "citizen_id": citizen_id, "visitor_id": visitor_id, "conversation_token": "",
+                        "phone": "", "asked_at": at}
+    from xiangzhi.core.models import User
+
+    phones = dict(User.objects.filter(pk__in=[a["citizen_id"] for a in out.values() if a["citizen_id"]])
+                  .values_list("pk", "phone"))
+    for a in out.values():
+        a["phone"] = phones.get(a["citizen_id"]) or ""
+    return list(out.values())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import library, public, staff
+from .views import feed, library, public, staff
 
 app_name = "outreach"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("a/<str:token>/", public.delivery, name="delivery"),
     path("a/<str:token>/opened/", public.opened, name="opened"),
     path("media/<int:pk>/", public.answer_media, name="media"),
+    path("feed/", feed.my_feed, name="feed"),
+    path("answers/<int:pk>/", feed.answer, name="answer"),
     path("library/", library.item_list, name="library"),
     path("library/<int:pk>/", library.item_detail, name="item"),
     path("library/<int:pk>/media/", library.item_media, name="item_media"),

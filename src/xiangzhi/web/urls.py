@@ -1,12 +1,15 @@
 from django.urls import path
 
+from xiangzhi.network.views import public as network_public
+
 from .views import account, public, staff
 
 app_name = "web"
 
 urlpatterns = [
     path("", public.home, name="home"),
-    path("advisers/", public.advisers, name="advisers"),
+    # 找法律顾问: the village search of the legal service network, leading to each village's 有法码 page
+    path("advisers/", network_public.villages, name="advisers"),
     path("healthz", public.healthz, name="healthz"),
     path("login/", account.staff_login, name="login"),
     path("login/totp/", account.totp_step, name="login_totp"),

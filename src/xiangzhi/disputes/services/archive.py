@@ -17,8 +17,9 @@ from xiangzhi.core.models import Organisation, User
 
 from .. import casefile as casefiles
 from .. import rules
-from ..enums import EventKind
+from ..enums import CaseStage, EventKind, SystemMove
 from ..models import Case, CaseFile, FileCounter, InvestigationRecord
+from . import transitions
 from .records import record
 
 COMMITTEE_SUFFIX = "人民调解委员会"
@@ -106,7 +107,8 @@ def file_case(case: Case, *, actor: User, remarks: str = "", now: dt.datetime | 
     retention period (``XIANGZHI_CASEFILE_RETENTION``), the number of items in it, who filed it and when — what
     the cover and the closing note sheet (卷内备考表) print. Once per case (``ALREADY_FILED``); by the committee's
     mediators or a supervisor (``rules.can_file``). Side effects: the counter row, the CaseFile row, the audit row
-    and the timeline event (attested in the ledger)."""
+    and the timeline event (attested in the ledger), and a closed case moves to 已归档 (system move ``filed``: filing
+    is the only way a case is archived)."""
     now = now or timezone.now()
     remarks = (remarks or "").strip()[:500]
     with transaction.atomic():
@@ -127,4 +129,7 @@ def file_case(case: Case, *, actor: User, remarks: str = "", now: dt.datetime | 
             filed_by=actor, filed_at=now)
         record(locked, EventKind.FILED, {"file_number": row.number, "retention": row.retention, "items": row.items},
                actor=actor, action="case.filed", text=f"立卷归档，卷宗号{row.number}", at=now)
+        if locked.stage == CaseStage.CLOSED:  # filing is what archives a closed case (the only way to 已归档)
+            transitions.transition(locked, CaseStage.ARCHIVED, actor=None, by=SystemMove.FILED, now=now,
+                                   reason=f"立卷归档，卷宗号{row.number}")
     return row

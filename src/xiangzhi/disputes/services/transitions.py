@@ -39,6 +39,7 @@ from ..enums import (
 )
 from ..models import (
     Case,
+    CaseFile,
     MediationSession,
     Party,
 )
@@ -440,6 +441,9 @@ def _apply_guards(case: Case, before: str, to: str, *, actor: User | None, reaso
     elif to == S.CLOSED:
         case.closed_at = now
         fields.append("closed_at")
+    elif to == S.ARCHIVED:
+        if case.pk is None or not CaseFile.objects.filter(case_id=case.pk).exists():
+            raise Conflict("FILE_FIRST", "归档须先立卷：请在案件页“立卷归档”编定卷宗号，案件随之归档。")
     elif to == S.REOPENED:
         _need_reason(reason, "重新启动")
         case.closed_at = None

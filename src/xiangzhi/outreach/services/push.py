@@ -1,4 +1,4 @@
-"""The audience of a 求助 (everyone who asked about its topic in its window) and the push of the published answer:
+"""The audience of a 求助 (everyone who asked about its topic, or read a library item on it, in its window) and the push of the published answer:
 each member once (the constraint outreach_delivery_once; the SMS once by its dedupe key), whatever is re-run."""
 
 from __future__ import annotations
@@ -15,14 +15,19 @@ from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict
 from xiangzhi.core.models import Notification
 
+from .. import selectors
 from ..enums import AlertState, DeliveryState
 from ..models import Alert, Delivery
 
 
 def sync_audience(alert: Alert, *, since: dt.datetime, until: dt.datetime) -> int:
-    """Add everyone who asked about the alert's topic (in its scope) in [since, until) to its audience, once each.
+    """Add everyone who asked about the alert's topic, or read a published library item tagged with it (in its
+    scope) in [since, until) to its audience, once each (an asker's row wins over the same person's read).
     Returns the audience's size. Side effects: Delivery rows (waiting), inserted skipping those already there."""
     askers = consultation.topic_askers(alert.topic, since, until, town_code=alert.scope)
+    asked = {a["key"] for a in askers}
+    askers += [r for r in selectors.topic_readers(alert.topic, since, until, town_code=alert.scope)
+               if r["key"] not in asked]
     known = set(alert.deliveries.values_list("recipient_key", flat=True))
     rows = [Delivery(alert=alert, recipient_key=a["key"], citizen_id=a["citizen_id"], visitor_id=a["visitor_id"] or "",
                      conversation_token=a["conversation_token"] or "", phone=a["phone"] or "",

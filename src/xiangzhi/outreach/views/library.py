@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiangzhi.consultation.retrieval import TOPICS
+from xiangzhi.consultation.services import new_visitor_id
+from xiangzhi.consultation.views.public import COOKIE, COOKIE_AGE
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.access import public, staff_required
 from xiangzhi.core.errors import XiangzhiError
@@ -18,7 +20,8 @@ from xiangzhi.disputes.services.uploads import Upload
 
 from .. import rules, selectors
 from ..enums import Audience, ItemKind
-from ..services import answers, library, topten
+from ..services import answers, feed, library, topten
+from .feed import viewer_of
 
 
 @public
@@ -37,9 +40,20 @@ def item_list(request: HttpRequest) -> HttpResponse:
 @public
 @require_GET
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One published item; the opening is logged as a read of this visitor (services.feed.record_read: their feed
+    and the audience of 求助 on its topics), a visitor id cookie given to a phone that has none."""
     item = selectors.published_item(pk)
-    return render(request, "outreach/item.html", {"item": item, "lessons": item.lessons.all(), "pages": item.pages.all(),
-                                                  "audience_labels": [Audience(a).label for a in item.audiences]})
+    viewer = viewer_of(request)
+    new_id = "" if viewer.visitor_id else new_visitor_id()
+    if new_id:
+        viewer = feed.Viewer(new_id, viewer.citizen, viewer.town_code, viewer.audience)
+    feed.record_read(item, viewer)
+    response = render(request, "outreach/item.html", {
+        "item": item, "lessons": item.lessons.all(), "pages": item.pages.all(),
+        "audience_labels": [Audience(a).label for a in item.audiences]})
+    if new_id:
+        response.set_cookie(COOKIE, new_id, max_age=COOKIE_AGE, httponly=True, samesite="Lax")
+    return response
 
 
 @public

@@ -1,0 +1,131 @@
+"""Directory services: one adviser per village, teams of 三官一师 with duty rosters, adviser service logs (minutes
+stored, the signal sent after commit for the time bank)."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import WUZHEN
+from tests.network.conftest import make_adviser, villages_of
+from xiangzhi.core.errors import Conflict, ValidationFailed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_village_has_one_adviser_and_reassigning_replaces_it(adviser):
+    from xiangzhi.core.models import AuditLog
+    from xiangzhi.network.models import Assignment
+    from xiangzhi.network.services import directory
+
+    village = villages_of(WUZHEN)[0]
+    directory.assign_adviser(village, adviser, actor=None)
+    other = make_adviser("钱律师", mobile="13700000000")
+    directory.assign_adviser(village, other, actor=None)
+    assert Assignment.objects.get(village=village).adviser == other
+    last = AuditLog.objects.filter(action="network.adviser_assigned").order_by("-id").first()
+    assert last.after == {"village": village.code, "adviser": other.pk, "previous": adviser.pk}
+    directory.unassign_adviser(village, actor=None)
+    assert not Assignment.objects.filter(village=village).exists()
+    from xiangzhi.core.models import Region
+
+    with pytest.raises(ValidationFailed):
+        directory.assign_adviser(Region.objects.get(code=WUZHEN), adviser, actor=None)
+
+
+def test_an_adviser_may_serve_several_villages(adviser):
+    from xiangzhi.network.services import directory
+
+    for village in villages_of(WUZHEN)[:4]:
+        directory.assign_adviser(village, adviser, actor=None)
+    assert adviser.assignments.count() == 4
+
+
+def test_the_mobile_is_encrypted_at_rest_and_validated(adviser):
+    from django.db import connection
+
+    from tests.network.conftest import ADVISER_MOBILE
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT mobile FROM network_adviser WHERE id = %s", [adviser.pk])
+        stored = cursor.fetchone()[0]
+    assert ADVISER_MOBILE not in stored
+    with pytest.raises(ValidationFailed):
+        make_adviser("坏号码", mobile="12345")
+
+
+def test_teams_and_duty_rosters(tongxiang):
+    from xiangzhi.core.models import Region
+    from xiangzhi.network import selectors
+    from xiangzhi.network.services import directory
+
+    town = Region.objects.get(code=WUZHEN)
+    team = directory.create_team(town, name="乌镇镇法律服务团", members=[
+        ("judge", "法官甲", "乌镇法庭"), ("prosecutor", "检察官乙", "桐乡市检察院"), ("police", "警官丙", "乌镇派出所"),
+        ("lawyer", "律师丁", "浙江梧桐律师事务所")], actor=None)
+    with pytest.raises(Conflict):
+        directory.create_team(town, name="乌镇镇法律服务团", actor=None)
+    with pytest.raises(ValidationFailed):
+        directory.create_team(town, name="坏团", members=[("mayor", "某某", "")], actor=None)
+    judge, lawyer = team.members.get(kind="judge"), team.members.get(kind="lawyer")
+    monday = dt.date(2026, 12, 7)
+    directory.set_duty(team, judge, monday, actor=None)
+    directory.set_duty(team, lawyer, monday + dt.timedelta(days=1), actor=None)
+    directory.set_duty(team, judge, monday, actor=None)  # once per member and day
+    rows = list(selectors.roster(team, start=monday, end=monday + dt.timedelta(days=6)))
+    assert [(r.day, r.member.name) for r in rows] == [(monday, "法官甲"), (monday + dt.timedelta(days=1), "律师丁")]
+
+
+def test_a_service_log_stores_minutes_masks_numbers_and_signals_after_commit(adviser,
+                                                                             django_capture_on_commit_callbacks):
+    from xiangzhi.network.services import directory
+    from xiangzhi.network.signals import service_logged
+
+    village = villages_of(WUZHEN)[0]
+    directory.assign_adviser(village, adviser, actor=None)
+    received = []
+
+    def listener(sender, log, **kwargs):  # noqa: ARG001
+        received.append(log)
+
+    service_logged.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            log = directory.log_service(adviser, village, kind="consultation", minutes=45,
+                                        summary="村民13800001111咨询宅基地纠纷", grid=village.children.first(),
+                                        occurred_at=timezone.now() - dt.timedelta(hours=2), actor=None)
+    finally:
+        service_logged.disconnect(listener)
+    assert received == [log] and log.minutes == 45
+    assert "13800001111" not in log.summary and "138****1111" in log.summary
+
+
+@pytest.mark.parametrize(("kwargs", "code"), [
+    ({"minutes": 0}, "BAD_MINUTES"), ({"minutes": 481}, "BAD_MINUTES"), ({"kind": "party"}, "UNKNOWN_KIND"),
+    ({"occurred_at": "future"}, "IN_THE_FUTURE"), ({"village": "other"}, "NOT_THE_VILLAGE_ADVISER")])
+def test_a_service_log_is_refused_when_invalid(adviser, kwargs, code):
+    from xiangzhi.network.services import directory
+
+    village, other = villages_of(WUZHEN)[:2]
+    directory.assign_adviser(village, adviser, actor=None)
+    args = {"kind": "visit", "minutes": 60, "summary": "驻村走访", "occurred_at": timezone.now()}
+    args.update(kwargs)
+    if args["occurred_at"] == "future":
+        args["occurred_at"] = timezone.now() + dt.timedelta(days=1)
+    target = other if args.pop("village", None) == "other" else village
+    with pytest.raises(ValidationFailed) as err:
+        directory.log_service(adviser, target, actor=None, **args)
+    assert err.value.code == code
+
+
+def test_only_the_adviser_or_the_justice_office_logs_a_service(adviser, mediator, town_staff, other_town_staff):
+    from xiangzhi.core.errors import Forbidden
+    from xiangzhi.network.services import directory
+
+    village = villages_of(WUZHEN)[0]
+    directory.assign_adviser(village, adviser, actor=None)
+    args = {"kind": "visit", "minutes": 30, "summary": "走访", "occurred_at": timezone.now()}
+    for outsider in (mediator.user, other_town_staff.user):
+        with pytest.raises(Forbidden):
+            directory.log_service(adviser, village, actor=outsider, **args)
+    assert directory.log_service(adviser, village, actor=town_staff.user, **args).recorded_by == town_staff.user
