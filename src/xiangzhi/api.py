@@ -113,4 +113,5 @@ api.add_router("/outreach", "xiangzhi.outreach.api.router", auth=default_auth("o
 api.add_router("/network", "xiangzhi.network.api.router", auth=default_auth("network"))
 api.add_router("/recognitions", "xiangzhi.recognitions.api.router", auth=default_auth("recognitions"))
 api.add_router("/legality", "xiangzhi.legality.api.router", auth=default_auth("legality"))
+api.add_router("/villages", "xiangzhi.villages.api.router", auth=default_auth("villages"))
 api.add_router("/insights", "xiangzhi.insights.api.router", auth=default_auth("insights"))

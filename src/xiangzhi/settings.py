@@ -204,6 +204,7 @@ INSTALLED_APPS = [
     "xiangzhi.network",
     "xiangzhi.recognitions",
     "xiangzhi.legality",
+    "xiangzhi.villages",
 ]
 
 MIDDLEWARE = [
@@ -512,6 +513,19 @@ XIANGZHI_RECOGNITIONS_FONT = env_str("XIANGZHI_RECOGNITIONS_FONT", "")
 # 合法性审查: the default review period in working days of a version once its reviewer is assigned (the national
 # floor for 重大行政决策 is "一般不少于7个工作日"; the justice office may set another per submission).
 XIANGZHI_LEGALITY_REVIEW_WORKDAYS = env_int("XIANGZHI_LEGALITY_REVIEW_WORKDAYS", 7, minimum=1)
+# 民主法治村 creation: where the evidence files of the cultivation tasks are stored (a Django storage backend; a
+# directory under the data dir by default) and the limit of one file.
+XIANGZHI_VILLAGES_STORAGE_BACKEND = env_str("XIANGZHI_VILLAGES_STORAGE_BACKEND",
+                                            "django.core.files.storage.FileSystemStorage")
+XIANGZHI_VILLAGES_EVIDENCE_DIR = Path(env_str("XIANGZHI_VILLAGES_EVIDENCE_DIR", str(DATA_DIR / "villages-evidence")))
+STORAGES["villages"] = {
+    "BACKEND": XIANGZHI_VILLAGES_STORAGE_BACKEND,
+    "OPTIONS": ({"location": str(XIANGZHI_VILLAGES_EVIDENCE_DIR)}
+                if XIANGZHI_VILLAGES_STORAGE_BACKEND.endswith("FileSystemStorage") else {}),
+}
+# Titles are reviewed (复核) every this many years after naming or the last review (national titles: every two).
+XIANGZHI_VILLAGES_REVIEW_YEARS = env_int("XIANGZHI_VILLAGES_REVIEW_YEARS", 2, minimum=1)
+XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES = env_int("XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --------------------------------------------------------------------------------------------------------------
 # API

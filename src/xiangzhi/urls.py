@@ -19,5 +19,6 @@ urlpatterns = [
     # the URL a certificate's QR code holds: /r/<statement>.<signature>
     path("r/<str:token>", recognition_verify, name="recognition_verify"),
     path("legality/", include("xiangzhi.legality.urls")),
+    path("villages/", include("xiangzhi.villages.urls")),
     path("", include("xiangzhi.web.urls")),
 ]
