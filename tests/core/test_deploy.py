@@ -68,7 +68,9 @@ def test_the_environment_template_lists_every_production_setting():
     gunicorn_names = _settings_read_from_env(GUNICORN_CONF)
     assert {"SECRET_KEY", "XIANGZHI_PUBLIC_URL", "XIANGZHI_MAX_UPLOAD_BYTES"} <= settings_names  # the walk works
     assert {"XIANGZHI_GUNICORN_BIND", "XIANGZHI_GUNICORN_WORKERS"} <= gunicorn_names
-    listed = {name.removesuffix("_FILE") for name in _example_lines()}
+    read = settings_names | gunicorn_names
+    # NAME_FILE is the file form of NAME, unless NAME_FILE is itself a setting (a path, e.g. the recognitions key)
+    listed = {name if name in read else name.removesuffix("_FILE") for name in _example_lines()}
     assert sorted((settings_names | gunicorn_names) - NOT_FOR_PRODUCTION - listed) == []
     # and nothing listed is a misspelling: each line names a setting some file reads
     assert sorted(listed - settings_names - gunicorn_names) == []
@@ -233,7 +235,7 @@ def test_nginx_admits_the_largest_upload_and_forwards_the_scheme():
     text = NGINX_SITE.read_text(encoding="utf-8")
     (body,) = _directive(text, "client_max_body_size")
     largest = max(MAX_FILES * s.XIANGZHI_MAX_UPLOAD_BYTES, s.XIANGZHI_OUTREACH_MAX_MEDIA_BYTES,
-                  s.XIANGZHI_OUTREACH_MAX_IMAGE_BYTES) + s.DATA_UPLOAD_MAX_MEMORY_SIZE
+                  s.XIANGZHI_OUTREACH_MAX_IMAGE_BYTES, s.XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES) + s.DATA_UPLOAD_MAX_MEMORY_SIZE
     assert largest <= _size(body) <= largest * 1.1
     proxied = _location(text, "/")
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in proxied
