@@ -5,6 +5,9 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 NODE_STAMP = node_modules/.installed-stamp
 export XIANGZHI_NODE_MODULES ?= $(CURDIR)/node_modules
+# `make demo PORT=8001` serves the demo on another port (HOST=0.0.0.0 to reach it from other machines of the LAN).
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
 
 .PHONY: install demo test test-fast test-postgres lint bench ci clean assets api-fuzz
 
@@ -23,7 +26,7 @@ install: $(STAMP) $(NODE_STAMP)
 assets: $(NODE_STAMP)
 
 demo: install
-	$(BIN)/xiangzhi demo $(DEMO_ARGS)
+	$(BIN)/xiangzhi demo --addr $(HOST):$(PORT) $(DEMO_ARGS)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -63,3 +63,10 @@ def test_the_command_runs_and_lists_jobs(capsys):
     assert "core.deliver_notifications: ok" in out
     call_command("runperiodic")
     assert "没有到期的任务" in capsys.readouterr().out
+
+
+def test_runperiodic_every_refuses_less_than_a_second():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="至少 1 秒"):
+        call_command("runperiodic", "--every", "0.5")

@@ -59,7 +59,8 @@ def test_production_with_real_keys_passes_check_deploy(tmp_path):
     assert keys.returncode == 0, keys.stderr
     env = dict(line.split("=", 1) for line in keys.stdout.strip().splitlines())
     env.update({"XIANGZHI_ENV": "production", "ALLOWED_HOSTS": "xz.example",
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "XIANGZHI_PUBLIC_URL": "https://xz.example"})
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "XIANGZHI_PUBLIC_URL": "https://xz.example",
+                "XIANGZHI_SMS_BACKEND": "xiangzhi.core.sms.FileBackend"})
     result = _run(env, "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -1,4 +1,5 @@
-"""Deployment checks (``xiangzhi check --deploy``): the keys are real keys and the public address is set.
+"""Deployment checks (``xiangzhi check --deploy``): the keys are real keys, the public address is set, and SMS do not
+go to the log.
 
 Production already refuses to start without the keys; these checks refuse keys that are too short or plainly not
 random (all one byte value, a short pattern repeated), and a public address (``XIANGZHI_PUBLIC_URL``, printed in
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.checks import Warning as CheckWarning
 from django.core.exceptions import ImproperlyConfigured
 
 MIN_KEY_BYTES = 32
@@ -70,3 +72,19 @@ def check_public_url(app_configs, **kwargs) -> list[Error]:  # noqa: ANN001, ANN
                       "at no reachable address.", hint="设置 XIANGZHI_PUBLIC_URL，例如 https://xz.tongxiang.gov.cn",
                       id="xiangzhi.E004")]
     return []
+
+
+# Backends that reach no phone: the console ones write every message, sign-in codes included, into the log (where
+# anyone who reads the journal could sign in as any villager); the in-memory one keeps them in a process.
+NO_PHONE_SMS_BACKENDS = {"xiangzhi.core.sms.ConsoleBackend", "xiangzhi.core.sms.DemoConsoleBackend",
+                         "xiangzhi.core.sms.LocmemBackend"}
+
+
+@register(Tags.security, deploy=True)
+def check_sms_backend(app_configs, **kwargs) -> list[CheckWarning]:  # noqa: ANN001, ANN003, ARG001
+    if not settings.PRODUCTION or settings.XIANGZHI_SMS_BACKEND not in NO_PHONE_SMS_BACKENDS:
+        return []
+    return [CheckWarning(f"XIANGZHI_SMS_BACKEND is {settings.XIANGZHI_SMS_BACKEND}: no SMS reaches a phone and sign-in codes "
+                    "would be written to the log.",
+                    hint="设置运营商短信网关类；对接前可用 xiangzhi.core.sms.FileBackend（写入 XIANGZHI_SMS_FILE_DIR）。",
+                    id="xiangzhi.W005")]

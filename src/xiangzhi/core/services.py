@@ -50,6 +50,7 @@ from .models import (
     TextNumber,
     User,
 )
+from .sms import LOGIN_CODE_TEXT
 
 # The request's client address, set by middleware so that services can record it without a request argument.
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("xiangzhi_current_ip", default=None)
@@ -582,8 +583,8 @@ def request_login_code(phone: str, *, client_ip: str | None = None) -> None:
             phone_index=index, code_hash=_code_hash(index, code), created_at=now,
             expires_at=now + dt.timedelta(seconds=settings.XIANGZHI_OTP_TTL_SECONDS),
         )
-        enqueue_sms(phone, f"【乡治】您的登录验证码为{code}，{settings.XIANGZHI_OTP_TTL_SECONDS // 60}分钟内有效。请勿告诉他人。",
-                    priority=True, secret=code)
+        text = LOGIN_CODE_TEXT.format(code=code, minutes=settings.XIANGZHI_OTP_TTL_SECONDS // 60)
+        enqueue_sms(phone, text, priority=True, secret=code)
 
 
 def verify_login_code(phone: str, code: str, *, client_ip: str | None = None) -> User:

@@ -17,6 +17,10 @@ from django.utils.module_loading import import_string
 
 from .personal import mask_phone
 
+# The sign-in code message (core.services.request_login_code); DemoConsoleBackend recognises it by its opening.
+LOGIN_CODE_TEXT = "【乡治】您的登录验证码为{code}，{minutes}分钟内有效。请勿告诉他人。"
+LOGIN_CODE_OPENING = LOGIN_CODE_TEXT.split("{", 1)[0]
+
 
 class SmsError(Exception):
     pass
@@ -49,6 +53,19 @@ class FileBackend(BaseBackend):
         )
         with (directory / "outbox.jsonl").open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")
+        return message_id
+
+
+class DemoConsoleBackend(FileBackend):
+    """The demo's backend: every message goes to the file outbox like :class:`FileBackend`, and sign-in codes are
+    also printed to stderr, so that the console shows the codes a visitor needs and not the hundreds of messages the
+    demo data queues for its made-up villagers (``xiangzhi demo`` gives it to its worker and periodic processes)."""
+
+    def send(self, phone: str, text: str) -> str:
+        message_id = super().send(phone, text)
+        if text.startswith(LOGIN_CODE_OPENING):
+            sys.stderr.write(f"[短信 → {mask_phone(phone)}] {text}\n")
+            sys.stderr.flush()
         return message_id
 
 

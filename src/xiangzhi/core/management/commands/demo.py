@@ -1,26 +1,75 @@
 """``xiangzhi demo``: migrate, load Tongxiang's demo data through the services, and serve it.
 
-Starts the web server on http://127.0.0.1:8000, the task worker of every queue (``xiangzhi worker``) and the periodic jobs. ``--no-serve``
-prepares the data and exits. Idempotent: a second run duplicates nothing. ``--seed`` makes it reproducible.
+Starts the web server on http://127.0.0.1:8000, the task worker of every queue (``xiangzhi worker``) and the periodic
+jobs (``xiangzhi runperiodic --every 60``) as child processes. ``--no-serve`` prepares the data and exits. Idempotent: a
+second run duplicates nothing. ``--seed`` makes it reproducible.
+
+While it serves, the console shows the sign-in codes and nothing of the hundreds of SMS the demo data queues for its
+made-up villagers: unless ``XIANGZHI_SMS_BACKEND`` is set, the children send through
+``xiangzhi.core.sms.DemoConsoleBackend`` (every message to ``XIANGZHI_SMS_FILE_DIR/outbox.jsonl``, codes also to the
+console). Ctrl-C or SIGTERM stops the server and both children; on Linux a child also ends if the demo is killed.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import random
+import signal
 import subprocess
 import sys
-import threading
 import time
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from xiangzhi.core.demo import DemoContext
 
-# The background worker the demo runs beside the web server: every queue (SMS and login codes included).
+# The background processes the demo runs beside the web server: the worker of every queue (SMS and sign-in codes
+# included) and the periodic jobs.
 WORKER_ARGS = ["-m", "xiangzhi", "worker", "--no-reload"]
+PERIODIC_ARGS = ["-m", "xiangzhi", "runperiodic", "--every", "60"]
+SMS_SETTING = "XIANGZHI_SMS_BACKEND"
+DEMO_SMS_BACKEND = "xiangzhi.core.sms.DemoConsoleBackend"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _end_with_parent() -> None:
+    """Run in a child before it executes (Linux): the kernel sends the child SIGTERM when the demo process dies, even
+    by SIGKILL, so no worker outlives its demo."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the demo's own clean-up still stops the children
+        pass
+
+
+def _interrupt(signum, frame) -> None:  # noqa: ANN001, ARG001
+    """SIGTERM as Ctrl-C: runserver stops on KeyboardInterrupt, and the demo's clean-up stops its children."""
+    raise KeyboardInterrupt
+
+
+def start_children(env: dict[str, str]) -> list[subprocess.Popen]:
+    pre = _end_with_parent if sys.platform.startswith("linux") else None
+    return [subprocess.Popen([sys.executable, *args], env=env, preexec_fn=pre)
+            for args in (WORKER_ARGS, PERIODIC_ARGS)]
+
+
+def stop_children(children: list[subprocess.Popen], *, timeout: float = 10) -> None:
+    """SIGTERM to each child (the worker finishes the task in hand, runperiodic the job in hand), then SIGKILL."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + timeout
+    for child in children:
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def demo_builders() -> list:
@@ -68,30 +117,21 @@ class Command(BaseCommand):
         self.serve(options["addr"])
 
     def serve(self, addr: str) -> None:
-        worker = subprocess.Popen([sys.executable, *WORKER_ARGS])  # noqa: S603
-        stop = threading.Event()
-
-        def periodic_loop() -> None:
-            from django.db import close_old_connections
-
-            from xiangzhi.core.periodic import run_due
-
-            while not stop.is_set():
-                try:
-                    run_due()
-                finally:
-                    close_old_connections()
-                stop.wait(60)
-
-        thread = threading.Thread(target=periodic_loop, name="runperiodic", daemon=True)
-        thread.start()
+        env = dict(os.environ)
+        if SMS_SETTING not in env and f"{SMS_SETTING}_FILE" not in env:  # unless the visitor chose a backend
+            env[SMS_SETTING] = DEMO_SMS_BACKEND
+            outbox = os.path.join(settings.XIANGZHI_SMS_FILE_DIR, "outbox.jsonl")
+            self.stdout.write(f"短信：登录验证码显示在本控制台；其余短信（演示数据产生的通知等）写入 {outbox}")
+        # The children log warnings and errors only: not two lines for each task delivering the demo data's SMS.
+        env.setdefault("LOG_LEVEL", "WARNING")
         self.stdout.write(f"网站：http://{addr}/   工作台：http://{addr}/workbench/   接口文档：http://{addr}/api/v1/docs")
+        self.stdout.write("按 Ctrl-C 停止（网站、任务进程和定时任务一同停止）。")
+        children = start_children(env)
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             call_command("runserver", addr, use_reloader=False)
+        except KeyboardInterrupt:  # before runserver had its own handler in place
+            pass
         finally:
-            stop.set()
-            worker.terminate()
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            signal.signal(signal.SIGTERM, previous)
+            stop_children(children)
