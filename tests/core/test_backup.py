@@ -77,6 +77,7 @@ def _build_source(data_dir: Path, database_url: str | None = None) -> dict[str, 
     _ok(run_xiangzhi("migrate", "-v", "0", env=env, timeout=300))
     _ok(run_python(BUILD, env=env))
     _ok(run_xiangzhi("ledger", "checkpoint", env=env))
+    _ok(run_xiangzhi("recognitions", "public-key", env=env))  # the certificates' key, made on first use
     return env
 
 
@@ -92,8 +93,11 @@ def _assert_round_trip(source_env, source_dir, target_env, target_dir, backup_di
     assert {"media/uploads/协议书.txt", "outreach-media/answers/audio.bin", "run/imports/job-1.json"} <= set(hashes)
     assert _file_hashes(target_dir) == hashes
     # the keys came back: the same secrets, so the encrypted values decrypt and the checkpoints' signatures verify
-    for name in ("encryption_keys", "blind_index_key", "signing_key", "secret_key"):
+    for name in ("encryption_keys", "blind_index_key", "signing_key", "secret_key", "recognitions_ed25519"):
         assert (target_dir / "keys" / name).read_text() == (source_dir / "keys" / name).read_text()
+    # certificates issued before the backup still verify after the restore: the same public key
+    public_key = _ok(run_xiangzhi("recognitions", "public-key", env=source_env)).strip().splitlines()[-1]
+    assert _ok(run_xiangzhi("recognitions", "public-key", env=target_env)).strip().splitlines()[-1] == public_key
     assert "OK" in _ok(run_xiangzhi("ledger", "verify", env=target_env))
     checked = _ok(run_xiangzhi("check_keys", env=target_env))
     assert "core.person.phone: 12 个加密值，正常" in checked and "全部 24 个加密值均可解密" in checked
@@ -144,7 +148,7 @@ def test_backup_holds_a_manifest_of_every_file_and_no_key_in_the_clear(sqlite_so
     assert {n for n in on_disk if not n.startswith("files/")} == {"database.sqlite3", "keys.enc"}
     assert not [n for n in on_disk if "/keys/" in n or "sqlite3" in n.partition("/")[2]]
     blob = b"".join((backup_dir / n).read_bytes() for n in on_disk)
-    for name in ("encryption_keys", "blind_index_key", "signing_key", "secret_key"):
+    for name in ("encryption_keys", "blind_index_key", "signing_key", "secret_key", "recognitions_ed25519"):
         secret = (source / "keys" / name).read_text().strip()
         assert secret.encode() not in blob
         assert secret.split(":")[-1].encode() not in blob

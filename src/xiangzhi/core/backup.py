@@ -58,6 +58,9 @@ KEY_FILES = {
     "XIANGZHI_BLIND_INDEX_KEY": "blind_index_key",
     "XIANGZHI_SIGNING_KEY": "signing_key",
 }
+# Key files an app makes itself on first use, named by a setting holding their path (the 法律明白人 certificates'
+# Ed25519 seed): carried when present, so that certificates issued before a restore still verify after it.
+KEY_PATH_SETTINGS = ("XIANGZHI_RECOGNITIONS_KEY_FILE",)
 KEYS_AAD = b"xiangzhi-backup-keys-v1"
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 CHUNK = 1 << 20
@@ -326,7 +329,14 @@ class BackupReport:
 
 
 def current_keys() -> dict[str, str]:
-    return {name: str(getattr(settings, name)) for name in KEY_FILES}
+    """The secrets to seal: each of KEY_FILES by its setting, and each existing file of KEY_PATH_SETTINGS as
+    ``file:<setting>``."""
+    keys = {name: str(getattr(settings, name)) for name in KEY_FILES}
+    for name in KEY_PATH_SETTINGS:
+        path = Path(getattr(settings, name))
+        if path.is_file():
+            keys[f"file:{name}"] = path.read_text(encoding="utf-8")
+    return keys
 
 
 def backup(output: Path, *, passphrase: str) -> BackupReport:
@@ -372,7 +382,7 @@ def _write_backup(staging: Path, passphrase: str, *, skip: tuple[Path, ...]) -> 
         "migrations": migration_heads(),
         "database": {"file": db_name, "tables": counts},
         "state": state,
-        "keys": {"file": KEYS_FILE, "names": sorted(KEY_FILES)},
+        "keys": {"file": KEYS_FILE, "names": sorted(current_keys())},
         "file_roots": sorted(found.roots),
         "external_storages": found.external,
         "files": dict(sorted(files.items())),
@@ -492,7 +502,8 @@ def restore(source: Path, *, passphrase: Callable[[], str]) -> RestoreReport:
     if unknown:
         raise BackupError("BACKUP_NEWER", "备份来自更新版本的乡治（有本版本不认识的数据库迁移），请先升级程序。",
                           unknown[:20])
-    if set(keys) != set(KEY_FILES):
+    extra = set(keys) - set(KEY_FILES) - {f"file:{name}" for name in KEY_PATH_SETTINGS}
+    if not set(KEY_FILES) <= set(keys) or extra:
         raise BackupError("BACKUP_KEYS_UNREADABLE", "备份中的密钥不完整。", sorted(keys))
     found = file_roots()
     problems = _target_problems(found)
@@ -530,6 +541,12 @@ def restore(source: Path, *, passphrase: Callable[[], str]) -> RestoreReport:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(keys[setting_name], encoding="utf-8")
             path.chmod(0o600)
+        key_paths = [(staging / "keyfiles" / name, Path(getattr(settings, name)))
+                     for name in KEY_PATH_SETTINGS if f"file:{name}" in keys]
+        for staged_key, _ in key_paths:
+            staged_key.parent.mkdir(parents=True, exist_ok=True)
+            staged_key.write_text(keys[f"file:{staged_key.name}"], encoding="utf-8")
+            staged_key.chmod(0o600)
 
         # 2. the database, checked against the manifest before anything is moved
         db_source = source / manifest["database"]["file"]
@@ -565,6 +582,10 @@ def restore(source: Path, *, passphrase: Callable[[], str]) -> RestoreReport:
         differ = _keys_set_elsewhere(keys, key_dir)
         for filename in KEY_FILES.values():
             os.replace(staging / "keys" / filename, key_dir / filename)
+        for staged_key, target in key_paths:  # the backup's key replaces one an empty installation made on first use
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(staged_key, target)
+            target.chmod(0o600)
     except BaseException:
         if moved_db:
             connection.close()
