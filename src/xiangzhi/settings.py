@@ -195,6 +195,7 @@ INSTALLED_APPS = [
     "xiangzhi.core",
     "xiangzhi.web",
     "xiangzhi.ledger",
+    "xiangzhi.timebank",
     "xiangzhi.disputes",
     "xiangzhi.insights",
     "xiangzhi.consultation",
@@ -492,6 +493,9 @@ XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS = env_int("XIANGZHI_OUTREACH_MAX_MEDIA_SECON
 XIANGZHI_OUTREACH_MAX_IMAGE_BYTES = env_int("XIANGZHI_OUTREACH_MAX_IMAGE_BYTES", 5 * 1024 * 1024, minimum=1024)
 # How many sample questions (masked) a 求助 shows.
 XIANGZHI_OUTREACH_SAMPLES = env_int("XIANGZHI_OUTREACH_SAMPLES", 5, minimum=1)
+
+# 时间银行: the lowest balance (minutes) a volunteer's account may reach; 0 = no overdraft.
+XIANGZHI_TIMEBANK_MIN_BALANCE = env_int("XIANGZHI_TIMEBANK_MIN_BALANCE", 0)
 
 # --------------------------------------------------------------------------------------------------------------
 # API
