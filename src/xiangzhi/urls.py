@@ -13,5 +13,6 @@ urlpatterns = [
     path("consult/", include("xiangzhi.consultation.urls")),
     path("insights/", include("xiangzhi.insights.urls")),
     path("outreach/", include("xiangzhi.outreach.urls")),
+    path("timebank/", include("xiangzhi.timebank.urls")),
     path("", include("xiangzhi.web.urls")),
 ]

@@ -91,7 +91,7 @@ class UserKind(models.TextChoices):
 # ``consult``, ``insights``; everything else — me, regions, organisations, people, audit, notifications — is
 # ``core``). ``write`` (POST and other unsafe methods) includes ``read`` of the same app.
 TOKEN_APPS = {"core": _("基础数据（区划、组织、当事人、审计、通知）"), "cases": _("纠纷案件（桐解码）"),
-              "ledger": _("区块链存证"), "consult": _("智能咨询"), "outreach": _("精准普法"),
+              "ledger": _("区块链存证"), "timebank": _("时间银行"), "consult": _("智能咨询"), "outreach": _("精准普法"),
               "insights": _("研判分析")}
 TOKEN_ACCESS = {"read": _("只读"), "write": _("读写")}
 TOKEN_SCOPES = tuple(f"{app}:{access}" for app in TOKEN_APPS for access in TOKEN_ACCESS)

@@ -240,3 +240,11 @@ def county_leaderboard(*, since: dt.date) -> list[TownRow]:
     names = dict(Region.objects.filter(code__in=list(per_town) + list(counts)).values_list("code", "name"))
     out = [TownRow(c, names.get(c, c), counts.get(c, 0), m) for c, m in per_town.items() if c]
     return sorted(out, key=lambda r: (-r.minutes, r.code))
+
+
+def donation_recipient(pk: int) -> Volunteer:
+    """Any registered volunteer may receive a donation (addressed by their member number; nothing else shown)."""
+    v = Volunteer.objects.select_related("account").filter(pk=pk).first()
+    if v is None:
+        raise Http404
+    return v

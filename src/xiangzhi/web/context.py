@@ -6,6 +6,7 @@ from django.urls import NoReverseMatch, reverse
 
 from xiangzhi.core import rules, selectors
 from xiangzhi.outreach import rules as outreach_rules
+from xiangzhi.timebank import rules as timebank_rules
 
 
 def _url(name: str) -> str | None:
@@ -24,6 +25,7 @@ STAFF_NAV = [
     ("consultation:workbench", "咨询工作台", rules.is_staff_member),
     ("outreach:board", "普法抢单",
      lambda u: bool((outreach_rules.CLAIM_ROLES | outreach_rules.REVIEW_ROLES) & rules.roles_of(u))),
+    ("timebank:workbench", "时间银行", lambda u: timebank_rules.can_read(rules.roles_of(u))),
     ("web:regions", "区划与组织", rules.is_staff_member),
     ("web:audit", "审计日志", rules.can_read_audit_log),
     ("web:api_tokens", "接口令牌", rules.can_manage_api_tokens),

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 
-from xiangzhi.core.errors import Conflict, ValidationFailed
+from xiangzhi.core import rules as core_rules
+from xiangzhi.core.errors import Conflict, Forbidden, ValidationFailed
 from xiangzhi.core.models import User
 from xiangzhi.core.text import clean_text
 
+from .. import rules
 from ..enums import AccountKind, ActivityState, TransferKind
 from ..models import Account, Activity, Movement, Redemption, Transfer
 from .records import record
@@ -88,6 +90,9 @@ def reverse_transfer(transfer: Transfer, *, actor: User | None, reason: str) -> 
     reason = clean_text(reason).strip()
     if not reason:
         raise ValidationFailed("REASON_REQUIRED", "请填写冲正原因。")
+    if actor is not None and not rules.can_reverse(core_rules.roles_of(actor), already_reversed=False,
+                                                   is_reversal=False):
+        raise Forbidden("NOT_ALLOWED", "只有县级管理员可以冲正。")
     if transfer.kind == TransferKind.REVERSAL:
         raise Conflict("NOT_REVERSIBLE", "冲正记录不能再冲正。")
     if Transfer.objects.filter(reverses=transfer).exists():
