@@ -83,6 +83,9 @@ def test_the_statement_says_what_earned_each_credit(volunteer, town_staff, secon
     assert [(line["amount"], line["balance"], line["what"]) for line in lines] == [
         (-60, 40, "优先法律咨询一次"), (100, 100, "协助调解宅基地纠纷")]
     assert lines[1]["category"] == "协助调解"
+    second = c.get(f"{API}/members/{volunteer.pk}/statement?limit=1&offset=1").json()
+    assert second["count"] == 2 and second["next"] is None and second["items"] == lines[1:]
+    assert c.get(f"{API}/members/{volunteer.pk}/statement?limit=1").json()["next"]
     over = c.post(f"{API}/redemptions", {"member_id": volunteer.pk, "item_id": county_item.pk},
                   content_type="application/json")
     assert over.status_code == 409 and over.json()["code"] == "INSUFFICIENT_MINUTES"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja import Query, Router
 
 from xiangzhi.core.models import Region, User
-from xiangzhi.core.pagination import PageIn, page_of, paginate
+from xiangzhi.core.pagination import PageIn, next_url, page_of, paginate
 from xiangzhi.core.schemas import ErrorOut
 from xiangzhi.core.selectors import access_organisation
 
@@ -135,7 +135,11 @@ def get_member(request: HttpRequest, member_id: int):
             summary="对账单：每笔收支、余额和因何入账")
 def member_statement(request: HttpRequest, member_id: int, page: Query[PageIn]):
     v = _acting_member(request.auth, member_id)
-    return paginate(request, selectors.statement(v), page, lambda line: TbStatementLineOut(**line.__dict__))
+    count = selectors.statement_count(v)
+    lines = selectors.statement(v, limit=page.limit, offset=page.offset)
+    end = page.offset + page.limit
+    return {"items": [TbStatementLineOut(**line.__dict__) for line in lines], "count": count,
+            "next": next_url(request, limit=page.limit, offset=end) if end < count else None}
 
 
 # Activities ------------------------------------------------------------------------------------------------------

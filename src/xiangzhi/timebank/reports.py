@@ -11,7 +11,7 @@ from xiangzhi.core import xlsx
 from xiangzhi.core.services import absolute_link
 
 from .models import Activity, Volunteer
-from .selectors import statement
+from .selectors import statement, statement_count
 
 
 def statement_xlsx(volunteer: Volunteer) -> bytes:
@@ -21,7 +21,7 @@ def statement_xlsx(volunteer: Volunteer) -> bytes:
                      "余额（分钟）", volunteer.account.balance], font=xlsx.BOLD)
     xlsx.append(ws, ["时间", "类型", "收支（分钟）", "余额（分钟）", "因何入账/支出", "类别", "链接", "转账号"],
                 font=xlsx.BOLD)
-    for line in statement(volunteer):
+    for line in statement(volunteer, limit=statement_count(volunteer)):
         xlsx.append(ws, [line.at.strftime("%Y-%m-%d %H:%M"), line.kind_label, line.amount, line.balance, line.what,
                          line.category, absolute_link(line.link) if line.link else "", line.transfer_id])
     xlsx.widths(ws, [18, 10, 12, 12, 40, 14, 40, 10])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
@@ -16,7 +17,7 @@ from xiangzhi.core.selectors import region_q, role_codes
 
 from . import rules
 from .enums import TransferKind
-from .models import Activity, CatalogueItem, Movement, Redemption, Transfer, Volunteer
+from .models import Account, Activity, CatalogueItem, Redemption, Transfer, Volunteer
 
 
 def read_codes(user) -> list[str]:  # noqa: ANN001
@@ -164,27 +165,40 @@ class StatementLine:
     link: str
 
 
-def statement(volunteer: Volunteer, *, limit: int | None = None) -> list[StatementLine]:
-    """The volunteer's movements, newest first, each with the running balance and what earned or spent it."""
-    moves = list(Movement.objects.filter(account_id=volunteer.account_id).order_by("-id")
-                 .values_list("id", "transfer_id", "at", "amount")[:limit])
-    tids = [m[1] for m in moves]
-    transfers = {t.pk: t for t in Transfer.objects.filter(pk__in=tids)}
+def statement_count(volunteer: Volunteer) -> int:
+    """How many movements the volunteer's account has (two index counts, one per side)."""
+    acc = volunteer.account_id
+    return Transfer.objects.filter(from_account_id=acc).count() + Transfer.objects.filter(to_account_id=acc).count()
+
+
+def statement(volunteer: Volunteer, *, limit: int = 100, offset: int = 0) -> list[StatementLine]:
+    """The volunteer's movements, newest first, ``offset`` then ``limit`` of them, each with the running balance
+    after it and what earned or spent it. Each side of the account's transfers is read newest first from its
+    (account, id) index and the two are merged, so a page costs O(offset + limit), not O(all movements)."""
+    acc, n = volunteer.account_id, offset + limit
+    out_side = list(Transfer.objects.filter(from_account_id=acc).order_by("-id")[:n])
+    in_side = list(Transfer.objects.filter(to_account_id=acc).order_by("-id")[:n])
+    merged = sorted([(t, -int(t.amount)) for t in out_side] + [(t, int(t.amount)) for t in in_side],
+                    key=lambda pair: pair[0].pk, reverse=True)
+    # the balance after the newest movement is the cached balance; walking back subtracts each movement
+    balance = int(Account.objects.filter(pk=acc).values_list("balance", flat=True).first() or 0)
+    skipped = merged[:offset]
+    balance -= sum(amount for _, amount in skipped)
+    page = merged[offset:n]
+    tids = [t.pk for t, _ in page]
     acts = {a.transfer_id: a for a in Activity.objects.filter(transfer_id__in=tids)}
     reds = {r.transfer_id: r for r in Redemption.objects.filter(transfer_id__in=tids).select_related("item")}
-    balance = volunteer.account.balance
     lines: list[StatementLine] = []
-    for mid, tid, at, amount in moves:
-        t = transfers[tid]
+    for t, amount in page:
         what, category, link = t.memo, "", ""
-        if tid in acts:
-            a = acts[tid]
+        if t.pk in acts:
+            a = acts[t.pk]
             what, category, link = a.title, str(a.get_kind_display()), a.link
-        elif tid in reds:
-            r = reds[tid]
+        elif t.pk in reds:
+            r = reds[t.pk]
             what, category = r.item.name, str(r.item.get_category_display())
-        lines.append(StatementLine(mid, tid, at, int(amount), int(balance), str(t.kind), str(t.get_kind_display()),
-                                   what, category, link))
+        lines.append(StatementLine(t.pk * 2 + (1 if amount > 0 else 0), t.pk, t.created_at, amount, balance,
+                                   str(t.kind), str(t.get_kind_display()), what, category, link))
         balance -= amount
     return lines
 
@@ -198,9 +212,14 @@ class LeaderRow:
     minutes: int
 
 
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def earned_since(since: dt.date) -> QuerySet:
     """Σ credited minutes per account since ``since``, credits later reversed left out."""
-    return (Transfer.objects.filter(kind=TransferKind.CREDIT, created_at__date__gte=since, reversed_by__isnull=True)
+    return (Transfer.objects.filter(kind=TransferKind.CREDIT, created_at__gte=_start_of(since),
+                                    reversed_by__isnull=True)
             .values("to_account_id").annotate(minutes=Sum("amount")).order_by())
 
 
@@ -228,17 +247,17 @@ class TownRow:
 
 def county_leaderboard(*, since: dt.date) -> list[TownRow]:
     """Minutes earned since ``since`` per town (all volunteers: totals show no one)."""
-    rows = (Transfer.objects.filter(kind=TransferKind.CREDIT, created_at__date__gte=since, reversed_by__isnull=True)
-            .values("to_account__volunteer__region__code").annotate(minutes=Sum("amount")).order_by())
+    town_of = {acc: code[:9] for acc, code in Volunteer.objects.values_list("account_id", "region__code")}
     per_town: dict[str, int] = {}
-    for r in rows:
-        code = (r["to_account__volunteer__region__code"] or "")[:9]
-        per_town[code] = per_town.get(code, 0) + int(r["minutes"])
     counts: dict[str, int] = {}
-    for code in Volunteer.objects.values_list("region__code", flat=True):
-        counts[code[:9]] = counts.get(code[:9], 0) + 1
-    names = dict(Region.objects.filter(code__in=list(per_town) + list(counts)).values_list("code", "name"))
-    out = [TownRow(c, names.get(c, c), counts.get(c, 0), m) for c, m in per_town.items() if c]
+    for code in town_of.values():
+        counts[code] = counts.get(code, 0) + 1
+    for acc, minutes in earned_since(since).values_list("to_account_id", "minutes"):
+        code = town_of.get(acc)
+        if code:
+            per_town[code] = per_town.get(code, 0) + int(minutes)
+    names = dict(Region.objects.filter(code__in=list(counts)).values_list("code", "name"))
+    out = [TownRow(c, names.get(c, c), counts[c], per_town.get(c, 0)) for c in counts]
     return sorted(out, key=lambda r: (-r.minutes, r.code))
 
 
