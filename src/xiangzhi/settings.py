@@ -496,6 +496,8 @@ XIANGZHI_OUTREACH_SAMPLES = env_int("XIANGZHI_OUTREACH_SAMPLES", 5, minimum=1)
 
 # 时间银行: the lowest balance (minutes) a volunteer's account may reach; 0 = no overdraft.
 XIANGZHI_TIMEBANK_MIN_BALANCE = env_int("XIANGZHI_TIMEBANK_MIN_BALANCE", 0)
+# Minutes proposed for the mediator when a case closes after an agreement (0 = propose nothing).
+XIANGZHI_TIMEBANK_MEDIATION_MINUTES = env_int("XIANGZHI_TIMEBANK_MEDIATION_MINUTES", 120, minimum=0)
 
 # --------------------------------------------------------------------------------------------------------------
 # API

@@ -75,3 +75,20 @@ def test_a_reversal_that_would_overdraw_is_refused(volunteer, volunteer_b, villa
     with pytest.raises(Conflict) as exc:
         reverse_transfer(a.transfer, actor=county_admin.user, reason="重复录入")
     assert exc.value.code == "INSUFFICIENT_MINUTES" and _balance(volunteer) == 5
+
+
+def test_a_reversed_credit_leaves_the_leaderboards(volunteer, town_staff, second_town_staff, county_admin):
+    import datetime as dt
+
+    from xiangzhi.core.models import Region
+    from xiangzhi.timebank import selectors
+
+    a = credit(volunteer, 45, town_staff.user, second_town_staff.user)
+    credit(volunteer, 30, town_staff.user, second_town_staff.user)
+    since = dt.date.today().replace(month=1, day=1)
+    assert selectors.earned_since(since)[volunteer.account_id] == 75
+    reverse_transfer(a.transfer, actor=county_admin.user, reason="重复录入")
+    rows = selectors.leaderboard(Region.objects.get(code="330483100"), since=since)
+    assert [(r.volunteer_id, r.minutes) for r in rows] == [(volunteer.pk, 30)]
+    town = next(t for t in selectors.county_leaderboard(since=since) if t.code == "330483100")
+    assert (town.volunteers, town.minutes) == (1, 30)

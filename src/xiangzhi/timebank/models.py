@@ -109,7 +109,8 @@ class Transfer(models.Model):
                                    name="timebank_transfer_reversal_links"),
         ]
         indexes = [models.Index(fields=["from_account", "id"], name="timebank_tr_from_idx"),
-                   models.Index(fields=["to_account", "id"], name="timebank_tr_to_idx")]
+                   models.Index(fields=["to_account", "id"], name="timebank_tr_to_idx"),
+                   models.Index(fields=["kind", "created_at", "to_account", "amount"], name="timebank_tr_earned_idx")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.amount}′"

@@ -247,6 +247,10 @@ class Migration(migrations.Migration):
             model_name='transfer',
             index=models.Index(fields=['to_account', 'id'], name='timebank_tr_to_idx'),
         ),
+        migrations.AddIndex(
+            model_name='transfer',
+            index=models.Index(fields=['kind', 'created_at', 'to_account', 'amount'], name='timebank_tr_earned_idx'),
+        ),
         migrations.AddConstraint(
             model_name='transfer',
             constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='timebank_transfer_amount_positive'),
