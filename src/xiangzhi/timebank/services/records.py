@@ -35,7 +35,9 @@ def record(action: str, obj: models.Model, payload: dict[str, Any], *, actor: Us
            transfer: Transfer | None = None) -> None:
     """Record one change — the one way this app writes its history: the audit row ``action`` with ``payload``
     (and its ledger leaf), then the ledger leaf of ``transfer`` when one was posted."""
-    core.audit(action, actor=actor, obj=obj, region_code=region_code, after=payload)
-    if transfer is not None:
-        ledger.append_entries([ledger.Entry(f"timebank.{transfer.kind}", transfer_payload(transfer), TRANSFER_REF,
-                                            str(transfer.pk), f"timebank.account:{transfer.to_account_id}")])
+    with ledger.appending():  # the audit row's leaf and the transfer's leaf in one append
+        core.audit(action, actor=actor, obj=obj, region_code=region_code, after=payload)
+        if transfer is not None:
+            ledger.append_entries([ledger.Entry(f"timebank.{transfer.kind}", transfer_payload(transfer),
+                                                TRANSFER_REF, str(transfer.pk),
+                                                f"timebank.account:{transfer.to_account_id}")])
