@@ -48,3 +48,10 @@ def test_a_dropped_guard_fails(books):
         cur.execute(f"DROP TRIGGER {name}" + ("" if connection.vendor == "sqlite" else " ON timebank_transfer"))
     with pytest.raises(CommandError):
         call_command("timebank", "verify")
+
+
+def test_the_ledger_recomputes_every_transfer_leaf(books, capsys):
+    from xiangzhi.ledger.models import Leaf
+
+    assert Leaf.objects.filter(kind__startswith="timebank.").count() >= 3
+    call_command("ledger", "verify")
