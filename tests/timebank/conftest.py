@@ -51,3 +51,24 @@ def county_item(tongxiang):
     org = Organisation.objects.filter(kind="justice_bureau").first()
     return CatalogueItem.objects.create(organisation=org, region=Region.objects.get(code=COUNTY),
                                         category="legal_service", name="优先法律咨询一次", cost_minutes=60)
+
+
+@pytest.fixture
+def clear_books_before_flush():
+    """A transactional test ends with a flush, which on SQLite is a DELETE per table — refused for posted transfers
+    by the append-only trigger. Clear the time bank's rows first, with the DELETE trigger lifted only for that
+    moment (PostgreSQL flushes with TRUNCATE, which fires no row trigger)."""
+    yield
+    import importlib
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    migration = importlib.import_module("xiangzhi.timebank.migrations.0001_transfers_movements_activities_catalogue")
+    create = next(sql for sql in migration.SQLITE_FORWARD if "timebank_transfer_no_delete" in sql)
+    with connection.cursor() as cur:
+        cur.execute("DROP TRIGGER timebank_transfer_no_delete")
+        for table in ("timebank_redemption", "timebank_activity", "timebank_transfer"):
+            cur.execute(f"DELETE FROM {table}")  # noqa: S608 - constant table names
+        cur.execute(create)

@@ -176,3 +176,19 @@ def test_the_catalogue_is_kept_by_the_town(town_staff, other_town_staff, tongxia
                                    content_type="application/json").json()
     assert off["is_active"] is False
     assert town_staff.client().get(reverse("timebank:catalogue")).status_code == 200
+
+
+def test_register_a_volunteer_on_the_workbench(town_staff, tongxiang):
+    from tests.conftest import first_village
+    from xiangzhi.core.models import Organisation
+    from xiangzhi.timebank.models import Volunteer
+
+    village = first_village("330483100")
+    org = Organisation.objects.get(region__code="330483100", kind="justice_office")
+    c = town_staff.client()
+    assert village.display_name in c.get(reverse("timebank:workbench")).content.decode()
+    c.post(reverse("timebank:register"), {"name": "沈建国", "phone": "13612345678", "kind": "legal_literate",
+                                          "region": village.code, "organisation": org.pk, "public": "on"})
+    v = Volunteer.objects.get()
+    assert v.region == village and v.public_consent and v.account.min_balance == 0
+    assert v.person.phone_index and "13612345678" not in str(Volunteer.objects.values().get())

@@ -15,7 +15,7 @@ from xiangzhi.core import rules as core_rules
 from xiangzhi.core.access import staff_required
 from xiangzhi.core.errors import XiangzhiError
 from xiangzhi.core.models import Region
-from xiangzhi.core.selectors import organisations_visible_to
+from xiangzhi.core.selectors import organisations_visible_to, region_q
 
 from .. import reports, rules, selectors
 from ..enums import ActivityKind, ActivityState, CatalogueCategory, VolunteerKind
@@ -55,7 +55,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "can_manage": manage,
         "kinds": ActivityKind.choices, "volunteer_kinds": VolunteerKind.choices,
         "organisations": organisations_visible_to(user).order_by("pk")[:300] if manage else [],
-        "regions": Region.objects.filter(code__in=selectors.manage_codes(user)) if manage else [],
+        "regions": (Region.objects.filter(region_q(user, "code", codes=selectors.manage_codes(user)),
+                                          level__in=["town", "village"]).order_by("code") if manage else []),
         "today": timezone.localdate(),
     }
     return render(request, "timebank/workbench.html", ctx)
