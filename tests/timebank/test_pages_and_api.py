@@ -192,3 +192,24 @@ def test_register_a_volunteer_on_the_workbench(town_staff, tongxiang):
     v = Volunteer.objects.get()
     assert v.region == village and v.public_consent and v.account.min_balance == 0
     assert v.person.phone_index and "13612345678" not in str(Volunteer.objects.values().get())
+
+
+def test_list_endpoints_make_a_fixed_number_of_queries(town_staff, second_town_staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def counts() -> list[int]:
+        c = town_staff.client()
+        out = []
+        for url in (f"{API}/members", f"{API}/activities", f"{API}/transfers", reverse("timebank:workbench")):
+            with CaptureQueriesContext(connection) as ctx:
+                assert c.get(url).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    for i in range(2):
+        credit(register(10 + i, registrar=town_staff.user), 30, town_staff.user, second_town_staff.user)
+    few = counts()
+    for i in range(6):
+        credit(register(20 + i, registrar=town_staff.user), 30, town_staff.user, second_town_staff.user)
+    assert counts() == few
