@@ -138,6 +138,7 @@ def test_leaderboards_show_only_those_who_consented(volunteer, volunteer_b, town
     assert [(r["member_id"], r["minutes"]) for r in rows] == [(volunteer.pk, 50)]
     towns = town_staff.client().get(f"{API}/leaderboard/towns?year={year}").json()["items"]
     assert towns[0]["code"] == "330483100" and towns[0]["minutes"] == 130
+    assert [t["code"] for t in towns] == ["330483100"]  # a town's staff: their own town only
     page = town_staff.client().get(reverse("timebank:leaderboard")).content.decode()
     assert volunteer.person.masked_name in page and "志愿者2" not in page
 

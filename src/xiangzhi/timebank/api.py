@@ -271,8 +271,7 @@ def town_leaderboard(request: HttpRequest, page: Query[PageIn], town: str, year:
                                                                region=r.region, minutes=r.minutes))
 
 
-@router.get("/leaderboard/towns", response={200: page_of(TbTownOut), **ERRORS}, summary="全市各镇服务分钟数")
+@router.get("/leaderboard/towns", response={200: page_of(TbTownOut), **ERRORS}, summary="各镇（街道）服务分钟数（管辖范围内）")
 def county_leaderboard(request: HttpRequest, page: Query[PageIn], year: int | None = None):
-    _reader(request)
-    rows = selectors.county_leaderboard(since=_since(year))
+    rows = selectors.towns_for(_reader(request), since=_since(year))
     return paginate(request, rows, page, lambda r: TbTownOut(**r.__dict__))

@@ -271,6 +271,13 @@ def county_leaderboard(*, since: dt.date) -> list[TownRow]:
     return sorted(out, key=lambda r: (-r.minutes, r.code))
 
 
+def towns_for(user, *, since: dt.date) -> list[TownRow]:  # noqa: ANN001
+    """The county leaderboard's towns the staff user's jurisdiction covers or lies in."""
+    codes = read_codes(user)
+    return [t for t in county_leaderboard(since=since) if any(t.code.startswith(c) or c.startswith(t.code)
+                                                               for c in codes)]
+
+
 def donation_recipient(pk: int) -> Volunteer:
     """Any registered volunteer may receive a donation (addressed by their member number; nothing else shown)."""
     v = Volunteer.objects.select_related("account").filter(pk=pk).first()

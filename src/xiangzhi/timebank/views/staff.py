@@ -184,8 +184,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     year = _int(request.GET.get("year"), timezone.localdate().year)
     since = dt.date(year, 1, 1)
     codes = selectors.read_codes(request.user)
-    towns = [t for t in selectors.county_leaderboard(since=since)
-             if any(t.code.startswith(c) or c.startswith(t.code) for c in codes)]
+    towns = selectors.towns_for(request.user, since=since)
     town_code = request.GET.get("town") or (codes[0][:9] if codes and len(codes[0]) >= 9 else "")
     town = Region.objects.filter(code=town_code[:9]).first() if town_code else None
     if town is not None and not any(town.code.startswith(c) or c.startswith(town.code) for c in codes):
