@@ -108,6 +108,7 @@ def on_unhandled(request: HttpRequest, exc: Exception):  # noqa: ANN201
 api.add_router("/", core_router, auth=default_auth("core"))
 api.add_router("/cases", "xiangzhi.disputes.api.router", auth=default_auth("cases"))
 api.add_router("/ledger", "xiangzhi.ledger.api.router", auth=default_auth("ledger"))
+api.add_router("/timebank", "xiangzhi.timebank.api.router", auth=default_auth("timebank"))
 api.add_router("/consult", "xiangzhi.consultation.api.router", auth=default_auth("consult"))
 api.add_router("/outreach", "xiangzhi.outreach.api.router", auth=default_auth("outreach"))
 api.add_router("/network", "xiangzhi.network.api.router", auth=default_auth("network"))

@@ -197,6 +197,7 @@ INSTALLED_APPS = [
     "xiangzhi.core",
     "xiangzhi.web",
     "xiangzhi.ledger",
+    "xiangzhi.timebank",
     "xiangzhi.disputes",
     "xiangzhi.insights",
     "xiangzhi.consultation",
@@ -526,6 +527,10 @@ STORAGES["villages"] = {
 # Titles are reviewed (复核) every this many years after naming or the last review (national titles: every two).
 XIANGZHI_VILLAGES_REVIEW_YEARS = env_int("XIANGZHI_VILLAGES_REVIEW_YEARS", 2, minimum=1)
 XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES = env_int("XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024, minimum=1024)
+# 时间银行: the lowest balance (minutes) a volunteer's account may reach; 0 = no overdraft.
+XIANGZHI_TIMEBANK_MIN_BALANCE = env_int("XIANGZHI_TIMEBANK_MIN_BALANCE", 0)
+# Minutes proposed for the mediator when a case closes after an agreement (0 = propose nothing).
+XIANGZHI_TIMEBANK_MEDIATION_MINUTES = env_int("XIANGZHI_TIMEBANK_MEDIATION_MINUTES", 120, minimum=0)
 
 # --------------------------------------------------------------------------------------------------------------
 # API

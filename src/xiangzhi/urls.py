@@ -20,5 +20,6 @@ urlpatterns = [
     path("r/<str:token>", recognition_verify, name="recognition_verify"),
     path("legality/", include("xiangzhi.legality.urls")),
     path("villages/", include("xiangzhi.villages.urls")),
+    path("timebank/", include("xiangzhi.timebank.urls")),
     path("", include("xiangzhi.web.urls")),
 ]

@@ -91,7 +91,7 @@ class UserKind(models.TextChoices):
 # ``consult``, ``insights``; everything else — me, regions, organisations, people, audit, notifications — is
 # ``core``). ``write`` (POST and other unsafe methods) includes ``read`` of the same app.
 TOKEN_APPS = {"core": _("基础数据（区划、组织、当事人、审计、通知）"), "cases": _("纠纷案件（桐解码）"),
-              "ledger": _("区块链存证"), "consult": _("智能咨询"), "outreach": _("精准普法"),
+              "ledger": _("区块链存证"), "timebank": _("时间银行"), "consult": _("智能咨询"), "outreach": _("精准普法"),
               "network": _("公共法律服务网络"), "recognitions": _("法律明白人与e法贷"),
               "legality": _("合法性审查"), "villages": _("民主法治村创建"), "insights": _("研判分析")}
 TOKEN_ACCESS = {"read": _("只读"), "write": _("读写")}

@@ -9,6 +9,7 @@ from xiangzhi.legality import rules as legality_rules
 from xiangzhi.network import selectors as network_selectors
 from xiangzhi.outreach import rules as outreach_rules
 from xiangzhi.recognitions import rules as recognition_rules
+from xiangzhi.timebank import rules as timebank_rules
 from xiangzhi.villages import rules as villages_rules
 
 
@@ -32,6 +33,7 @@ STAFF_NAV = [
     ("recognitions:dashboard", "法治荣誉", lambda u: recognition_rules.can_see(rules.roles_of(u))),
     ("legality:board", "合法性审查", lambda u: bool(legality_rules.SEE_ROLES & rules.roles_of(u))),
     ("villages:workbench", "民主法治村", lambda u: villages_rules.can_view(rules.roles_of(u))),
+    ("timebank:workbench", "时间银行", lambda u: timebank_rules.can_read(rules.roles_of(u))),
     ("web:regions", "区划与组织", rules.is_staff_member),
     ("web:audit", "审计日志", rules.can_read_audit_log),
     ("web:api_tokens", "接口令牌", rules.can_manage_api_tokens),

@@ -45,6 +45,7 @@ from ..models import (
 )
 from .records import Batch, Notice, ToOrganisation, ToParties, ToUser, record
 from .routing import next_level
+from .volunteering import propose_mediation_minutes
 
 S = CaseStage
 
@@ -173,6 +174,7 @@ def _record_move(write: Any, case: Case, move: PlannedMove, *, actor: User | Non
     write(case, EventKind.TRANSITION, {"from": before, "to": to, "reason": reason, **values},
           actor=actor, action="case.transition", before={"stage": before}, after={"stage": to, **values},
           note=reason, text=text, stage_from=before, stage_to=to, at=now, notify=notify)
+    propose_mediation_minutes(case, before=before, to=to)  # 时间银行: the mediator's minutes after an agreement
 
 
 @dataclass(frozen=True)
