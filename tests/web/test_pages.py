@@ -26,14 +26,15 @@ def test_no_page_loads_anything_from_outside(tongxiang):
     assert "/static/vendor/htmx/htmx.min.js" in html
 
 
-def test_the_advisers_page_lists_the_village_committee_and_town_justice_office(tongxiang):
+def test_the_advisers_page_leads_to_the_village_page_with_its_committee_and_town_justice_office(tongxiang):
     from tests.conftest import WUZHEN, first_village
 
     village = first_village(WUZHEN)
-    html = Client().get("/advisers/", {"town": WUZHEN, "village": village.code}).content.decode()
+    listing = Client().get("/advisers/", {"town": WUZHEN}).content.decode()
+    assert f"/network/v/{village.code}/" in listing and village.display_name in listing
+    html = Client().get(f"/network/v/{village.code}/").content.decode()
     assert f"{village.display_name}人民调解委员会" in html and "乌镇镇司法所" in html
-    bad = Client().get("/advisers/", {"town": WUZHEN, "village": "330483999999"}).content.decode()
-    assert "未找到该村" in bad
+    assert Client().get("/network/v/330483999999/").status_code == 404
 
 
 def test_the_workbench_requires_sign_in_and_shows_the_role(mediator):

@@ -172,6 +172,7 @@ class VillagePage:
     teams: list[Team]
     scans: int
     titles: list[str] = field(default_factory=list)
+    justice_office: Organisation | None = None
 
 
 def public_village(code: str) -> Region:
@@ -192,7 +193,7 @@ def nearest_site(region: Region) -> Site | None:
 
 def village_page(village: Region) -> VillagePage:
     """Whom a villager can turn to: the legal adviser, the mediation committee and its mediators (names only), the
-    nearest service point, the village's and town's legal service teams."""
+    nearest service point, the town's justice office (司法所), the village's and town's legal service teams."""
     assignment = Assignment.objects.filter(village=village).select_related("adviser", "adviser__firm").first()
     committees = list(Organisation.objects.filter(region=village, kind=OrgKind.VILLAGE_COMMITTEE, is_active=True))
     mediators = sorted({m.user.display_name or m.user.username for m in Membership.objects.filter(
@@ -204,7 +205,10 @@ def village_page(village: Region) -> VillagePage:
     scans = CodeScan.objects.filter(target="village", key=village.code).aggregate(n=Sum("count"))["n"] or 0
     return VillagePage(village=village, town=village.parent, adviser=assignment.adviser if assignment else None,
                        committees=committees, mediators=mediators, site=nearest_site(village), teams=teams,
-                       scans=scans, titles=registry.titles_for([village.code]).get(village.code, []))
+                       scans=scans, titles=registry.titles_for([village.code]).get(village.code, []),
+                       justice_office=Organisation.objects.filter(
+                           region__code=village.code[:9], kind=OrgKind.JUSTICE_OFFICE, is_active=True)
+                       .order_by("pk").first())
 
 
 def public_site(pk: int) -> Site:
