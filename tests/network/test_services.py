@@ -76,28 +76,29 @@ def test_teams_and_duty_rosters(tongxiang):
     assert [(r.day, r.member.name) for r in rows] == [(monday, "法官甲"), (monday + dt.timedelta(days=1), "律师丁")]
 
 
-def test_a_service_log_stores_minutes_masks_numbers_and_signals_after_commit(adviser,
-                                                                             django_capture_on_commit_callbacks):
+def test_a_service_log_stores_minutes_masks_numbers_and_proposes_the_minutes_to_the_time_bank(tongxiang, lawyer):
     from xiangzhi.network.services import directory
-    from xiangzhi.network.signals import service_logged
+    from xiangzhi.timebank.models import Activity
+    from xiangzhi.timebank.services.volunteers import register_volunteer
 
-    village = villages_of(WUZHEN)[0]
+    village, other = villages_of(WUZHEN)[:2]
+    adviser = make_adviser(user=lawyer.user)
     directory.assign_adviser(village, adviser, actor=None)
-    received = []
-
-    def listener(sender, log, **kwargs):  # noqa: ARG001
-        received.append(log)
-
-    service_logged.connect(listener)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            log = directory.log_service(adviser, village, kind="consultation", minutes=45,
-                                        summary="村民13800001111咨询宅基地纠纷", grid=village.children.first(),
-                                        occurred_at=timezone.now() - dt.timedelta(hours=2), actor=None)
-    finally:
-        service_logged.disconnect(listener)
-    assert received == [log] and log.minutes == 45
+    directory.assign_adviser(other, adviser, actor=None)
+    when = timezone.now() - dt.timedelta(hours=2)
+    log = directory.log_service(adviser, village, kind="consultation", minutes=45, summary="村民13800001111咨询宅基地纠纷",
+                                grid=village.children.first(), occurred_at=when, actor=None)
+    assert log.minutes == 45
     assert "13800001111" not in log.summary and "138****1111" in log.summary
+    assert not Activity.objects.exists()  # the adviser is not a registered volunteer: nothing to propose
+    register_volunteer(name="沈律师", kind="lawyer", organisation=adviser.firm, region=village, user=lawyer.user,
+                       actor=None)
+    log = directory.log_service(adviser, other, kind="talk", minutes=90, summary="法治讲座：土地承包", occurred_at=when,
+                                actor=None)
+    proposed = Activity.objects.get()
+    assert (proposed.source_key, proposed.minutes, proposed.kind, proposed.region) == (
+        f"network.servicelog:{log.pk}", 90, "talk", other)
+    assert (proposed.state, proposed.verified_at) == ("proposed", None)  # credited only once a person verifies
 
 
 @pytest.mark.parametrize(("kwargs", "code"), [

@@ -147,8 +147,8 @@ class DutyShift(models.Model):
 class ServiceLog(AppendOnlyModel):
     """One entry of an adviser's service log (一事一记): a visit, a talk, a consultation in a village or its grid.
 
-    ``minutes`` is the time given; :data:`xiangzhi.network.signals.service_logged` carries each new entry, so a
-    higher app (the time bank) can credit those minutes without this app knowing it. Corrections are new entries."""
+    ``minutes`` is the time given; the service proposes them to the time bank when the adviser is a registered
+    volunteer (``services.directory.log_service``). Corrections are new entries."""
 
     adviser = models.ForeignKey(Adviser, models.PROTECT, related_name="service_logs")
     village = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("村（社区）"))

@@ -18,11 +18,12 @@ from xiangzhi.core.enums import OrgKind, RegionLevel
 from xiangzhi.core.errors import Conflict, Forbidden, ValidationFailed
 from xiangzhi.core.models import Organisation, Region, User
 from xiangzhi.core.text import clean_text
+from xiangzhi.timebank.enums import ActivityKind
+from xiangzhi.timebank.services.activities import propose_activity
 
 from .. import rules
 from ..enums import MemberKind, ServiceKind, SiteService
 from ..models import Adviser, Assignment, DutyShift, ServiceLog, Site, Team, TeamMember
-from ..signals import service_logged
 from .records import record
 
 SITE_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWN, RegionLevel.VILLAGE)
@@ -202,8 +203,9 @@ def check_service_log(adviser: Adviser, village: Region, grid: Region | None, *,
 def log_service(adviser: Adviser, village: Region, *, kind: str, minutes: int, summary: str,
                 occurred_at: dt.datetime, grid: Region | None = None, actor: User | None) -> ServiceLog:
     """One entry of the adviser's service log (一事一记). Numbers typed into the summary (phones, 身份证号) are
-    masked. Side effects: the entry, its audit row, and ``signals.service_logged`` once the transaction commits
-    (the time bank credits the minutes from it)."""
+    masked. Side effects: the entry, its audit row, and — when the adviser's account is a registered volunteer —
+    the time bank's proposal of those minutes (idempotent by ``network.servicelog:<id>``; a second person verifies
+    it there before it is credited)."""
     check_service_log(adviser, village, grid, kind=kind, minutes=minutes, occurred_at=occurred_at, actor=actor)
     log = ServiceLog.objects.create(
         adviser=adviser, village=village, grid=grid, kind=kind, minutes=minutes, occurred_at=occurred_at,
@@ -211,5 +213,15 @@ def log_service(adviser: Adviser, village: Region, *, kind: str, minutes: int, s
         recorded_by=actor if actor is not None and actor.pk else None)
     record(log, "network.service_logged", {"adviser": adviser.pk, "village": village.code, "kind": kind,
                                            "minutes": minutes}, actor=actor, region_code=village.code)
-    transaction.on_commit(lambda: service_logged.send(sender=ServiceLog, log=log))
+    if adviser.user_id and adviser.firm_id:
+        propose_activity(source_key=f"network.servicelog:{log.pk}", user=adviser.user,
+                         kind=TIMEBANK_KINDS.get(kind, ActivityKind.OTHER),
+                         title=f"法律顾问{ServiceKind(kind).label}：{village.display_name}",
+                         occurred_on=timezone.localdate(occurred_at), minutes=minutes, organisation=adviser.firm,
+                         region=village)
     return log
+
+
+# What an adviser's service counts as in the time bank.
+TIMEBANK_KINDS = {ServiceKind.TALK: ActivityKind.TALK, ServiceKind.CONSULTATION: ActivityKind.CONSULTATION,
+                  ServiceKind.MEDIATION: ActivityKind.MEDIATION}
