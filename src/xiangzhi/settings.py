@@ -531,6 +531,8 @@ XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES = env_int("XIANGZHI_VILLAGES_MAX_EVIDENCE_B
 XIANGZHI_TIMEBANK_MIN_BALANCE = env_int("XIANGZHI_TIMEBANK_MIN_BALANCE", 0)
 # Minutes proposed for the mediator when a case closes after an agreement (0 = propose nothing).
 XIANGZHI_TIMEBANK_MEDIATION_MINUTES = env_int("XIANGZHI_TIMEBANK_MEDIATION_MINUTES", 120, minimum=0)
+# Minutes proposed for the lawyer whose answer to a 普法求助 (a claimed hot-topic alert) is published (0 = none).
+XIANGZHI_TIMEBANK_ALERT_MINUTES = env_int("XIANGZHI_TIMEBANK_ALERT_MINUTES", 60, minimum=0)
 
 # --------------------------------------------------------------------------------------------------------------
 # API

@@ -156,3 +156,19 @@ def test_with_review_the_bureau_publishes_or_sends_back(rule, lawyer_wz, county_
     assert alert.state == AlertState.PUBLISHED
     assert FaqEntry.objects.get(pk=alert.faq_id).reviewed_at is not None
     assert alert.deliveries.filter(state=DeliveryState.SENT).count() == 12  # no phones: inbox only
+
+
+def test_a_published_answer_proposes_the_lawyers_minutes_to_the_time_bank(claimed, lawyer_wz, articles, _media_dir):
+    """时间银行: an answered 求助 is platform work; the answering lawyer's minutes are proposed once (a person
+    verifies them in the time bank), only when the lawyer is a registered volunteer."""
+    from xiangzhi.timebank.models import Activity
+    from xiangzhi.timebank.services.volunteers import register_volunteer
+
+    firm = lawyer_wz.user.memberships.get().organisation
+    register_volunteer(name="吴律师", kind="lawyer", organisation=firm, region=claimed.region, user=lawyer_wz.user,
+                       actor=None)
+    alert = _answer(claimed, lawyer_wz.user, articles)
+    proposed = Activity.objects.get()
+    assert (proposed.source_key, proposed.kind, proposed.minutes, proposed.state) == (
+        f"outreach.alert:{alert.pk}", "alert_answer", 60, "proposed")
+    assert proposed.volunteer.user == lawyer_wz.user and proposed.organisation == firm

@@ -10,6 +10,7 @@ import hashlib
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from xiangzhi.consultation import services as consultation
@@ -19,6 +20,8 @@ from xiangzhi.core.errors import Conflict, ValidationFailed
 from xiangzhi.core.models import User
 from xiangzhi.core.personal import mask_text
 from xiangzhi.disputes.services.uploads import Upload, remove_files, save_upload
+from xiangzhi.timebank.enums import ActivityKind
+from xiangzhi.timebank.services.activities import propose_activity
 
 from .. import media, rules
 from ..enums import AlertState, EventKind
@@ -163,7 +166,22 @@ def _publish(alert: Alert, *, actor: User, reviewer: User | None) -> None:
     alert.save(update_fields=["state", "published_at", "faq_id"])
     record(alert, EventKind.PUBLISHED, {"faq": faq.pk, "audience": alert.deliveries.count()}, actor=actor,
            action="outreach.published")
+    _propose_minutes(alert, answer)
     push(alert)
+
+
+def _propose_minutes(alert: Alert, answer: Answer) -> None:
+    """时间银行: a published answer proposes the answering lawyer's minutes (when they are a registered volunteer;
+    idempotent by ``outreach.alert:<id>``), a person verifies them there."""
+    minutes = settings.XIANGZHI_TIMEBANK_ALERT_MINUTES
+    membership = (answer.author.memberships.filter(is_active=True, organisation__isnull=False)
+                  .select_related("organisation").order_by("pk").first())
+    if minutes <= 0 or membership is None:
+        return
+    propose_activity(source_key=f"outreach.alert:{alert.pk}", user=answer.author, kind=ActivityKind.ALERT_ANSWER,
+                     title=f"答复普法求助：{alert.topic}"[:120], occurred_on=timezone.localdate(alert.published_at),
+                     minutes=minutes, organisation=membership.organisation, region=alert.region,
+                     link=reverse("outreach:answer", args=[alert.pk]))
 
 
 def _reviewer_notices(alert: Alert) -> list[core.Message]:
