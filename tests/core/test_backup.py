@@ -14,6 +14,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -447,7 +448,7 @@ def test_pg_tools_get_the_password_from_the_environment_not_the_command_line(mon
 
     conf = {"HOST": "db.example", "PORT": "5433", "USER": "xz", "PASSWORD": "pa ss'word", "NAME": "xiangzhi",
             "OPTIONS": {"sslmode": "verify-full"}}
-    monkeypatch.setattr(backup.connection, "settings_dict", conf)
+    monkeypatch.setattr(backup, "connection", SimpleNamespace(settings_dict=conf))  # not Django's own wrapper
     monkeypatch.setenv("PGPASSWORD", "from the shell")
     monkeypatch.setattr(backup.shutil, "which", lambda name: f"/usr/bin/{name}")
     calls = []
