@@ -2,8 +2,8 @@
 
 Usage::
 
-    python bench/load_county_peak.py [--users 200] [--duration 30] [--ramp 50,100,200,400] [--ramp-duration 20]
-                                     [--think 1.0] [--reuse] [--json out.json]
+    python bench/load_county_peak.py [--users 200] [--duration 30] [--ramp 10,50,100,200,400] [--ramp-duration 20]
+                                     [--think 1.0] [--reuse --data-dir DIR] [--json out.json]
 
 Steps (nothing is asserted; figures are printed, see bench/LOAD.md for a run written down):
 
@@ -22,8 +22,9 @@ Steps (nothing is asserted; figures are printed, see bench/LOAD.md for a run wri
      robot 25 %   — 法律咨询机器人: POST a question to ``/consult/`` (the answer is computed in the POST)
      workbench 30 % — a signed-in mediator's ``/cases/workbench/`` or a case page ``/cases/workbench/<pk>/``
      intake 10 %  — ``POST /api/v1/cases/`` with a staff bearer token (窗口登记: a new case, ledger leaf, SMS queued)
-   p50/p95/p99 latency, error rate (status ≥ 400 other than the expected redirects, or a transport error) and
-   throughput per endpoint and overall, each with its ratio to the floor;
+   p50/p95/p99 latency, error rate (an unexpected status, or a transport error: code 0) and throughput (requests
+   completed within the phase / its seconds) per endpoint and overall, each with its ratio to the floor, and the
+   CPU milliseconds gunicorn and PostgreSQL spent per request (a figure that survives a busy machine);
 5. the ramp: the same mix at each user count of ``--ramp``; per step the throughput, p95, errors and the CPU of
    gunicorn (master + workers), of this database's PostgreSQL backends, of the load generator itself and of the
    whole machine (psutil, sampled every second), plus the peak of PostgreSQL connections to the database.
@@ -139,12 +140,16 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     codes: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    done_by_stop: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # completed before the stop
+    stop_at: float = float("inf")
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, name: str, seconds: float, status: int, ok: bool) -> None:
         with self.lock:
             self.latencies[name].append(seconds)
             self.codes[name][status] += 1
+            if time.monotonic() <= self.stop_at:
+                self.done_by_stop[name] += 1
             if not ok:
                 self.errors[name] += 1
 
@@ -285,13 +290,14 @@ def phase(world: World, users: int, seconds: float, think: float, only: str | No
     for u in crowd:
         u.start()
     time.sleep(seconds)
+    stats.stop_at = time.monotonic()
     stop.set()
     for u in crowd:
         u.join(timeout=65)
     wall = time.monotonic() - t0
     sampler.stop.set()
     sampler.join()
-    return {"users": users, "seconds": wall, "stats": stats, "cpu": sampler.mean(), "pg_conns": sampler.conns}
+    return {"users": users, "seconds": stats.stop_at - t0, "wall": wall, "stats": stats, "cpu": sampler.mean(), "pg_conns": sampler.conns}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -309,10 +315,10 @@ def summary(result: dict) -> dict[str, dict]:
     for name, lat in sorted(stats.latencies.items()):
         every += lat
         errors += stats.errors[name]
-        rows[name] = {"n": len(lat), "rps": len(lat) / result["seconds"], "p50": pct(lat, 0.5), "p95": pct(lat, 0.95),
+        rows[name] = {"n": len(lat), "rps": stats.done_by_stop[name] / result["seconds"], "p50": pct(lat, 0.5), "p95": pct(lat, 0.95),
                       "p99": pct(lat, 0.99), "errors": stats.errors[name],
                       "codes": dict(stats.codes[name])}
-    rows["ALL"] = {"n": len(every), "rps": len(every) / result["seconds"], "p50": pct(every, 0.5),
+    rows["ALL"] = {"n": len(every), "rps": sum(stats.done_by_stop.values()) / result["seconds"], "p50": pct(every, 0.5),
                    "p95": pct(every, 0.95), "p99": pct(every, 0.99), "errors": errors, "codes": {}}
     return rows
 
@@ -336,11 +342,19 @@ def print_table(title: str, rows: dict[str, dict], floor: dict | None) -> None:
         print(line)
 
 
+def cpu_ms(result: dict, who: str) -> float:
+    """CPU milliseconds that ``who`` spent per completed request (a figure that survives a busy machine)."""
+    done = sum(result["stats"].done_by_stop.values())
+    return 1000 * result["cpu"].get(who, 0) * result["seconds"] / done if done else float("nan")
+
+
 def print_cpu(result: dict) -> None:
     cpu = result["cpu"]
     print(f"  CPU (cores busy): gunicorn {cpu.get('gunicorn', 0):.2f}, postgres {cpu.get('postgres', 0):.2f}, "
           f"load generator {cpu.get('client', 0):.2f}, machine {cpu.get('machine', 0):.2f} of "
           f"{psutil.cpu_count()}; peak PostgreSQL connections {result['pg_conns']}")
+    print(f"  CPU per request: gunicorn {cpu_ms(result, 'gunicorn'):.1f} ms, postgres {cpu_ms(result, 'postgres'):.1f} ms; "
+          f"load average {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
@@ -353,7 +367,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--think", type=float, default=1.0, help="mean think time between a user's requests (s)")
-    parser.add_argument("--ramp", default="50,100,200,400")
+    parser.add_argument("--ramp", default="10,50,100,200,400")
     parser.add_argument("--ramp-duration", type=float, default=20)
     parser.add_argument("--sessions", type=int, default=8, help="signed-in mediator sessions shared by the users")
     parser.add_argument("--json", default="", help="write the figures here as JSON")
@@ -397,7 +411,7 @@ def main() -> None:
         ramp = []
         print(f"\nramp: the mix, {args.ramp_duration:.0f} s per step")
         print(f"{'users':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'err %':>6} {'gunicorn':>9} "
-              f"{'postgres':>9} {'client':>7} {'machine':>8} {'pg conns':>9}")
+              f"{'postgres':>9} {'client':>7} {'machine':>8} {'pg conns':>9} {'web ms/req':>10} {'pg ms/req':>9} {'load':>5}")
         for users in [int(u) for u in args.ramp.split(",") if u.strip()]:
             step = phase(world, users, args.ramp_duration, args.think, None, gunicorn.pid, args)
             a = summary(step)["ALL"]
@@ -405,8 +419,10 @@ def main() -> None:
             print(f"{users:6d} {a['rps']:7.1f} {a['p50'] * 1000:8.1f} {a['p95'] * 1000:8.1f} {a['p99'] * 1000:8.1f} "
                   f"{100 * a['errors'] / max(a['n'], 1):6.2f} {cpu.get('gunicorn', 0):9.2f} "
                   f"{cpu.get('postgres', 0):9.2f} {cpu.get('client', 0):7.2f} {cpu.get('machine', 0):8.2f} "
-                  f"{step['pg_conns']:9d}", flush=True)
+                  f"{step['pg_conns']:9d} {cpu_ms(step, 'gunicorn'):10.1f} {cpu_ms(step, 'postgres'):9.1f} "
+                  f"{os.getloadavg()[0]:5.1f}", flush=True)
             ramp.append({"users": users, **a, "cpu": cpu, "pg_conns": step["pg_conns"],
+                         "web_cpu_ms": cpu_ms(step, "gunicorn"), "pg_cpu_ms": cpu_ms(step, "postgres"),
                          "by_endpoint": {k: v for k, v in summary(step).items() if k != "ALL"}})
         if args.json:
             def clean(rows: dict) -> dict:
@@ -414,7 +430,8 @@ def main() -> None:
 
             Path(args.json).write_text(json.dumps({
                 "floor": clean(floor_rows), "floor_cpu": floor["cpu"], "peak": clean(peak_rows),
-                "peak_cpu": peak["cpu"], "peak_pg_conns": peak["pg_conns"],
+                "peak_cpu": peak["cpu"], "peak_web_cpu_ms": cpu_ms(peak, "gunicorn"),
+                "peak_pg_cpu_ms": cpu_ms(peak, "postgres"), "peak_pg_conns": peak["pg_conns"],
                 "ramp": [{**r, "codes": {}, "by_endpoint": clean(r["by_endpoint"])} for r in ramp],
                 "users": args.users, "think": args.think}, indent=1, ensure_ascii=False))
     finally:
