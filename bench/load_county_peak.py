@@ -106,10 +106,11 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> None:
     print(f"seed: migrate + demo --cases {args.cases} in {time.monotonic() - t0:.0f} s")
 
 
-def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
+def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """gunicorn at INFO (its worker restarts show) into ``log``; Django's own log level stays at WARNING."""
     genv = {**env, "XIANGZHI_GUNICORN_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([PY, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py")],
-                            env=genv, cwd=str(ROOT))
+    proc = subprocess.Popen([PY, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
+                             "--log-level", "info"], env=genv, cwd=str(ROOT), stderr=log.open("ab"))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -142,6 +143,7 @@ class Stats:
     codes: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     done_by_stop: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # completed before the stop
     stop_at: float = float("inf")
+    failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # transport errors by kind
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, name: str, seconds: float, status: int, ok: bool) -> None:
@@ -182,8 +184,10 @@ class User(threading.Thread):
         t0 = time.perf_counter()
         try:
             status = http.request(method, url, timeout=60, allow_redirects=False, **kw).status_code
-        except requests.RequestException:
+        except requests.RequestException as exc:
             status = 0
+            with self.stats.lock:
+                self.stats.failures[type(exc).__name__] += 1
         self.stats.add(name, time.perf_counter() - t0, status, status in ok_codes)
 
     def run(self) -> None:
@@ -336,7 +340,7 @@ def print_table(title: str, rows: dict[str, dict], floor: dict | None) -> None:
         if floor:
             line += (f" {r['p50'] / floor['p50']:7.1f} {r['p95'] / floor['p95']:7.1f} "
                      f"{r['rps'] / floor['rps']:7.2f}")
-        bad = {c: k for c, k in r["codes"].items() if c not in (200, 201, 302)}
+        bad = {c: k for c, k in r["codes"].items() if c not in (200, 201, 302)}  # 0: transport error
         if bad:
             line += f"  codes {bad}"
         print(line)
@@ -353,6 +357,8 @@ def print_cpu(result: dict) -> None:
     print(f"  CPU (cores busy): gunicorn {cpu.get('gunicorn', 0):.2f}, postgres {cpu.get('postgres', 0):.2f}, "
           f"load generator {cpu.get('client', 0):.2f}, machine {cpu.get('machine', 0):.2f} of "
           f"{psutil.cpu_count()}; peak PostgreSQL connections {result['pg_conns']}")
+    if result["stats"].failures:
+        print(f"  transport errors by kind: {dict(result['stats'].failures)}")
     print(f"  CPU per request: gunicorn {cpu_ms(result, 'gunicorn'):.1f} ms, postgres {cpu_ms(result, 'postgres'):.1f} ms; "
           f"load average {os.getloadavg()[0]:.1f}")
 
@@ -386,7 +392,8 @@ def main() -> None:
         seed = json.loads(xz(env, "shell", "-c", SEED_SNIPPET % (STAFF, STAFF, SEED), capture=True).strip().splitlines()[-1])
         token = xz(env, "issue_token", STAFF, "--name", "load test", capture=True).strip().splitlines()[-1]
         port = free_port()
-        gunicorn = start_gunicorn(env, port)
+        gunicorn_log = data_dir / "gunicorn.log"
+        gunicorn = start_gunicorn(env, port, gunicorn_log)
         base = f"http://127.0.0.1:{port}"
         sessions = [staff_session(base, STAFF, seed["password"], f"10.250.0.{i + 1}").cookies
                     for i in range(args.sessions)]
@@ -421,9 +428,15 @@ def main() -> None:
                   f"{cpu.get('postgres', 0):9.2f} {cpu.get('client', 0):7.2f} {cpu.get('machine', 0):8.2f} "
                   f"{step['pg_conns']:9d} {cpu_ms(step, 'gunicorn'):10.1f} {cpu_ms(step, 'postgres'):9.1f} "
                   f"{os.getloadavg()[0]:5.1f}", flush=True)
+            if step["stats"].failures:
+                print(f"       transport errors by kind: {dict(step['stats'].failures)}")
             ramp.append({"users": users, **a, "cpu": cpu, "pg_conns": step["pg_conns"],
                          "web_cpu_ms": cpu_ms(step, "gunicorn"), "pg_cpu_ms": cpu_ms(step, "postgres"),
                          "by_endpoint": {k: v for k, v in summary(step).items() if k != "ALL"}})
+        text = gunicorn_log.read_text(errors="replace")
+        print(f"\ngunicorn: {text.count('Autorestarting worker')} worker restarts by max_requests, "
+              f"{text.count('Booting worker')} workers booted, {text.count('[CRITICAL] WORKER TIMEOUT')} timeouts "
+              f"(log: {gunicorn_log})")
         if args.json:
             def clean(rows: dict) -> dict:
                 return {k: {**v, "codes": {str(c): n for c, n in v["codes"].items()}} for k, v in rows.items()}
