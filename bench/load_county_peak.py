@@ -27,7 +27,8 @@ Steps (nothing is asserted; figures are printed, see bench/LOAD.md for a run wri
    CPU milliseconds gunicorn and PostgreSQL spent per request (a figure that survives a busy machine);
 5. the ramp: the same mix at each user count of ``--ramp``; per step the throughput, p95, errors and the CPU of
    gunicorn (master + workers), of this database's PostgreSQL backends, of the load generator itself and of the
-   whole machine (psutil, sampled every second), plus the peak of PostgreSQL connections to the database.
+   whole machine (psutil, sampled every second), plus the peak of PostgreSQL connections to the database; transport
+   errors are counted by kind, and gunicorn's log (at INFO, ``<data dir>/gunicorn.log``) by worker restarts.
 
 The load generator is Python threads in this process, on the same 2 cores as the server: its own CPU is printed so
 that a reader can tell when the client, and not the server, is the bottleneck.
