@@ -29,6 +29,8 @@ STAFF_NAV = [
     ("consultation:workbench", "咨询工作台", rules.is_staff_member),
     ("outreach:board", "普法抢单",
      lambda u: bool((outreach_rules.CLAIM_ROLES | outreach_rules.REVIEW_ROLES) & rules.roles_of(u))),
+    ("outreach:workbench", "普法资源库",
+     lambda u: bool((outreach_rules.LIBRARY_ROLES | outreach_rules.JURY_ROLES) & rules.roles_of(u))),
     ("network:coverage", "法律服务网络", network_selectors.may_view),
     ("recognitions:dashboard", "法治荣誉", lambda u: recognition_rules.can_see(rules.roles_of(u))),
     ("legality:board", "合法性审查", lambda u: bool(legality_rules.SEE_ROLES & rules.roles_of(u))),
