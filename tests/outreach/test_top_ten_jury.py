@@ -130,3 +130,23 @@ def test_the_tally_is_recomputed_from_the_rows(county_admin, jurors):
     # every vote and every score is an audit row too
     assert AuditLog.objects.filter(action="outreach.voted").count() == sum(votes.values())
     assert AuditLog.objects.filter(action="outreach.jury_scored").count() == JuryScore.objects.count()
+
+
+def test_scores_given_before_jury_rows_become_rows_of_their_auditor(case, county_admin):
+    """Migration 0004 turns a jury score set before jury rows existed (only the cached column and its audit row)
+    into one JuryScore row of the bureau member who set it; a score without an audit row stays out of the tally."""
+    import importlib
+
+    from django.apps import apps
+
+    from xiangzhi.core import services as core
+
+    migration = importlib.import_module("xiangzhi.outreach.migrations.0004_item_region_and_jury_scores")
+    orphan = topten.nominate(library_item(county_admin.user, kind="case", title="无记录"), 2025,
+                             actor=county_admin.user)
+    Nomination.objects.filter(pk=case.pk).update(jury_score=77)
+    Nomination.objects.filter(pk=orphan.pk).update(jury_score=55)
+    core.audit("outreach.jury_scored", actor=county_admin.user, obj=case, after={"jury_score": 77})
+    migration.jury_rows_from_the_audit_log(apps, None)
+    assert list(JuryScore.objects.values_list("nomination_id", "juror_id", "score")) == [
+        (case.pk, county_admin.user.pk, 77)]

@@ -6,6 +6,20 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def jury_rows_from_the_audit_log(apps, schema_editor):
+    """A nomination scored before jury rows existed gets one JuryScore row: its score, by the bureau member whose
+    audit row (outreach.jury_scored) set it last. One without such a row keeps no jury score in the tally."""
+    AuditLog = apps.get_model("core", "AuditLog")
+    Nomination = apps.get_model("outreach", "Nomination")
+    JuryScore = apps.get_model("outreach", "JuryScore")
+    for n in Nomination.objects.filter(jury_score__isnull=False):
+        log = (AuditLog.objects.filter(action="outreach.jury_scored", object_id=str(n.pk),
+                                       object_type__endswith="nomination", actor__isnull=False)
+               .order_by("-at", "-pk").first())
+        if log is not None:
+            JuryScore.objects.create(nomination=n, juror_id=log.actor_id, score=n.jury_score, at=log.at)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -41,4 +55,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('nomination', 'juror'), name='outreach_jury_once'), models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', 100)), name='outreach_jury_score_range')],
             },
         ),
+        migrations.RunPython(jury_rows_from_the_audit_log, migrations.RunPython.noop),
     ]
