@@ -88,6 +88,13 @@ def test_edit_through_the_api_replaces_lessons_and_is_audited(outreach_media, sf
     item.refresh_from_db()
     assert item.title == "农民工讨薪三课" and item.kind == "class" and item.lessons.count() == 3
     assert AuditLog.objects.filter(action="outreach.item_edited").count() == 1
+    # a class turned into an article drops its lessons
+    r = c.patch(f"/api/v1/outreach/manage/items/{item.pk}", {"kind": "article", "body": "正文"},
+                content_type="application/json")
+    assert r.status_code == 200 and r.json()["kind"] == "article" and r.json()["lessons"] == []
+    assert not Lesson.objects.filter(item=item).exists()
+    assert AuditLog.objects.filter(action="outreach.item_edited").order_by("pk").last().before["lessons"] == [
+        "签合同", "留证据", "去仲裁"]
 
 
 def test_a_get_changes_nothing(outreach_media, sfs_cf):

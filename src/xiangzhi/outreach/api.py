@@ -178,7 +178,7 @@ def _split(text: str) -> list[str]:
 
 
 def _managed_out(item: LibraryItem) -> OutreachManagedItemOut:
-    base = _item_out(item).dict()
+    base = _item_out(item).model_dump()
     return OutreachManagedItemOut(
         **base, region_code=item.region.code if item.region_id else "", region_name=item.region.name if item.region_id
         else "全县", created_at=item.created_at, updated_at=item.updated_at, size=item.size, sha256=item.sha256)
@@ -205,11 +205,16 @@ def managed_item(request: HttpRequest, item_id: int):
 @router.patch("/manage/items/{item_id}", response={200: OutreachManagedItemOut, **ERRORS},
               summary="编辑本辖区的普法资源（标题、摘要、正文、类型、主题、人群、课程的课时）")
 def edit_item(request: HttpRequest, item_id: int, payload: OutreachItemEditIn):
+    """Fields left out keep their value; ``lessons`` replaces a class's lessons (left out: kept; an item that is
+    no longer a class drops them)."""
     item = selectors.managed_item(request.auth, item_id)
-    lessons = ([(lesson.title, lesson.body) for lesson in payload.lessons] if payload.lessons is not None
-               else [(lesson.title, lesson.body) for lesson in item.lessons.all()])
+    kind = payload.kind if payload.kind is not None else item.kind
+    if payload.lessons is not None:
+        lessons = [(lesson.title, lesson.body) for lesson in payload.lessons]
+    else:
+        lessons = [(lesson.title, lesson.body) for lesson in item.lessons.all()] if kind == ItemKind.CLASS else []
     draft = library.ItemDraft(
-        kind=payload.kind if payload.kind is not None else item.kind,
+        kind=kind,
         title=payload.title if payload.title is not None else item.title,
         summary=payload.summary if payload.summary is not None else item.summary,
         body=payload.body if payload.body is not None else item.body,
