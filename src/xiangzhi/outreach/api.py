@@ -1,6 +1,8 @@
 """/api/v1/outreach: 普法求助 (hot-topic alerts) — list with state, claim (抢单), take the next, give back, answer
-(multipart upload), review and publish; the 普法资源库 items (public list/detail, the bureau's create/publish) and the
-以案释法 Top 10 (public ranking, the citizens' vote); the signed-in citizen's own feed (为你推荐). Parse →
+(multipart upload), review and publish; the 普法资源库 items (public list/detail; the editing of the bureau and the
+towns' 司法所: /manage/items list, detail, edit, attach a file; /items/{id}/publish, /unpublish) and the 以案释法 Top 10 (public
+ranking, the citizens' vote; under /manage the bureau's nominations and the jury's scores); the signed-in citizen's
+own feed (为你推荐). Parse →
 service/selector → schema; no business rules here."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """普法资源库 and 以案释法 Top 10 pages: the public list (by audience and topic, the 清单式普法 lists per audience), one
-item, its micro-video, the year's Top 10 with the vote button; the bureau's workbench (create, publish, unpublish,
-nominate, jury score). Thin: selectors read, services write."""
+item, its micro-video, the year's Top 10 with the vote button; the workbench of the bureau and the towns' 司法所
+(create, edit, attach a picture or a video/audio file, publish, unpublish — each its own jurisdiction's items), the
+bureau's nominations and the jury's scores (once per juror and case). Thin: selectors read, services write."""
 
 from __future__ import annotations
 
