@@ -202,3 +202,11 @@ def test_publish_and_unpublish_decide_the_public_library(outreach_media, sfs_cf)
                    .order_by("pk").values_list("action", "region_code"))
     assert actions == [("outreach.item_created", CHONGFU), ("outreach.item_published", CHONGFU),
                        ("outreach.item_unpublished", CHONGFU)]
+
+
+def test_the_workbench_navigation_marks_only_the_library_active(county_admin):
+    page = county_admin.client().get("/outreach/staff/library/")
+    active = [e["label"] for e in page.context["staff_nav"] if e["active"]]
+    assert active == ["普法资源库"]
+    board = county_admin.client().get("/outreach/staff/")
+    assert [e["label"] for e in board.context["staff_nav"] if e["active"]] == ["普法抢单"]

@@ -53,6 +53,11 @@ def site(request) -> dict:  # noqa: ANN001
             url = _url(name)
             if url and predicate(user):
                 nav.append({"url": url, "label": label, "active": request.path.startswith(url) and url != "/"})
+        # one entry is active: the one whose address matches the page the furthest (/outreach/staff/library/ is the
+        # 普法资源库, not also the 普法抢单 of /outreach/staff/)
+        deepest = max((e["url"] for e in nav if e["active"]), key=len, default=None)
+        for entry in nav:
+            entry["active"] = entry["url"] == deepest
         region_choices = list(
             selectors.regions_visible_to(user).filter(code__in=selectors.jurisdiction_codes(user))
         )
