@@ -178,7 +178,7 @@ def _build_library(ctx: DemoContext) -> None:
                 votes += 1
             except XiangzhiError:
                 break
-    ctx.say(f"普法资源库：{len(LIBRARY)} 条资源（各人群清单）；{year}年以案释法 {len(CASES)} 个候选案例，{len(jury)} 位评审各打一次分，"
+    ctx.say(f"普法资源库：{len(LIBRARY)} 条资源（各人群清单）{'，乌镇司法所 1 条本镇资源' if sfs else ''}；{year}年以案释法 {len(CASES)} 个候选案例，{len(jury)} 位评审各打一次分，"
             f"{len(voters)} 位群众投票 {votes} 票，十佳已生成。")
     _build_reads(ctx, voters)
 
