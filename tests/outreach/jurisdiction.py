@@ -46,8 +46,51 @@ def chongfu_alert_answer():
         "text": "答复", "citations": "民法典-1079", "file": SimpleUploadedFile("a.wav", media.wav_tone(0.5), "audio/wav")}}
 
 
-# The library and the 以案释法 Top 10 belong to the county, not to a town: public to read, written only by the bureau
-# (publish rights and votes are tested in tests/outreach/test_library.py and test_top_ten.py).
+# The public side of the library and the 以案释法 Top 10 is the county's: public to read (published items only),
+# votes by citizens (tested in tests/outreach/test_library.py and test_top_ten.py).
 token_route("outreach:item", "outreach:answer", "outreach:item_media", "outreach:item_page", "outreach:top_ten_year", "outreach:vote",
-            "POST /api/v1/outreach/items/{item_id}/publish", "POST /api/v1/outreach/items/{item_id}/unpublish",
             "POST /api/v1/outreach/top-ten/nominations/{nomination_id}/vote")
+
+
+def chongfu_item(kind: str = "case"):
+    """A library item of 崇福镇's 司法所 (a draft: the editing side)."""
+    from xiangzhi.core.models import Region, User
+    from xiangzhi.outreach.models import LibraryItem
+
+    author = User.objects.create(username=f"sfs_cf_author{LibraryItem.objects.count()}")
+    return LibraryItem.objects.create(kind=kind, title="崇福镇以案释法", body="正文", topics=["婚姻家庭"],
+                                      audiences=["farmers"], tags=",t:婚姻家庭,a:farmers,", created_by=author,
+                                      region=Region.objects.get(code=CHONGFU))
+
+
+@register("outreach:item_edit")
+def chongfu_item_pk():
+    return {"pk": chongfu_item().pk}
+
+
+@register("GET /api/v1/outreach/manage/items/{item_id}", "POST /api/v1/outreach/items/{item_id}/publish",
+          "POST /api/v1/outreach/items/{item_id}/unpublish")
+def chongfu_item_id():
+    return {"item_id": chongfu_item().pk}
+
+
+@register("PATCH /api/v1/outreach/manage/items/{item_id}")
+def chongfu_item_edit():
+    return {"item_id": chongfu_item().pk, "_body": {"title": "改过的标题"}}
+
+
+@register("POST /api/v1/outreach/manage/items/{item_id}/media")
+def chongfu_item_media():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xiangzhi.outreach import media
+
+    return {"item_id": chongfu_item("comic").pk,
+            "_multipart": {"file": SimpleUploadedFile("p.png", media.png_panel(8, 8), "image/png")}}
+
+
+@register("POST /api/v1/outreach/manage/nominations/{nomination_id}/jury")
+def chongfu_nomination_jury():
+    from xiangzhi.outreach.models import Nomination
+
+    return {"nomination_id": Nomination.objects.create(item=chongfu_item(), year=2025).pk, "_body": {"score": 80}}

@@ -1,6 +1,6 @@
 """Fifty lawyers claiming one 求助 at once (PostgreSQL, threads each on its own connection): exactly one wins every
 round, the others are refused with ALREADY_CLAIMED; fifty lawyers taking "the next" of ten open 求助 get ten
-different ones (SKIP LOCKED)."""
+different ones (SKIP LOCKED); one jury member scoring a case many times at once leaves one score."""
 
 from __future__ import annotations
 
@@ -84,3 +84,25 @@ def test_fifty_lawyers_taking_the_next_of_ten_get_ten_different_ones(lawyers):
     assert sorted(got) == sorted(a.pk for a in alerts)
     assert sum(o is None for o in outcomes) == CLAIMERS - 10
     assert Alert.objects.filter(state=AlertState.CLAIMED).count() == 10
+
+
+def test_one_juror_scoring_a_case_many_times_at_once_leaves_one_row_and_a_true_mean(tongxiang):
+    """Twenty requests of one jury member at once and five other members at once: one row each, the cached mean
+    equal to the mean of the rows."""
+    from tests.outreach.conftest import library_item
+    from xiangzhi.outreach.models import JuryScore, Nomination
+    from xiangzhi.outreach.services import topten
+
+    admin = make_staff("race_bureau", "county_admin", COUNTY, {"kind": "justice_bureau"}).user
+    jurors = [make_staff(f"race_juror_{i}", "centre_staff", COUNTY, {"kind": "county_centre"}).user for i in range(5)]
+    nomination = topten.nominate(library_item(admin, kind="case", title="并发打分"), 2025, actor=admin)
+    outcomes = _race([jurors[0]] * 20, lambda user: topten.set_jury_score(
+        Nomination.objects.get(pk=nomination.pk), 60, actor=user))
+    assert sum(isinstance(o, Nomination) for o in outcomes) == 1
+    assert {o.code for o in outcomes if not isinstance(o, Nomination)} == {"ALREADY_SCORED"}
+    _race(jurors[1:], lambda user: topten.set_jury_score(
+        Nomination.objects.get(pk=nomination.pk), 80 + jurors.index(user), actor=user))
+    scores = list(JuryScore.objects.filter(nomination=nomination).values_list("score", flat=True))
+    assert sorted(scores) == [60, 81, 82, 83, 84]
+    nomination.refresh_from_db()
+    assert nomination.jury_score == sum(scores) / len(scores)

@@ -37,7 +37,8 @@ def test_the_demo_fires_claims_answers_and_pushes(kb, tongxiang, lawyer):  # noq
     assert Alert.objects.count() == 1
 
 
-def test_the_demo_library_and_last_years_top_ten(tongxiang, county_admin, villager_a, villager_b, outreach_media):
+def test_the_demo_library_and_last_years_top_ten(tongxiang, county_admin, villager_a, villager_b, outreach_media,
+                                                 town_staff, centre_staff):
     from django.utils import timezone
 
     from xiangzhi.core.demo import DemoContext
@@ -48,13 +49,21 @@ def test_the_demo_library_and_last_years_top_ten(tongxiang, county_admin, villag
 
     county_admin.user.username = "admin"
     county_admin.user.save(update_fields=["username"])
+    for persona, name in ((town_staff, "wuzhen_sfs"), (centre_staff, "centre")):
+        persona.user.username = name
+        persona.user.save(update_fields=["username"])
     ctx = DemoContext(seed=42, rng=random.Random(42))
     ctx.say = lambda _m: None
     demo._build_library(ctx)
     published = LibraryItem.objects.filter(state=ItemState.PUBLISHED)
     assert {a for item in published for a in item.audiences} == set(Audience.values)
     year = timezone.now().year - 1
-    assert len(topten.top_ten(year)) == 10
+    ranked = topten.top_ten(year)
+    assert len(ranked) == 10
+    from xiangzhi.outreach.models import JuryScore
+
+    assert all(JuryScore.objects.filter(nomination=r.nomination).count() == 2 for r in ranked)  # two jurors, once
+    assert LibraryItem.objects.get(title="乌镇民宿经营者的法律清单").region.code == "330483100"
     assert Vote.objects.count() >= 30  # every demo villager voted at least once
     from xiangzhi.outreach.models import ItemRead
     from xiangzhi.outreach.services import feed

@@ -22,15 +22,22 @@ pytestmark = pytest.mark.usefixtures("outreach_media")
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 2000
 
 
-@pytest.mark.parametrize(("role", "state"), list(itertools.product(
+@pytest.mark.parametrize(("role", "state", "mine"), list(itertools.product(
     [Role.COUNTY_ADMIN, Role.CENTRE_STAFF, Role.TOWN_STAFF, Role.LAWYER, Role.AUDITOR, None],
-    [ItemState.DRAFT, ItemState.PUBLISHED, ItemState.UNPUBLISHED])))
-def test_publish_rights_truth_table(role, state):
+    [ItemState.DRAFT, ItemState.PUBLISHED, ItemState.UNPUBLISHED], [True, False])))
+def test_publish_rights_truth_table(role, state, mine):
     roles = {role} if role else set()
-    bureau = role == Role.COUNTY_ADMIN
-    assert rules.can_manage_library(roles) is bureau
-    assert rules.can_publish_item(roles, state) is (bureau and state != ItemState.PUBLISHED)
-    assert rules.can_unpublish_item(roles, state) is (bureau and state == ItemState.PUBLISHED)
+    editor = role in (Role.COUNTY_ADMIN, Role.TOWN_STAFF)  # the bureau and the towns' 司法所
+    assert rules.can_manage_library(roles) is editor
+    assert rules.can_edit_item(roles, in_jurisdiction=mine) is (editor and mine)
+    assert rules.can_publish_item(roles, state, in_jurisdiction=mine) is (
+        editor and mine and state != ItemState.PUBLISHED)
+    assert rules.can_unpublish_item(roles, state, in_jurisdiction=mine) is (
+        editor and mine and state == ItemState.PUBLISHED)
+    assert rules.can_nominate(roles, is_case=True) is (role == Role.COUNTY_ADMIN)
+    assert rules.can_nominate(roles, is_case=False) is False
+    assert rules.can_score(roles, already_scored=False) is (role in (Role.COUNTY_ADMIN, Role.CENTRE_STAFF))
+    assert rules.can_score(roles, already_scored=True) is False
 
 
 @pytest.mark.parametrize(("citizen", "phone", "published"), list(itertools.product([True, False], repeat=3)))

@@ -1,6 +1,8 @@
 """/api/v1/outreach: 普法求助 (hot-topic alerts) — list with state, claim (抢单), take the next, give back, answer
-(multipart upload), review and publish; the 普法资源库 items (public list/detail, the bureau's create/publish) and the
-以案释法 Top 10 (public ranking, the citizens' vote); the signed-in citizen's own feed (为你推荐). Parse →
+(multipart upload), review and publish; the 普法资源库 items (public list/detail; the editing of the bureau and the
+towns' 司法所: /manage/items list, detail, edit, attach a file; /items/{id}/publish, /unpublish) and the 以案释法 Top 10 (public
+ranking, the citizens' vote; under /manage the bureau's nominations and the jury's scores); the signed-in citizen's
+own feed (为你推荐). Parse →
 service/selector → schema; no business rules here."""
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ from xiangzhi.core.schemas import ErrorOut
 from xiangzhi.disputes.services.uploads import Upload
 
 from . import rules, selectors
-from .enums import AlertState, Audience, ItemKind
-from .models import Alert, LibraryItem
+from .enums import AlertState, Audience, ItemKind, ItemState
+from .models import Alert, LibraryItem, Nomination
 from .schemas import (
     AlertOut,
     AnswerOut,
     ItemOut,
     LessonOut,
     OutreachFeedEntryOut,
+    OutreachItemEditIn,
+    OutreachJuryScoreIn,
+    OutreachManagedItemOut,
+    OutreachNominationIn,
+    OutreachNominationOut,
     ReviewIn,
     TopTenOut,
     VoteOut,
@@ -152,18 +159,15 @@ def get_item(request: HttpRequest, item_id: int):  # noqa: ARG001
 
 
 @router.post("/items", response={201: ItemOut, **ERRORS},
-             summary="司法局新建普法资源（草稿；微视频随表单上传 MP4/WebM，按内容识别类型）")
+             summary="新建普法资源（草稿；司法局为全县，司法所为本镇；微视频随表单上传 MP4/WebM，按内容识别类型）")
 @idempotent
 def create_item(request: HttpRequest, kind: Form[ItemKind], title: Form[str], audiences: Form[str],
                 summary: Form[str] = "", body: Form[str] = "", topics: Form[str] = "", lessons: Form[str] = "",
                 file: UploadedFile | None = File(None), images: list[UploadedFile] = File(None)):  # noqa: B008
     """``audiences``, ``topics``: comma-separated; ``lessons`` (课程): one lesson a line, ``标题|内容``; ``file``: the
     micro-video; ``images``: a comic's pictures, in order."""
-    def split(text: str) -> list[str]:
-        return [t.strip() for t in text.replace("，", ",").split(",") if t.strip()]
-
     draft = library.ItemDraft(
-        kind=kind, title=title, summary=summary, body=body, topics=split(topics), audiences=split(audiences),
+        kind=kind, title=title, summary=summary, body=body, topics=_split(topics), audiences=_split(audiences),
         lessons=[(line.partition("|")[0].strip(), line.partition("|")[2].strip())
                  for line in lessons.splitlines() if line.strip()])
     item = library.create_item(draft, actor=request.auth, upload=Upload.from_django(file) if file else None,
@@ -171,13 +175,73 @@ def create_item(request: HttpRequest, kind: Form[ItemKind], title: Form[str], au
     return Status(201, _item_out(item))
 
 
-@router.post("/items/{item_id}/publish", response={200: ItemOut, **ERRORS}, summary="司法局发布普法资源")
+def _split(text: str) -> list[str]:
+    return [t.strip() for t in text.replace("，", ",").split(",") if t.strip()]
+
+
+def _managed_out(item: LibraryItem) -> OutreachManagedItemOut:
+    base = _item_out(item).model_dump()
+    return OutreachManagedItemOut(
+        **base, region_code=item.region.code if item.region_id else "", region_name=item.region.name if item.region_id
+        else "全县", created_at=item.created_at, updated_at=item.updated_at, size=item.size, sha256=item.sha256)
+
+
+@router.get("/manage/items", response={200: page_of(OutreachManagedItemOut), **ERRORS},
+            summary="资源管理：本辖区的普法资源（含草稿、已下架；司法局全部，司法所本镇）")
+def managed_items(request: HttpRequest, page: Query[PageIn], state: ItemState | Literal[""] = "",
+                  kind: ItemKind | Literal[""] = ""):
+    qs = selectors.library_for(request.auth).prefetch_related("lessons", "pages")
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return paginate(request, qs, page, _managed_out)
+
+
+@router.get("/manage/items/{item_id}", response={200: OutreachManagedItemOut, **ERRORS},
+            summary="资源管理：本辖区的一条普法资源（含草稿）")
+def managed_item(request: HttpRequest, item_id: int):
+    return _managed_out(selectors.managed_item(request.auth, item_id))
+
+
+@router.patch("/manage/items/{item_id}", response={200: OutreachManagedItemOut, **ERRORS},
+              summary="编辑本辖区的普法资源（标题、摘要、正文、类型、主题、人群、课程的课时）")
+def edit_item(request: HttpRequest, item_id: int, payload: OutreachItemEditIn):
+    """Fields left out keep their value; ``lessons`` replaces a class's lessons (left out: kept; an item that is
+    no longer a class drops them)."""
+    item = selectors.managed_item(request.auth, item_id)
+    kind = payload.kind if payload.kind is not None else item.kind
+    if payload.lessons is not None:
+        lessons = [(lesson.title, lesson.body) for lesson in payload.lessons]
+    else:
+        lessons = [(lesson.title, lesson.body) for lesson in item.lessons.all()] if kind == ItemKind.CLASS else []
+    draft = library.ItemDraft(
+        kind=kind,
+        title=payload.title if payload.title is not None else item.title,
+        summary=payload.summary if payload.summary is not None else item.summary,
+        body=payload.body if payload.body is not None else item.body,
+        topics=payload.topics if payload.topics is not None else item.topics,
+        audiences=payload.audiences if payload.audiences is not None else item.audiences, lessons=lessons)
+    library.update_item(item, draft, actor=request.auth)
+    return _managed_out(selectors.managed_item(request.auth, item_id))
+
+
+@router.post("/manage/items/{item_id}/media", response={200: OutreachManagedItemOut, **ERRORS},
+             summary="上传资源文件：漫画加一张图片（PNG/JPEG/WebP/GIF），微视频换音视频（按内容识别类型，大小和时长受限）")
+@idempotent
+def attach_media(request: HttpRequest, item_id: int, file: UploadedFile = File(...)):  # noqa: B008
+    item = selectors.managed_item(request.auth, item_id)
+    library.attach_media(item, Upload.from_django(file), actor=request.auth)
+    return _managed_out(selectors.managed_item(request.auth, item_id))
+
+
+@router.post("/items/{item_id}/publish", response={200: ItemOut, **ERRORS}, summary="发布本辖区的普法资源")
 def publish_item(request: HttpRequest, item_id: int):
     item = selectors.managed_item(request.auth, item_id)
     return _item_out(library.set_published(item, actor=request.auth, published=True))
 
 
-@router.post("/items/{item_id}/unpublish", response={200: ItemOut, **ERRORS}, summary="司法局下架普法资源")
+@router.post("/items/{item_id}/unpublish", response={200: ItemOut, **ERRORS}, summary="下架本辖区的普法资源")
 def unpublish_item(request: HttpRequest, item_id: int):
     item = selectors.managed_item(request.auth, item_id)
     return _item_out(library.set_published(item, actor=request.auth, published=False))
@@ -189,6 +253,38 @@ def top_ten(request: HttpRequest, year: int, page: Query[PageIn]):
     return paginate(request, list(enumerate(topten.top_ten(year), start=1)), page, lambda row: TopTenOut(
         rank=row[0], nomination_id=row[1].nomination.pk, item_id=row[1].nomination.item_id,
         title=row[1].nomination.item.title, votes=row[1].votes, jury_score=row[1].jury, score=row[1].score))
+
+
+def _nomination_out(n: Nomination, mine: dict[int, float]) -> OutreachNominationOut:
+    return OutreachNominationOut(
+        id=n.pk, item_id=n.item_id, title=n.item.title, year=n.year, item_state=n.item.state, votes=n.vote_count,
+        jury_score=n.jury_mean, jurors=n.jury_count, my_score=mine.get(n.pk))
+
+
+@router.get("/manage/nominations", response={200: page_of(OutreachNominationOut), **ERRORS},
+            summary="以案释法十佳候选（司法局和评审组；票数、评审分均按记录重新计算）")
+def nominations(request: HttpRequest, page: Query[PageIn], year: int | None = None):
+    qs = selectors.nominations_managed(request.auth, year=year)
+    mine = selectors.jury_scores_by(request.auth)
+    return paginate(request, qs, page, lambda n: _nomination_out(n, mine))
+
+
+@router.post("/manage/nominations", response={201: OutreachNominationOut, **ERRORS},
+             summary="司法局提名以案释法案例参评年度十佳")
+def nominate(request: HttpRequest, payload: OutreachNominationIn):
+    item = selectors.managed_item(request.auth, payload.item_id)
+    n = topten.nominate(item, payload.year, actor=request.auth)
+    return Status(201, _nomination_out(selectors.managed_nomination(request.auth, n.pk),
+                                       selectors.jury_scores_by(request.auth)))
+
+
+@router.post("/manage/nominations/{nomination_id}/jury", response={200: OutreachNominationOut, **ERRORS},
+             summary="评审打分（0–100，每位评审每个案例一次；再次打分 409 ALREADY_SCORED）")
+def jury_score(request: HttpRequest, nomination_id: int, payload: OutreachJuryScoreIn):
+    n = selectors.managed_nomination(request.auth, nomination_id)
+    topten.set_jury_score(n, payload.score, actor=request.auth)
+    return _nomination_out(selectors.managed_nomination(request.auth, nomination_id),
+                           selectors.jury_scores_by(request.auth))
 
 
 @router.post("/top-ten/nominations/{nomination_id}/vote", response={200: VoteOut, **ERRORS},

@@ -149,6 +149,14 @@ def _build_library(ctx: DemoContext) -> None:
             images=[Upload(name=f"第{i}格.png", content=media.png_panel(rgb=(250, 236 - 20 * i, 200)))
                     for i in range(1, 4)] if kind == "comic" else None)
         library.set_published(item, actor=admin, published=True)
+    sfs = User.objects.filter(username="wuzhen_sfs").first()  # 乌镇司法所: an item of its own town
+    if sfs is not None:
+        item = library.create_item(library.ItemDraft(
+            kind="article", title="乌镇民宿经营者的法律清单", topics=["合同", "生产经营"], audiences=["enterprises"],
+            summary="民宿登记、消防、食品安全和订房合同的要点", body="民宿经营者须依法办理登记，落实消防和食品安全要求；"
+            "订房合同约定的退订规则应当事先明确告知游客。"), actor=sfs)
+        library.set_published(item, actor=sfs, published=True)
+    jury = [u for u in (admin, User.objects.filter(username="centre").first()) if u is not None]
     year = timezone.now().year - 1
     nominations = []
     for title, topics in CASES:
@@ -158,7 +166,9 @@ def _build_library(ctx: DemoContext) -> None:
             actor=admin)
         library.set_published(item, actor=admin, published=True)
         nomination = topten.nominate(item, year, actor=admin)
-        nominations.append(topten.set_jury_score(nomination, ctx.rng.randint(60, 98), actor=admin))
+        for juror in jury:  # each jury member scores each case once
+            nomination = topten.set_jury_score(nomination, ctx.rng.randint(60, 98), actor=juror)
+        nominations.append(nomination)
     voters = [core.citizen_account(f"1370000{2000 + i}") for i in range(30)]  # villagers signed in by phone
     votes = 0
     for voter in voters:
@@ -168,7 +178,7 @@ def _build_library(ctx: DemoContext) -> None:
                 votes += 1
             except XiangzhiError:
                 break
-    ctx.say(f"普法资源库：{len(LIBRARY)} 条资源（各人群清单）；{year}年以案释法 {len(CASES)} 个候选案例，评审打分，"
+    ctx.say(f"普法资源库：{len(LIBRARY)} 条资源（各人群清单）{'，乌镇司法所 1 条本镇资源' if sfs else ''}；{year}年以案释法 {len(CASES)} 个候选案例，{len(jury)} 位评审各打一次分，"
             f"{len(voters)} 位群众投票 {votes} 票，十佳已生成。")
     _build_reads(ctx, voters)
 

@@ -186,8 +186,12 @@ class LibraryItem(models.Model):
     size = models.PositiveIntegerField(default=0)
     duration = models.FloatField(default=0.0)
     sha256 = models.CharField(max_length=64, blank=True)
+    # whose item it is: a town's 司法所 (the town) or the bureau (None: county-wide); who may edit it follows from it
+    region = models.ForeignKey("core.Region", models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("所属乡镇"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -229,11 +233,12 @@ class ComicPage(models.Model):
 
 
 class Nomination(models.Model):
-    """A 以案释法 case nominated for the year's Top 10, with the jury's score (0–100) entered by the bureau."""
+    """A 以案释法 case nominated for the year's Top 10. ``jury_score`` is the mean of its JuryScore rows and
+    ``votes`` the count of its Vote rows, both kept by services.topten; the ranking recomputes them from the rows."""
 
     item = models.ForeignKey(LibraryItem, models.PROTECT, related_name="nominations")
     year = models.PositiveSmallIntegerField(_("年度"))
-    jury_score = models.FloatField(_("评审分"), null=True, blank=True)
+    jury_score = models.FloatField(_("评审分"), null=True, blank=True)  # mean of the JuryScore rows
     votes = models.PositiveIntegerField(_("票数"), default=0)  # kept equal to the Vote rows by services.topten
 
     class Meta:
@@ -275,3 +280,21 @@ class ItemRead(models.Model):
         verbose_name_plural = _("资源阅读记录")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["town_code", "at"])]
+
+
+class JuryScore(models.Model):
+    """One jury member's score (0–100) of one nominated case: once per juror and case (outreach_jury_once)."""
+
+    nomination = models.ForeignKey(Nomination, models.PROTECT, related_name="jury_rows")
+    juror = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    score = models.FloatField(_("评审分"))
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("评审打分")
+        verbose_name_plural = _("评审打分")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["nomination", "juror"], name="outreach_jury_once"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="outreach_jury_score_range"),
+        ]

@@ -65,21 +65,38 @@ def can_see_deliveries(roles: Collection[str]) -> bool:
     return bool((CLAIM_ROLES | REVIEW_ROLES | {Role.AUDITOR}) & set(roles))
 
 
-# The justice bureau edits the 普法资源库 and runs the 以案释法 Top 10 (nominations, jury scores).
-LIBRARY_ROLES = frozenset({Role.COUNTY_ADMIN})
+# The 普法资源库 is edited by the justice bureau (every item) and the towns' 司法所 (their town's items); the bureau
+# runs the 以案释法 Top 10 (nominations); the jury (the bureau and the county centre's staff) scores each case once.
+LIBRARY_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWN_STAFF})
+TOPTEN_ROLES = frozenset({Role.COUNTY_ADMIN})
+JURY_ROLES = frozenset({Role.COUNTY_ADMIN, Role.CENTRE_STAFF})
 
 
 def can_manage_library(roles: Collection[str]) -> bool:
-    """Create, publish, unpublish library items; nominate cases and enter jury scores."""
+    """Create, edit, publish, unpublish library items (which ones: :func:`can_edit_item`)."""
     return bool(LIBRARY_ROLES & set(roles))
 
 
-def can_publish_item(roles: Collection[str], state: str) -> bool:
-    return can_manage_library(roles) and state != ItemState.PUBLISHED
+def can_edit_item(roles: Collection[str], *, in_jurisdiction: bool) -> bool:
+    """An item of the actor's jurisdiction (a town's for its 司法所; any for the bureau)."""
+    return can_manage_library(roles) and in_jurisdiction
 
 
-def can_unpublish_item(roles: Collection[str], state: str) -> bool:
-    return can_manage_library(roles) and state == ItemState.PUBLISHED
+def can_publish_item(roles: Collection[str], state: str, *, in_jurisdiction: bool = True) -> bool:
+    return can_edit_item(roles, in_jurisdiction=in_jurisdiction) and state != ItemState.PUBLISHED
+
+
+def can_unpublish_item(roles: Collection[str], state: str, *, in_jurisdiction: bool = True) -> bool:
+    return can_edit_item(roles, in_jurisdiction=in_jurisdiction) and state == ItemState.PUBLISHED
+
+
+def can_nominate(roles: Collection[str], *, is_case: bool) -> bool:
+    return bool(TOPTEN_ROLES & set(roles)) and is_case
+
+
+def can_score(roles: Collection[str], *, already_scored: bool) -> bool:
+    """A jury member scores a nominated case once."""
+    return bool(JURY_ROLES & set(roles)) and not already_scored
 
 
 def can_vote(*, is_citizen: bool, has_phone: bool, item_published: bool) -> bool:

@@ -98,3 +98,50 @@ class OutreachFeedEntryOut(Schema):
     score: float = Field(description="推荐分（见 outreach/feed.py 的说明）")
     read: bool = Field(description="已看过（排在未看过的之后）")
     reasons: list[str] = Field(description="推荐理由")
+
+
+class OutreachLessonIn(TextIn):
+    title: str = Field(max_length=120)
+    body: str = Field("", max_length=20000)
+
+
+class OutreachItemEditIn(TextIn):
+    """The whole editable content of an item (fields left out keep their value)."""
+
+    kind: str | None = Field(None, description="article / video / comic / class / case")
+    title: str | None = Field(None, max_length=120)
+    summary: str | None = Field(None, max_length=300)
+    body: str | None = Field(None, max_length=50000)
+    topics: list[str] | None = None
+    audiences: list[str] | None = None
+    lessons: list[OutreachLessonIn] | None = Field(None, description="课程的课时，按顺序（整体替换）")
+
+
+class OutreachManagedItemOut(ItemOut):
+    region_code: str = Field("", description="所属乡镇代码；空为全县（司法局）")
+    region_name: str = ""
+    created_at: dt.datetime
+    updated_at: dt.datetime | None = None
+    size: int = 0
+    sha256: str = ""
+
+
+class OutreachNominationIn(TextIn):
+    item_id: int
+    year: int = Field(ge=2000, le=2100)
+
+
+class OutreachJuryScoreIn(TextIn):
+    score: float = Field(ge=0, le=100)
+
+
+class OutreachNominationOut(Schema):
+    id: int
+    item_id: int
+    title: str
+    year: int
+    item_state: str
+    votes: int = Field(description="投票记录数")
+    jury_score: float | None = Field(description="评审分：各评审打分的平均")
+    jurors: int = Field(description="已打分的评审人数")
+    my_score: float | None = Field(None, description="当前评审本人的打分")

@@ -3,7 +3,8 @@ villager, the push states staff see."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from xiangzhi.core import rules as core_rules
@@ -11,7 +12,7 @@ from xiangzhi.core.selectors import jurisdiction_codes
 
 from . import rules
 from .enums import AlertState, DeliveryState, ItemState
-from .models import Alert, AlertRule, Delivery, ItemRead, LibraryItem, Nomination, Speciality
+from .models import Alert, AlertRule, Delivery, ItemRead, JuryScore, LibraryItem, Nomination, Speciality, Vote
 
 
 def specialities_of(user) -> set[str]:  # noqa: ANN001
@@ -131,14 +132,30 @@ def published_item(pk: int) -> LibraryItem:
 
 
 def library_for(user) -> QuerySet[LibraryItem]:  # noqa: ANN001
-    """Every item, drafts and unpublished included, for the bureau; nothing for anyone else."""
-    if not rules.can_manage_library(core_rules.roles_of(user)):
+    """The items a staff user edits, drafts and unpublished included: every item for the bureau, their town's items
+    for a 司法所 (a county-wide item is the bureau's); nothing for anyone else."""
+    roles = core_rules.roles_of(user)
+    if not core_rules.is_staff_member(user) or not rules.can_manage_library(roles):
         return LibraryItem.objects.none()
-    return LibraryItem.objects.order_by("-created_at", "-pk")
+    qs = LibraryItem.objects.select_related("region").order_by("-created_at", "-pk")
+    if rules.TOPTEN_ROLES & roles:
+        return qs
+    q = Q(pk__in=[])
+    for code in jurisdiction_codes(user):
+        q |= Q(region__code__startswith=code)
+    return qs.filter(q)
+
+
+def item_in_jurisdiction(user, item: LibraryItem) -> bool:  # noqa: ANN001
+    """The fact rules.can_edit_item needs: ``item`` is one of :func:`library_for` ``user``."""
+    if rules.TOPTEN_ROLES & core_rules.roles_of(user):
+        return True
+    code = item.region.code if item.region_id else ""
+    return bool(code) and any(code.startswith(c) for c in jurisdiction_codes(user))
 
 
 def managed_item(user, pk: int) -> LibraryItem:  # noqa: ANN001
-    item = library_for(user).filter(pk=pk).first()
+    item = library_for(user).prefetch_related("lessons", "pages").filter(pk=pk).first()
     if item is None:
         raise Http404
     return item
@@ -153,8 +170,10 @@ def open_nomination(pk: int) -> Nomination:
 
 
 def nominations_of(year: int) -> list[Nomination]:
-    return list(Nomination.objects.filter(year=year, item__state=ItemState.PUBLISHED).select_related("item")
-                .order_by("pk"))
+    """The year's nominations of published cases, tallied from their rows (:func:`_tallied`) — the ranking never
+    rests on the cached counters."""
+    return list(_tallied(Nomination.objects.filter(year=year, item__state=ItemState.PUBLISHED)
+                         .select_related("item")).order_by("pk"))
 
 
 def top_ten_years() -> list[int]:
@@ -162,10 +181,25 @@ def top_ten_years() -> list[int]:
                   reverse=True)
 
 
-def nominations_managed(user) -> QuerySet[Nomination]:  # noqa: ANN001
-    if not rules.can_manage_library(core_rules.roles_of(user)):
+def _tallied(qs: QuerySet[Nomination]) -> QuerySet[Nomination]:
+    """Each nomination with ``vote_count`` (its Vote rows), ``jury_mean`` and ``jury_count`` (its JuryScore rows)."""
+    votes = Vote.objects.filter(nomination=OuterRef("pk")).order_by().values("nomination").annotate(n=Count("pk"))
+    jury = JuryScore.objects.filter(nomination=OuterRef("pk")).order_by().values("nomination")
+    return qs.annotate(vote_count=Coalesce(Subquery(votes.values("n")), 0),
+                       jury_mean=Subquery(jury.annotate(m=Avg("score")).values("m")),
+                       jury_count=Coalesce(Subquery(jury.annotate(n=Count("pk")).values("n")), 0))
+
+
+def nominations_managed(user, *, year: int | None = None) -> QuerySet[Nomination]:  # noqa: ANN001
+    """Every nomination (tallied from its rows), for the bureau (who nominates) and the jury (who scores);
+    nothing for anyone else."""
+    roles = core_rules.roles_of(user)
+    if not core_rules.is_staff_member(user) or not (rules.TOPTEN_ROLES | rules.JURY_ROLES) & roles:
         return Nomination.objects.none()
-    return Nomination.objects.select_related("item").order_by("-year", "pk")
+    qs = Nomination.objects.select_related("item")
+    if year is not None:
+        qs = qs.filter(year=year)
+    return _tallied(qs).order_by("-year", "pk")
 
 
 def managed_nomination(user, pk: int) -> Nomination:  # noqa: ANN001
@@ -173,6 +207,11 @@ def managed_nomination(user, pk: int) -> Nomination:  # noqa: ANN001
     if n is None:
         raise Http404
     return n
+
+
+def jury_scores_by(user) -> dict[int, float]:  # noqa: ANN001
+    """{nomination id: score} the jury member ``user`` gave."""
+    return dict(JuryScore.objects.filter(juror=user).values_list("nomination_id", "score"))
 
 
 # --- 为你推荐 (the feed) and the readers of a topic -------------------------------------------------------------

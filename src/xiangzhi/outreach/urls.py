@@ -19,6 +19,7 @@ urlpatterns = [
     path("top-ten/<int:year>/", library.top_ten, name="top_ten_year"),
     path("top-ten/vote/<int:pk>/", library.vote, name="vote"),
     path("staff/library/", library.workbench, name="workbench"),
+    path("staff/library/<int:pk>/", library.item_edit, name="item_edit"),
     path("staff/", staff.board, name="board"),
     path("staff/next/", staff.take_next, name="take_next"),
     path("staff/specialities/", staff.specialities, name="specialities"),

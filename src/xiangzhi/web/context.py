@@ -29,6 +29,8 @@ STAFF_NAV = [
     ("consultation:workbench", "咨询工作台", rules.is_staff_member),
     ("outreach:board", "普法抢单",
      lambda u: bool((outreach_rules.CLAIM_ROLES | outreach_rules.REVIEW_ROLES) & rules.roles_of(u))),
+    ("outreach:workbench", "普法资源库",
+     lambda u: bool((outreach_rules.LIBRARY_ROLES | outreach_rules.JURY_ROLES) & rules.roles_of(u))),
     ("network:coverage", "法律服务网络", network_selectors.may_view),
     ("recognitions:dashboard", "法治荣誉", lambda u: recognition_rules.can_see(rules.roles_of(u))),
     ("legality:board", "合法性审查", lambda u: bool(legality_rules.SEE_ROLES & rules.roles_of(u))),
@@ -51,6 +53,11 @@ def site(request) -> dict:  # noqa: ANN001
             url = _url(name)
             if url and predicate(user):
                 nav.append({"url": url, "label": label, "active": request.path.startswith(url) and url != "/"})
+        # one entry is active: the one whose address matches the page the furthest (/outreach/staff/library/ is the
+        # 普法资源库, not also the 普法抢单 of /outreach/staff/)
+        deepest = max((e["url"] for e in nav if e["active"]), key=len, default=None)
+        for entry in nav:
+            entry["active"] = entry["url"] == deepest
         region_choices = list(
             selectors.regions_visible_to(user).filter(code__in=selectors.jurisdiction_codes(user))
         )

@@ -1,6 +1,7 @@
 """普法资源库 and 以案释法 Top 10 pages: the public list (by audience and topic, the 清单式普法 lists per audience), one
-item, its micro-video, the year's Top 10 with the vote button; the bureau's workbench (create, publish, unpublish,
-nominate, jury score). Thin: selectors read, services write."""
+item, its micro-video, the year's Top 10 with the vote button; the workbench of the bureau and the towns' 司法所
+(create, edit, attach a picture or a video/audio file, publish, unpublish — each its own jurisdiction's items), the
+bureau's nominations and the jury's scores (once per juror and case). Thin: selectors read, services write."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from xiangzhi.consultation.services import new_visitor_id
 from xiangzhi.consultation.views.public import COOKIE, COOKIE_AGE
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.access import public, staff_required
-from xiangzhi.core.errors import XiangzhiError
+from xiangzhi.core.errors import ValidationFailed, XiangzhiError
 from xiangzhi.disputes.services.uploads import Upload
 
 from .. import rules, selectors
@@ -107,7 +108,18 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("outreach:top_ten_year", year=nomination.year)
 
 
-@staff_required(*rules.LIBRARY_ROLES)
+def _lessons(text: str) -> list[tuple[str, str]]:
+    return [(ln.partition("|")[0].strip(), ln.partition("|")[2].strip()) for ln in text.splitlines() if ln.strip()]
+
+
+def _draft(post) -> library.ItemDraft:  # noqa: ANN001
+    return library.ItemDraft(
+        kind=post.get("kind", ""), title=post.get("title", ""), summary=post.get("summary", ""),
+        body=post.get("body", ""), topics=post.getlist("topic"), audiences=post.getlist("audience"),
+        lessons=_lessons(post.get("lessons", "")))
+
+
+@staff_required(*(rules.LIBRARY_ROLES | rules.JURY_ROLES))
 @require_http_methods(["GET", "POST"])
 def workbench(request: HttpRequest) -> HttpResponse:
     error = ""
@@ -116,13 +128,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
         try:
             if action == "create":
                 f = request.FILES.get("media")
-                lessons = [(ln.partition("|")[0].strip(), ln.partition("|")[2].strip())
-                           for ln in request.POST.get("lessons", "").splitlines() if ln.strip()]
-                library.create_item(library.ItemDraft(
-                    kind=request.POST.get("kind", ""), title=request.POST.get("title", ""),
-                    summary=request.POST.get("summary", ""), body=request.POST.get("body", ""),
-                    topics=request.POST.getlist("topic"), audiences=request.POST.getlist("audience"), lessons=lessons),
-                    actor=request.user, upload=Upload.from_django(f) if f else None,
+                library.create_item(
+                    _draft(request.POST), actor=request.user, upload=Upload.from_django(f) if f else None,
                     images=[Upload.from_django(i) for i in request.FILES.getlist("images")])
                 messages.success(request, "已保存为草稿。")
             elif action in ("publish", "unpublish"):
@@ -136,13 +143,44 @@ def workbench(request: HttpRequest) -> HttpResponse:
             elif action == "jury":
                 nomination = selectors.managed_nomination(request.user, int(request.POST.get("nomination", 0) or 0))
                 topten.set_jury_score(nomination, float(request.POST.get("score") or -1), actor=request.user)
-                messages.success(request, "评审分已保存。")
+                messages.success(request, "评审分已保存（每个案例只能打一次分）。")
             return redirect("outreach:workbench")
         except XiangzhiError as exc:
             error = exc.message
         except ValueError:
             error = "请填写正确的数字。"
+    roles = core_rules.roles_of(request.user)
     return render(request, "outreach/workbench.html", {
         "items": selectors.library_for(request.user)[:200], "kinds": ItemKind.choices, "audiences": Audience.choices,
-        "topics": TOPICS, "nominations": selectors.nominations_managed(request.user), "error": error,
+        "topics": TOPICS, "nominations": selectors.nominations_managed(request.user)[:200], "error": error,
+        "my_scores": selectors.jury_scores_by(request.user), "can_edit": rules.can_manage_library(roles),
+        "can_nominate": bool(rules.TOPTEN_ROLES & roles), "is_juror": bool(rules.JURY_ROLES & roles),
         "year": timezone.now().year}, status=422 if error else 200)
+
+
+@staff_required(*rules.LIBRARY_ROLES)
+@require_http_methods(["GET", "POST"])
+def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit one item of the user's jurisdiction (404 for another town's): its content, and its file (a comic's next
+    picture, a micro-video's video or audio)."""
+    item = selectors.managed_item(request.user, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "media":
+                f = request.FILES.get("file")
+                if f is None:
+                    raise ValidationFailed("FILE_REQUIRED", "请选择要上传的文件。")
+                library.attach_media(item, Upload.from_django(f), actor=request.user)
+                messages.success(request, "文件已上传。")
+            else:
+                library.update_item(item, _draft(request.POST), actor=request.user)
+                messages.success(request, "已保存修改。")
+            return redirect("outreach:item_edit", pk=item.pk)
+        except XiangzhiError as exc:
+            error = exc.message
+    lessons = "\n".join(f"{lesson.title}|{lesson.body}" for lesson in item.lessons.all())
+    return render(request, "outreach/item_edit.html", {
+        "item": item, "kinds": ItemKind.choices, "audiences": Audience.choices, "topics": TOPICS,
+        "lessons": request.POST.get("lessons", lessons) if error else lessons, "pages": item.pages.all(),
+        "error": error}, status=422 if error else 200)
