@@ -49,9 +49,11 @@ def main_buttons(page) -> list[str]:  # noqa: ANN001
     return [b.strip() for b in page.locator("main button, main input[type=submit]").all_inner_texts()]
 
 
-def test_villager_applies_asks_the_robot_and_reads_the_feed(live_server, phone, kb):  # noqa: F811
+def test_villager_applies_asks_the_robot_and_reads_the_feed(live_server, phone, kb, county_admin):  # noqa: F811
+    from xiangzhi.consultation.models import Question
     from xiangzhi.disputes.models import Case
     from xiangzhi.disputes.services.routing import ensure_reference_data
+    from xiangzhi.outreach.services import library
 
     ensure_reference_data()
     village = first_village(WUZHEN)
@@ -88,12 +90,23 @@ def test_villager_applies_asks_the_robot_and_reads_the_feed(live_server, phone, 
     page.wait_for_selector(".cites a")
     shot(page, role, 4, "robot", phone=True)
 
+    topic = Question.objects.get().topic
+    draft = library.ItemDraft(kind="article", title="邻居家的狗半夜乱叫，可以怎么办", topics=[topic],
+                              audiences=["farmers"], lessons=[],
+                              body="饲养动物应当遵守法律法规，尊重社会公德，不得妨碍他人生活（民法典第一千二百五十一条）。"
+                                   "先当面沟通，不成可以请村人民调解委员会调解。")
+    item = library.set_published(library.create_item(draft, actor=county_admin.user), actor=county_admin.user,
+                                 published=True)
     page.goto(f"{live_server.url}/outreach/feed/")
     assert page.locator("h1").inner_text() == "为你推荐"
+    assert "根据您咨询过的问题" in page.inner_text("main")  # the question just asked makes the feed personal
     shot(page, role, 5, "feed", phone=True)
+    page.get_by_role("link", name=item.title).first.click()
+    page.wait_for_selector("text=不得妨碍他人生活")
+    shot(page, role, 6, "library-item", phone=True)
     page.goto(f"{live_server.url}/citizen/")
     assert case.number in page.inner_text("main")  # the application is listed under 我的纠纷
-    shot(page, role, 6, "home-after", phone=True)
+    shot(page, role, 7, "home-after", phone=True)
 
 
 def test_grid_worker_registers_a_dispute_on_the_grid(live_server, phone, grid_worker):
@@ -105,10 +118,12 @@ def test_grid_worker_registers_a_dispute_on_the_grid(live_server, phone, grid_wo
     login_staff(page, live_server.url, grid_worker.user.username, PASSWORD)
     assert "网格员" in page.inner_text("main")
     entries = nav(page)
-    assert "纠纷案件" in entries and not {"审计日志", "接口令牌", "合法性审查"} & set(entries), entries
+    assert "纠纷案件" in entries and not {"审计日志", "接口令牌", "合法性审查", "联动协办"} & set(entries), entries
     shot(page, role, 1, "workbench", phone=True)
 
-    page.goto(f"{live_server.url}/cases/grid/new/")
+    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="纠纷案件").click()
+    page.get_by_role("link", name="代办登记").click()
+    page.wait_for_url("**/cases/grid/new/")
     page.fill("#id_applicant_name", "王阿姨")
     page.fill("#id_applicant_phone", "13812345678")
     page.fill("#id_respondent_name", "赵师傅")
@@ -136,7 +151,7 @@ def test_mediator_accepts_from_the_to_do_and_records_a_session(live_server, desk
     page, role = desktop_page, "mediator"
     login_staff(page, live_server.url, mediator.user.username, PASSWORD)
     assert "人民调解员" in page.inner_text("main")
-    assert not {"审计日志", "接口令牌"} & set(nav(page))
+    assert not {"审计日志", "接口令牌", "联动协办"} & set(nav(page))
     shot(page, role, 1, "workbench")
 
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="纠纷案件").click()
@@ -206,10 +221,11 @@ def test_liaison_answers_a_joint_task(live_server, desktop_page, mediator, liais
     page, role = desktop_page, "liaison"
     login_staff(page, live_server.url, liaison.user.username, PASSWORD)
     entries = nav(page)
+    assert "联动协办" in entries, entries
     assert not {"审计日志", "接口令牌", "合法性审查", "民主法治村", "时间银行"} & set(entries), entries
     shot(page, role, 1, "workbench")
 
-    page.goto(f"{live_server.url}/cases/joint/")
+    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="联动协办").click()
     assert page.locator("h1").inner_text() == "联动协办任务"
     assert "提供近三个月的出警记录" in page.inner_text("main")
     shot(page, role, 2, "tasks")
@@ -293,7 +309,7 @@ def test_auditor_reads_the_audit_log_and_the_ledger_without_write_actions(live_s
     page, role = desktop_page, "auditor"
     login_staff(page, live_server.url, auditor.user.username, PASSWORD)
     entries = nav(page)
-    assert "审计日志" in entries and "接口令牌" not in entries, entries
+    assert "审计日志" in entries and not {"接口令牌", "联动协办"} & set(entries), entries
     assert "审计员" in page.inner_text("main")
     shot(page, role, 1, "workbench")
 
@@ -327,7 +343,7 @@ def test_bank_officer_checks_a_consent_code_and_records_a_loan(live_server, desk
     login_staff(page, live_server.url, bank_officer.user.username, PASSWORD)
     entries = nav(page)
     assert "银行工作人员" in page.inner_text("main")
-    assert not {"审计日志", "接口令牌", "合法性审查", "民主法治村", "时间银行", "法治荣誉"} & set(entries), entries
+    assert not {"审计日志", "接口令牌", "合法性审查", "民主法治村", "时间银行", "法治荣誉", "联动协办"} & set(entries), entries
     shot(page, role, 1, "workbench")
 
     call = """async ([url, body]) => {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 
 from xiangzhi.core import rules, selectors
+from xiangzhi.disputes import rules as disputes_rules
 from xiangzhi.legality import rules as legality_rules
 from xiangzhi.network import selectors as network_selectors
 from xiangzhi.outreach import rules as outreach_rules
@@ -24,6 +25,7 @@ def _url(name: str) -> str | None:
 STAFF_NAV = [
     ("web:workbench", "工作台", rules.is_staff_member),
     ("disputes:workbench", "纠纷案件", rules.is_staff_member),
+    ("disputes:joint_list", "联动协办", disputes_rules.is_liaison),
     ("insights:dashboard", "研判分析", rules.is_staff_member),
     ("ledger:status", "区块链存证", rules.is_staff_member),
     ("consultation:workbench", "咨询工作台", rules.is_staff_member),
