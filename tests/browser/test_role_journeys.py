@@ -173,7 +173,7 @@ def test_mediator_accepts_from_the_to_do_and_records_a_session(live_server, desk
 
 
 def test_town_supervisor_assigns_a_case_and_submits_a_document_for_review(live_server, desktop_page, town_staff,
-                                                                           mediator):
+                                                                           mediator, lawyer):
     from tests.disputes.conftest import new_case
     from tests.legality.conftest import TEXT
     from xiangzhi.disputes.enums import CaseStage as S
@@ -203,8 +203,11 @@ def test_town_supervisor_assigns_a_case_and_submits_a_document_for_review(live_s
     page.fill("textarea[name=text]", TEXT)
     page.get_by_role("button", name="报送").click()
     page.wait_for_selector("text=指定审查人")
-    assert Submission.objects.get().state == "submitted"
-    shot(page, role, 3, "legality-submitted")
+    page.check(f"input[name=reviewer][value='{lawyer.user.pk}']")
+    page.get_by_role("button", name="指定").click()
+    page.wait_for_selector("#legality-state:has-text('审查中')")
+    assert Submission.objects.get().state == "under_review"
+    shot(page, role, 3, "legality-assigned")
 
     page.goto(f"{live_server.url}/villages/staff/")
     assert first_village(WUZHEN).name in page.inner_text("main")
@@ -319,6 +322,7 @@ def test_auditor_reads_the_audit_log_and_the_ledger_without_write_actions(live_s
     shot(page, role, 2, "audit")
     page.goto(f"{live_server.url}/ledger/")
     assert page.locator("h1").inner_text() == "区块链存证"
+    assert "当前叶子数" in page.inner_text("main")
     shot(page, role, 3, "ledger")
     page.goto(f"{live_server.url}/cases/workbench/{case.pk}/")
     assert case.number in page.inner_text("main")

@@ -35,6 +35,12 @@ def test_the_status_page_shows_the_checkpoint_key_and_last_verification(mediator
     assert "— tongxiang.xiangzhi" in page  # the signed note
 
 
+def test_the_status_page_before_the_first_checkpoint(mediator):
+    assert services.latest_checkpoint() is None
+    response = mediator.client().get(reverse("ledger:status"))
+    assert response.status_code == 200 and "尚未签署检查点" in response.content.decode()
+
+
 def test_the_status_page_checks_an_inclusion_proof(mediator, log):
     p = services.prove_inclusion(2, log.size)
     form = {"leaf_index": 2, "tree_size": log.size, "leaf_hash": p.leaf_hash.hex(), "root_hash": p.root_hash.hex(),
