@@ -7,6 +7,7 @@ starts from is built through the services. Every step leaves ``test-artifacts/sc
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urljoin
 
 import pytest
 
@@ -27,7 +28,13 @@ def shot(page, role: str, n: int, what: str, *, phone: bool = False) -> None:  #
 
 
 def nav(page) -> list[str]:  # noqa: ANN001
-    return [a.strip() for a in page.locator("nav.staffnav a").all_inner_texts()]
+    """The labels of the workbench menu; every entry opens (a page the role may not see answers 404)."""
+    links = page.locator("nav.staffnav a")
+    labels = [a.strip() for a in links.all_inner_texts()]
+    for label, href in zip(labels, [links.nth(i).get_attribute("href") for i in range(links.count())], strict=True):
+        status = page.request.get(urljoin(page.url, href)).status
+        assert status == 200, f"menu entry {label} ({href}) answers {status}"
+    return labels
 
 
 def watch(page):  # noqa: ANN001
@@ -225,7 +232,7 @@ def test_liaison_answers_a_joint_task(live_server, desktop_page, mediator, liais
     login_staff(page, live_server.url, liaison.user.username, PASSWORD)
     entries = nav(page)
     assert "联动协办" in entries, entries
-    assert not {"审计日志", "接口令牌", "合法性审查", "民主法治村", "时间银行"} & set(entries), entries
+    assert not {"纠纷案件", "研判分析", "审计日志", "接口令牌", "合法性审查", "民主法治村", "时间银行"} & set(entries), entries
     shot(page, role, 1, "workbench")
 
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="联动协办").click()
@@ -337,10 +344,12 @@ def test_bank_officer_checks_a_consent_code_and_records_a_loan(live_server, desk
     from django.utils import timezone
 
     from tests.conftest import make_citizen
+    from tests.disputes.conftest import new_case
     from tests.recognitions.conftest import nominate, register
     from xiangzhi.recognitions.models import Loan
     from xiangzhi.recognitions.services import efadai
 
+    case = new_case()
     register(nominate(mediator.user, phone="13800000001"), town_staff, county_admin)
     code, _consent = efadai.create_consent(actor=make_citizen("13800000001")[0])
     page, role = desktop_page, "bank_officer"
@@ -366,3 +375,7 @@ def test_bank_officer_checks_a_consent_code_and_records_a_loan(live_server, desk
     page.goto(f"{live_server.url}/api/v1/recognitions/efadai/loans")
     assert '"amount"' in page.inner_text("body") and "200000" in page.inner_text("body")
     shot(page, role, 2, "loans")
+    # no menu entry leads to the disputes, and their address typed in shows nothing of them
+    assert not {"纠纷案件", "研判分析", "咨询工作台"} & set(entries), entries
+    page.goto(f"{live_server.url}/cases/workbench/?scope=all")
+    assert page.locator("h1").inner_text() == "页面不存在" and case.number not in page.content()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 
+from xiangzhi.consultation import rules as consultation_rules
 from xiangzhi.core import rules, selectors
 from xiangzhi.disputes import rules as disputes_rules
+from xiangzhi.insights import rules as insights_rules
 from xiangzhi.legality import rules as legality_rules
 from xiangzhi.network import selectors as network_selectors
 from xiangzhi.outreach import rules as outreach_rules
@@ -21,14 +23,15 @@ def _url(name: str) -> str | None:
         return None
 
 
-# (url name, label, predicate) — an entry shows only if its page exists and the user may open it.
+# (url name, label, predicate) — an entry shows only if its page exists and the user may open it: the predicate is
+# the one the page itself is guarded by (tests/browser/test_role_journeys.py opens every entry of every role).
 STAFF_NAV = [
     ("web:workbench", "工作台", rules.is_staff_member),
-    ("disputes:workbench", "纠纷案件", rules.is_staff_member),
+    ("disputes:workbench", "纠纷案件", disputes_rules.is_dispute_staff),
     ("disputes:joint_list", "联动协办", disputes_rules.is_liaison),
-    ("insights:dashboard", "研判分析", rules.is_staff_member),
+    ("insights:dashboard", "研判分析", insights_rules.can_view_insights),
     ("ledger:status", "区块链存证", rules.is_staff_member),
-    ("consultation:workbench", "咨询工作台", rules.is_staff_member),
+    ("consultation:workbench", "咨询工作台", lambda u: rules.has_role(u, consultation_rules.LEGAL_ROLES)),
     ("outreach:board", "普法抢单",
      lambda u: bool((outreach_rules.CLAIM_ROLES | outreach_rules.REVIEW_ROLES) & rules.roles_of(u))),
     ("outreach:workbench", "普法资源库",
