@@ -40,3 +40,9 @@ def test_pages_a_role_may_not_open_are_not_in_its_menu(request, role, absent):
     entries = menu(request.getfixturevalue(role).client())
     assert not absent & set(entries), (role, entries)
     assert {"联动协办"} <= set(menu(request.getfixturevalue("liaison").client()))
+
+
+def test_one_entry_is_current(auditor):
+    html = auditor.client().get("/workbench/audit/").content.decode()
+    nav = re.search(r'<nav class="staffnav"[^>]*>(.*?)</nav>', html, re.S).group(1)
+    assert re.findall(r'<a href="([^"]+)" aria-current="page"', nav) == ["/workbench/audit/"]
