@@ -131,6 +131,7 @@ def test_grid_worker_registers_a_dispute_on_the_grid(live_server, phone, grid_wo
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="纠纷案件").click()
     page.get_by_role("link", name="代办登记").click()
     page.wait_for_url("**/cases/grid/new/")
+    assert page.locator("label[for=id_applicant_name]").inner_text() == "申请人姓名"  # filled in for someone else
     page.fill("#id_applicant_name", "王阿姨")
     page.fill("#id_applicant_phone", "13812345678")
     page.fill("#id_respondent_name", "赵师傅")

@@ -97,7 +97,21 @@ class IntakeForm(forms.Form):
         return {}
 
 
-class GridIntakeForm(IntakeForm):
+class StaffIntakeForm(IntakeForm):
+    """The form a grid worker or the window fills in for the applicant: its labels name the applicant, not "您"."""
+
+    STAFF_LABELS = {"applicant_name": "申请人姓名", "applicant_phone": "申请人手机号",
+                    "applicant_id_number": "申请人身份证号（选填）", "request": "申请人希望怎么解决"}
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        for name, label in self.STAFF_LABELS.items():
+            self.fields[name].label = label
+        choices = self.fields["respondent_region_code"].choices
+        self.fields["respondent_region_code"].choices = [("", "不清楚或与申请人同村"), *choices[1:]]
+
+
+class GridIntakeForm(StaffIntakeForm):
     on_spot = forms.BooleanField(label="已当场化解（一米调解）", required=False)
     on_spot_agreement = forms.CharField(label="当场达成的内容", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -112,7 +126,7 @@ class DepartmentChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
-class WindowIntakeForm(IntakeForm):
+class WindowIntakeForm(StaffIntakeForm):
     source = forms.ChoiceField(label="案件来源", choices=CaseSource.choices, initial=CaseSource.APPLICATION)
     referral_org = DepartmentChoiceField(
         label="移送单位", required=False, empty_label="（非移送案件）",
