@@ -151,3 +151,10 @@ def risk_report_json(**kw) -> dict:
     return {"recipient": "police", "reported_to": "乌镇派出所 王警官", "method": "phone",
             "reported_at": timezone.now().isoformat(timespec="seconds"), **kw}
 
+
+
+def reaches_disputes(rel: str, text: str) -> bool:
+    """May the module at ``rel`` (relative to src/xiangzhi) touch cases and their timeline? Only the disputes app and
+    modules that import it can (the apps below disputes never do; the others call its services): the source scans of
+    the state machine and of the event kinds look at those, not at another app's own ``stage`` or ``record()``."""
+    return rel.startswith("disputes/") or "xiangzhi.disputes" in text
