@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import random
 import sys
 import tempfile
@@ -25,6 +24,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from _scratch import setup_scratch  # noqa: E402 - beside this file
 
 try:
     from pymerkle import SqliteTree
@@ -34,20 +35,6 @@ except ImportError:  # pragma: no cover
 BATCH = 1000
 
 
-def _setup(database_url: str | None, data_dir: str) -> None:
-    os.environ["XIANGZHI_DATA_DIR"] = data_dir
-    os.environ["XIANGZHI_ENV"] = "development"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xiangzhi.settings")
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _leaf(i: int) -> tuple[str, dict]:
@@ -64,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     tmp = tempfile.mkdtemp(prefix="xiangzhi-bench-")
-    _setup(args.database_url, tmp)
+    setup_scratch(args.database_url, tmp)
 
     from django.db import connection
 

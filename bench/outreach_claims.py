@@ -11,7 +11,6 @@ contended round and its ratio to the floor measured in the same run: one unconte
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -21,21 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-
-def _setup(database_url: str | None, data_dir: str) -> None:
-    os.environ["XIANGZHI_DATA_DIR"] = data_dir
-    os.environ["XIANGZHI_ENV"] = "development"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xiangzhi.settings")
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from _scratch import setup_scratch  # noqa: E402 - beside this file
 
 
 def main() -> None:
@@ -44,7 +29,7 @@ def main() -> None:
     parser.add_argument("--claimers", type=int, default=50)
     parser.add_argument("--database-url", help="scratch database (will be migrated and written to)")
     args = parser.parse_args()
-    _setup(args.database_url, tempfile.mkdtemp(prefix="xiangzhi-bench-"))
+    setup_scratch(args.database_url, tempfile.mkdtemp(prefix="xiangzhi-bench-"))
 
     from django.db import connection, connections
 

@@ -10,7 +10,6 @@ time and its ratio to its floor (one COUNT of the held titles).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -20,21 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-
-def _setup(database_url: str | None, data_dir: str) -> None:
-    os.environ["XIANGZHI_DATA_DIR"] = data_dir
-    os.environ["XIANGZHI_ENV"] = "development"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xiangzhi.settings")
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from _scratch import setup_scratch  # noqa: E402 - beside this file
 
 
 def main() -> None:
@@ -42,7 +27,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--database-url", help="scratch database (will be migrated and written to)")
     args = parser.parse_args()
-    _setup(args.database_url, tempfile.mkdtemp(prefix="xiangzhi-bench-"))
+    setup_scratch(args.database_url, tempfile.mkdtemp(prefix="xiangzhi-bench-"))
 
     import json
 

@@ -2,43 +2,34 @@
 
 from django.contrib import admin
 
+from xiangzhi.core.admin import ReadOnlyAdmin
+
 from .models import Adviser, Assignment, Site, Team, Terminal
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201, ARG002
-        return False
-
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201, ARG002
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201, ARG002
-        return False
-
-
 @admin.register(Site)
-class SiteAdmin(ReadOnly):
+class SiteAdmin(ReadOnlyAdmin):
     list_display = ("name", "region", "hours")
     search_fields = ("name",)
 
 
 @admin.register(Adviser)
-class AdviserAdmin(ReadOnly):
+class AdviserAdmin(ReadOnlyAdmin):
     list_display = ("name", "firm", "work_phone", "is_active")
     exclude = ("mobile",)
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ReadOnly):
+class AssignmentAdmin(ReadOnlyAdmin):
     list_display = ("village", "adviser", "since")
 
 
 @admin.register(Team)
-class TeamAdmin(ReadOnly):
+class TeamAdmin(ReadOnlyAdmin):
     list_display = ("name", "region")
 
 
 @admin.register(Terminal)
-class TerminalAdmin(ReadOnly):
+class TerminalAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "kind", "region", "is_active", "last_seen_at")
     exclude = ("token_hash",)

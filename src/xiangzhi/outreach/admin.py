@@ -5,33 +5,24 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from xiangzhi.core.admin import ReadOnlyAdmin
+
 from .models import Alert, AlertRule, Delivery
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001, ARG002
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001, ARG002
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001, ARG002
-        return False
-
-
 @admin.register(AlertRule)
-class AlertRuleAdmin(ReadOnly):
+class AlertRuleAdmin(ReadOnlyAdmin):
     list_display = ("name", "topic", "per_town", "window_hours", "threshold", "release_level", "is_active")
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnly):
+class AlertAdmin(ReadOnlyAdmin):
     list_display = ("topic", "scope", "state", "count", "fired_at", "claimed_by", "published_at")
     list_filter = ("state",)
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnly):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ("alert", "recipient_key", "state", "queued_at", "opened_at")
     list_filter = ("state",)
     exclude = ("phone",)
