@@ -338,10 +338,11 @@ def test_auditor_reads_the_audit_log_and_the_ledger_without_write_actions(live_s
     shot(page, role, 4, "case-read-only")
 
 
-def test_bank_officer_checks_a_consent_code_and_records_a_loan(live_server, desktop_page, bank_officer, mediator,
-                                                               town_staff, county_admin):
-    """Banks have no page of their own for e法贷: their system calls the API. Here the officer's signed-in browser
-    makes the same calls (session + CSRF token), then reads the bank's loans."""
+def test_bank_officer_checks_a_consent_code_and_records_a_loan(live_server, desktop_page, browser, bank_officer,
+                                                               mediator, town_staff, county_admin):
+    """At the counter: the officer opens 「e法贷核验」, types the code the villager shows on their phone, reads the
+    answer, records the loan granted and finds it in the bank's list; a code typed twice is refused in Chinese. The
+    same on a 360 px phone screen."""
     from django.utils import timezone
 
     from tests.conftest import make_citizen
@@ -351,32 +352,59 @@ def test_bank_officer_checks_a_consent_code_and_records_a_loan(live_server, desk
     from xiangzhi.recognitions.services import efadai
 
     case = new_case()
-    register(nominate(mediator.user, phone="13800000001"), town_staff, county_admin)
-    code, _consent = efadai.create_consent(actor=make_citizen("13800000001")[0])
+    rec = register(nominate(mediator.user, phone="13800000001"), town_staff, county_admin)
+    villager = make_citizen("13800000001")[0]
+    code, _consent = efadai.create_consent(actor=villager)
     page, role = desktop_page, "bank_officer"
     login_staff(page, live_server.url, bank_officer.user.username, PASSWORD)
     entries = nav(page)
     assert "银行工作人员" in page.inner_text("main")
+    assert "e法贷核验" in entries
     assert not {"审计日志", "接口令牌", "合法性审查", "民主法治村", "时间银行", "法治荣誉", "联动协办"} & set(entries), entries
     shot(page, role, 1, "workbench")
 
-    call = """async ([url, body]) => {
-        const token = document.querySelector('input[name=csrfmiddlewaretoken]').value;
-        const r = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRFToken': token,
-                                                              'Idempotency-Key': crypto.randomUUID()},
-                                    body: JSON.stringify(body)});
-        return [r.status, await r.json()];
-    }"""
-    status, answer = page.evaluate(call, ["/api/v1/recognitions/efadai/check", {"code": code}])
-    assert status == 200 and answer["eligible"] is True and answer["masked_name"] == "张**", answer
-    status, loan = page.evaluate(call, ["/api/v1/recognitions/efadai/loans", {
-        "check_id": answer["check_id"], "amount": "200000.00", "rate_discount": "0.50", "granted_on": timezone.localdate().isoformat()}])
-    assert status == 200, loan
-    assert Loan.objects.get().amount == 200000
-    page.goto(f"{live_server.url}/api/v1/recognitions/efadai/loans")
-    assert '"amount"' in page.inner_text("body") and "200000" in page.inner_text("body")
-    shot(page, role, 2, "loans")
+    page.locator("nav.staffnav").get_by_role("link", name="e法贷核验").click()
+    assert page.locator("h1").inner_text() == "e法贷核验"
+    assert "本行尚未登记e法贷。" in page.inner_text("main")
+    page.get_by_label("授权码").fill(code.lower())
+    shot(page, role, 2, "code-typed")
+    page.get_by_role("button", name="核验").click()
+    main = page.inner_text("main")
+    assert "符合条件" in main and "张**" in main and "法律明白人" in main, main
+    assert f"{rec.valid_until.year}年{rec.valid_until.month}月{rec.valid_until.day}日" in main
+    shot(page, role, 3, "eligible")
+
+    page.get_by_label("金额（元）").fill("200000")
+    page.get_by_label("利率优惠（百分点）").fill("0.50")
+    page.get_by_role("button", name="登记放款").click()
+    assert "已登记放款。" in page.inner_text("body")
+    assert Loan.objects.get().amount == 200000 and Loan.objects.get().granted_on == timezone.localdate()
+    row = page.locator("main table tbody tr").first.inner_text()
+    assert "200000.00" in row and "张**" in row and "法律明白人" in row, row
+    shot(page, role, 4, "loans")
+
+    # the same code again: a clear refusal, nothing shown of the villager
+    page.get_by_label("授权码").fill(code)
+    page.get_by_role("button", name="核验").click()
+    assert "授权码无效、已使用或已过期，请村民在手机上重新生成。" in page.inner_text("main")
+    shot(page, role, 5, "code-used")
+
     # no menu entry leads to the disputes, and their address typed in shows nothing of them
     assert not {"纠纷案件", "研判分析", "咨询工作台"} & set(entries), entries
     page.goto(f"{live_server.url}/cases/workbench/?scope=all")
     assert page.locator("h1").inner_text() == "页面不存在" and case.number not in page.content()
+
+    # the officer on a phone-sized screen: the desk, a fresh check's result and its loan form fit 360 px
+    context, small = phone_context(browser)
+    try:
+        watch(small)
+        login_staff(small, live_server.url, bank_officer.user.username, PASSWORD)
+        small.goto(f"{live_server.url}/recognitions/bank/")
+        shot(small, role, 6, "desk-phone", phone=True)
+        second, _ = efadai.create_consent(actor=villager)
+        small.get_by_label("授权码").fill(second)
+        small.get_by_role("button", name="核验").click()
+        assert "符合条件" in small.inner_text("main")
+        shot(small, role, 7, "eligible-phone", phone=True)
+    finally:
+        context.close()

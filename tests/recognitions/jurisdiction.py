@@ -35,3 +35,25 @@ def chongfu_objection():
     citizen = User.objects.create(username=f"objector{rec.pk}", kind="citizen")
     objection = Objection.objects.create(recognition=rec, phase="in_notice", text="有异议", raised_by=citizen)
     return {"pk": rec.pk, "objection_id": objection.pk}
+
+
+@register("recognitions:bank_check", "recognitions:bank_loan")
+def chongfu_bank_check():
+    """A check by a bank of 崇福镇 on a villager of 崇福镇: no one but that bank's officers opens it."""
+    from django.utils import timezone
+
+    from xiangzhi.core import services
+    from xiangzhi.core.models import Region, User
+    from xiangzhi.recognitions.models import BankCheck, ConsentCode
+
+    rec = chongfu_recognition()
+    bank = services.create_organisation(name=f"崇福测试银行{rec.pk}", kind="bank",
+                                        region=Region.objects.get(code=CHONGFU), actor=None)
+    citizen = User.objects.create(username=f"borrower{rec.pk}", kind="citizen")
+    officer = User.objects.create(username=f"chongfu_bank{rec.pk}", kind="staff")
+    now = timezone.now()
+    consent = ConsentCode.objects.create(citizen=citizen, person=rec.person, code_hash=f"chongfu{rec.pk}",
+                                         expires_at=now, used_at=now)
+    check = BankCheck.objects.create(consent=consent, person=rec.person, bank=bank, officer=officer, eligible=False,
+                                     outcome="none", masked_name="崇**", at=now)
+    return {"pk": check.pk}

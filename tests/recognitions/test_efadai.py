@@ -46,7 +46,7 @@ def test_a_bank_checks_with_the_villagers_consent_code_and_learns_only_the_answe
     assert response.status_code == 200, response.content
     assert response.json() == {"check_id": response.json()["check_id"], "eligible": True, "title": "understander",
                                "title_label": "法律明白人", "valid_until": rec.valid_until.isoformat(),
-                               "masked_name": "张**"}
+                               "masked_name": "张**", "outcome": "eligible", "outcome_label": "符合条件"}
     page = villager.get("/recognitions/me/").content.decode()
     assert "浙江桐乡农村商业银行" in page or bank_a.organisation.name in page
     assert "符合（法律明白人）" in page
@@ -97,7 +97,8 @@ def test_a_revoked_holder_is_not_eligible(villager_holder, bank_a, town_staff, c
     revoke(rec, town_staff, county_admin)
     body = _check(_token_client(bank_a), _consent(villager)).json()
     assert body["eligible"] is False and body["title"] is None and body["valid_until"] is None
-    assert body["masked_name"] == "张**"
+    assert body["masked_name"] == "张**" and body["outcome"] == "revoked"
+    assert body["outcome_label"] == "不符合：称号已撤销"
 
 
 def test_a_villager_without_a_recognition_gets_no_code(villager_b):
@@ -147,7 +148,7 @@ def test_a_loan_needs_an_eligible_check_and_is_recorded_once(villager_holder, ba
     assert _loan(a, check_id).status_code == 200
     assert _loan(a, check_id).json()["code"] == "ALREADY_RECORDED"
     not_eligible = _check(a, _consent(villager_b[1])).json()
-    assert not_eligible["eligible"] is False
+    assert not_eligible["eligible"] is False and not_eligible["outcome"] == "none"
     assert _loan(a, not_eligible["check_id"]).json()["code"] == "NOT_ELIGIBLE"
 
 

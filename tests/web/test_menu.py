@@ -30,16 +30,22 @@ def test_every_menu_entry_opens(request, role):
 
 @pytest.mark.parametrize(("role", "absent"), [
     ("bank_officer", {"纠纷案件", "研判分析", "咨询工作台", "联动协办", "审计日志", "接口令牌"}),
-    ("liaison", {"纠纷案件", "研判分析", "咨询工作台", "审计日志"}),
-    ("lawyer", {"纠纷案件", "研判分析", "联动协办", "审计日志"}),
-    ("mediator", {"咨询工作台", "联动协办", "审计日志", "接口令牌"}),
-    ("grid_worker", {"咨询工作台", "联动协办", "合法性审查", "审计日志"}),
-    ("auditor", {"咨询工作台", "联动协办", "接口令牌"}),
+    ("liaison", {"纠纷案件", "研判分析", "咨询工作台", "审计日志", "e法贷核验"}),
+    ("lawyer", {"纠纷案件", "研判分析", "联动协办", "审计日志", "e法贷核验"}),
+    ("mediator", {"咨询工作台", "联动协办", "审计日志", "接口令牌", "e法贷核验"}),
+    ("grid_worker", {"咨询工作台", "联动协办", "合法性审查", "审计日志", "e法贷核验"}),
+    ("auditor", {"咨询工作台", "联动协办", "接口令牌", "e法贷核验"}),
+    ("county_admin", {"e法贷核验"}),
 ])
 def test_pages_a_role_may_not_open_are_not_in_its_menu(request, role, absent):
     entries = menu(request.getfixturevalue(role).client())
     assert not absent & set(entries), (role, entries)
     assert {"联动协办"} <= set(menu(request.getfixturevalue("liaison").client()))
+
+
+def test_the_bank_officer_has_the_efadai_desk(bank_officer):
+    entries = menu(bank_officer.client())
+    assert entries.get("e法贷核验") == "/recognitions/bank/", entries
 
 
 def test_one_entry_is_current(auditor):

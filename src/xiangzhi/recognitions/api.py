@@ -65,7 +65,8 @@ def holders(request: HttpRequest, page: Query[PageIn], year: int | None = None):
 def _check_out(check: BankCheck) -> dict:
     return {"check_id": check.pk, "eligible": check.eligible, "title": check.title or None,
             "title_label": str(TITLES[check.title]) if check.title else None, "valid_until": check.valid_until,
-            "masked_name": check.masked_name}
+            "masked_name": check.masked_name, "outcome": check.outcome or None,
+            "outcome_label": str(check.get_outcome_display()) if check.outcome else None}
 
 
 def _loan_out(loan: Loan) -> dict:

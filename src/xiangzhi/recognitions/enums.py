@@ -66,3 +66,12 @@ class EventKind(models.TextChoices):
 class TrainingKind(models.TextChoices):
     TRAINING = "training", _("培训")
     ASSESSMENT = "assessment", _("考核")
+
+
+class CheckOutcome(models.TextChoices):
+    """What an e法贷 check told the bank: eligible, or why not (a revoked or lapsed title, or none at all)."""
+
+    ELIGIBLE = "eligible", _("符合条件")
+    REVOKED = "revoked", _("不符合：称号已撤销")
+    EXPIRED = "expired", _("不符合：称号已过有效期")
+    NONE = "none", _("不符合：没有在册的法律明白人、法治带头人或学法用法示范户称号")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.core.models import AppendOnlyModel
 
-from .enums import CERTIFIED_STATES, EventKind, Source, State, Title, TrainingKind
+from .enums import CERTIFIED_STATES, CheckOutcome, EventKind, Source, State, Title, TrainingKind
 
 
 class Quota(models.Model):
@@ -146,6 +146,8 @@ class BankCheck(AppendOnlyModel):
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     recognition = models.ForeignKey(Recognition, models.PROTECT, null=True, blank=True, related_name="+")
     eligible = models.BooleanField(_("符合条件"))
+    # blank: a check recorded before the reason was kept (an eligible one was back-filled as such)
+    outcome = models.CharField(_("核验结果"), max_length=10, choices=CheckOutcome.choices, blank=True)
     title = models.CharField(_("类别"), max_length=12, choices=Title.choices, blank=True)
     valid_until = models.DateField(_("有效期至"), null=True, blank=True)
     masked_name = models.CharField(_("姓名（脱敏）"), max_length=60)

@@ -10,6 +10,8 @@ from pydantic import Field
 
 from xiangzhi.core.schemas import TextIn
 
+from .enums import CheckOutcome
+
 
 class RecognitionPublicKeyOut(Schema):
     algorithm: str = Field(description="签名算法（Ed25519）")
@@ -50,6 +52,8 @@ class EfadaiCheckOut(Schema):
     title_label: str | None
     valid_until: dt.date | None
     masked_name: str
+    outcome: CheckOutcome | None = Field(description="eligible 符合；revoked 称号已撤销；expired 称号已过有效期；none 没有在册的称号")
+    outcome_label: str | None
 
 
 class EfadaiLoanIn(TextIn):

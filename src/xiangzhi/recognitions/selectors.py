@@ -131,6 +131,11 @@ def bank_of(user) -> Organisation | None:  # noqa: ANN001
     return cached or None
 
 
+def is_bank_desk_user(user) -> bool:  # noqa: ANN001
+    """A bank officer whose membership names their bank: the e法贷 desk and its menu entry are theirs."""
+    return bank_of(user) is not None
+
+
 def loans_visible_to(user) -> QuerySet[Loan]:  # noqa: ANN001
     """A bank officer sees their own bank's loans only."""
     bank = bank_of(user)

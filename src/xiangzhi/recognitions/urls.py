@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import public, staff
+from .views import bank, public, staff
 
 app_name = "recognitions"
 
@@ -18,4 +18,8 @@ urlpatterns = [
     path("staff/<int:pk>/step/", staff.step, name="step"),
     path("staff/<int:pk>/training/", staff.training, name="training"),
     path("staff/<int:pk>/objections/<int:objection_id>/answer/", staff.answer, name="answer"),
+    path("bank/", bank.desk, name="bank"),
+    path("bank/check/", bank.check, name="bank_check_code"),
+    path("bank/checks/<int:pk>/", bank.check_result, name="bank_check"),
+    path("bank/checks/<int:pk>/loan/", bank.record_loan, name="bank_loan"),
 ]

@@ -12,6 +12,7 @@ from xiangzhi.legality import rules as legality_rules
 from xiangzhi.network import selectors as network_selectors
 from xiangzhi.outreach import rules as outreach_rules
 from xiangzhi.recognitions import rules as recognition_rules
+from xiangzhi.recognitions import selectors as recognition_selectors
 from xiangzhi.timebank import rules as timebank_rules
 from xiangzhi.villages import rules as villages_rules
 
@@ -38,6 +39,7 @@ STAFF_NAV = [
      lambda u: bool((outreach_rules.LIBRARY_ROLES | outreach_rules.JURY_ROLES) & rules.roles_of(u))),
     ("network:coverage", "法律服务网络", network_selectors.may_view),
     ("recognitions:dashboard", "法治荣誉", lambda u: recognition_rules.can_see(rules.roles_of(u))),
+    ("recognitions:bank", "e法贷核验", recognition_selectors.is_bank_desk_user),
     ("legality:board", "合法性审查", lambda u: bool(legality_rules.SEE_ROLES & rules.roles_of(u))),
     ("villages:workbench", "民主法治村", lambda u: villages_rules.can_view(rules.roles_of(u))),
     ("timebank:workbench", "时间银行", lambda u: timebank_rules.can_read(rules.roles_of(u))),

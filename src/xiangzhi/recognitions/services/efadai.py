@@ -21,7 +21,7 @@ from xiangzhi.core.errors import Conflict, NotFound, ValidationFailed
 from xiangzhi.core.models import Organisation, User
 
 from .. import selectors
-from ..enums import CERTIFIED_STATES
+from ..enums import CERTIFIED_STATES, CheckOutcome, State
 from ..models import BankCheck, ConsentCode, Loan, Recognition
 
 # Unambiguous letters and digits (no 0/O, 1/I/L): 31^8 ≈ 8.5 × 10^11 codes, with rate limits on both sides.
@@ -64,6 +64,19 @@ def _eligible(person_id: int, today: dt.date) -> Recognition | None:
             .order_by("-valid_until", "title").first())
 
 
+def _outcome(person_id: int, today: dt.date) -> tuple[Recognition | None, str]:
+    """The live title the check finds, or why there is none: the person's latest registered title was revoked, or it
+    lapsed; else they never held one."""
+    rec = _eligible(person_id, today)
+    if rec is not None:
+        return rec, CheckOutcome.ELIGIBLE
+    latest = (Recognition.objects.filter(person_id=person_id, serial__isnull=False)
+              .order_by("-valid_until", "-year", "-pk").first())
+    if latest is None:
+        return None, CheckOutcome.NONE
+    return None, CheckOutcome.REVOKED if latest.state == State.REVOKED else CheckOutcome.EXPIRED
+
+
 def check_eligibility(code: str, *, actor: User) -> BankCheck:
     """A bank officer checks a villager with their consent code. Any code that is unknown, expired or used answers
     the same refusal and tells nothing. Side effects: the code is used up; the BankCheck (what the bank was told);
@@ -81,7 +94,7 @@ def check_eligibility(code: str, *, actor: User) -> BankCheck:
         if consent is not None:
             check = _record_check(consent, bank=bank, actor=actor, now=now)
     if consent is None:  # logged outside the transaction that the refusal would roll back
-        core.audit("recognitions.check_refused", actor=actor, obj=bank, note="consent code unknown, used or expired")
+        core.audit("recognitions.check_refused", actor=actor, obj=bank, note="授权码无效、已使用或已过期")
         raise ValidationFailed("CONSENT_INVALID", "授权码无效、已使用或已过期，请村民在手机上重新生成。")
     return check
 
@@ -89,13 +102,13 @@ def check_eligibility(code: str, *, actor: User) -> BankCheck:
 def _record_check(consent: ConsentCode, *, bank: Organisation, actor: User, now: dt.datetime) -> BankCheck:
     consent.used_at = now
     consent.save(update_fields=["used_at"])
-    rec = _eligible(consent.person_id, timezone.localdate())
+    rec, outcome = _outcome(consent.person_id, timezone.localdate())
     check = BankCheck.objects.create(
         consent=consent, person=consent.person, bank=bank, officer=actor, recognition=rec,
-        eligible=rec is not None, title=rec.title if rec else "", valid_until=rec.valid_until if rec else None,
+        eligible=rec is not None, outcome=outcome, title=rec.title if rec else "", valid_until=rec.valid_until if rec else None,
         masked_name=consent.person.masked_name, at=now)
     core.audit("recognitions.bank_checked", actor=actor, obj=check, region_code=rec.region.code if rec else "",
-               after={"bank": bank.pk, "eligible": check.eligible, "title": check.title,
+               after={"bank": bank.pk, "eligible": check.eligible, "outcome": outcome, "title": check.title,
                       "serial": rec.serial if rec else None})
     core.notify_users_once([core.Message(
         user=consent.citizen, subject="e法贷资格核验",
