@@ -327,7 +327,17 @@ def test_auditor_reads_the_audit_log_and_the_ledger_without_write_actions(live_s
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="审计日志").click()
     assert page.locator("h1").inner_text() == "审计日志"
     assert page.locator("main table tbody tr").count() >= 1
+    table = page.inner_text("main table")
+    assert "登记纠纷" in table and "案件状态变更" in table and "纠纷案件" in table, table
+    assert "case.created" not in table and "disputes.case" not in table, table
     shot(page, role, 2, "audit")
+    page.get_by_label("操作", exact=True).fill("状态变更")
+    page.get_by_role("button", name="查询").click()
+    rows = page.locator("main table tbody tr").all_inner_texts()
+    assert rows and all("案件状态变更" in r for r in rows), rows
+    page.set_viewport_size({"width": 360, "height": 740})
+    shot(page, role, 5, "audit-filtered-narrow")
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(f"{live_server.url}/ledger/")
     assert page.locator("h1").inner_text() == "区块链存证"
     assert "当前叶子数" in page.inner_text("main")

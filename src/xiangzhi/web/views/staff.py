@@ -6,12 +6,13 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from xiangzhi.core import rules, selectors, services
+from xiangzhi.core import audit_labels, rules, selectors, services
 from xiangzhi.core.access import predicate_required, staff_required
 from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.errors import XiangzhiError
@@ -98,13 +99,16 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     q_action = request.GET.get("action", "").strip()
     q_actor = request.GET.get("actor", "").strip()
     q_object = request.GET.get("object", "").strip()
-    if q_action:
-        qs = qs.filter(action__startswith=q_action)
+    if q_action:  # a code prefix (case.) or a word of the Chinese label (调解)
+        qs = qs.filter(Q(action__startswith=q_action) | Q(action__in=audit_labels.actions_labelled(q_action)))
     if q_actor:
         qs = qs.filter(actor_label__icontains=q_actor)
     if q_object:
         qs = qs.filter(object_id=q_object)
     page = Paginator(qs.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+    for row in page:
+        row.action_label, row.object_label = audit_labels.action_label(row.action), audit_labels.object_label(
+            row.object_type)
     return render(request, "web/audit.html", {"page": page, "q_action": q_action, "q_actor": q_actor,
                                               "q_object": q_object})
 
