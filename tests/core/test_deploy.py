@@ -198,18 +198,44 @@ def test_the_timer_starts_runperiodic_every_minute():
         assert {b - a for a, b in zip(times, times[1:], strict=False)} == {dt.timedelta(minutes=1)}
 
 
-def test_systemd_analyze_verifies_the_units(tmp_path):
-    if not shutil.which("systemd-analyze"):
-        pytest.skip("systemd-analyze is not installed (the units were checked with configparser above)")
+NO_SYSTEMD = "systemd-analyze is not installed (apt-get install systemd); the units were checked with configparser above"
+
+
+def _rendered_units(into: Path) -> list[str]:
+    """The units as installed, but starting this checkout's venv (verify checks that each ExecStart exists)."""
     bin_dir = Path(sys.executable).parent
     assert (bin_dir / "gunicorn").exists() and (bin_dir / "xiangzhi").exists()
     for unit in UNITS.iterdir():
         text = unit.read_text(encoding="utf-8").replace(VENV_BIN, f"{bin_dir}/")
-        (tmp_path / unit.name).write_text(text, encoding="utf-8")
-    result = subprocess.run(["systemd-analyze", "verify", "--man=no", *sorted(str(p) for p in tmp_path.iterdir())],
-                            capture_output=True, text=True, check=False)
+        (into / unit.name).write_text(text, encoding="utf-8")
+    return sorted(str(p) for p in into.iterdir())
+
+
+def _verify(paths: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(["systemd-analyze", "verify", "--man=no", *paths], capture_output=True, text=True,
+                          check=False)
+
+
+def test_systemd_analyze_verifies_the_units(tmp_path):
+    if not shutil.which("systemd-analyze"):
+        pytest.skip(NO_SYSTEMD)
+    result = _verify(_rendered_units(tmp_path))
     # verify returns 0 for unknown keys and bad values (it only warns): any output is a failure too.
     assert result.returncode == 0 and result.stderr.strip() == "" and result.stdout.strip() == "", result.stderr
+
+
+def test_systemd_analyze_verify_would_report_a_broken_unit(tmp_path):
+    """The check above can fail here: a misspelt key, a bad value and a missing program are reported."""
+    if not shutil.which("systemd-analyze"):
+        pytest.skip(NO_SYSTEMD)
+    paths = _rendered_units(tmp_path)
+    web = tmp_path / "xiangzhi-web.service"
+    web.write_text(web.read_text(encoding="utf-8").replace("RestartSec=5", "RestartSecs=5\nProtectSystem=sometimes")
+                   .replace(f"{Path(sys.executable).parent}/gunicorn", "/nonexistent/gunicorn"), encoding="utf-8")
+    result = _verify(paths)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Unknown key 'RestartSecs'" in output and "sometimes" in output and "/nonexistent/gunicorn" in output, output
 
 
 # ---------------------------------------------------------------------------------------------------------------
