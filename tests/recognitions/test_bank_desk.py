@@ -221,3 +221,26 @@ def test_the_loans_list_is_paginated(monkeypatch, holder_and_villager, bank_a, m
 def test_the_menu_entry_is_the_bank_officers_alone(bank_a, county_admin):
     assert '<a href="/recognitions/bank/"' in bank_a.client().get("/workbench/").content.decode()
     assert "/recognitions/bank/" not in county_admin.client().get("/workbench/").content.decode()
+
+
+def test_the_loans_list_costs_the_same_queries_for_one_loan_or_two(holder_and_villager, bank_a, mediator, town_staff,
+                                                                   county_admin, villager_b):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xiangzhi.recognitions.models import BankCheck
+
+    _rec, villager = holder_and_villager
+    register(nominate(mediator.user, n=7, name="钱七", phone="13900000002"), town_staff, county_admin)
+    officer = bank_a.client()
+    today = timezone.localdate().isoformat()
+    counts = []
+    for citizen in (villager, villager_b[1]):
+        _check(officer, _consent(citizen))
+        check = BankCheck.objects.order_by("-pk").first()
+        officer.post(f"/recognitions/bank/checks/{check.pk}/loan/",
+                     {"amount": "1000", "rate_discount": "0", "granted_on": today})
+        with CaptureQueriesContext(connection) as queries:
+            assert officer.get("/recognitions/bank/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
