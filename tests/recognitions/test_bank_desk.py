@@ -87,6 +87,16 @@ def test_a_revoked_title_reads_revoked(holder_and_villager, bank_a, town_staff, 
     assert "登记放款" not in page and "有效期至" not in page
 
 
+def test_a_lapsed_title_reads_lapsed(holder_and_villager, bank_a):
+    from xiangzhi.recognitions.models import Recognition
+
+    rec, villager = holder_and_villager
+    Recognition.objects.filter(pk=rec.pk).update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    officer = bank_a.client()
+    page = officer.get(_check(officer, _consent(villager)).url).content.decode()
+    assert "不符合：称号已过有效期" in page and "登记放款" not in page
+
+
 def test_a_villager_with_only_a_nomination_reads_no_title(mediator, villager_b, bank_a):
     nominate(mediator.user, n=8, name="孙八", phone="13900000002")
     officer = bank_a.client()
