@@ -15,7 +15,7 @@ import pytest
 ACCESS_KEY, SECRET_KEY, REGION = "xz-test-access", "xz-test-secret", "us-east-1"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -26,7 +26,7 @@ def s3_endpoint() -> Iterator[str]:
     """The URL of a running moto S3 server (HTTP, path-style, like a county's MinIO)."""
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
@@ -47,7 +47,7 @@ class Bucket:
     endpoint: str
     name: str
 
-    def keys(self, prefix: str = "") -> list[str]:
+    def objects(self, prefix: str = "") -> list[str]:
         found = client(self.endpoint).list_objects_v2(Bucket=self.name, Prefix=prefix)
         return sorted(o["Key"] for o in found.get("Contents", []))
 

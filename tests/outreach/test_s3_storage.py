@@ -60,7 +60,7 @@ def test_an_answer_is_a_private_object_and_the_villager_plays_it_back_byte_ident
 
     answer = Answer.objects.get(alert=alert)
     key = f"outreach/{answer.media}"
-    assert answer.media.startswith("answers/") and bucket.keys() == [key]
+    assert answer.media.startswith("answers/") and bucket.objects() == [key]
     assert bucket.get(key) == data and answer.sha256 == hashlib.sha256(data).hexdigest()
     assert bucket.public_grants(key) == []  # private: no grant to everyone
     assert _local_copies(data, tmp_path) == []  # the storage was used, not a directory
@@ -89,7 +89,7 @@ def test_a_refused_file_leaves_no_object(rule, lawyer_wz, articles, bucket, tmp_
         "text": "答复", "citations": "民法典-99999",
         "file": SimpleUploadedFile("a.wav", media.wav_tone(1.0), content_type="audio/wav")})
     assert unknown.status_code == 422
-    assert bucket.keys() == [] and not Answer.objects.exists()
+    assert bucket.objects() == [] and not Answer.objects.exists()
     assert _local_copies(exe, tmp_path) == []
 
 
@@ -101,7 +101,7 @@ def test_a_failure_after_the_upload_removes_the_object(rule, lawyer_wz, articles
     seen = []
 
     def fail_after_the_upload(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        seen.extend(bucket.keys())
+        seen.extend(bucket.objects())
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(answers, "record", fail_after_the_upload)
@@ -109,7 +109,7 @@ def test_a_failure_after_the_upload_removes_the_object(rule, lawyer_wz, articles
         answers.submit_answer(alert, actor=lawyer_wz.user, text="答复", citations=articles,
                               upload=answers.Upload(name="a.wav", content=media.wav_tone(1.0)))
     assert len(seen) == 1 and seen[0].startswith("outreach/answers/")  # it did reach the bucket…
-    assert bucket.keys() == [] and not Answer.objects.exists()  # …and was removed when the transaction failed
+    assert bucket.objects() == [] and not Answer.objects.exists()  # …and was removed when the transaction failed
 
 
 def test_an_answer_sent_back_and_answered_again_replaces_its_object(rule, lawyer_wz, county_admin, articles, bucket):
@@ -122,11 +122,11 @@ def test_an_answer_sent_back_and_answered_again_replaces_its_object(rule, lawyer
     first, second = media.wav_tone(1.0), media.wav_tone(2.0)
     assert _answer_through_the_api(lawyer, alert, first).status_code == 200
     old_key = f"outreach/{Answer.objects.get(alert=alert).media}"
-    assert bucket.keys() == [old_key]
+    assert bucket.objects() == [old_key]
     review_answer(alert, actor=county_admin.user, approve=False, note="请补充调解程序的说明")
     assert _answer_through_the_api(lawyer, alert, second).status_code == 200
     new_key = f"outreach/{Answer.objects.get(alert=alert).media}"
-    assert new_key != old_key and bucket.keys() == [new_key] and bucket.get(new_key) == second
+    assert new_key != old_key and bucket.objects() == [new_key] and bucket.get(new_key) == second
     # under review: the bureau hears it through the same view
     got = county_admin.client().get(f"/outreach/media/{alert.pk}/")
     assert got.status_code == 200 and b"".join(got.streaming_content) == second
