@@ -520,6 +520,8 @@ def s3_options(prefix: str) -> dict[str, object]:
         "default_acl": "private",
         "file_overwrite": False,
         "querystring_auth": True,
+        # a file read back (to play it) is held in memory up to this size, then in a temporary file, not in the heap
+        "max_memory_size": 2 * 1024 * 1024,
     }
 
 
