@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from tests.cli import clean_env, run_python, run_xiangzhi
-from tests.core.test_backup import BUILD, PASSPHRASE, _facts, _ok
+from tests.core.test_backup import BUILD, PASSPHRASE, _assert_untouched, _facts, _ok
 from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY, Bucket, client, free_port, s3_bucket, s3_endpoint, use_s3  # noqa: F401
 
 SHOW = """
@@ -177,6 +177,34 @@ def test_restore_puts_the_objects_into_an_empty_bucket_and_refuses_a_used_one(s3
     assert again.returncode == 1 and "对象存储 storage-outreach 中已有文件" in again.stderr
     assert _facts(again_env)["counts"] == {}
     assert target.objects() == ["outreach/answers/audio.bin", "villages/evidence/2026/12/minutes.txt"]
+
+
+RESTORE_FAILING_UPLOAD = """
+import django, sys; django.setup()
+from pathlib import Path
+from django.core.files.storage import storages
+from xiangzhi.core import backup
+
+def unreachable(*args, **kwargs):
+    raise OSError("the object store went away")
+
+storages["villages"].save = unreachable  # the second store's upload fails, after the first store's went in
+try:
+    backup.restore(Path(sys.argv[1]), passphrase=lambda: %r)
+except OSError as exc:
+    print("failed:", exc)
+"""
+
+
+@pytest.mark.slow
+def test_a_restore_that_fails_uploading_takes_its_objects_back_out(s3_source, s3_endpoint, tmp_path):  # noqa: F811
+    _env_source, root, _bucket, _ = s3_source
+    target = _new_bucket(s3_endpoint)
+    target_env = _env(tmp_path / "restored", **_s3_env(target))
+    code = RESTORE_FAILING_UPLOAD.replace("sys.argv[1]", repr(str(root / "backup"))) % PASSPHRASE
+    assert "failed: the object store went away" in _ok(run_python(code, env=target_env))
+    assert target.objects() == []  # the outreach object that did go in was deleted again
+    _assert_untouched(tmp_path / "restored", target_env)
 
 
 @pytest.mark.slow
