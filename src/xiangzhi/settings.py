@@ -482,17 +482,68 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
 
-# 精准普法 answers (audio/video): where they are stored (a Django storage backend; the production option is an
-# S3-compatible store, e.g. django-storages' "storages.backends.s3.S3Storage" with its own OPTIONS from the env),
-# and the limits of one file.
-XIANGZHI_OUTREACH_STORAGE_BACKEND = env_str("XIANGZHI_OUTREACH_STORAGE_BACKEND",
-                                            "django.core.files.storage.FileSystemStorage")
+# The media stores (精准普法 answers and library files, 民主法治村 evidence): "local" = a directory under the data dir
+# each; "s3" = one private bucket of an S3-compatible object store (MinIO, Ceph RGW, a cloud's OSS/COS/OBS), each
+# store under its own prefix (outreach/, villages/). Objects are written without a public ACL and never linked to:
+# files reach users only through the app's views, after its access checks. A store may instead name any Django
+# storage class (XIANGZHI_OUTREACH_STORAGE_BACKEND / XIANGZHI_VILLAGES_STORAGE_BACKEND), which wins.
+FILESYSTEM_STORAGE = "django.core.files.storage.FileSystemStorage"
+S3_STORAGE = "storages.backends.s3.S3Storage"
+XIANGZHI_MEDIA_STORAGE = env_str("XIANGZHI_MEDIA_STORAGE", "local").strip().lower()
+if XIANGZHI_MEDIA_STORAGE not in {"local", "s3"}:
+    raise SettingError(f"XIANGZHI_MEDIA_STORAGE={XIANGZHI_MEDIA_STORAGE!r} is neither 'local' nor 's3' "
+                       "(媒体文件存储只能是 local 或 s3).")
+XIANGZHI_S3_ENDPOINT_URL = env_str("XIANGZHI_S3_ENDPOINT_URL", "")
+XIANGZHI_S3_BUCKET = env_str("XIANGZHI_S3_BUCKET", "")
+XIANGZHI_S3_ACCESS_KEY = env_str("XIANGZHI_S3_ACCESS_KEY", "")
+XIANGZHI_S3_SECRET_KEY = env_str("XIANGZHI_S3_SECRET_KEY", "")
+XIANGZHI_S3_REGION = env_str("XIANGZHI_S3_REGION", "us-east-1")
+# "path" (https://host/bucket/key: MinIO, Ceph) or "virtual" (https://bucket.host/key: Aliyun OSS and most clouds).
+XIANGZHI_S3_ADDRESSING_STYLE = env_str("XIANGZHI_S3_ADDRESSING_STYLE", "path")
+if XIANGZHI_S3_ADDRESSING_STYLE not in {"path", "virtual"}:
+    raise SettingError(f"XIANGZHI_S3_ADDRESSING_STYLE={XIANGZHI_S3_ADDRESSING_STYLE!r} is neither 'path' nor 'virtual'.")
+DEFAULT_MEDIA_BACKEND = S3_STORAGE if XIANGZHI_MEDIA_STORAGE == "s3" else FILESYSTEM_STORAGE
+
+
+def s3_options(prefix: str) -> dict[str, object]:
+    """OPTIONS of django-storages' S3Storage for one store: private objects under ``prefix`` in the bucket, never
+    overwritten (names are random), read back only through the app (no signed or public URLs handed out)."""
+    return {
+        "bucket_name": XIANGZHI_S3_BUCKET,
+        "endpoint_url": XIANGZHI_S3_ENDPOINT_URL or None,
+        "access_key": XIANGZHI_S3_ACCESS_KEY,
+        "secret_key": XIANGZHI_S3_SECRET_KEY,
+        "region_name": XIANGZHI_S3_REGION,
+        "addressing_style": XIANGZHI_S3_ADDRESSING_STYLE,
+        "signature_version": "s3v4",
+        "location": prefix,
+        "default_acl": "private",
+        "file_overwrite": False,
+        "querystring_auth": True,
+        # a file read back (to play it) is held in memory up to this size, then in a temporary file, not in the heap
+        "max_memory_size": 2 * 1024 * 1024,
+    }
+
+
+def media_store(backend: str, directory: Path, prefix: str) -> dict[str, object]:
+    """A STORAGES entry: the directory for the file-system storage, the bucket prefix for S3, no options otherwise."""
+    if backend.endswith("FileSystemStorage"):
+        return {"BACKEND": backend, "OPTIONS": {"location": str(directory)}}
+    if backend == S3_STORAGE:
+        missing = [name for name, value in (("XIANGZHI_S3_BUCKET", XIANGZHI_S3_BUCKET),
+                                            ("XIANGZHI_S3_ACCESS_KEY", XIANGZHI_S3_ACCESS_KEY),
+                                            ("XIANGZHI_S3_SECRET_KEY", XIANGZHI_S3_SECRET_KEY)) if not value]
+        if missing:
+            raise SettingError(f"Media files are stored in S3 but {', '.join(missing)} is not set "
+                               f"(媒体文件使用对象存储，但未设置 {'、'.join(missing)}).")
+        return {"BACKEND": backend, "OPTIONS": s3_options(prefix)}
+    return {"BACKEND": backend, "OPTIONS": {}}
+
+
+# 精准普法 answers (audio/video) and library files: where they are stored, and the limits of one file.
+XIANGZHI_OUTREACH_STORAGE_BACKEND = env_str("XIANGZHI_OUTREACH_STORAGE_BACKEND", DEFAULT_MEDIA_BACKEND)
 XIANGZHI_OUTREACH_MEDIA_DIR = Path(env_str("XIANGZHI_OUTREACH_MEDIA_DIR", str(DATA_DIR / "outreach-media")))
-STORAGES["outreach"] = {
-    "BACKEND": XIANGZHI_OUTREACH_STORAGE_BACKEND,
-    "OPTIONS": ({"location": str(XIANGZHI_OUTREACH_MEDIA_DIR)}
-                if XIANGZHI_OUTREACH_STORAGE_BACKEND.endswith("FileSystemStorage") else {}),
-}
+STORAGES["outreach"] = media_store(XIANGZHI_OUTREACH_STORAGE_BACKEND, XIANGZHI_OUTREACH_MEDIA_DIR, "outreach")
 XIANGZHI_OUTREACH_MAX_MEDIA_BYTES = env_int("XIANGZHI_OUTREACH_MAX_MEDIA_BYTES", 30 * 1024 * 1024, minimum=1024)
 XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS = env_int("XIANGZHI_OUTREACH_MAX_MEDIA_SECONDS", 300, minimum=1)
 # One picture of a 普法资源库 comic.
@@ -516,14 +567,9 @@ XIANGZHI_RECOGNITIONS_FONT = env_str("XIANGZHI_RECOGNITIONS_FONT", "")
 XIANGZHI_LEGALITY_REVIEW_WORKDAYS = env_int("XIANGZHI_LEGALITY_REVIEW_WORKDAYS", 7, minimum=1)
 # 民主法治村 creation: where the evidence files of the cultivation tasks are stored (a Django storage backend; a
 # directory under the data dir by default) and the limit of one file.
-XIANGZHI_VILLAGES_STORAGE_BACKEND = env_str("XIANGZHI_VILLAGES_STORAGE_BACKEND",
-                                            "django.core.files.storage.FileSystemStorage")
+XIANGZHI_VILLAGES_STORAGE_BACKEND = env_str("XIANGZHI_VILLAGES_STORAGE_BACKEND", DEFAULT_MEDIA_BACKEND)
 XIANGZHI_VILLAGES_EVIDENCE_DIR = Path(env_str("XIANGZHI_VILLAGES_EVIDENCE_DIR", str(DATA_DIR / "villages-evidence")))
-STORAGES["villages"] = {
-    "BACKEND": XIANGZHI_VILLAGES_STORAGE_BACKEND,
-    "OPTIONS": ({"location": str(XIANGZHI_VILLAGES_EVIDENCE_DIR)}
-                if XIANGZHI_VILLAGES_STORAGE_BACKEND.endswith("FileSystemStorage") else {}),
-}
+STORAGES["villages"] = media_store(XIANGZHI_VILLAGES_STORAGE_BACKEND, XIANGZHI_VILLAGES_EVIDENCE_DIR, "villages")
 # Titles are reviewed (复核) every this many years after naming or the last review (national titles: every two).
 XIANGZHI_VILLAGES_REVIEW_YEARS = env_int("XIANGZHI_VILLAGES_REVIEW_YEARS", 2, minimum=1)
 XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES = env_int("XIANGZHI_VILLAGES_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024, minimum=1024)

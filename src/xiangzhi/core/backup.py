@@ -5,7 +5,9 @@ A backup is a directory:
 * ``database.sqlite3`` (SQLite's online backup API, consistent while the site runs) or ``database.pgdump``
   (``pg_dump`` custom format, taken in the same exported snapshot the row counts and ledger root were read in);
 * ``files/<root>/…``: every file of every file-system storage the settings declare and the rest of the data dir
-  (not the keys, not the database, not what is rebuilt: collected static files and the consultation index cache);
+  (not the keys, not the database, not what is rebuilt: collected static files and the consultation index cache),
+  and every object of every storage kept elsewhere (an S3-compatible bucket), copied through the storage API under
+  the same ``storage-<alias>`` root — so a backup restores into either kind of storage, whichever it came from;
 * ``keys.enc``: the secrets (SECRET_KEY, the encryption keyring, the blind-index key, the ledger signing key),
   encrypted with a passphrase (scrypt → AES-256-GCM), never stored in the clear beside the data they protect;
 * ``manifest.json``: the SHA-256 and size of every file, the row count of every table, the state the apps registered
@@ -39,7 +41,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 
@@ -170,7 +173,8 @@ def passphrase_from(*, configured: str, ask: Callable[[], str] | None) -> str:
 class FileRoots:
     roots: dict[str, Path] = field(default_factory=dict)
     excluded: list[Path] = field(default_factory=list)
-    external: list[str] = field(default_factory=list)  # storages that are not on this file system (e.g. S3)
+    objects: dict[str, Storage] = field(default_factory=dict)  # label → a storage elsewhere (an S3 bucket)
+    external: list[str] = field(default_factory=list)  # storages whose files cannot be listed: not backed up
 
 
 def _database_paths() -> list[Path]:
@@ -190,6 +194,8 @@ def file_roots() -> FileRoots:
         storage = storages[alias]
         if isinstance(storage, FileSystemStorage):
             found.roots[f"storage-{alias}"] = Path(storage.location).resolve()
+        elif _listable(storage):
+            found.objects[f"storage-{alias}"] = storage
         else:
             found.external.append(alias)
     data_dir = Path(settings.DATA_DIR).resolve()
@@ -198,6 +204,34 @@ def file_roots() -> FileRoots:
     found.excluded = [Path(settings.KEY_DIR).resolve(), Path(settings.STATIC_ROOT).resolve(), consult_cache,
                       *_database_paths()]
     return found
+
+
+def _listable(storage: Storage) -> bool:
+    try:
+        storage.listdir("")
+    except NotImplementedError:
+        return False
+    return True
+
+
+def walk_objects(storage: Storage, folder: str = "") -> Iterator[str]:
+    """The name of every file of a storage kept elsewhere (an S3 bucket under its prefix), through its own API."""
+    dirs, names = storage.listdir(folder)
+    for name in sorted(names):
+        yield f"{folder}/{name}" if folder else name
+    for sub in sorted(dirs):
+        yield from walk_objects(storage, f"{folder}/{sub}" if folder else sub)
+
+
+def _copy_object(storage: Storage, name: str, dst: Path) -> tuple[str, int]:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with storage.open(name, "rb") as fin, dst.open("wb") as fout:
+        while block := fin.read(CHUNK):
+            digest.update(block)
+            fout.write(block)
+            size += len(block)
+    return digest.hexdigest(), size
 
 
 def _inside(path: Path, parent: Path) -> bool:
@@ -369,6 +403,11 @@ def _write_backup(staging: Path, passphrase: str, *, skip: tuple[Path, ...]) -> 
     for label, path, rel in walk_files(found, skip=skip):
         digest, size = _copy_hashing(path, staging / "files" / label / rel)
         files[f"files/{label}/{rel}"] = {"sha256": digest, "size": size}
+    for label, storage in found.objects.items():
+        for name in walk_objects(storage):
+            _check_object_name(label, name)
+            digest, size = _copy_object(storage, name, staging / "files" / label / name)
+            files[f"files/{label}/{name}"] = {"sha256": digest, "size": size}
     keys_blob, mac_key = seal_keys(current_keys(), passphrase)
     (staging / KEYS_FILE).write_bytes(keys_blob)
     (staging / KEYS_FILE).chmod(0o600)
@@ -383,7 +422,8 @@ def _write_backup(staging: Path, passphrase: str, *, skip: tuple[Path, ...]) -> 
         "database": {"file": db_name, "tables": counts},
         "state": state,
         "keys": {"file": KEYS_FILE, "names": sorted(current_keys())},
-        "file_roots": sorted(found.roots),
+        "file_roots": sorted([*found.roots, *found.objects]),
+        "object_stores": sorted(found.objects),
         "external_storages": found.external,
         "files": dict(sorted(files.items())),
     }
@@ -431,6 +471,12 @@ def verify_files(source: Path, manifest: dict[str, Any]) -> None:
             raise BackupError("BACKUP_BAD_MANIFEST", "备份清单缺少数据库或密钥文件。")
 
 
+def _check_object_name(label: str, name: str) -> None:
+    parts = name.split("/")
+    if not name or name.startswith("/") or any(part in {"", ".", ".."} for part in parts):
+        raise BackupError("BACKUP_TAMPERED", "对象存储中有无法安全保存为文件的对象名，拒绝处理。", f"{label}/{name}")
+
+
 def _target_problems(found: FileRoots) -> list[str]:
     problems = []
     with connection.cursor() as cursor:
@@ -440,6 +486,10 @@ def _target_problems(found: FileRoots) -> list[str]:
     files = [path for _, path, _ in walk_files(found)]
     if files:
         problems.append(f"数据目录中已有 {len(files)} 个文件（如 {files[0]}）")
+    for label, storage in found.objects.items():
+        first = next(walk_objects(storage), None)
+        if first is not None:
+            problems.append(f"对象存储 {label} 中已有文件（如 {first}；请换一个空的存储桶或前缀）")
     return problems
 
 
@@ -510,31 +560,36 @@ def restore(source: Path, *, passphrase: Callable[[], str]) -> RestoreReport:
     if problems:
         raise BackupError("BACKUP_TARGET_NOT_EMPTY",
                           "恢复目标不是空的：" + "；".join(problems) + "。只能恢复到空的数据目录和空数据库，未做任何改动。")
-    missing_roots = sorted(set(manifest["file_roots"]) - set(found.roots))
     has_files = {name.split("/")[1] for name in manifest["files"] if name.startswith("files/")}
-    if missing_roots and has_files & set(missing_roots):
-        raise BackupError("BACKUP_NO_STORAGE", "当前配置缺少备份中的文件存储（如对象存储未改回本地目录）。",
-                          sorted(has_files & set(missing_roots)))
+    unplaced = sorted(has_files - set(found.roots) - set(found.objects))
+    if unplaced:
+        raise BackupError("BACKUP_NO_STORAGE", "当前配置缺少备份中的文件存储（本地目录或对象存储都未配置）。", unplaced)
 
     data_dir = Path(settings.DATA_DIR).resolve()
     staging = data_dir / f".restore-{secrets.token_hex(4)}"
     staging.mkdir(parents=True)
-    moved_db = False
+    moved_db = pg_restored = False
+    uploaded: list[tuple[str, str]] = []
     try:
         # 1. the files and keys, staged beside their final place
         staged_files: list[tuple[Path, Path]] = []
+        staged_objects: list[tuple[Path, str, str]] = []  # (staged file, label, object name)
         for name, meta in manifest["files"].items():
             if not name.startswith("files/"):
                 continue
             _, label, rel = name.split("/", 2)
-            target = found.roots[label] / rel
-            if not _inside(target.resolve(), found.roots[label]):
+            if label in found.objects:
+                _check_object_name(label, rel)
+            elif not _inside((found.roots[label] / rel).resolve(), found.roots[label]):
                 raise BackupError("BACKUP_TAMPERED", "备份中有指向数据目录之外的文件路径，拒绝恢复。", name)
             staged = staging / "files" / label / rel
             digest, _ = _copy_hashing(source / name, staged)
             if digest != meta["sha256"]:
                 raise BackupError("BACKUP_TAMPERED", "复制过程中文件校验失败，拒绝恢复。", name)
-            staged_files.append((staged, target))
+            if label in found.objects:
+                staged_objects.append((staged, label, rel))
+            else:
+                staged_files.append((staged, found.roots[label] / rel))
         key_dir = Path(settings.KEY_DIR).resolve()
         for setting_name, filename in KEY_FILES.items():
             path = staging / "keys" / filename
@@ -560,13 +615,17 @@ def restore(source: Path, *, passphrase: Callable[[], str]) -> RestoreReport:
             _run_pg(["pg_restore", "--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges",
                      "--no-password", f"--dbname={connection.settings_dict['NAME']}", str(db_source)],
                     "pg_restore 恢复数据库")
-            try:
-                _check_restored(manifest)
-            except BaseException:
-                _clear_postgresql()
-                raise
+            pg_restored = True
+            _check_restored(manifest)
 
-        # 3. into place
+        # 3. into place: the objects first (each under its own name, removed again if anything fails)
+        for staged, label, rel in staged_objects:
+            with staged.open("rb") as fh:
+                saved = found.objects[label].save(rel, File(fh, name=rel))
+            uploaded.append((label, saved))
+            if saved != rel:
+                raise BackupError("BACKUP_TARGET_NOT_EMPTY", f"对象存储 {label} 中已有同名对象，已撤销恢复。", rel)
+        pg_restored = False  # a PostgreSQL database is emptied again only while nothing else has moved
         if connection.vendor == "sqlite":
             connection.close()
             final = Path(str(connection.settings_dict["NAME"])).resolve()
@@ -591,8 +650,12 @@ def restore(source: Path, *, passphrase: Callable[[], str]) -> RestoreReport:
             connection.close()
             for leftover in _database_paths():
                 leftover.unlink(missing_ok=True)
+        if pg_restored:
+            _clear_postgresql()
+        for label, saved in uploaded:
+            found.objects[label].delete(saved)
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return RestoreReport(manifest=manifest, files=len(staged_files),
+    return RestoreReport(manifest=manifest, files=len(staged_files) + len(staged_objects),
                          rows=sum(manifest["database"]["tables"].values()), key_dir=key_dir, env_keys_differ=differ)

@@ -88,3 +88,57 @@ def check_sms_backend(app_configs, **kwargs) -> list[CheckWarning]:  # noqa: ANN
                     "would be written to the log.",
                     hint="设置运营商短信网关类；对接前可用 xiangzhi.core.sms.FileBackend（写入 XIANGZHI_SMS_FILE_DIR）。",
                     id="xiangzhi.W005")]
+
+
+def _s3_stores() -> dict[str, object]:
+    """alias → storage of every store kept in an S3-compatible bucket (django-storages' S3Storage)."""
+    from django.core.files.storage import storages
+
+    found = {}
+    for alias in settings.STORAGES:
+        if alias != "staticfiles" and settings.STORAGES[alias].get("BACKEND") == settings.S3_STORAGE:
+            found[alias] = storages[alias]
+    return found
+
+
+def anonymous_listing_allowed(storage) -> bool:  # noqa: ANN001
+    """Whether anyone without a key can list the store's objects (an unsigned request to the same endpoint)."""
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = boto3.session.Session().client(
+        "s3", endpoint_url=storage.endpoint_url, region_name=storage.region_name,
+        config=Config(signature_version=UNSIGNED, s3={"addressing_style": storage.addressing_style},
+                      connect_timeout=5, read_timeout=10, retries={"max_attempts": 1}))
+    try:
+        client.list_objects_v2(Bucket=storage.bucket_name, MaxKeys=1)
+    except (ClientError, BotoCoreError):
+        return False
+    return True
+
+
+@register(Tags.security, deploy=True)
+def check_media_storage(app_configs, **kwargs) -> list[Error]:  # noqa: ANN001, ANN003, ARG001
+    """Every store in an S3-compatible bucket is reachable with its keys, and its bucket is not public (the files
+    are answers and evidence that reach users only through the app's access checks)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    errors: list[Error] = []
+    for alias, storage in _s3_stores().items():
+        where = f"{storage.endpoint_url or 'AWS'} bucket {storage.bucket_name!r}"
+        try:
+            storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)
+        except (ClientError, BotoCoreError) as exc:
+            errors.append(Error(
+                f"Media store {alias!r}: {where} cannot be reached with XIANGZHI_S3_ACCESS_KEY/SECRET_KEY: {exc}",
+                hint="检查 XIANGZHI_S3_ENDPOINT_URL、XIANGZHI_S3_BUCKET（须事先建好）和访问密钥；"
+                     "对象存储不可用时上传的音视频和佐证材料都无法保存。", id="xiangzhi.E006"))
+            continue
+        if anonymous_listing_allowed(storage):
+            errors.append(Error(
+                f"Media store {alias!r}: {where} lets anyone list its objects without a key (a public bucket).",
+                hint="把存储桶的访问策略改为私有（MinIO：mc anonymous set none；云对象存储：读写权限设为“私有”）。"
+                     "音视频解答和佐证材料只能经乡治的页面在权限检查后提供。", id="xiangzhi.E007"))
+    return errors

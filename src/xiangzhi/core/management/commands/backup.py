@@ -44,6 +44,9 @@ class Command(BaseCommand):
         self.stdout.write(f"备份完成：{report.path}")
         self.stdout.write(f"  数据库（{m['engine']}）：{len(m['database']['tables'])} 张表，{report.row_count} 行")
         self.stdout.write(f"  文件：{report.file_count} 个")
+        for label in m["object_stores"]:
+            count = sum(1 for name in m["files"] if name.startswith(f"files/{label}/"))
+            self.stdout.write(f"  其中对象存储 {label.removeprefix('storage-')}：{count} 个对象，已通过存储接口下载进备份")
         ledger = m["state"].get("ledger")
         if ledger:
             self.stdout.write(f"  区块链存证：{ledger['tree_size']} 个叶子，根哈希 {ledger['root']}")
