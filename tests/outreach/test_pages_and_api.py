@@ -111,7 +111,11 @@ def test_a_villager_sees_and_opens_the_pushed_answer_in_the_inbox(rule, lawyer_w
     assert Client().get("/outreach/inbox/").content.decode().count("<audio") == 0  # someone else: nothing
     got = villager.get(f"/outreach/media/{alert.pk}/")
     assert got.status_code == 200 and got["Content-Type"] == "audio/wav"
-    assert b"".join(got.streaming_content)[:4] == b"RIFF"
+    whole = b"".join(got.streaming_content)
+    assert whole[:4] == b"RIFF" and got["Accept-Ranges"] == "bytes"
+    tail = villager.get(f"/outreach/media/{alert.pk}/", headers={"Range": "bytes=-100"})  # a phone seeking
+    assert tail.status_code == 206 and tail["Content-Range"] == f"bytes {len(whole) - 100}-{len(whole) - 1}/{len(whole)}"
+    assert b"".join(tail.streaming_content) == whole[-100:]
     assert villager.post(f"/outreach/a/{d.token}/opened/").status_code == 204
     d.refresh_from_db()
     assert d.state == DeliveryState.OPENED

@@ -76,6 +76,10 @@ def test_an_answer_is_a_private_object_and_the_villager_plays_it_back_byte_ident
     assert int(got["Content-Length"]) == len(data)
     assert b"".join(got.streaming_content) == data
     got.close()
+    seek = villager.get(f"/outreach/media/{alert.pk}/", headers={"Range": "bytes=1000-4999"})  # the player seeks
+    assert seek.status_code == 206 and seek["Content-Range"] == f"bytes 1000-4999/{len(data)}"
+    assert b"".join(seek.streaming_content) == data[1000:5000]
+    seek.close()
 
 
 def test_a_refused_file_leaves_no_object(rule, lawyer_wz, articles, bucket, tmp_path):

@@ -6,7 +6,7 @@ bureau's nominations and the jury's scores (once per juror and case). Thin: sele
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,6 +17,7 @@ from xiangzhi.consultation.views.public import COOKIE, COOKIE_AGE
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.access import public, staff_required
 from xiangzhi.core.errors import ValidationFailed, XiangzhiError
+from xiangzhi.core.media import stored_file_response
 from xiangzhi.disputes.services.uploads import Upload
 
 from .. import rules, selectors
@@ -63,10 +64,8 @@ def item_media(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.published_item(pk)
     if not item.media:
         raise Http404
-    response = FileResponse(answers.storage().open(item.media, "rb"), content_type=item.content_type)
-    response["Cache-Control"] = "public, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(request, answers.storage(), item.media, item.content_type,
+                                cache_control="public, max-age=3600")
 
 
 @public
@@ -76,10 +75,8 @@ def page_image(request: HttpRequest, pk: int, position: int) -> HttpResponse:
     page = selectors.published_item(pk).pages.filter(position=position).first()
     if page is None:
         raise Http404
-    response = FileResponse(answers.storage().open(page.name, "rb"), content_type=page.content_type)
-    response["Cache-Control"] = "public, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(request, answers.storage(), page.name, page.content_type,
+                                cache_control="public, max-age=3600")
 
 
 @public

@@ -3,13 +3,14 @@ and the answer files. Thin: selectors read, services write."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from xiangzhi.consultation.views.public import COOKIE
 from xiangzhi.core.access import public
+from xiangzhi.core.media import stored_file_response
 
 from .. import selectors
 from ..services import answers, push
@@ -58,7 +59,5 @@ def answer_media(request: HttpRequest, pk: int) -> HttpResponse:
     answer = getattr(alert, "answer", None)
     if answer is None or not answer.media:
         raise Http404
-    response = FileResponse(answers.storage().open(answer.media, "rb"), content_type=answer.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(request, answers.storage(), answer.media, answer.content_type,
+                                cache_control="private, max-age=3600")

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.access import staff_required
 from xiangzhi.core.errors import XiangzhiError
+from xiangzhi.core.media import stored_file_response
 from xiangzhi.core.models import User
 
 from .. import rules, selectors, storage
@@ -204,10 +205,8 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     ev = selectors.access_evidence(request.user, pk)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    response = FileResponse(storage.storage().open(ev.file, "rb"), content_type=ev.content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(request, storage.storage(), ev.file, ev.content_type,
+                                cache_control="private, no-store", disposition="inline")
 
 
 @staff_required(*VIEW)
