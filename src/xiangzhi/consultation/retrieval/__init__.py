@@ -40,8 +40,10 @@ the articles next to them, the articles an article classifier predicts, BM25 of 
 word associations, and relevance feedback from the text of the articles similar questions cite) →
 re-ranker features (each retriever's score and rank, priors, kNN votes at article/chapter/law level,
 classifier probabilities of the article itself and of its law and chapter, chapter and law evidence,
-topic agreement, term coverage, whether the article holds the question's rarest word, and how much of
-the question's wording it contains verbatim) → LightGBM lambdarank re-ranker, three seeds averaged (a
+topic agreement, term coverage, whether the article holds the question's rarest word, how much of
+the question's wording it contains verbatim, BM25 of the story's question part alone (its last asking sentence,
+``text.question_part``), RM3-style feedback from the best text matches' own wording, and a prior per kind of
+dispute: P(law | topic) and P(article | topic) of the training questions, weighted by the question's topic posterior) → LightGBM lambdarank re-ranker, three seeds averaged (a
 pointwise gradient-boosted classifier when there are fewer than 200 training questions) → topic
 posterior, confidence, ambiguity, hand-off.
 
