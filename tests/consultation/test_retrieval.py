@@ -8,7 +8,7 @@ import pytest
 
 from tests.shared_data import shared_path
 from xiangzhi.consultation.retrieval import TOPICS, Engine, load_articles
-from xiangzhi.consultation.retrieval.text import Rewriter, question_part
+from xiangzhi.consultation.retrieval.text import Rewriter
 
 REAL_ARTICLES = shared_path("data/laws/articles.jsonl.gz")
 
@@ -166,12 +166,3 @@ def test_real_corpus_neighbour_tree_roots(real_engine: Engine) -> None:
     assert relevant & set(ranked), ranked
     ans = real_engine.answer("邻居家的树根把我家院墙顶裂了怎么办", top_k=5)
     assert 0.0 <= ans.confidence <= 1.0
-
-
-def test_question_part_picks_the_asked_sentence_out_of_a_story() -> None:
-    story = "去年我在工地上干活，从脚手架上摔下来腿骨折了。老板只给了两千块钱就不管了。我现在该怎么办？能不能要求赔偿？谢谢"
-    assert question_part(story) == "能不能要求赔偿"
-    # one long sentence: its last clause that asks
-    assert question_part("邻居家盖房子，占了我家的宅基地，村里调解了也不管用，我可以去法院起诉吗，麻烦了") == "我可以去法院起诉吗"
-    # a short question has no story around it
-    assert question_part("欠钱不还怎么办") == ""

@@ -29,7 +29,6 @@ from .text import (
     clean_heading,
     heading_terms,
     normalize,
-    question_part,
     reduce_text,
 )
 from .topics import TOPIC_INDEX, TOPICS, TopicClassifier, article_topic
@@ -46,8 +45,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "s_expansion_rel", "rank_expansion", "cknn_sum", "cknn_max", "cknn_sum_rel", "cknn_law_rel", "idf_max_hit",
     "rarest_hit", "matched_share", "n_matched", "s_nprf_rel", "rank_nprf",
     "law_clf", "law_clf_rel", "chapter_clf", "chapter_clf_rel", "article_clf", "article_clf_rel",
-    "phrase3", "phrase4", "longest_phrase", "phrase3_idf", "s_question_rel", "rank_question", "s_rm3_rel", "rank_rm3",
-    "topic_law_prior", "topic_article_prior", "topic_article_prior_rel",
+    "phrase3", "phrase4", "longest_phrase", "phrase3_idf",
 )
 CATEGORY_FEATURE = FEATURE_NAMES.index("category")
 _SLIM = frozenset(ARTICLE_FIELDS)
@@ -96,9 +94,6 @@ class Config:
     term_features: bool = True
     article_classifier: bool = True
     phrase_features: bool = True
-    question_features: bool = True
-    n_rm3_docs: int = 10
-    n_rm3_terms: int = 30
 
 
 @dataclass
@@ -496,14 +491,6 @@ class Engine:
             sp_ = s_prf[cand]
             feats[:, 47] = sp_ / max(float(sp_.max()), 1e-6)
             feats[:, 48] = np.log1p(_ranks(-sp_))
-        if len(cand):
-            self._story_features(feats, query, cand, s_text)
-        if knowledge is not None and len(knowledge.cited_topic) == len(knowledge.cited) and len(cand):
-            p_law, p_art = knowledge.topic_priors(self.article_law)
-            feats[:, 63] = np.log((topic_dist @ p_law)[self.article_law[cand]] + 1e-6)
-            ta = np.asarray(p_art[:, cand].T @ topic_dist).ravel()
-            feats[:, 64] = ta
-            feats[:, 65] = ta / max(float(ta.max()), 1e-6)
         for p_, col, group in ((law_p, 49, self.article_law), (chap_p, 51, self.article_chapter), (art_p, 53, None)):
             if p_ is not None and len(cand):
                 v = p_[cand] if group is None else p_[group[cand]]
@@ -533,33 +520,6 @@ class Engine:
         if not len(top):
             return None
         return self.text_index.score_ids(top.tolist(), (vec[top] / vec[top[0]]).tolist())
-
-    def _story_features(self, f: np.ndarray, query: Query, cand: np.ndarray, s_text: np.ndarray) -> None:
-        """Two views of a long story: BM25 of its question part alone (:func:`text.question_part`), and RM3-style
-        pseudo-relevance feedback (the characteristic words of the best text matches, weighted by their scores,
-        searched again over all articles)."""
-        cfg = self.config
-        if cfg.question_features:
-            part = question_part(query.text)
-            words = self.tokenizer.query_tokens(part) if part else []
-            if words:
-                sq = self.text_index.score(dict.fromkeys(words, 1.0))[cand]
-                f[:, 59] = sq / max(float(sq.max()), 1e-6)
-                f[:, 60] = np.log1p(_ranks(-sq))
-        if cfg.n_rm3_docs:
-            top = _top(s_text, cfg.n_rm3_docs)
-            top = top[s_text[top] > 0]
-            if not len(top):
-                return
-            w = (s_text[top] / s_text[top[0]]).astype(np.float32)
-            vec = np.asarray(self._article_terms()[top].multiply(w[:, None]).sum(axis=0)).ravel()
-            terms = _top(vec, cfg.n_rm3_terms)
-            terms = terms[vec[terms] > 0]
-            if not len(terms):
-                return
-            sr = self.text_index.score_ids(terms.tolist(), (vec[terms] / vec[terms[0]]).tolist())[cand]
-            f[:, 61] = sr / max(float(sr.max()), 1e-6)
-            f[:, 62] = np.log1p(_ranks(-sr))
 
     def _article_terms(self) -> sp.csr_matrix:
         """The article text index by article (rows: articles, BM25 term weights), built on first use and not saved
@@ -938,7 +898,7 @@ class Engine:
                             len(self.laws), self.article_chapter if self.config.extra_features else None,
                             [list(q.bigram_weights) for q in queries] if self.config.char_knn else None,
                             classifiers=self.config.group_classifiers,
-                            article_classifier=self.config.article_classifier, texts=[normalize(q.text) for q in queries])
+                            article_classifier=self.config.article_classifier)
         if self.config.learned_expansion:
             if getattr(self, "_terms", None) is None:
                 self._terms = sorted(self.text_index.vocab, key=self.text_index.vocab.get)

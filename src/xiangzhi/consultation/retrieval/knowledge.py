@@ -61,9 +61,6 @@ class Knowledge:
     law_clf: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     chapter_clf: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     article_clf: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-    # the kind of matter (index into TOPICS, as the topic classifier predicts it) of each training question: with
-    # ``cited`` it gives which laws and articles each kind of dispute draws on (``topic_priors``)
-    cited_topic: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
 
     @classmethod
     def build(
@@ -77,7 +74,6 @@ class Knowledge:
         bigram_lists: Sequence[Sequence[str]] | None = None,
         classifiers: bool = False,
         article_classifier: bool = False,
-        texts: Sequence[str] | None = None,
     ) -> Knowledge:
         """Fit on training questions given their query tokens and cited article indices (and, for the character
         kNN, their character bigrams)."""
@@ -108,32 +104,7 @@ class Knowledge:
             labels.append(dist / max(dist.sum(), 1.0))
         keep = [i for i, arts in enumerate(k.cited) if len(arts)]
         k.topics.fit([token_lists[i] for i in keep], [labels[i] for i in keep])
-        k.cited_topic = np.asarray(
-            [int(np.argmax(k.topics.predict(t, texts[i] if texts is not None else ""))) for i, t in enumerate(token_lists)],
-            np.int8)
         return k
-
-    def topic_priors(self, article_law: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Which laws and articles each kind of dispute draws on: P(law | topic) (counts smoothed towards uniform)
-        and P(article | topic) (shares of that topic's training questions, add-one in the denominator), both
-        topics × laws/articles; every question's citations weigh 1 in all.  Built on first use, not stored."""
-        cache = getattr(self, "_topic_priors", None)
-        if cache is not None:
-            return cache
-        n_topics = len(TOPICS)
-        law = np.full((n_topics, self.n_laws), 1.0 / max(self.n_laws, 1), np.float32)
-        arts = np.zeros((n_topics, self.n_articles), np.float32)
-        counts = np.zeros(n_topics, np.float32)
-        for t, cited in zip(self.cited_topic.tolist(), self.cited, strict=False):
-            if not len(cited):
-                continue
-            np.add.at(law[t], article_law[cited], 1.0 / len(cited))
-            np.add.at(arts[t], cited, 1.0 / len(cited))
-            counts[t] += 1
-        law /= law.sum(axis=1, keepdims=True)
-        arts /= counts[:, None] + 1.0
-        self._topic_priors = (law, sp.csr_matrix(arts))
-        return self._topic_priors
 
     def _fit_group_classifier(self, group_of: np.ndarray, c: float = 10.0) -> tuple | None:
         """Multinomial logistic regression from a question's tf-idf vector to the groups (laws, chapters, articles) of

@@ -182,22 +182,3 @@ def char_bigrams(text: str) -> list[str]:
 def reduce_text(question: str, kept_tokens: Sequence[str]) -> str:
     """The question reduced to its kept (non-filler) tokens, space separated (for bigrams)."""
     return " ".join(t for t in kept_tokens if len(t) >= 2) or question
-
-
-_QUESTION_WORD_RE = re.compile(
-    r"怎么办|怎么|能不能|能否|是否|如何|要不要|可不可以|可以|吗|呢|什么|多少|哪|应该|该不该|有没有|会不会|算不算")
-_SENTENCE_END_RE = re.compile(r"[。！？!?；;\n]+")
-_CLAUSE_END_RE = re.compile(r"[，,]")
-
-
-def question_part(text: str) -> str:
-    """The legal question picked out of a story: the last sentence (or, in a one-sentence story of three or more
-    clauses, the last clause) holding a question word (怎么办, 能不能, 是否, 如何, 要不要, 可以…吗 …), else the last
-    one; empty for a question too short to have a story around it."""
-    parts = [s for s in _SENTENCE_END_RE.split(text) if s.strip()]
-    if len(parts) <= 1:
-        parts = [c for c in _CLAUSE_END_RE.split(text) if c.strip()]
-        if len(parts) <= 2:
-            return ""
-    asked = [s for s in parts if _QUESTION_WORD_RE.search(s)]
-    return asked[-1] if asked else parts[-1]
