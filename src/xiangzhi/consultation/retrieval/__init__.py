@@ -82,6 +82,9 @@ of consult_train and 0.90 of random_train, so R@100 is capped there):
 * a prior per kind of dispute (P(law | topic), P(article | topic) under the question's topic posterior) with the
   articles and laws the training consultations cite: consult 0.161 / 0.335 / 0.402 / 0.665, 0.233; STARD 0.331 /
   0.577 / 0.673 / 0.878, 0.568; all of the above together: consult 0.156 / 0.330 / 0.402 / 0.670, 0.229;
+* candidates injected from that prior: of the 68 cited articles of consult_train missing from the candidate set, the
+  30 articles likeliest for the question's topic plus the 30 the training consultations cite most hold 3 (adding 39
+  candidates a question), the top 100 of each 11 (adding 128): not worth the larger candidate set;
 * question part + RM3 + topic prior, retrained and benched (commit 2b7f021): dev consult 0.152 / 0.317 / 0.415 /
   0.665, 0.223, STARD 0.333 / 0.583 / 0.662 / 0.880, 0.567; test consult_test R@10 0.400 / MRR@10 0.217 and
   random_test 0.682 / 0.550 against 0.387 / 0.235 and 0.678 / 0.559 shipped;
