@@ -239,20 +239,22 @@ class QuestionTopics:
         # added to a topic's logit per keyword cue (up to two): words that name the matter outright
         self.cue_boost = cue_boost
 
-    def _matrix(self, questions: Sequence[str], fit: bool = False):
+    def _build_vocab(self, texts: Sequence[str]) -> None:
+        """Vocabulary (n-grams in at least two texts) and idf of ``texts``."""
+        df: dict[str, int] = {}
+        for g in (char_ngrams(q) for q in texts):
+            for t in set(g):
+                df[t] = df.get(t, 0) + 1
+        self.vocab = {t: i for i, t in enumerate(sorted(t for t, c in df.items() if c >= 2))}
+        counts = np.zeros(len(self.vocab), np.float32)
+        for t, i in self.vocab.items():
+            counts[i] = df[t]
+        self.idf = (np.log((len(texts) + 1) / (counts + 1)) + 1.0).astype(np.float32)
+
+    def _matrix(self, questions: Sequence[str]):
         import scipy.sparse as sp
 
         grams = [char_ngrams(q) for q in questions]
-        if fit:
-            df: dict[str, int] = {}
-            for g in grams:
-                for t in set(g):
-                    df[t] = df.get(t, 0) + 1
-            self.vocab = {t: i for i, t in enumerate(sorted(t for t, c in df.items() if c >= 2))}
-            counts = np.zeros(len(self.vocab), np.float32)
-            for t, i in self.vocab.items():
-                counts[i] = df[t]
-            self.idf = (np.log((len(questions) + 1) / (counts + 1)) + 1.0).astype(np.float32)
         rows, cols, vals = [], [], []
         for r, g in enumerate(grams):
             tf: dict[int, int] = {}
@@ -274,11 +276,14 @@ class QuestionTopics:
         return sp.hstack([x, sp.csr_matrix(self.keyword_weight * np.minimum(cues, 2.0))]).tocsr()
 
     def fit(self, questions: Sequence[str], topics: Sequence[str], *, c: float = 20.0,
-            weights: Sequence[float] | None = None) -> QuestionTopics:
-        """Train on questions and their platform topics (any of TOPICS)."""
+            weights: Sequence[float] | None = None, vocab_texts: Sequence[str] | None = None) -> QuestionTopics:
+        """Train on questions and their platform topics (any of TOPICS).  The n-gram vocabulary comes from
+        ``vocab_texts`` when given (so that long weakly-labelled texts train the weights of the questions' n-grams
+        without bloating the model), else from ``questions``."""
         from sklearn.linear_model import LogisticRegression
 
-        x = self._matrix(questions, fit=True)
+        self._build_vocab(questions if vocab_texts is None else vocab_texts)
+        x = self._matrix(questions)
         y = np.asarray([TOPIC_INDEX[t] for t in topics])
         model = LogisticRegression(C=c, max_iter=3000)
         model.fit(x, y, sample_weight=None if weights is None else np.asarray(weights, np.float64))

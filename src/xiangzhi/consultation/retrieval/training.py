@@ -7,6 +7,7 @@ questions train and which evaluate, so nothing is tuned on a test part.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 from .corpus import SPLITS_DIR, read_jsonl
 from .engine import Engine
 from .text import DATA_DIR
-from .topics import REFERENCE_TOPICS, QuestionTopics
+from .topics import REFERENCE_TOPICS, QuestionTopics, article_topic, normalize_question
 
 STARD_SPLIT = "random"
 CONSULT_SPLIT = "consult"
@@ -46,6 +47,52 @@ def retrieval_questions(shared_data: Path, part: str) -> dict[str, list[dict[str
 def topic_questions(shared_data: Path, part: str) -> list[dict[str, Any]]:
     """Topic-labelled consultations (``qid``, ``question``, ``topic`` = reference kind) of one part."""
     return select(list(read_jsonl(shared_data / "consultations" / "topics.jsonl")), TOPICS_SPLIT, part)
+
+
+def _topic_of_cited(relevant: list[str], by_id: dict[str, dict[str, Any]]) -> str | None:
+    """The platform topic most of the cited articles fall under (``其他`` ignored; ties: the first cited)."""
+    counts: dict[str, int] = {}
+    for rid in relevant:
+        art = by_id.get(rid)
+        if art is not None:
+            t = article_topic(art)
+            if t != "其他":
+                counts[t] = counts.get(t, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def _text_key(text: str) -> str:
+    return re.sub(r"\W", "", normalize_question(text))
+
+
+def weak_topic_questions(shared_data: Path, articles: list[dict[str, Any]], *, per_topic: int = 150,
+                         seed: int = 0) -> dict[str, list[tuple[str, str]]]:
+    """Weakly topic-labelled texts, no hand labelling: ``{"stard": ..., "consult": ..., "articles": ...}`` of
+    ``(text, platform topic)``.  STARD (``random_train``) and consultation (``consult_train``) questions get the topic
+    of the articles they cite; national-law articles (not local regulations) their own topic by ``article_topic``,
+    at most ``per_topic`` per topic (seeded sample, first 200 characters).  Only train parts are read, and any text
+    equal to a question of ``topics.jsonl`` (either part) is dropped."""
+    import random
+
+    by_id = {a["id"]: a for a in articles}
+    topic_keys = {_text_key(q["question"]) for q in read_jsonl(shared_data / "consultations" / "topics.jsonl")}
+    retrieval = retrieval_questions(shared_data, "train")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for source in ("stard", "consult"):
+        out[source] = [(q["question"], t) for q in retrieval[source]
+                       if (t := _topic_of_cited(q["relevant"], by_id)) and _text_key(q["question"]) not in topic_keys]
+    by_topic: dict[str, list[str]] = {}
+    for a in articles:
+        t = article_topic(a)
+        if t != "其他" and a.get("category") != "DLC" and a.get("text"):
+            by_topic.setdefault(t, []).append(a["text"][:200])
+    rng = random.Random(seed)
+    out["articles"] = []
+    for t in sorted(by_topic):
+        texts = sorted(by_topic[t])
+        rng.shuffle(texts)
+        out["articles"] += [(x, t) for x in texts[:per_topic] if _text_key(x) not in topic_keys]
+    return out
 
 
 def fit_topics(train: list[dict[str, Any]]) -> QuestionTopics:
