@@ -50,6 +50,9 @@ CONFIGS: dict[str, dict] = {
     "base_c5": {"w": {}, "c": 5.0},
     "base_c80": {"w": {}, "c": 80.0},
     "base_bal": {"w": {}, "c": 20.0, "balanced": True},
+    "mc": {"w": {}, "c": 20.0, "mc": True},
+    "mc_b0": {"w": {}, "c": 20.0, "mc": True, "boost": 0.0},
+    "mc_kw2": {"w": {}, "c": 20.0, "mc": True, "kw": 2.0},
     "boost0": {"w": {}, "c": 20.0, "boost": 0.0},
     "nokw": {"w": {}, "c": 20.0, "boost": 0.0, "kw": 0.0},
     "boost.5": {"w": {}, "c": 20.0, "boost": 0.5},
@@ -84,7 +87,8 @@ def run(config: dict, questions: list[dict], weak: dict[str, list[tuple[str, str
             weights += [w] * len(weak[source])
             if config.get("vocab_weak"):
                 vocab_texts += [t for t, _ in weak[source]]
-        model = QuestionTopics(keyword_weight=config.get("kw", 1.0), cue_boost=config.get("boost", 1.0)).fit(texts, labels, c=config["c"], weights=weights, vocab_texts=vocab_texts)
+        model = QuestionTopics(keyword_weight=config.get("kw", 1.0), cue_boost=config.get("boost", 1.0),
+                               matter_cues=config.get("mc", False)).fit(texts, labels, c=config["c"], weights=weights, vocab_texts=vocab_texts)
         probs = model.probabilities([questions[i]["question"] for i in va])
         from xiangzhi.consultation.retrieval.topics import TOPICS
 
@@ -121,7 +125,7 @@ def run_direct(config: dict, questions: list[dict], seeds: list[tuple[str, str]]
 
     def words(texts, vocab=None):
         toks = [tok.tokens(t) for t in texts]
-        toks = [w + [a + "|" + b for a, b in zip(w, w[1:])] if config["words"] > 1 else w for w in toks]
+        toks = [w + [a + "|" + b for a, b in zip(w, w[1:], strict=False)] if config["words"] > 1 else w for w in toks]
         if vocab is None:
             df = {}
             for w in toks:

@@ -100,7 +100,7 @@ def fit_topics(train: list[dict[str, Any]]) -> QuestionTopics:
     platform's topics; kinds the platform does not serve left out) and the hand-written village-affairs seeds."""
     pairs = [(q["question"], REFERENCE_TOPICS[q["topic"]]) for q in train if REFERENCE_TOPICS.get(q["topic"])]
     pairs += [(q["question"], q["topic"]) for q in read_jsonl(TOPIC_SEEDS_PATH)]
-    return QuestionTopics().fit([p[0] for p in pairs], [p[1] for p in pairs])
+    return QuestionTopics(matter_cues=True).fit([p[0] for p in pairs], [p[1] for p in pairs])
 
 
 # The hand-off operating point: the robot answers alone only when at least this share of such answers (held out
