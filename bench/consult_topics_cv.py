@@ -2,14 +2,15 @@
 
 Usage::
 
-    XIANGZHI_SHARED_DIR=../shared python bench/consult_topics_cv.py [CONFIG ...]
+    XIANGZHI_SHARED_DIR=../shared python bench/consult_topics_cv.py [CONFIG ...]   # CONFIGS or DIRECT names
 
 Stratified 5-fold CV (by reference kind, two shuffles, seeds 0 and 1) over the ``topics_train`` consultations of the
 kinds the platform serves; ``topics_test`` is never read.  Every fold trains on its train folds plus the
 hand-written seeds and the weakly-labelled sources of ``training.weak_topic_questions`` (STARD and consultation
 train questions labelled by the topic of their cited articles, law articles labelled by ``article_topic``), each
 source with its own sample weight.  Prints the mean accuracy (platform topic) of each configuration and its spread
-over the 10 folds.  The results and the choice are written down in ``bench/consult_topics.py``.
+over the 10 folds; with ``DETAIL=1`` also per-kind recall and confusions of the last configuration, pooled
+over the folds.  The results and the choice are written down in ``bench/consult_topics.py``.
 """
 
 from __future__ import annotations
@@ -53,11 +54,38 @@ CONFIGS: dict[str, dict] = {
     "mc": {"w": {}, "c": 20.0, "mc": True},
     "mc_b0": {"w": {}, "c": 20.0, "mc": True, "boost": 0.0},
     "mc_kw2": {"w": {}, "c": 20.0, "mc": True, "kw": 2.0},
+    "mc_c80": {"w": {}, "c": 80.0, "mc": True},
+    "mc_c10": {"w": {}, "c": 10.0, "mc": True},
+    "mc_all.05": {"w": {"stard": 0.05, "consult": 0.05, "articles": 0.05}, "c": 20.0, "mc": True},
+    "mc_consult.2": {"w": {"consult": 0.2}, "c": 20.0, "mc": True},
+    "mc_bal": {"w": {}, "c": 20.0, "mc": True, "balanced": True},
+    "mc_n2": {"w": {}, "c": 20.0, "mc": True, "n": 2},
+    "mc_n4": {"w": {}, "c": 20.0, "mc": True, "n": 4},
+    "mc_laws.3": {"w": {"stard_laws": 0.3, "consult_laws": 0.3}, "c": 20.0, "mc": True},
+    "mc_laws1": {"w": {"stard_laws": 1.0, "consult_laws": 1.0}, "c": 20.0, "mc": True},
     "boost0": {"w": {}, "c": 20.0, "boost": 0.0},
     "nokw": {"w": {}, "c": 20.0, "boost": 0.0, "kw": 0.0},
     "boost.5": {"w": {}, "c": 20.0, "boost": 0.5},
     "kw3": {"w": {}, "c": 20.0, "kw": 3.0, "boost": 0.0},
 }
+
+
+# (reference kind, predicted platform topic) of every validation question of the last configuration run
+POOLED: list[tuple[str, str]] = []
+
+
+def print_recall() -> None:
+    """Per-kind recall and the most frequent confusions, pooled over the folds of the last configuration."""
+    from collections import Counter
+
+    print("| reference kind | platform topic | CV recall | most often predicted instead |")
+    print("|---|---|---|---|")
+    for kind, topic in REFERENCE_TOPICS.items():
+        preds = [p for k, p in POOLED if k == kind]
+        if topic and preds:
+            wrong = Counter(p for p in preds if p != topic).most_common(2)
+            print(f"| {kind} | {topic} | {np.mean([p == topic for p in preds]):.2f} | "
+                  + ", ".join(f"{p} ×{n}" for p, n in wrong) + " |")
 
 
 def folds(kinds: list[str], k: int = 5, seeds: tuple[int, ...] = (0, 1)):
@@ -88,11 +116,13 @@ def run(config: dict, questions: list[dict], weak: dict[str, list[tuple[str, str
             if config.get("vocab_weak"):
                 vocab_texts += [t for t, _ in weak[source]]
         model = QuestionTopics(keyword_weight=config.get("kw", 1.0), cue_boost=config.get("boost", 1.0),
-                               matter_cues=config.get("mc", False)).fit(texts, labels, c=config["c"], weights=weights, vocab_texts=vocab_texts)
+                               matter_cues=config.get("mc", False), n_max=config.get("n", 3)).fit(texts, labels, c=config["c"], weights=weights, vocab_texts=vocab_texts)
         probs = model.probabilities([questions[i]["question"] for i in va])
         from xiangzhi.consultation.retrieval.topics import TOPICS
 
         pred = [TOPICS[int(j)] for j in probs.argmax(axis=1)]
+        for p, i in zip(pred, va, strict=True):
+            POOLED.append((questions[i]["topic"], p))
         accs.append(np.mean([p == REFERENCE_TOPICS[questions[i]["topic"]] for p, i in zip(pred, va, strict=True)]))
     return np.asarray(accs)
 
@@ -199,9 +229,12 @@ def main(names: list[str]) -> None:
     print("| config | CV accuracy (mean ± sd, 2×5 folds) | seconds |")
     print("|---|---|---|")
     for name in names:
+        POOLED.clear()
         t = time.time()
         accs = run_direct(DIRECT[name], questions, seeds) if name in DIRECT else run(CONFIGS[name], questions, weak, seeds)
         print(f"| {name} | {accs.mean():.3f} ± {accs.std():.3f} | {time.time() - t:.0f} |", flush=True)
+    if os.environ.get("DETAIL") and POOLED:
+        print_recall()
 
 
 if __name__ == "__main__":

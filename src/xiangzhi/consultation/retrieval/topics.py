@@ -259,7 +259,7 @@ class QuestionTopics:
     trained on topic-labelled consultations.  Stored as plain arrays (vocabulary, idf, coefficients)."""
 
     def __init__(self, keyword_weight: float = 1.0, secondary_threshold: float = 0.2, cue_boost: float = 1.0,
-                 matter_cues: bool = False) -> None:
+                 matter_cues: bool = False, n_max: int = 3) -> None:
         self.vocab: dict[str, int] = {}
         self.idf = np.zeros(0, np.float32)
         self.coef: np.ndarray | None = None  # (n_features + n_topics keyword columns) × n_topics
@@ -271,11 +271,12 @@ class QuestionTopics:
         # the keyword cues of the features and of the boost: the shared KEYWORDS, or those plus MATTER_CUES
         self.matter_cues = matter_cues
         self.cues = QUESTION_CUES if matter_cues else KEYWORDS
+        self.n_max = n_max  # character n-grams of 1..n_max characters
 
     def _build_vocab(self, texts: Sequence[str]) -> None:
         """Vocabulary (n-grams in at least two texts) and idf of ``texts``."""
         df: dict[str, int] = {}
-        for g in (char_ngrams(q) for q in texts):
+        for g in (char_ngrams(q, self.n_max) for q in texts):
             for t in set(g):
                 df[t] = df.get(t, 0) + 1
         self.vocab = {t: i for i, t in enumerate(sorted(t for t, c in df.items() if c >= 2))}
@@ -287,7 +288,7 @@ class QuestionTopics:
     def _matrix(self, questions: Sequence[str]):
         import scipy.sparse as sp
 
-        grams = [char_ngrams(q) for q in questions]
+        grams = [char_ngrams(q, self.n_max) for q in questions]
         rows, cols, vals = [], [], []
         for r, g in enumerate(grams):
             tf: dict[int, int] = {}
@@ -351,7 +352,7 @@ class QuestionTopics:
         """Serializable state (plain arrays)."""
         return {"vocab": self.vocab, "idf": self.idf, "coef": self.coef, "intercept": self.intercept,
                 "keyword_weight": self.keyword_weight, "secondary_threshold": self.secondary_threshold,
-                "cue_boost": self.cue_boost, "matter_cues": self.matter_cues,
+                "cue_boost": self.cue_boost, "matter_cues": self.matter_cues, "n_max": self.n_max,
                 "topics": TOPICS}
 
     @classmethod
@@ -360,7 +361,7 @@ class QuestionTopics:
         if tuple(state["topics"]) != TOPICS:
             raise ValueError("topic model trained on another taxonomy")
         obj = cls(state["keyword_weight"], state["secondary_threshold"], state.get("cue_boost", 0.0),
-                  state.get("matter_cues", False))
+                  state.get("matter_cues", False), state.get("n_max", 3))
         obj.vocab, obj.idf, obj.coef, obj.intercept = state["vocab"], state["idf"], state["coef"], state["intercept"]
         return obj
 

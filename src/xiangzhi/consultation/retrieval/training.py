@@ -49,12 +49,13 @@ def topic_questions(shared_data: Path, part: str) -> list[dict[str, Any]]:
     return select(list(read_jsonl(shared_data / "consultations" / "topics.jsonl")), TOPICS_SPLIT, part)
 
 
-def _topic_of_cited(relevant: list[str], by_id: dict[str, dict[str, Any]]) -> str | None:
-    """The platform topic most of the cited articles fall under (``其他`` ignored; ties: the first cited)."""
+def _topic_of_cited(relevant: list[str], by_id: dict[str, dict[str, Any]], *, code: bool = True) -> str | None:
+    """The platform topic most of the cited articles fall under (``其他`` ignored; ties: the first cited); with
+    ``code=False`` only articles of special laws count (not the 民法典, whose contract part most questions cite)."""
     counts: dict[str, int] = {}
     for rid in relevant:
         art = by_id.get(rid)
-        if art is not None:
+        if art is not None and (code or art.get("short") != "民法典"):
             t = article_topic(art)
             if t != "其他":
                 counts[t] = counts.get(t, 0) + 1
@@ -69,7 +70,7 @@ def weak_topic_questions(shared_data: Path, articles: list[dict[str, Any]], *, p
                          seed: int = 0) -> dict[str, list[tuple[str, str]]]:
     """Weakly topic-labelled texts, no hand labelling: ``{"stard": ..., "consult": ..., "articles": ...}`` of
     ``(text, platform topic)``.  STARD (``random_train``) and consultation (``consult_train``) questions get the topic
-    of the articles they cite; national-law articles (not local regulations) their own topic by ``article_topic``,
+    of the articles they cite (``stard_laws``/``consult_laws``: of the special-law articles they cite, 民法典 ignored); national-law articles (not local regulations) their own topic by ``article_topic``,
     at most ``per_topic`` per topic (seeded sample, first 200 characters).  Only train parts are read, and any text
     equal to a question of ``topics.jsonl`` (either part) is dropped."""
     import random
@@ -81,6 +82,9 @@ def weak_topic_questions(shared_data: Path, articles: list[dict[str, Any]], *, p
     for source in ("stard", "consult"):
         out[source] = [(q["question"], t) for q in retrieval[source]
                        if (t := _topic_of_cited(q["relevant"], by_id)) and _text_key(q["question"]) not in topic_keys]
+        out[source + "_laws"] = [
+            (q["question"], t) for q in retrieval[source]
+            if (t := _topic_of_cited(q["relevant"], by_id, code=False)) and _text_key(q["question"]) not in topic_keys]
     by_topic: dict[str, list[str]] = {}
     for a in articles:
         t = article_topic(a)
