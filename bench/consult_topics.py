@@ -66,6 +66,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from xiangzhi.consultation.retrieval.topics import (  # noqa: E402
     REFERENCE_TOPICS,
     TOPICS,
+    QuestionTopics,
     keyword_topics,
     normalize_question,
 )
@@ -102,10 +103,20 @@ def main() -> None:
     print("|---|---|")
     for name, pred in systems.items():
         print(f"| {name} | {np.mean(pred == gold):.3f} |")
+    from xiangzhi.consultation.retrieval import model as shipped_model
+
+    state = shipped_model.read()
+    if state is not None:
+        shipped = QuestionTopics.from_state(state["topics"]).probabilities([q["question"] for q in test])
+        print(f"| shipped model ({shipped_model.MODEL_PATH.name}) | "
+              f"{np.mean(np.asarray([TOPICS[int(i)] for i in shipped.argmax(axis=1)]) == gold):.3f} |")
     in_kinds = np.mean([g in k for g, k in zip(gold, kinds, strict=True)])
     print(f"| classifier, reference kind among the kinds it lists (primary + secondary ≥ "
           f"{model.secondary_threshold}) | {in_kinds:.3f} |")
     print(f"kinds listed per question: mean {np.mean([len(k) for k in kinds]):.2f}")
+    finer = sorted(set(TOPICS) - set(served))
+    print(f"primary topic one the reference kinds cannot express ({'、'.join(finer)}): "
+          f"{np.mean(np.isin(predicted, finer)):.3f} of the questions (counted as errors above)")
     print()
     print("| reference kind | platform topic | n | recall |")
     print("|---|---|---|---|")
