@@ -34,6 +34,7 @@ folds); ``topics_test`` read once per committed candidate:
 | MATTER_CUES, no boost at prediction / keyword feature weight 2 | 0.554 / 0.551 | – |
 | MATTER_CUES, C=10 / C=80 / class-balanced weights | 0.572 / 0.569 / 0.561 | – |
 | MATTER_CUES, char 1–2-grams / 1–4-grams | 0.567 / 0.570 | – |
+| MATTER_CUES, keyword boost 2 / keyword feature weight 0.5 | 0.569 / 0.574 ± 0.071 (not kept: within noise) | – |
 | MATTER_CUES + all weak sources at weight 0.05 | 0.544 | – |
 | MATTER_CUES + STARD/consultation train questions labelled by their special-law (not 民法典) articles, 0.3 / 1 | 0.512 / 0.494 | – |
 

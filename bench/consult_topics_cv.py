@@ -2,7 +2,7 @@
 
 Usage::
 
-    XIANGZHI_SHARED_DIR=../shared python bench/consult_topics_cv.py [CONFIG ...]   # CONFIGS or DIRECT names
+    XIANGZHI_SHARED_DIR=../shared python bench/consult_topics_cv.py [CONFIG ...]   # CONFIGS or DIRECT names; default: base mc
 
 Stratified 5-fold CV (by reference kind, two shuffles, seeds 0 and 1) over the ``topics_train`` consultations of the
 kinds the platform serves; ``topics_test`` is never read.  Every fold trains on its train folds plus the
@@ -63,6 +63,8 @@ CONFIGS: dict[str, dict] = {
     "mc_n4": {"w": {}, "c": 20.0, "mc": True, "n": 4},
     "mc_laws.3": {"w": {"stard_laws": 0.3, "consult_laws": 0.3}, "c": 20.0, "mc": True},
     "mc_laws1": {"w": {"stard_laws": 1.0, "consult_laws": 1.0}, "c": 20.0, "mc": True},
+    "mc_b2": {"w": {}, "c": 20.0, "mc": True, "boost": 2.0},
+    "mc_kw.5": {"w": {}, "c": 20.0, "mc": True, "kw": 0.5},
     "boost0": {"w": {}, "c": 20.0, "boost": 0.0},
     "nokw": {"w": {}, "c": 20.0, "boost": 0.0, "kw": 0.0},
     "boost.5": {"w": {}, "c": 20.0, "boost": 0.5},
@@ -86,6 +88,10 @@ def print_recall() -> None:
             wrong = Counter(p for p in preds if p != topic).most_common(2)
             print(f"| {kind} | {topic} | {np.mean([p == topic for p in preds]):.2f} | "
                   + ", ".join(f"{p} ×{n}" for p, n in wrong) + " |")
+
+
+# run without arguments (``make bench``): the configuration before issue #18 item 6 and the one kept
+DEFAULT = ("base", "mc")
 
 
 def folds(kinds: list[str], k: int = 5, seeds: tuple[int, ...] = (0, 1)):
@@ -221,7 +227,7 @@ def main(names: list[str]) -> None:
     """Entry point."""
     questions = [q for q in topic_questions(SHARED, "train") if REFERENCE_TOPICS.get(q["topic"])]
     seeds = [(q["question"], q["topic"]) for q in read_jsonl(TOPIC_SEEDS_PATH)]
-    names = names or list(CONFIGS)
+    names = names or list(DEFAULT)
     weak = weak_topic_questions(SHARED, load_articles(SHARED / "laws" / "articles.jsonl.gz")) \
         if any(n in CONFIGS for n in names) else {}
     print(f"topics_train served: {len(questions)}; weak sources: "
