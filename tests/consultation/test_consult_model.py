@@ -13,7 +13,14 @@ from tests.consultation.test_rag_ranking import TRAIN
 from tests.consultation.test_retrieval import SMALL_CORPUS
 from tests.shared_data import shared_path
 from xiangzhi.consultation.retrieval import TOPICS, Engine, load_articles, model, training
-from xiangzhi.consultation.retrieval.topics import REFERENCE_TOPICS, QuestionTopics
+from xiangzhi.consultation.retrieval.topics import (
+    KEYWORDS,
+    QUESTION_CUES,
+    REFERENCE_TOPICS,
+    QuestionTopics,
+    keyword_topics,
+    normalize_question,
+)
 
 REFERENCE_KINDS = {"婚姻家庭", "劳动纠纷", "交通事故", "债权债务", "刑事辩护", "合同纠纷", "房产纠纷", "侵权", "公司法",
                    "医疗纠纷", "拆迁安置", "行政诉讼", "建设工程", "知识产权", "综合咨询", "人身损害", "涉外法律", "海事海商",
@@ -82,6 +89,52 @@ def test_the_handoff_threshold_is_the_lowest_that_meets_the_target() -> None:
     assert training.handoff_threshold(oof, target=1.0) == 0.8
     assert training.handoff_threshold([("a", 0.3, False)], target=0.6) == 0.3  # none reaches it: the best share
     assert training.handoff_threshold([], target=0.6) == 1.0
+
+
+def test_matter_cues_serve_the_question_classifier_only() -> None:
+    """MATTER_CUES name kinds the shared KEYWORDS leave out; the retrieval topic prior keeps KEYWORDS alone."""
+    question = normalize_question("我弟弟被取保候审了，还会判刑吗")
+    assert keyword_topics(question)[TOPICS.index("刑事")] == 1  # 判刑
+    assert keyword_topics(question, QUESTION_CUES)[TOPICS.index("刑事")] == 2  # 判刑, 取保候审
+    assert QuestionTopics(matter_cues=True).cues == QUESTION_CUES and QuestionTopics().cues == KEYWORDS
+    questions = ["被取保候审了怎么办", "看守所不让会见", "离婚孩子归谁", "老公要离婚", "借钱不还", "欠条丢了"]
+    labels = ["刑事", "刑事", "婚姻家庭", "婚姻家庭", "借贷", "借贷"]
+    fitted = QuestionTopics(matter_cues=True, n_max=2).fit(questions, labels)
+    again = QuestionTopics.from_state(fitted.state())
+    assert (again.matter_cues, again.n_max) == (True, 2)
+    probe = ["他在看守所里，取保候审能办吗"]
+    assert np.allclose(again.probabilities(probe), fitted.probabilities(probe))
+    assert TOPICS[int(fitted.probabilities(probe)[0].argmax())] == "刑事"
+
+
+def test_weak_topic_labels_come_from_train_parts_and_never_repeat_a_topics_question(tmp_path: Path) -> None:
+    """STARD questions get the topic of their cited articles; one that repeats a topic-labelled consultation, or
+    sits in a test part, is left out."""
+    stard_train = training.read_qids(training.STARD_SPLIT, "train")[:3]
+    stard_test = training.read_qids(training.STARD_SPLIT, "test")[0]
+    topics_qid = training.read_qids(training.TOPICS_SPLIT, "test")[0]
+    articles = [
+        {"id": "婚姻法-1", "short": "婚姻法", "law": "婚姻法", "category": "民法商法", "text": "结婚自由"},
+        {"id": "刑法-1", "short": "刑法", "law": "刑法", "category": "刑法", "text": "犯罪的处罚"},
+    ]
+    (tmp_path / "stard").mkdir()
+    (tmp_path / "consultations").mkdir()
+    rows = [
+        {"qid": int(stard_train[0]), "question": "离婚后孩子归谁抚养？", "relevant": ["婚姻法-1"]},
+        {"qid": int(stard_train[1]), "question": "偷东西会判几年？", "relevant": ["刑法-1", "婚姻法-1", "刑法-1"]},
+        {"qid": int(stard_train[2]), "question": "重复的一个问题，一字不差。", "relevant": ["刑法-1"]},
+        {"qid": int(stard_test), "question": "测试部分的问题", "relevant": ["刑法-1"]},
+    ]
+    (tmp_path / "stard" / "train.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    (tmp_path / "consultations" / "train.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "consultations" / "topics.jsonl").write_text(
+        json.dumps({"qid": topics_qid, "question": "重复的一个问题 一字不差", "topic": "刑事辩护"}, ensure_ascii=False),
+        encoding="utf-8")
+    weak = training.weak_topic_questions(tmp_path, articles, per_topic=1)
+    assert weak["stard"] == [("离婚后孩子归谁抚养？", "婚姻家庭"), ("偷东西会判几年？", "刑事")]
+    assert weak["consult"] == []
+    assert sorted(weak["articles"]) == [("犯罪的处罚", "刑事"), ("结婚自由", "婚姻家庭")]
 
 
 @pytest.fixture(scope="module")

@@ -114,6 +114,35 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("低保", "村务"), ("村里的账", "村务"), ("集体分配", "村务"), ("村规民约", "村务"),
 )
 
+# Further cues for the question topic classifier only (QuestionTopics; the retrieval topic prior keeps KEYWORDS):
+# words that name a kind of matter outright in lay questions, written from legal practice (criminal procedure,
+# administrative enforcement, construction projects, property purchase, company matters …), for the kinds that had
+# few or no cues.
+MATTER_CUES: tuple[tuple[str, str], ...] = (
+    ("看守所", "刑事"), ("取保候审", "刑事"), ("判了", "刑事"), ("刑期", "刑事"), ("抢劫", "刑事"), ("毒品", "刑事"),
+    ("吸毒", "刑事"), ("赌博", "刑事"), ("赌场", "刑事"), ("罪", "刑事"), ("缓刑", "刑事"), ("减刑", "刑事"),
+    ("假释", "刑事"), ("监狱", "刑事"), ("服刑", "刑事"), ("立案侦查", "刑事"), ("逮捕", "刑事"), ("报警", "刑事"),
+    ("行政处罚", "行政"), ("行政复议", "行政"), ("行政诉讼", "行政"), ("城管", "行政"), ("工商局", "行政"),
+    ("执法", "行政"), ("处罚决定", "行政"), ("吊销", "行政"), ("信访", "行政"), ("投诉", "行政"), ("扣押", "行政"),
+    ("抄袭", "知识产权"), ("盗版", "知识产权"), ("仿冒", "知识产权"), ("侵权产品", "知识产权"), ("发明", "知识产权"),
+    ("医疗事故", "医疗"), ("误诊", "医疗"), ("病历", "医疗"), ("医药", "医疗"), ("治疗", "医疗"), ("住院", "医疗"),
+    ("工程款", "合同"), ("施工", "合同"), ("竣工", "合同"), ("发包", "合同"), ("工程", "合同"), ("装修", "合同"),
+    ("买房", "房屋宅基地"), ("购房", "房屋宅基地"), ("房产", "房屋宅基地"), ("过户", "房屋宅基地"),
+    ("开发商", "房屋宅基地"), ("二手房", "房屋宅基地"), ("租房", "房屋宅基地"), ("房东", "房屋宅基地"),
+    ("股权", "生产经营"), ("股份", "生产经营"), ("营业执照", "生产经营"), ("法人", "生产经营"), ("董事", "生产经营"),
+    ("注册", "生产经营"), ("税", "生产经营"),
+    ("退款", "消费"), ("质量问题", "消费"), ("售后", "消费"), ("三包", "消费"), ("保修", "消费"), ("卖家", "消费"),
+    ("安置", "征地拆迁"), ("补偿款", "征地拆迁"), ("搬迁", "征地拆迁"), ("动迁", "征地拆迁"),
+    ("追尾", "道路交通事故"), ("肇事", "道路交通事故"), ("酒驾", "道路交通事故"), ("醉驾", "道路交通事故"),
+    ("驾照", "道路交通事故"), ("交警", "道路交通事故"), ("车辆", "道路交通事故"),
+    ("辞职", "劳动争议"), ("离职", "劳动争议"), ("试用期", "劳动争议"), ("劳动合同", "劳动争议"),
+    ("经济补偿", "劳动争议"), ("老板", "劳动争议"), ("单位", "劳动争议"),
+    ("网贷", "借贷"), ("欠了", "借贷"), ("还款", "借贷"), ("逾期", "借贷"),
+    ("轻伤", "损害赔偿"), ("轻微伤", "损害赔偿"), ("伤情鉴定", "损害赔偿"), ("打架", "损害赔偿"), ("打了", "损害赔偿"),
+    ("老公", "婚姻家庭"), ("老婆", "婚姻家庭"), ("丈夫", "婚姻家庭"), ("妻子", "婚姻家庭"), ("财产分割", "婚姻家庭"),
+)
+QUESTION_CUES: tuple[tuple[str, str], ...] = KEYWORDS + MATTER_CUES
+
 
 def article_topic(article: dict) -> str:
     """Topic of an article from its law title, code part and chapter."""
@@ -133,10 +162,10 @@ def article_topic(article: dict) -> str:
     return _CATEGORY_DEFAULTS.get(article.get("category") or "", "其他")
 
 
-def keyword_topics(question: str) -> np.ndarray:
+def keyword_topics(question: str, cues: Sequence[tuple[str, str]] = KEYWORDS) -> np.ndarray:
     """Keyword cue counts per topic (unnormalised)."""
     vec = np.zeros(len(TOPICS), np.float32)
-    for keyword, topic in KEYWORDS:
+    for keyword, topic in cues:
         if keyword in question:
             vec[TOPIC_INDEX[topic]] += 1.0
     return vec
@@ -229,7 +258,8 @@ class QuestionTopics:
     """The kinds of matter of a question: a linear classifier over character n-grams (tf-idf) and the keyword cues,
     trained on topic-labelled consultations.  Stored as plain arrays (vocabulary, idf, coefficients)."""
 
-    def __init__(self, keyword_weight: float = 1.0, secondary_threshold: float = 0.2, cue_boost: float = 1.0) -> None:
+    def __init__(self, keyword_weight: float = 1.0, secondary_threshold: float = 0.2, cue_boost: float = 1.0,
+                 matter_cues: bool = False, n_max: int = 3) -> None:
         self.vocab: dict[str, int] = {}
         self.idf = np.zeros(0, np.float32)
         self.coef: np.ndarray | None = None  # (n_features + n_topics keyword columns) × n_topics
@@ -238,21 +268,27 @@ class QuestionTopics:
         self.secondary_threshold = secondary_threshold
         # added to a topic's logit per keyword cue (up to two): words that name the matter outright
         self.cue_boost = cue_boost
+        # the keyword cues of the features and of the boost: the shared KEYWORDS, or those plus MATTER_CUES
+        self.matter_cues = matter_cues
+        self.cues = QUESTION_CUES if matter_cues else KEYWORDS
+        self.n_max = n_max  # character n-grams of 1..n_max characters
 
-    def _matrix(self, questions: Sequence[str], fit: bool = False):
+    def _build_vocab(self, texts: Sequence[str]) -> None:
+        """Vocabulary (n-grams in at least two texts) and idf of ``texts``."""
+        df: dict[str, int] = {}
+        for g in (char_ngrams(q, self.n_max) for q in texts):
+            for t in set(g):
+                df[t] = df.get(t, 0) + 1
+        self.vocab = {t: i for i, t in enumerate(sorted(t for t, c in df.items() if c >= 2))}
+        counts = np.zeros(len(self.vocab), np.float32)
+        for t, i in self.vocab.items():
+            counts[i] = df[t]
+        self.idf = (np.log((len(texts) + 1) / (counts + 1)) + 1.0).astype(np.float32)
+
+    def _matrix(self, questions: Sequence[str]):
         import scipy.sparse as sp
 
-        grams = [char_ngrams(q) for q in questions]
-        if fit:
-            df: dict[str, int] = {}
-            for g in grams:
-                for t in set(g):
-                    df[t] = df.get(t, 0) + 1
-            self.vocab = {t: i for i, t in enumerate(sorted(t for t, c in df.items() if c >= 2))}
-            counts = np.zeros(len(self.vocab), np.float32)
-            for t, i in self.vocab.items():
-                counts[i] = df[t]
-            self.idf = (np.log((len(questions) + 1) / (counts + 1)) + 1.0).astype(np.float32)
+        grams = [char_ngrams(q, self.n_max) for q in questions]
         rows, cols, vals = [], [], []
         for r, g in enumerate(grams):
             tf: dict[int, int] = {}
@@ -269,16 +305,19 @@ class QuestionTopics:
             cols.extend(ids.tolist())
             vals.extend(v.tolist())
         x = sp.csr_matrix((vals, (rows, cols)), shape=(len(questions), len(self.vocab)), dtype=np.float32)
-        cues = np.stack([keyword_topics(normalize_question(q)) for q in questions]) if questions else \
+        cues = np.stack([keyword_topics(normalize_question(q), self.cues) for q in questions]) if questions else \
             np.zeros((0, len(TOPICS)), np.float32)
         return sp.hstack([x, sp.csr_matrix(self.keyword_weight * np.minimum(cues, 2.0))]).tocsr()
 
     def fit(self, questions: Sequence[str], topics: Sequence[str], *, c: float = 20.0,
-            weights: Sequence[float] | None = None) -> QuestionTopics:
-        """Train on questions and their platform topics (any of TOPICS)."""
+            weights: Sequence[float] | None = None, vocab_texts: Sequence[str] | None = None) -> QuestionTopics:
+        """Train on questions and their platform topics (any of TOPICS).  The n-gram vocabulary comes from
+        ``vocab_texts`` when given (so that long weakly-labelled texts train the weights of the questions' n-grams
+        without bloating the model), else from ``questions``."""
         from sklearn.linear_model import LogisticRegression
 
-        x = self._matrix(questions, fit=True)
+        self._build_vocab(questions if vocab_texts is None else vocab_texts)
+        x = self._matrix(questions)
         y = np.asarray([TOPIC_INDEX[t] for t in topics])
         model = LogisticRegression(C=c, max_iter=3000)
         model.fit(x, y, sample_weight=None if weights is None else np.asarray(weights, np.float64))
@@ -291,9 +330,9 @@ class QuestionTopics:
     def probabilities(self, questions: Sequence[str]) -> np.ndarray:
         """P(topic | question), questions × TOPICS.  Without a trained model: the keyword cues, else uniform."""
         if self.coef is None:
-            cues = np.stack([keyword_topics(normalize_question(q)) for q in questions]) + 1e-3
+            cues = np.stack([keyword_topics(normalize_question(q), self.cues) for q in questions]) + 1e-3
             return cues / cues.sum(axis=1, keepdims=True)
-        cues = np.stack([keyword_topics(normalize_question(q)) for q in questions])
+        cues = np.stack([keyword_topics(normalize_question(q), self.cues) for q in questions])
         logits = np.asarray(self._matrix(questions) @ self.coef) + self.intercept + self.cue_boost * np.minimum(cues, 2)
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
@@ -305,7 +344,7 @@ class QuestionTopics:
         order = np.argsort(-probs, kind="stable")
         out = [TOPICS[int(order[0])]]
         out += [TOPICS[int(i)] for i in order[1:4] if probs[i] >= self.secondary_threshold and TOPICS[int(i)] != "其他"]
-        cues = keyword_topics(normalize_question(question)) if question else np.zeros(len(TOPICS))
+        cues = keyword_topics(normalize_question(question), self.cues) if question else np.zeros(len(TOPICS))
         out += [TOPICS[int(i)] for i in np.flatnonzero(cues >= 2) if TOPICS[int(i)] not in out]
         return out
 
@@ -313,7 +352,7 @@ class QuestionTopics:
         """Serializable state (plain arrays)."""
         return {"vocab": self.vocab, "idf": self.idf, "coef": self.coef, "intercept": self.intercept,
                 "keyword_weight": self.keyword_weight, "secondary_threshold": self.secondary_threshold,
-                "cue_boost": self.cue_boost,
+                "cue_boost": self.cue_boost, "matter_cues": self.matter_cues, "n_max": self.n_max,
                 "topics": TOPICS}
 
     @classmethod
@@ -321,7 +360,8 @@ class QuestionTopics:
         """Inverse of :meth:`state`; refuses a model trained on another taxonomy."""
         if tuple(state["topics"]) != TOPICS:
             raise ValueError("topic model trained on another taxonomy")
-        obj = cls(state["keyword_weight"], state["secondary_threshold"], state.get("cue_boost", 0.0))
+        obj = cls(state["keyword_weight"], state["secondary_threshold"], state.get("cue_boost", 0.0),
+                  state.get("matter_cues", False), state.get("n_max", 3))
         obj.vocab, obj.idf, obj.coef, obj.intercept = state["vocab"], state["idf"], state["coef"], state["intercept"]
         return obj
 

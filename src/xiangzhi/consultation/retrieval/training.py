@@ -7,6 +7,7 @@ questions train and which evaluate, so nothing is tuned on a test part.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 from .corpus import SPLITS_DIR, read_jsonl
 from .engine import Engine
 from .text import DATA_DIR
-from .topics import REFERENCE_TOPICS, QuestionTopics
+from .topics import REFERENCE_TOPICS, QuestionTopics, article_topic, normalize_question
 
 STARD_SPLIT = "random"
 CONSULT_SPLIT = "consult"
@@ -48,12 +49,62 @@ def topic_questions(shared_data: Path, part: str) -> list[dict[str, Any]]:
     return select(list(read_jsonl(shared_data / "consultations" / "topics.jsonl")), TOPICS_SPLIT, part)
 
 
+def _topic_of_cited(relevant: list[str], by_id: dict[str, dict[str, Any]], *, code: bool = True) -> str | None:
+    """The platform topic most of the cited articles fall under (``其他`` ignored; ties: the first cited); with
+    ``code=False`` only articles of special laws count (not the 民法典, whose contract part most questions cite)."""
+    counts: dict[str, int] = {}
+    for rid in relevant:
+        art = by_id.get(rid)
+        if art is not None and (code or art.get("short") != "民法典"):
+            t = article_topic(art)
+            if t != "其他":
+                counts[t] = counts.get(t, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def _text_key(text: str) -> str:
+    return re.sub(r"\W", "", normalize_question(text))
+
+
+def weak_topic_questions(shared_data: Path, articles: list[dict[str, Any]], *, per_topic: int = 150,
+                         seed: int = 0) -> dict[str, list[tuple[str, str]]]:
+    """Weakly topic-labelled texts, no hand labelling: ``{"stard": ..., "consult": ..., "articles": ...}`` of
+    ``(text, platform topic)``.  STARD (``random_train``) and consultation (``consult_train``) questions get the topic
+    of the articles they cite (``stard_laws``/``consult_laws``: of the special-law articles they cite, 民法典 ignored); national-law articles (not local regulations) their own topic by ``article_topic``,
+    at most ``per_topic`` per topic (seeded sample, first 200 characters).  Only train parts are read, and any text
+    equal to a question of ``topics.jsonl`` (either part) is dropped."""
+    import random
+
+    by_id = {a["id"]: a for a in articles}
+    topic_keys = {_text_key(q["question"]) for q in read_jsonl(shared_data / "consultations" / "topics.jsonl")}
+    retrieval = retrieval_questions(shared_data, "train")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for source in ("stard", "consult"):
+        out[source] = [(q["question"], t) for q in retrieval[source]
+                       if (t := _topic_of_cited(q["relevant"], by_id)) and _text_key(q["question"]) not in topic_keys]
+        out[source + "_laws"] = [
+            (q["question"], t) for q in retrieval[source]
+            if (t := _topic_of_cited(q["relevant"], by_id, code=False)) and _text_key(q["question"]) not in topic_keys]
+    by_topic: dict[str, list[str]] = {}
+    for a in articles:
+        t = article_topic(a)
+        if t != "其他" and a.get("category") != "DLC" and a.get("text"):
+            by_topic.setdefault(t, []).append(a["text"][:200])
+    rng = random.Random(seed)
+    out["articles"] = []
+    for t in sorted(by_topic):
+        texts = sorted(by_topic[t])
+        rng.shuffle(texts)
+        out["articles"] += [(x, t) for x in texts[:per_topic] if _text_key(x) not in topic_keys]
+    return out
+
+
 def fit_topics(train: list[dict[str, Any]]) -> QuestionTopics:
     """The question topic classifier, trained on topic-labelled consultations (reference kinds mapped onto the
     platform's topics; kinds the platform does not serve left out) and the hand-written village-affairs seeds."""
     pairs = [(q["question"], REFERENCE_TOPICS[q["topic"]]) for q in train if REFERENCE_TOPICS.get(q["topic"])]
     pairs += [(q["question"], q["topic"]) for q in read_jsonl(TOPIC_SEEDS_PATH)]
-    return QuestionTopics().fit([p[0] for p in pairs], [p[1] for p in pairs])
+    return QuestionTopics(matter_cues=True).fit([p[0] for p in pairs], [p[1] for p in pairs])
 
 
 # The hand-off operating point: the robot answers alone only when at least this share of such answers (held out
