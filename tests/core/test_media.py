@@ -37,7 +37,7 @@ def test_a_satisfiable_range_always_lies_inside_the_file(first, last, size):
 
 
 @pytest.fixture
-def stored(tmp_path):
+def stored(tmp_path, db):  # db: closing a response sends request_finished, which looks at the connections
     storage = FileSystemStorage(location=tmp_path)
     return storage, storage.save("clip.mp3", ContentFile(DATA))
 
