@@ -5,6 +5,7 @@ passphrase are refused and leave the target untouched; check_keys fails when a k
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
@@ -13,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -161,6 +163,7 @@ def test_backup_holds_a_manifest_of_every_file_and_no_key_in_the_clear(sqlite_so
 # and what the database copy holds must both be the state before that write (the site keeps running meanwhile).
 WRITE_DURING_BACKUP = """
 import django, json, sqlite3, sys; django.setup()
+from collections.abc import Iterator
 from pathlib import Path
 from django.conf import settings
 from django.db import connection
@@ -377,7 +380,10 @@ def _xiangzhi() -> list[str]:
 # ----------------------------------------------------------------------------------------------------------------
 # PostgreSQL: the source and the target are new databases this test creates and drops
 # ----------------------------------------------------------------------------------------------------------------
-def test_round_trip_on_postgresql(tmp_path):
+@contextlib.contextmanager
+def scratch_postgres_databases(prefix: str, count: int) -> Iterator[list[str]]:
+    """``count`` new, empty PostgreSQL databases on the test server (their URLs), dropped afterwards; skips the test
+    outside the PostgreSQL suite or without pg_dump / pg_restore."""
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL suite (DATABASE_URL=postgres://…)")
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
@@ -385,11 +391,18 @@ def test_round_trip_on_postgresql(tmp_path):
     conf = connection.settings_dict
     host, port, user = conf["HOST"] or "127.0.0.1", conf["PORT"] or "5432", conf["USER"]
     admin = ["psql", "-h", host, "-p", str(port), "-U", user, "-d", "postgres", "-c"]
-    names = [f"xz_backup_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    names = [f"{prefix}_{uuid.uuid4().hex[:8]}" for _ in range(count)]
     for name in names:
         subprocess.run([*admin, f"CREATE DATABASE {name}"], check=True, capture_output=True)
     try:
-        source_url, target_url = (f"postgres://{user}@{host}:{port}/{name}" for name in names)
+        yield [f"postgres://{user}@{host}:{port}/{name}" for name in names]
+    finally:
+        for name in names:
+            subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+
+
+def test_round_trip_on_postgresql(tmp_path):
+    with scratch_postgres_databases("xz_backup", 2) as (source_url, target_url):
         source = tmp_path / "source"
         env = _build_source(source, source_url)
         backup_dir = tmp_path / "backup"
@@ -414,9 +427,6 @@ def test_round_trip_on_postgresql(tmp_path):
                                str(out / "database.pgdump")], capture_output=True, text=True, check=True).stdout
         copied = data.split("COPY public.core_person", 1)[1].split("\n\\.\n", 1)[0].splitlines()[1:]
         assert len(copied) == 12 and "备份中写入" not in data
-    finally:
-        for name in names:
-            subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -8,16 +8,20 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import shutil
-import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from tests.cli import clean_env, run_python, run_xiangzhi
-from tests.core.test_backup import BUILD, PASSPHRASE, _assert_untouched, _facts, _ok
+from tests.core.test_backup import (
+    BUILD,
+    PASSPHRASE,
+    _assert_untouched,
+    _facts,
+    _ok,
+    scratch_postgres_databases,
+)
 from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY, Bucket, client, free_port, s3_bucket, s3_endpoint, use_s3  # noqa: F401
 
 SHOW = """
@@ -238,18 +242,7 @@ def test_a_local_backup_moves_into_a_bucket(s3_endpoint, tmp_path):  # noqa: F81
 def test_bucket_backup_round_trip_on_postgresql(s3_endpoint, tmp_path):  # noqa: F811
     """The same on PostgreSQL (pg_dump / pg_restore): the objects come back into an empty bucket, and a restore whose
     upload fails empties the restored database again and takes its objects back out."""
-    if connection.vendor != "postgresql":
-        pytest.skip("runs in the PostgreSQL suite (DATABASE_URL=postgres://…)")
-    if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
-        pytest.skip("pg_dump / pg_restore not installed")
-    conf = connection.settings_dict
-    host, port, user = conf["HOST"] or "127.0.0.1", conf["PORT"] or "5432", conf["USER"]
-    admin = ["psql", "-h", host, "-p", str(port), "-U", user, "-d", "postgres", "-c"]
-    names = [f"xz_s3backup_{uuid.uuid4().hex[:8]}" for _ in range(3)]
-    for name in names:
-        subprocess.run([*admin, f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    try:
-        source_url, failed_url, target_url = (f"postgres://{user}@{host}:{port}/{name}" for name in names)
+    with scratch_postgres_databases("xz_s3backup", 3) as (source_url, failed_url, target_url):
         env = _env(tmp_path / "source", DATABASE_URL=source_url, **_s3_env(_new_bucket(s3_endpoint)))
         _ok(run_xiangzhi("migrate", "-v", "0", env=env, timeout=300))
         _ok(run_python(BUILD_S3, env=env))
@@ -267,6 +260,3 @@ def test_bucket_backup_round_trip_on_postgresql(s3_endpoint, tmp_path):  # noqa:
         assert target.objects() == ["outreach/answers/audio.bin", "villages/evidence/2026/12/minutes.txt"]
         assert target.get("outreach/answers/audio.bin") == AUDIO
         assert _facts(target_env)["counts"] == _facts(env)["counts"]
-    finally:
-        for name in names:
-            subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
