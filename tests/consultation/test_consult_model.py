@@ -107,6 +107,25 @@ def test_matter_cues_serve_the_question_classifier_only() -> None:
     assert TOPICS[int(fitted.probabilities(probe)[0].argmax())] == "刑事"
 
 
+@pytest.mark.parametrize("sentence", [
+    "我打了电话给村委会，他们说下周来看", "我不想得罪邻居", "法院判了离婚以后房子怎么分", "吵架后我报警了",
+    "我们单位组织体检", "出了车祸住院两个月，对方不赔", "我投诉了好几次快递", "注册了一个账号被盗了",
+])
+def test_a_matter_cue_names_its_matter_in_any_sentence(sentence: str) -> None:
+    """A cue adds to its topic's logit whatever the rest of the question says, so none may be a word common in
+    other stories: these everyday sentences raise no cue of the matter the word alone would suggest."""
+    cues = keyword_topics(normalize_question(sentence), QUESTION_CUES)
+    wrong = {"打了": "损害赔偿", "得罪": "刑事", "判了": "刑事", "报警": "刑事", "单位": "劳动争议", "住院": "医疗",
+             "投诉": "行政", "注册": "生产经营"}
+    for word, topic in wrong.items():
+        if word in sentence:
+            assert not any(k == word for k, _ in QUESTION_CUES), word
+            assert all(k not in sentence for k, t in QUESTION_CUES if t == topic), (sentence, topic)
+    assert cues.sum() <= 2, cues
+    words = [k for k, _ in QUESTION_CUES]
+    assert len(words) == len(set(words))  # a cue counted once
+
+
 def test_weak_topic_labels_come_from_train_parts_and_never_repeat_a_topics_question(tmp_path: Path) -> None:
     """STARD questions get the topic of their cited articles; one that repeats a topic-labelled consultation, or
     sits in a test part, is left out."""
