@@ -94,6 +94,7 @@ def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_serv
     staff.locator(".extend-form select").nth(1).select_option("phone")
     staff.fill("input[name=reason][aria-label=延长理由]", "双方同意再协商一个月")
     staff.get_by_role("button", name=re.compile("延长调解期限")).click()
+    staff.locator(".extend-form").wait_for(state="detached")  # the POST's answer has replaced the page (slow CI)
     assert "已保存" in staff.content() and "调解期限延长" in staff.content()
     screenshot(staff, "disputes-case-extended-360")
     staff.fill("form.action-agreement_written textarea[name=agreement_text]",
