@@ -61,6 +61,7 @@ def test_window_form_case_page_proposal_and_per_party_extension(live_server, bro
     page.fill(".extend-form input[name=reason]", "三方同意再协商一个月")
     screenshot(page, "disputes-case-extension-form-360")
     page.get_by_role("button", name="记录各方同意，延长调解期限一次").click()
+    page.locator(".extend-form").wait_for(state="detached")  # the POST's answer has replaced the page (once per case)
     assert "已保存" in page.content()
     assert page.locator(".extension-consents li").count() == 3
     assert "书面表示同意" in page.locator(".extension-consents").inner_text()
