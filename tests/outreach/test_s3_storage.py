@@ -74,12 +74,10 @@ def test_an_answer_is_a_private_object_and_the_villager_plays_it_back_byte_ident
     got = villager.get(f"/outreach/media/{alert.pk}/")
     assert got.status_code == 200 and got["Content-Type"] == "audio/wav"
     assert int(got["Content-Length"]) == len(data)
-    assert b"".join(got.streaming_content) == data
-    got.close()
+    assert b"".join(got.streaming_content) == data  # read to the end: the test client closes the response
     seek = villager.get(f"/outreach/media/{alert.pk}/", headers={"Range": "bytes=1000-4999"})  # the player seeks
     assert seek.status_code == 206 and seek["Content-Range"] == f"bytes 1000-4999/{len(data)}"
     assert b"".join(seek.streaming_content) == data[1000:5000]
-    seek.close()
 
 
 def test_a_refused_file_leaves_no_object(rule, lawyer_wz, articles, bucket, tmp_path):
@@ -134,4 +132,3 @@ def test_an_answer_sent_back_and_answered_again_replaces_its_object(rule, lawyer
     # under review: the bureau hears it through the same view
     got = county_admin.client().get(f"/outreach/media/{alert.pk}/")
     assert got.status_code == 200 and b"".join(got.streaming_content) == second
-    got.close()
