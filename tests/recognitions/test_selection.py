@@ -316,3 +316,27 @@ def test_a_grid_worker_nominates_in_the_village_of_their_grid(grid_worker, town_
     c = grid_worker.client()
     assert c.get(f"/recognitions/staff/{rec.pk}/").status_code == 200
     assert "乡镇审查通过" not in c.get(f"/recognitions/staff/{rec.pk}/").content.decode()
+
+
+def test_a_villager_cannot_claim_another_persons_record_by_their_id_number(holder, villager_b):
+    """Self-nomination with someone else's 身份证号 must not attach the villager's phone to that person: the villager
+    would then see that person's titles and could hand their consent codes to a bank (e法贷)."""
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.recognitions import selectors
+    from xiangzhi.recognitions.services import efadai
+
+    assert not holder.person.phone_index
+    with pytest.raises(XiangzhiError) as exc:
+        nominate(villager_b[0], n=1, title="leader")
+    assert exc.value.code == "ID_NUMBER_TAKEN"
+    holder.person.refresh_from_db()
+    assert not holder.person.phone_index and holder.person.user_id is None
+    assert not selectors.recognitions_of_citizen(villager_b[0]).exists()
+    with pytest.raises(XiangzhiError):
+        efadai.create_consent(actor=villager_b[0])
+
+
+def test_a_villager_may_nominate_themself_again_with_their_own_id_number(villager_a, tongxiang):
+    first = nominate(villager_a[0], n=7)
+    second = nominate(villager_a[0], n=7, title="leader")
+    assert second.person_id == first.person_id
