@@ -340,3 +340,18 @@ def test_a_villager_may_nominate_themself_again_with_their_own_id_number(village
     first = nominate(villager_a[0], n=7)
     second = nominate(villager_a[0], n=7, title="leader")
     assert second.person_id == first.person_id
+
+
+def test_a_role_outside_recognitions_does_not_widen_the_jurisdiction(other_mediator):
+    """乌镇's justice-office official who is also a county lawyer: the lawyer membership (no recognitions role) must
+    not make 崇福's nominations theirs to see or to review."""
+    from tests.conftest import COUNTY, WUZHEN, make_staff
+    from xiangzhi.recognitions import selectors
+    from xiangzhi.recognitions.services import selection
+
+    make_staff("gzls_wz", "town_staff", WUZHEN, {"region__code": WUZHEN, "kind": "justice_office"})
+    both = make_staff("gzls_wz", "lawyer", COUNTY, {"kind": "law_firm"}).user
+    rec = nominate(other_mediator.user, village=other_mediator.region)
+    assert not selectors.visible_to(both).filter(pk=rec.pk).exists()
+    with pytest.raises(NotFound):
+        selection.transition(rec, "town_reviewed", actor=both)

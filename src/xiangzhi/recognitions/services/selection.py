@@ -70,7 +70,8 @@ def nominate(nominee: Nominee, *, title: str, year: int, region: Region, reason:
     villager of their jurisdiction, or a villager for themself (the phone is then their account's).
     Side effects: the Person (found by 身份证号, else created), the Recognition (已提名); record()."""
     is_citizen = core_rules.is_citizen(actor)
-    if not is_citizen and not (rules.can_nominate(core_rules.roles_of(actor)) and selectors.in_scope(actor, region.code)):
+    if not is_citizen and not (rules.can_nominate(core_rules.roles_of(actor))
+                               and selectors.in_scope(actor, region.code, rules.NOMINATE_ROLES)):
         raise NotFound
     if title not in Title.values:
         raise ValidationFailed("INVALID_TITLE", "类别无效。")
@@ -146,7 +147,8 @@ def transition(rec: Recognition, to: str, *, actor: User, reason: str = "") -> R
             raise NotFound
         rec = selectors.visible_to(actor).get(pk=rec.pk)
         old = rec.state
-        if to not in State.values or not rules.can_transition(core_rules.roles_of(actor), old, to):
+        if to not in State.values or not rules.can_transition(core_rules.roles_of(actor), old, to) or \
+                not selectors.in_scope(actor, rec.region.code, rules.TRANSITION_ROLES[(old, to)]):
             raise Conflict("TRANSITION_NOT_ALLOWED", f"当前状态“{rec.get_state_display()}”下不能执行此操作。",
                            {"state": old, "to": to})
         now = timezone.now()
@@ -219,7 +221,8 @@ def answer_objection(objection: Objection, *, answer: str, actor: User) -> Objec
         rec = selectors.visible_to(actor).filter(pk=objection.recognition_id).first()
         if rec is None:
             raise NotFound
-        if not rules.can_answer_objection(core_rules.roles_of(actor), rec.state):
+        if not rules.can_answer_objection(core_rules.roles_of(actor), rec.state) or not selectors.in_scope(
+                actor, rec.region.code, rules.TOWN_ROLES | rules.COUNTY_ROLES):
             raise Conflict("TRANSITION_NOT_ALLOWED", "当前不能答复异议。")
         if objection.answered_at is not None:
             raise Conflict("ALREADY_ANSWERED", "该异议已答复。")
@@ -238,7 +241,8 @@ def add_training(rec: Recognition, *, kind: str, on: dt.date, topic: str, hours:
     rec = selectors.visible_to(actor).filter(pk=rec.pk).first()
     if rec is None:
         raise NotFound
-    if not rules.can_record_training(core_rules.roles_of(actor), rec.state):
+    if not rules.can_record_training(core_rules.roles_of(actor), rec.state) or not selectors.in_scope(
+            actor, rec.region.code, rules.TOWN_ROLES | rules.COUNTY_ROLES):
         raise Conflict("TRANSITION_NOT_ALLOWED", "当前不能登记培训考核。")
     if kind not in TrainingKind.values:
         raise ValidationFailed("INVALID_KIND", "类型无效。")
