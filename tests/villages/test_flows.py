@@ -347,3 +347,15 @@ def test_an_assessor_from_another_town_only_scores_and_never_works_on_the_villag
     assert Plan.objects.filter(record=rec).count() == 1
     # scoring, what the assessor is there for, still works
     assessment.score(app, actor=town_staff.user, lines=full_marks(app))
+
+
+def test_a_membership_of_another_kind_does_not_widen_what_a_town_office_sees(cf_village, tongxiang):
+    """乌镇's justice-office official who is also a county lawyer sees 乌镇's villages, not 崇福's (the lawyer
+    membership is no villages role)."""
+    from tests.conftest import COUNTY, WUZHEN, make_staff
+    from xiangzhi.villages import selectors
+
+    make_staff("gzls_wz", "town_staff", WUZHEN, {"region__code": WUZHEN, "kind": "justice_office"})
+    both = make_staff("gzls_wz", "lawyer", COUNTY, {"kind": "law_firm"}).user
+    assert selectors.villages_visible_to(both).filter(code__startswith=WUZHEN).exists()
+    assert not selectors.villages_visible_to(both).filter(pk=cf_village.pk).exists()

@@ -15,7 +15,7 @@ from django.http import Http404
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.models import Region
-from xiangzhi.core.selectors import jurisdiction_codes, role_codes
+from xiangzhi.core.selectors import role_codes
 
 from . import rules
 from .enums import LADDER, TitleLevel, TitleState
@@ -23,8 +23,10 @@ from .models import Application, CreationRecord, Evidence, Standard, Task, Title
 
 
 def _in_jurisdiction(user, field: str) -> Q:  # noqa: ANN001
+    """Inside a region where the user holds a role that sees creation records (rules.VIEW_ROLES); a membership of
+    another kind widens nothing."""
     q = Q(pk__in=[])
-    for code in jurisdiction_codes(user):
+    for code in role_codes(user, rules.VIEW_ROLES):
         q |= Q(**{f"{field}__startswith": code})
     return q
 
