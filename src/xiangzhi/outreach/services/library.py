@@ -14,7 +14,6 @@ from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict, Forbidden, ValidationFailed
 from xiangzhi.core.models import Region, User
-from xiangzhi.core.selectors import jurisdiction_codes
 from xiangzhi.disputes.services.uploads import Upload, remove_files, save_upload
 
 from .. import rules
@@ -49,8 +48,10 @@ def _guard_item(actor: User, item: LibraryItem) -> None:
 def _region_for(actor: User, region: Region | None) -> Region | None:
     """The item's owner: ``region`` when inside the actor's jurisdiction; by default the bureau's items are
     county-wide (None) and a 司法所's belong to its town."""
+    from .. import selectors
+
     bureau = bool(rules.TOPTEN_ROLES & core_rules.roles_of(actor))
-    codes = jurisdiction_codes(actor)
+    codes = selectors.library_codes(actor)
     if region is None:
         if bureau:
             return None
