@@ -36,6 +36,15 @@ def _text(value: str, *, field: str, minimum: int = 0, maximum: int = 1000) -> s
     return value
 
 
+def _protected(value: str, *, field: str, name: str, minimum: int = 0,
+               maximum: int = 1000) -> tuple[str, core.NumbersByField]:
+    """:func:`_text`, with any 身份证号 or mobile in it masked (core.protect_texts): the masked text for the column,
+    the event and the ledger; the numbers found, under ``name``, for core.keep_text_numbers once the holder is
+    saved (revealed only under the reveal rule)."""
+    masked, found = core.protect_texts({name: _text(value, field=field, minimum=minimum, maximum=maximum)})
+    return masked[name], found
+
+
 def quota_for(region: Region, year: int, title: str) -> int:
     row = Quota.objects.filter(region=region, year=year, title=title).first()
     return row.limit if row is not None else settings.XIANGZHI_RECOGNITIONS_DEFAULT_QUOTA
@@ -82,7 +91,7 @@ def nominate(nominee: Nominee, *, title: str, year: int, region: Region, reason:
         raise ValidationFailed("INVALID_YEAR", f"只能提名 {this_year} 或 {this_year + 1} 年度。")
     if not nominee.id_number:
         raise ValidationFailed("ID_NUMBER_REQUIRED", "请填写被提名人的身份证号。")
-    reason = _text(reason, field="推荐理由", minimum=5)
+    reason, reason_numbers = _protected(reason, field="推荐理由", name="reason", minimum=5)
     phone = actor.phone if is_citizen else nominee.phone
     if is_citizen:
         # A villager nominates only themself: a 身份证号 already recorded for someone else would attach the
@@ -103,6 +112,7 @@ def nominate(nominee: Nominee, *, title: str, year: int, region: Region, reason:
                     updated_at=now)
         except IntegrityError:
             raise Conflict("ALREADY_NOMINATED", "此人本年度已被提名为该类别。") from None
+        core.keep_text_numbers(rec, reason_numbers, region_code=region.code)
         record(rec, EventKind.NOMINATED, {"title": title, "year": year, "source": rec.source, "person": person.pk},
                actor=actor, action="recognitions.nominated")
     return rec
@@ -154,9 +164,12 @@ def transition(rec: Recognition, to: str, *, actor: User, reason: str = "") -> R
         now = timezone.now()
         fields = ["state", "updated_at"]
         payload: dict = {"from": old, "to": to}
+        reason_numbers: core.NumbersByField = {}
         if to in (State.REJECTED, State.REVOCATION_PROPOSED) or (
                 to == State.REGISTERED and old != State.APPROVED):
-            payload["reason"] = _text(reason, field="理由", minimum=2)
+            payload["reason"], reason_numbers = _protected(
+                reason, field="理由", minimum=2,
+                name="revocation_reason" if to == State.REVOCATION_PROPOSED else f"reason_{to}")
         if to in NOTICE_STATES:
             rec.notice_starts = now
             rec.notice_ends = now + dt.timedelta(days=settings.XIANGZHI_RECOGNITIONS_NOTICE_DAYS)
@@ -183,6 +196,7 @@ def transition(rec: Recognition, to: str, *, actor: User, reason: str = "") -> R
             fields += ["revocation_reason", "notice_starts", "notice_ends"]
         rec.state, rec.updated_at = to, now
         rec.save(update_fields=fields)
+        core.keep_text_numbers(rec, reason_numbers, region_code=rec.region.code)
         notify = []
         if rec.person.user_id and to in (State.REGISTERED, State.REVOKED):
             text = (f"您已被登记为{rec.year}年度{rec.get_title_display()}，证书编号 {rec.serial}。"
@@ -196,7 +210,7 @@ def transition(rec: Recognition, to: str, *, actor: User, reason: str = "") -> R
 def raise_objection(rec: Recognition, *, text: str, actor: User) -> Objection:
     """A villager objects during a public notice. Side effects: the Objection; record() (no text in the ledger)."""
     core.check_rate(f"recognitions.objection:{actor.pk}", limit=10, window_seconds=3600)
-    text = _text(text, field="异议内容", minimum=5)
+    text, text_numbers = _protected(text, field="异议内容", name="text", minimum=5)
     with transaction.atomic():
         rec = Recognition.objects.select_for_update().select_related("region").get(pk=rec.pk)
         now = timezone.now()
@@ -205,6 +219,7 @@ def raise_objection(rec: Recognition, *, text: str, actor: User) -> Objection:
             raise Conflict("NOT_IN_NOTICE", "只能在公示期内提出异议。")
         objection = Objection.objects.create(recognition=rec, phase=rec.state, text=text, raised_by=actor,
                                              raised_at=now)
+        core.keep_text_numbers(objection, text_numbers, region_code=rec.region.code)
         record(rec, EventKind.OBJECTION, {"objection": objection.pk, "phase": rec.state}, actor=actor,
                action="recognitions.objection_raised")
     return objection
@@ -213,7 +228,7 @@ def raise_objection(rec: Recognition, *, text: str, actor: User) -> Objection:
 def answer_objection(objection: Objection, *, answer: str, actor: User) -> Objection:
     """The town or the county answers an objection (once). Side effects: the answer; record(); the objector's
     notice."""
-    answer = _text(answer, field="答复", minimum=2)
+    answer, answer_numbers = _protected(answer, field="答复", name="answer", minimum=2)
     with transaction.atomic():
         objection = Objection.objects.select_for_update().filter(pk=objection.pk).first()
         if objection is None:
@@ -228,6 +243,7 @@ def answer_objection(objection: Objection, *, answer: str, actor: User) -> Objec
             raise Conflict("ALREADY_ANSWERED", "该异议已答复。")
         objection.answer, objection.answered_by, objection.answered_at = answer, actor, timezone.now()
         objection.save(update_fields=["answer", "answered_by", "answered_at"])
+        core.keep_text_numbers(objection, answer_numbers, region_code=rec.region.code)
         record(rec, EventKind.OBJECTION_ANSWERED, {"objection": objection.pk}, actor=actor,
                action="recognitions.objection_answered",
                notify=[core.Message(user=objection.raised_by, subject="公示异议已答复", body=answer[:200],
