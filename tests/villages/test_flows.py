@@ -345,6 +345,8 @@ def test_an_assessor_from_another_town_only_scores_and_never_works_on_the_villag
     app.refresh_from_db()
     assert app.state != ApplicationState.WITHDRAWN
     assert Plan.objects.filter(record=rec).count() == 1
+    page = client.get(reverse("villages:record", args=[cf_village.code])).content.decode()
+    assert 'value="plan"' not in page and 'value="task"' not in page and 'value="evidence"' not in page
     # scoring, what the assessor is there for, still works
     assessment.score(app, actor=town_staff.user, lines=full_marks(app))
 
