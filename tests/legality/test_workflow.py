@@ -268,3 +268,23 @@ def test_a_village_matter_goes_to_the_villages_own_legal_adviser_when_nobody_is_
     assert review.default_reviewers(town_doc) == []
     with pytest.raises(ValidationFailed):
         review.assign(town_doc, reviewers=[], actor=town_staff.user)
+
+
+def test_a_public_lawyer_of_another_town_reviews_but_does_not_manage_the_submission(tongxiang, other_town_staff):
+    """A 乌镇 justice-office official who is also a county lawyer (公职律师) reviews a 崇福 submission: they see it as its
+    reviewer, but their managing role is 乌镇's, so they may not re-assign, revise or issue 崇福's document."""
+    from tests.conftest import CHONGFU, COUNTY, WUZHEN, make_staff
+    from tests.legality.conftest import new_submission
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.legality.services import review, submissions
+
+    make_staff("gzls_wz", "town_staff", WUZHEN, {"region__code": WUZHEN, "kind": "justice_office"})
+    both = make_staff("gzls_wz", "lawyer", COUNTY, {"kind": "law_firm"}).user
+    sub = review.assign(new_submission(other_town_staff.user, code=CHONGFU), reviewers=[both],
+                        actor=other_town_staff.user)
+    with pytest.raises(XiangzhiError):
+        review.assign(sub, reviewers=[both], deadline_workdays=30, actor=both)
+    with pytest.raises(XiangzhiError):
+        submissions.revise(sub, text=sub.versions.get().text + "\n第三条 外镇改写。", actor=both)
+    sub.refresh_from_db()
+    assert sub.version == 1 and sub.deadline_workdays != 30

@@ -130,3 +130,24 @@ def test_only_the_adviser_or_the_justice_office_logs_a_service(adviser, mediator
         with pytest.raises(Forbidden):
             directory.log_service(adviser, village, actor=outsider, **args)
     assert directory.log_service(adviser, village, actor=town_staff.user, **args).recorded_by == town_staff.user
+
+
+def test_a_town_office_manages_its_own_town_only_whatever_else_it_holds(adviser):
+    """乌镇's justice-office official who is also a county lawyer (a viewer of the whole county) assigns advisers and
+    logs services for 乌镇's villages only: the lawyer membership gives no managing right in 崇福."""
+    from django.http import Http404
+
+    from tests.conftest import CHONGFU, COUNTY, WUZHEN, first_village, make_staff
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.network import selectors
+    from xiangzhi.network.services import directory
+
+    make_staff("gzls_wz", "town_staff", WUZHEN, {"region__code": WUZHEN, "kind": "justice_office"})
+    both = make_staff("gzls_wz", "lawyer", COUNTY, {"kind": "law_firm"}).user
+    cf = first_village(CHONGFU)
+    assert selectors.villages_visible_to(both).filter(pk=cf.pk).exists()  # they see it (as a county lawyer)
+    with pytest.raises(Http404):
+        selectors.access_village_to_manage(both, cf.code)
+    with pytest.raises(XiangzhiError):
+        directory.assign_adviser(cf, adviser, actor=both)
+    assert selectors.access_village_to_manage(both, first_village(WUZHEN).code) is not None

@@ -119,3 +119,24 @@ def test_kiosk_binding_attempts_are_rate_limited(tongxiang):
     for _ in range(BIND_ATTEMPTS_PER_HOUR):
         assert kiosk.post("/network/kiosk/", {"token": "xzt_guess_wrong"}).status_code == 403
     assert kiosk.post("/network/kiosk/", {"token": raw}).status_code == 429
+
+
+def test_terminals_are_registered_and_rotated_by_the_managers_of_their_region_only(tongxiang):
+    """The service itself refuses a town office (also a county lawyer) registering or re-keying a terminal of
+    another town."""
+    from tests.conftest import CHONGFU, COUNTY, WUZHEN, make_staff
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.core.models import Region
+    from xiangzhi.network.services import terminals
+
+    make_staff("gzls_wz", "town_staff", WUZHEN, {"region__code": WUZHEN, "kind": "justice_office"})
+    both = make_staff("gzls_wz", "lawyer", COUNTY, {"kind": "law_firm"}).user
+    cf = Region.objects.get(code=CHONGFU)
+    with pytest.raises(XiangzhiError):
+        terminals.register_terminal(cf, code="T-CF-X", name="外镇", kind="all_in_one", actor=both)
+    terminal, _ = terminals.register_terminal(cf, code="T-CF-Y", name="崇福", kind="all_in_one", actor=None)
+    with pytest.raises(XiangzhiError):
+        terminals.rotate_token(terminal, actor=both)
+    own, _ = terminals.register_terminal(Region.objects.get(code=WUZHEN), code="T-WZ-Y", name="乌镇",
+                                         kind="all_in_one", actor=both)
+    assert own.region.code == WUZHEN

@@ -172,3 +172,11 @@ def test_a_published_answer_proposes_the_lawyers_minutes_to_the_time_bank(claime
     assert (proposed.source_key, proposed.kind, proposed.minutes, proposed.state) == (
         f"outreach.alert:{alert.pk}", "alert_answer", 60, "proposed")
     assert proposed.volunteer.user == lawyer_wz.user and proposed.organisation == firm
+
+
+def test_an_answer_sent_as_a_multipart_form_loses_its_control_characters(claimed, lawyer_wz, articles):
+    """The answer's text comes as a multipart form field (no schema, no middleware under /api/): the service takes
+    the control characters out before storing it."""
+    alert = submit_answer(claimed, actor=lawyer_wz.user, text="离婚\x00可以先\x1b调解。", citations=articles,
+                          upload=Upload(name="answer.wav", content=media.wav_tone(2.0)))
+    assert Answer.objects.get(alert=alert).text == "离婚可以先调解。"

@@ -142,3 +142,28 @@ def test_oversized_picture_refused(county_admin, settings):
         library.create_item(draft, actor=county_admin.user,
                             images=[Upload(name="big.png", content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096)])
     assert exc.value.code == "FILE_TOO_LARGE"
+
+
+def test_a_membership_of_another_kind_does_not_widen_a_town_office_library(other_town_staff):
+    """乌镇's justice-office official who is also a county lawyer edits 乌镇's items only: the lawyer membership is
+    no library role, so 崇福's items are neither listed nor editable, nor may they file an item under 崇福."""
+    from tests.conftest import CHONGFU, COUNTY, WUZHEN, make_staff
+    from tests.outreach.conftest import library_item
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.core.models import Region
+    from xiangzhi.outreach import selectors
+    from xiangzhi.outreach.services import library
+
+    item = library_item(other_town_staff.user, publish=False)
+    make_staff("gzls_wz", "town_staff", WUZHEN, {"region__code": WUZHEN, "kind": "justice_office"})
+    both = make_staff("gzls_wz", "lawyer", COUNTY, {"kind": "law_firm"}).user
+    assert not selectors.library_for(both).filter(pk=item.pk).exists()
+    with pytest.raises(XiangzhiError):
+        library.set_published(item, actor=both, published=True)
+    with pytest.raises(XiangzhiError):
+        library.create_item(library.ItemDraft(kind="article", title="外镇", body="正文", audiences=["farmers"]),
+                            actor=both, region=Region.objects.get(code=CHONGFU))
+    # filed by default under their own town, not the county
+    own = library.create_item(library.ItemDraft(kind="article", title="本镇", body="正文", audiences=["farmers"]),
+                              actor=both)
+    assert own.region.code == WUZHEN

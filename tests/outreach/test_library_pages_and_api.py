@@ -116,3 +116,15 @@ def test_comic_through_the_api_and_its_pictures_public_once_published(county_adm
     bad = c.post("/api/v1/outreach/items", {"kind": "comic", "title": "x", "audiences": "migrants",
                                            "images": [SimpleUploadedFile("1.png", EXE, content_type="image/png")]})
     assert bad.status_code == 422 and bad.json()["code"] == "MEDIA_TYPE_NOT_ALLOWED"
+
+
+def test_control_characters_sent_as_multipart_form_fields_are_taken_out(county_admin):
+    """Multipart API fields are not schemas (TextIn) and the page middleware skips /api/: the service cleans them, so
+    no control character reaches the item, its lessons or a later export."""
+    made = county_admin.client().post("/api/v1/outreach/items", {
+        "kind": "class", "title": "讨薪\x1b[31m课\x00", "summary": "摘\x07要", "audiences": "migrants",
+        "topics": "劳动争议", "lessons": "第一\x08课|签\x01劳动合同"})
+    assert made.status_code == 201, made.content
+    item = LibraryItem.objects.get(pk=made.json()["id"])
+    lesson = item.lessons.get()
+    assert (item.title, item.summary, lesson.title, lesson.body) == ("讨薪[31m课", "摘要", "第一课", "签劳动合同")

@@ -316,3 +316,71 @@ def test_a_grid_worker_nominates_in_the_village_of_their_grid(grid_worker, town_
     c = grid_worker.client()
     assert c.get(f"/recognitions/staff/{rec.pk}/").status_code == 200
     assert "乡镇审查通过" not in c.get(f"/recognitions/staff/{rec.pk}/").content.decode()
+
+
+def test_a_villager_cannot_claim_another_persons_record_by_their_id_number(holder, villager_b):
+    """Self-nomination with someone else's 身份证号 must not attach the villager's phone to that person: the villager
+    would then see that person's titles and could hand their consent codes to a bank (e法贷)."""
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.recognitions import selectors
+    from xiangzhi.recognitions.services import efadai
+
+    assert not holder.person.phone_index
+    with pytest.raises(XiangzhiError) as exc:
+        nominate(villager_b[0], n=1, title="leader")
+    assert exc.value.code == "ID_NUMBER_TAKEN"
+    holder.person.refresh_from_db()
+    assert not holder.person.phone_index and holder.person.user_id is None
+    assert not selectors.recognitions_of_citizen(villager_b[0]).exists()
+    with pytest.raises(XiangzhiError):
+        efadai.create_consent(actor=villager_b[0])
+
+
+def test_a_villager_may_nominate_themself_again_with_their_own_id_number(villager_a, tongxiang):
+    first = nominate(villager_a[0], n=7)
+    second = nominate(villager_a[0], n=7, title="leader")
+    assert second.person_id == first.person_id
+
+
+def test_a_role_outside_recognitions_does_not_widen_the_jurisdiction(other_mediator):
+    """乌镇's justice-office official who is also a county lawyer: the lawyer membership (no recognitions role) must
+    not make 崇福's nominations theirs to see or to review."""
+    from tests.conftest import COUNTY, WUZHEN, make_staff
+    from xiangzhi.recognitions import selectors
+    from xiangzhi.recognitions.services import selection
+
+    make_staff("gzls_wz", "town_staff", WUZHEN, {"region__code": WUZHEN, "kind": "justice_office"})
+    both = make_staff("gzls_wz", "lawyer", COUNTY, {"kind": "law_firm"}).user
+    rec = nominate(other_mediator.user, village=other_mediator.region)
+    assert not selectors.visible_to(both).filter(pk=rec.pk).exists()
+    with pytest.raises(NotFound):
+        selection.transition(rec, "town_reviewed", actor=both)
+
+
+def test_numbers_typed_into_reasons_and_objections_are_masked_and_kept_encrypted(holder, mediator, town_staff,
+                                                                                 county_admin, villager_a, client):
+    """A 身份证号 or mobile typed into a nomination reason, a revocation reason (shown on the public notice) or an
+    objection reaches no text column, audit row or ledger leaf in full: the masked form is stored and the number kept
+    encrypted (core.protect_texts / keep_text_numbers)."""
+    from tests.recognitions.conftest import id_number
+    from xiangzhi.core.models import AuditLog, TextNumber
+    from xiangzhi.recognitions.services import selection
+
+    phone, idn = "13912345678", id_number(9)
+    rec = nominate(mediator.user, n=8, name="李四")
+    rec = selection.nominate(selection.Nominee(name="王五", id_number=id_number(10)), title="leader",
+                             year=rec.year, region=rec.region, reason=f"热心调解，联系电话 {phone}，身份证 {idn}。",
+                             actor=mediator.user)
+    assert phone not in rec.reason and idn not in rec.reason
+    selection.transition(holder, "revocation_proposed", actor=town_staff.user,
+                         reason=f"本人（电话 {phone}）受到行政处罚")
+    selection.transition(holder, "revocation_reviewed", actor=town_staff.user)
+    holder = selection.transition(holder, "revocation_notice", actor=town_staff.user)
+    assert phone not in holder.revocation_reason
+    assert phone not in client.get("/recognitions/notices/").content.decode()
+    objection = selection.raise_objection(holder, text=f"我有证据，请打 {phone} 联系", actor=villager_a[0])
+    assert phone not in objection.text
+    assert TextNumber.objects.filter(object_type="recognitions.recognition", object_id=str(rec.pk)).count() == 2
+    assert TextNumber.objects.filter(object_type="recognitions.recognition", object_id=str(holder.pk)).exists()
+    assert TextNumber.objects.filter(object_type="recognitions.objection", object_id=str(objection.pk)).exists()
+    assert not any(phone in str(a.after) + str(a.before) + a.note for a in AuditLog.objects.all())

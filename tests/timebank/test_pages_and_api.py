@@ -214,3 +214,37 @@ def test_list_endpoints_make_a_fixed_number_of_queries(town_staff, second_town_s
     for i in range(6):
         credit(register(20 + i, registrar=town_staff.user), 30, town_staff.user, second_town_staff.user)
     assert counts() == few
+
+
+def test_ids_of_chongfu_in_a_request_body_answer_404_to_wuzhen_town_staff(town_staff, clear_books_before_flush):
+    """The URL sweep (tests/core/test_jurisdiction.py) cannot see ids carried in a body or a form: 乌镇's town staff
+    naming a 崇福 volunteer, item, organisation or region get 404 and nothing is written."""
+    from tests.timebank.jurisdiction import chongfu_item, chongfu_volunteer
+    from xiangzhi.core.models import Organisation
+    from xiangzhi.timebank.models import CatalogueItem, Volunteer
+
+    v, item = chongfu_volunteer(), chongfu_item()
+    cf_org = Organisation.objects.filter(region__code=CHONGFU, kind="justice_office").first()
+    client = town_staff.client()
+    before = (Activity.objects.count(), Redemption.objects.count(), CatalogueItem.objects.count(),
+              Volunteer.objects.count())
+    bodies = {
+        "/api/v1/timebank/activities": {"member_id": v.pk, "kind": "talk", "title": "外镇录入",
+                                         "occurred_on": "2026-11-01", "minutes": 60},
+        "/api/v1/timebank/redemptions": {"member_id": v.pk, "item_id": item.pk},
+        "/api/v1/timebank/catalogue": {"organisation_id": cf_org.pk, "region_code": CHONGFU, "category": "community",
+                                        "name": "外镇项目", "cost_minutes": 60},
+        f"/api/v1/timebank/catalogue/{item.pk}": {"organisation_id": cf_org.pk, "region_code": CHONGFU,
+                                                   "category": "community", "name": "改名", "cost_minutes": 1},
+        "/api/v1/timebank/members": {"name": "外镇登记", "kind": "resident", "organisation_id": cf_org.pk,
+                                      "region_code": CHONGFU},
+    }
+    for url, body in bodies.items():
+        response = client.post(url, data=body, content_type="application/json")
+        assert response.status_code == 404, f"{url} → {response.status_code} {response.content[:200]}"
+    assert client.post(reverse("timebank:record"), {"member": v.pk, "kind": "talk", "title": "外镇录入",
+                                                    "minutes": "60"}).status_code == 404
+    assert (Activity.objects.count(), Redemption.objects.count(), CatalogueItem.objects.count(),
+            Volunteer.objects.count()) == before
+    item.refresh_from_db()
+    assert item.name == "家电维修一次"

@@ -314,3 +314,50 @@ def test_the_archive_is_append_only_in_the_database(standards, county_admin, wz_
     finally:
         migration.drop_triggers(None, Editor())
     assert CreationEvent.objects.get(pk=event.pk).kind == "planned"
+
+
+def test_an_assessor_from_another_town_only_scores_and_never_works_on_the_village(
+        standards, cf_village, county_admin, town_staff):
+    """乌镇's justice office assesses a 崇福 village's application: it may read it and score, but not withdraw the
+    application nor plan, set tasks, upload evidence or apply for that village (those are the 崇福 office's)."""
+    from django.urls import reverse
+
+    from xiangzhi.core.errors import XiangzhiError
+    from xiangzhi.villages.enums import ApplicationState
+    from xiangzhi.villages.models import Plan
+    from xiangzhi.villages.services import assessment, cultivation
+
+    rec = cultivate(cf_village, county_admin.user)
+    app = assessment.apply(rec, actor=county_admin.user, level="county")
+    assessment.assign_assessors(app, [town_staff.user], actor=county_admin.user)
+    plan = rec.plans.get()
+    with pytest.raises(XiangzhiError):
+        assessment.withdraw(app, actor=town_staff.user)
+    with pytest.raises(XiangzhiError):
+        cultivation.add_task(plan, actor=town_staff.user, title="外镇布置的任务")
+    with pytest.raises(XiangzhiError):
+        cultivation.create_plan(rec, actor=town_staff.user, target_level="town", year_from=2026, year_to=2027,
+                                targets=["外镇写的目标"])
+    client = town_staff.client()
+    client.post(reverse("villages:application", args=[app.pk]), {"action": "withdraw"})
+    client.post(reverse("villages:record", args=[cf_village.code]),
+                {"action": "plan", "target_level": "town", "year_from": "2026", "year_to": "2027", "targets": "x"})
+    app.refresh_from_db()
+    assert app.state != ApplicationState.WITHDRAWN
+    assert Plan.objects.filter(record=rec).count() == 1
+    page = client.get(reverse("villages:record", args=[cf_village.code])).content.decode()
+    assert 'value="plan"' not in page and 'value="task"' not in page and 'value="evidence"' not in page
+    # scoring, what the assessor is there for, still works
+    assessment.score(app, actor=town_staff.user, lines=full_marks(app))
+
+
+def test_a_membership_of_another_kind_does_not_widen_what_a_town_office_sees(cf_village, tongxiang):
+    """乌镇's justice-office official who is also a county lawyer sees 乌镇's villages, not 崇福's (the lawyer
+    membership is no villages role)."""
+    from tests.conftest import COUNTY, WUZHEN, make_staff
+    from xiangzhi.villages import selectors
+
+    make_staff("gzls_wz", "town_staff", WUZHEN, {"region__code": WUZHEN, "kind": "justice_office"})
+    both = make_staff("gzls_wz", "lawyer", COUNTY, {"kind": "law_firm"}).user
+    assert selectors.villages_visible_to(both).filter(code__startswith=WUZHEN).exists()
+    assert not selectors.villages_visible_to(both).filter(pk=cf_village.pk).exists()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import OrgKind, RegionLevel, Role
 from xiangzhi.core.models import Membership, Organisation, Region
-from xiangzhi.core.selectors import region_q
+from xiangzhi.core.selectors import region_q, role_codes
 
 from . import registry, rules
 from .models import (
@@ -49,6 +49,16 @@ def may_manage(user) -> bool:  # noqa: ANN001
     return _manager(user)
 
 
+def manage_codes(user) -> list[str]:  # noqa: ANN001
+    """The regions where the user holds a managing role (rules.MANAGE_ROLES): what they run, whatever else (a
+    county lawyer's view, say) they hold."""
+    return role_codes(user, rules.MANAGE_ROLES) if _manager(user) else []
+
+
+def may_manage_region(user, code: str) -> bool:  # noqa: ANN001
+    return any(code.startswith(c) for c in manage_codes(user))
+
+
 # --- staff reads --------------------------------------------------------------------------------------------------
 def villages_visible_to(user) -> QuerySet[Region]:  # noqa: ANN001
     if not _viewer(user):
@@ -82,8 +92,7 @@ def terminals_visible_to(user) -> QuerySet[Terminal]:  # noqa: ANN001
 
 
 def access_terminal_to_manage(user, pk: int) -> Terminal:  # noqa: ANN001
-    terminal = Terminal.objects.filter(region_q(user), pk=pk).select_related("region").first() if _manager(
-        user) else None
+    terminal = Terminal.objects.filter(region_q(user, codes=manage_codes(user)), pk=pk).select_related("region").first()
     if terminal is None:
         raise Http404
     return terminal
@@ -231,8 +240,8 @@ def search_villages(q: str = "", town: str = "") -> QuerySet[Region]:
 # --- writes' lookups ----------------------------------------------------------------------------------------------
 def access_village_to_manage(user, code: str) -> Region:  # noqa: ANN001
     """A village of the manager's jurisdiction (to assign its adviser); 404 otherwise."""
-    village = (Region.objects.filter(region_q(user, "code"), code=code, level=RegionLevel.VILLAGE, is_active=True)
-               .first() if _manager(user) else None)
+    village = Region.objects.filter(region_q(user, "code", codes=manage_codes(user)), code=code,
+                                    level=RegionLevel.VILLAGE, is_active=True).first()
     if village is None:
         raise Http404
     return village

@@ -8,7 +8,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from xiangzhi.core import rules as core_rules
-from xiangzhi.core.selectors import jurisdiction_codes
+from xiangzhi.core.enums import Role
+from xiangzhi.core.selectors import role_codes
 
 from . import rules
 from .enums import AlertState, DeliveryState, ItemState
@@ -39,7 +40,8 @@ def alerts_visible_to(user) -> QuerySet[Alert]:  # noqa: ANN001
     roles = core_rules.roles_of(user)
     if not core_rules.is_staff_member(user) or not (rules.is_claimer(roles) or rules.can_see_deliveries(roles)):
         return Alert.objects.none()
-    qs = Alert.objects.filter(_overlap_q(jurisdiction_codes(user))).select_related("region", "claimed_by", "rule")
+    codes = role_codes(user, rules.CLAIM_ROLES | rules.REVIEW_ROLES | {Role.AUDITOR})
+    qs = Alert.objects.filter(_overlap_q(codes)).select_related("region", "claimed_by", "rule")
     topics = specialities_of(user)
     if topics and not (rules.REVIEW_ROLES & roles):
         qs = qs.filter(topic__in=topics)
@@ -65,7 +67,7 @@ def may_claim(user, alert: Alert, *, state: str | None = None) -> bool:  # noqa:
     """rules.can_claim for this user and alert (the region and speciality facts read here); ``state``: as if the
     alert were in that state (the claim's compare-and-set checks the real one)."""
     return rules.can_claim(core_rules.roles_of(user), state or alert.state,
-                           in_region=rules.region_overlaps(jurisdiction_codes(user), alert.region.code),
+                           in_region=rules.region_overlaps(role_codes(user, rules.CLAIM_ROLES), alert.region.code),
                            topic_ok=rules.topic_matches(specialities_of(user), alert.topic))
 
 
@@ -131,6 +133,12 @@ def published_item(pk: int) -> LibraryItem:
     return item
 
 
+def library_codes(user) -> list[str]:  # noqa: ANN001
+    """The regions where the user holds a library role (rules.LIBRARY_ROLES); a membership of another kind (say as a
+    county lawyer) widens nothing."""
+    return role_codes(user, rules.LIBRARY_ROLES)
+
+
 def library_for(user) -> QuerySet[LibraryItem]:  # noqa: ANN001
     """The items a staff user edits, drafts and unpublished included: every item for the bureau, their town's items
     for a 司法所 (a county-wide item is the bureau's); nothing for anyone else."""
@@ -141,7 +149,7 @@ def library_for(user) -> QuerySet[LibraryItem]:  # noqa: ANN001
     if rules.TOPTEN_ROLES & roles:
         return qs
     q = Q(pk__in=[])
-    for code in jurisdiction_codes(user):
+    for code in library_codes(user):
         q |= Q(region__code__startswith=code)
     return qs.filter(q)
 
@@ -151,7 +159,7 @@ def item_in_jurisdiction(user, item: LibraryItem) -> bool:  # noqa: ANN001
     if rules.TOPTEN_ROLES & core_rules.roles_of(user):
         return True
     code = item.region.code if item.region_id else ""
-    return bool(code) and any(code.startswith(c) for c in jurisdiction_codes(user))
+    return bool(code) and any(code.startswith(c) for c in library_codes(user))
 
 
 def managed_item(user, pk: int) -> LibraryItem:  # noqa: ANN001

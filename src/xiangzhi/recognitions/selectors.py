@@ -13,20 +13,22 @@ from xiangzhi.core import crypto
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import OrgKind, RegionLevel, Role
 from xiangzhi.core.models import Organisation, Person, Region
-from xiangzhi.core.selectors import jurisdiction_codes, region_q
+from xiangzhi.core.selectors import region_q, role_codes
 
 from . import rules
 from .enums import CERTIFIED_STATES, NOTICE_STATES, QUOTA_STATES, State, Title
 from .models import BankCheck, Loan, Recognition
 
 
-def scope_codes(user) -> list[str]:  # noqa: ANN001
-    """The user's jurisdiction at village level at most: a grid worker works for the village of their grid."""
-    return sorted({code[:12] for code in jurisdiction_codes(user)})
+def scope_codes(user, roles: frozenset[str] = rules.SEE_ROLES) -> list[str]:  # noqa: ANN001
+    """The regions where the user holds one of ``roles`` (by default a recognitions role; a membership of another
+    kind, say as a county lawyer, widens nothing), at village level at most: a grid worker works for the village of
+    their grid."""
+    return sorted({code[:12] for code in role_codes(user, roles)})
 
 
-def in_scope(user, code: str) -> bool:  # noqa: ANN001
-    return any(code.startswith(c) for c in scope_codes(user))
+def in_scope(user, code: str, roles: frozenset[str] = rules.SEE_ROLES) -> bool:  # noqa: ANN001
+    return any(code.startswith(c) for c in scope_codes(user, roles))
 
 
 def visible_to(user) -> QuerySet[Recognition]:  # noqa: ANN001
@@ -107,6 +109,14 @@ def persons_of_citizen(user) -> QuerySet[Person]:  # noqa: ANN001
     if user.phone:
         q |= Q(phone_index=crypto.blind_index(user.phone, purpose="person.phone"))
     return Person.objects.filter(q)
+
+
+def id_number_held_by_another(user, id_number: str) -> bool:  # noqa: ANN001
+    """A person with this (valid, normalised) 身份证号 is recorded and is not one of the villager's own records."""
+    if not id_number:
+        return False
+    others = Person.objects.filter(id_number_index=crypto.blind_index(id_number, purpose="person.id"))
+    return others.exists() and not others.filter(pk__in=persons_of_citizen(user).values("pk")).exists()
 
 
 def recognitions_of_citizen(user) -> QuerySet[Recognition]:  # noqa: ANN001

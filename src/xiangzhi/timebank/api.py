@@ -261,11 +261,7 @@ def _since(year: int | None) -> dt.date:
 @router.get("/leaderboard", response={200: page_of(TbLeaderOut), **ERRORS},
             summary="乡镇排行榜（仅同意公开的志愿者，姓名脱敏）")
 def town_leaderboard(request: HttpRequest, page: Query[PageIn], town: str, year: int | None = None):
-    user = _reader(request)
-    region = Region.objects.filter(code=town[:9]).first()
-    if region is None or not any(region.code.startswith(c) or c.startswith(region.code)
-                                 for c in selectors.read_codes(user)):
-        raise Http404
+    region = selectors.access_leaderboard_town(_reader(request), town)
     rows = selectors.leaderboard(region, since=_since(year), limit=200)
     return paginate(request, rows, page, lambda r: TbLeaderOut(rank=r.rank, member_id=r.volunteer_id, name=r.name,
                                                                region=r.region, minutes=r.minutes))

@@ -278,6 +278,15 @@ def towns_for(user, *, since: dt.date) -> list[TownRow]:  # noqa: ANN001
                                                                for c in codes)]
 
 
+def access_leaderboard_town(user, code: str) -> Region:  # noqa: ANN001
+    """The town (``code`` cut to the town's 9 digits) whose leaderboard the staff user may read: one their
+    jurisdiction covers or lies in; else 404."""
+    town = Region.objects.filter(code=(code or "")[:9]).first()
+    if town is None or not any(town.code.startswith(c) or c.startswith(town.code) for c in read_codes(user)):
+        raise Http404
+    return town
+
+
 def donation_recipient(pk: int) -> Volunteer:
     """Any registered volunteer may receive a donation (addressed by their member number; nothing else shown)."""
     v = Volunteer.objects.select_related("account").filter(pk=pk).first()

@@ -15,7 +15,7 @@ from django.http import Http404
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.models import Region
-from xiangzhi.core.selectors import jurisdiction_codes
+from xiangzhi.core.selectors import role_codes
 
 from . import rules
 from .enums import LADDER, TitleLevel, TitleState
@@ -23,14 +23,31 @@ from .models import Application, CreationRecord, Evidence, Standard, Task, Title
 
 
 def _in_jurisdiction(user, field: str) -> Q:  # noqa: ANN001
+    """Inside a region where the user holds a role that sees creation records (rules.VIEW_ROLES); a membership of
+    another kind widens nothing."""
     q = Q(pk__in=[])
-    for code in jurisdiction_codes(user):
+    for code in role_codes(user, rules.VIEW_ROLES):
         q |= Q(**{f"{field}__startswith": code})
     return q
 
 
 def _viewer(user) -> bool:  # noqa: ANN001
     return core_rules.is_staff_member(user) and rules.can_view(core_rules.roles_of(user))
+
+
+def may_work_on(user, code: str) -> bool:  # noqa: ANN001
+    """The user plans, cultivates, applies for and withdraws the village ``code``: a working role (rules.WORK_ROLES)
+    held for a region that contains it. Seeing a village as its assessor gives no right to work on it."""
+    if not core_rules.is_staff_member(user):
+        return False
+    return any(code.startswith(c) for c in role_codes(user, rules.WORK_ROLES))
+
+
+def may_manage_in(user, code: str) -> bool:  # noqa: ANN001
+    """The bureau's steps (assessors, naming, registering and reviewing titles) for the village ``code``."""
+    if not core_rules.is_staff_member(user):
+        return False
+    return any(code.startswith(c) for c in role_codes(user, rules.BUREAU_ROLES))
 
 
 def records_visible_to(user) -> QuerySet[CreationRecord]:  # noqa: ANN001

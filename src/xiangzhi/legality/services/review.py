@@ -50,7 +50,7 @@ def assign(submission: Submission, *, reviewers: Sequence[User] | None = None, d
     Side effects: Submission reviewers/state/assigned_at/deadline_workdays/due_date; an ``assigned`` event; notices
     to the reviewers."""
     now = now or timezone.now()
-    check_manager(actor)
+    check_manager(actor, submission)
     chosen = list(dict.fromkeys(reviewers or default_reviewers(submission)))
     if not chosen:
         raise ValidationFailed("NO_REVIEWER", "请指定审查人（一名律师或由多名法律顾问组成的审查组；村级事项默认由本村法律顾问审查，"

@@ -27,10 +27,12 @@ MAX_TEXT = 200_000
 NOT_REVIEWED = "未经合法性审查或审查未通过的文件不得印发。"
 
 
-def check_manager(actor: User) -> None:
+def check_manager(actor: User, submission: Submission | None = None) -> None:
     """Only the justice office or the bureau submits, assigns, revises and issues (FORBIDDEN, 403, for a reviewer or
-    an auditor who sees the submission)."""
-    if not rules.can_manage(core_rules.roles_of(actor)):
+    an auditor who sees the submission); for ``submission``, with a managing role held for its region (a reviewer
+    who manages another town sees the submission as its reviewer only)."""
+    if not rules.can_manage(core_rules.roles_of(actor)) or (submission is not None and not rules.region_covers(
+            role_codes(actor, rules.MANAGE_ROLES), submission.region.code)):
         raise Forbidden("FORBIDDEN", "只有司法所或司法局可以进行该操作。")
 
 
@@ -120,7 +122,7 @@ def revise(submission: Submission, *, text: str, note: str = "", actor: User,
     now = now or timezone.now()
     text, found = _protect(_check_text(text))
     note = (note or "").strip()[:300]
-    check_manager(actor)
+    check_manager(actor, submission)
     with transaction.atomic():
         locked = lock(submission)
         if not rules.can_revise(core_rules.roles_of(actor), locked.state):
@@ -164,7 +166,7 @@ def issue(submission: Submission, *, digest: str | None = None, actor: User,
 
     Side effects: Submission state/issued_at/issued_by; an ``issued`` event; a notice to the reviewers."""
     now = now or timezone.now()
-    check_manager(actor)
+    check_manager(actor, submission)
     with transaction.atomic():
         locked = lock(submission)
         current = locked.versions.get(number=locked.version)

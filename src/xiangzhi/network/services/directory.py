@@ -13,15 +13,14 @@ from django.utils import timezone
 
 from xiangzhi.core import personal
 from xiangzhi.core import rules as core_rules
-from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.enums import OrgKind, RegionLevel
-from xiangzhi.core.errors import Conflict, Forbidden, ValidationFailed
+from xiangzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xiangzhi.core.models import Organisation, Region, User
 from xiangzhi.core.text import clean_text
 from xiangzhi.timebank.enums import ActivityKind
 from xiangzhi.timebank.services.activities import propose_activity
 
-from .. import rules
+from .. import rules, selectors
 from ..enums import MemberKind, ServiceKind, SiteService
 from ..models import Adviser, Assignment, DutyShift, ServiceLog, Site, Team, TeamMember
 from .records import record
@@ -86,6 +85,13 @@ def create_adviser(*, name: str, firm: Organisation | None, work_phone: str = ""
     return adviser
 
 
+def check_manager(actor: User | None, region: Region) -> None:
+    """The actor runs the network in ``region`` (a managing role held for a region containing it); None is the
+    system (the demo, an import), which may."""
+    if actor is not None and not selectors.may_manage_region(actor, region.code):
+        raise NotFound()
+
+
 def check_village(village: Region) -> None:
     if village.level != RegionLevel.VILLAGE or not village.is_active:
         raise ValidationFailed("NOT_A_VILLAGE", "法律顾问按村（社区）聘任。", {"region": village.code})
@@ -96,6 +102,7 @@ def assign_adviser(village: Region, adviser: Adviser, *, actor: User | None,
                    since: dt.date | None = None) -> Assignment:
     """Make ``adviser`` the legal adviser of ``village`` (一村一法律顾问: replaces the previous one, if any).
     Side effects: the assignment row (locked and updated, or created), its audit row with the previous adviser."""
+    check_manager(actor, village)
     check_village(village)
     if not adviser.is_active:
         raise ValidationFailed("ADVISER_INACTIVE", "该法律顾问已离任，不能再聘任。", {"adviser": adviser.pk})
@@ -117,6 +124,7 @@ def assign_adviser(village: Region, adviser: Adviser, *, actor: User | None,
 @transaction.atomic
 def unassign_adviser(village: Region, *, actor: User | None) -> None:
     """The village has no adviser any more (flagged as uncovered). Side effects: the row removed, an audit row."""
+    check_manager(actor, village)
     current = Assignment.objects.select_for_update().filter(village=village).first()
     if current is None:
         return
@@ -173,7 +181,7 @@ def check_may_log(actor: User | None, adviser: Adviser, village: Region) -> None
     serves = adviser.assignments.filter(village=village).exists()
     may = rules.can_log_service(roles, is_the_adviser=adviser.user_id is not None and adviser.user_id == actor.pk,
                                 serves_village=serves)
-    if may and adviser.user_id != actor.pk and not core_selectors.in_jurisdiction(actor, village.code):
+    if may and adviser.user_id != actor.pk and not selectors.may_manage_region(actor, village.code):
         may = False
     if not may:
         if not serves:

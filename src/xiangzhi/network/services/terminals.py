@@ -20,6 +20,7 @@ from xiangzhi.core.text import clean_text
 
 from ..enums import TerminalKind
 from ..models import Site, Terminal, TerminalVisit
+from .directory import check_manager
 from .records import record
 
 TOKEN_PREFIX = "xzt"  # noqa: S105 - the public first part of every terminal token
@@ -38,7 +39,9 @@ def _new_token() -> tuple[str, str, str]:
 def register_terminal(region: Region, *, code: str, name: str, kind: str, site: Site | None = None,
                       actor: User | None) -> tuple[Terminal, str]:
     """Register a terminal of ``region`` and issue its token. Returns the terminal and the raw token, which is
-    shown once and never stored. Side effects: the terminal, an audit row (without the token)."""
+    shown once and never stored. Guards: the actor manages ``region``. Side effects: the terminal, an audit row
+    (without the token)."""
+    check_manager(actor, region)
     if kind not in TerminalKind.values:
         raise ValidationFailed("UNKNOWN_KIND", "终端类型不在清单内。", {"kind": kind})
     code = clean_text(code or "").strip()
@@ -60,6 +63,7 @@ def register_terminal(region: Region, *, code: str, name: str, kind: str, site: 
 def rotate_token(terminal: Terminal, *, actor: User | None) -> str:
     """A new token for ``terminal``; the old one stops working at once. Side effects: the hash replaced, an audit
     row."""
+    check_manager(actor, terminal.region)
     terminal = Terminal.objects.select_for_update().get(pk=terminal.pk)
     raw, prefix, digest = _new_token()
     old = terminal.token_prefix

@@ -36,6 +36,15 @@ def _text(value: str, *, field: str, minimum: int = 0, maximum: int = 1000) -> s
     return value
 
 
+def _protected(value: str, *, field: str, name: str, minimum: int = 0,
+               maximum: int = 1000) -> tuple[str, core.NumbersByField]:
+    """:func:`_text`, with any 身份证号 or mobile in it masked (core.protect_texts): the masked text for the column,
+    the event and the ledger; the numbers found, under ``name``, for core.keep_text_numbers once the holder is
+    saved (revealed only under the reveal rule)."""
+    masked, found = core.protect_texts({name: _text(value, field=field, minimum=minimum, maximum=maximum)})
+    return masked[name], found
+
+
 def quota_for(region: Region, year: int, title: str) -> int:
     row = Quota.objects.filter(region=region, year=year, title=title).first()
     return row.limit if row is not None else settings.XIANGZHI_RECOGNITIONS_DEFAULT_QUOTA
@@ -70,7 +79,8 @@ def nominate(nominee: Nominee, *, title: str, year: int, region: Region, reason:
     villager of their jurisdiction, or a villager for themself (the phone is then their account's).
     Side effects: the Person (found by 身份证号, else created), the Recognition (已提名); record()."""
     is_citizen = core_rules.is_citizen(actor)
-    if not is_citizen and not (rules.can_nominate(core_rules.roles_of(actor)) and selectors.in_scope(actor, region.code)):
+    if not is_citizen and not (rules.can_nominate(core_rules.roles_of(actor))
+                               and selectors.in_scope(actor, region.code, rules.NOMINATE_ROLES)):
         raise NotFound
     if title not in Title.values:
         raise ValidationFailed("INVALID_TITLE", "类别无效。")
@@ -81,8 +91,15 @@ def nominate(nominee: Nominee, *, title: str, year: int, region: Region, reason:
         raise ValidationFailed("INVALID_YEAR", f"只能提名 {this_year} 或 {this_year + 1} 年度。")
     if not nominee.id_number:
         raise ValidationFailed("ID_NUMBER_REQUIRED", "请填写被提名人的身份证号。")
-    reason = _text(reason, field="推荐理由", minimum=5)
+    reason, reason_numbers = _protected(reason, field="推荐理由", name="reason", minimum=5)
     phone = actor.phone if is_citizen else nominee.phone
+    if is_citizen:
+        # A villager nominates only themself: a 身份证号 already recorded for someone else would attach the
+        # villager's phone to that person (create_person fills a missing phone), and with it that person's titles
+        # and e法贷 consent codes.
+        id_number = core.check_person_fields(name=nominee.name, id_number=nominee.id_number)["id_number"]
+        if selectors.id_number_held_by_another(actor, id_number):
+            raise Conflict("ID_NUMBER_TAKEN", "该身份证号已登记在他人名下，请到村（社区）核实。")
     with transaction.atomic():
         person = core.create_person(name=nominee.name, id_number=nominee.id_number, phone=phone or "",
                                     region=region, user=actor if is_citizen else None, actor=actor)
@@ -95,6 +112,7 @@ def nominate(nominee: Nominee, *, title: str, year: int, region: Region, reason:
                     updated_at=now)
         except IntegrityError:
             raise Conflict("ALREADY_NOMINATED", "此人本年度已被提名为该类别。") from None
+        core.keep_text_numbers(rec, reason_numbers, region_code=region.code)
         record(rec, EventKind.NOMINATED, {"title": title, "year": year, "source": rec.source, "person": person.pk},
                actor=actor, action="recognitions.nominated")
     return rec
@@ -139,15 +157,19 @@ def transition(rec: Recognition, to: str, *, actor: User, reason: str = "") -> R
             raise NotFound
         rec = selectors.visible_to(actor).get(pk=rec.pk)
         old = rec.state
-        if to not in State.values or not rules.can_transition(core_rules.roles_of(actor), old, to):
+        if to not in State.values or not rules.can_transition(core_rules.roles_of(actor), old, to) or \
+                not selectors.in_scope(actor, rec.region.code, rules.TRANSITION_ROLES[(old, to)]):
             raise Conflict("TRANSITION_NOT_ALLOWED", f"当前状态“{rec.get_state_display()}”下不能执行此操作。",
                            {"state": old, "to": to})
         now = timezone.now()
         fields = ["state", "updated_at"]
         payload: dict = {"from": old, "to": to}
+        reason_numbers: core.NumbersByField = {}
         if to in (State.REJECTED, State.REVOCATION_PROPOSED) or (
                 to == State.REGISTERED and old != State.APPROVED):
-            payload["reason"] = _text(reason, field="理由", minimum=2)
+            payload["reason"], reason_numbers = _protected(
+                reason, field="理由", minimum=2,
+                name="revocation_reason" if to == State.REVOCATION_PROPOSED else f"reason_{to}")
         if to in NOTICE_STATES:
             rec.notice_starts = now
             rec.notice_ends = now + dt.timedelta(days=settings.XIANGZHI_RECOGNITIONS_NOTICE_DAYS)
@@ -174,6 +196,7 @@ def transition(rec: Recognition, to: str, *, actor: User, reason: str = "") -> R
             fields += ["revocation_reason", "notice_starts", "notice_ends"]
         rec.state, rec.updated_at = to, now
         rec.save(update_fields=fields)
+        core.keep_text_numbers(rec, reason_numbers, region_code=rec.region.code)
         notify = []
         if rec.person.user_id and to in (State.REGISTERED, State.REVOKED):
             text = (f"您已被登记为{rec.year}年度{rec.get_title_display()}，证书编号 {rec.serial}。"
@@ -187,7 +210,7 @@ def transition(rec: Recognition, to: str, *, actor: User, reason: str = "") -> R
 def raise_objection(rec: Recognition, *, text: str, actor: User) -> Objection:
     """A villager objects during a public notice. Side effects: the Objection; record() (no text in the ledger)."""
     core.check_rate(f"recognitions.objection:{actor.pk}", limit=10, window_seconds=3600)
-    text = _text(text, field="异议内容", minimum=5)
+    text, text_numbers = _protected(text, field="异议内容", name="text", minimum=5)
     with transaction.atomic():
         rec = Recognition.objects.select_for_update().select_related("region").get(pk=rec.pk)
         now = timezone.now()
@@ -196,6 +219,7 @@ def raise_objection(rec: Recognition, *, text: str, actor: User) -> Objection:
             raise Conflict("NOT_IN_NOTICE", "只能在公示期内提出异议。")
         objection = Objection.objects.create(recognition=rec, phase=rec.state, text=text, raised_by=actor,
                                              raised_at=now)
+        core.keep_text_numbers(objection, text_numbers, region_code=rec.region.code)
         record(rec, EventKind.OBJECTION, {"objection": objection.pk, "phase": rec.state}, actor=actor,
                action="recognitions.objection_raised")
     return objection
@@ -204,7 +228,7 @@ def raise_objection(rec: Recognition, *, text: str, actor: User) -> Objection:
 def answer_objection(objection: Objection, *, answer: str, actor: User) -> Objection:
     """The town or the county answers an objection (once). Side effects: the answer; record(); the objector's
     notice."""
-    answer = _text(answer, field="答复", minimum=2)
+    answer, answer_numbers = _protected(answer, field="答复", name="answer", minimum=2)
     with transaction.atomic():
         objection = Objection.objects.select_for_update().filter(pk=objection.pk).first()
         if objection is None:
@@ -212,12 +236,14 @@ def answer_objection(objection: Objection, *, answer: str, actor: User) -> Objec
         rec = selectors.visible_to(actor).filter(pk=objection.recognition_id).first()
         if rec is None:
             raise NotFound
-        if not rules.can_answer_objection(core_rules.roles_of(actor), rec.state):
+        if not rules.can_answer_objection(core_rules.roles_of(actor), rec.state) or not selectors.in_scope(
+                actor, rec.region.code, rules.TOWN_ROLES | rules.COUNTY_ROLES):
             raise Conflict("TRANSITION_NOT_ALLOWED", "当前不能答复异议。")
         if objection.answered_at is not None:
             raise Conflict("ALREADY_ANSWERED", "该异议已答复。")
         objection.answer, objection.answered_by, objection.answered_at = answer, actor, timezone.now()
         objection.save(update_fields=["answer", "answered_by", "answered_at"])
+        core.keep_text_numbers(objection, answer_numbers, region_code=rec.region.code)
         record(rec, EventKind.OBJECTION_ANSWERED, {"objection": objection.pk}, actor=actor,
                action="recognitions.objection_answered",
                notify=[core.Message(user=objection.raised_by, subject="公示异议已答复", body=answer[:200],
@@ -231,7 +257,8 @@ def add_training(rec: Recognition, *, kind: str, on: dt.date, topic: str, hours:
     rec = selectors.visible_to(actor).filter(pk=rec.pk).first()
     if rec is None:
         raise NotFound
-    if not rules.can_record_training(core_rules.roles_of(actor), rec.state):
+    if not rules.can_record_training(core_rules.roles_of(actor), rec.state) or not selectors.in_scope(
+            actor, rec.region.code, rules.TOWN_ROLES | rules.COUNTY_ROLES):
         raise Conflict("TRANSITION_NOT_ALLOWED", "当前不能登记培训考核。")
     if kind not in TrainingKind.values:
         raise ValidationFailed("INVALID_KIND", "类型无效。")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -186,9 +186,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     codes = selectors.read_codes(request.user)
     towns = selectors.towns_for(request.user, since=since)
     town_code = request.GET.get("town") or (codes[0][:9] if codes and len(codes[0]) >= 9 else "")
-    town = Region.objects.filter(code=town_code[:9]).first() if town_code else None
-    if town is not None and not any(town.code.startswith(c) or c.startswith(town.code) for c in codes):
-        raise Http404
+    town = selectors.access_leaderboard_town(request.user, town_code) if town_code else None
     rows = selectors.leaderboard(town, since=since) if town is not None else []
     return render(request, "timebank/leaderboard.html",
                   {"towns": towns, "town": town, "rows": rows, "year": year})

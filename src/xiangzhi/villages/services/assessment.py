@@ -18,7 +18,7 @@ from xiangzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xiangzhi.core.models import Region, User
 from xiangzhi.core.text import clean_text
 
-from .. import rules
+from .. import rules, selectors
 from ..enums import (
     APPLICATION_TRANSITIONS,
     ApplicationState,
@@ -65,7 +65,8 @@ def apply(target: CreationRecord | Region, *, actor: User, level: str, summary: 
     active for that level. Side effects: the application, stage 申报, the archive event (audit, ledger); nothing
     at all when refused."""
     roles = core_rules.roles_of(actor)
-    if not rules.can_work(roles):
+    code = target.code if isinstance(target, Region) else target.region.code
+    if not rules.can_work(roles) or not selectors.may_work_on(actor, code):
         raise NotFound()
     if level not in TitleLevel.values:
         raise ValidationFailed("INVALID_LEVEL", "申报等级无效。", {"levels": TitleLevel.values})
@@ -93,6 +94,8 @@ def withdraw(app: Application, *, actor: User) -> Application:
     with transaction.atomic():
         rec = lock(app.record)
         app = Application.objects.select_for_update().get(pk=app.pk)
+        if not selectors.may_work_on(actor, rec.region.code):
+            raise Forbidden("NOT_ALLOWED", "只有该村（社区）所在辖区的司法所或司法局可以撤回申报。")
         if not rules.can_withdraw(core_rules.roles_of(actor), app.state):
             raise Conflict("CANNOT_WITHDRAW", "该申报已有考核结论，不能撤回。")
         set_state(app, A.WITHDRAWN)
@@ -111,7 +114,8 @@ def assign_assessors(app: Application, assessors: Iterable[User], *, actor: User
     with transaction.atomic():
         rec = lock(app.record)
         app = Application.objects.select_for_update().get(pk=app.pk)
-        if not rules.can_assign_assessors(core_rules.roles_of(actor), app.state):
+        if not rules.can_assign_assessors(core_rules.roles_of(actor), app.state) or not selectors.may_manage_in(
+                actor, rec.region.code):
             raise Conflict("CANNOT_ASSIGN", "当前不能指派考核人员。", {"state": app.state})
         new = [u for u in people if not app.assessors.filter(pk=u.pk).exists()]
         app.assessors.add(*new)

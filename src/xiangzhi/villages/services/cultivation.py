@@ -14,7 +14,7 @@ from xiangzhi.core.errors import Conflict, NotFound, ValidationFailed
 from xiangzhi.core.models import User
 from xiangzhi.core.text import clean_text
 
-from .. import rules, storage
+from .. import rules, selectors, storage
 from ..enums import EventKind, Stage, TaskState, TitleLevel, TitleState
 from ..models import CreationRecord, Evidence, Improvement, Indicator, Plan, Task
 from .records import lock, move_stage, record
@@ -22,8 +22,9 @@ from .records import lock, move_stage, record
 TASK_STAGES = frozenset({Stage.PLANNING, Stage.CULTIVATING, Stage.IMPROVING})
 
 
-def _require_worker(actor: User) -> None:
-    if not rules.can_work(core_rules.roles_of(actor)):
+def _require_worker(actor: User, rec: CreationRecord) -> None:
+    """A working role for the village's own jurisdiction (an assessor from elsewhere sees the village, no more)."""
+    if not rules.can_work(core_rules.roles_of(actor)) or not selectors.may_work_on(actor, rec.region.code):
         raise NotFound()
 
 
@@ -40,7 +41,7 @@ def create_plan(rec: CreationRecord, *, actor: User, target_level: str, year_fro
                 targets: list[str]) -> Plan:
     """规划: the level aimed at (not one already held), the years and the targets. Moves the village to 规划.
     Side effects: the plan, the stage, the archive event (audit, ledger)."""
-    _require_worker(actor)
+    _require_worker(actor, rec)
     if target_level not in TitleLevel.values:
         raise ValidationFailed("INVALID_LEVEL", "创建等级无效。", {"levels": TitleLevel.values})
     if not (2000 <= year_from <= year_to <= year_from + 10):
@@ -63,7 +64,7 @@ def create_plan(rec: CreationRecord, *, actor: User, target_level: str, year_fro
 def add_task(plan: Plan, *, actor: User, title: str, indicator: Indicator | None = None,
              due_on: dt.date | None = None) -> Task:
     """培育: a task of ``plan`` (optionally against an indicator). The first task moves the village to 培育."""
-    _require_worker(actor)
+    _require_worker(actor, plan.record)
     title = _text(title, "title", 200)
     with transaction.atomic():
         rec = lock(plan.record)
@@ -83,7 +84,7 @@ def add_task(plan: Plan, *, actor: User, title: str, indicator: Indicator | None
 def add_evidence(task: Task, f: File, *, actor: User) -> Evidence:
     """A file for an open task: type checked by content, stored through the villages storage, its SHA-256 in the
     archive event (attested). The file is removed again if the transaction fails."""
-    _require_worker(actor)
+    _require_worker(actor, task.plan.record)
     checked = storage.check(f)
     written: list[str] = []
     try:
@@ -108,7 +109,7 @@ def add_evidence(task: Task, f: File, *, actor: User) -> Evidence:
 
 def complete_task(task: Task, *, actor: User) -> Task:
     """A task is done once it has evidence."""
-    _require_worker(actor)
+    _require_worker(actor, task.plan.record)
     with transaction.atomic():
         rec = lock(task.plan.record)
         task = Task.objects.select_for_update().get(pk=task.pk)
@@ -125,7 +126,7 @@ def complete_task(task: Task, *, actor: User) -> Task:
 
 def plan_improvement(rec: CreationRecord, *, actor: User, measures: str, due_on: dt.date | None = None) -> Improvement:
     """提升: what a named village improves next (from the assessors' notes or a review). Moves it to 提升."""
-    _require_worker(actor)
+    _require_worker(actor, rec)
     measures = _text(measures, "measures", 2000)
     with transaction.atomic():
         rec = lock(rec)

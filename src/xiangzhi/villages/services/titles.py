@@ -13,7 +13,7 @@ from xiangzhi.core.errors import Conflict, NotFound, ValidationFailed
 from xiangzhi.core.models import User
 from xiangzhi.core.text import clean_text
 
-from .. import rules
+from .. import rules, selectors
 from ..enums import OUTCOME_STATE, ApplicationState, EventKind, ReviewOutcome, Stage, TitleLevel, TitleState
 from ..models import Application, CreationRecord, Review, Title
 from .assessment import check_ladder, set_state
@@ -35,6 +35,8 @@ def name(app: Application, *, actor: User, named_on: dt.date, document_no: str =
     with transaction.atomic():
         rec = lock(app.record)
         app = Application.objects.select_for_update().get(pk=app.pk)
+        if not selectors.may_manage_in(actor, rec.region.code):
+            raise NotFound()
         if not rules.can_name(core_rules.roles_of(actor), app.state):
             if not rules.can_manage(core_rules.roles_of(actor)):
                 raise NotFound()
@@ -54,7 +56,7 @@ def name(app: Application, *, actor: User, named_on: dt.date, document_no: str =
 def register_title(rec: CreationRecord, *, actor: User, level: str, named_on: dt.date,
                    document_no: str = "") -> Title:
     """存量命名: enter a title named before the platform existed (the bureau only; the ladder holds here too)."""
-    if not rules.can_manage(core_rules.roles_of(actor)):
+    if not rules.can_manage(core_rules.roles_of(actor)) or not selectors.may_manage_in(actor, rec.region.code):
         raise NotFound()
     if level not in TitleLevel.values:
         raise ValidationFailed("INVALID_LEVEL", "命名等级无效。", {"levels": TitleLevel.values})
@@ -87,6 +89,8 @@ def review(title: Title, *, actor: User, outcome: str, reviewed_on: dt.date, not
     with transaction.atomic():
         rec = lock(title.record)
         title = Title.objects.select_for_update().get(pk=title.pk)
+        if not selectors.may_manage_in(actor, rec.region.code):
+            raise NotFound()
         if not rules.can_review(core_rules.roles_of(actor), title.state):
             if not rules.can_manage(core_rules.roles_of(actor)):
                 raise NotFound()

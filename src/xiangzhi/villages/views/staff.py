@@ -91,6 +91,7 @@ def record(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect("villages:record", code=village.code)
     rec = selectors.access_record(request.user, code)
+    works_here = rules.can_work(roles) and selectors.may_work_on(request.user, village.code)
     plan = rec.plans.order_by("-created_at", "-pk").first() if rec else None
     return render(request, "villages/record.html", {
         "village": village, "rec": rec, "plan": plan,
@@ -99,8 +100,10 @@ def record(request: HttpRequest, code: str) -> HttpResponse:
         "improvements": rec.improvements.all() if rec else [],
         "indicators": Indicator.objects.filter(standard__level=plan.target_level, standard__is_active=True)
         if plan else [],
-        "can_work": rules.can_work(roles), "can_manage": rules.can_manage(roles),
-        "can_apply": rules.can_apply(roles, rec.stage if rec else Stage.NONE),
+        # an assessor from another town sees the village but does not work on it (the services refuse it too)
+        "can_work": works_here, "can_manage": rules.can_manage(roles) and selectors.may_manage_in(request.user,
+                                                                                                  village.code),
+        "can_apply": works_here and rules.can_apply(roles, rec.stage if rec else Stage.NONE),
         "levels": TitleLevel.choices, "outcomes": ReviewOutcome.choices, "year": timezone.localdate().year,
         "today": timezone.localdate()})
 
