@@ -103,6 +103,16 @@ def test_the_handoff_button_is_there_for_every_answer_and_refusal_but_an_empty_o
     assert page.count('value="handoff"') == 2
 
 
+def test_an_empty_question_shows_the_prompt_without_an_empty_speech_bubble(no_laws, client):
+    """Sending the form with nothing typed (or only spaces) answers with the example prompt; the villager's side of
+    the thread shows no empty blue bubble."""
+    for text in ("", "   "):
+        assert client.post(reverse("consultation:chat"), {"action": "ask", "question": text}).status_code == 302
+    page = client.get(reverse("consultation:chat")).content.decode()
+    assert page.count(services.REJECT_REPLIES["empty"]) == 2
+    assert '<p class="bubble ask"></p>' not in page and 'class="bubble ask"' not in page
+
+
 # ---------------------------------------------------------------------------------------------------- bad input
 def _plain_stored(value: str) -> bool:
     """Whether ``value`` appears in plain anywhere in the consultation and text-number tables."""
