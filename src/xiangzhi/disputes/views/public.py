@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -67,7 +69,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
             return redirect("disputes:status", token=case.token)
         found = {"case": case, **stage_info(case)} if case is not None else False
     mine = list(selectors.cases_of_citizen(request.user)[:20])
-    return render(request, "disputes/lookup.html", {"number": number, "found": found, "mine": mine})
+    # a party signs in and comes back to this lookup, which then takes them on to the case
+    login_url = reverse("web:citizen_login") + "?" + urlencode({"next": request.get_full_path()})
+    return render(request, "disputes/lookup.html", {"number": number, "found": found, "mine": mine,
+                                                    "login_url": login_url,
+                                                    "signed_in_citizen": core_rules.is_citizen(request.user)})
 
 
 @public
