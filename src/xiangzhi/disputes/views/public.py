@@ -20,7 +20,7 @@ from .. import attestation, qr, rules, selectors
 from ..forms import IntakeForm, RateForm
 from ..services import agreement, feedback, intake, mediation, recusal, uploads
 from ..services.uploads import Upload
-from .common import form_errors, parsed, show_error, stage_info
+from .common import form_errors, intake_errors, parsed, show_error, stage_info
 
 
 @public
@@ -46,7 +46,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         except RateLimited:
             raise  # answered 429 by the middleware, as any limit
         except XiangzhiError as exc:
-            error, errors = exc.message, exc.detail if isinstance(exc.detail, dict) else {}
+            error, errors = intake_errors(form, exc)
         else:
             messages.success(request, f"申请已提交，案件编号 {case.number}。")
             proposal = rules.proposed_non_acceptance(case)
