@@ -113,6 +113,19 @@ def test_an_empty_question_shows_the_prompt_without_an_empty_speech_bubble(no_la
     assert '<p class="bubble ask"></p>' not in page and 'class="bubble ask"' not in page
 
 
+def test_a_refused_handoff_says_why_where_the_page_opens(no_laws, client):
+    """The forms post back to /consult/#latest, so the phone opens at the latest turn: the error stood above the
+    whole thread, out of sight, and 转人工 with a mistyped phone seemed to do nothing."""
+    client.post(reverse("consultation:chat"), {"action": "ask", "question": "邻居家的狗咬了我怎么办"})
+    client.post(reverse("consultation:chat"), {"action": "ask", "question": "狗主人不肯赔医药费"})
+    q = Question.objects.latest("pk")
+    r = client.post(reverse("consultation:chat"), {"action": "handoff", "question_id": q.pk, "phone": "12345"})
+    assert r.status_code == 422
+    page = r.content.decode()
+    assert page.count('class="error"') == 1
+    assert page.index('id="latest"') < page.index('class="error"') < page.index("狗主人不肯赔医药费")
+
+
 # ---------------------------------------------------------------------------------------------------- bad input
 def _plain_stored(value: str) -> bool:
     """Whether ``value`` appears in plain anywhere in the consultation and text-number tables."""
