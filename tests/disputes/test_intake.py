@@ -254,6 +254,17 @@ def test_an_upload_of_the_wrong_type_on_the_page_leaves_no_case(villager_a, tong
     assert Case.objects.count() == 0
 
 
+def test_a_grid_worker_sending_the_form_empty_is_told_of_the_name_and_the_phone_at_once(grid_worker):
+    """The applicant's missing phone hid the missing name: the worker fixed one and was sent back for the other."""
+    import re
+
+    r = grid_worker.client().post("/cases/grid/new/", {"respondent_kind": "person"})
+    assert r.status_code == 422
+    items = re.findall(r"<li>(.*?)</li>", r.content.decode())
+    assert "申请人姓名：请填写姓名。" in items and "申请人手机号：请填写手机号，用于接收办理进度。" in items
+    assert Case.objects.count() == 0
+
+
 def test_a_refused_file_is_one_message_not_its_detail_spelled_out_letter_by_letter(villager_a, tongxiang):
     """The refusal's detail (the file's name, the allowed types) is for the API; the page's error box listed each
     of its letters as a problem."""
