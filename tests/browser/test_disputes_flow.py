@@ -74,6 +74,7 @@ def test_villager_applies_scans_the_code_and_sees_the_signed_agreement(live_serv
     staff.locator(".notice-form select[name=method]").select_option("grid_worker")
     staff.fill(".notice-form input[name=by]", "网格员王某")
     staff.locator(".notice-form button").click()
+    staff.locator(".consent-form select[name=agree]").select_option("1")
     staff.locator(".consent-form select[name=method]").select_option("in_person")
     staff.locator(".consent-form button").click()
     staff.locator(".rights-form button").click()

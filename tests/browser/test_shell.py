@@ -43,3 +43,19 @@ def test_a_mediator_signs_in_and_sees_roles_and_menu(live_server, phone_page, me
     assert page.locator(".staffnav a").count() >= 3
     assert_fits_width(page)
     screenshot(page, "workbench-360")
+
+
+def test_the_workbench_header_stays_one_row_on_a_360px_phone(live_server, phone_page, grid_worker):
+    """A grid worker's place is long ("东苑社区第1网格"): 退出 wrapped onto a second row of its own; the place gives way
+    (cut with …, in full in its tooltip) and the header stays one row."""
+    grid_worker.user.display_name = "网格员 朱丽"
+    grid_worker.user.save(update_fields=["display_name"])
+    page = phone_page
+    login_staff(page, live_server.url, grid_worker.user.username, PASSWORD)
+    brand = page.locator(".staffbar .brand").bounding_box()
+    logout = page.locator(".staffbar form.inline button").bounding_box()
+    assert abs((logout["y"] + logout["height"] / 2) - (brand["y"] + brand["height"] / 2)) < 4, (brand, logout)
+    label = page.locator(".staffbar .region-label")
+    assert label.get_attribute("title") == grid_worker.region.display_name
+    assert_fits_width(page)
+    screenshot(page, "workbench-header-grid-360")

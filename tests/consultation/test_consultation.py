@@ -205,6 +205,17 @@ def test_a_lawyer_of_another_town_cannot_see_a_chongfu_handoff(kb, tongxiang, to
     assert r.status_code == 302
 
 
+def test_the_handoff_transcript_marks_an_empty_question_instead_of_an_empty_line(kb, tongxiang, other_town_staff):
+    """A villager who first sent the form empty: the legal worker read "问：" with nothing after it."""
+    from tests.conftest import CHONGFU, first_village
+
+    services.ask("", visitor=_visitor("ho", first_village(CHONGFU)))
+    handoff = _handoff_in_chongfu(kb)
+    html = other_town_staff.client().get(reverse("consultation:handoff", args=[handoff.pk])).content.decode()
+    assert "我家宅基地被邻居占了怎么办" in html
+    assert "<strong>问：</strong></p>" not in html and "（未填写问题）" in html
+
+
 def test_repeated_unanswered_questions_become_faq_candidates(kb):
     for i in range(5):
         services.ask("请问怎么办" + "呢" * i, visitor=_visitor(f"cand{i}"))

@@ -103,6 +103,29 @@ def test_the_handoff_button_is_there_for_every_answer_and_refusal_but_an_empty_o
     assert page.count('value="handoff"') == 2
 
 
+def test_an_empty_question_shows_the_prompt_without_an_empty_speech_bubble(no_laws, client):
+    """Sending the form with nothing typed (or only spaces) answers with the example prompt; the villager's side of
+    the thread shows no empty blue bubble."""
+    for text in ("", "   "):
+        assert client.post(reverse("consultation:chat"), {"action": "ask", "question": text}).status_code == 302
+    page = client.get(reverse("consultation:chat")).content.decode()
+    assert page.count(services.REJECT_REPLIES["empty"]) == 2
+    assert '<p class="bubble ask"></p>' not in page and 'class="bubble ask"' not in page
+
+
+def test_a_refused_handoff_says_why_where_the_page_opens(no_laws, client):
+    """The forms post back to /consult/#latest, so the phone opens at the latest turn: the error stood above the
+    whole thread, out of sight, and 转人工 with a mistyped phone seemed to do nothing."""
+    client.post(reverse("consultation:chat"), {"action": "ask", "question": "邻居家的狗咬了我怎么办"})
+    client.post(reverse("consultation:chat"), {"action": "ask", "question": "狗主人不肯赔医药费"})
+    q = Question.objects.latest("pk")
+    r = client.post(reverse("consultation:chat"), {"action": "handoff", "question_id": q.pk, "phone": "12345"})
+    assert r.status_code == 422
+    page = r.content.decode()
+    assert page.count('class="error"') == 1
+    assert page.index('id="latest"') < page.index('class="error"') < page.index("狗主人不肯赔医药费")
+
+
 # ---------------------------------------------------------------------------------------------------- bad input
 def _plain_stored(value: str) -> bool:
     """Whether ``value`` appears in plain anywhere in the consultation and text-number tables."""

@@ -13,6 +13,9 @@ from xiangzhi.core.text import clean_text, xml_safe
     ("\x1b[31m红\x00", "[31m红"),
     ("第一行\r\n第二行\t完", "第一行\r\n第二行\t完"),
     ("del\x7f c1\x85 bom\ufffe", "del c1 bom"),
+    # bidirectional overrides and isolates: "邻居打我\u202e怎么办" would show as "邻居打我办么怎"
+    ("邻居打我\u202e怎么办", "邻居打我怎么办"),
+    ("\u202a张\u202b三\u202c\u202d李\u2066四\u2067\u2068\u2069", "张三李四"),
 ])
 def test_clean_text_removes_control_characters(raw, clean):
     assert clean_text(raw) == clean

@@ -105,6 +105,32 @@ def test_the_public_lookup_finds_the_case_however_its_number_is_typed(tongxiang,
 
 
 @pytest.mark.django_db
+def test_a_stage_found_by_number_links_the_party_to_sign_in_and_come_back_to_the_case(tongxiang, client, settings):
+    """The lookup's answer is no dead end: it links to the phone sign-in, which brings the party back to the same
+    lookup and so on to the case's status page."""
+    import html
+    import re
+    from urllib.parse import unquote
+
+    from tests.conftest import make_citizen
+
+    settings.XIANGZHI_RATE_LIMIT_LOOKUP_PER_MINUTE = 100
+    case = new_case(applicant_phone="13800000079")
+    page = client.get("/cases/lookup/", {"number": case.number}).content.decode()
+    link = re.search(r'href="(/citizen/login/\?next=[^"]+)"', page)
+    assert link, "no way on from the stage to the sign-in"
+    back = unquote(html.unescape(link.group(1)).split("next=", 1)[1])
+    assert back.startswith("/cases/lookup/?number=")
+    _, party = make_citizen("13800000079")
+    r = party.get(back)
+    assert r.status_code == 302 and r["Location"] == f"/cases/s/{case.token}/"
+    # a signed-in villager who is not a party is told why only the stage shows
+    _, outsider = make_citizen("13800000080")
+    page = outsider.get("/cases/lookup/", {"number": case.number}).content.decode()
+    assert "不是本案当事人" in page and "/citizen/login/?next=" in page
+
+
+@pytest.mark.django_db
 def test_the_public_lookup_keeps_its_rate_limit_whatever_is_typed(tongxiang, settings):
     from xiangzhi.core.errors import RateLimited
 

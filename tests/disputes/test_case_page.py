@@ -43,6 +43,16 @@ def test_every_section_is_on_the_case_page_and_every_form_posts_to_its_one_dispa
     assert {"visit", "handover", "invite"} <= actions and not {"extend", "risk", "session"} & actions
 
 
+def test_the_follow_up_card_says_there_is_no_visit_yet_instead_of_standing_empty(mediator):
+    """A case in mediation has no visit and offers no visit form: the card says so (at 360 px it was a bare
+    heading)."""
+    case = walk_at(new_case(), "in_mediation", mediator.user, MON)
+    page = mediator.client().get(reverse("disputes:case", args=[case.pk])).content.decode()
+    card = page[page.index("<h2>回访</h2>"):]
+    card = card[:card.index("</div>")]
+    assert "尚无回访记录" in card and "<ul></ul>" not in card
+
+
 def test_the_dispatcher_raises_the_risk_records_a_visit_and_returns_to_the_case_page(mediator):
     from xiangzhi.disputes.models import Case, FollowUpVisit
 

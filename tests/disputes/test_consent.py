@@ -268,3 +268,21 @@ def test_the_case_page_records_a_consent_and_a_notice(mediator):
                                                    "method": "written", "at": at})
     p = _respondent(case)
     assert (p.notice_method, p.consent, p.consent_method) == ("letter", "agreed", "written")
+
+
+def test_the_case_page_records_no_answer_the_mediator_did_not_choose(mediator):
+    """The answer select starts blank: one tap on 记录答复 recorded "同意调解" for a party who had not answered."""
+    import re
+
+    case = walk(new_case(), S.ACCEPTED, mediator.user)
+    c = mediator.client()
+    page = c.get(f"/cases/workbench/{case.pk}/").content.decode()
+    form = re.search(r'<form[^>]*class="row consent-form".*?</form>', page, re.S).group(0)
+    select = re.search(r'<select name="agree"[^>]*>(.*?)</select>', form, re.S)
+    assert select and "required" in select.group(0)
+    assert re.match(r'\s*<option value="">', select.group(1)), select.group(1)
+    at = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    r = c.post(f"/cases/workbench/{case.pk}/act/", {"action": "consent", "party": _respondent(case).pk, "agree": "",
+                                                       "method": "in_person", "at": at}, follow=True)
+    assert "请选择当事人的答复" in r.content.decode()
+    assert _respondent(case).consent == "pending"

@@ -209,6 +209,25 @@ def test_the_apply_page_preselects_the_scanned_village_and_shows_chinese_errors(
     assert Case.objects.count() == 0
 
 
+def test_an_empty_application_says_whose_name_is_missing_and_lists_each_problem_once(villager_a, tongxiang):
+    """Sent empty, the apply page listed "请填写姓名。" three times (the headline, the applicant, the other party)
+    without saying whose name; each problem now names its field, as the form's own errors do."""
+    import re
+
+    _, c = villager_a
+    r = c.post("/cases/apply/", {"applicant_phone": "13800000001", "respondent_kind": "person"})
+    assert r.status_code == 422
+    box = r.content.decode()
+    box = box[box.index('<div class="error" role="alert">'):]
+    box = box[:box.index("</div>")]
+    items = re.findall(r"<li>(.*?)</li>", box)
+    assert "您的姓名：请填写姓名。" in items and "对方姓名或单位名称：请填写姓名。" in items
+    assert "纠纷发生在哪个村（社区）：请选择纠纷发生地所在的村（社区）。" in items
+    assert len(items) == len(set(items))
+    assert "<p>输入有误，请检查后重新提交。</p>" in box
+    assert Case.objects.count() == 0
+
+
 def test_a_villager_applies_with_a_photo_and_lands_on_the_status_page(villager_a, tongxiang):
     user, c = villager_a
     village = first_village(WUZHEN)
@@ -233,6 +252,32 @@ def test_an_upload_of_the_wrong_type_on_the_page_leaves_no_case(villager_a, tong
     })
     assert r.status_code == 422 and "只能上传" in r.content.decode()
     assert Case.objects.count() == 0
+
+
+def test_a_grid_worker_sending_the_form_empty_is_told_of_the_name_and_the_phone_at_once(grid_worker):
+    """The applicant's missing phone hid the missing name: the worker fixed one and was sent back for the other."""
+    import re
+
+    r = grid_worker.client().post("/cases/grid/new/", {"respondent_kind": "person"})
+    assert r.status_code == 422
+    items = re.findall(r"<li>(.*?)</li>", r.content.decode())
+    assert "申请人姓名：请填写姓名。" in items and "申请人手机号：请填写手机号，用于接收办理进度。" in items
+    assert Case.objects.count() == 0
+
+
+def test_a_refused_file_is_one_message_not_its_detail_spelled_out_letter_by_letter(villager_a, tongxiang):
+    """The refusal's detail (the file's name, the allowed types) is for the API; the page's error box listed each
+    of its letters as a problem."""
+    _, c = villager_a
+    r = c.post("/cases/apply/", {
+        "applicant_name": "张三", "respondent_kind": "person", "respondent_name": "李四",
+        "region_code": first_village(WUZHEN).code, "description": "隔壁邻居把围墙砌到我家院子里来了",
+        "request": "拆除围墙", "consent": "on", "files": [SimpleUploadedFile("a.exe", b"MZ" * 40)],
+    })
+    box = r.content.decode()
+    box = box[box.index('<div class="error" role="alert">'):]
+    box = box[:box.index("</div>")]
+    assert r.status_code == 422 and "只能上传" in box and "<li>" not in box
 
 
 def test_window_intake_records_a_police_referral(centre_staff):

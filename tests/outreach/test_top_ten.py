@@ -114,3 +114,11 @@ def test_vote_over_the_limit_through_the_api_is_429_and_logged(county_admin, vil
     assert refused.status_code == 429 and refused.json()["code"] == "RATE_LIMITED"
     assert AuditLog.objects.filter(action="outreach.vote_rate_limited", actor=villager_a[0]).count() == 1
     assert Vote.objects.count() == 1
+
+
+def test_a_year_without_nominations_says_so_in_a_sentence_not_as_entry_number_one(client, db):
+    """The empty ranking read "1. 该年度暂无参评案例。" at 360 px: the message was the ordered list's first entry."""
+    page = client.get("/outreach/top-ten/2019/").content.decode()
+    assert "该年度暂无参评案例" in page
+    ranked = page[page.index("排名方法"):]
+    assert '<ol class="ranked">' not in ranked

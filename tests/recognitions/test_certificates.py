@@ -52,6 +52,16 @@ def test_a_certificate_qr_verifies_with_the_published_public_key_alone(client, h
     assert page.status_code == 200 and 'data-status="valid"' in page.content.decode()
 
 
+def test_the_verify_page_names_the_holders_village_not_only_its_statistical_code(client, holder):
+    """A villager or a bank clerk reads where the holder lives ("乌镇镇东苑社区"), with the signed code beside it."""
+    from xiangzhi.recognitions import certificates
+
+    body = client.get(_path_of(certificates.certificate_url(holder))).content.decode()
+    village = holder.region
+    assert f"{village.parent.display_name}{village.display_name}" in body
+    assert village.code in body
+
+
 def test_the_certificate_image_carries_the_same_qr(holder):
     from xiangzhi.recognitions import certificates
 

@@ -79,6 +79,19 @@ def test_a_town_supervisor_adds_a_grid_from_the_village_page(town_staff, mediato
     assert not mediator.region.children.filter(name="私建网格").exists()
 
 
+def test_a_notification_whose_text_repeats_its_subject_shows_the_subject_once(mediator):
+    """A new case's notice is "新纠纷案件 X 待受理" with the text "新纠纷案件 X 待受理：邻里，东苑社区。" (whole, for the
+    SMS); the notifications page read "新纠纷案件 X 待受理 新纠纷案件 X 待受理：邻里，东苑社区。"."""
+    from xiangzhi.core.services import notify_user
+
+    notify_user(mediator.user, subject="新纠纷案件 桐解〔2026〕00019号 待受理",
+                body="新纠纷案件 桐解〔2026〕00019号 待受理：邻里，东苑社区。", link="/cases/workbench/1/")
+    notify_user(mediator.user, subject="案件 桐解〔2026〕00025号 指派给您", body="请在3个工作日内确认接案。")
+    page = mediator.client().get("/workbench/notifications/").content.decode()
+    assert page.count("桐解〔2026〕00019号") == 1 and "待受理</strong> 邻里，东苑社区。" in page
+    assert "指派给您</strong> 请在3个工作日内确认接案。" in page
+
+
 def test_password_change_enforces_the_policy(mediator):
     client = mediator.client()
     weak = client.post(reverse("web:password_change"), {"old_password": PASSWORD, "new_password": "abc"})

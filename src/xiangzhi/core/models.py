@@ -363,6 +363,14 @@ class Notification(models.Model):
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
 
+    @property
+    def detail(self) -> str:
+        """The text to show under the subject: ``body`` without the subject it repeats (a body is whole for the SMS,
+        "新纠纷案件 X 待受理：邻里，东苑社区。"; under the subject it reads "邻里，东苑社区。")."""
+        if self.subject and self.body.startswith(self.subject):
+            return self.body[len(self.subject):].lstrip("：:，, ")
+        return self.body
+
 
 # ----------------------------------------------------------------------------------------------------------------
 # Infrastructure tables: rate limits, periodic-job locks

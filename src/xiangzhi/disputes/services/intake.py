@@ -226,9 +226,17 @@ def _check_party(p: PartyIn, *, need_phone: bool) -> dict[str, Any]:
         return {"kind": PartyKind.ORGANISATION, "org_name": name[:120]}
     if p.kind != PartyKind.PERSON:
         raise ValidationFailed("INVALID_PERSON", "当事人类型无效。", {"kind": ["当事人类型无效。"]})
-    if need_phone and not (p.phone or "").strip():
-        raise ValidationFailed("INVALID_PERSON", "请填写手机号，用于接收办理进度。", {"phone": ["请填写手机号，用于接收办理进度。"]})
-    clean = core.check_person_fields(name=p.name, id_number=p.id_number, phone=p.phone)
+    # a missing phone is reported with the person's other problems (a missing name), not instead of them
+    missing_phone = {"phone": ["请填写手机号，用于接收办理进度。"]} if need_phone and not (p.phone or "").strip() else {}
+    try:
+        clean = core.check_person_fields(name=p.name, id_number=p.id_number, phone=p.phone)
+    except ValidationFailed as exc:
+        if not missing_phone:
+            raise
+        detail = {**(exc.detail or {}), **missing_phone}
+        raise ValidationFailed("INVALID_PERSON", next(iter(detail.values()))[0], detail) from exc
+    if missing_phone:
+        raise ValidationFailed("INVALID_PERSON", missing_phone["phone"][0], missing_phone)
     if (p.sex or "") not in ("", *Sex.values):
         raise ValidationFailed("INVALID_PERSON", "性别无效。", {"sex": ["性别无效。"]})
     return {"kind": PartyKind.PERSON, **clean, "sex": p.sex or "", "ethnicity": (p.ethnicity or "").strip()[:20],

@@ -10,7 +10,7 @@ from xiangzhi.core.errors import ValidationFailed
 
 from ..selectors import stage_info
 
-__all__ = ["form_errors", "parsed", "show_error", "stage_info", "valid_form"]
+__all__ = ["form_errors", "intake_errors", "parsed", "show_error", "stage_info", "valid_form"]
 
 
 def valid_form(form_class: type[forms.Form], request: HttpRequest) -> forms.Form:
@@ -40,3 +40,27 @@ def form_errors(form: forms.Form) -> dict[str, list[str]]:
     """A bound form's errors as ``{field: ["label：message"]}`` for the pages' error box."""
     return {name: [f"{form.fields[name].label}：{e}" if name in form.fields else str(e) for e in errors]
             for name, errors in form.errors.items()}
+
+
+# The intake service's field paths (IntakeIn) and the intake form's fields that hold them.
+_INTAKE_FIELDS = {"applicant.": "applicant_", "respondents.0.": "respondent_"}
+_INTAKE_RENAMED = {"respondent_org_name": "respondent_name"}
+
+
+def intake_errors(form: forms.Form, exc: Exception) -> tuple[str, dict[str, list[str]]]:
+    """The intake service's refusal for the intake pages' error box: with ``{field path: [messages]}`` in its detail,
+    a headline and each message after its field's label ("您的姓名：请填写姓名。", "对方姓名或单位名称：请填写姓名。"),
+    as ``form_errors`` gives the form's own; any other refusal (a file refused) as its message alone."""
+    detail = getattr(exc, "detail", None)
+    if getattr(exc, "code", "") != "INVALID_INTAKE" or not isinstance(detail, dict) or not detail:
+        return exc.message, {}  # a file's detail (its name, the allowed types) is for machines, not a list of problems
+    errors: dict[str, list[str]] = {}
+    for path, msgs in detail.items():
+        name = path
+        for prefix, field_prefix in _INTAKE_FIELDS.items():
+            if path.startswith(prefix):
+                name = field_prefix + path[len(prefix):]
+        name = _INTAKE_RENAMED.get(name, name)
+        field = form.fields.get(name)
+        errors.setdefault(name, []).extend(f"{field.label}：{m}" if field else str(m) for m in msgs)
+    return "输入有误，请检查后重新提交。", errors

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +20,7 @@ from .. import attestation, qr, rules, selectors
 from ..forms import IntakeForm, RateForm
 from ..services import agreement, feedback, intake, mediation, recusal, uploads
 from ..services.uploads import Upload
-from .common import form_errors, parsed, show_error, stage_info
+from .common import form_errors, intake_errors, parsed, show_error, stage_info
 
 
 @public
@@ -44,7 +46,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         except RateLimited:
             raise  # answered 429 by the middleware, as any limit
         except XiangzhiError as exc:
-            error, errors = exc.message, exc.detail if isinstance(exc.detail, dict) else {}
+            error, errors = intake_errors(form, exc)
         else:
             messages.success(request, f"申请已提交，案件编号 {case.number}。")
             proposal = rules.proposed_non_acceptance(case)
@@ -67,7 +69,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
             return redirect("disputes:status", token=case.token)
         found = {"case": case, **stage_info(case)} if case is not None else False
     mine = list(selectors.cases_of_citizen(request.user)[:20])
-    return render(request, "disputes/lookup.html", {"number": number, "found": found, "mine": mine})
+    # a party signs in and comes back to this lookup, which then takes them on to the case
+    login_url = reverse("web:citizen_login") + "?" + urlencode({"next": request.get_full_path()})
+    return render(request, "disputes/lookup.html", {"number": number, "found": found, "mine": mine,
+                                                    "login_url": login_url,
+                                                    "signed_in_citizen": core_rules.is_citizen(request.user)})
 
 
 @public

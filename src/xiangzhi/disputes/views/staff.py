@@ -74,7 +74,7 @@ from ..services import (
 from ..services import documents as case_documents
 from ..services.deadlines import RiskReportIn
 from ..services.uploads import Upload
-from .common import form_errors, parsed, show_error, stage_info, valid_form
+from .common import form_errors, intake_errors, parsed, show_error, stage_info, valid_form
 
 dispute_staff = predicate_required(rules.is_dispute_staff, "disputes.staff")
 intake_staff = predicate_required(rules.can_take_intake, "disputes.intake")
@@ -126,7 +126,7 @@ def _intake(request: HttpRequest, form_class, channel: str, template: str, *, gr
             case = intake.create_case(form.to_intake(request.FILES.getlist("files")), actor=request.user,
                                       channel=channel)
         except XiangzhiError as exc:
-            error, errors = exc.message, exc.detail if isinstance(exc.detail, dict) else {}
+            error, errors = intake_errors(form, exc)
         else:
             messages.success(request, f"已登记，案件编号 {case.number}。")
             return redirect("disputes:case", pk=case.pk)

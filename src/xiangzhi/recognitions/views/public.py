@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from xiangzhi.core import rules as core_rules
+from xiangzhi.core import selectors as core_selectors
 from xiangzhi.core.access import citizen_required, public
 from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.errors import XiangzhiError
@@ -36,8 +37,10 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     """/r/<statement>.<signature>: what a scanned certificate says, checked against the county's key."""
     verdict = certificates.verify_token(token)
     label, text = STATUS_TEXT[verdict.status]
+    code = str(verdict.statement.get("r") or "") if verdict.statement else ""
     response = render(request, "recognitions/verify.html", {
         "verdict": verdict, "label": label, "text": text, "token": token,
+        "place": core_selectors.place_names([code]).get(code, "") if code else "",
         "downloadable": verdict.status == "valid"}, status=200)
     response["Cache-Control"] = "no-store"
     return response
