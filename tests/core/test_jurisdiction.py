@@ -60,22 +60,26 @@ def test_pages_of_chongfu_answer_404_to_a_wuzhen_mediator(mediator, other_mediat
     assert checked >= 3
 
 
+def _call_api(client, key: str, method: str, path: str):
+    """Call the API route ``key`` with the ids (and body or multipart form) its 崇福 factory makes."""
+    kwargs = dict(FACTORIES[key]())
+    body = kwargs.pop("_body", {})
+    multipart = kwargs.pop("_multipart", None)
+    url = re.sub(r"\{([^}]+)\}", lambda m, kw=kwargs: str(kw[m.group(1)]), path)
+    if method == "get":
+        return client.get(url)
+    if multipart is not None:
+        return client.post(url, data=multipart)
+    return getattr(client, method)(url, data=body, content_type="application/json")
+
+
 def test_api_of_chongfu_answers_404_to_a_wuzhen_mediator(mediator, other_mediator):
     client = mediator.client()
     checked = 0
     for key, method, path in _api_routes(client):
         if key in TOKEN_ROUTES:
             continue
-        kwargs = dict(FACTORIES[key]())
-        body = kwargs.pop("_body", {})
-        multipart = kwargs.pop("_multipart", None)
-        url = re.sub(r"\{([^}]+)\}", lambda m, kw=kwargs: str(kw[m.group(1)]), path)
-        if method == "get":
-            response = client.get(url)
-        elif multipart is not None:
-            response = client.post(url, data=multipart)
-        else:
-            response = getattr(client, method)(url, data=body, content_type="application/json")
+        response = _call_api(client, key, method, path)
         assert response.status_code == 404, f"{key} → {response.status_code} {response.content[:200]}"
         assert response.json()["code"] == "NOT_FOUND"
         checked += 1
@@ -142,16 +146,7 @@ def test_the_newer_apps_objects_of_chongfu_answer_404_to_wuzhen_town_staff(town_
     for key, method, path in _api_routes(client):
         if key in TOKEN_ROUTES or path.split("/")[3] not in NEWER_APPS:
             continue
-        kwargs = dict(FACTORIES[key]())
-        body = kwargs.pop("_body", {})
-        multipart = kwargs.pop("_multipart", None)
-        url = re.sub(r"\{([^}]+)\}", lambda m, kw=kwargs: str(kw[m.group(1)]), path)
-        if method == "get":
-            response = client.get(url)
-        elif multipart is not None:
-            response = client.post(url, data=multipart)
-        else:
-            response = getattr(client, method)(url, data=body, content_type="application/json")
+        response = _call_api(client, key, method, path)
         assert response.status_code == 404, f"{key} → {response.status_code} {response.content[:200]}"
         checked += 1
     assert checked >= 20
