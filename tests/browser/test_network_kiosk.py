@@ -42,6 +42,9 @@ def test_the_kiosk_is_bound_by_token_and_shows_big_buttons_on_a_1080x1920_screen
     page.fill("#token", raw)
     page.click("button[type=submit]")
     page.wait_for_selector(".kbtn")
+    # the buttons are in the DOM before the stylesheet has been applied on a loaded machine (CI measured one 17 px
+    # high): measure once the page has loaded
+    page.wait_for_load_state("load")
     buttons = page.locator(".kbtn")
     assert buttons.count() == 3
     for i, label in enumerate(("问法律机器人", "申请调解", "找法律顾问")):
