@@ -72,6 +72,11 @@ def in_jurisdiction(user, code: str) -> bool:  # noqa: ANN001
     return any(code.startswith(c) for c in jurisdiction_codes(user))
 
 
+def holds_role_in(user, roles: frozenset[str], code: str) -> bool:  # noqa: ANN001
+    """The user holds one of ``roles`` for a region containing ``code`` (a membership of another kind counts not)."""
+    return any(code.startswith(c) for c in role_codes(user, roles))
+
+
 def memberships_of(user) -> QuerySet[Membership]:  # noqa: ANN001
     return Membership.objects.filter(user=user, is_active=True).select_related("organisation", "region")
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import OrgKind, RegionLevel, Role
 from xiangzhi.core.models import Membership, Organisation, Region
-from xiangzhi.core.selectors import region_q, role_codes
+from xiangzhi.core.selectors import holds_role_in, region_q, role_codes
 
 from . import registry, rules
 from .models import (
@@ -56,7 +56,7 @@ def manage_codes(user) -> list[str]:  # noqa: ANN001
 
 
 def may_manage_region(user, code: str) -> bool:  # noqa: ANN001
-    return any(code.startswith(c) for c in manage_codes(user))
+    return _manager(user) and holds_role_in(user, rules.MANAGE_ROLES, code)
 
 
 # --- staff reads --------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import Role
-from xiangzhi.core.selectors import role_codes
+from xiangzhi.core.selectors import holds_role_in, region_q, role_codes
 
 from . import rules
 from .enums import AlertState, DeliveryState, ItemState
@@ -148,10 +148,7 @@ def library_for(user) -> QuerySet[LibraryItem]:  # noqa: ANN001
     qs = LibraryItem.objects.select_related("region").order_by("-created_at", "-pk")
     if rules.TOPTEN_ROLES & roles:
         return qs
-    q = Q(pk__in=[])
-    for code in library_codes(user):
-        q |= Q(region__code__startswith=code)
-    return qs.filter(q)
+    return qs.filter(region_q(user, codes=library_codes(user)))
 
 
 def item_in_jurisdiction(user, item: LibraryItem) -> bool:  # noqa: ANN001
@@ -159,7 +156,7 @@ def item_in_jurisdiction(user, item: LibraryItem) -> bool:  # noqa: ANN001
     if rules.TOPTEN_ROLES & core_rules.roles_of(user):
         return True
     code = item.region.code if item.region_id else ""
-    return bool(code) and any(code.startswith(c) for c in library_codes(user))
+    return bool(code) and holds_role_in(user, rules.LIBRARY_ROLES, code)
 
 
 def managed_item(user, pk: int) -> LibraryItem:  # noqa: ANN001

@@ -15,7 +15,7 @@ from django.http import Http404
 from xiangzhi.core import rules as core_rules
 from xiangzhi.core.enums import RegionLevel
 from xiangzhi.core.models import Region
-from xiangzhi.core.selectors import role_codes
+from xiangzhi.core.selectors import holds_role_in, region_q, role_codes
 
 from . import rules
 from .enums import LADDER, TitleLevel, TitleState
@@ -25,10 +25,7 @@ from .models import Application, CreationRecord, Evidence, Standard, Task, Title
 def _in_jurisdiction(user, field: str) -> Q:  # noqa: ANN001
     """Inside a region where the user holds a role that sees creation records (rules.VIEW_ROLES); a membership of
     another kind widens nothing."""
-    q = Q(pk__in=[])
-    for code in role_codes(user, rules.VIEW_ROLES):
-        q |= Q(**{f"{field}__startswith": code})
-    return q
+    return region_q(user, field, codes=role_codes(user, rules.VIEW_ROLES))
 
 
 def _viewer(user) -> bool:  # noqa: ANN001
@@ -38,16 +35,12 @@ def _viewer(user) -> bool:  # noqa: ANN001
 def may_work_on(user, code: str) -> bool:  # noqa: ANN001
     """The user plans, cultivates, applies for and withdraws the village ``code``: a working role (rules.WORK_ROLES)
     held for a region that contains it. Seeing a village as its assessor gives no right to work on it."""
-    if not core_rules.is_staff_member(user):
-        return False
-    return any(code.startswith(c) for c in role_codes(user, rules.WORK_ROLES))
+    return core_rules.is_staff_member(user) and holds_role_in(user, rules.WORK_ROLES, code)
 
 
 def may_manage_in(user, code: str) -> bool:  # noqa: ANN001
     """The bureau's steps (assessors, naming, registering and reviewing titles) for the village ``code``."""
-    if not core_rules.is_staff_member(user):
-        return False
-    return any(code.startswith(c) for c in role_codes(user, rules.BUREAU_ROLES))
+    return core_rules.is_staff_member(user) and holds_role_in(user, rules.BUREAU_ROLES, code)
 
 
 def records_visible_to(user) -> QuerySet[CreationRecord]:  # noqa: ANN001
