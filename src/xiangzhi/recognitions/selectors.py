@@ -111,12 +111,9 @@ def persons_of_citizen(user) -> QuerySet[Person]:  # noqa: ANN001
     return Person.objects.filter(q)
 
 
-def id_number_held_by_another(user, id_number: str) -> bool:  # noqa: ANN001
-    """A person with this (valid, normalised) 身份证号 is recorded and is not one of the villager's own records."""
-    if not id_number:
-        return False
-    others = Person.objects.filter(id_number_index=crypto.blind_index(id_number, purpose="person.id"))
-    return others.exists() and not others.filter(pk__in=persons_of_citizen(user).values("pk")).exists()
+def held_by_another(user, people: QuerySet[Person]) -> bool:  # noqa: ANN001
+    """``people`` (those recorded under a 身份证号) are someone else: none of them is one of the villager's records."""
+    return people.exists() and not people.filter(pk__in=persons_of_citizen(user).values("pk")).exists()
 
 
 def recognitions_of_citizen(user) -> QuerySet[Recognition]:  # noqa: ANN001

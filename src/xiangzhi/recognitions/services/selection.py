@@ -93,13 +93,11 @@ def nominate(nominee: Nominee, *, title: str, year: int, region: Region, reason:
         raise ValidationFailed("ID_NUMBER_REQUIRED", "请填写被提名人的身份证号。")
     reason, reason_numbers = _protected(reason, field="推荐理由", name="reason", minimum=5)
     phone = actor.phone if is_citizen else nominee.phone
-    if is_citizen:
-        # A villager nominates only themself: a 身份证号 already recorded for someone else would attach the
-        # villager's phone to that person (create_person fills a missing phone), and with it that person's titles
-        # and e法贷 consent codes.
-        id_number = core.check_person_fields(name=nominee.name, id_number=nominee.id_number)["id_number"]
-        if selectors.id_number_held_by_another(actor, id_number):
-            raise Conflict("ID_NUMBER_TAKEN", "该身份证号已登记在他人名下，请到村（社区）核实。")
+    # A villager nominates only themself: a 身份证号 already recorded for someone else would attach the villager's
+    # phone to that person (create_person fills a missing phone), and with it that person's titles and e法贷 consent
+    # codes.
+    if is_citizen and selectors.held_by_another(actor, core.find_people_by_id_number(nominee.id_number)):
+        raise Conflict("ID_NUMBER_TAKEN", "该身份证号已登记在他人名下，请到村（社区）核实。")
     with transaction.atomic():
         person = core.create_person(name=nominee.name, id_number=nominee.id_number, phone=phone or "",
                                     region=region, user=actor if is_citizen else None, actor=actor)
