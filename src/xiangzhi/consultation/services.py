@@ -507,8 +507,7 @@ def ask(question: str, *, visitor: Visitor, channel: str = Channel.PHONE, region
     text = clean_text(question or "").strip()
     cut = len(text) > MAX_QUESTION_CHARS
     text = text[:MAX_QUESTION_CHARS].strip() if cut else text
-    masked, numbers = core_services.protect_texts({"text": text})
-    text = masked["text"]
+    text, numbers = core_services.protect_text(text)
     conv = _conversation(visitor, channel)
     reason = check_question(text, numbers=len(numbers.get("text", [])))
     if reason:

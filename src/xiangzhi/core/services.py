@@ -832,6 +832,12 @@ def protect_texts(texts: dict[str, str]) -> tuple[dict[str, str], NumbersByField
     return masked, found
 
 
+def protect_text(text: str, name: str = "text") -> tuple[str, NumbersByField]:
+    """:func:`protect_texts` of one field ``name``: the masked text and the numbers found (under ``name``)."""
+    masked, found = protect_texts({name: text})
+    return masked[name], found
+
+
 _INDEX_PURPOSE = {TextNumber.Kind.ID_NUMBER: "person.id", TextNumber.Kind.PHONE: "person.phone"}
 
 

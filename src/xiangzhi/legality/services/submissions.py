@@ -62,13 +62,6 @@ def _check_text(text: str) -> str:
     return text
 
 
-def _protect(text: str) -> tuple[str, core.NumbersByField]:
-    """The text as stored, reviewed and digested: 身份证号 and mobile numbers (a party to an agreement, a person named
-    in an enforcement decision) masked, the numbers kept encrypted beside it (core.protect_texts)."""
-    masked, found = core.protect_texts({"text": text})
-    return masked["text"], found
-
-
 def _town_of(region: Region) -> Region:
     return region if region.level == RegionLevel.TOWN else Region.objects.get(code=region.code[:9])
 
@@ -100,7 +93,7 @@ def submit(*, region: Region, kind: str, title: str, text: str, actor: User,
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise ValidationFailed("INVALID_TITLE", "请填写标题（不超过 200 字）。", {"title": "必填"})
-    text, found = _protect(_check_text(text))
+    text, found = core.protect_text(_check_text(text))  # the numbers masked, kept encrypted
     with transaction.atomic():
         sub = Submission.objects.create(town=_town_of(region), region=region, kind=kind, title=title,
                                         submitted_by=actor, submitted_at=now)
@@ -120,7 +113,7 @@ def revise(submission: Submission, *, text: str, note: str = "", actor: User,
     Side effects: a Version; Submission version/state/assigned_at/due_date; a ``revised`` event; notices to the
     reviewers."""
     now = now or timezone.now()
-    text, found = _protect(_check_text(text))
+    text, found = core.protect_text(_check_text(text))  # the numbers masked, kept encrypted
     note = (note or "").strip()[:300]
     check_manager(actor, submission)
     with transaction.atomic():

@@ -41,8 +41,7 @@ def _protected(value: str, *, field: str, name: str, minimum: int = 0,
     """:func:`_text`, with any 身份证号 or mobile in it masked (core.protect_texts): the masked text for the column,
     the event and the ledger; the numbers found, under ``name``, for core.keep_text_numbers once the holder is
     saved (revealed only under the reveal rule)."""
-    masked, found = core.protect_texts({name: _text(value, field=field, minimum=minimum, maximum=maximum)})
-    return masked[name], found
+    return core.protect_text(_text(value, field=field, minimum=minimum, maximum=maximum), name)
 
 
 def quota_for(region: Region, year: int, title: str) -> int:
