@@ -119,7 +119,7 @@ def test_comic_through_the_api_and_its_pictures_public_once_published(county_adm
 
 
 def test_control_characters_sent_as_multipart_form_fields_are_taken_out(county_admin):
-    """Multipart API fields are no schema (TextIn): the input middleware cleans them under /api/ as on the pages, so
+    """Multipart API fields are not schemas (TextIn) and the page middleware skips /api/: the service cleans them, so
     no control character reaches the item, its lessons or a later export."""
     made = county_admin.client().post("/api/v1/outreach/items", {
         "kind": "class", "title": "讨薪\x1b[31m课\x00", "summary": "摘\x07要", "audiences": "migrants",

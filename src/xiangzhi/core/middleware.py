@@ -108,9 +108,8 @@ def _cleaned(data: QueryDict) -> QueryDict:
 
 class CleanInputMiddleware:
     """Text typed into a page is cleaned once, at the boundary, before any form or view reads it: the query string
-    and the form fields lose their control characters (``core.text.clean_text``). The API cleans its JSON bodies and
-    query parameters in its schemas (``core.schemas.TextIn``, after validation, so that a pattern refuses a control
-    character); its form fields (multipart uploads with their text) are no schema and are cleaned here, as a page's."""
+    and the form fields lose their control characters (``core.text.clean_text``). The API cleans its bodies in its
+    schemas (``core.schemas.TextIn``)."""
 
     def __init__(self, get_response) -> None:  # noqa: ANN001
         self.get_response = get_response
@@ -119,8 +118,9 @@ class CleanInputMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):  # noqa: ANN001, ARG002
-        if not request.path.startswith("/api/"):
-            request.GET = _cleaned(request.GET)
+        if request.path.startswith("/api/"):
+            return None
+        request.GET = _cleaned(request.GET)
         if request.method == "POST" and request.content_type in {"application/x-www-form-urlencoded",
                                                                  "multipart/form-data"}:
             request.POST = _cleaned(request.POST)

@@ -19,6 +19,7 @@ from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict, ValidationFailed
 from xiangzhi.core.models import User
 from xiangzhi.core.personal import mask_text
+from xiangzhi.core.text import clean_text
 from xiangzhi.disputes.services.uploads import Upload, remove_files, save_upload
 from xiangzhi.timebank.enums import ActivityKind
 from xiangzhi.timebank.services.activities import propose_activity
@@ -84,7 +85,7 @@ def submit_answer(alert: Alert, *, actor: User, text: str, citations: list[str],
     or what :func:`publish` does."""
     if not rules.can_answer(actor.pk, alert.state, alert.claimed_by_id):
         raise Conflict("NOT_YOUR_CLAIM", "请先认领该求助，并在认领时限内答复。")
-    text = mask_text((text or "").strip())
+    text = mask_text(clean_text(text or "").strip())
     if not text:
         raise ValidationFailed("EMPTY_ANSWER", "请填写文字解答。", {"text": "必填"})
     keys = consultation.check_citations(citations)

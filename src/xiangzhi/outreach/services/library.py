@@ -5,7 +5,7 @@ answers' media checks (type by content, size and duration limits). Every change 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +14,7 @@ from xiangzhi.core import rules as core_rules
 from xiangzhi.core import services as core
 from xiangzhi.core.errors import Conflict, Forbidden, ValidationFailed
 from xiangzhi.core.models import Region, User
+from xiangzhi.core.text import clean_text
 from xiangzhi.disputes.services.uploads import Upload, remove_files, save_upload
 
 from .. import rules
@@ -64,6 +65,15 @@ def _region_for(actor: User, region: Region | None) -> Region | None:
     return region
 
 
+def _without_controls(draft: ItemDraft) -> ItemDraft:
+    """The draft with its control characters taken out (core.text.clean_text): the API's multipart form fields are
+    no schema and pass no middleware, so the service cleans what it stores (a NUL would fail on PostgreSQL)."""
+    return replace(draft, kind=clean_text(draft.kind or ""), title=clean_text(draft.title or ""),
+                   summary=clean_text(draft.summary or ""), body=clean_text(draft.body or ""),
+                   topics=[clean_text(t) for t in draft.topics], audiences=[clean_text(a) for a in draft.audiences],
+                   lessons=[(clean_text(t or ""), clean_text(b or "")) for t, b in draft.lessons])
+
+
 def _clean(draft: ItemDraft, *, has_file: bool, has_images: bool) -> dict:
     from xiangzhi.consultation.retrieval import TOPICS
 
@@ -104,6 +114,7 @@ def create_item(draft: ItemDraft, *, actor: User, upload: Upload | None = None,
     file checked by its content before anything is stored. Bad input leaves nothing behind.
     Side effects: the files in the outreach storage; the item, lesson and comic page rows; an audit row."""
     _guard(actor)
+    draft = _without_controls(draft)
     owner = _region_for(actor, region)
     images = images or []
     fields = _clean(draft, has_file=upload is not None, has_images=bool(images))
@@ -157,6 +168,7 @@ def update_item(item: LibraryItem, draft: ItemDraft, *, actor: User) -> LibraryI
     Side effects: the item's fields and lessons (under its row lock); an audit row with before/after."""
     _guard(actor)
     _guard_item(actor, item)
+    draft = _without_controls(draft)
     with transaction.atomic():
         locked = LibraryItem.objects.select_for_update().get(pk=item.pk)
         fields = _clean(draft, has_file=bool(locked.media), has_images=locked.pages.exists())
